@@ -1,0 +1,39 @@
+/** Every wire name of the Tasks API lives here, so a correction to the contract is a one-line change. */
+
+export const PATHS = {
+  me: '/me',
+  tasks: '/tasks',
+  task: (id: string) => `/tasks/${encodeURIComponent(id)}`,
+  messages: (id: string) => `/tasks/${encodeURIComponent(id)}/messages`,
+  skip: (id: string) => `/tasks/${encodeURIComponent(id)}/skip`,
+  reopen: (id: string) => `/tasks/${encodeURIComponent(id)}/reopen`,
+  assignee: (id: string) => `/tasks/${encodeURIComponent(id)}/assignee`,
+} as const;
+
+export const QUERY = {
+  page: 'page',
+  size: 'size',
+  sortBy: 'sort_by',
+  sortOrder: 'sort_order',
+  sequenceId: 'sequence_id',
+  templateIds: 'sequence_template_ids',
+  types: 'types',
+  status: 'status',
+  priorities: 'priorities',
+  assigneeUserId: 'assignee_user_id',
+  createdAfter: 'created_at_after',
+  createdBefore: 'created_at_before',
+} as const;
+
+/** Query parameters that take several values, sent by repeating the parameter. */
+export const REPEATED_PARAMS: readonly string[] = [QUERY.templateIds, QUERY.types, QUERY.priorities];
+
+export const BODY = {
+  assigneeUserId: 'assignee_user_id',
+  scope: 'scope',
+} as const;
+
+export const SCOPES = { read: 'tasks:read', write: 'tasks:write' } as const;
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_BASE_URL = 'https://api.topo.io/v1';

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { action, type App } from '../app.js';
+import { UsageError } from '../api/errors.js';
+import type { Context } from '../context.js';
+import { parseUuid } from './parse.js';
+
+const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+
+export function registerAlias(program: Command, app: App): void {
+  const alias = program
+    .command('alias')
+    .summary('name the people behind user UUIDs')
+    .description(
+      "Topo's API knows people only by UUID. An alias gives one a name you can use wherever a user is expected " +
+        "(--assignee, --to, --from); the alias 'me' stands for you. Aliases belong to the profile.",
+    );
+  alias
+    .command('set <name> <uuid>')
+    .summary('save or change an alias')
+    .addHelpText('after', '\nExamples:\n  $ topo alias set me 0b6f…\n  $ topo alias set bob 5d1c2e4a-…')
+    .action(action(app, (ctx, name: string, uuid: string) => setAlias(ctx, name, uuid)));
+  alias
+    .command('list')
+    .summary('list the aliases of the profile')
+    .option('--json', 'print the aliases as a JSON object')
+    .addHelpText('after', '\nExamples:\n  $ topo alias list\n  $ topo alias list --json')
+    .action(action(app, (ctx, opts: { json?: boolean }) => listAliases(ctx, opts)));
+  alias
+    .command('remove <name>')
+    .alias('rm')
+    .summary('remove an alias')
+    .addHelpText('after', '\nExamples:\n  $ topo alias remove bob')
+    .action(action(app, (ctx, name: string) => removeAlias(ctx, name)));
+}
+
+async function setAlias(ctx: Context, name: string, uuid: string): Promise<void> {
+  if (!ALIAS_RE.test(name)) {
+    throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
+  }
+  const id = parseUuid(uuid, 'uuid');
+  const config = await ctx.config();
+  config.update((profile) => {
+    profile.aliases = { ...(profile.aliases ?? {}), [name]: id };
+  });
+  ctx.err(`✓ ${name} → ${id}`);
+}
+
+async function listAliases(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const aliases = await ctx.aliases();
+  const names = Object.keys(aliases).sort();
+  if (opts.json) {
+    const { printJson } = await import('../output/json.js');
+    await printJson(ctx, Object.fromEntries(names.map((n) => [n, aliases[n]])));
+    return;
+  }
+  if (names.length === 0) {
+    if (ctx.io.stderrIsTTY) ctx.err("No aliases yet. Add one with 'topo alias set <name> <uuid>'.");
+    return;
+  }
+  const width = Math.max(...names.map((n) => n.length));
+  await ctx.out(
+    names
+      .map((n) => (ctx.io.stdoutIsTTY ? `${n.padEnd(width)}  ${aliases[n]}` : `${n}\t${aliases[n]}`))
+      .join('\n') + '\n',
+  );
+}
+
+async function removeAlias(ctx: Context, name: string): Promise<void> {
+  const config = await ctx.config();
+  if (!(name in config.aliases())) throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
+  config.update((profile) => {
+    const rest = { ...(profile.aliases ?? {}) };
+    delete rest[name];
+    profile.aliases = rest;
+  });
+  ctx.err(`✓ Removed alias ${name}`);
+}

@@ -1,0 +1,183 @@
+import type { Command } from 'commander';
+import { action, type App } from '../app.js';
+import { ApiError, AuthError, UsageError } from '../api/errors.js';
+import type { ApiKeyInfo } from '../api/types.js';
+import { SCOPES } from '../api/wire.js';
+import type { Context } from '../context.js';
+
+export function registerAuth(program: Command, app: App): void {
+  const auth = program
+    .command('auth')
+    .summary('log in, check and log out of a Topo workspace')
+    .description('Store an API key for a workspace (a profile), see which key is in use, or forget it.');
+  auth
+    .command('login')
+    .summary('store an API key after checking it')
+    .description(
+      'Asks for an API key (hidden as you type), checks it with the API, and stores it in the profile. ' +
+        'With --with-token the key is read from standard input instead, for scripts.',
+    )
+    .option('--with-token', 'read the key from standard input')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ topo auth login
+  $ echo "$TOPO_KEY" | topo auth login --with-token
+  $ topo auth login --profile acme-eu --api-url https://api.topo.io/v1`,
+    )
+    .action(action(app, (ctx, opts: { withToken?: boolean }) => login(ctx, opts)));
+  auth
+    .command('status')
+    .summary('show the key in use and what it may do')
+    .description(
+      'Shows where the key comes from, its prefix, name, workspace and scopes. Exits 4 when there is no key or the API rejects it.',
+    )
+    .option('--json', 'print the status as JSON')
+    .addHelpText('after', '\nExamples:\n  $ topo auth status\n  $ topo auth status --json')
+    .action(action(app, (ctx, opts: { json?: boolean }) => status(ctx, opts)));
+  auth
+    .command('logout')
+    .summary('forget the stored key of the profile')
+    .addHelpText('after', '\nExamples:\n  $ topo auth logout\n  $ topo auth logout --profile acme-eu')
+    .action(action(app, (ctx) => logout(ctx)));
+}
+
+async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void> {
+  if (ctx.globals.sandbox)
+    throw new UsageError('the sandbox needs no login: its demo key is used automatically');
+  let key: string;
+  if (opts.withToken) {
+    key = (await readStdin(ctx.io.stdin)).trim();
+  } else {
+    if (!ctx.canPrompt) {
+      throw new UsageError(
+        'no terminal to ask for the key: pipe it in with --with-token, or set TOPO_API_KEY',
+      );
+    }
+    key = (await (await ctx.prompter()).password('Paste your Topo API key:')).trim();
+  }
+  if (!key) throw new UsageError('no API key given');
+  if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
+  if (!key.startsWith('topo_')) ctx.warn("Topo API keys start with 'topo_'; checking this one anyway");
+  const config = await ctx.config();
+  const { checkBaseUrl } = await import('../context.js');
+  const { DEFAULT_BASE_URL } = await import('../api/wire.js');
+  const baseUrl = ctx.globals.apiUrl || ctx.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
+  checkBaseUrl(baseUrl);
+  const client = await ctx.makeClient(key, baseUrl);
+  let info: ApiKeyInfo;
+  try {
+    const { getMe } = await import('../api/tasks.js');
+    info = await getMe(client);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw new AuthError(`the API rejected this key (${error.type ?? 'HTTP 401'}); nothing was saved`);
+    }
+    throw error;
+  } finally {
+    await client.close();
+  }
+  config.update((profile) => {
+    profile.api_key = key;
+    if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
+  });
+  ctx.err(`✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`);
+  ctx.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
+  ctx.err(`  Profile: ${config.profileName} (${config.path})`);
+  if (!info.scopes.includes(SCOPES.write)) {
+    ctx.warn(`this key lacks '${SCOPES.write}': skip, reopen and reassign will be refused`);
+  }
+  if (ctx.env.TOPO_API_KEY) ctx.warn('TOPO_API_KEY is set and takes precedence over the stored key');
+}
+
+interface AuthStatus {
+  profile: string;
+  source: string;
+  api_url: string;
+  key_prefix: string | null;
+  name: string | null;
+  organization_id: string | null;
+  scopes: string[];
+  valid: boolean;
+  error?: string;
+}
+
+async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
+  const creds = await ctx.credentials();
+  const client = await ctx.api();
+  const { getMe } = await import('../api/tasks.js');
+  const result: AuthStatus = {
+    profile: ctx.profileName,
+    source: creds.source,
+    api_url: creds.baseUrl,
+    key_prefix: null,
+    name: null,
+    organization_id: null,
+    scopes: [],
+    valid: false,
+  };
+  let failure: unknown;
+  try {
+    const info = await getMe(client);
+    Object.assign(result, {
+      key_prefix: info.key_prefix,
+      name: info.name,
+      organization_id: info.organization_id,
+      scopes: info.scopes,
+      valid: true,
+    });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    failure = error;
+    result.error = error.message;
+  }
+  const shadowed = creds.source === 'environment' && Boolean((await ctx.config()).profile.api_key);
+  if (opts.json) {
+    const { printJson } = await import('../output/json.js');
+    await printJson(ctx, result);
+  } else {
+    const from =
+      creds.source === 'environment'
+        ? 'TOPO_API_KEY'
+        : creds.source === 'sandbox'
+          ? 'sandbox demo key'
+          : `profile '${ctx.profileName}'`;
+    const lines = [
+      `API:        ${result.api_url}`,
+      `Key from:   ${from}`,
+      ...(result.valid
+        ? [
+            `Key:        ${result.name} (${result.key_prefix}…)`,
+            `Workspace:  ${result.organization_id}`,
+            `Scopes:     ${result.scopes.join(', ') || '(none)'}`,
+          ]
+        : [`Key:        rejected by the API (${result.error})`]),
+    ];
+    await ctx.out(`${lines.join('\n')}\n`);
+  }
+  if (shadowed) ctx.warn(`TOPO_API_KEY shadows the key stored in profile '${ctx.profileName}'`);
+  if (result.valid && !result.scopes.includes(SCOPES.write)) ctx.warn(`this key lacks '${SCOPES.write}'`);
+  if (failure) throw new AuthError("the API rejected the key; run 'topo auth login' again");
+}
+
+async function logout(ctx: Context): Promise<void> {
+  const config = await ctx.config();
+  if (!config.profile.api_key) {
+    ctx.err(`No key stored in profile '${config.profileName}'.`);
+    return;
+  }
+  config.update((profile) => {
+    delete profile.api_key;
+  });
+  ctx.err(`✓ Removed the key of profile '${config.profileName}' from ${config.path}`);
+  if (ctx.env.TOPO_API_KEY) ctx.warn('TOPO_API_KEY is still set in your environment');
+}

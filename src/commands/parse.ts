@@ -1,0 +1,104 @@
+import { UsageError } from '../api/errors.js';
+
+/** Turning argv strings into typed values, rejecting bad input before any request is sent. */
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
+
+export function parseUuid(value: string, what: string): string {
+  if (!isUuid(value)) throw new UsageError(`${what}: '${value}' is not a UUID`);
+  return value.toLowerCase();
+}
+
+/** Comma-separated or repeated values, any case, checked against the allowed ones; returns wire values. */
+export function parseEnumList(values: string[], allowed: readonly string[], flag: string): string[] {
+  const result: string[] = [];
+  for (const raw of values.flatMap((v) => v.split(','))) {
+    const value = raw.trim();
+    if (!value) continue;
+    const wire = value.toUpperCase().replace(/-/g, '_');
+    if (!allowed.includes(wire)) {
+      throw new UsageError(
+        `${flag}: invalid value '${value}' (allowed: ${allowed.map((a) => a.toLowerCase()).join(', ')})`,
+      );
+    }
+    if (!result.includes(wire)) result.push(wire);
+  }
+  if (result.length === 0) throw new UsageError(`${flag}: give at least one value`);
+  return result;
+}
+
+export function parseChoice<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  const lower = value.toLowerCase().replace(/-/g, '_') as T;
+  if (!allowed.includes(lower))
+    throw new UsageError(`${flag}: invalid value '${value}' (allowed: ${allowed.join(', ')})`);
+  return lower;
+}
+
+export function parseUuidList(values: string[], flag: string): string[] {
+  const ids = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  if (ids.length === 0) throw new UsageError(`${flag}: give at least one UUID`);
+  return [...new Set(ids.map((id) => parseUuid(id, flag)))];
+}
+
+const AGE_RE = /^(\d+)(m|h|d|w)$/i;
+const AGE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w counted back from now. Returns ISO UTC. */
+export function parseWhen(value: string, flag: string, now: number): string {
+  const age = AGE_RE.exec(value.trim());
+  if (age) return toIso(now - Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]!);
+  if (ISO_DATE_RE.test(value)) {
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) return toIso(ms);
+  }
+  if (ISO_DATETIME_RE.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return toIso(ms);
+  }
+  throw new UsageError(
+    `${flag}: invalid date '${value}' (use an ISO 8601 date such as 2026-03-14, a date-time such as 2026-03-14T09:00:00Z, or an age such as 45m, 12h, 7d, 2w)`,
+  );
+}
+
+function toIso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+export function parsePositiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag}: '${value}' is not a whole number`);
+  const n = Number(value);
+  if (n < 1 || n > max) throw new UsageError(`${flag}: must be between 1 and ${max}, got ${value}`);
+  return n;
+}
+
+/** `--json` alone → every field (undefined); `--json a,b` → those fields, checked against the known ones. */
+export function parseJsonFields(
+  value: string | boolean | undefined,
+  known: readonly string[],
+): string[] | undefined {
+  if (value === undefined || value === false || value === true) return undefined;
+  const fields = value
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const unknown = fields.filter((f) => !known.includes(f));
+  if (unknown.length > 0 || fields.length === 0) {
+    throw new UsageError(
+      `--json: unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => `'${f}'`).join(', ') || "''"} (valid: ${known.join(', ')})`,
+    );
+  }
+  return fields;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

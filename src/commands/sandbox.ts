@@ -1,0 +1,124 @@
+import { Option, type Command } from 'commander';
+import { action, type App } from '../app.js';
+import { UsageError } from '../api/errors.js';
+import type { Context } from '../context.js';
+import { parsePositiveInt } from './parse.js';
+
+export interface SandboxCommandOptions {
+  port: string;
+  host: string;
+  tasks: string;
+  seed: string;
+  data?: string;
+  rateLimit?: string;
+  failRate?: string;
+  latency?: string;
+  reset?: boolean;
+}
+
+export function registerSandbox(program: Command, app: App): void {
+  program
+    .command('sandbox')
+    .summary('run a local Topo Tasks API with demo data')
+    .description(
+      'Runs a local HTTP server that implements the Topo Tasks API with seeded, deterministic data and three demo keys. ' +
+        'Point topo (or your own scripts) at it with --api-url and TOPO_API_KEY, or use `topo --sandbox <command>`.',
+    )
+    .option('--port <n>', 'port to listen on; 0 picks a free one', '4010')
+    .option('--host <host>', 'address to listen on (loopback unless you name another)', '127.0.0.1')
+    .option('--tasks <n>', 'number of seeded tasks', '300')
+    .option('--seed <n>', 'seed of the generated data', '1')
+    .option('--data <file>', 'load state from this file if it exists and save every change to it')
+    .option('--rate-limit <n>', 'requests per second per key; beyond it 429 with Retry-After')
+    .option('--fail-rate <0..1>', 'share of requests answered 500 or 503')
+    .option('--latency <ms>', 'delay before each answer')
+    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ topo sandbox
+  $ topo sandbox --port 0 --tasks 100000 --seed 7
+  $ topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50
+  $ topo sandbox --reset`,
+    )
+    .action(action(app, (ctx, opts: SandboxCommandOptions) => runSandbox(ctx, opts)));
+}
+
+function parseNonNegative(
+  value: string | undefined,
+  flag: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: '${value}' is not a whole number`);
+  const n = Number(value);
+  if (n > max) throw new UsageError(`${flag}: must be at most ${max}, got ${value}`);
+  return n;
+}
+
+export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Promise<void> {
+  const { sandboxDataFile } = await import('../config/paths.js');
+  if (opts.reset) {
+    const { rmSync } = await import('node:fs');
+    const file = sandboxDataFile(ctx.env);
+    rmSync(file, { force: true });
+    ctx.err(`Sandbox state reset (${file}).`);
+    return;
+  }
+  const port = parseNonNegative(opts.port, '--port', 65535)!;
+  const tasks = parseNonNegative(opts.tasks, '--tasks', 2_000_000)!;
+  const seed = parseNonNegative(opts.seed, '--seed', 2 ** 32 - 1)!;
+  const rateLimit =
+    opts.rateLimit === undefined ? undefined : parsePositiveInt(opts.rateLimit, '--rate-limit');
+  const latencyMs = parseNonNegative(opts.latency, '--latency', 600_000);
+  let failRate: number | undefined;
+  if (opts.failRate !== undefined) {
+    failRate = Number(opts.failRate);
+    if (!/^\d*\.?\d+$/.test(opts.failRate) || failRate < 0 || failRate > 1) {
+      throw new UsageError(`--fail-rate: '${opts.failRate}' is not a number from 0 to 1`);
+    }
+  }
+  const { startSandbox, SANDBOX_KEYS } = await import('../sandbox/server.js');
+  const sandbox = await startSandbox({
+    port,
+    host: opts.host,
+    tasks,
+    seed,
+    ...(opts.data !== undefined && { dataFile: opts.data }),
+    ...(rateLimit !== undefined && { rateLimit }),
+    ...(failRate !== undefined && { failRate }),
+    ...(latencyMs !== undefined && { latencyMs }),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE')
+      throw new UsageError(`--port: ${port} is in use; pick another or use --port 0`);
+    throw error;
+  });
+  const lines = [
+    `Topo sandbox API listening on ${sandbox.url}`,
+    '',
+    'API keys:',
+    ...SANDBOX_KEYS.map(
+      (k) => `  ${k.key.padEnd(18)} ${k.scopes.length ? k.scopes.join(', ') : '(no task scopes)'}`,
+    ),
+    '',
+    'Users:',
+    ...sandbox.store.users.map((u) => `  ${u.alias.padEnd(6)} ${u.name.padEnd(13)} ${u.id}`),
+    '',
+    `Tasks: ${sandbox.store.state.tasks.length}   seed: ${sandbox.store.state.seed}${opts.data ? `   data: ${opts.data}` : ''}`,
+    '',
+    `Try: TOPO_API_URL=${sandbox.url} TOPO_API_KEY=topo_sandbox_rw topo tasks list`,
+  ];
+  await ctx.out(`${lines.join('\n')}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sandbox.close();
+  ctx.err('Sandbox stopped.');
+}

@@ -1,0 +1,275 @@
+import type { ApiClient } from './api/client.js';
+import { AuthError, UsageError } from './api/errors.js';
+import { DEFAULT_BASE_URL } from './api/wire.js';
+import type { ConfigStore } from './config/store.js';
+import type { Sandbox } from './sandbox/server.js';
+
+export interface GlobalOptions {
+  apiUrl?: string;
+  profile?: string;
+  debug?: boolean;
+  /** false with --no-color. */
+  color?: boolean;
+  /** Seconds. */
+  timeout?: number;
+  sandbox?: boolean;
+}
+
+export interface IO {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  columns: number;
+}
+
+export interface Prompter {
+  confirm(message: string): Promise<boolean>;
+  input(message: string): Promise<string>;
+  password(message: string): Promise<string>;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface ContextDeps {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  prompter?: Prompter;
+  version?: string;
+}
+
+export interface Credentials {
+  key: string;
+  source: 'environment' | 'profile' | 'sandbox';
+  baseUrl: string;
+}
+
+/**
+ * Everything a command touches of the outside world, created lazily so that `topo --help` loads nothing
+ * heavy. Commands never read process.env or write to process.stdout directly.
+ */
+export class Context {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly version: string;
+  private configStore?: ConfigStore;
+  private client?: ApiClient;
+  private sandboxServer?: Sandbox;
+  private sandboxAliases: Record<string, string> = {};
+  private promptImpl?: Prompter;
+
+  constructor(
+    readonly io: IO,
+    readonly env: Env,
+    readonly globals: GlobalOptions,
+    deps: ContextDeps = {},
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.version = deps.version ?? '0.0.0';
+    if (deps.prompter) this.promptImpl = deps.prompter;
+  }
+
+  /** Colour on stdout: off with --no-color, NO_COLOR, TERM=dumb or a pipe; FORCE_COLOR forces it. */
+  get color(): boolean {
+    return this.colorFor(this.io.stdoutIsTTY);
+  }
+
+  get stderrColor(): boolean {
+    return this.colorFor(this.io.stderrIsTTY);
+  }
+
+  private colorFor(isTTY: boolean): boolean {
+    if (this.globals.color === false) return false;
+    if (this.env.NO_COLOR !== undefined && this.env.NO_COLOR !== '') return false;
+    const force = this.env.FORCE_COLOR;
+    if (force !== undefined) return force !== '0' && force !== 'false';
+    if (this.env.TERM === 'dumb') return false;
+    return isTTY;
+  }
+
+  /** Prompts need a person at both ends. */
+  get canPrompt(): boolean {
+    return this.io.stdinIsTTY && this.io.stdoutIsTTY;
+  }
+
+  /** Spinners and progress bars: only on a TTY stderr outside CI. */
+  get showProgress(): boolean {
+    return this.io.stderrIsTTY && !this.env.CI;
+  }
+
+  get debug(): boolean {
+    return Boolean(this.globals.debug) || this.env.TOPO_DEBUG === '1' || this.env.TOPO_DEBUG === 'true';
+  }
+
+  get profileName(): string {
+    return this.globals.profile || this.env.TOPO_PROFILE || (this.globals.sandbox ? 'sandbox' : 'default');
+  }
+
+  /** Writes data to stdout, waiting when the pipe is full so memory stays flat. */
+  async out(text: string): Promise<void> {
+    await writeAll(this.io.stdout, text);
+  }
+
+  /** Messages for the person: stderr. */
+  err(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.err(`warning: ${text}`);
+  }
+
+  debugLog(line: string): void {
+    if (this.debug) this.err(`[debug] ${line}`);
+  }
+
+  async config(): Promise<ConfigStore> {
+    if (!this.configStore) {
+      const [{ ConfigStore }, { configDir }] = await Promise.all([
+        import('./config/store.js'),
+        import('./config/paths.js'),
+      ]);
+      this.configStore = new ConfigStore(configDir(this.env), this.profileName);
+    }
+    return this.configStore;
+  }
+
+  /** The key and base URL this run uses: flag > environment > profile > default. Never from argv. */
+  async credentials(): Promise<Credentials> {
+    if (this.globals.sandbox) {
+      const sandbox = await this.startSandbox();
+      const { SANDBOX_DEFAULT_KEY } = await import('./sandbox/server.js');
+      return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', baseUrl: sandbox.url };
+    }
+    const config = await this.config();
+    const baseUrl =
+      this.globals.apiUrl || this.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
+    checkBaseUrl(baseUrl);
+    const envKey = this.env.TOPO_API_KEY;
+    if (envKey) return { key: envKey, source: 'environment', baseUrl };
+    const stored = config.profile.api_key;
+    if (stored) return { key: stored, source: 'profile', baseUrl };
+    throw new AuthError(
+      `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
+    );
+  }
+
+  async api(): Promise<ApiClient> {
+    if (!this.client) {
+      const creds = await this.credentials();
+      this.client = await this.makeClient(creds.key, creds.baseUrl);
+    }
+    return this.client;
+  }
+
+  /** A client for a key that is not stored yet (auth login checks it before saving). */
+  async makeClient(key: string, baseUrl: string): Promise<ApiClient> {
+    const { ApiClient } = await import('./api/client.js');
+    return new ApiClient({
+      baseUrl,
+      apiKey: key,
+      userAgent: `topo/${this.version} node/${process.versions.node}`,
+      timeoutMs: (this.globals.timeout ?? 30) * 1000,
+      debug: this.debug ? (line) => this.debugLog(line) : undefined,
+      sleep: this.sleep,
+      now: this.now,
+      env: this.env,
+    });
+  }
+
+  /** Aliases of the profile; in sandbox mode the seeded reps too (alice, bob, …, and me = alice). */
+  async aliases(): Promise<Record<string, string>> {
+    const stored = (await this.config()).aliases();
+    if (this.globals.sandbox) {
+      await this.startSandbox();
+      return { ...this.sandboxAliases, ...stored };
+    }
+    return stored;
+  }
+
+  /** A person argument: a UUID, an alias, or `me`. */
+  async resolveUser(value: string, flag: string): Promise<string> {
+    const { isUuid } = await import('./commands/parse.js');
+    if (isUuid(value)) return value.toLowerCase();
+    const aliases = await this.aliases();
+    const id = aliases[value];
+    if (id) return id;
+    if (value === 'me') {
+      throw new UsageError(`${flag}: 'me' is not set; run 'topo alias set me <your-user-uuid>'`);
+    }
+    throw new UsageError(`${flag}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
+  }
+
+  /** Reverse lookup for display: uuid → alias. */
+  async aliasNames(): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const [name, id] of Object.entries(await this.aliases())) {
+      if (name !== 'me' && !names.has(id)) names.set(id, name);
+    }
+    for (const [name, id] of Object.entries(await this.aliases())) if (!names.has(id)) names.set(id, name);
+    return names;
+  }
+
+  async prompter(): Promise<Prompter> {
+    if (!this.promptImpl) {
+      const { createPrompter } = await import('./prompt.js');
+      this.promptImpl = createPrompter(this.io);
+    }
+    return this.promptImpl;
+  }
+
+  private async startSandbox(): Promise<Sandbox> {
+    if (!this.sandboxServer) {
+      const [{ startSandbox }, { sandboxDataFile }] = await Promise.all([
+        import('./sandbox/server.js'),
+        import('./config/paths.js'),
+      ]);
+      this.sandboxServer = await startSandbox({
+        port: 0,
+        host: '127.0.0.1',
+        dataFile: sandboxDataFile(this.env),
+      });
+      for (const user of this.sandboxServer.store.users) this.sandboxAliases[user.alias] = user.id;
+      const first = this.sandboxServer.store.users[0];
+      if (first) this.sandboxAliases.me = first.id;
+    }
+    return this.sandboxServer;
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    await this.sandboxServer?.close();
+  }
+}
+
+/** The key goes over plain http:// only to this machine. */
+export function checkBaseUrl(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`invalid API URL '${baseUrl}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`invalid API URL '${baseUrl}': use https://`);
+  }
+}
+
+export function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (stream.write(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stream.off('drain', onDrain);
+      reject(error);
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
+  });
+}

@@ -1,0 +1,71 @@
+/** Text helpers shared by the renderers: terminal safety, times, enum labels. */
+
+// C0 controls except \n and \t, DEL, and C1 controls (8-bit CSI and friends).
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_WITH_NEWLINES_RE = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function escapeChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  if (code === 0x1b) return '\\e';
+  if (code === 0x0d) return '\\r';
+  if (code === 0x0a) return '\\n';
+  if (code === 0x09) return '\\t';
+  return `\\x${code.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Neutralises text from the API for a terminal: escape sequences and control characters are shown as
+ * visible escapes (\e, \x07) so a contact's message cannot clear the screen or forge lines.
+ * Single-line fields also lose their newlines and tabs.
+ */
+export function safeText(value: unknown, multiline = false): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return text
+    .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
+    .replace(/\u2028|\u2029/g, ' ');
+}
+
+/** `EMAIL_REPLY` → `email reply`; unknown values are shown as received (made safe). */
+export function enumLabel(value: unknown): string {
+  return safeText(value).toLowerCase().replace(/_/g, ' ');
+}
+
+/** "3h ago", "in 2d": the nearest whole unit. */
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  if (!iso) return '';
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return safeText(iso);
+  const diff = ms - now;
+  const abs = Math.abs(diff);
+  const units: [Intl.RelativeTimeFormatUnit, number, string][] = [
+    ['year', 365 * 86_400_000, 'y'],
+    ['month', 30 * 86_400_000, 'mo'],
+    ['week', 7 * 86_400_000, 'w'],
+    ['day', 86_400_000, 'd'],
+    ['hour', 3_600_000, 'h'],
+    ['minute', 60_000, 'm'],
+  ];
+  for (const [, size, short] of units) {
+    if (abs >= size) {
+      const n = Math.floor(abs / size);
+      return diff < 0 ? `${n}${short} ago` : `in ${n}${short}`;
+    }
+  }
+  return 'just now';
+}
+
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (text.length <= width) return text;
+  return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
+}
+
+export function shortId(id: string | null | undefined): string {
+  return id ? `${id.slice(0, 8)}…` : '';
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}

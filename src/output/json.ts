@@ -1,0 +1,44 @@
+import type { Context } from '../context.js';
+
+/** JSON output: every field as the API sent it, or the chosen fields in the chosen order. */
+
+export function pickFields(
+  record: Record<string, unknown>,
+  fields: string[] | undefined,
+): Record<string, unknown> {
+  if (!fields) return record;
+  const picked: Record<string, unknown> = {};
+  for (const f of fields) picked[f] = record[f] ?? null;
+  return picked;
+}
+
+function encode(value: unknown, pretty: boolean, indent = ''): string {
+  const text = JSON.stringify(value, null, pretty ? 2 : undefined);
+  return pretty && indent ? text.replace(/\n/g, `\n${indent}`) : text;
+}
+
+export async function printJson(ctx: Context, value: unknown): Promise<void> {
+  await ctx.out(`${encode(value, ctx.io.stdoutIsTTY)}\n`);
+}
+
+/** Prints one JSON array as the records arrive, so memory stays flat however many there are. */
+export async function printJsonStream(
+  ctx: Context,
+  records: AsyncIterable<Record<string, unknown>>,
+  fields: string[] | undefined,
+): Promise<number> {
+  const pretty = ctx.io.stdoutIsTTY;
+  let count = 0;
+  let buffer = '[';
+  for await (const record of records) {
+    buffer += `${count === 0 ? '' : ','}${pretty ? '\n  ' : ''}${encode(pickFields(record, fields), pretty, '  ')}`;
+    count++;
+    if (buffer.length > 16_384) {
+      await ctx.out(buffer);
+      buffer = '';
+    }
+  }
+  buffer += `${pretty && count > 0 ? '\n' : ''}]\n`;
+  await ctx.out(buffer);
+  return count;
+}

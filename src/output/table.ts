@@ -1,0 +1,73 @@
+import Table from 'cli-table3';
+import { truncate } from './format.js';
+
+export interface Column {
+  header: string;
+  /** Columns that may shrink when the terminal is narrow, in order of who gives way first. */
+  shrink?: number;
+  minWidth?: number;
+}
+
+/**
+ * An aligned table without borders, fitted to the terminal width: shrinkable columns are cut with '…'.
+ * Cells arrive made safe and possibly coloured; widths are measured on the plain text.
+ */
+export function renderTable(
+  columns: Column[],
+  rows: { plain: string[]; styled: string[] }[],
+  width: number,
+  styleHeader: (s: string) => string,
+): string {
+  const gap = 2;
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r.plain[i]!.length)));
+  let excess = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1) - width;
+  const order = columns
+    .map((c, i) => ({ i, rank: c.shrink }))
+    .filter((c) => c.rank !== undefined)
+    .sort((a, b) => a.rank! - b.rank!);
+  for (const { i } of order) {
+    if (excess <= 0) break;
+    const min = Math.max(columns[i]!.minWidth ?? 6, Math.min(columns[i]!.header.length, widths[i]!));
+    const give = Math.min(excess, widths[i]! - min);
+    if (give > 0) {
+      widths[i]! -= give;
+      excess -= give;
+    }
+  }
+  const table = new Table({
+    head: columns.map((c, i) => styleHeader(truncate(c.header, widths[i]!))),
+    chars: {
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      'left-mid': '',
+      mid: '',
+      'mid-mid': '',
+      right: '',
+      'right-mid': '',
+      middle: ' '.repeat(gap),
+    },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+    colWidths: widths,
+    wordWrap: false,
+  });
+  for (const row of rows) {
+    table.push(
+      row.styled.map((cell, i) => {
+        const plain = row.plain[i]!;
+        return plain.length > widths[i]! ? truncate(plain, widths[i]!) : cell;
+      }),
+    );
+  }
+  return `${table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')}\n`;
+}

@@ -1,0 +1,171 @@
+import type { Message, Task } from '../api/types.js';
+import { hashString, Random } from './random.js';
+
+export interface SandboxUser {
+  id: string;
+  name: string;
+  /** The alias the CLI's sandbox mode gives this rep. */
+  alias: string;
+}
+
+export interface SandboxState {
+  version: 1;
+  seed: number;
+  organization_id: string;
+  users: SandboxUser[];
+  tasks: Task[];
+}
+
+const REPS: readonly (readonly [string, string])[] = [
+  ['Alice Martin', 'alice'],
+  ['Bob Chen', 'bob'],
+  ['Carla Diaz', 'carla'],
+  ['Dev Patel', 'dev'],
+  ['Erin Walsh', 'erin'],
+  ['Femi Okafor', 'femi'],
+];
+
+const DAY = 86_400_000;
+
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Builds a deterministic workspace: the same seed and count always give the same users and tasks. */
+export function seedState(options: { seed: number; tasks: number; now: number }): SandboxState {
+  const rng = new Random(options.seed);
+  const organization_id = rng.uuid();
+  const users = REPS.map(([name, alias]) => ({ id: rng.uuid(), name, alias }));
+  const tasks: Task[] = [];
+  const span = 90 * DAY;
+  while (tasks.length < options.tasks) {
+    const owner = rng.pick(users);
+    const sequenceId = rng.uuid();
+    const runSize = Math.min(rng.int(1, 6), options.tasks - tasks.length);
+    // Some runs hold a task of a second rep (a colleague covering one step).
+    const guest = rng.chance(0.15) ? rng.pick(users.filter((u) => u !== owner)) : undefined;
+    let created = options.now - rng.next() * span;
+    for (let step = 0; step < runSize; step++) {
+      created = Math.min(created + rng.int(1, 72) * 3_600_000 * rng.next(), options.now - 60_000);
+      let assignee: string | null = owner.id;
+      if (guest && step === runSize - 1 && runSize > 1) assignee = guest.id;
+      if (rng.chance(0.04)) assignee = null;
+      tasks.push(makeTask(rng, { organization_id, sequenceId, assignee, created, now: options.now }));
+    }
+  }
+  return { version: 1, seed: options.seed, organization_id, users, tasks };
+}
+
+function makeTask(
+  rng: Random,
+  p: { organization_id: string; sequenceId: string; assignee: string | null; created: number; now: number },
+): Task {
+  const type = rng.weighted([
+    ['CALL', 35],
+    ['EMAIL_REPLY', 30],
+    ['LINKEDIN_REPLY', 20],
+    ['NEW_LEAD_REVIEW', 15],
+  ] as const);
+  const priority = rng.weighted([
+    ['HOT', 20],
+    ['TODAY', 50],
+    ['EXTRA', 30],
+  ] as const);
+  const status = rng.weighted([
+    ['PENDING', 45],
+    ['IN_PROGRESS', 15],
+    ['COMPLETED', 28],
+    ['SKIPPED', 12],
+  ] as const);
+  const createdAt = isoSeconds(p.created);
+  const later = (): number => Math.min(p.created + rng.next() * 5 * DAY, p.now);
+  const task: Task = {
+    id: rng.uuid(),
+    organization_id: p.organization_id,
+    type,
+    priority,
+    status,
+    sequence_id: p.sequenceId,
+    assignee_user_id: p.assignee,
+    disposition: null,
+    reopened_at: null,
+    reopen_reason: null,
+    skipped_at: null,
+    completed_at: null,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+  if (status === 'COMPLETED') {
+    task.completed_at = isoSeconds(later());
+    task.updated_at = task.completed_at;
+    if (type === 'CALL') task.disposition = rng.pick(['ANSWERED', 'VOICEMAIL_LEFT', 'NO_ANSWER'] as const);
+  } else if (status === 'SKIPPED') {
+    task.skipped_at = isoSeconds(later());
+    task.updated_at = task.skipped_at;
+  } else if (status === 'PENDING' && rng.chance(0.1)) {
+    task.reopened_at = isoSeconds(later());
+    task.reopen_reason = 'REMINDER_RULE';
+    task.updated_at = task.reopened_at;
+  } else if (status === 'IN_PROGRESS') {
+    task.updated_at = isoSeconds(later());
+  }
+  return task;
+}
+
+const SUBJECTS = [
+  'Quick question about your Q3 pipeline',
+  'Following up on our call',
+  'Pricing for the team plan',
+  'Intro: outbound at scale',
+  'Re-engaging lapsed accounts',
+  'Next steps after the demo',
+];
+
+const OUTBOUND_LINES = [
+  'Hi {name},\n\nI noticed your team is hiring SDRs. Would a 15-minute call next week make sense?\n\nBest,\nthe team',
+  'Hi {name},\n\nFollowing up on my last note. Happy to share how similar teams cut ramp time in half.\n\nCheers',
+  'Thanks for the reply!\n\nI can do Tuesday at 10:00 or Thursday at 15:00. Which works better?',
+  'Attaching the one-pager we discussed.\nLet me know if anything is unclear.',
+];
+
+const INBOUND_LINES = [
+  'Thanks for reaching out.\nWe are evaluating tools this quarter — can you send pricing?',
+  'Not the right time for us, maybe in Q1.',
+  'Sure, Thursday works.\n\nPlease include our VP of Sales, she has questions about integrations.',
+  'Who else on our team have you spoken to?',
+  'Can you remind me how this differs from what we use today?\nWe already have a CRM sequence tool.',
+];
+
+const CONTACTS = ['Jordan', 'Priya', 'Sam', 'Lena', 'Marco', 'Hana', 'Tomás', 'Grace'];
+
+/** A task's conversation, derived from the seed and the task id, so it needs no storage. Oldest first. */
+export function threadFor(state: SandboxState, task: Task): Message[] {
+  const rng = new Random(hashString(task.id, state.seed >>> 0));
+  const empty = task.type === 'NEW_LEAD_REVIEW' || task.type === 'CALL' ? rng.chance(0.15) : false;
+  if (empty) return [];
+  const count = rng.int(1, 8);
+  const channel = task.type === 'LINKEDIN_REPLY' ? 'LINKEDIN' : 'EMAIL';
+  const contact = rng.pick(CONTACTS);
+  const subject = rng.pick(SUBJECTS);
+  const sender = task.assignee_user_id ?? rng.pick(state.users).id;
+  const end = Date.parse(task.created_at);
+  let at = end - count * rng.int(2, 30) * 3_600_000;
+  const messages: Message[] = [];
+  for (let i = 0; i < count; i++) {
+    // The thread ends with the contact's reply that created the task.
+    const inbound = (count - 1 - i) % 2 === 0;
+    at = Math.min(at + rng.int(1, 48) * 3_600_000, end);
+    const useCalendar = !inbound && channel === 'EMAIL' && rng.chance(0.08);
+    const msgChannel = useCalendar ? 'CALENDAR' : channel;
+    messages.push({
+      id: rng.uuid(),
+      channel: msgChannel,
+      direction: inbound ? 'INBOUND' : 'OUTBOUND',
+      subject: msgChannel === 'LINKEDIN' ? null : i === 0 ? subject : `Re: ${subject}`,
+      body: (inbound ? rng.pick(INBOUND_LINES) : rng.pick(OUTBOUND_LINES)).replace('{name}', contact),
+      sent_at: isoSeconds(at - (count - i) * 1000),
+      sender_id: inbound ? null : sender,
+    });
+  }
+  return messages;
+}

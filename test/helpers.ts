@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+
+export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
+/** The seeded data ends on this day, so the workspace is the same on every run. */
+export const SEED_NOW = Date.parse('2026-11-01T00:00:00Z');
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const s = await startSandbox({ port: 0, tasks: 300, seed: 1, now: SEED_NOW, ...options });
+  cleanups.push(() => s.close());
+  return s;
+}
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topo-test-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  sandbox?: Sandbox;
+  key?: string | null;
+  timeoutMs?: number;
+}
+
+/** Runs the built binary as a user would, with its own config folder, piped stdio, no colour. */
+export function topo(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const home = tempDir();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    TOPO_CONFIG_DIR: join(home, 'config'),
+    TOPO_DATA_DIR: join(home, 'data'),
+    TOPO_STATE_DIR: join(home, 'state'),
+  };
+  if (options.sandbox) env.TOPO_API_URL = options.sandbox.url;
+  if (options.key !== null) env.TOPO_API_KEY = options.key ?? 'topo_sandbox_rw';
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** GET/POST/PATCH straight at a sandbox, as any HTTP client would. */
+export async function http(
+  s: Sandbox,
+  method: string,
+  path: string,
+  options: { key?: string | null; body?: string; query?: [string, string][] } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const url = new URL(`${s.url}${path}`);
+  for (const [k, v] of options.query ?? []) url.searchParams.append(k, v);
+  const headers: Record<string, string> = {};
+  const key = options.key === undefined ? 'topo_sandbox_rw' : options.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  const res = await fetch(url, { method, headers, body: options.body });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body, headers: res.headers };
+}
