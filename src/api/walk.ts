@@ -103,3 +103,13 @@ export async function* mergeSorted(
     heads[best] = await streams[best]!.next();
   }
 }
+
+/** The first n items of a stream. */
+export async function* take<T>(source: AsyncGenerator<T>, n: number): AsyncGenerator<T> {
+  if (n <= 0) return;
+  let count = 0;
+  for await (const item of source) {
+    yield item;
+    if (++count >= n) return;
+  }
+}

@@ -6,6 +6,8 @@ export interface Column {
   /** Columns that may shrink when the terminal is narrow, in order of who gives way first. */
   shrink?: number;
   minWidth?: number;
+  /** Columns that may be left out when shrinking is not enough, in order of who goes first. */
+  drop?: number;
 }
 
 /**
@@ -34,8 +36,19 @@ export function renderTable(
       excess -= give;
     }
   }
+  const shown = columns.map(() => true);
+  const dropOrder = columns
+    .map((c, i) => ({ i, rank: c.drop }))
+    .filter((c) => c.rank !== undefined)
+    .sort((a, b) => a.rank! - b.rank!);
+  for (const { i } of dropOrder) {
+    if (excess <= 0) break;
+    shown[i] = false;
+    excess -= widths[i]! + gap;
+  }
+  const keep = <T>(items: T[]): T[] => items.filter((_, i) => shown[i]);
   const table = new Table({
-    head: columns.map((c, i) => styleHeader(truncate(c.header, widths[i]!))),
+    head: keep(columns.map((c, i) => styleHeader(truncate(c.header, widths[i]!)))),
     chars: {
       top: '',
       'top-mid': '',
@@ -54,15 +67,17 @@ export function renderTable(
       middle: ' '.repeat(gap),
     },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-    colWidths: widths,
+    colWidths: keep(widths),
     wordWrap: false,
   });
   for (const row of rows) {
     table.push(
-      row.styled.map((cell, i) => {
-        const plain = row.plain[i]!;
-        return plain.length > widths[i]! ? truncate(plain, widths[i]!) : cell;
-      }),
+      keep(
+        row.styled.map((cell, i) => {
+          const plain = row.plain[i]!;
+          return plain.length > widths[i]! ? truncate(plain, widths[i]!) : cell;
+        }),
+      ),
     );
   }
   return `${table

@@ -66,6 +66,8 @@ export interface Fault {
   method?: string;
   /** A regular expression matched against the path (without query). */
   path?: string;
+  /** A regular expression matched against the raw query string. */
+  query?: string;
   /** How many matching requests it applies to; default 1. */
   times?: number;
   /** Answer with this status (error JSON unless `body` is given). */
@@ -460,7 +462,10 @@ export class Sandbox {
 
   private takeFault(r: RecordedRequest): Fault | undefined {
     const index = this.faults.findIndex(
-      (f) => (!f.method || f.method === r.method) && (!f.path || new RegExp(f.path).test(r.path)),
+      (f) =>
+        (!f.method || f.method === r.method) &&
+        (!f.path || new RegExp(f.path).test(r.path)) &&
+        (!f.query || new RegExp(f.query).test(r.query)),
     );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;

@@ -1,0 +1,47 @@
+import wrapAnsi from 'wrap-ansi';
+import type { Message } from '../api/types.js';
+import { makeChalk } from './color.js';
+import { enumLabel, relativeTime, safeText } from './format.js';
+
+export interface ThreadView {
+  tty: boolean;
+  color: boolean;
+  width: number;
+  now: number;
+  aliases: Map<string, string>;
+}
+
+function sender(m: Message, aliases: Map<string, string>): string {
+  if (m.direction === 'INBOUND' || !m.sender_id)
+    return m.direction === 'INBOUND' ? 'contact' : 'unknown sender';
+  return aliases.get(m.sender_id) ?? m.sender_id;
+}
+
+/** A conversation as text: coloured and wrapped on a terminal, a plain transcript when piped. */
+export function renderThread(messages: Message[], view: ThreadView): string {
+  const c = makeChalk(view.color);
+  const width = Math.max(20, Math.min(view.width, 100));
+  const parts: string[] = [];
+  for (const m of messages) {
+    const inbound = m.direction === 'INBOUND';
+    const who = safeText(sender(m, view.aliases));
+    const channel = enumLabel(m.channel);
+    const direction = enumLabel(m.direction);
+    const body = safeText(m.body, true);
+    if (view.tty) {
+      const arrow = inbound ? '←' : '→';
+      const head = `${arrow} ${direction} · ${channel} · ${who} · ${safeText(m.sent_at)} (${relativeTime(m.sent_at, view.now)})`;
+      const styled = inbound ? c.green.bold(head) : c.blue.bold(head);
+      const lines = [styled];
+      if (m.subject) lines.push(c.bold(`Subject: ${safeText(m.subject)}`));
+      lines.push('', wrapAnsi(body, width - 2, { hard: true, trim: false }).replace(/^/gm, '  '));
+      parts.push(lines.join('\n'));
+    } else {
+      const lines = [`--- ${direction} ${channel} from ${who} at ${safeText(m.sent_at)}`];
+      if (m.subject) lines.push(`Subject: ${safeText(m.subject)}`);
+      lines.push('', body);
+      parts.push(lines.join('\n'));
+    }
+  }
+  return `${parts.join('\n\n')}\n`;
+}

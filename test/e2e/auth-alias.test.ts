@@ -1,0 +1,167 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sandbox, tempDir, topo } from '../helpers.js';
+
+describe('auth', () => {
+  it('login --with-token checks the key with /me, stores it 0600 in a 0700 folder, and status reports it', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const login = await topo(['auth', 'login', '--with-token'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_sandbox_ro\n',
+    });
+    expect(login.code).toBe(0);
+    expect(login.stdout).toBe('');
+    expect(login.stderr).toContain(
+      `✓ Logged in to workspace ${s.store.state.organization_id} as key 'Sandbox read-only'`,
+    );
+    expect(login.stderr).toContain("warning: this key lacks 'tasks:write'");
+    expect(login.stderr).not.toContain('topo_sandbox_ro\n');
+    expect(s.received('GET').map((r) => r.path)).toEqual(['/v1/me']);
+    const file = join(home, 'cfg', 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'cfg')).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.api_key).toBe('topo_sandbox_ro');
+
+    const status = await topo(['auth', 'status', '--json'], { sandbox: s, key: null, env });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({
+      profile: 'default',
+      source: 'profile',
+      api_url: s.url,
+      key_prefix: 'topo_sandbox_ro',
+      name: 'Sandbox read-only',
+      organization_id: s.store.state.organization_id,
+      scopes: ['tasks:read'],
+      valid: true,
+    });
+
+    const list = await topo(['tasks', 'list', '-L', '1'], { sandbox: s, key: null, env });
+    expect(list.code).toBe(0);
+    expect(s.requests.at(-1)!.key).toBe('topo_sandbox_ro');
+
+    const shadow = await topo(['auth', 'status'], { sandbox: s, env });
+    expect(shadow.stdout).toContain('Key from:   TOPO_API_KEY');
+    expect(shadow.stderr).toContain("warning: TOPO_API_KEY shadows the key stored in profile 'default'");
+
+    const logout = await topo(['auth', 'logout'], { sandbox: s, key: null, env });
+    expect(logout.code).toBe(0);
+    const after = await topo(['auth', 'status'], { sandbox: s, key: null, env });
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain("Run 'topo auth login'");
+  });
+
+  it('refuses a key the API rejects and saves nothing (exit 4)', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const r = await topo(['auth', 'login', '--with-token'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_wrong',
+    });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('error: the API rejected this key (UnauthorizedIssue); nothing was saved\n');
+    const status = await topo(['auth', 'status'], { sandbox: s, key: null, env });
+    expect(status.code).toBe(4);
+  });
+
+  it('auth status exits 4 when the key is rejected', async () => {
+    const s = await sandbox();
+    const r = await topo(['auth', 'status', '--json'], { sandbox: s, key: 'topo_gone' });
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: false, source: 'environment' });
+  });
+
+  it('login without a terminal and without --with-token is a usage error', async () => {
+    const r = await topo(['auth', 'login'], { key: null });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: no terminal to ask for the key: pipe it in with --with-token, or set TOPO_API_KEY\n',
+    );
+  });
+
+  it('keeps profiles apart', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    await topo(['auth', 'login', '--with-token', '--profile', 'eu'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_sandbox_rw',
+    });
+    const def = await topo(['auth', 'status'], { sandbox: s, key: null, env });
+    expect(def.code).toBe(4);
+    const eu = await topo(['auth', 'status'], { sandbox: s, key: null, env: { ...env, TOPO_PROFILE: 'eu' } });
+    expect(eu.code).toBe(0);
+    expect(eu.stdout).toContain("Key from:   profile 'eu'");
+  });
+});
+
+describe('alias', () => {
+  it('sets, lists, uses and removes aliases', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const bob = s.store.users[1]!;
+    expect((await topo(['alias', 'set', 'bob', bob.id.toUpperCase()], { env })).code).toBe(0);
+    expect((await topo(['alias', 'set', 'me', bob.id], { env })).code).toBe(0);
+    const list = await topo(['alias', 'list', '--json'], { env });
+    expect(JSON.parse(list.stdout)).toEqual({ bob: bob.id, me: bob.id });
+    const plain = await topo(['alias', 'list'], { env });
+    expect(plain.stdout).toBe(`bob\t${bob.id}\nme\t${bob.id}\n`);
+
+    const mine = await topo(['tasks', 'list', '-a', 'me', '-L', '1'], { sandbox: s, env });
+    expect(mine.code).toBe(0);
+    expect(s.requests.every((r) => r.params.some(([k, v]) => k === 'assignee_user_id' && v === bob.id))).toBe(
+      true,
+    );
+
+    expect((await topo(['alias', 'remove', 'bob'], { env })).code).toBe(0);
+    const gone = await topo(['alias', 'remove', 'bob'], { env });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toBe("error: no alias named 'bob' (see 'topo alias list')\n");
+  });
+
+  it('rejects a bad alias name or UUID', async () => {
+    expect((await topo(['alias', 'set', '1x', '00000000-0000-4000-8000-000000000000'])).code).toBe(2);
+    const bad = await topo(['alias', 'set', 'x', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("error: uuid: 'nope' is not a UUID\n");
+  });
+});
+
+describe('--sandbox', () => {
+  it('runs a command against a local sandbox with the seeded reps as aliases, keeping state between runs', async () => {
+    const home = tempDir();
+    const env = { TOPO_DATA_DIR: join(home, 'data') };
+    const first = await topo(['--sandbox', 'tasks', 'list', '-a', 'bob', '--json', 'id,assignee_user_id'], {
+      key: null,
+      env,
+    });
+    expect(first.code).toBe(0);
+    const tasks = JSON.parse(first.stdout) as { id: string; assignee_user_id: string }[];
+    expect(tasks.length).toBeGreaterThan(0);
+    const state = JSON.parse(readFileSync(join(home, 'data', 'sandbox.json'), 'utf8')) as {
+      users: { alias: string; id: string }[];
+    };
+    const bob = state.users.find((u) => u.alias === 'bob')!.id;
+    expect(tasks.every((t) => t.assignee_user_id === bob)).toBe(true);
+    const again = await topo(['--sandbox', 'tasks', 'list', '-a', 'bob', '--json', 'id,assignee_user_id'], {
+      key: null,
+      env,
+    });
+    expect(again.stdout).toBe(first.stdout);
+    const aliases = await topo(['--sandbox', 'alias', 'list', '--json'], { key: null, env });
+    expect(JSON.parse(aliases.stdout)).toMatchObject({ bob, me: state.users[0]!.id });
+    const reset = await topo(['sandbox', '--reset'], { key: null, env });
+    expect(reset.code).toBe(0);
+    expect(reset.stderr).toContain('Sandbox state reset');
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { sandbox, topo } from '../helpers.js';
+
+describe('tasks show', () => {
+  it('prints field<TAB>value lines when piped, every field in a fixed order', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => x.status === 'COMPLETED' && x.type === 'CALL')!;
+    const r = await topo(['tasks', 'show', t.id], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        ['id', t.id],
+        ['type', 'CALL'],
+        ['priority', t.priority],
+        ['status', 'COMPLETED'],
+        ['assignee_user_id', t.assignee_user_id ?? ''],
+        ['sequence_id', t.sequence_id],
+        ['disposition', t.disposition ?? ''],
+        ['reopened_at', ''],
+        ['reopen_reason', ''],
+        ['skipped_at', ''],
+        ['completed_at', t.completed_at ?? ''],
+        ['created_at', t.created_at],
+        ['updated_at', t.updated_at],
+        ['organization_id', t.organization_id],
+      ]
+        .map(([k, v]) => `${k}\t${v}\n`)
+        .join(''),
+    );
+    expect(s.received('GET').map((q) => q.path)).toEqual([`/v1/tasks/${t.id}`]);
+  });
+
+  it('--json prints the object exactly; --json fields picks', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks[3]!;
+    const r = await topo(['tasks', 'show', t.id, '--json'], { sandbox: s });
+    expect(JSON.parse(r.stdout)).toEqual(t);
+    const some = await topo(['tasks', 'show', t.id, '--json', 'priority,id'], { sandbox: s });
+    expect(some.stdout).toBe(`${JSON.stringify({ priority: t.priority, id: t.id })}\n`);
+  });
+
+  it('exits 3 for an unknown task and 2 for a malformed id (without a request)', async () => {
+    const s = await sandbox();
+    const missing = await topo(['tasks', 'show', '00000000-0000-4000-8000-000000000000'], { sandbox: s });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(
+      /^error: Task 00000000-0000-4000-8000-000000000000 not found \(NotFoundIssue, request req_\w+\)\n$/,
+    );
+    const bad = await topo(['tasks', 'show', 'abc'], { sandbox: s });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("error: task id: 'abc' is not a UUID\n");
+    expect(s.requests).toHaveLength(1);
+  });
+});
+
+describe('tasks thread', () => {
+  it('prints a plain transcript, oldest first, when piped', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length >= 3)!;
+    const messages = s.store.thread(t);
+    const r = await topo(['tasks', 'thread', t.id], { sandbox: s });
+    expect(r.code).toBe(0);
+    const headers = r.stdout.split('\n').filter((l) => l.startsWith('--- '));
+    expect(headers).toHaveLength(messages.length);
+    messages.forEach((m, i) => {
+      const who = m.direction === 'INBOUND' ? 'contact' : m.sender_id;
+      expect(headers[i]).toBe(
+        `--- ${m.direction.toLowerCase()} ${m.channel.toLowerCase()} from ${who} at ${m.sent_at}`,
+      );
+      expect(r.stdout).toContain(m.body);
+    });
+  });
+
+  it('--json prints the array exactly as received', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks[0]!;
+    const r = await topo(['tasks', 'thread', t.id, '--json'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(s.store.thread(t));
+  });
+
+  it('says so on stderr when the thread is empty', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length === 0)!;
+    const r = await topo(['tasks', 'thread', t.id], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('This task has no messages.\n');
+  });
+});

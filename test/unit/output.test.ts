@@ -1,0 +1,109 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { relativeTime, safeText } from '../../src/output/format.js';
+import { sandbox, tempDir, SEED_NOW } from '../helpers.js';
+
+describe('safeText', () => {
+  it('neutralises escape sequences and control characters', () => {
+    expect(safeText('hi\u001b[2J\u001b]0;pwned\u0007there')).toBe('hi\\e[2J\\e]0;pwned\\x07there');
+    expect(safeText('line1\nline2\rforged')).toBe('line1\\nline2\\rforged');
+    expect(safeText('keep\nlines', true)).toBe('keep\nlines');
+    expect(safeText('\u009b31m')).toBe('\\x9b31m');
+  });
+});
+
+describe('relativeTime', () => {
+  it('uses the nearest whole unit', () => {
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    expect(relativeTime('2026-11-29T09:00:00Z', now)).toBe('3h ago');
+    expect(relativeTime('2026-11-26T12:00:00Z', now)).toBe('3d ago');
+    expect(relativeTime('2026-11-29T11:59:30Z', now)).toBe('just now');
+    expect(relativeTime(null, now)).toBe('');
+  });
+});
+
+function fakeIO(tty: boolean, columns = 160) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return {
+    io: {
+      stdin: new PassThrough(),
+      stdout,
+      stderr,
+      stdinIsTTY: tty,
+      stdoutIsTTY: tty,
+      stderrIsTTY: tty,
+      columns,
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('tasks list on a terminal', () => {
+  it('prints an aligned table with aliases and relative times, and the summary on stderr', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const alice = s.store.users[0]!;
+    const { io, out, err } = fakeIO(true);
+    const env = {
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_CONFIG_DIR: home,
+      NO_COLOR: '1',
+    };
+    const { ConfigStore } = await import('../../src/config/store.js');
+    new ConfigStore(home, 'default').update((p) => (p.aliases = { alice: alice.id }));
+    const code = await main(['tasks', 'list', '-a', 'alice', '-L', '3'], io, env, { now: () => SEED_NOW });
+    expect(code).toBe(0);
+    const lines = out().trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+TYPE\s+PRIORITY\s+STATUS\s+ASSIGNEE\s+SEQUENCE RUN\s+CREATED$/);
+    expect(lines).toHaveLength(4);
+    for (const line of lines.slice(1)) {
+      expect(line).toMatch(/^[0-9a-f-]{36}\s+/);
+      expect(line).toContain('alice');
+      expect(line).toMatch(/(\d+(m|h|d|w|mo) ago|just now)$/);
+    }
+    const total = s.store.state.tasks.filter(
+      (t) => t.assignee_user_id === alice.id && (t.status === 'PENDING' || t.status === 'IN_PROGRESS'),
+    ).length;
+    expect(err()).toBe(`Showing 3 of ${total} open tasks\n`);
+  });
+
+  it('fits the table to a narrow terminal and notes an empty result', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const narrow = fakeIO(true, 90);
+    const env = {
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_CONFIG_DIR: home,
+      NO_COLOR: '1',
+    };
+    expect(await main(['tasks', 'list', '-L', '5'], narrow.io, env)).toBe(0);
+    for (const line of narrow.out().trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(90);
+    const empty = fakeIO(true);
+    expect(
+      await main(['tasks', 'list', '--sequence', '00000000-0000-4000-8000-000000000000'], empty.io, env),
+    ).toBe(0);
+    expect(empty.out()).toBe('');
+    expect(empty.err()).toBe('No open tasks match.\n');
+  });
+
+  it('colours HOT and never colours when piped or NO_COLOR is set', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_API_URL: s.url, TOPO_API_KEY: 'topo_sandbox_rw', TOPO_CONFIG_DIR: home };
+    const tty = fakeIO(true);
+    await main(['tasks', 'list', '-p', 'hot', '-L', '2'], tty.io, env);
+    expect(tty.out()).toContain('\u001b[31m\u001b[1mHOT');
+    const noColor = fakeIO(true);
+    await main(['tasks', 'list', '-p', 'hot', '-L', '2', '--no-color'], noColor.io, env);
+    expect(noColor.out()).not.toContain('\u001b[');
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/api/errors.js';
+import { parseEnumList, parseJsonFields, parsePositiveInt, parseWhen } from '../../src/commands/parse.js';
+
+const NOW = Date.parse('2026-11-29T12:00:00Z');
+
+describe('parseWhen', () => {
+  it.each([
+    ['45m', '2026-11-29T11:15:00Z'],
+    ['12h', '2026-11-29T00:00:00Z'],
+    ['7d', '2026-11-22T12:00:00Z'],
+    ['2w', '2026-11-15T12:00:00Z'],
+    ['2026-03-14', '2026-03-14T00:00:00Z'],
+    ['2026-03-14T09:22:11Z', '2026-03-14T09:22:11Z'],
+    ['2026-03-14T09:22:11+02:00', '2026-03-14T07:22:11Z'],
+  ])('%s → %s', (input, output) => {
+    expect(parseWhen(input, '--x', NOW)).toBe(output);
+  });
+
+  it.each(['yesterday', '7', '2026-02-30', '2026-03-14T09:22', '14/03/2026', '-3d'])(
+    'rejects %s',
+    (input) => {
+      expect(() => parseWhen(input, '--created-after', NOW)).toThrow(UsageError);
+    },
+  );
+});
+
+describe('parseEnumList', () => {
+  it('accepts comma-separated and repeated values in any case, without duplicates', () => {
+    expect(
+      parseEnumList(['call,Email_Reply', 'CALL', 'email-reply'], ['CALL', 'EMAIL_REPLY'], '--type'),
+    ).toEqual(['CALL', 'EMAIL_REPLY']);
+  });
+  it('names the allowed values', () => {
+    expect(() => parseEnumList(['x'], ['A', 'B'], '--p')).toThrow("--p: invalid value 'x' (allowed: a, b)");
+  });
+});
+
+describe('parseJsonFields and parsePositiveInt', () => {
+  it('keeps the order asked for and rejects unknown fields', () => {
+    expect(parseJsonFields('b,a', ['a', 'b'])).toEqual(['b', 'a']);
+    expect(parseJsonFields(true, ['a'])).toBeUndefined();
+    expect(() => parseJsonFields('a,zz', ['a'])).toThrow("--json: unknown field 'zz' (valid: a)");
+  });
+  it('bounds numbers', () => {
+    expect(parsePositiveInt('16', '--c', 16)).toBe(16);
+    expect(() => parsePositiveInt('17', '--c', 16)).toThrow('--c: must be between 1 and 16, got 17');
+    expect(() => parsePositiveInt('1.5', '--c')).toThrow(UsageError);
+  });
+});
