@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { registerList } from './list.js';
+import { registerReassign } from './reassign.js';
 import { registerShow } from './show.js';
 import { registerThread } from './thread.js';
+import { registerTransition } from './transition.js';
 
 export function registerTasks(program: Command, app: App): void {
   const tasks = program
@@ -14,4 +16,51 @@ export function registerTasks(program: Command, app: App): void {
   registerList(tasks, app);
   registerShow(tasks, app);
   registerThread(tasks, app);
+  registerTransition(
+    tasks,
+    app,
+    async () => {
+      const { skipTask } = await import('../../api/tasks.js');
+      return {
+        verb: 'skip',
+        past: 'skipped',
+        target: 'SKIPPED',
+        from: ['PENDING', 'IN_PROGRESS'],
+        send: skipTask,
+      };
+    },
+    {
+      verb: 'skip',
+      summary: 'skip one or more open tasks',
+      description:
+        'Skips pending or in-progress tasks; the sequence moves on to its next step. Give task IDs, or - to read them from standard input.',
+      examples: `  $ topo tasks skip 7f3e9c2a-…
+  $ topo tasks skip 7f3e9c2a-… 0b1d77e0-… --yes
+  $ topo tasks list -p hot -t new_lead_review --template 4c1e… | cut -f1 | topo tasks skip - --yes
+  $ topo tasks skip 7f3e9c2a-… --dry-run`,
+    },
+  );
+  registerTransition(
+    tasks,
+    app,
+    async () => {
+      const { reopenTask } = await import('../../api/tasks.js');
+      return {
+        verb: 'reopen',
+        past: 'reopened',
+        target: 'PENDING',
+        from: ['COMPLETED', 'SKIPPED'],
+        send: reopenTask,
+      };
+    },
+    {
+      verb: 'reopen',
+      summary: 'reopen completed or skipped tasks',
+      description:
+        'Puts completed or skipped tasks back to pending. Give task IDs, or - to read them from standard input.',
+      examples: `  $ topo tasks reopen 7f3e9c2a-…
+  $ topo tasks list -s skipped --created-after 1d | cut -f1 | topo tasks reopen - --yes`,
+    },
+  );
+  registerReassign(tasks, app);
 }

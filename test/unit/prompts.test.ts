@@ -1,0 +1,112 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Prompter } from '../../src/context.js';
+import { sandbox, tempDir } from '../helpers.js';
+
+function terminal(answer: boolean) {
+  const asked: string[] = [];
+  const prompter: Prompter = {
+    confirm: async (message) => {
+      asked.push(message);
+      return answer;
+    },
+    input: async () => '',
+    password: async () => '',
+  };
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let err = '';
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  stdout.resume();
+  const io = {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    stdinIsTTY: true,
+    stdoutIsTTY: true,
+    stderrIsTTY: true,
+    columns: 120,
+  };
+  return { io, prompter, asked, err: () => err };
+}
+
+describe('confirmation on a terminal', () => {
+  it('asks before skipping several tasks; yes goes ahead', async () => {
+    const s = await sandbox();
+    const ids = s.store.state.tasks
+      .filter((t) => t.status === 'PENDING')
+      .slice(0, 3)
+      .map((t) => t.id);
+    const t = terminal(true);
+    const env = {
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_CONFIG_DIR: tempDir(),
+      NO_COLOR: '1',
+    };
+    const code = await main(['tasks', 'skip', ...ids], t.io, env, { prompter: t.prompter });
+    expect(code).toBe(0);
+    expect(t.asked).toEqual(['Skip 3 tasks?']);
+    for (const id of ids) expect(s.store.get(id)!.status).toBe('SKIPPED');
+    expect(t.err()).toMatch(/✓ skipped [0-9a-f]{8}… \w+ \w+/);
+  });
+
+  it('declining changes nothing and exits 130', async () => {
+    const s = await sandbox();
+    const ids = s.store.state.tasks
+      .filter((t) => t.status === 'PENDING')
+      .slice(0, 2)
+      .map((t) => t.id);
+    const t = terminal(false);
+    const env = { TOPO_API_URL: s.url, TOPO_API_KEY: 'topo_sandbox_rw', TOPO_CONFIG_DIR: tempDir() };
+    const code = await main(['tasks', 'skip', ...ids], t.io, env, { prompter: t.prompter });
+    expect(code).toBe(130);
+    expect(t.err()).toContain('error: cancelled: nothing was changed');
+    expect(s.received('POST')).toHaveLength(0);
+  });
+
+  it('does not ask for a single task', async () => {
+    const s = await sandbox();
+    const id = s.store.state.tasks.find((t) => t.status === 'PENDING')!.id;
+    const t = terminal(false);
+    const env = { TOPO_API_URL: s.url, TOPO_API_KEY: 'topo_sandbox_rw', TOPO_CONFIG_DIR: tempDir() };
+    expect(await main(['tasks', 'skip', id], t.io, env, { prompter: t.prompter })).toBe(0);
+    expect(t.asked).toEqual([]);
+  });
+
+  it('asks before moving a sequence run, naming the count, the run and the new assignee', async () => {
+    const s = await sandbox();
+    const run = [...new Set(s.store.state.tasks.map((t) => t.sequence_id))].find(
+      (id) =>
+        s.store.sequence(id).filter((t) => t.status === 'PENDING' || t.status === 'IN_PROGRESS').length >= 2,
+    )!;
+    const open = s.store.sequence(run).filter((t) => t.status === 'PENDING' || t.status === 'IN_PROGRESS');
+    const home = tempDir();
+    const to = s.store.users.find((u) => !open.some((t) => t.assignee_user_id === u.id))!;
+    const env = {
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_CONFIG_DIR: home,
+      NO_COLOR: '1',
+    };
+    const setup = terminal(true);
+    await main(['alias', 'set', 'newrep', to.id], setup.io, env);
+    const no = terminal(false);
+    expect(
+      await main(['tasks', 'reassign', open[0]!.id, '--to', 'newrep', '--scope', 'sequence'], no.io, env, {
+        prompter: no.prompter,
+      }),
+    ).toBe(130);
+    expect(no.asked).toEqual([`Reassign these ${open.length} open tasks of sequence run ${run} to newrep?`]);
+    expect(s.received('PATCH')).toHaveLength(0);
+    const yes = terminal(true);
+    expect(
+      await main(['tasks', 'reassign', open[0]!.id, '--to', 'newrep', '--scope', 'sequence'], yes.io, env, {
+        prompter: yes.prompter,
+      }),
+    ).toBe(0);
+    for (const t of open) expect(s.store.get(t.id)!.assignee_user_id).toBe(to.id);
+    expect(yes.err()).toContain(`✓ reassigned`);
+  });
+});
