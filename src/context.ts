@@ -239,6 +239,24 @@ export class Context {
     return this.sandboxServer;
   }
 
+  /**
+   * Runs the handler on the first Ctrl-C (SIGINT) or SIGTERM; a second one ends the process as usual.
+   * Returns a function that removes the handler.
+   */
+  onInterrupt(handler: () => void): () => void {
+    const listener = () => {
+      dispose();
+      handler();
+    };
+    const dispose = () => {
+      process.off('SIGINT', listener);
+      process.off('SIGTERM', listener);
+    };
+    process.on('SIGINT', listener);
+    process.on('SIGTERM', listener);
+    return dispose;
+  }
+
   async close(): Promise<void> {
     await this.client?.close();
     await this.sandboxServer?.close();

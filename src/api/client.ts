@@ -47,6 +47,10 @@ export class ApiClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** After a 429 with Retry-After, no request of this client starts before this time: all slow down together. */
+  private pausedUntil = 0;
+  /** Requests sent, including retries; for reports and benchmarks. */
+  requestCount = 0;
 
   constructor(private readonly options: ClientOptions) {
     this.maxAttempts = options.maxAttempts ?? 4;
@@ -90,6 +94,9 @@ export class ApiClient {
     const policy = req.retry ?? (req.method === 'POST' ? 'unprocessed' : 'idempotent');
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     for (let attempt = 1; ; attempt++) {
+      const pause = this.pausedUntil - this.now();
+      if (pause > 0) await this.sleep(Math.min(pause, this.maxDelayMs));
+      this.requestCount++;
       const started = this.now();
       let outcome: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
       try {
@@ -131,6 +138,12 @@ export class ApiClient {
             : new Set<number>();
       if (retryable.has(outcome.status) && attempt < this.maxAttempts) {
         const retryAfter = parseRetryAfter(header(outcome.headers, 'retry-after'), this.now());
+        if (outcome.status === 429 && retryAfter !== undefined) {
+          // The pause at the top of the loop waits it out, for this request and every other one of the client.
+          this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.min(retryAfter, this.maxDelayMs));
+          this.log(`rate limited: pausing requests for ${Math.min(retryAfter, this.maxDelayMs)} ms`);
+          continue;
+        }
         await this.wait(retryAfter ?? this.backoff(attempt));
         continue;
       }

@@ -107,7 +107,8 @@ export class Sandbox {
   readonly requests: RecordedRequest[] = [];
   private faults: (Fault & { left: number })[] = [];
   private keys = new Map<string, SandboxKey & { info: ApiKeyInfo; revoked: boolean }>();
-  private windows = new Map<string, { second: number; count: number }>();
+  /** Times of each key's requests in the last second (a sliding window). */
+  private windows = new Map<string, number[]>();
   private failRng: Random;
   private server: Server;
   url = '';
@@ -441,23 +442,28 @@ export class Sandbox {
     const limit = this.options.rateLimit;
     if (!limit) return;
     const now = Date.now();
-    const second = Math.floor(now / 1000);
     const id = key ?? '';
-    const window = this.windows.get(id);
-    if (!window || window.second !== second) {
-      this.windows.set(id, { second, count: 1 });
-      return;
+    let times = this.windows.get(id);
+    if (!times) {
+      times = [];
+      this.windows.set(id, times);
     }
-    window.count++;
-    if (window.count > limit) {
+    while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+    if (times.length >= limit) {
+      const wait = Math.max(1, Math.ceil((times[0]! + 1000 - now) / 1000));
       throw {
         status: 429,
         type: 'RateLimitIssue',
         message: `Rate limit of ${limit} requests per second exceeded`,
         data: { limit, window_seconds: 1 },
-        headers: { 'retry-after': '1', 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0' },
+        headers: {
+          'retry-after': String(wait),
+          'x-ratelimit-limit': String(limit),
+          'x-ratelimit-remaining': '0',
+        },
       } satisfies ApiError;
     }
+    times.push(now);
   }
 
   private takeFault(r: RecordedRequest): Fault | undefined {

@@ -27,12 +27,41 @@ describe('ApiClient retries', () => {
     const s = await sandbox();
     const now = Date.parse('2026-11-29T12:00:00Z');
     s.injectFault({ status: 429, retryAfter: '7' });
-    s.injectFault({ status: 429, retryAfter: new Date(now + 3000).toUTCString() });
+    s.injectFault({ status: 429, retryAfter: new Date(now + 7000 + 3000).toUTCString() });
     s.injectFault({ status: 503, retryAfter: '3600' });
     const sleeps: number[] = [];
-    const c = client(s, sleeps, { now: () => now });
+    let clock = now;
+    const c = client(s, sleeps, {
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
     await c.send({ method: 'GET', path: '/me' });
     expect(sleeps).toEqual([7000, 3000, 60_000]);
+    await c.close();
+  });
+
+  it('makes every request of the client wait out a 429, not only the one that got it', async () => {
+    const s = await sandbox();
+    s.injectFault({ status: 429, retryAfter: '2', path: '^/v1/me$' });
+    const sleeps: number[] = [];
+    let clock = 0;
+    const c = client(s, sleeps, {
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        await new Promise((r) => setTimeout(r, 5));
+      },
+    });
+    await c.send({ method: 'GET', path: '/me' });
+    await c.send({ method: 'GET', path: '/tasks' });
+    // the retry of /me waited 2 s; /tasks, sent while the pause still held (the clock did not move), waited too
+    expect(sleeps).toEqual([2000, 2000]);
+    clock = 2000;
+    await c.send({ method: 'GET', path: '/tasks' });
+    expect(sleeps).toHaveLength(2);
     await c.close();
   });
 

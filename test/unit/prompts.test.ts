@@ -4,14 +4,17 @@ import { main } from '../../src/cli.js';
 import type { Prompter } from '../../src/context.js';
 import { sandbox, tempDir } from '../helpers.js';
 
-function terminal(answer: boolean) {
+function terminal(answer: boolean, typed = '') {
   const asked: string[] = [];
   const prompter: Prompter = {
     confirm: async (message) => {
       asked.push(message);
       return answer;
     },
-    input: async () => '',
+    input: async (message) => {
+      asked.push(message);
+      return typed;
+    },
     password: async () => '',
   };
   const stdout = new PassThrough();
@@ -108,5 +111,41 @@ describe('confirmation on a terminal', () => {
     ).toBe(0);
     for (const t of open) expect(s.store.get(t.id)!.assignee_user_id).toBe(to.id);
     expect(yes.err()).toContain(`✓ reassigned`);
+  });
+
+  it('offboarding asks to type the number of tasks; a wrong number cancels with nothing changed', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const count = s.store.state.tasks.filter(
+      (t) => t.assignee_user_id === alice!.id && (t.status === 'PENDING' || t.status === 'IN_PROGRESS'),
+    ).length;
+    const env = {
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_CONFIG_DIR: tempDir(),
+      TOPO_STATE_DIR: tempDir(),
+      NO_COLOR: '1',
+    };
+    const wrong = terminal(true, String(count + 1));
+    expect(
+      await main(['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id], wrong.io, env, {
+        prompter: wrong.prompter,
+      }),
+    ).toBe(130);
+    expect(wrong.asked).toEqual([
+      `Move ${count} tasks from ${alice!.id} to ${bob!.id}? Type ${count} to confirm:`,
+    ]);
+    expect(s.received('PATCH')).toHaveLength(0);
+    const right = terminal(true, String(count));
+    expect(
+      await main(['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id], right.io, env, {
+        prompter: right.prompter,
+      }),
+    ).toBe(0);
+    expect(
+      s.store.state.tasks.filter(
+        (t) => t.assignee_user_id === alice!.id && (t.status === 'PENDING' || t.status === 'IN_PROGRESS'),
+      ),
+    ).toHaveLength(0);
   });
 });

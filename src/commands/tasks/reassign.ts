@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { ApiError, TopoError, UsageError, EXIT } from '../../api/errors.js';
-import { OPEN_STATUSES, type Task } from '../../api/types.js';
+import { OPEN_STATUSES, TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
-import { parseChoice, parseUuid } from '../parse.js';
+import { collect, parseChoice, parseEnumList, parsePositiveInt, parseUuid } from '../parse.js';
 import { confirm, errorOf, requireConfirmable, type ItemOutcome } from './bulk.js';
 import { listTasks } from './list.js';
 
@@ -11,7 +11,12 @@ export const SCOPE_CHOICES = ['task', 'sequence'] as const;
 
 interface ReassignFlags {
   to?: string;
-  scope: string;
+  from?: string;
+  undo?: string;
+  type?: string[];
+  priority?: string[];
+  concurrency: string;
+  scope?: string;
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -36,10 +41,19 @@ export function registerReassign(tasks: Command, app: App): void {
         "task's sequence run moves too — whoever holds it — after a preview and a confirmation.",
     )
     .option('--to <user>', 'the new assignee: a UUID, an alias, or me')
-    .addOption(new Option('--scope <scope>', 'task or sequence').default('task'))
+    .addOption(new Option('--scope <scope>', 'with a task ID: task (default) or sequence'))
+    .option('--from <user>', 'move every open task of this user (offboarding); not with a task ID')
+    .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
+    .option(
+      '-p, --priority <priorities>',
+      'with --from: only these priorities (comma-separated or repeated)',
+      collect,
+    )
+    .option('--undo <journal>', 'move the tasks recorded in a journal back where they were')
+    .option('--concurrency <n>', 'with --from or --undo: calls at once', '4')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
-    .option('--json', 'print an array of {id, result, task, error}')
+    .option('--json', 'machine-readable output (see below)')
     .addHelpText(
       'after',
       `
@@ -48,17 +62,67 @@ Examples:
   $ topo tasks reassign 7f3e9c2a-… --to bob --scope sequence --dry-run
   $ topo tasks reassign 7f3e9c2a-… --to 5d1c2e4a-… --scope sequence --yes
 
-Results:
+  $ topo tasks reassign --from alice --to bob --dry-run          # offboarding: preview
+  $ topo tasks reassign --from alice --to bob                    # asks you to type the task count
+  $ topo tasks reassign --from alice --to bob -p hot --yes --json
+  $ topo tasks reassign --undo ~/.local/state/topo/journals/reassign-20261129T180102Z-k3j9.jsonl
+
+Offboarding (--from):
+  Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
+  by --from with one SEQUENCE call and the rest task by task so nobody else's work moves, journals
+  each move, then checks what is left. Ctrl-C stops after the calls in flight; re-running continues.
+  --json prints {plan, calls, moved, failed, remaining, journal, …}.
+
+Results (one task or --scope sequence; --json prints an array of {id, result, task, error}):
   changed    the task moved to the new assignee
   unchanged  it was already assigned to them (not an error)
   failed     it should have moved but did not; the reason is shown`,
     )
     .action(
       action(app, async (ctx, id: string | undefined, flags: ReassignFlags) => {
+        if (flags.undo !== undefined || flags.from !== undefined) {
+          await runBulkReassign(ctx, id, flags);
+          return;
+        }
         const options = await parseReassignFlags(ctx, id, flags);
         await runReassign(ctx, options);
       }),
     );
+}
+
+async function runBulkReassign(ctx: Context, id: string | undefined, flags: ReassignFlags): Promise<void> {
+  if (id !== undefined)
+    throw new UsageError(
+      `a task ID and ${flags.undo !== undefined ? '--undo' : '--from'} cannot be used together`,
+    );
+  if (flags.scope !== undefined)
+    throw new UsageError('--scope goes with a task ID, not with --from or --undo');
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+  const common = {
+    dryRun: Boolean(flags.dryRun),
+    yes: Boolean(flags.yes),
+    concurrency,
+    json: Boolean(flags.json),
+  };
+  const { runOffboard, runUndo } = await import('./offboard.js');
+  if (flags.undo !== undefined) {
+    if (flags.from !== undefined || flags.to !== undefined || flags.type || flags.priority) {
+      throw new UsageError('--undo takes only the journal: the users and tasks come from it');
+    }
+    requireConfirmable(ctx, flags, 'undoing a reassignment');
+    await runUndo(ctx, { journal: flags.undo, ...common });
+    return;
+  }
+  if (!flags.to)
+    throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
+  const types = flags.type ? parseEnumList(flags.type, TASK_TYPES, '--type') : undefined;
+  const priorities = flags.priority
+    ? parseEnumList(flags.priority, TASK_PRIORITIES, '--priority')
+    : undefined;
+  const from = await ctx.resolveUser(flags.from!, '--from');
+  const to = await ctx.resolveUser(flags.to, '--to');
+  requireConfirmable(ctx, flags, 'moving every open task of a user');
+  await runOffboard(ctx, { from, to, ...(types && { types }), ...(priorities && { priorities }), ...common });
 }
 
 export async function parseReassignFlags(
@@ -70,7 +134,8 @@ export async function parseReassignFlags(
   const taskId = parseUuid(id, 'task id');
   if (!flags.to)
     throw new UsageError("--to is required: who should get the task (a UUID, an alias, or 'me')");
-  const scope = parseChoice(flags.scope, SCOPE_CHOICES, '--scope');
+  if (flags.type || flags.priority) throw new UsageError('--type and --priority go with --from');
+  const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
   const to = await ctx.resolveUser(flags.to, '--to');
   if (scope === 'sequence') requireConfirmable(ctx, flags, 'reassigning a whole sequence run');
   return {

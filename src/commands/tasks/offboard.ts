@@ -1,0 +1,476 @@
+import type { ApiClient } from '../../api/client.js';
+import { AuthError, CancelledError, PartialFailureError, UsageError } from '../../api/errors.js';
+import { OPEN_STATUSES, type Task, type TaskQuery } from '../../api/types.js';
+import type { Context } from '../../context.js';
+import { Journal, type JournalRecord } from '../../journal.js';
+import { errorOf, isAuthFailure, runPool } from './bulk.js';
+import { listTasks } from './list.js';
+import { planMoves, type Move, type PlannedCall, type ReassignPlan } from './plan.js';
+
+/** Moving every open task of a departing rep, and undoing such a move from its journal. */
+
+export interface OffboardOptions {
+  from: string;
+  to: string;
+  types?: string[];
+  priorities?: string[];
+  dryRun: boolean;
+  yes: boolean;
+  concurrency: number;
+  json: boolean;
+}
+
+export interface UndoOptions {
+  journal: string;
+  dryRun: boolean;
+  yes: boolean;
+  concurrency: number;
+  json: boolean;
+}
+
+export interface CallOutcome extends PlannedCall {
+  result: 'moved' | 'failed' | 'not_started';
+  error: ReturnType<typeof errorOf> | null;
+}
+
+type Who = (id: string | null) => string;
+
+async function collectOpen(
+  ctx: Context,
+  query: Omit<TaskQuery, 'status'>,
+  concurrency: number,
+): Promise<Task[]> {
+  const tasks: Task[] = [];
+  const stream = await listTasks(ctx, {
+    statuses: [...OPEN_STATUSES],
+    query: { sortBy: 'created_at', sortOrder: 'asc', ...query },
+    limit: undefined,
+    concurrency,
+  });
+  for await (const t of stream) tasks.push(t);
+  return tasks;
+}
+
+/**
+ * The open tasks of each run, whoever holds them: by walking every open task of the workspace or by listing
+ * each run, whichever takes fewer requests.
+ */
+async function openTasksByRun(
+  ctx: Context,
+  client: ApiClient,
+  runIds: string[],
+  concurrency: number,
+): Promise<Map<string, Task[]>> {
+  const byRun = new Map<string, Task[]>(runIds.map((id) => [id, []]));
+  if (runIds.length === 0) return byRun;
+  const { listTasksPage } = await import('../../api/tasks.js');
+  const totals = await Promise.all(OPEN_STATUSES.map((status) => listTasksPage(client, { status }, 1, 1)));
+  const walkAllCost = totals.reduce((sum, p) => sum + Math.ceil(p.total_count / 100), 0);
+  if (walkAllCost <= runIds.length) {
+    for (const t of await collectOpen(ctx, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
+    return byRun;
+  }
+  const { walkTasks } = await import('../../api/walk.js');
+  await runPool(runIds, concurrency, async (runId) => {
+    for await (const t of walkTasks(client, { sequenceId: runId, sortBy: 'created_at', sortOrder: 'asc' })) {
+      if ((OPEN_STATUSES as readonly string[]).includes(t.status)) byRun.get(runId)!.push(t);
+    }
+  });
+  return byRun;
+}
+
+async function describePlan(ctx: Context, plan: ReassignPlan, title: string): Promise<string> {
+  const { enumLabel, plural } = await import('../../output/format.js');
+  const counts = (rec: Record<string, number>, label: (k: string) => string) =>
+    Object.entries(rec)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${label(k)} ${n}`)
+      .join(', ');
+  const sequenceCalls = plan.calls.filter((c) => c.scope === 'SEQUENCE').length;
+  const single = plan.runs - sequenceCalls - plan.task_by_task.length;
+  const lines = [
+    title,
+    `  by type:       ${counts(plan.by_type, enumLabel) || '—'}`,
+    `  by priority:   ${counts(plan.by_priority, (k) => k) || '—'}`,
+    `  sequence runs: ${plan.runs.toLocaleString('en-US')} (${sequenceCalls.toLocaleString('en-US')} moved whole in one call, ${single.toLocaleString('en-US')} with a single task, ${plan.task_by_task.length.toLocaleString('en-US')} task by task)`,
+    `  API calls:     ${plan.calls.length.toLocaleString('en-US')}`,
+  ];
+  if (plan.task_by_task.length > 0) {
+    lines.push('  runs handled task by task, so nobody else’s work moves:');
+    const shown = ctx.io.stderrIsTTY ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
+    for (const run of shown)
+      lines.push(`    ${run.sequence_id}  ${plural(run.task_ids.length, 'task')}: ${run.reason}`);
+    if (shown.length < plan.task_by_task.length)
+      lines.push(`    … and ${plan.task_by_task.length - shown.length} more (see --dry-run --json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
+  if (yes) return;
+  const answer = await (await ctx.prompter()).input(`${what} Type ${count} to confirm:`);
+  if (answer.trim().replace(/,/g, '') !== String(count)) {
+    throw new CancelledError('cancelled: the number did not match; nothing was changed');
+  }
+}
+
+interface Progress {
+  update(moved: number, calls: number, failed: number): void;
+  stop(): void;
+}
+
+async function startProgress(ctx: Context, totalTasks: number, totalCalls: number): Promise<Progress> {
+  const started = ctx.now();
+  const rate = (calls: number) => (calls / Math.max(0.001, (ctx.now() - started) / 1000)).toFixed(1);
+  if (ctx.showProgress) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    const bar = new SingleBar(
+      {
+        stream: ctx.io.stderr as NodeJS.WriteStream,
+        format:
+          'Moving |{bar}| {value}/{total} tasks | calls {calls}/{callsTotal} | failed {failed} | {rate} calls/s',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(totalTasks, 0, { calls: 0, callsTotal: totalCalls, failed: 0, rate: '0.0' });
+    return {
+      update: (moved, calls, failed) => bar.update(moved, { calls, failed, rate: rate(calls) }),
+      stop: () => bar.stop(),
+    };
+  }
+  let nextReport = 1;
+  return {
+    update: (moved, calls, failed) => {
+      const tenth = Math.floor((calls / totalCalls) * 10);
+      if (tenth < nextReport) return;
+      nextReport = tenth + 1;
+      ctx.err(
+        `Progress: ${moved}/${totalTasks} tasks moved, ${calls}/${totalCalls} calls, ${failed} failed (${rate(calls)} calls/s)`,
+      );
+    },
+    stop: () => undefined,
+  };
+}
+
+interface ExecutionResult {
+  outcomes: CallOutcome[];
+  interrupted: boolean;
+  authError: unknown;
+}
+
+/** Runs the planned calls with bounded concurrency, journaling each, until done, Ctrl-C, or a 401/403. */
+async function executePlan(
+  ctx: Context,
+  client: ApiClient,
+  plan: ReassignPlan,
+  journal: Journal,
+  concurrency: number,
+): Promise<ExecutionResult> {
+  const { reassignTask } = await import('../../api/tasks.js');
+  const outcomes: CallOutcome[] = plan.calls.map((c) => ({ ...c, result: 'not_started', error: null }));
+  let interrupted = false;
+  let authError: unknown;
+  const dispose = ctx.onInterrupt(() => {
+    interrupted = true;
+    ctx.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
+  });
+  const progress = await startProgress(ctx, plan.tasks, plan.calls.length);
+  let moved = 0;
+  let done = 0;
+  let failed = 0;
+  try {
+    await runPool(
+      outcomes,
+      concurrency,
+      async (call) => {
+        const time = () => new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+        try {
+          await reassignTask(client, call.task_id, call.to, call.scope);
+          call.result = 'moved';
+          moved += call.task_ids.length;
+        } catch (error) {
+          if (isAuthFailure(error)) {
+            authError ??= error;
+            return;
+          }
+          call.result = 'failed';
+          call.error = errorOf(error);
+          failed++;
+        }
+        done++;
+        journal.append(
+          call.task_ids.map((taskId): JournalRecord => ({
+            task_id: taskId,
+            sequence_id: call.sequence_id,
+            from: call.from,
+            to: call.to,
+            scope: call.scope,
+            time: time(),
+            result: call.result === 'moved' ? 'moved' : 'failed',
+            ...(call.error && { error: call.error.message }),
+            ...(call.error?.request_id && { request_id: call.error.request_id }),
+          })),
+        );
+        progress.update(moved, done, failed);
+      },
+      () => interrupted || authError !== undefined,
+    );
+  } finally {
+    progress.stop();
+    dispose();
+  }
+  return { outcomes, interrupted, authError };
+}
+
+interface JobReport {
+  kind: 'reassign' | 'undo';
+  from: string | null;
+  to: string | null;
+  journal: string | null;
+  plan: ReassignPlan;
+  calls: CallOutcome[];
+  moved: number;
+  failed: number;
+  not_started: number;
+  remaining: string[];
+  skipped?: { task_id: string; reason: string }[];
+  interrupted: boolean;
+  dry_run: boolean;
+}
+
+async function finish(
+  ctx: Context,
+  report: JobReport,
+  json: boolean,
+  result?: ExecutionResult,
+): Promise<void> {
+  const { plural } = await import('../../output/format.js');
+  if (json) {
+    const { printJson } = await import('../../output/json.js');
+    await printJson(ctx, report);
+  }
+  if (report.dry_run) return;
+  for (const call of report.calls.filter((c) => c.result === 'failed')) {
+    const e = call.error!;
+    ctx.err(
+      `✗ ${call.scope} call for ${call.task_id}: ${e.message}${e.request_id ? ` (request ${e.request_id})` : ''}`,
+    );
+  }
+  const leftCalls = report.calls.filter((c) => c.result === 'not_started');
+  const leftTasks = leftCalls.reduce((n, c) => n + c.task_ids.length, 0);
+  ctx.err(
+    `Done: ${plural(report.moved, 'task')} moved, ${plural(report.failed, 'call')} failed${leftCalls.length ? `, ${plural(leftTasks, 'task')} not started` : ''}.`,
+  );
+  if (report.remaining.length > 0) {
+    ctx.err(`${plural(report.remaining.length, 'open task')} still to move (failed, or created meanwhile).`);
+  }
+  if (report.journal) ctx.err(`Journal: ${report.journal}`);
+  if (result?.authError) {
+    const e = result.authError as Error;
+    throw new AuthError(
+      `${e.message}; stopped with ${plural(leftTasks, 'task')} not started. Fix the key and run the same command again`,
+    );
+  }
+  if (result?.interrupted) {
+    throw new CancelledError(
+      `interrupted: ${plural(report.moved, 'task')} moved, ${plural(leftTasks, 'task')} left; run the same command again to finish`,
+    );
+  }
+  if (report.failed > 0 || report.remaining.length > 0) {
+    throw new PartialFailureError(
+      `${plural(report.remaining.length, 'open task')} left to move; run the same command again to retry them`,
+    );
+  }
+}
+
+function whoFrom(aliases: Map<string, string>): Who {
+  return (id) => (id ? (aliases.get(id) ?? id) : 'unassigned');
+}
+
+export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
+  if (o.from === o.to) throw new UsageError('--from and --to are the same user');
+  const client = await ctx.api();
+  const who = whoFrom(await ctx.aliasNames());
+  const filters: Omit<TaskQuery, 'status'> = {
+    assigneeUserId: o.from,
+    ...(o.types && { types: o.types }),
+    ...(o.priorities && { priorities: o.priorities }),
+  };
+  const tasks = await collectOpen(ctx, filters, o.concurrency);
+  const runs = await openTasksByRun(
+    ctx,
+    client,
+    [...new Set(tasks.map((t) => t.sequence_id))],
+    o.concurrency,
+  );
+  const plan = planMoves(
+    tasks.map((task): Move => ({ task, to: o.to })),
+    (id) => runs.get(id) ?? [],
+    who,
+  );
+  const title = `Plan: move ${plan.tasks.toLocaleString('en-US')} open task${plan.tasks === 1 ? '' : 's'} from ${who(o.from)} to ${who(o.to)}`;
+  const text = await describePlan(ctx, plan, title);
+  const base: JobReport = {
+    kind: 'reassign',
+    from: o.from,
+    to: o.to,
+    journal: null,
+    plan,
+    calls: [],
+    moved: 0,
+    failed: 0,
+    not_started: 0,
+    remaining: tasks.map((t) => t.id),
+    interrupted: false,
+    dry_run: o.dryRun,
+  };
+  if (plan.tasks === 0) {
+    ctx.err(
+      `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
+    );
+    if (o.json) await finish(ctx, { ...base, dry_run: true }, true);
+    return;
+  }
+  if (o.dryRun) {
+    if (o.json) await finish(ctx, base, true);
+    else await ctx.out(text);
+    ctx.err('Dry run: nothing was changed.');
+    return;
+  }
+  ctx.err(text.trimEnd());
+  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`);
+  const { stateDir } = await import('../../config/paths.js');
+  const journal = Journal.create(stateDir(ctx.env), 'reassign', new Date(ctx.now()));
+  ctx.err(`Journal: ${journal.path}`);
+  const result = await executePlan(ctx, client, plan, journal, o.concurrency);
+  const remaining = result.authError
+    ? tasks.map((t) => t.id)
+    : (await collectOpen(ctx, filters, o.concurrency)).map((t) => t.id);
+  await finish(ctx, summarize(base, result, journal, remaining), o.json, result);
+}
+
+function summarize(
+  base: JobReport,
+  result: ExecutionResult,
+  journal: Journal,
+  remaining: string[],
+): JobReport {
+  const calls = result.outcomes;
+  return {
+    ...base,
+    journal: journal.path,
+    calls,
+    moved: calls.filter((c) => c.result === 'moved').reduce((n, c) => n + c.task_ids.length, 0),
+    failed: calls.filter((c) => c.result === 'failed').length,
+    not_started: calls.filter((c) => c.result === 'not_started').length,
+    remaining,
+    interrupted: result.interrupted,
+  };
+}
+
+export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
+  const records = Journal.read(o.journal);
+  const moved = new Map<string, JournalRecord>();
+  for (const r of records) if (r.result === 'moved' && !moved.has(r.task_id)) moved.set(r.task_id, r);
+  const client = await ctx.api();
+  const who = whoFrom(await ctx.aliasNames());
+  const { getTask } = await import('../../api/tasks.js');
+  // What each recorded task looks like now: by listing the open tasks of whoever got them, or one by one.
+  const current = new Map<string, Task>();
+  for (const to of new Set([...moved.values()].map((r) => r.to))) {
+    const ids = [...moved.values()].filter((r) => r.to === to).map((r) => r.task_id);
+    const { listTasksPage } = await import('../../api/tasks.js');
+    const totals = await Promise.all(
+      OPEN_STATUSES.map((status) => listTasksPage(client, { status, assigneeUserId: to }, 1, 1)),
+    );
+    const listCost = totals.reduce((sum, p) => sum + Math.ceil(p.total_count / 100), 0);
+    let toRead = ids;
+    if (listCost <= ids.length) {
+      const wanted = new Set(ids);
+      for (const t of await collectOpen(ctx, { assigneeUserId: to }, o.concurrency))
+        if (wanted.has(t.id)) current.set(t.id, t);
+      // The few that left the user's queue are read one by one, to say why.
+      toRead = ids.filter((id) => !current.has(id));
+    }
+    await runPool(toRead, o.concurrency, async (id) => {
+      try {
+        current.set(id, await getTask(client, id));
+      } catch (error) {
+        if (isAuthFailure(error)) throw error;
+      }
+    });
+  }
+  const moves: Move[] = [];
+  const skipped: { task_id: string; reason: string }[] = [];
+  for (const r of moved.values()) {
+    const t = current.get(r.task_id);
+    if (!t || !(OPEN_STATUSES as readonly string[]).includes(t.status))
+      skipped.push({ task_id: r.task_id, reason: 'no longer open' });
+    else if (t.assignee_user_id !== r.to)
+      skipped.push({ task_id: r.task_id, reason: `now assigned to ${who(t.assignee_user_id)}` });
+    else if (!r.from)
+      skipped.push({ task_id: r.task_id, reason: 'was unassigned before; the API cannot unassign' });
+    else moves.push({ task: t, to: r.from });
+  }
+  const runs = await openTasksByRun(
+    ctx,
+    client,
+    [...new Set(moves.map((m) => m.task.sequence_id))],
+    o.concurrency,
+  );
+  const plan = planMoves(moves, (id) => runs.get(id) ?? [], who);
+  const tos = [...new Set(moves.map((m) => who(m.to)))].join(', ');
+  const title = `Undo plan: move ${plan.tasks.toLocaleString('en-US')} task${plan.tasks === 1 ? '' : 's'} back to ${tos || 'their previous assignees'}${skipped.length ? ` (${skipped.length} left alone: changed since)` : ''}`;
+  const text = await describePlan(ctx, plan, title);
+  const base: JobReport = {
+    kind: 'undo',
+    from: null,
+    to: null,
+    journal: null,
+    plan,
+    calls: [],
+    moved: 0,
+    failed: 0,
+    not_started: 0,
+    remaining: moves.map((m) => m.task.id),
+    skipped,
+    interrupted: false,
+    dry_run: o.dryRun,
+  };
+  if (plan.tasks === 0) {
+    ctx.err(
+      `Nothing to undo: ${skipped.length} recorded task${skipped.length === 1 ? '' : 's'} changed since.`,
+    );
+    if (o.json) await finish(ctx, { ...base, dry_run: true }, true);
+    return;
+  }
+  if (o.dryRun) {
+    if (o.json) await finish(ctx, base, true);
+    else await ctx.out(text);
+    ctx.err('Dry run: nothing was changed.');
+    return;
+  }
+  ctx.err(text.trimEnd());
+  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks back?`);
+  const { stateDir } = await import('../../config/paths.js');
+  const journal = Journal.create(stateDir(ctx.env), 'undo', new Date(ctx.now()));
+  ctx.err(`Journal: ${journal.path}`);
+  const result = await executePlan(ctx, client, plan, journal, o.concurrency);
+  // Verify: which of the tasks to move back are still with the user they were moved to.
+  const stillThere: string[] = [];
+  if (!result.authError) {
+    await runPool(moves, o.concurrency, async (m) => {
+      const t = await getTask(client, m.task.id).catch(() => undefined);
+      if (t && t.assignee_user_id !== m.to && (OPEN_STATUSES as readonly string[]).includes(t.status))
+        stillThere.push(t.id);
+    });
+  }
+  await finish(
+    ctx,
+    summarize(base, result, journal, result.authError ? base.remaining : stillThere),
+    o.json,
+    result,
+  );
+}
