@@ -20,6 +20,12 @@ export function action<A extends unknown[]>(
     const globals = cmd.optsWithGlobals<GlobalOptions>();
     const ctx = new Context(app.io, app.env, globals, app.deps);
     app.current = ctx;
+    const opts =
+      args.length >= 2 ? (args[args.length - 2] as Record<string, unknown> | undefined) : undefined;
+    if (opts && typeof opts === 'object' && typeof opts.query === 'string') {
+      await ctx.setJsonQuery(opts.query);
+      opts.json ??= true;
+    }
     try {
       await handler(ctx, ...args);
     } finally {

@@ -1,15 +1,17 @@
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option, type Command } from 'commander';
 import { action, type App } from './app.js';
-import { EXIT, TopoError, errorJson, type ExitCode } from './api/errors.js';
+import { EXIT, TopoError, UsageError, errorJson, type ExitCode } from './api/errors.js';
 import type { ContextDeps, Env, IO } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerTasks } from './commands/tasks/index.js';
 import { VERSION } from './version.js';
+import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
 
 export function buildProgram(app: App): Command {
-  const program = new Command('topo');
+  const program = new TopoCommand('topo');
+  program.configureHelp({ showGlobalOptions: true });
   program
     .description(
       'Work with Topo tasks from the terminal: your queue, the conversations behind it, and routing work.',
@@ -37,19 +39,105 @@ export function buildProgram(app: App): Command {
     .configureOutput({
       writeOut: (s) => app.io.stdout.write(s),
       writeErr: (s) => app.io.stderr.write(s),
-      outputError: (s, write) => write(s.startsWith('error:') ? s : `error: ${s}`),
+      outputError: (s, write) => {
+        const line = s.replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
+        write(line.startsWith('error:') ? line : `error: ${line}`);
+      },
     })
     .exitOverride()
-    .action(() => {
-      program.outputHelp();
-    });
+    .helpCommand(false);
+  helpDetails(program, {
+    examples: [
+      'topo --sandbox tasks list',
+      'topo auth login',
+      'topo tasks list -a me -p hot',
+      'topo tasks thread 7f3e9c2a-…',
+      'topo tasks reassign --from alice --to bob --dry-run',
+    ],
+  });
   registerTasks(program, app);
   registerAuth(program, app);
   registerAlias(program, app);
   registerSandbox(program, app);
-  for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput(program.configureOutput());
+  registerHelp(program, app);
+  // `topo help <command>` serves every level; no implicit `help` subcommand in the groups.
+  for (const cmd of allCommands(program)) if (cmd.commands.length > 0) cmd.helpCommand(false);
   return program;
 }
+
+function finishProgram(program: Command): void {
+  for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput(program.configureOutput());
+}
+
+function registerHelp(program: Command, app: App): void {
+  program
+    .command('help [topic...]')
+    .summary('help about a command, or a topic: environment, exit-codes, formatting')
+    .action((topic: string[]) => {
+      const [first] = topic;
+      if (first && HELP_TOPICS[first]) {
+        app.io.stdout.write(HELP_TOPICS[first].text);
+        return;
+      }
+      let cmd: Command = program;
+      for (const name of topic) {
+        const next = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!next) {
+          throw new UsageError(
+            `unknown help topic or command '${topic.join(' ')}' (topics: ${Object.keys(HELP_TOPICS).join(', ')})`,
+          );
+        }
+        cmd = next;
+      }
+      app.io.stdout.write(cmd.helpInformation());
+    });
+}
+
+/** `topo` alone: what it is, the commands that matter, where to start. */
+function overview(program: Command): string {
+  const lines = ['topo — work with Topo tasks from the terminal.', '', 'Usage: topo <command> [flags]', ''];
+  const rows: [string, string][] = [];
+  for (const cmd of program.commands) {
+    if (cmd.name() === 'help' || cmd.name() === 'complete') continue;
+    if (cmd.commands.length > 0) {
+      for (const sub of cmd.commands)
+        rows.push([`${cmd.name()} ${sub.name()}`, sub.summary() || sub.description()]);
+    } else rows.push([cmd.name(), cmd.summary() || cmd.description()]);
+  }
+  const width = Math.max(...rows.map(([n]) => n.length));
+  lines.push('Commands:', ...rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`), '');
+  lines.push('Try it without a key:  topo --sandbox tasks list');
+  lines.push(
+    'More:                  topo <command> --help · topo help environment | exit-codes | formatting',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function addCompletion(
+  program: Command,
+  app: App,
+  active: boolean,
+  argv: string[] = [],
+): Promise<void> {
+  if (!active) {
+    // The real command (from the completion library) is loaded only when completing, to keep start-up fast.
+    const placeholder = program
+      .command('completion <shell>')
+      .summary('print the shell completion script: bash, zsh or fish');
+    helpDetails(placeholder, { examples: COMPLETION_EXAMPLES });
+    return;
+  }
+  const { setupCompletion } = await import('./completion.js');
+  await setupCompletion(program, app, argv);
+  const cmd = program.commands.find((c) => c.name() === 'completion');
+  if (cmd) helpDetails(cmd, { examples: COMPLETION_EXAMPLES });
+}
+
+const COMPLETION_EXAMPLES = [
+  "echo 'source <(topo completion bash)' >> ~/.bashrc",
+  "echo 'source <(topo completion zsh)' >> ~/.zshrc",
+  'topo completion fish > ~/.config/fish/completions/topo.fish',
+];
 
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
@@ -59,8 +147,15 @@ function allCommands(cmd: Command): Command[] {
 export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps = {}): Promise<ExitCode> {
   const app: App = { io, env, deps: { version: VERSION, ...deps } };
   const program = buildProgram(app);
-  const wantsJson = argv.some((a) => a === '--json' || a.startsWith('--json='));
+  const wantsJson = argv.some((a) => a === '--json' || a.startsWith('--json=') || a === '--query');
   try {
+    if (argv.length === 0) {
+      await addCompletion(program, app, false);
+      io.stdout.write(overview(program));
+      return EXIT.ok;
+    }
+    await addCompletion(program, app, argv[0] === 'completion' || argv[0] === 'complete', argv);
+    finishProgram(program);
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (error) {

@@ -90,6 +90,21 @@ export class Context {
     return isTTY;
   }
 
+  /** The --query expression, compiled: applied to whatever a command prints as JSON. */
+  jsonQuery?: (data: unknown) => unknown;
+
+  async setJsonQuery(expression: string): Promise<void> {
+    const { compile, TreeInterpreter } = await import('@jmespath-community/jmespath');
+    let ast: ReturnType<typeof compile>;
+    try {
+      ast = compile(expression);
+    } catch (error) {
+      throw new UsageError(`--query: ${(error as Error).message.split('\n')[0]} in '${expression}'`);
+    }
+    this.jsonQuery = (data) =>
+      TreeInterpreter.search(ast, data as Parameters<typeof TreeInterpreter.search>[1]);
+  }
+
   /** Prompts need a person at both ends. */
   get canPrompt(): boolean {
     return this.io.stdinIsTTY && this.io.stdoutIsTTY;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, type App } from '../app.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
+import { addOutputFlags, helpDetails } from '../help.js';
 import { parseUuid } from './parse.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
@@ -14,23 +15,23 @@ export function registerAlias(program: Command, app: App): void {
       "Topo's API knows people only by UUID. An alias gives one a name you can use wherever a user is expected " +
         "(--assignee, --to, --from); the alias 'me' stands for you. Aliases belong to the profile.",
     );
-  alias
-    .command('set <name> <uuid>')
-    .summary('save or change an alias')
-    .addHelpText('after', '\nExamples:\n  $ topo alias set me 0b6f…\n  $ topo alias set bob 5d1c2e4a-…')
-    .action(action(app, (ctx, name: string, uuid: string) => setAlias(ctx, name, uuid)));
-  alias
-    .command('list')
-    .summary('list the aliases of the profile')
-    .option('--json', 'print the aliases as a JSON object')
-    .addHelpText('after', '\nExamples:\n  $ topo alias list\n  $ topo alias list --json')
-    .action(action(app, (ctx, opts: { json?: boolean }) => listAliases(ctx, opts)));
-  alias
-    .command('remove <name>')
-    .alias('rm')
-    .summary('remove an alias')
-    .addHelpText('after', '\nExamples:\n  $ topo alias remove bob')
-    .action(action(app, (ctx, name: string) => removeAlias(ctx, name)));
+  helpDetails(alias, {
+    examples: ['topo alias set bob 5d1c2e4a-…', 'topo alias list', 'topo tasks list -a bob'],
+  });
+  const setCmd = alias.command('set <name> <uuid>').summary('save or change an alias');
+  helpDetails(setCmd, { examples: ['topo alias set me 0b6f3c25-…', 'topo alias set bob 5d1c2e4a-…'] });
+  setCmd.action(action(app, (ctx, name: string, uuid: string) => setAlias(ctx, name, uuid)));
+  const listCmd = alias.command('list').alias('ls').summary('list the aliases of the profile');
+  addOutputFlags(listCmd, false);
+  helpDetails(listCmd, {
+    examples: ['topo alias list', 'topo alias list --json', 'topo alias list --profile acme-eu'],
+    notes:
+      'Output:\n  On a terminal, aligned "name  uuid"; piped, "name<TAB>uuid"; --json, one {name: uuid} object.',
+  });
+  listCmd.action(action(app, (ctx, opts: { json?: boolean }) => listAliases(ctx, opts)));
+  const removeCmd = alias.command('remove <name>').alias('rm').summary('remove an alias');
+  helpDetails(removeCmd, { examples: ['topo alias remove bob'] });
+  removeCmd.action(action(app, (ctx, name: string) => removeAlias(ctx, name)));
 }
 
 async function setAlias(ctx: Context, name: string, uuid: string): Promise<void> {

@@ -4,43 +4,55 @@ import { ApiError, AuthError, UsageError } from '../api/errors.js';
 import type { ApiKeyInfo } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
+import { addOutputFlags, helpDetails } from '../help.js';
 
 export function registerAuth(program: Command, app: App): void {
   const auth = program
     .command('auth')
     .summary('log in, check and log out of a Topo workspace')
     .description('Store an API key for a workspace (a profile), see which key is in use, or forget it.');
-  auth
+  helpDetails(auth, { examples: ['topo auth login', 'topo auth status', 'topo auth logout'] });
+  const loginCmd = auth
     .command('login')
     .summary('store an API key after checking it')
     .description(
       'Asks for an API key (hidden as you type), checks it with the API, and stores it in the profile. ' +
         'With --with-token the key is read from standard input instead, for scripts.',
     )
-    .option('--with-token', 'read the key from standard input')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo auth login
-  $ echo "$TOPO_KEY" | topo auth login --with-token
-  $ topo auth login --profile acme-eu --api-url https://api.topo.io/v1`,
-    )
-    .action(action(app, (ctx, opts: { withToken?: boolean }) => login(ctx, opts)));
-  auth
+    .option('--with-token', 'read the key from standard input');
+  helpDetails(loginCmd, {
+    examples: [
+      'topo auth login',
+      'echo "$TOPO_KEY" | topo auth login --with-token',
+      'topo auth login --profile acme-eu --api-url https://api.topo.io/v1',
+    ],
+  });
+  loginCmd.action(action(app, (ctx, opts: { withToken?: boolean }) => login(ctx, opts)));
+  const statusCmd = auth
     .command('status')
     .summary('show the key in use and what it may do')
     .description(
       'Shows where the key comes from, its prefix, name, workspace and scopes. Exits 4 when there is no key or the API rejects it.',
-    )
-    .option('--json', 'print the status as JSON')
-    .addHelpText('after', '\nExamples:\n  $ topo auth status\n  $ topo auth status --json')
-    .action(action(app, (ctx, opts: { json?: boolean }) => status(ctx, opts)));
-  auth
-    .command('logout')
-    .summary('forget the stored key of the profile')
-    .addHelpText('after', '\nExamples:\n  $ topo auth logout\n  $ topo auth logout --profile acme-eu')
-    .action(action(app, (ctx) => logout(ctx)));
+    );
+  addOutputFlags(statusCmd, false);
+  helpDetails(statusCmd, {
+    examples: ['topo auth status', 'topo auth status --json', 'topo auth status --profile acme-eu'],
+    jsonFields: [
+      'profile',
+      'source',
+      'api_url',
+      'key_prefix',
+      'name',
+      'organization_id',
+      'scopes',
+      'valid',
+      'error',
+    ],
+  });
+  statusCmd.action(action(app, (ctx, opts: { json?: boolean }) => status(ctx, opts)));
+  const logoutCmd = auth.command('logout').summary('forget the stored key of the profile');
+  helpDetails(logoutCmd, { examples: ['topo auth logout', 'topo auth logout --profile acme-eu'] });
+  logoutCmd.action(action(app, (ctx) => logout(ctx)));
 }
 
 async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { action, type App } from '../app.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
+import { helpDetails } from '../help.js';
 import { parsePositiveInt } from './parse.js';
 
 export interface SandboxCommandOptions {
@@ -17,7 +18,7 @@ export interface SandboxCommandOptions {
 }
 
 export function registerSandbox(program: Command, app: App): void {
-  program
+  const cmd = program
     .command('sandbox')
     .summary('run a local Topo Tasks API with demo data')
     .description(
@@ -29,20 +30,25 @@ export function registerSandbox(program: Command, app: App): void {
     .option('--tasks <n>', 'number of seeded tasks', '300')
     .option('--seed <n>', 'seed of the generated data', '1')
     .option('--data <file>', 'load state from this file if it exists and save every change to it')
+    .optionsGroup('Fault flags:')
     .option('--rate-limit <n>', 'requests per second per key; beyond it 429 with Retry-After')
     .option('--fail-rate <0..1>', 'share of requests answered 500 or 503')
     .option('--latency <ms>', 'delay before each answer')
-    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo sandbox
-  $ topo sandbox --port 0 --tasks 100000 --seed 7
-  $ topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50
-  $ topo sandbox --reset`,
-    )
-    .action(action(app, (ctx, opts: SandboxCommandOptions) => runSandbox(ctx, opts)));
+    .optionsGroup('Options:')
+    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'));
+  helpDetails(cmd, {
+    examples: [
+      'topo sandbox',
+      'topo sandbox --port 0 --tasks 100000 --seed 7',
+      'topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50',
+      'topo sandbox --reset',
+    ],
+    notes: `Keys:
+  topo_sandbox_rw    tasks:read, tasks:write
+  topo_sandbox_ro    tasks:read
+  topo_sandbox_none  no task scopes`,
+  });
+  cmd.action(action(app, (ctx, opts: SandboxCommandOptions) => runSandbox(ctx, opts)));
 }
 
 function parseNonNegative(

@@ -18,7 +18,8 @@ function encode(value: unknown, pretty: boolean, indent = ''): string {
 }
 
 export async function printJson(ctx: Context, value: unknown): Promise<void> {
-  await ctx.out(`${encode(value, ctx.io.stdoutIsTTY)}\n`);
+  const shown = ctx.jsonQuery ? ctx.jsonQuery(value) : value;
+  await ctx.out(`${encode(shown ?? null, ctx.io.stdoutIsTTY)}\n`);
 }
 
 /** Prints one JSON array as the records arrive, so memory stays flat however many there are. */
@@ -27,6 +28,13 @@ export async function printJsonStream(
   records: AsyncIterable<Record<string, unknown>>,
   fields: string[] | undefined,
 ): Promise<number> {
+  if (ctx.jsonQuery) {
+    // A query needs the whole array: collect, then print its result.
+    const all: Record<string, unknown>[] = [];
+    for await (const record of records) all.push(pickFields(record, fields));
+    await printJson(ctx, all);
+    return all.length;
+  }
   const pretty = ctx.io.stdoutIsTTY;
   let count = 0;
   let buffer = '[';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { App } from '../../app.js';
+import { helpDetails } from '../../help.js';
 import { registerList } from './list.js';
 import { registerReassign } from './reassign.js';
 import { registerShow } from './show.js';
@@ -13,6 +14,15 @@ export function registerTasks(program: Command, app: App): void {
     .description(
       'Work with the tasks Topo assigns to people: calls, email and LinkedIn replies, new-lead reviews.',
     );
+  helpDetails(tasks, {
+    examples: [
+      'topo tasks list -a me',
+      'topo tasks show 7f3e9c2a-…',
+      'topo tasks thread 7f3e9c2a-…',
+      'topo tasks skip 7f3e9c2a-…',
+      'topo tasks reassign --from alice --to bob --dry-run',
+    ],
+  });
   registerList(tasks, app);
   registerShow(tasks, app);
   registerThread(tasks, app);
@@ -34,10 +44,12 @@ export function registerTasks(program: Command, app: App): void {
       summary: 'skip one or more open tasks',
       description:
         'Skips pending or in-progress tasks; the sequence moves on to its next step. Give task IDs, or - to read them from standard input.',
-      examples: `  $ topo tasks skip 7f3e9c2a-…
-  $ topo tasks skip 7f3e9c2a-… 0b1d77e0-… --yes
-  $ topo tasks list -p hot -t new_lead_review --template 4c1e… | cut -f1 | topo tasks skip - --yes
-  $ topo tasks skip 7f3e9c2a-… --dry-run`,
+      examples: [
+        'topo tasks skip 7f3e9c2a-…',
+        'topo tasks skip 7f3e9c2a-… 0b1d77e0-… --yes',
+        'topo tasks list --all -p hot -t new_lead_review --template 4c1e… | cut -f1 | topo tasks skip - --yes',
+        'topo tasks skip 7f3e9c2a-… --dry-run',
+      ],
     },
   );
   registerTransition(
@@ -58,8 +70,10 @@ export function registerTasks(program: Command, app: App): void {
       summary: 'reopen completed or skipped tasks',
       description:
         'Puts completed or skipped tasks back to pending. Give task IDs, or - to read them from standard input.',
-      examples: `  $ topo tasks reopen 7f3e9c2a-…
-  $ topo tasks list -s skipped --created-after 1d | cut -f1 | topo tasks reopen - --yes`,
+      examples: [
+        'topo tasks reopen 7f3e9c2a-…',
+        'topo tasks list -s skipped --created-after 1d | cut -f1 | topo tasks reopen - --yes',
+      ],
     },
   );
   registerReassign(tasks, app);

@@ -10,6 +10,7 @@ import {
   type TaskStatus,
 } from '../../api/types.js';
 import type { Context } from '../../context.js';
+import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import {
   collect,
   parseChoice,
@@ -54,13 +55,14 @@ export interface ListOptions {
 }
 
 export function registerList(tasks: Command, app: App): void {
-  tasks
+  const cmd = tasks
     .command('list')
     .alias('ls')
-    .summary('list tasks: your queue, a rep’s, a sequence run’s')
+    .summary('list tasks: a queue, a rep’s, a sequence run’s')
     .description(
       'Lists tasks, newest first. By default the open ones (pending and in progress), 30 at most; --all fetches every match.',
     )
+    .optionsGroup(FLAG_GROUPS.filters)
     .addOption(
       new Option('-s, --status <status>', 'open, pending, in_progress, completed, skipped or all').default(
         'open',
@@ -77,32 +79,29 @@ export function registerList(tasks: Command, app: App): void {
     .option('--sequence <run-uuid>', 'the tasks of one sequence run')
     .option('--created-after <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
     .option('--created-before <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
+    .optionsGroup(FLAG_GROUPS.output)
     .option('--sort <field>', 'created or updated', 'created')
     .option('--order <order>', 'asc or desc', 'desc')
     .option('-L, --limit <n>', 'at most this many tasks', '30')
     .option('--all', 'every matching task (pages of 100)')
-    .option('--concurrency <n>', 'pages fetched at once with --all', '4')
-    .option('--json [fields]', `JSON output, optionally only these comma-separated fields`)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo tasks list                                  # your open queue, newest first
-  $ topo tasks list -a me -p hot                     # what is hot for me
-  $ topo tasks list -a bob --status all --all        # everything bob ever had
-  $ topo tasks list -t call,email_reply --created-after 7d
-  $ topo tasks list --sequence 3f2a…  --status all   # one contact's run
-  $ topo tasks list --all --json id,status | jq .
-
-Output:
+    .option('--concurrency <n>', 'pages fetched at once with --all', '4');
+  addOutputFlags(cmd, true);
+  helpDetails(cmd, {
+    examples: [
+      'topo tasks list                                  # open tasks, newest first',
+      'topo tasks list -a me -p hot                     # what is hot for me',
+      'topo tasks list -a bob --status all --all        # everything bob ever had',
+      'topo tasks list -t call,email_reply --created-after 7d',
+      'topo tasks list --sequence 2b5c6126-… --status all',
+      'topo tasks list --all --json --query "[?priority==\'HOT\'].id"',
+    ],
+    notes: `Output:
   On a terminal, a table; piped, tab-separated columns without a header:
     id, type, priority, status, assignee_user_id, sequence_id, created_at, updated_at
-  --json prints one array of task objects.
-
-JSON fields:
-  ${TASK_FIELDS.join(', ')}`,
-    )
-    .action(action(app, async (ctx, flags: ListFlags) => runList(ctx, await parseListFlags(ctx, flags))));
+  --json prints one array of task objects.`,
+    jsonFields: TASK_FIELDS,
+  });
+  cmd.action(action(app, async (ctx, flags: ListFlags) => runList(ctx, await parseListFlags(ctx, flags))));
 }
 
 /** Turns flags into typed options; every check happens here, before any request. */

@@ -3,6 +3,7 @@ import { action, type App } from '../../app.js';
 import { ApiError, TopoError, UsageError, EXIT } from '../../api/errors.js';
 import { OPEN_STATUSES, TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
+import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseUuid } from '../parse.js';
 import { confirm, errorOf, requireConfirmable, type ItemOutcome } from './bulk.js';
 import { listTasks } from './list.js';
@@ -33,61 +34,62 @@ export interface ReassignOptions {
 }
 
 export function registerReassign(tasks: Command, app: App): void {
-  tasks
+  const cmd = tasks
     .command('reassign [id]')
-    .summary('move a task, or every open task of its sequence run, to someone else')
+    .summary('move a task, a sequence run, or every open task of a rep, to someone else')
     .description(
       'Moves one task to another user. With --scope sequence, every open (pending or in progress) task of the ' +
-        "task's sequence run moves too — whoever holds it — after a preview and a confirmation.",
+        "task's sequence run moves too — whoever holds it — after a preview and a confirmation. With --from, every " +
+        'open task of a user moves (offboarding), planned, confirmed, journaled and resumable; --undo reverses it.',
     )
     .option('--to <user>', 'the new assignee: a UUID, an alias, or me')
     .addOption(new Option('--scope <scope>', 'with a task ID: task (default) or sequence'))
     .option('--from <user>', 'move every open task of this user (offboarding); not with a task ID')
+    .option('--undo <journal>', 'move the tasks recorded in a journal back where they were')
+    .optionsGroup(FLAG_GROUPS.filters)
     .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
     .option(
       '-p, --priority <priorities>',
       'with --from: only these priorities (comma-separated or repeated)',
       collect,
     )
-    .option('--undo <journal>', 'move the tasks recorded in a journal back where they were')
-    .option('--concurrency <n>', 'with --from or --undo: calls at once', '4')
+    .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
-    .option('--json', 'machine-readable output (see below)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo tasks reassign 7f3e9c2a-… --to bob
-  $ topo tasks reassign 7f3e9c2a-… --to bob --scope sequence --dry-run
-  $ topo tasks reassign 7f3e9c2a-… --to 5d1c2e4a-… --scope sequence --yes
-
-  $ topo tasks reassign --from alice --to bob --dry-run          # offboarding: preview
-  $ topo tasks reassign --from alice --to bob                    # asks you to type the task count
-  $ topo tasks reassign --from alice --to bob -p hot --yes --json
-  $ topo tasks reassign --undo ~/.local/state/topo/journals/reassign-20261129T180102Z-k3j9.jsonl
-
-Offboarding (--from):
+    .option('--concurrency <n>', 'with --from or --undo: calls at once', '4');
+  addOutputFlags(cmd, false);
+  helpDetails(cmd, {
+    examples: [
+      'topo tasks reassign 7f3e9c2a-… --to bob',
+      'topo tasks reassign 7f3e9c2a-… --to bob --scope sequence --dry-run',
+      'topo tasks reassign 7f3e9c2a-… --to 5d1c2e4a-… --scope sequence --yes',
+      'topo tasks reassign --from alice --to bob --dry-run       # offboarding: the plan',
+      'topo tasks reassign --from alice --to bob                 # asks you to type the task count',
+      'topo tasks reassign --from alice --to bob -p hot --yes --json',
+      'topo tasks reassign --undo ~/.local/state/topo/reassign-20261129T180102Z-k3j9.jsonl',
+    ],
+    notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
   by --from with one SEQUENCE call and the rest task by task so nobody else's work moves, journals
   each move, then checks what is left. Ctrl-C stops after the calls in flight; re-running continues.
-  --json prints {plan, calls, moved, failed, remaining, journal, …}.
+  --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
 
 Results (one task or --scope sequence; --json prints an array of {id, result, task, error}):
   changed    the task moved to the new assignee
   unchanged  it was already assigned to them (not an error)
   failed     it should have moved but did not; the reason is shown`,
-    )
-    .action(
-      action(app, async (ctx, id: string | undefined, flags: ReassignFlags) => {
-        if (flags.undo !== undefined || flags.from !== undefined) {
-          await runBulkReassign(ctx, id, flags);
-          return;
-        }
-        const options = await parseReassignFlags(ctx, id, flags);
-        await runReassign(ctx, options);
-      }),
-    );
+    jsonFields: ['id', 'result', 'task', 'error'],
+  });
+  cmd.action(
+    action(app, async (ctx, id: string | undefined, flags: ReassignFlags) => {
+      if (flags.undo !== undefined || flags.from !== undefined) {
+        await runBulkReassign(ctx, id, flags);
+        return;
+      }
+      const options = await parseReassignFlags(ctx, id, flags);
+      await runReassign(ctx, options);
+    }),
+  );
 }
 
 async function runBulkReassign(ctx: Context, id: string | undefined, flags: ReassignFlags): Promise<void> {

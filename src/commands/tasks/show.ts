@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { TASK_FIELDS, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
+import { addOutputFlags, helpDetails } from '../../help.js';
 import { parseJsonFields, parseUuid } from '../parse.js';
 
 export interface ShowOptions {
@@ -11,36 +12,29 @@ export interface ShowOptions {
 }
 
 export function registerShow(tasks: Command, app: App): void {
-  tasks
+  const cmd = tasks
     .command('show <id>')
     .alias('view')
     .summary('show every field of one task')
     .description(
       'Shows one task: every field labelled, times absolute and relative, the assignee by alias when known.',
-    )
-    .option('--json [fields]', 'print the task object, optionally only these comma-separated fields')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo tasks show 7f3e9c2a-…
-  $ topo tasks show 7f3e9c2a-… --json status,assignee_user_id
-
-Output:
-  On a terminal, labelled fields; piped, one "field<TAB>value" line per field (RFC 3339 times).
-
-JSON fields:
-  ${TASK_FIELDS.join(', ')}`,
-    )
-    .action(
-      action(app, (ctx, id: string, flags: { json?: string | boolean }) =>
-        runShow(ctx, {
-          id: parseUuid(id, 'task id'),
-          json: flags.json !== undefined && flags.json !== false,
-          fields: parseJsonFields(flags.json, TASK_FIELDS),
-        }),
-      ),
     );
+  addOutputFlags(cmd, true);
+  helpDetails(cmd, {
+    examples: ['topo tasks show 7f3e9c2a-…', 'topo tasks show 7f3e9c2a-… --json status,assignee_user_id'],
+    notes:
+      'Output:\n  On a terminal, labelled fields; piped, one "field<TAB>value" line per field (RFC 3339 times).',
+    jsonFields: TASK_FIELDS,
+  });
+  cmd.action(
+    action(app, (ctx, id: string, flags: { json?: string | boolean }) =>
+      runShow(ctx, {
+        id: parseUuid(id, 'task id'),
+        json: flags.json !== undefined && flags.json !== false,
+        fields: parseJsonFields(flags.json, TASK_FIELDS),
+      }),
+    ),
+  );
 }
 
 const LABELS: Record<string, string> = {

@@ -1,35 +1,36 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
-import type { Message } from '../../api/types.js';
+import { MESSAGE_FIELDS, type Message } from '../../api/types.js';
 import type { Context } from '../../context.js';
+import { addOutputFlags, helpDetails } from '../../help.js';
 import { parseUuid } from '../parse.js';
 
 export function registerThread(tasks: Command, app: App): void {
-  tasks
+  const cmd = tasks
     .command('thread <id>')
     .alias('messages')
     .summary('read the conversation behind a task')
     .description(
       'Shows the messages behind a task, oldest first: who wrote, on which channel, when, the subject and the body.',
-    )
-    .option('--json', 'print the messages as received, as one JSON array')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ topo tasks thread 7f3e9c2a-…
-  $ topo tasks thread 7f3e9c2a-… | less
-  $ topo tasks thread 7f3e9c2a-… --json | jq '.[-1].body'
-
-Output:
-  On a terminal, each message with a coloured header, the body wrapped to the width;
-  piped, a plain transcript; --json, the array exactly as the API sent it.`,
-    )
-    .action(
-      action(app, (ctx, id: string, flags: { json?: boolean }) =>
-        runThread(ctx, { id: parseUuid(id, 'task id'), json: Boolean(flags.json) }),
-      ),
     );
+  addOutputFlags(cmd, false);
+  helpDetails(cmd, {
+    examples: [
+      'topo tasks thread 7f3e9c2a-…',
+      'topo tasks thread 7f3e9c2a-… | less',
+      'topo tasks thread 7f3e9c2a-… --json --query "[-1].body"',
+    ],
+    notes: `Output:
+  On a terminal, each message with a coloured header, the body wrapped to the width;
+  piped, a plain transcript ("--- <direction> <channel> from <sender> at <time>", subject, body);
+  --json, the array exactly as the API sent it.`,
+    jsonFields: MESSAGE_FIELDS,
+  });
+  cmd.action(
+    action(app, (ctx, id: string, flags: { json?: boolean }) =>
+      runThread(ctx, { id: parseUuid(id, 'task id'), json: Boolean(flags.json) }),
+    ),
+  );
 }
 
 export async function runThread(ctx: Context, options: { id: string; json: boolean }): Promise<void> {

@@ -4,6 +4,7 @@ import { ApiError, NetworkError, TopoError } from '../../api/errors.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskStatus } from '../../api/types.js';
 import type { Context } from '../../context.js';
+import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import { parsePositiveInt } from '../parse.js';
 import {
   bulkExitCode,
@@ -38,28 +39,37 @@ export function registerTransition(
   tasks: Command,
   app: App,
   spec: () => Promise<TransitionSpec>,
-  meta: { verb: string; summary: string; description: string; examples: string },
+  meta: { verb: string; summary: string; description: string; examples: string[] },
 ): void {
-  tasks
+  const cmd = tasks
     .command(`${meta.verb} <ids...>`)
     .summary(meta.summary)
     .description(meta.description)
+    .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation when changing several tasks')
     .option('--dry-run', 'show what would change and why, change nothing')
-    .option('--concurrency <n>', 'tasks changed at once', '4')
-    .option('--json', 'print an array of {id, result, task, error}')
-    .addHelpText(
-      'after',
-      `\nExamples:\n${meta.examples}\n\nResults:\n  changed    the task moved to the new state\n  unchanged  it was already there (not an error)\n  failed     the API refused or could not be reached; the reason and request id are shown\n\nOutput:\n  On a terminal, a line per task on stderr; piped, the IDs that changed, one per line;\n  --json, an array of {id, result, task, error}.`,
-    )
-    .action(
-      action(app, async (ctx, args: string[], flags: TransitionFlags) => {
-        const ids = await readTaskIds(ctx, args);
-        const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
-        if (ids.length > 1) requireConfirmable(ctx, flags, `${meta.verb} of ${ids.length} tasks`);
-        await runTransition(ctx, await spec(), ids, { ...flags, concurrency });
-      }),
-    );
+    .option('--concurrency <n>', 'tasks changed at once', '4');
+  addOutputFlags(cmd, false);
+  helpDetails(cmd, {
+    examples: meta.examples,
+    notes: `Results:
+  changed    the task moved to the new state
+  unchanged  it was already there (not an error)
+  failed     the API refused or could not be reached; the reason and request id are shown
+
+Output:
+  On a terminal, a line per task on stderr; piped, the IDs that changed, one per line;
+  --json, an array of {id, result, task, error}.`,
+    jsonFields: ['id', 'result', 'task', 'error'],
+  });
+  cmd.action(
+    action(app, async (ctx, args: string[], flags: TransitionFlags) => {
+      const ids = await readTaskIds(ctx, args);
+      const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+      if (ids.length > 1) requireConfirmable(ctx, flags, `${meta.verb} of ${ids.length} tasks`);
+      await runTransition(ctx, await spec(), ids, { ...flags, concurrency });
+    }),
+  );
 }
 
 export async function runTransition(

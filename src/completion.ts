@@ -1,0 +1,115 @@
+import tab from '@bomb.sh/tab/commander';
+import type { Command } from 'commander';
+import type { App } from './app.js';
+import { TASK_FIELDS, TASK_PRIORITIES, TASK_TYPES } from './api/types.js';
+import { ORDER_CHOICES, SORT_CHOICES, STATUS_CHOICES } from './commands/tasks/list.js';
+import { SCOPE_CHOICES } from './commands/tasks/reassign.js';
+import { HELP_TOPICS } from './help.js';
+
+/**
+ * Shell completion through the completion library's protocol (`topo complete -- <words>`): commands, flags,
+ * choice values, --json fields (after commas too), aliases and profiles. It reads only local files.
+ */
+
+type Complete = (value: string, description: string) => void;
+
+export const COMPLETION_SUMMARY = 'print the shell completion script: bash, zsh or fish';
+
+const SANDBOX_ALIASES = ['alice', 'bob', 'carla', 'dev', 'erin', 'femi', 'me'];
+
+/** Offers values for a comma-separated list, after what is already typed. */
+function commaList(current: string, values: readonly string[], complete: Complete): void {
+  const typed = current.includes('=') ? current.slice(current.indexOf('=') + 1) : current;
+  const cut = typed.lastIndexOf(',');
+  const prefix = cut >= 0 ? typed.slice(0, cut + 1) : '';
+  const chosen = new Set(prefix.split(',').filter(Boolean));
+  for (const v of values) if (!chosen.has(v)) complete(`${prefix}${v}`, '');
+}
+
+function flagValue(words: string[], flag: string): string | undefined {
+  const i = words.indexOf(flag);
+  if (i >= 0) return words[i + 1];
+  return words.find((w) => w.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
+
+async function localAliases(app: App, words: string[]): Promise<string[]> {
+  try {
+    const [{ ConfigStore }, { configDir }] = await Promise.all([
+      import('./config/store.js'),
+      import('./config/paths.js'),
+    ]);
+    const sandbox = words.includes('--sandbox');
+    const profile =
+      flagValue(words, '--profile') || app.env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+    const names = Object.keys(new ConfigStore(configDir(app.env), profile).aliases());
+    return [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
+  } catch {
+    return [];
+  }
+}
+
+async function profileNames(app: App): Promise<string[]> {
+  try {
+    const [{ ConfigStore }, { configDir }] = await Promise.all([
+      import('./config/store.js'),
+      import('./config/paths.js'),
+    ]);
+    return new ConfigStore(configDir(app.env), 'default').profileNames();
+  } catch {
+    return [];
+  }
+}
+
+export async function setupCompletion(program: Command, app: App, argv: string[]): Promise<void> {
+  const completion = tab(program, { completionCommandName: 'completion' });
+  const separator = argv.indexOf('--');
+  const words = separator >= 0 ? argv.slice(separator + 1) : [];
+  const current = words[words.length - 1] ?? '';
+  const [aliases, profiles] = await Promise.all([localAliases(app, words), profileNames(app)]);
+  const lower = (values: readonly string[]) => values.map((v) => v.toLowerCase());
+  const handlers: Record<string, (complete: Complete) => void> = {
+    status: (c) => STATUS_CHOICES.forEach((v) => c(v, '')),
+    type: (c) => commaList(current, lower(TASK_TYPES), c),
+    priority: (c) => commaList(current, lower(TASK_PRIORITIES), c),
+    sort: (c) => SORT_CHOICES.forEach((v) => c(v, '')),
+    order: (c) => ORDER_CHOICES.forEach((v) => c(v, '')),
+    scope: (c) => SCOPE_CHOICES.forEach((v) => c(v, '')),
+    json: (c) => commaList(current, TASK_FIELDS, c),
+    assignee: (c) => aliases.forEach((v) => c(v, 'alias')),
+    to: (c) => aliases.forEach((v) => c(v, 'alias')),
+    from: (c) => aliases.forEach((v) => c(v, 'alias')),
+    profile: (c) => profiles.forEach((v) => c(v, 'profile')),
+  };
+  program.commands.find((c) => c.name() === 'completion')?.summary(COMPLETION_SUMMARY);
+  // Short summaries read better than descriptions in a completion menu.
+  const walk = (cmd: Command, path: string): void => {
+    const entry = completion.commands.get(path);
+    if (entry && cmd.summary()) entry.description = cmd.summary();
+    for (const sub of cmd.commands) walk(sub, path ? `${path} ${sub.name()}` : sub.name());
+  };
+  walk(program, '');
+  const globals = [...completion.options];
+  for (const cmd of [completion, ...completion.commands.values()]) {
+    for (const [name, option] of globals) if (!cmd.options.has(name)) cmd.options.set(name, option);
+    for (const [name, option] of cmd.options) {
+      const handler = handlers[name];
+      // --json is a boolean flag on commands whose output has no field list.
+      if (handler && !(name === 'json' && option.isBoolean)) option.handler = handler;
+    }
+  }
+  const help = completion.commands.get('help');
+  const topic = help?.arguments.get('topic');
+  if (topic) {
+    topic.handler = (c) => {
+      for (const [name, info] of Object.entries(HELP_TOPICS)) c(name, info.summary);
+      for (const cmd of program.commands)
+        if (cmd.name() !== 'help' && cmd.name() !== 'complete') c(cmd.name(), cmd.summary());
+    };
+  }
+  const jsonFieldCommands = ['tasks list', 'tasks show'];
+  for (const name of [...completion.commands.keys()]) {
+    const json = completion.commands.get(name)?.options.get('json');
+    if (json && !jsonFieldCommands.some((n) => name === n || name.startsWith(`${n}|`)))
+      json.handler = undefined;
+  }
+}

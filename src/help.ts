@@ -1,0 +1,171 @@
+import { Command, Help } from 'commander';
+
+/** Help in the manner of gh: description, usage, examples first, grouped flags, inherited flags, JSON fields. */
+
+interface HelpDetails {
+  examples: string[];
+  notes?: string;
+  jsonFields?: readonly string[];
+}
+
+const details = new WeakMap<Command, HelpDetails>();
+
+export const FLAG_GROUPS = {
+  filters: 'Filter flags:',
+  output: 'Output flags:',
+  safety: 'Safety flags:',
+} as const;
+
+/** Attaches examples (shown first), notes and the JSON field list to a command's help. */
+export function helpDetails(cmd: Command, info: HelpDetails): Command {
+  details.set(cmd, info);
+  return cmd;
+}
+
+/** --json (with a field list or not) and --query, in the output group. */
+export function addOutputFlags(cmd: Command, fields: boolean): Command {
+  cmd.optionsGroup(FLAG_GROUPS.output);
+  cmd.option(
+    fields ? '--json [fields]' : '--json',
+    fields ? 'print JSON; optionally only these comma-separated fields' : 'print JSON',
+  );
+  cmd.option('--query <expr>', 'apply a JMESPath expression to the JSON output (implies --json)');
+  return cmd;
+}
+
+export function examplesOf(cmd: Command): string[] {
+  return details.get(cmd)?.examples ?? [];
+}
+
+export function jsonFieldsOf(cmd: Command): readonly string[] | undefined {
+  return details.get(cmd)?.jsonFields;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n');
+}
+
+function wrapList(items: readonly string[], width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    const piece = line ? `, ${item}` : item;
+    if (line && line.length + piece.length > width - 2) {
+      lines.push(`${line},`);
+      line = item;
+    } else line += piece;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+class TopoHelp extends Help {
+  override formatHelp(cmd: Command, helper: Help): string {
+    const base = super
+      .formatHelp(cmd, helper)
+      .trimEnd()
+      .replace(/^Options:$/m, 'Flags:')
+      .replace(/^Global Options:$/m, 'Inherited flags:')
+      .replace(/^Commands:$/m, 'Commands:');
+    const info = details.get(cmd);
+    const blocks = base.split('\n\n');
+    const extra: string[] = [];
+    if (info?.examples.length) {
+      const examples = `Examples:\n${indent(info.examples.map((e) => (e.startsWith('#') || e === '' ? e : `$ ${e}`)).join('\n'))}`;
+      // Usage, then the description (when there is one), then the examples.
+      const at = cmd.description() ? 2 : 1;
+      blocks.splice(at, 0, examples);
+    }
+    if (info?.notes) extra.push(info.notes.trimEnd());
+    if (info?.jsonFields) {
+      extra.push(
+        `JSON fields (for --json a,b,c):\n${indent(wrapList(info.jsonFields, (helper.helpWidth ?? 80) - 2))}`,
+      );
+    }
+    const root = rootOf(cmd);
+    extra.push(
+      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes', '${root.name()} help formatting'.`,
+    );
+    return `${[...blocks, ...extra].join('\n\n')}\n`;
+  }
+}
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+/** A commander Command whose help, and whose subcommands' help, is topo's. */
+export class TopoCommand extends Command {
+  override createCommand(name?: string): TopoCommand {
+    return new TopoCommand(name);
+  }
+
+  override createHelp(): Help {
+    return Object.assign(new TopoHelp(), this.configureHelp());
+  }
+}
+
+export const HELP_TOPICS: Record<string, { summary: string; text: string }> = {
+  environment: {
+    summary: 'every environment variable and setting, with its precedence',
+    text: `Settings and environment
+
+Precedence: flag > environment > profile in the config file > default.
+
+  API key          TOPO_API_KEY (never a flag); otherwise the profile's stored key ('topo auth login')
+  API base URL     --api-url, TOPO_API_URL; otherwise the profile's; default https://api.topo.io/v1
+  profile          --profile, TOPO_PROFILE; default 'default' ('sandbox' with --sandbox)
+  timeout          --timeout <seconds>; default 30
+  HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
+  colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it
+  config folder    TOPO_CONFIG_DIR; default $XDG_CONFIG_HOME/topo (~/Library/Preferences/topo on macOS,
+                   %APPDATA%\\topo\\Config on Windows); config.json is 0600 in a 0700 folder
+  data folder      TOPO_DATA_DIR; default $XDG_DATA_HOME/topo (the --sandbox workspace)
+  state folder     TOPO_STATE_DIR; default $XDG_STATE_HOME/topo (journals of bulk reassignments)
+  proxy            HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+  progress bars    only when stderr is a terminal and CI is unset
+`,
+  },
+  'exit-codes': {
+    summary: 'what each exit code means',
+    text: `Exit codes
+
+  0    success, including an empty list and tasks already in the requested state
+  1    failure: an API error not covered below, a network error, a timeout, an unexpected error
+  2    usage: unknown command or flag, invalid value (UUID, enum, date, number, --query),
+       a confirmation needed but no terminal (pass --yes)
+  3    not found (404)
+  4    authentication: no key configured, key invalid (401), key lacks the scope (403)
+  5    refused by the task's state (409, 422)
+  6    partial failure: a bulk command where some items succeeded and some failed
+  130  cancelled: Ctrl-C, or a declined confirmation
+`,
+  },
+  formatting: {
+    summary: 'terminal tables, piped TSV, JSON, --query and colour',
+    text: `Formatting
+
+stdout carries data only (table, TSV, JSON); progress, summaries, warnings, prompts and errors go to stderr.
+
+On a terminal   coloured, aligned tables fitted to the width; relative times ("3h ago").
+Piped           no colour, no header, one record per line, tab-separated, full IDs, RFC 3339 times.
+                The column order is documented in each command's help and is a stable interface.
+--json          every field exactly as the API sent it (unknown fields kept).
+--json a,b      only those fields, in that order; an unknown field is a usage error listing the valid ones.
+                Lists print one array, streamed as pages arrive. Pretty on a terminal, one line when piped.
+--query EXPR    a JMESPath expression applied to the JSON output (implies --json), e.g.
+                  topo tasks list --all --json --query "[?priority=='HOT'].id"
+                A bad expression is a usage error (exit 2).
+Errors          with --json, errors are JSON on stderr too:
+                  {"error": {"code": 4, "status": 403, "type": "...", "message": "...", "request_id": "..."}}
+Colour          off with NO_COLOR, --no-color, TERM=dumb or when piped; FORCE_COLOR=1 forces it.
+Safety          control characters and escape sequences in API text are shown as \\e, \\x07, … so data
+                cannot drive your terminal; JSON output stays exact.
+`,
+  },
+};

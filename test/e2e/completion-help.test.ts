@@ -1,0 +1,254 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.js';
+import { TASK_FIELDS } from '../../src/api/types.js';
+import { BIN, sandbox, tempDir, topo } from '../helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+async function complete(words: string[], env: Record<string, string> = {}): Promise<string[]> {
+  const r = await topo(['complete', '--', ...words], { env, key: null });
+  expect(r.code).toBe(0);
+  const lines = r.stdout.trimEnd().split('\n');
+  expect(lines.at(-1)).toMatch(/^:\d+$/);
+  return lines.slice(0, -1).map((l) => l.split('\t')[0]!);
+}
+
+describe('shell completion protocol', () => {
+  it('completes commands and subcommands', async () => {
+    expect(await complete(['ta'])).toEqual(['tasks']);
+    expect(await complete(['tasks', ''])).toEqual(['list', 'show', 'thread', 'skip', 'reopen', 'reassign']);
+    expect(await complete(['auth', ''])).toEqual(['login', 'status', 'logout']);
+  });
+
+  it('completes flags, global ones included', async () => {
+    const flags = await complete(['tasks', 'list', '--']);
+    for (const f of [
+      '--status',
+      '--type',
+      '--priority',
+      '--assignee',
+      '--json',
+      '--query',
+      '--all',
+      '--profile',
+      '--sandbox',
+      '--debug',
+    ]) {
+      expect(flags).toContain(f);
+    }
+  });
+
+  it.each([
+    [
+      ['tasks', 'list', '--status', ''],
+      ['open', 'pending', 'in_progress', 'completed', 'skipped', 'all'],
+    ],
+    [
+      ['tasks', 'list', '--type', ''],
+      ['call', 'email_reply', 'linkedin_reply', 'new_lead_review'],
+    ],
+    [
+      ['tasks', 'list', '-t', 'call,'],
+      ['call,email_reply', 'call,linkedin_reply', 'call,new_lead_review'],
+    ],
+    [['tasks', 'list', '--priority', 'hot,to'], ['hot,today']],
+    [
+      ['tasks', 'list', '--sort', ''],
+      ['created', 'updated'],
+    ],
+    [
+      ['tasks', 'list', '--order', ''],
+      ['asc', 'desc'],
+    ],
+    [
+      ['tasks', 'reassign', 'x', '--scope', ''],
+      ['task', 'sequence'],
+    ],
+    [
+      ['completion', ''],
+      ['zsh', 'bash', 'fish', 'powershell'],
+    ],
+    [['help', 'exit'], ['exit-codes']],
+  ])('completes the values of %j', async (words, expected) => {
+    expect(await complete(words)).toEqual(expected);
+  });
+
+  it('completes --json field names, after commas too', async () => {
+    expect(await complete(['tasks', 'list', '--json', ''])).toEqual([...TASK_FIELDS]);
+    expect(await complete(['tasks', 'show', 'x', '--json', 'id,'])).toEqual(
+      TASK_FIELDS.filter((f) => f !== 'id').map((f) => `id,${f}`),
+    );
+    expect(await complete(['tasks', 'list', '--json', 'status,cre'])).toEqual(['status,created_at']);
+  });
+
+  it('completes alias names wherever a user is expected, and profile names, without touching the network', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_API_URL: s.url, TOPO_API_KEY: 'topo_sandbox_rw' };
+    await topo(['alias', 'set', 'bob', s.store.users[1]!.id], { env });
+    await topo(['alias', 'set', 'bea', s.store.users[2]!.id], { env });
+    await topo(['alias', 'set', 'zed', s.store.users[3]!.id, '--profile', 'eu'], { env });
+    expect(await complete(['tasks', 'list', '-a', 'b'], env)).toEqual(['bea', 'bob']);
+    expect(await complete(['tasks', 'reassign', '--from', ''], env)).toEqual(['bea', 'bob']);
+    expect(await complete(['tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['bea', 'bob']);
+    expect(await complete(['--profile', 'eu', 'tasks', 'list', '--assignee', ''], env)).toEqual(['zed']);
+    expect(await complete(['--profile', ''], env)).toEqual(['default', 'eu']);
+    expect(await complete(['--sandbox', 'tasks', 'list', '-a', ''], env)).toEqual([
+      'alice',
+      'bob',
+      'carla',
+      'dev',
+      'erin',
+      'femi',
+      'me',
+    ]);
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('completion scripts', () => {
+  it.each([
+    ['bash', 'topo.bash'],
+    ['zsh', '_topo'],
+    ['fish', 'topo.fish'],
+  ])(
+    'the committed %s script is current (run `npm run completions` when this fails)',
+    async (shell, file) => {
+      const r = await topo(['completion', shell]);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(ROOT, 'completions', file), 'utf8')).toBe(r.stdout);
+    },
+  );
+
+  it('bash, with the committed script loaded, completes a real command line', () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const system = '/usr/share/bash-completion/bash_completion';
+    // The script relies on bash-completion's _get_comp_words_by_ref; a minimal stand-in where it is absent.
+    const helpers = existsSync(system)
+      ? `source ${system}`
+      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    const script = `
+${helpers}
+source "${join(ROOT, 'completions', 'topo.bash')}"
+COMP_WORDS=(topo tasks list --status in)
+COMP_CWORD=4
+__topo_complete 2>/dev/null
+printf '%s\\n' "\${COMPREPLY[@]}"
+COMP_WORDS=(topo tasks re)
+COMP_CWORD=2
+__topo_complete 2>/dev/null
+printf '%s\\n' "\${COMPREPLY[@]}"
+`;
+    const out = execFileSync('bash', ['-c', script], {
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
+      encoding: 'utf8',
+    });
+    expect(out).toBe('in_progress\nreopen\nreassign\n');
+  });
+});
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+describe('help', () => {
+  const program = buildProgram({ io: {} as never, env: {}, deps: {} });
+  const commands = allCommands(program).filter((c) => c.name() !== 'help');
+
+  it.each(
+    commands.map((c) => [c.parent === program ? c.name() : `${c.parent!.name()} ${c.name()}`, c] as const),
+  )(
+    '%s has a summary, examples first, inherited flags and (with --json fields) the field list',
+    (_name, cmd) => {
+      const text = cmd.helpInformation();
+      expect(cmd.summary()).not.toBe('');
+      const examples = text.indexOf('Examples:\n  $ topo');
+      expect(examples).toBeGreaterThan(0);
+      const flags = text.search(/^(Flags|Filter flags|Output flags|Safety flags|Arguments|Commands):$/m);
+      if (flags >= 0) expect(examples).toBeLessThan(flags);
+      expect(text).toContain('Inherited flags:\n');
+      expect(text).toContain("'topo help environment'");
+      if (cmd.options.some((o) => o.long === '--json' && o.optional))
+        expect(text).toContain('JSON fields (for --json a,b,c):');
+    },
+  );
+
+  it('groups the flags of tasks list into filters and output', () => {
+    const list = commands.find((c) => c.name() === 'list' && c.parent?.name() === 'tasks')!;
+    const text = list.helpInformation();
+    expect(text).toMatch(/Filter flags:\n\s+-s, --status/);
+    expect(text).toMatch(/Output flags:[\s\S]*--json \[fields\][\s\S]*--query <expr>/);
+    const skip = commands.find((c) => c.name() === 'skip')!.helpInformation();
+    expect(skip).toMatch(/Safety flags:\n\s+-y, --yes[\s\S]*--dry-run/);
+  });
+
+  it.each([
+    ['environment', 'TOPO_API_KEY'],
+    ['exit-codes', '130  cancelled'],
+    ['formatting', '--query EXPR'],
+  ])('topo help %s prints the topic', async (topic, text) => {
+    const r = await topo(['help', topic]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(text);
+  });
+
+  it('topo with no arguments prints a short overview and exits 0', async () => {
+    const r = await topo([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: topo <command> [flags]');
+    expect(r.stdout).toContain('tasks reassign');
+    expect(r.stdout).toContain('topo --sandbox tasks list');
+  });
+
+  it('a mistyped command suggests the closest one, on one line, exit 2', async () => {
+    const r = await topo(['taks', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: unknown command 'taks' (did you mean tasks?)\n");
+    const sub = await topo(['tasks', 'lst']);
+    expect(sub.stderr).toBe("error: unknown command 'lst' (did you mean one of list, ls?)\n");
+  });
+
+  it('--help and help <command> print the same text', async () => {
+    const a = await topo(['tasks', 'skip', '--help']);
+    const b = await topo(['help', 'tasks', 'skip']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe('--query', () => {
+  it('applies a JMESPath expression to the JSON output', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '--all', '--json', '--query', "[?priority=='HOT'].id"], {
+      sandbox: s,
+    });
+    expect(r.code).toBe(0);
+    const hot = s.store.state.tasks
+      .filter((t) => (t.status === 'PENDING' || t.status === 'IN_PROGRESS') && t.priority === 'HOT')
+      .sort((a, b) =>
+        a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : -1,
+      )
+      .map((t) => t.id);
+    expect(JSON.parse(r.stdout)).toEqual(hot);
+    const t = s.store.state.tasks[0]!;
+    const show = await topo(['tasks', 'show', t.id, '--query', 'status'], { sandbox: s });
+    expect(show.stdout).toBe(`${JSON.stringify(t.status)}\n`);
+  });
+
+  it('rejects a bad expression with exit 2 before any request', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '--json', '--query', '[?priority=='], { sandbox: s });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error.message).toMatch(/^--query: /);
+    expect(s.requests).toHaveLength(0);
+  });
+});
