@@ -32,32 +32,34 @@ function flagValue(words: string[], flag: string): string | undefined {
   return words.find((w) => w.startsWith(`${flag}=`))?.slice(flag.length + 1);
 }
 
-async function localAliases(app: App, words: string[]): Promise<string[]> {
-  try {
-    const [{ ConfigStore }, { configDir }] = await Promise.all([
-      import('./config/store.js'),
-      import('./config/paths.js'),
-    ]);
-    const sandbox = words.includes('--sandbox');
-    const profile =
-      flagValue(words, '--profile') || app.env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
-    const names = Object.keys(new ConfigStore(configDir(app.env), profile).aliases());
-    return [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
-  } catch {
-    return [];
-  }
+const USER_FLAGS = ['-a', '--assignee', '--to', '--from'];
+
+/** Whether the word being completed is the value of one of these flags. */
+function completingValueOf(words: string[], flags: string[]): boolean {
+  const current = words[words.length - 1] ?? '';
+  const previous = words[words.length - 2] ?? '';
+  return flags.includes(previous) || flags.some((f) => current.startsWith(`${f}=`));
 }
 
-async function profileNames(app: App): Promise<string[]> {
-  try {
-    const [{ ConfigStore }, { configDir }] = await Promise.all([
-      import('./config/store.js'),
-      import('./config/paths.js'),
-    ]);
-    return new ConfigStore(configDir(app.env), 'default').profileNames();
-  } catch {
-    return [];
-  }
+async function localAliases(app: App, words: string[]): Promise<string[]> {
+  if (!completingValueOf(words, USER_FLAGS)) return [];
+  const [{ peekProfiles }, { configDir }] = await Promise.all([
+    import('./config/peek.js'),
+    import('./config/paths.js'),
+  ]);
+  const sandbox = words.includes('--sandbox');
+  const profile = flagValue(words, '--profile') || app.env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+  const names = Object.keys(peekProfiles(configDir(app.env))[profile]?.aliases ?? {});
+  return [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
+}
+
+async function profileNames(app: App, words: string[]): Promise<string[]> {
+  if (!completingValueOf(words, ['--profile'])) return [];
+  const [{ peekProfiles }, { configDir }] = await Promise.all([
+    import('./config/peek.js'),
+    import('./config/paths.js'),
+  ]);
+  return Object.keys(peekProfiles(configDir(app.env)));
 }
 
 export async function setupCompletion(program: Command, app: App, argv: string[]): Promise<void> {
@@ -65,7 +67,7 @@ export async function setupCompletion(program: Command, app: App, argv: string[]
   const separator = argv.indexOf('--');
   const words = separator >= 0 ? argv.slice(separator + 1) : [];
   const current = words[words.length - 1] ?? '';
-  const [aliases, profiles] = await Promise.all([localAliases(app, words), profileNames(app)]);
+  const [aliases, profiles] = await Promise.all([localAliases(app, words), profileNames(app, words)]);
   const lower = (values: readonly string[]) => values.map((v) => v.toLowerCase());
   const handlers: Record<string, (complete: Complete) => void> = {
     status: (c) => STATUS_CHOICES.forEach((v) => c(v, '')),

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+/** Set at build time from package.json (esbuild's and vitest's `define`). */
+declare const __TOPO_VERSION__: string;
 
-const require = createRequire(import.meta.url);
-export const VERSION: string = (require('../package.json') as { version: string }).version;
+export const VERSION: string = __TOPO_VERSION__;

@@ -1,0 +1,30 @@
+// Builds dist/: our code and commander bundled into a few ES modules (fast start-up), other packages
+// loaded from node_modules when a command needs them. Type checking is `npm run typecheck`.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const bundled = new Set(['commander']);
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: {
+    cli: 'src/cli.ts',
+    'sandbox/server': 'src/sandbox/server.ts',
+    'sandbox/seed': 'src/sandbox/seed.ts',
+  },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  external: Object.keys(pkg.dependencies).filter((name) => !bundled.has(name)),
+  // commander is CommonJS: give its require() calls a real require.
+  banner: {
+    js: "import { createRequire as __topoRequire } from 'node:module'; const require = __topoRequire(import.meta.url);",
+  },
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});
