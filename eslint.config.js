@@ -16,7 +16,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**', 'bench/**', 'test/**'],
+    files: ['bin/**', 'bench/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,29 +1,75 @@
 #!/usr/bin/env node
-// The entry point: only this file ends the process. `--version` answers without loading anything else.
-import { readFileSync } from 'node:fs';
+// The entry point: only this file ends the process. `--version` and help answer without loading the CLI.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const args = process.argv.slice(2);
+
+/** The command path of a help request (`tasks list --help`, `help tasks list`, bare `topo`), else undefined. */
+function helpKey() {
+  if (args.length === 0) return '';
+  if (args[0] === 'help')
+    return args.length === 1
+      ? '--help'
+      : `${args.length === 2 && !args[1].startsWith('-') ? 'help ' : ''}${args.slice(1).join(' ')}`;
+  const last = args[args.length - 1];
+  if (last !== '--help' && last !== '-h') return undefined;
+  const path = args.slice(0, -1);
+  if (path.some((a) => a.startsWith('-'))) return undefined;
+  return path.length === 0 ? '--help' : path.join(' ');
+}
+
+function cachedHelp() {
+  const key = helpKey();
+  // Rendered at 80 columns: good for pipes and terminals at least that wide.
+  if (key === undefined || (process.stdout.isTTY && (process.stdout.columns || 80) < 80)) return undefined;
+  try {
+    const cache = JSON.parse(readFileSync(join(__dirname, '..', 'dist', 'help.json'), 'utf8'));
+    return cache[key] ?? (key.startsWith('help ') ? cache[key.slice(5)] : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The committed completion script for `topo completion <shell>` (kept current by a test). */
+function completionScript() {
+  const files = { bash: 'topo.bash', zsh: '_topo', fish: 'topo.fish' };
+  if (args.length !== 2 || args[0] !== 'completion' || !files[args[1]]) return undefined;
+  try {
+    return readFileSync(join(__dirname, '..', 'completions', files[args[1]]), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+let fast;
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${pkg.version}\n`);
+  fast = `${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`;
+} else {
+  fast = cachedHelp() ?? completionScript();
+}
+if (fast !== undefined) {
+  process.stdout.write(fast);
 } else {
   process.stdout.on('error', (error) => {
     // A closed pipe (`topo tasks list --all | head -3`) is a normal end, not a failure.
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  const { main } = await import('../dist/cli.js');
-  process.exitCode = await main(
-    args,
-    {
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdinIsTTY: Boolean(process.stdin.isTTY),
-      stdoutIsTTY: Boolean(process.stdout.isTTY),
-      stderrIsTTY: Boolean(process.stderr.isTTY),
-      columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
-    },
-    process.env,
-  );
+  import('../dist/cli.js').then(async ({ main }) => {
+    process.exitCode = await main(
+      args,
+      {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdinIsTTY: Boolean(process.stdin.isTTY),
+        stdoutIsTTY: Boolean(process.stdout.isTTY),
+        stderrIsTTY: Boolean(process.stderr.isTTY),
+        columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
+      },
+      process.env,
+    );
+  });
 }

@@ -1,7 +1,7 @@
 // Builds dist/: our code and commander bundled into a few ES modules (fast start-up), other packages
 // loaded from node_modules when a command needs them. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const bundled = new Set(['commander']);
@@ -28,3 +28,7 @@ await build({
   define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+
+// Help texts rendered ahead of time: `topo … --help` prints them without loading the CLI (bin/topo.js).
+const { renderHelpCache } = await import('../dist/cli.js');
+writeFileSync(new URL('../dist/help.json', import.meta.url), JSON.stringify(await renderHelpCache()));

@@ -11,7 +11,9 @@ import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
 
 export function buildProgram(app: App): Command {
   const program = new TopoCommand('topo');
-  program.configureHelp({ showGlobalOptions: true });
+  // Help is at most 80 columns wide, so the build can render it ahead of time (see renderHelpCache).
+  const width = app.io.stdoutIsTTY ? Math.min(HELP_WIDTH, app.io.columns || HELP_WIDTH) : HELP_WIDTH;
+  program.configureHelp({ showGlobalOptions: true, helpWidth: width });
   program
     .description(
       'Work with Topo tasks from the terminal: your queue, the conversations behind it, and routing work.',
@@ -63,6 +65,31 @@ export function buildProgram(app: App): Command {
   // `topo help <command>` serves every level; no implicit `help` subcommand in the groups.
   for (const cmd of allCommands(program)) if (cmd.commands.length > 0) cmd.helpCommand(false);
   return program;
+}
+
+export const HELP_WIDTH = 80;
+
+/**
+ * Every help text at the standard width, keyed by command path ('tasks list', 'tasks ls', 'help exit-codes',
+ * '' for the overview): written to dist/help.json by the build so that `--help` needs no command parsing.
+ */
+export async function renderHelpCache(): Promise<Record<string, string>> {
+  const io = { stdoutIsTTY: false, columns: HELP_WIDTH } as IO;
+  const program = buildProgram({ io, env: {}, deps: {} });
+  await addCompletion(program, { io, env: {}, deps: {} }, false);
+  const cache: Record<string, string> = { '': overview(program), '--help': program.helpInformation() };
+  const walk = (cmd: Command, paths: string[]): void => {
+    for (const sub of cmd.commands) {
+      if (sub.name() === 'help') continue;
+      const names = [sub.name(), ...sub.aliases()];
+      const subPaths = paths.flatMap((p) => names.map((n) => (p ? `${p} ${n}` : n)));
+      for (const p of subPaths) cache[p] = sub.helpInformation();
+      walk(sub, subPaths);
+    }
+  };
+  walk(program, ['']);
+  for (const [name, topic] of Object.entries(HELP_TOPICS)) cache[`help ${name}`] = topic.text;
+  return cache;
 }
 
 function finishProgram(program: Command): void {

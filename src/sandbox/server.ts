@@ -14,7 +14,7 @@ import {
 } from '../api/types.js';
 import { BODY, MAX_PAGE_SIZE, QUERY, SCOPES } from '../api/wire.js';
 import { Random } from './random.js';
-import { isoSeconds } from './seed.js';
+import { isoSeconds, type SandboxState } from './seed.js';
 import { SandboxStore, type ListFilter } from './store.js';
 
 export interface SandboxOptions {
@@ -30,6 +30,8 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** The day the seeded data ends (ms since epoch); default: today, 00:00 UTC. */
   now?: number;
+  /** Serve this workspace instead of a seeded one. */
+  state?: SandboxState;
 }
 
 export interface SandboxKey {
@@ -523,6 +525,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tasks: options.tasks ?? 300,
     ...(options.dataFile !== undefined && { dataFile: options.dataFile }),
     ...(options.now !== undefined && { now: options.now }),
+    ...(options.state !== undefined && { state: options.state }),
   });
   const sandbox = new Sandbox(store, options);
   await sandbox.listen();

@@ -47,8 +47,11 @@ export class SandboxStore {
     dataFile?: string;
     now?: number;
     clock?: () => number;
+    /** A workspace built by the caller (benchmarks, special scenarios) instead of the seeded one. */
+    state?: SandboxState;
   }): SandboxStore {
     const clock = options.clock ?? Date.now;
+    if (options.state) return new SandboxStore(options.state, options.dataFile, clock);
     if (options.dataFile && existsSync(options.dataFile)) {
       const state = loadState(options.dataFile);
       return new SandboxStore(state, options.dataFile, clock);

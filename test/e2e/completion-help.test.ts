@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli.js';
+import { describe, expect, it, vi } from 'vitest';
+import { buildProgram, main } from '../../src/cli.js';
 import { TASK_FIELDS } from '../../src/api/types.js';
 import { BIN, sandbox, tempDir, topo } from '../helpers.js';
 
@@ -116,11 +116,32 @@ describe('completion scripts', () => {
     ['zsh', '_topo'],
     ['fish', 'topo.fish'],
   ])(
-    'the committed %s script is current (run `npm run completions` when this fails)',
+    'the committed %s script is what the completion library makes now (else: npm run completions)',
     async (shell, file) => {
+      // Generated in-process by the library, not by the binary, which prints the committed file.
+      const printed: string[] = [];
+      const spy = vi
+        .spyOn(console, 'log')
+        .mockImplementation((line: unknown) => void printed.push(`${String(line)}\n`));
+      try {
+        const io = {
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          stdinIsTTY: false,
+          stdoutIsTTY: false,
+          stderrIsTTY: false,
+          columns: 80,
+        };
+        expect(await main(['completion', shell], io, {})).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      const committed = readFileSync(join(ROOT, 'completions', file), 'utf8');
+      expect(committed).toBe(printed.join(''));
       const r = await topo(['completion', shell]);
       expect(r.code).toBe(0);
-      expect(readFileSync(join(ROOT, 'completions', file), 'utf8')).toBe(r.stdout);
+      expect(r.stdout).toBe(committed);
     },
   );
 
@@ -215,6 +236,25 @@ describe('help', () => {
     expect(r.stderr).toBe("error: unknown command 'taks' (did you mean tasks?)\n");
     const sub = await topo(['tasks', 'lst']);
     expect(sub.stderr).toBe("error: unknown command 'lst' (did you mean one of list, ls?)\n");
+  });
+
+  it('the help printed without loading the CLI is the help the CLI renders, for every command', async () => {
+    const { renderHelpCache } = await import('../../src/cli.js');
+    const live = await renderHelpCache();
+    expect(Object.keys(live).length).toBeGreaterThan(20);
+    for (const [key, text] of Object.entries(live)) {
+      const argv =
+        key === ''
+          ? []
+          : key === '--help'
+            ? ['--help']
+            : key.startsWith('help ')
+              ? key.split(' ')
+              : [...key.split(' '), '--help'];
+      const r = await topo(argv);
+      expect(r.code, key).toBe(0);
+      expect(r.stdout, key).toBe(text);
+    }
   });
 
   it('--help and help <command> print the same text', async () => {
