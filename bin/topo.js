@@ -52,6 +52,34 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 if (fast !== undefined) {
   process.stdout.write(fast);
 } else {
+  // Ctrl-C and SIGTERM end quietly with 130 and 143, unless a command asked to handle the next one itself
+  // (a bulk job lets its calls in flight finish first); a second one always ends the process.
+  const handlers = new Set();
+  const listeners = new Map();
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
+    const listener = () => {
+      if (handlers.size === 0) process.exit(code);
+      const pending = [...handlers];
+      handlers.clear();
+      for (const handler of pending) handler();
+    };
+    listeners.set(signal, listener);
+    process.on(signal, listener);
+  }
+  const interrupts = {
+    add(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    reclaim() {
+      for (const [signal, own] of listeners) {
+        for (const other of process.listeners(signal)) if (other !== own) process.off(signal, other);
+      }
+    },
+  };
   process.stdout.on('error', (error) => {
     // A closed pipe (`topo tasks list --all | head -3`) is a normal end, not a failure.
     if (error.code === 'EPIPE') process.exit(0);
@@ -70,6 +98,7 @@ if (fast !== undefined) {
         columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
       },
       process.env,
+      { interrupts },
     );
   });
 }

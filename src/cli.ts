@@ -7,6 +7,7 @@ import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerTasks } from './commands/tasks/index.js';
 import { VERSION } from './version.js';
+import { safeText } from './output/format.js';
 import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
 
 export function buildProgram(app: App): Command {
@@ -36,6 +37,10 @@ export function buildProgram(app: App): Command {
       }),
     )
     .option('--debug', 'log HTTP requests on stderr, key redacted (env: TOPO_DEBUG=1)')
+    .option(
+      '--allow-insecure-http',
+      'allow an http:// API URL that is not this machine (the key travels unencrypted)',
+    )
     .option('--no-color', 'no colour (env: NO_COLOR)')
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -216,7 +221,8 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const api = error as { type?: string; requestId?: string; status?: number };
   const details = [api.type, api.requestId && `request ${api.requestId}`].filter(Boolean);
-  const message = error.message.split('\n')[0] ?? '';
+  // API messages may carry text from outside: make control characters visible before they reach a terminal.
+  const message = safeText(error.message.split('\n')[0] ?? '');
   return details.length > 0 ? `${message} (${details.join(', ')})` : message;
 }
 

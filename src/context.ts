@@ -1,6 +1,7 @@
 import type { ApiClient } from './api/client.js';
 import { AuthError, UsageError } from './api/errors.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
+import type { SecretStore } from './config/keychain.js';
 import type { ConfigStore } from './config/store.js';
 import type { Sandbox } from './sandbox/server.js';
 
@@ -13,6 +14,8 @@ export interface GlobalOptions {
   /** Seconds. */
   timeout?: number;
   sandbox?: boolean;
+  /** Allow sending the key over plain http:// to a host that is not this machine. */
+  allowInsecureHttp?: boolean;
 }
 
 export interface IO {
@@ -38,11 +41,27 @@ export interface ContextDeps {
   sleep?: (ms: number) => Promise<void>;
   prompter?: Prompter;
   version?: string;
+  /** The OS keychain to use; null for none. Default: the real one when it answers. */
+  keychain?: SecretStore | null;
+  /** Where Ctrl-C goes: the entry point owns the signals and hands them to a command that asks. */
+  interrupts?: InterruptRegistry;
+}
+
+export interface InterruptRegistry {
+  /** The handler runs on the next Ctrl-C or SIGTERM instead of ending the process; returns its removal. */
+  add(handler: () => void): () => void;
+  /**
+   * Removes signal listeners that libraries installed on loading (the config library's atomic writer kills the
+   * process on SIGINT); their clean-up still runs on exit.
+   */
+  reclaim(): void;
 }
 
 export interface Credentials {
   key: string;
   source: 'environment' | 'profile' | 'sandbox';
+  /** Where a profile's key is kept. */
+  storage: 'keychain' | 'file' | null;
   baseUrl: string;
 }
 
@@ -59,6 +78,8 @@ export class Context {
   private sandboxServer?: Sandbox;
   private sandboxAliases: Record<string, string> = {};
   private promptImpl?: Prompter;
+  private keychainStore?: SecretStore | null;
+  private readonly interrupts: InterruptRegistry | undefined;
 
   constructor(
     readonly io: IO,
@@ -70,6 +91,8 @@ export class Context {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.version = deps.version ?? '0.0.0';
     if (deps.prompter) this.promptImpl = deps.prompter;
+    if (deps.keychain !== undefined) this.keychainStore = deps.keychain;
+    this.interrupts = deps.interrupts;
   }
 
   /** Colour on stdout: off with --no-color, NO_COLOR, TERM=dumb or a pipe; FORCE_COLOR forces it. */
@@ -147,7 +170,8 @@ export class Context {
         import('./config/store.js'),
         import('./config/paths.js'),
       ]);
-      this.configStore = new ConfigStore(configDir(this.env), this.profileName);
+      this.configStore = new ConfigStore(configDir(this.env), this.profileName, (m) => this.warn(m));
+      this.interrupts?.reclaim();
     }
     return this.configStore;
   }
@@ -157,16 +181,26 @@ export class Context {
     if (this.globals.sandbox) {
       const sandbox = await this.startSandbox();
       const { SANDBOX_DEFAULT_KEY } = await import('./sandbox/server.js');
-      return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', baseUrl: sandbox.url };
+      return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
     }
     const config = await this.config();
     const baseUrl =
       this.globals.apiUrl || this.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
-    checkBaseUrl(baseUrl);
+    checkBaseUrl(baseUrl, Boolean(this.globals.allowInsecureHttp));
     const envKey = this.env.TOPO_API_KEY;
-    if (envKey) return { key: envKey, source: 'environment', baseUrl };
+    if (envKey) return { key: envKey, source: 'environment', storage: null, baseUrl };
+    if (config.profile.key_storage === 'keychain') {
+      const keychain = await this.keychain();
+      if (!keychain) {
+        throw new AuthError(
+          `the key of profile '${this.profileName}' is kept in the OS keychain, which does not answer now; unlock it, set TOPO_API_KEY, or run 'topo auth login' again`,
+        );
+      }
+      const key = await keychain.get(keychainAccount(this.profileName)).catch(() => null);
+      if (key) return { key, source: 'profile', storage: 'keychain', baseUrl };
+    }
     const stored = config.profile.api_key;
-    if (stored) return { key: stored, source: 'profile', baseUrl };
+    if (stored) return { key: stored, source: 'profile', storage: 'file', baseUrl };
     throw new AuthError(
       `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
     );
@@ -228,6 +262,15 @@ export class Context {
     return names;
   }
 
+  /** The OS keychain when a persistent one is available. */
+  async keychain(): Promise<SecretStore | undefined> {
+    if (this.keychainStore === undefined) {
+      const { openKeychain } = await import('./config/keychain.js');
+      this.keychainStore = (await openKeychain(this.env)) ?? null;
+    }
+    return this.keychainStore ?? undefined;
+  }
+
   async prompter(): Promise<Prompter> {
     if (!this.promptImpl) {
       const { createPrompter } = await import('./prompt.js');
@@ -259,6 +302,7 @@ export class Context {
    * Returns a function that removes the handler.
    */
   onInterrupt(handler: () => void): () => void {
+    if (this.interrupts) return this.interrupts.add(handler);
     const listener = () => {
       dispose();
       handler();
@@ -278,8 +322,12 @@ export class Context {
   }
 }
 
-/** The key goes over plain http:// only to this machine. */
-export function checkBaseUrl(baseUrl: string): void {
+export function keychainAccount(profile: string): string {
+  return `profile:${profile}`;
+}
+
+/** The key goes over plain http:// only to this machine, unless the user says otherwise. */
+export function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): void {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -289,6 +337,21 @@ export function checkBaseUrl(baseUrl: string): void {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`invalid API URL '${baseUrl}': use https://`);
   }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecureHttp) {
+    throw new UsageError(
+      `refusing to send the API key over plain http:// to ${url.host}: use https://, or pass --allow-insecure-http`,
+    );
+  }
+}
+
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
 }
 
 export function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {

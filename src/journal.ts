@@ -10,7 +10,8 @@ export interface JournalRecord {
   to: string;
   scope: 'TASK' | 'SEQUENCE';
   time: string;
-  result: 'moved' | 'failed';
+  /** 'started' is written before the call: a run killed mid-call still leaves a record that undo can check. */
+  result: 'started' | 'moved' | 'failed';
   error?: string;
   request_id?: string;
 }
@@ -59,7 +60,7 @@ export class Journal {
       if (
         typeof r.task_id !== 'string' ||
         typeof r.to !== 'string' ||
-        (r.result !== 'moved' && r.result !== 'failed')
+        !['started', 'moved', 'failed'].includes(r.result as string)
       ) {
         throw new UsageError(`${path}:${i + 1} is not a topo journal line`);
       }

@@ -128,7 +128,26 @@ export class ApiClient {
         `${req.method} ${url} -> ${outcome.status} (${this.now() - started} ms)${requestId ? ` request_id=${requestId}` : ''} attempt ${attempt}/${this.maxAttempts}`,
       );
       if (outcome.status >= 200 && outcome.status < 300) {
-        return parseJson<T>(outcome.text, outcome.status, requestId, url);
+        try {
+          return parseJson<T>(outcome.text, outcome.status, requestId, url);
+        } catch (error) {
+          // A cut-off body is a transfer fault: reading again is harmless where repeating the request is.
+          if (policy === 'idempotent' && attempt < this.maxAttempts) {
+            await this.wait(this.backoff(attempt));
+            continue;
+          }
+          throw error;
+        }
+      }
+      if (outcome.status >= 300 && outcome.status < 400) {
+        const location = header(outcome.headers, 'location');
+        throw new ApiError(
+          `the API answered with a redirect (HTTP ${outcome.status}${location ? ` to ${location}` : ''}); topo does not follow redirects with your key: check --api-url`,
+          outcome.status,
+          undefined,
+          requestId,
+          null,
+        );
       }
       const retryable =
         policy === 'idempotent'
@@ -253,7 +272,7 @@ function toNetworkError(error: unknown, url: string, timeoutMs: number): Network
     error instanceof undiciErrors.ConnectTimeoutError
   ) {
     return new NetworkError(
-      `request to ${host} timed out after ${Math.round(timeoutMs / 1000)} s; try again or raise --timeout`,
+      `request to ${host} timed out after ${timeoutMs / 1000} s; try again or raise --timeout`,
       'ETIMEDOUT',
     );
   }

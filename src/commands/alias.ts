@@ -40,7 +40,7 @@ async function setAlias(ctx: Context, name: string, uuid: string): Promise<void>
   }
   const id = parseUuid(uuid, 'uuid');
   const config = await ctx.config();
-  config.update((profile) => {
+  await config.update((profile) => {
     profile.aliases = { ...(profile.aliases ?? {}), [name]: id };
   });
   ctx.err(`✓ ${name} → ${id}`);
@@ -69,7 +69,7 @@ async function listAliases(ctx: Context, opts: { json?: boolean }): Promise<void
 async function removeAlias(ctx: Context, name: string): Promise<void> {
   const config = await ctx.config();
   if (!(name in config.aliases())) throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
-  config.update((profile) => {
+  await config.update((profile) => {
     const rest = { ...(profile.aliases ?? {}) };
     delete rest[name];
     profile.aliases = rest;

@@ -40,6 +40,7 @@ export function registerAuth(program: Command, app: App): void {
     jsonFields: [
       'profile',
       'source',
+      'storage',
       'api_url',
       'key_prefix',
       'name',
@@ -84,7 +85,7 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   const { checkBaseUrl } = await import('../context.js');
   const { DEFAULT_BASE_URL } = await import('../api/wire.js');
   const baseUrl = ctx.globals.apiUrl || ctx.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
-  checkBaseUrl(baseUrl);
+  checkBaseUrl(baseUrl, Boolean(ctx.globals.allowInsecureHttp));
   const client = await ctx.makeClient(key, baseUrl);
   let info: ApiKeyInfo;
   try {
@@ -98,13 +99,27 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   } finally {
     await client.close();
   }
-  config.update((profile) => {
-    profile.api_key = key;
+  const { keychainAccount } = await import('../context.js');
+  const keychain = await ctx.keychain();
+  if (keychain) await keychain.set(keychainAccount(config.profileName), key);
+  await config.update((profile) => {
+    if (keychain) delete profile.api_key;
+    else profile.api_key = key;
+    profile.key_storage = keychain ? 'keychain' : 'file';
     if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
   });
   ctx.err(`✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`);
   ctx.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
   ctx.err(`  Profile: ${config.profileName} (${config.path})`);
+  ctx.err(
+    `  Key stored in: ${keychain ? `the OS keychain (${keychain.name})` : `the config file (mode 600)`}`,
+  );
+  if (!keychain && (await config.firstTime('file_key_storage'))) {
+    ctx.err(
+      `note: no OS keychain is available here, so the key is kept in ${config.path}, readable by you alone. ` +
+        'Anyone who can read your files can read it; prefer TOPO_API_KEY from a secret manager on shared machines.',
+    );
+  }
   if (!info.scopes.includes(SCOPES.write)) {
     ctx.warn(`this key lacks '${SCOPES.write}': skip, reopen and reassign will be refused`);
   }
@@ -114,6 +129,8 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
 interface AuthStatus {
   profile: string;
   source: string;
+  /** Where a stored key is kept: the OS keychain or the config file (null for TOPO_API_KEY and the sandbox). */
+  storage: string | null;
   api_url: string;
   key_prefix: string | null;
   name: string | null;
@@ -130,6 +147,7 @@ async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
   const result: AuthStatus = {
     profile: ctx.profileName,
     source: creds.source,
+    storage: creds.storage,
     api_url: creds.baseUrl,
     key_prefix: null,
     name: null,
@@ -166,6 +184,11 @@ async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
     const lines = [
       `API:        ${result.api_url}`,
       `Key from:   ${from}`,
+      ...(creds.storage
+        ? [
+            `Stored in:  ${creds.storage === 'keychain' ? `the OS keychain (${(await ctx.keychain())?.name ?? 'keychain'})` : `the config file ${(await ctx.config()).path}`}`,
+          ]
+        : []),
       ...(result.valid
         ? [
             `Key:        ${result.name} (${result.key_prefix}…)`,
@@ -183,12 +206,20 @@ async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
 
 async function logout(ctx: Context): Promise<void> {
   const config = await ctx.config();
-  if (!config.profile.api_key) {
+  if (!config.profile.api_key && config.profile.key_storage !== 'keychain') {
     ctx.err(`No key stored in profile '${config.profileName}'.`);
     return;
   }
-  config.update((profile) => {
+  if (config.profile.key_storage === 'keychain') {
+    const { keychainAccount } = await import('../context.js');
+    const keychain = await ctx.keychain();
+    if (!keychain)
+      throw new AuthError('the key is in the OS keychain, which does not answer now; nothing was removed');
+    await keychain.delete(keychainAccount(config.profileName));
+  }
+  await config.update((profile) => {
     delete profile.api_key;
+    delete profile.key_storage;
   });
   ctx.err(`✓ Removed the key of profile '${config.profileName}' from ${config.path}`);
   if (ctx.env.TOPO_API_KEY) ctx.warn('TOPO_API_KEY is still set in your environment');

@@ -116,15 +116,7 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
     `Try: TOPO_API_URL=${sandbox.url} TOPO_API_KEY=topo_sandbox_rw topo tasks list`,
   ];
   await ctx.out(`${lines.join('\n')}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await new Promise<void>((resolve) => ctx.onInterrupt(resolve));
   await sandbox.close();
   ctx.err('Sandbox stopped.');
 }

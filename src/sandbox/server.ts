@@ -81,6 +81,12 @@ export interface Fault {
   reset?: 'before' | 'after';
   /** Wait this long before answering (to outlast a client timeout). */
   delayMs?: number;
+  /** Let this many matching requests pass untouched before the fault applies. */
+  after?: number;
+  /** Extra response headers (e.g. a Location for a redirect). */
+  headers?: Record<string, string>;
+  /** Revoke the request's key now: it and every later request with it answer 401. */
+  revoke?: boolean;
 }
 
 interface ApiError {
@@ -107,7 +113,7 @@ const SINGLE_PARAMS = [
 
 export class Sandbox {
   readonly requests: RecordedRequest[] = [];
-  private faults: (Fault & { left: number })[] = [];
+  private faults: (Fault & { left: number; skip: number })[] = [];
   private keys = new Map<string, SandboxKey & { info: ApiKeyInfo; revoked: boolean }>();
   /** Times of each key's requests in the last second (a sliding window). */
   private windows = new Map<string, number[]>();
@@ -160,7 +166,7 @@ export class Sandbox {
   }
 
   injectFault(fault: Fault): void {
-    this.faults.push({ ...fault, left: fault.times ?? 1 });
+    this.faults.push({ ...fault, left: fault.times ?? 1, skip: fault.after ?? 0 });
   }
 
   clearFaults(): void {
@@ -205,6 +211,7 @@ export class Sandbox {
     this.requests.push(record);
 
     const fault = this.takeFault(record);
+    if (fault?.revoke && key) this.revokeKey(key);
     if (this.options.latencyMs) await sleep(this.options.latencyMs);
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (fault?.reset === 'before') {
@@ -212,7 +219,7 @@ export class Sandbox {
       req.socket.destroy();
       return;
     }
-    if (fault?.status) {
+    if (fault?.status || fault?.body !== undefined) {
       this.sendFault(res, record, fault);
       return;
     }
@@ -477,15 +484,19 @@ export class Sandbox {
     );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
     fault.left--;
     if (fault.left <= 0) this.faults.splice(index, 1);
     return fault;
   }
 
   private sendFault(res: ServerResponse, r: RecordedRequest, fault: Fault): void {
-    const status = fault.status!;
+    const status = fault.status ?? 200;
     r.status = status;
-    const headers: Record<string, string> = { 'x-request-id': r.requestId };
+    const headers: Record<string, string> = { 'x-request-id': r.requestId, ...fault.headers };
     if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
     if (fault.body !== undefined) {
       res.writeHead(status, { ...headers, 'content-type': fault.contentType ?? 'text/html' });

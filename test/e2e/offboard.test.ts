@@ -65,10 +65,13 @@ describe('tasks reassign --from (offboarding)', () => {
     expect(files).toHaveLength(1);
     const path = join(dir, files[0]!);
     expect(r.stderr.split('\n').filter((l) => l === `Journal: ${path}`)).toHaveLength(2);
-    const lines = readFileSync(path, 'utf8')
+    const all = readFileSync(path, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, string>);
+    // each call is recorded when it starts and again with its outcome
+    expect(all.filter((l) => l.result === 'started')).toHaveLength(w.aliceOpen.length);
+    const lines = all.filter((l) => l.result === 'moved');
     expect(lines.map((l) => l.task_id).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
     for (const l of lines) {
       expect(l).toMatchObject({ from: w.alice.id, to: w.bob.id, result: 'moved' });
@@ -232,8 +235,11 @@ describe('tasks reassign --from (offboarding)', () => {
     const journal = readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { task_id: string });
-    expect(journal.map((l) => l.task_id).sort()).toEqual(movedNow.map((t) => t.id).sort());
+      .map((l) => JSON.parse(l) as { task_id: string; result: string });
+    const recorded = journal.filter((l) => l.result === 'moved').map((l) => l.task_id);
+    expect(recorded.sort()).toEqual(movedNow.map((t) => t.id).sort());
+    // nothing half-recorded: every started call has its outcome
+    expect(journal.filter((l) => l.result === 'started')).toHaveLength(recorded.length);
 
     const again = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
       sandbox: s,

@@ -58,7 +58,7 @@ describe('tasks list on a terminal', () => {
       NO_COLOR: '1',
     };
     const { ConfigStore } = await import('../../src/config/store.js');
-    new ConfigStore(home, 'default').update((p) => (p.aliases = { alice: alice.id }));
+    await new ConfigStore(home, 'default').update((p) => (p.aliases = { alice: alice.id }));
     const code = await main(['tasks', 'list', '-a', 'alice', '-L', '3'], io, env, { now: () => SEED_NOW });
     expect(code).toBe(0);
     const lines = out().trimEnd().split('\n');

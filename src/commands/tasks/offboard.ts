@@ -3,6 +3,7 @@ import { AuthError, CancelledError, PartialFailureError, UsageError } from '../.
 import { OPEN_STATUSES, type Task, type TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { Journal, type JournalRecord } from '../../journal.js';
+import { safeText } from '../../output/format.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
 import { listTasks } from './list.js';
 import { planMoves, type Move, type PlannedCall, type ReassignPlan } from './plan.js';
@@ -186,6 +187,19 @@ async function executePlan(
       concurrency,
       async (call) => {
         const time = () => new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+        const record = (result: JournalRecord['result']): JournalRecord[] =>
+          call.task_ids.map((taskId) => ({
+            task_id: taskId,
+            sequence_id: call.sequence_id,
+            from: call.from,
+            to: call.to,
+            scope: call.scope,
+            time: time(),
+            result,
+            ...(call.error && { error: call.error.message }),
+            ...(call.error?.request_id && { request_id: call.error.request_id }),
+          }));
+        journal.append(record('started'));
         try {
           await reassignTask(client, call.task_id, call.to, call.scope);
           call.result = 'moved';
@@ -193,6 +207,9 @@ async function executePlan(
         } catch (error) {
           if (isAuthFailure(error)) {
             authError ??= error;
+            call.error = errorOf(error);
+            journal.append(record('failed'));
+            call.error = null;
             return;
           }
           call.result = 'failed';
@@ -200,19 +217,7 @@ async function executePlan(
           failed++;
         }
         done++;
-        journal.append(
-          call.task_ids.map((taskId): JournalRecord => ({
-            task_id: taskId,
-            sequence_id: call.sequence_id,
-            from: call.from,
-            to: call.to,
-            scope: call.scope,
-            time: time(),
-            result: call.result === 'moved' ? 'moved' : 'failed',
-            ...(call.error && { error: call.error.message }),
-            ...(call.error?.request_id && { request_id: call.error.request_id }),
-          })),
-        );
+        journal.append(record(call.result === 'moved' ? 'moved' : 'failed'));
         progress.update(moved, done, failed);
       },
       () => interrupted || authError !== undefined,
@@ -255,7 +260,7 @@ async function finish(
   for (const call of report.calls.filter((c) => c.result === 'failed')) {
     const e = call.error!;
     ctx.err(
-      `✗ ${call.scope} call for ${call.task_id}: ${e.message}${e.request_id ? ` (request ${e.request_id})` : ''}`,
+      `✗ ${call.scope} call for ${call.task_id}: ${safeText(e.message)}${e.request_id ? ` (request ${e.request_id})` : ''}`,
     );
   }
   const leftCalls = report.calls.filter((c) => c.result === 'not_started');
@@ -373,7 +378,8 @@ function summarize(
 export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
   const records = Journal.read(o.journal);
   const moved = new Map<string, JournalRecord>();
-  for (const r of records) if (r.result === 'moved' && !moved.has(r.task_id)) moved.set(r.task_id, r);
+  // A 'started' record without an outcome (a run killed mid-call) counts too: the current state decides.
+  for (const r of records) if (r.result !== 'failed' && !moved.has(r.task_id)) moved.set(r.task_id, r);
   const client = await ctx.api();
   const who = whoFrom(await ctx.aliasNames());
   const { getTask } = await import('../../api/tasks.js');

@@ -5,6 +5,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskStatus } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
+import { safeText } from '../../output/format.js';
 import { parsePositiveInt } from '../parse.js';
 import {
   bulkExitCode,
@@ -205,7 +206,7 @@ function failureText(o: ItemOutcome): string {
   const e = o.error;
   if (!e) return 'failed';
   const details = [e.type, e.request_id && `request ${e.request_id}`].filter(Boolean).join(', ');
-  return `${e.message}${details ? ` (${details})` : ''}`;
+  return safeText(`${e.message}${details ? ` (${details})` : ''}`);
 }
 
 function capitalize(s: string): string {

@@ -1,0 +1,373 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { BIN, sandbox, tempDir, topo } from '../helpers.js';
+
+/**
+ * Hostile networks and hostile data: every command either succeeds through its retries or fails with the
+ * documented exit code and one line; listings are complete or clearly failed; changes are never applied twice.
+ */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+const oneLine = (stderr: string) => expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+const HTML = '<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>';
+
+function newestFirst(tasks: Task[]): Task[] {
+  return [...tasks].sort((a, b) =>
+    a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : -1,
+  );
+}
+
+function ids(stdout: string): string[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!);
+}
+
+/** How many POSTs the sandbox actually processed (answered or dropped after processing). */
+const processedPosts = (s: Sandbox) =>
+  s.received('POST').filter((r) => r.status === 200 || r.status === -2).length;
+
+describe('listings under faults', () => {
+  const listAll = (s: Sandbox, extra: string[] = []) =>
+    topo(['tasks', 'list', '--status', 'all', '--all', ...extra], { sandbox: s });
+
+  it.each([
+    ['a connection reset before the request is handled', { reset: 'before' as const }],
+    ['a connection reset after it was handled', { reset: 'after' as const }],
+    ['502 with an HTML body', { status: 502, body: HTML }],
+    ['503 with a JSON body', { status: 503 }],
+    ['504 with an HTML body', { status: 504, body: HTML }],
+    ['429 with Retry-After in seconds', { status: 429, retryAfter: '0' }],
+    [
+      '429 with Retry-After as an HTTP date',
+      { status: 429, retryAfter: new Date(Date.now() - 1000).toUTCString() },
+    ],
+    ['a truncated JSON body', { status: 200, body: '{"items": [{"id": "', contentType: 'application/json' }],
+    ['a body that is not JSON', { status: 200, body: 'OK', contentType: 'text/plain' }],
+  ])('--all stays complete and duplicate-free through %s on a middle page', async (_name, fault) => {
+    const s = await sandbox({ tasks: 520 });
+    s.injectFault({ method: 'GET', query: '(^|&)page=3&', times: 2, ...fault });
+    const r = await listAll(s);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = ids(r.stdout);
+    expect(got).toEqual(newestFirst(s.store.state.tasks).map((t) => t.id));
+    expect(new Set(got).size).toBe(520);
+  });
+
+  it('a 429 storm is waited out, and every request of the walk slows down together', async () => {
+    const s = await sandbox({ tasks: 900 });
+    s.injectFault({ method: 'GET', status: 429, retryAfter: '1', times: 3, after: 1 });
+    const r = await listAll(s);
+    expect(r.code).toBe(0);
+    expect(new Set(ids(r.stdout)).size).toBe(900);
+    const limited = s.received('GET').filter((q) => q.status === 429);
+    expect(limited).toHaveLength(3);
+    // after a 429 at time t, no request was sent before t + 1 s
+    const first = limited[0]!.at;
+    // (at most the 3 other requests already in flight when the 429 arrived)
+    const early = s.received('GET').filter((q) => q.at > first && q.at < first + 950);
+    expect(early.filter((q) => q.status !== 429).length).toBeLessThanOrEqual(3);
+  });
+
+  it.each([
+    [
+      '500 with a JSON body',
+      { status: 500 },
+      1 as number,
+      /^error: Injected 500 \(InternalIssue, request req_\w+\)$/,
+    ],
+    [
+      '502 with an HTML body, every attempt',
+      { status: 502, body: HTML, times: 10 },
+      1,
+      /^error: the API answered HTTP 502 with a text\/html body \(bad gateway\) \(request req_\w+\)$/,
+    ],
+    [
+      'invalid JSON, every attempt',
+      { status: 200, body: '{"items": [', contentType: 'application/json', times: 10 },
+      1,
+      /^error: the API answered 200 with a body that is not valid JSON \(11 bytes\) from http:\/\/127\.0\.0\.1:\d+\/v1\/tasks\?.*\(request req_\w+\)$/,
+    ],
+  ])('fails clearly on %s: the exit code, one line', async (_name, fault, code, message) => {
+    const s = await sandbox({ tasks: 520 });
+    s.injectFault({ method: 'GET', query: '(^|&)page=2&', ...fault });
+    const r = await listAll(s);
+    expect(r.code).toBe(code);
+    oneLine(r.stderr);
+    expect(r.stderr.trimEnd()).toMatch(message);
+  });
+
+  it('a response slower than --timeout is retried, then fails with exit 1 and one line', async () => {
+    const s = await sandbox();
+    s.injectFault({ method: 'GET', delayMs: 1500, times: 4 });
+    const r = await topo(['tasks', 'list', '-s', 'pending', '--timeout', '0.3'], { sandbox: s });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: request to 127.0.0.1:' +
+        new URL(s.url).port +
+        ' timed out after 0.3 s; try again or raise --timeout\n',
+    );
+    expect(s.received('GET')).toHaveLength(4);
+  });
+
+  it('a slow answer once is retried and the listing succeeds', async () => {
+    const s = await sandbox();
+    s.injectFault({ method: 'GET', delayMs: 1500, times: 1 });
+    const r = await topo(['tasks', 'list', '-s', 'pending', '--timeout', '0.5'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(ids(r.stdout)).toHaveLength(30);
+  });
+
+  it('a redirect is not followed with the key attached', async () => {
+    const s = await sandbox();
+    s.injectFault({ status: 301, headers: { location: 'http://evil.example/v1/tasks' }, body: '' });
+    const r = await topo(['tasks', 'list', '-s', 'pending'], { sandbox: s });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: the API answered with a redirect \(HTTP 301 to http:\/\/evil\.example\/v1\/tasks\); topo does not follow redirects with your key: check --api-url \(request req_\w+\)\n$/,
+    );
+    expect(s.requests).toHaveLength(1);
+  });
+});
+
+describe('unknown fields and enum values', () => {
+  it('shows them as received and never crashes, in TSV, JSON, show and the table', async () => {
+    const s = await sandbox();
+    const base = s.store.state.tasks.find(isOpen)!;
+    const odd = {
+      ...base,
+      id: '0f0f0f0f-0000-4000-8000-000000000001',
+      type: 'SMS_REPLY',
+      priority: 'URGENT',
+      status: 'SNOOZED',
+      disposition: 'CALLBACK_LATER',
+      created_at: '2030-01-01T00:00:00Z',
+      sentiment: { score: 0.9 },
+    };
+    s.store.insert(odd);
+    const tsv = await topo(['tasks', 'list', '-s', 'all', '-L', '1'], { sandbox: s });
+    expect(tsv.code).toBe(0);
+    expect(tsv.stdout.split('\t').slice(0, 4)).toEqual([odd.id, 'SMS_REPLY', 'URGENT', 'SNOOZED']);
+    const json = await topo(['tasks', 'list', '-s', 'all', '-L', '1', '--json'], { sandbox: s });
+    expect(JSON.parse(json.stdout)).toEqual([odd]);
+    const show = await topo(['tasks', 'show', odd.id], { sandbox: s });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('type\tSMS_REPLY\n');
+    expect(show.stdout).toContain('sentiment\t{"score":0.9}\n');
+    const skip = await topo(['tasks', 'skip', odd.id], { sandbox: s });
+    expect(skip.code).toBe(5);
+    oneLine(skip.stderr);
+  });
+});
+
+describe('terminal safety', () => {
+  it('neutralises escape sequences and control characters in table, TSV, show and thread; JSON stays exact', async () => {
+    const s = await sandbox();
+    const base = s.store.state.tasks.find(isOpen)!;
+    const evil = {
+      ...base,
+      id: '0e0e0e0e-0000-4000-8000-000000000002',
+      type: 'CALL\u001b]0;pwned\u0007',
+      priority: 'HOT\u001b[2J',
+      created_at: '2030-01-01T00:00:00Z',
+    };
+    s.store.insert(evil);
+    const tsv = await topo(['tasks', 'list', '-s', 'all', '-L', '1'], { sandbox: s });
+    expect(tsv.stdout).not.toContain('\u001b');
+    expect(tsv.stdout).toContain('CALL\\e]0;pwned\\x07\tHOT\\e[2J\t');
+    expect(tsv.stdout.trim().split('\n')).toHaveLength(1);
+    const json = await topo(['tasks', 'show', evil.id, '--json'], { sandbox: s });
+    expect(JSON.parse(json.stdout).type).toBe(evil.type);
+    const show = await topo(['tasks', 'show', evil.id], { sandbox: s });
+    expect(show.stdout).not.toContain('\u001b');
+
+    // A thread whose contact writes escape sequences and tries to forge lines.
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length > 0)!;
+    s.injectFault({
+      path: `/messages$`,
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify([
+        {
+          id: 'm1',
+          channel: 'EMAIL',
+          direction: 'INBOUND',
+          subject: 'Hi\u001b[2J\u001b[H',
+          body: 'line one\r--- outbound email from alice at 2026-01-01T00:00:00Z\n\u001b]0;title\u0007\u009b31mred',
+          sent_at: '2026-01-01T00:00:00Z',
+          sender_id: null,
+        },
+      ]),
+      times: 2,
+    });
+    const thread = await topo(['tasks', 'thread', t.id], { sandbox: s });
+    expect(thread.code).toBe(0);
+    expect(thread.stdout).not.toMatch(/[\u001b\u0007\u009b\r]/);
+    expect(thread.stdout).toContain('Subject: Hi\\e[2J\\e[H');
+    expect(thread.stdout).toContain('line one\\r--- outbound email from alice');
+    expect(thread.stdout.split('\n').filter((l) => l.startsWith('--- '))).toHaveLength(1);
+    const raw = await topo(['tasks', 'thread', t.id, '--json'], { sandbox: s });
+    expect(JSON.parse(raw.stdout)[0].body).toContain('\u001b]0;title\u0007');
+  });
+
+  it('neutralises control characters in API error messages', async () => {
+    const s = await sandbox();
+    s.injectFault({
+      status: 422,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        status_code: 422,
+        type: 'BusinessIssue',
+        message: 'nope\u001b[2J\nforged line',
+        request_id: 'req_x',
+      }),
+    });
+    const t = s.store.state.tasks.find(isOpen)!;
+    const r = await topo(['tasks', 'show', t.id], { sandbox: s });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('error: nope\\e[2J (BusinessIssue, request req_x)\n');
+  });
+});
+
+describe('changes under faults: never twice, never lost', () => {
+  it.each([
+    ['500 before processing', { status: 500 }],
+    ['502 HTML before processing', { status: 502, body: HTML }],
+    ['a reset before processing', { reset: 'before' as const }],
+    ['a reset after processing', { reset: 'after' as const }],
+    ['a timeout after processing', { delayMs: 1500 }],
+  ])('skip survives %s and applies exactly once', async (_name, fault) => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => x.status === 'PENDING')!;
+    s.injectFault({ method: 'POST', ...fault });
+    const r = await topo(['tasks', 'skip', t.id, '--timeout', '0.5'], { sandbox: s });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${t.id}\n`);
+    expect(s.store.get(t.id)!.status).toBe('SKIPPED');
+    expect(processedPosts(s)).toBe(1);
+  });
+
+  it('a bulk skip through a storm of faults changes every task once and reports it', async () => {
+    const s = await sandbox();
+    const tasks = s.store.state.tasks.filter((x) => x.status === 'PENDING').slice(0, 12);
+    s.injectFault({ method: 'POST', reset: 'after', times: 2 });
+    s.injectFault({ method: 'POST', status: 503, times: 2 });
+    s.injectFault({ method: 'POST', status: 429, retryAfter: '0', times: 2 });
+    s.injectFault({ method: 'POST', reset: 'before', times: 2 });
+    const r = await topo(['tasks', 'skip', ...tasks.map((t) => t.id), '--yes'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('12 skipped, 0 unchanged, 0 failed.\n');
+    expect(ids(r.stdout).sort()).toEqual(tasks.map((t) => t.id).sort());
+    expect(processedPosts(s)).toBe(12);
+  });
+
+  it('a key revoked in the middle of a bulk skip: exit 4, says what was done and what is left; a re-run completes', async () => {
+    const s = await sandbox();
+    const tasks = s.store.state.tasks.filter((x) => x.status === 'PENDING').slice(0, 8);
+    s.injectFault({ method: 'POST', status: 401, after: 3, times: 100 });
+    const args = ['tasks', 'skip', ...tasks.map((t) => t.id), '--yes', '--concurrency', '1'];
+    const r = await topo(args, { sandbox: s });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('3 skipped, 0 unchanged, 0 failed, 5 not attempted.');
+    expect(ids(r.stdout)).toEqual(tasks.slice(0, 3).map((t) => t.id));
+    expect(s.received('POST')).toHaveLength(4);
+    s.clearFaults();
+    const again = await topo(args, { sandbox: s });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('5 skipped, 3 unchanged, 0 failed.\n');
+    for (const t of tasks) expect(s.store.get(t.id)!.status).toBe('SKIPPED');
+  });
+
+  it('offboarding through 429s, 503s and resets finishes with every task moved once', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    s.injectFault({ method: 'PATCH', status: 429, retryAfter: '0', times: 3 });
+    s.injectFault({ method: 'PATCH', status: 503, after: 2, times: 2 });
+    s.injectFault({ method: 'PATCH', reset: 'after', after: 4, times: 2 });
+    const r = await topo(['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id, '--yes'], {
+      sandbox: s,
+    });
+    expect(r.code).toBe(0);
+    expect(s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t))).toHaveLength(0);
+  });
+
+  it('a key revoked in the middle of offboarding: exit 4, what is left, a re-run completes', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const before = s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t)).length;
+    s.injectFault({ method: 'PATCH', status: 401, after: 4, times: 1000 });
+    const args = ['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id, '--yes', '--concurrency', '1'];
+    const r = await topo(args, { sandbox: s });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /error: Injected 401; stopped with \d+ tasks not started\. Fix the key and run the same command again/,
+    );
+    const left = s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t)).length;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(before);
+    s.clearFaults();
+    const again = await topo(args, { sandbox: s });
+    expect(again.code).toBe(0);
+    expect(s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t))).toHaveLength(0);
+  });
+});
+
+describe('signals and pipes', () => {
+  it('a closed pipe ends quietly with exit 0', async () => {
+    const s = await sandbox({ tasks: 3000, latencyMs: 5 });
+    const home = tempDir();
+    const child = spawn(process.execPath, [BIN, 'tasks', 'list', '--status', 'all', '--all'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        TOPO_CONFIG_DIR: home,
+        TOPO_API_URL: s.url,
+        TOPO_API_KEY: 'topo_sandbox_ro',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let lines = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      lines += d.toString().split('\n').length - 1;
+      if (lines >= 3) child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
+
+  it('Ctrl-C during a listing ends quietly with exit 130', async () => {
+    const s = await sandbox({ latencyMs: 3000 });
+    const home = tempDir();
+    const child = spawn(process.execPath, [BIN, 'tasks', 'list'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        TOPO_CONFIG_DIR: home,
+        TOPO_API_URL: s.url,
+        TOPO_API_KEY: 'topo_sandbox_ro',
+      },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (s.requests.length > 0) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toBe('');
+  });
+});
