@@ -49,6 +49,8 @@ export function topo(args: string[], options: RunOptions = {}): Promise<RunResul
     TOPO_CONFIG_DIR: join(home, 'config'),
     TOPO_DATA_DIR: join(home, 'data'),
     TOPO_STATE_DIR: join(home, 'state'),
+    // never touch the keychain of the machine running the tests
+    TOPO_NO_KEYCHAIN: '1',
   };
   if (options.sandbox) env.TOPO_API_URL = options.sandbox.url;
   if (options.key !== null) env.TOPO_API_KEY = options.key ?? 'topo_sandbox_rw';

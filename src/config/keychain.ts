@@ -1,3 +1,5 @@
+import type { AsyncEntry as AsyncEntryClass } from '@napi-rs/keyring';
+
 /** The OS keychain: macOS Keychain, Windows Credential Manager, or the Secret Service on Linux. */
 export interface SecretStore {
   /** How `auth status` names it. */
@@ -24,7 +26,7 @@ export async function openKeychain(
   env: Record<string, string | undefined>,
 ): Promise<SecretStore | undefined> {
   if (env.TOPO_NO_KEYCHAIN === '1' || env.TOPO_NO_KEYCHAIN === 'true') return undefined;
-  let AsyncEntry: typeof import('@napi-rs/keyring').AsyncEntry;
+  let AsyncEntry: typeof AsyncEntryClass;
   try {
     ({ AsyncEntry } = await import('@napi-rs/keyring'));
   } catch {

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   now?: number;
   /** Serve this workspace instead of a seeded one. */
   state?: SandboxState;
+  /** Keys accepted besides the three demo keys. */
+  extraKeys?: SandboxKey[];
 }
 
 export interface SandboxKey {
@@ -128,12 +130,12 @@ export class Sandbox {
   ) {
     this.failRng = new Random((options.seed ?? 1) ^ 0x5eed);
     const keyRng = new Random(store.state.seed ^ 0x4b3);
-    for (const k of SANDBOX_KEYS) {
+    for (const k of [...SANDBOX_KEYS, ...(options.extraKeys ?? [])]) {
       const info: ApiKeyInfo = {
         id: keyRng.uuid(),
         organization_id: store.state.organization_id,
         name: k.name,
-        key_prefix: k.key.slice(0, 15),
+        key_prefix: k.key.startsWith('topo_sandbox_') ? k.key : k.key.slice(0, 12),
         scopes: [...k.scopes],
         last_used_at: null,
         created_at: isoSeconds(Date.parse('2026-01-05T10:00:00Z')),

@@ -32,6 +32,7 @@ describe('auth', () => {
     expect(JSON.parse(status.stdout)).toEqual({
       profile: 'default',
       source: 'profile',
+      storage: 'file',
       api_url: s.url,
       key_prefix: 'topo_sandbox_ro',
       name: 'Sandbox read-only',

@@ -207,7 +207,7 @@ describe('terminal safety', () => {
     });
     const thread = await topo(['tasks', 'thread', t.id], { sandbox: s });
     expect(thread.code).toBe(0);
-    expect(thread.stdout).not.toMatch(/[\u001b\u0007\u009b\r]/);
+    for (const ch of ['\u001b', '\u0007', '\u009b', '\r']) expect(thread.stdout).not.toContain(ch);
     expect(thread.stdout).toContain('Subject: Hi\\e[2J\\e[H');
     expect(thread.stdout).toContain('line one\\r--- outbound email from alice');
     expect(thread.stdout.split('\n').filter((l) => l.startsWith('--- '))).toHaveLength(1);

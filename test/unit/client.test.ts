@@ -113,10 +113,11 @@ describe('ApiClient retries', () => {
 
   it('explains a success body that is not JSON', async () => {
     const s = await sandbox();
-    s.injectFault({ status: 200, body: '{"items": [', contentType: 'application/json' });
+    s.injectFault({ status: 200, body: '{"items": [', contentType: 'application/json', times: 4 });
     const c = client(s, []);
     const e = (await c.send({ method: 'GET', path: '/tasks' }).catch((x: unknown) => x)) as ApiError;
     expect(e.message).toMatch(/^the API answered 200 with a body that is not valid JSON/);
+    expect(s.received('GET')).toHaveLength(4);
     await c.close();
   });
 });

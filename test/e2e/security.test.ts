@@ -1,0 +1,242 @@
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { SecretStore } from '../../src/config/keychain.js';
+import { checkBaseUrl } from '../../src/context.js';
+import { sandbox, tempDir, topo, type RunResult } from '../helpers.js';
+import { PassThrough } from 'node:stream';
+
+const SECRET = 'topo_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+
+describe('the API key never leaks', () => {
+  it('appears in no output of any command: success, failure, --debug, retries, crashes', async () => {
+    const s = await sandbox({
+      extraKeys: [{ key: SECRET, name: 'Production', scopes: ['tasks:read', 'tasks:write'] }],
+    });
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_STATE_DIR: join(home, 'state') };
+    const t = s.store.state.tasks.find((x) => x.status === 'COMPLETED')!;
+    const outputs: RunResult[] = [];
+    const run = async (args: string[], extra: { input?: string; key?: string | null } = {}) => {
+      const r = await topo(args, { sandbox: s, env, key: SECRET, ...extra });
+      outputs.push(r);
+      return r;
+    };
+    expect((await run(['auth', 'login', '--with-token', '--debug'], { key: null, input: SECRET })).code).toBe(
+      0,
+    );
+    await run(['auth', 'status'], { key: null });
+    await run(['auth', 'status', '--json', '--debug'], { key: null });
+    await run(['tasks', 'list', '--debug']);
+    await run(['tasks', 'list', '--json', '--debug']);
+    await run(['tasks', 'show', t.id, '--debug']);
+    await run(['tasks', 'show', '00000000-0000-4000-8000-000000000000', '--debug']);
+    await run(['tasks', 'thread', t.id, '--debug']);
+    await run(['tasks', 'skip', t.id, '--debug']);
+    s.injectFault({ method: 'POST', reset: 'after' });
+    await run(['tasks', 'reopen', t.id, '--debug']);
+    s.injectFault({ status: 502, body: '<html>gateway</html>', times: 8 });
+    await run(['tasks', 'list', '--debug', '-s', 'pending']);
+    s.clearFaults();
+    s.injectFault({ status: 401, times: 2 });
+    await run(['tasks', 'list', '--debug', '--json']);
+    await run([
+      'tasks',
+      'reassign',
+      '--from',
+      s.store.users[0]!.id,
+      '--to',
+      s.store.users[1]!.id,
+      '--dry-run',
+      '--debug',
+    ]);
+    await run(['--api-url', 'http://127.0.0.1:9/v1', 'tasks', 'list', '--debug']);
+    // a corrupt config file: an error path before any request, with --debug (stack traces allowed there)
+    writeFileSync(join(home, 'cfg', 'config.json'), '{"profiles": {"default": {"api_key": "' + SECRET + '"');
+    const corrupt = await run(['auth', 'status', '--debug'], { key: null });
+    expect(corrupt.code).toBe(1);
+    expect(outputs.length).toBeGreaterThan(10);
+    for (const r of outputs) {
+      expect(r.stdout).not.toContain(SECRET);
+      expect(r.stderr).not.toContain(SECRET);
+      expect(r.stderr).not.toContain('Bearer');
+    }
+    // ...and it was sent where it belongs
+    expect(s.requests.some((q) => q.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+  });
+
+  it('is never a flag value', async () => {
+    for (const flag of ['--token', '--api-key', '--key']) {
+      const r = await topo(['tasks', 'list', flag, SECRET], { key: null });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^error: unknown option '${flag}'( \\(did you mean --[a-z-]+\\?\\))?\\n$`),
+      );
+      expect(r.stderr).not.toContain(SECRET);
+    }
+  });
+});
+
+describe('plain http', () => {
+  it('refuses to send the key over http:// to another host (exit 2) before any request', async () => {
+    const r = await topo(['tasks', 'list'], { env: { TOPO_API_URL: 'http://api.example.com/v1' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: refusing to send the API key over plain http:// to api.example.com: use https://, or pass --allow-insecure-http\n',
+    );
+  });
+
+  it('allows loopback addresses, and any host with --allow-insecure-http', async () => {
+    for (const url of [
+      'http://127.0.0.1:4010/v1',
+      'http://localhost:4010/v1',
+      'http://[::1]:4010/v1',
+      'http://127.8.9.10/v1',
+    ]) {
+      expect(() => checkBaseUrl(url, false)).not.toThrow();
+    }
+    expect(() => checkBaseUrl('http://10.0.0.5/v1', false)).toThrow(/--allow-insecure-http/);
+    expect(() => checkBaseUrl('http://10.0.0.5/v1', true)).not.toThrow();
+    expect(() => checkBaseUrl('ftp://x/v1', true)).toThrow(/use https/);
+    const s = await sandbox();
+    const local = await topo(['tasks', 'list', '-L', '1'], {
+      env: { TOPO_API_URL: s.url.replace('127.0.0.1', 'localhost') },
+    });
+    expect(local.code).toBe(0);
+  });
+});
+
+describe('key storage', () => {
+  function fakeKeychain(): SecretStore & { data: Map<string, string> } {
+    const data = new Map<string, string>();
+    return {
+      name: 'Test Keychain',
+      data,
+      set: async (a, s) => void data.set(a, s),
+      get: async (a) => data.get(a) ?? null,
+      delete: async (a) => data.delete(a),
+    };
+  }
+
+  function io(input = '') {
+    const stdin = new PassThrough();
+    stdin.end(input);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    return {
+      io: { stdin, stdout, stderr, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, columns: 80 },
+      out: () => out,
+      err: () => err,
+    };
+  }
+
+  it('keeps the key in the OS keychain when one is available, never in the config file', async () => {
+    const s = await sandbox();
+    const dir = tempDir();
+    const keychain = fakeKeychain();
+    const env = { TOPO_CONFIG_DIR: dir, TOPO_API_URL: s.url };
+    const login = io('topo_sandbox_rw\n');
+    expect(await main(['auth', 'login', '--with-token'], login.io, env, { keychain })).toBe(0);
+    expect(login.err()).toContain('Key stored in: the OS keychain (Test Keychain)');
+    expect(keychain.data.get('profile:default')).toBe('topo_sandbox_rw');
+    const file = readFileSync(join(dir, 'config.json'), 'utf8');
+    expect(file).not.toContain('topo_sandbox_rw');
+    expect(JSON.parse(file).profiles.default.key_storage).toBe('keychain');
+
+    const status = io();
+    expect(await main(['auth', 'status', '--json'], status.io, env, { keychain })).toBe(0);
+    expect(JSON.parse(status.out())).toMatchObject({ source: 'profile', storage: 'keychain', valid: true });
+    const list = io();
+    expect(await main(['tasks', 'list', '-L', '1'], list.io, env, { keychain })).toBe(0);
+    expect(s.requests.at(-1)!.key).toBe('topo_sandbox_rw');
+
+    // the keychain does not answer: a clear error, exit 4
+    const locked = io();
+    expect(await main(['tasks', 'list'], locked.io, env, { keychain: null })).toBe(4);
+    expect(locked.err()).toContain(
+      "the key of profile 'default' is kept in the OS keychain, which does not answer now",
+    );
+
+    const logout = io();
+    expect(await main(['auth', 'logout'], logout.io, env, { keychain })).toBe(0);
+    expect(keychain.data.size).toBe(0);
+  });
+
+  it('falls back to the config file (0600 in a 0700 folder) with a one-time notice, and says so', async () => {
+    const s = await sandbox();
+    const dir = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(dir, 'cfg'), TOPO_API_URL: s.url };
+    const first = io('topo_sandbox_rw');
+    expect(await main(['auth', 'login', '--with-token'], first.io, env, { keychain: null })).toBe(0);
+    expect(first.err()).toContain('note: no OS keychain is available here');
+    const second = io('topo_sandbox_rw');
+    expect(await main(['auth', 'login', '--with-token'], second.io, env, { keychain: null })).toBe(0);
+    expect(second.err()).not.toContain('note: no OS keychain');
+    expect(statSync(join(dir, 'cfg', 'config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'cfg')).mode & 0o777).toBe(0o700);
+    const status = io();
+    await main(['auth', 'status'], status.io, env, { keychain: null });
+    expect(status.out()).toContain(`Stored in:  the config file ${join(dir, 'cfg', 'config.json')}`);
+  });
+});
+
+describe('config robustness', () => {
+  it.each([
+    [
+      'not JSON',
+      '{"profiles": {',
+      /is not valid \(.*\); fix it by hand, or move it away and run 'topo auth login' again$/,
+    ],
+    ['a wrong shape', '{"profiles": []}', /is not valid \('profiles' must be an object\)/],
+    [
+      'a bad alias',
+      '{"profiles": {"default": {"aliases": {"bob": 7}}}}',
+      /alias 'bob' must map to a UUID string/,
+    ],
+  ])(
+    'a config file with %s gives one clear line naming the file and the fix, exit 1',
+    async (_name, content, message) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'config.json'), content, { mode: 0o600 });
+      const r = await topo(['alias', 'list'], { env: { TOPO_CONFIG_DIR: dir } });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`error: config file ${join(dir, 'config.json')} is not valid`);
+      expect(r.stderr.trimEnd()).toMatch(message);
+      expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe(content);
+    },
+  );
+
+  it('repairs and reports wrong permissions', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'cfg'));
+    chmodSync(join(dir, 'cfg'), 0o755);
+    writeFileSync(join(dir, 'cfg', 'config.json'), '{"profiles": {}}', { mode: 0o644 });
+    chmodSync(join(dir, 'cfg', 'config.json'), 0o644);
+    const r = await topo(['alias', 'list'], { env: { TOPO_CONFIG_DIR: join(dir, 'cfg') } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('was open to others (mode 755); its mode is now 700');
+    expect(r.stderr).toContain('was readable by others (mode 644); its mode is now 600');
+    expect(statSync(join(dir, 'cfg', 'config.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'cfg')).mode & 0o777).toBe(0o700);
+  });
+
+  it('two topo processes writing at once lose nothing and corrupt nothing', async () => {
+    const dir = tempDir();
+    const env = { TOPO_CONFIG_DIR: dir };
+    const names = Array.from({ length: 12 }, (_, i) => `rep${i}`);
+    const results = await Promise.all(
+      names.map((n, i) =>
+        topo(['alias', 'set', n, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`], { env }),
+      ),
+    );
+    for (const r of results) expect(r.code).toBe(0);
+    const aliases = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.aliases;
+    expect(Object.keys(aliases).sort()).toEqual([...names].sort());
+  });
+});
