@@ -68,7 +68,15 @@ export function topo(args: string[], options: RunOptions = {}): Promise<RunResul
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      // Every run of the suite checks that the key it used appears in none of its output (`topo sandbox`
+      // prints its demo keys on purpose).
+      const secrets = [env.TOPO_API_KEY, options.input?.trim()].filter((s): s is string =>
+        Boolean(s?.startsWith('topo_')),
+      );
+      const leaked =
+        args[0] !== 'sandbox' && secrets.find((key) => stdout.includes(key) || stderr.includes(key));
+      if (leaked) reject(new Error(`the API key appeared in the output of topo ${args.join(' ')}`));
+      else resolvePromise({ code, stdout, stderr });
     });
     child.stdin.end(options.input ?? '');
   });

@@ -135,7 +135,8 @@ export class Sandbox {
         id: keyRng.uuid(),
         organization_id: store.state.organization_id,
         name: k.name,
-        key_prefix: k.key.startsWith('topo_sandbox_') ? k.key : k.key.slice(0, 12),
+        // the public part of a key, as Topo shows it; never the whole key
+        key_prefix: k.key.slice(0, 12),
         scopes: [...k.scopes],
         last_used_at: null,
         created_at: isoSeconds(Date.parse('2026-01-05T10:00:00Z')),

@@ -34,7 +34,7 @@ describe('auth', () => {
       source: 'profile',
       storage: 'file',
       api_url: s.url,
-      key_prefix: 'topo_sandbox_ro',
+      key_prefix: 'topo_sandbox',
       name: 'Sandbox read-only',
       organization_id: s.store.state.organization_id,
       scopes: ['tasks:read'],
