@@ -128,6 +128,9 @@ Precedence: flag > environment > profile in the config file > default.
   data folder      TOPO_DATA_DIR; default $XDG_DATA_HOME/topo (the --sandbox workspace)
   state folder     TOPO_STATE_DIR; default $XDG_STATE_HOME/topo (journals of bulk reassignments)
   proxy            HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+  key storage      the OS keychain when one is available, else the config file; TOPO_NO_KEYCHAIN=1 forces
+                   the file ('topo auth status' says which)
+  plain http       --allow-insecure-http permits an http:// API URL that is not this machine
   progress bars    only when stderr is a terminal and CI is unset
 `,
   },
