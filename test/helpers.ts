@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach } from 'vitest';
+import type { IO } from '../src/context.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
@@ -80,6 +82,29 @@ export function topo(args: string[], options: RunOptions = {}): Promise<RunResul
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Streams in memory for in-process runs of main(): what was written, and a terminal or not. */
+export function memoryIO(options: { tty?: boolean; columns?: number; input?: string } = {}) {
+  const tty = options.tty ?? false;
+  const stdin = new PassThrough();
+  stdin.end(options.input ?? '');
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const io: IO = {
+    stdin,
+    stdout,
+    stderr,
+    stdinIsTTY: tty,
+    stdoutIsTTY: tty,
+    stderrIsTTY: tty,
+    columns: options.columns ?? 80,
+  };
+  return { io, out: () => out, err: () => err };
 }
 
 /** GET/POST/PATCH straight at a sandbox, as any HTTP client would. */

@@ -14,7 +14,7 @@ export interface ProfileData {
 }
 
 interface ConfigData {
-  profiles: Record<string, ProfileData>;
+  profiles?: Record<string, ProfileData>;
   notices?: Record<string, boolean>;
 }
 
@@ -53,7 +53,7 @@ export class ConfigStore {
         configName: 'config',
         projectSuffix: '',
         configFileMode: 0o600,
-        defaults: { profiles: {} },
+        // No defaults: with them the library writes the file on construction, outside our lock.
         clearInvalidConfig: false,
       });
       this.checkShape();
@@ -70,7 +70,7 @@ export class ConfigStore {
   }
 
   private checkShape(): void {
-    const profiles: unknown = this.conf.get('profiles');
+    const profiles: unknown = this.conf.get('profiles') ?? {};
     if (!profiles || typeof profiles !== 'object' || Array.isArray(profiles))
       throw this.corrupt("'profiles' must be an object");
     for (const [name, profile] of Object.entries(profiles as Record<string, unknown>)) {
@@ -93,17 +93,17 @@ export class ConfigStore {
   }
 
   get profile(): ProfileData {
-    return this.conf.get('profiles')[this.profileName] ?? {};
+    return this.conf.get('profiles')?.[this.profileName] ?? {};
   }
 
   profileNames(): string[] {
-    return Object.keys(this.conf.get('profiles'));
+    return Object.keys(this.conf.get('profiles') ?? {});
   }
 
   /** Read-modify-write of the profile under a lock, so two topo processes writing at once lose nothing. */
   async update(change: (profile: ProfileData) => void): Promise<void> {
     await this.locked(() => {
-      const profiles = { ...this.conf.get('profiles') };
+      const profiles = { ...(this.conf.get('profiles') ?? {}) };
       const profile: ProfileData = { ...(profiles[this.profileName] ?? {}) };
       change(profile);
       profiles[this.profileName] = profile;

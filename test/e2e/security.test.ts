@@ -4,8 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { SecretStore } from '../../src/config/keychain.js';
 import { checkBaseUrl } from '../../src/context.js';
-import { sandbox, tempDir, topo, type RunResult } from '../helpers.js';
-import { PassThrough } from 'node:stream';
+import { memoryIO, sandbox, tempDir, topo, type RunResult } from '../helpers.js';
 
 const SECRET = 'topo_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 
@@ -119,21 +118,7 @@ describe('key storage', () => {
     };
   }
 
-  function io(input = '') {
-    const stdin = new PassThrough();
-    stdin.end(input);
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    return {
-      io: { stdin, stdout, stderr, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, columns: 80 },
-      out: () => out,
-      err: () => err,
-    };
-  }
+  const io = (input = '') => memoryIO({ input });
 
   it('keeps the key in the OS keychain when one is available, never in the config file', async () => {
     const s = await sandbox();

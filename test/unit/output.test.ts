@@ -1,8 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { relativeTime, safeText } from '../../src/output/format.js';
-import { sandbox, tempDir, SEED_NOW } from '../helpers.js';
+import { memoryIO, sandbox, tempDir, SEED_NOW } from '../helpers.js';
 
 describe('safeText', () => {
   it('neutralises escape sequences and control characters', () => {
@@ -23,27 +22,7 @@ describe('relativeTime', () => {
   });
 });
 
-function fakeIO(tty: boolean, columns = 160) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    io: {
-      stdin: new PassThrough(),
-      stdout,
-      stderr,
-      stdinIsTTY: tty,
-      stdoutIsTTY: tty,
-      stderrIsTTY: tty,
-      columns,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+const fakeIO = (tty: boolean, columns = 160) => memoryIO({ tty, columns });
 
 describe('tasks list on a terminal', () => {
   it('prints an aligned table with aliases and relative times, and the summary on stderr', async () => {

@@ -1,8 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Prompter } from '../../src/context.js';
-import { sandbox, tempDir } from '../helpers.js';
+import { memoryIO, sandbox, tempDir } from '../helpers.js';
 
 function terminal(answer: boolean, typed = '') {
   const asked: string[] = [];
@@ -17,21 +16,8 @@ function terminal(answer: boolean, typed = '') {
     },
     password: async () => '',
   };
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let err = '';
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  stdout.resume();
-  const io = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    stdinIsTTY: true,
-    stdoutIsTTY: true,
-    stderrIsTTY: true,
-    columns: 120,
-  };
-  return { io, prompter, asked, err: () => err };
+  const { io, err } = memoryIO({ tty: true, columns: 120 });
+  return { io, prompter, asked, err };
 }
 
 describe('confirmation on a terminal', () => {

@@ -317,42 +317,60 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   );
   const title = `Plan: move ${plan.tasks.toLocaleString('en-US')} open task${plan.tasks === 1 ? '' : 's'} from ${who(o.from)} to ${who(o.to)}`;
   const text = await describePlan(ctx, plan, title);
+  await runJob(ctx, client, o, {
+    base: { kind: 'reassign', from: o.from, to: o.to, plan, remaining: tasks.map((t) => t.id) },
+    text,
+    nothingToDo: `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
+    question: `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`,
+    // Verify: what --from still holds (failures, or tasks created meanwhile).
+    remaining: async () => (await collectOpen(ctx, filters, o.concurrency)).map((t) => t.id),
+  });
+}
+
+interface JobSpec {
+  base: Pick<JobReport, 'kind' | 'from' | 'to' | 'plan' | 'remaining' | 'skipped'>;
+  text: string;
+  nothingToDo: string;
+  question: string;
+  remaining: () => Promise<string[]>;
+}
+
+/** The common course of a bulk move: nothing to do, or dry run, or confirm → journal → execute → verify. */
+async function runJob(
+  ctx: Context,
+  client: ApiClient,
+  o: { dryRun: boolean; yes: boolean; json: boolean; concurrency: number },
+  spec: JobSpec,
+): Promise<void> {
   const base: JobReport = {
-    kind: 'reassign',
-    from: o.from,
-    to: o.to,
     journal: null,
-    plan,
     calls: [],
     moved: 0,
     failed: 0,
     not_started: 0,
-    remaining: tasks.map((t) => t.id),
     interrupted: false,
     dry_run: o.dryRun,
+    ...spec.base,
   };
+  const { plan } = base;
   if (plan.tasks === 0) {
-    ctx.err(
-      `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
-    );
+    ctx.err(spec.nothingToDo);
     if (o.json) await finish(ctx, { ...base, dry_run: true }, true);
     return;
   }
   if (o.dryRun) {
     if (o.json) await finish(ctx, base, true);
-    else await ctx.out(text);
+    else await ctx.out(spec.text);
     ctx.err('Dry run: nothing was changed.');
     return;
   }
-  ctx.err(text.trimEnd());
-  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`);
+  ctx.err(spec.text.trimEnd());
+  await confirmCount(ctx, o.yes, plan.tasks, spec.question);
   const { stateDir } = await import('../../config/paths.js');
-  const journal = Journal.create(stateDir(ctx.env), 'reassign', new Date(ctx.now()));
+  const journal = Journal.create(stateDir(ctx.env), base.kind, new Date(ctx.now()));
   ctx.err(`Journal: ${journal.path}`);
   const result = await executePlan(ctx, client, plan, journal, o.concurrency);
-  const remaining = result.authError
-    ? tasks.map((t) => t.id)
-    : (await collectOpen(ctx, filters, o.concurrency)).map((t) => t.id);
+  const remaining = result.authError ? base.remaining : await spec.remaining();
   await finish(ctx, summarize(base, result, journal, remaining), o.json, result);
 }
 
@@ -430,53 +448,21 @@ export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
   const tos = [...new Set(moves.map((m) => who(m.to)))].join(', ');
   const title = `Undo plan: move ${plan.tasks.toLocaleString('en-US')} task${plan.tasks === 1 ? '' : 's'} back to ${tos || 'their previous assignees'}${skipped.length ? ` (${skipped.length} left alone: changed since)` : ''}`;
   const text = await describePlan(ctx, plan, title);
-  const base: JobReport = {
-    kind: 'undo',
-    from: null,
-    to: null,
-    journal: null,
-    plan,
-    calls: [],
-    moved: 0,
-    failed: 0,
-    not_started: 0,
-    remaining: moves.map((m) => m.task.id),
-    skipped,
-    interrupted: false,
-    dry_run: o.dryRun,
-  };
-  if (plan.tasks === 0) {
-    ctx.err(
-      `Nothing to undo: ${skipped.length} recorded task${skipped.length === 1 ? '' : 's'} changed since.`,
-    );
-    if (o.json) await finish(ctx, { ...base, dry_run: true }, true);
-    return;
-  }
-  if (o.dryRun) {
-    if (o.json) await finish(ctx, base, true);
-    else await ctx.out(text);
-    ctx.err('Dry run: nothing was changed.');
-    return;
-  }
-  ctx.err(text.trimEnd());
-  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks back?`);
-  const { stateDir } = await import('../../config/paths.js');
-  const journal = Journal.create(stateDir(ctx.env), 'undo', new Date(ctx.now()));
-  ctx.err(`Journal: ${journal.path}`);
-  const result = await executePlan(ctx, client, plan, journal, o.concurrency);
-  // Verify: which of the tasks to move back are still with the user they were moved to.
-  const stillThere: string[] = [];
-  if (!result.authError) {
-    await runPool(moves, o.concurrency, async (m) => {
-      const t = await getTask(client, m.task.id).catch(() => undefined);
-      if (t && t.assignee_user_id !== m.to && (OPEN_STATUSES as readonly string[]).includes(t.status))
-        stillThere.push(t.id);
-    });
-  }
-  await finish(
-    ctx,
-    summarize(base, result, journal, result.authError ? base.remaining : stillThere),
-    o.json,
-    result,
-  );
+  await runJob(ctx, client, o, {
+    base: { kind: 'undo', from: null, to: null, plan, remaining: moves.map((m) => m.task.id), skipped },
+    text,
+    nothingToDo: `Nothing to undo: ${skipped.length} recorded task${skipped.length === 1 ? '' : 's'} changed since.`,
+    question: `Move ${plan.tasks} tasks back?`,
+    // Verify: which of the tasks to move back are still with the user they were moved to.
+    remaining: async () => {
+      const stillThere: string[] = [];
+      await runPool(moves, o.concurrency, async (m) => {
+        const t = await getTask(client, m.task.id).catch(() => undefined);
+        if (t && t.assignee_user_id !== m.to && (OPEN_STATUSES as readonly string[]).includes(t.status)) {
+          stillThere.push(t.id);
+        }
+      });
+      return stillThere;
+    },
+  });
 }
