@@ -1,0 +1,144 @@
+import { createServer, request, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Prompter } from '../../src/context.js';
+import { memoryIO, sandbox, SEED_NOW, tempDir, topo } from '../helpers.js';
+
+/** A forward proxy on loopback that records what passes through it. */
+async function proxy(): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const upstream = request(req.url!, { method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  // The HTTP client tunnels through the proxy with CONNECT.
+  const sockets = new Set<Socket>();
+  server.on('connect', (req, client: Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = req.url!.split(':');
+    const upstream = connect(Number(port), host!, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe('proxy settings', () => {
+  it('sends requests through the proxy named by HTTP(S)_PROXY, and around it for NO_PROXY hosts', async () => {
+    const s = await sandbox();
+    const p = await proxy();
+    try {
+      const via = await topo(['tasks', 'list', '-s', 'pending', '-L', '2'], {
+        sandbox: s,
+        env: { HTTP_PROXY: p.url },
+      });
+      expect(via.code).toBe(0);
+      expect(via.stdout.trim().split('\n')).toHaveLength(2);
+      expect(p.seen).toEqual([`CONNECT 127.0.0.1:${new URL(s.url).port}`]);
+      const around = await topo(['tasks', 'list', '-s', 'pending', '-L', '2'], {
+        sandbox: s,
+        env: { HTTP_PROXY: p.url, NO_PROXY: '127.0.0.1' },
+      });
+      expect(around.code).toBe(0);
+      expect(p.seen).toHaveLength(1);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('on a terminal', () => {
+  it('auth login asks for the key with a masked prompt, checks it and stores it', async () => {
+    const s = await sandbox();
+    const asked: string[] = [];
+    const prompter: Prompter = {
+      confirm: async () => false,
+      input: async () => '',
+      password: async (message) => {
+        asked.push(message);
+        return 'topo_sandbox_rw';
+      },
+    };
+    const t = memoryIO({ tty: true });
+    const env = { TOPO_CONFIG_DIR: tempDir(), TOPO_API_URL: s.url };
+    expect(await main(['auth', 'login'], t.io, env, { prompter, keychain: null })).toBe(0);
+    expect(asked).toEqual(['Paste your Topo API key:']);
+    expect(t.err()).toContain('✓ Logged in to workspace');
+    expect(s.received('GET').map((q) => q.path)).toEqual(['/v1/me']);
+  });
+
+  it('tasks show labels every field, with times absolute and relative and the assignee by alias', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find(
+      (x) => x.type === 'CALL' && x.status === 'COMPLETED' && x.assignee_user_id,
+    )!;
+    const owner = s.store.users.find((u) => u.id === t.assignee_user_id)!;
+    const dir = tempDir();
+    const env = { TOPO_CONFIG_DIR: dir, TOPO_API_URL: s.url, TOPO_API_KEY: 'topo_sandbox_rw', NO_COLOR: '1' };
+    await main(['alias', 'set', owner.alias, owner.id], memoryIO().io, env);
+    const v = memoryIO({ tty: true });
+    expect(await main(['tasks', 'show', t.id], v.io, env, { now: () => SEED_NOW })).toBe(0);
+    const text = v.out();
+    expect(text).toMatch(new RegExp(`^ID +${t.id}$`, 'm'));
+    expect(text).toMatch(/^Type +call$/m);
+    expect(text).toMatch(/^Status +completed$/m);
+    expect(text).toMatch(new RegExp(`^Assignee +${owner.alias} \\(${owner.id}\\)$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^Disposition +${t.disposition!.toLowerCase().replace(/_/g, ' ')}$`, 'm'),
+    );
+    expect(text).toMatch(new RegExp(`^Created +${t.created_at} \\((\\d+(m|h|d|w|mo|y) ago)\\)$`, 'm'));
+    expect(text).toMatch(/^Skipped +—$/m);
+  });
+
+  it('tasks thread shows direction, channel, sender and wrapped bodies', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length >= 2 && x.assignee_user_id)!;
+    const messages = s.store.thread(t);
+    const v = memoryIO({ tty: true, columns: 40 });
+    const env = {
+      TOPO_CONFIG_DIR: tempDir(),
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      NO_COLOR: '1',
+    };
+    expect(await main(['tasks', 'thread', t.id], v.io, env)).toBe(0);
+    const heads = v
+      .out()
+      .split('\n')
+      .filter((l) => l.startsWith('→ ') || l.startsWith('← '));
+    expect(heads).toHaveLength(messages.length);
+    messages.forEach((m, i) => {
+      const arrow = m.direction === 'INBOUND' ? '← inbound' : '→ outbound';
+      expect(heads[i]).toContain(
+        `${arrow} · ${m.channel.toLowerCase()} · ${m.direction === 'INBOUND' ? 'contact' : m.sender_id}`,
+      );
+    });
+    for (const line of v.out().split('\n'))
+      if (line.startsWith('  ')) expect(line.length).toBeLessThanOrEqual(40);
+  });
+});
