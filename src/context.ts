@@ -254,11 +254,12 @@ export class Context {
 
   /** Reverse lookup for display: uuid → alias. */
   async aliasNames(): Promise<Map<string, string>> {
+    // A person's own name reads better than 'me': 'me' is used only where it is the only alias.
+    const entries = Object.entries(await this.aliases()).sort(
+      ([a], [b]) => Number(a === 'me') - Number(b === 'me'),
+    );
     const names = new Map<string, string>();
-    for (const [name, id] of Object.entries(await this.aliases())) {
-      if (name !== 'me' && !names.has(id)) names.set(id, name);
-    }
-    for (const [name, id] of Object.entries(await this.aliases())) if (!names.has(id)) names.set(id, name);
+    for (const [name, id] of entries) if (!names.has(id)) names.set(id, name);
     return names;
   }
 

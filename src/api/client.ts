@@ -1,6 +1,7 @@
 import { Agent, EnvHttpProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ApiError, NetworkError } from './errors.js';
 import type { ApiErrorBody } from './types.js';
+import { SCOPES } from './wire.js';
 
 export type RetryPolicy =
   /** GET and PATCH of the same body: retry connection errors, 429, 502, 503, 504. */
@@ -243,7 +244,11 @@ export function toApiError(
       text.slice(0, 200),
     );
   }
-  const message = typeof body.message === 'string' && body.message ? body.message : statusText(status);
+  let message = typeof body.message === 'string' && body.message ? body.message : statusText(status);
+  // A 403 always says which scopes exist, in case the API's message does not name the missing one.
+  if (status === 403 && !/tasks:(read|write)/.test(message)) {
+    message += ` (the key lacks a scope this needs: '${SCOPES.read}' to read tasks, '${SCOPES.write}' to change them)`;
+  }
   return new ApiError(message, status, typeof body.type === 'string' ? body.type : undefined, id, body);
 }
 

@@ -111,6 +111,22 @@ describe('ApiClient retries', () => {
     await c.close();
   });
 
+  it('names the scopes on a 403 whose message does not', async () => {
+    const s = await sandbox();
+    s.injectFault({
+      status: 403,
+      body: '{"status_code":403,"type":"UnauthorizedIssue","message":"Forbidden"}',
+      contentType: 'application/json',
+    });
+    const c = client(s, []);
+    const e = (await c.send({ method: 'GET', path: '/tasks' }).catch((x: unknown) => x)) as ApiError;
+    expect(e.message).toBe(
+      "Forbidden (the key lacks a scope this needs: 'tasks:read' to read tasks, 'tasks:write' to change them)",
+    );
+    expect(e.exitCode).toBe(EXIT.auth);
+    await c.close();
+  });
+
   it('explains a success body that is not JSON', async () => {
     const s = await sandbox();
     s.injectFault({ status: 200, body: '{"items": [', contentType: 'application/json', times: 4 });
