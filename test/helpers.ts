@@ -42,8 +42,8 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Runs the built binary as a user would, with its own config folder, piped stdio, no colour. */
-export function topo(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** The environment of a run: its own folders, the sandbox's URL and a key unless told otherwise. */
+function runEnv(options: RunOptions): Record<string, string> {
   const home = tempDir();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -60,6 +60,34 @@ export function topo(args: string[], options: RunOptions = {}): Promise<RunResul
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return env;
+}
+
+/** A running topo for tests that act while it runs (signals, pipes): stderr so far, and its exit. */
+export function spawnTopo(args: string[], options: RunOptions = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: runEnv(options) });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  cleanups.push(() => void child.kill('SIGKILL'));
+  return { child, stderr: () => stderr, exit };
+}
+
+/** Polls until the condition holds. */
+export function waitFor(condition: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (condition()) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+}
+
+/** Runs the built binary as a user would, with its own config folder, piped stdio, no colour. */
+export function topo(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const env = runEnv(options);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, sandbox, tempDir, topo } from '../helpers.js';
+import { sandbox, spawnTopo, topo, waitFor } from '../helpers.js';
 
 /**
  * Hostile networks and hostile data: every command either succeeds through its retries or fails with the
@@ -321,53 +320,25 @@ describe('changes under faults: never twice, never lost', () => {
 describe('signals and pipes', () => {
   it('a closed pipe ends quietly with exit 0', async () => {
     const s = await sandbox({ tasks: 3000, latencyMs: 5 });
-    const home = tempDir();
-    const child = spawn(process.execPath, [BIN, 'tasks', 'list', '--status', 'all', '--all'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TOPO_CONFIG_DIR: home,
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_ro',
-      },
+    const run = spawnTopo(['tasks', 'list', '--status', 'all', '--all'], {
+      sandbox: s,
+      key: 'topo_sandbox_ro',
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let lines = 0;
-    child.stdout.on('data', (d: Buffer) => {
+    run.child.stdout.on('data', (d: Buffer) => {
       lines += d.toString().split('\n').length - 1;
-      if (lines >= 3) child.stdout.destroy();
+      if (lines >= 3) run.child.stdout.destroy();
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(code).toBe(0);
-    expect(stderr).toBe('');
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toBe('');
   });
 
   it('Ctrl-C during a listing ends quietly with exit 130', async () => {
     const s = await sandbox({ latencyMs: 3000 });
-    const home = tempDir();
-    const child = spawn(process.execPath, [BIN, 'tasks', 'list'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TOPO_CONFIG_DIR: home,
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_ro',
-      },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (s.requests.length > 0) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 5);
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(code).toBe(130);
-    expect(stderr).toBe('');
+    const run = spawnTopo(['tasks', 'list'], { sandbox: s, key: 'topo_sandbox_ro' });
+    await waitFor(() => s.requests.length > 0);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toBe('');
   });
 });

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, sandbox, tempDir, topo } from '../helpers.js';
+import { sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
 
@@ -194,34 +193,18 @@ describe('tasks reassign --from (offboarding)', () => {
     const s = await sandbox({ latencyMs: 40 });
     const w = world(s);
     const { dir, env } = stateEnv();
-    const home = tempDir();
-    const child = spawn(
-      process.execPath,
-      [BIN, 'tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'],
+    const run = spawnTopo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'],
       {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: home,
-          TOPO_CONFIG_DIR: home,
-          TOPO_API_URL: s.url,
-          TOPO_API_KEY: 'topo_sandbox_rw',
-          ...env,
-        },
+        sandbox: s,
+        env,
       },
     );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (s.received('PATCH').length >= 3) {
-          clearInterval(timer);
-          child.kill('SIGINT');
-          resolve();
-        }
-      }, 5);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    run.child.stdout.resume();
+    await waitFor(() => s.received('PATCH').length >= 3);
+    run.child.kill('SIGINT');
+    const code = await run.exit;
+    const stderr = run.stderr();
     expect(code).toBe(130);
     expect(stderr).toMatch(
       /error: interrupted: \d+ tasks? moved, \d+ tasks? left; run the same command again to finish/,
