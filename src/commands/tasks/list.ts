@@ -199,7 +199,21 @@ export async function runList(ctx: Context, options: ListOptions): Promise<void>
     return;
   }
   const rows: Task[] = [];
-  for await (const task of tasks) rows.push(task);
+  // A long walk on a terminal shows its progress on stderr until the table is ready.
+  const spinner =
+    ctx.showProgress && (options.limit === undefined || options.limit > 100)
+      ? (await import('yocto-spinner')).default({ stream: ctx.io.stderr as NodeJS.WriteStream }).start('Fetching tasks…')
+      : undefined;
+  try {
+    for await (const task of tasks) {
+      rows.push(task);
+      if (spinner && rows.length % 100 === 0) {
+        spinner.text = `Fetching tasks… ${rows.length.toLocaleString('en-US')}${total ? ` of ${total.toLocaleString('en-US')}` : ''}`;
+      }
+    }
+  } finally {
+    spinner?.stop();
+  }
   if (rows.length > 0) {
     const [{ renderTable }, { TASK_TABLE_COLUMNS, taskTableRow }, { makeChalk }] = await Promise.all([
       import('../../output/table.js'),
