@@ -202,7 +202,9 @@ export async function runList(ctx: Context, options: ListOptions): Promise<void>
   // A long walk on a terminal shows its progress on stderr until the table is ready.
   const spinner =
     ctx.showProgress && (options.limit === undefined || options.limit > 100)
-      ? (await import('yocto-spinner')).default({ stream: ctx.io.stderr as NodeJS.WriteStream }).start('Fetching tasks…')
+      ? (await import('yocto-spinner'))
+          .default({ stream: ctx.io.stderr as NodeJS.WriteStream })
+          .start('Fetching tasks…')
       : undefined;
   try {
     for await (const task of tasks) {
