@@ -23,11 +23,7 @@ export function renderTable(
   const gap = 2;
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r.plain[i]!.length)));
   let excess = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1) - width;
-  const order = columns
-    .map((c, i) => ({ i, rank: c.shrink }))
-    .filter((c) => c.rank !== undefined)
-    .sort((a, b) => a.rank! - b.rank!);
-  for (const { i } of order) {
+  for (const i of ranked(columns, 'shrink')) {
     if (excess <= 0) break;
     const min = Math.max(columns[i]!.minWidth ?? 6, Math.min(columns[i]!.header.length, widths[i]!));
     const give = Math.min(excess, widths[i]! - min);
@@ -37,11 +33,7 @@ export function renderTable(
     }
   }
   const shown = columns.map(() => true);
-  const dropOrder = columns
-    .map((c, i) => ({ i, rank: c.drop }))
-    .filter((c) => c.rank !== undefined)
-    .sort((a, b) => a.rank! - b.rank!);
-  for (const { i } of dropOrder) {
+  for (const i of ranked(columns, 'drop')) {
     if (excess <= 0) break;
     shown[i] = false;
     excess -= widths[i]! + gap;
@@ -85,4 +77,13 @@ export function renderTable(
     .split('\n')
     .map((l) => l.trimEnd())
     .join('\n')}\n`;
+}
+
+/** Indexes of the columns that have a rank for this, lowest rank first. */
+function ranked(columns: Column[], key: 'shrink' | 'drop'): number[] {
+  return columns
+    .map((c, i) => ({ i, rank: c[key] }))
+    .filter((c): c is { i: number; rank: number } => c.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank)
+    .map((c) => c.i);
 }

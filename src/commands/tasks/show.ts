@@ -61,7 +61,7 @@ export async function runShow(ctx: Context, options: ShowOptions): Promise<void>
   const { getTask } = await import('../../api/tasks.js');
   const task = await getTask(client, options.id);
   if (options.json) {
-    const [{ printJson, pickFields }] = await Promise.all([import('../../output/json.js')]);
+    const { printJson, pickFields } = await import('../../output/json.js');
     await printJson(ctx, pickFields(task, options.fields));
     return;
   }
@@ -93,14 +93,11 @@ export async function runShow(ctx: Context, options: ShowOptions): Promise<void>
     return safeText(typeof raw === 'object' ? JSON.stringify(raw) : raw);
   };
   const width = Math.max(...order.map((k) => (LABELS[k] ?? k).length));
-  const lines = order
-    .filter((k) => k !== 'assignee_user_id' || true)
-    .map((k) => {
-      const label = LABELS[k] ?? k;
-      if (k === 'assignee_user_id' && task.assignee_user_id === null)
-        return `${c.bold(label.padEnd(width))}  ${c.dim('unassigned')}`;
-      return `${c.bold(label.padEnd(width))}  ${value(k)}`;
-    });
+  const lines = order.map((k) => {
+    const label = c.bold((LABELS[k] ?? k).padEnd(width));
+    if (k === 'assignee_user_id' && task.assignee_user_id === null) return `${label}  ${c.dim('unassigned')}`;
+    return `${label}  ${value(k)}`;
+  });
   await ctx.out(`${lines.join('\n')}\n`);
 }
 
