@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime, safeText, shortId } from './format.js';
 import type { Column } from './table.js';
 
 /** How tasks look: the table columns on a TTY, the TSV columns when piped. */
@@ -42,6 +42,11 @@ export function statusStyle(c: ChalkInstance, status: string): (s: string) => st
 export function assigneeLabel(id: string | null, aliases: Map<string, string>): string {
   if (!id) return 'unassigned';
   return aliases.get(id) ?? id;
+}
+
+/** A task in one line of a report: `7f3e9c2a… CALL HOT`. */
+export function taskLabel(task: Task): string {
+  return `${shortId(task.id)} ${safeText(task.type)} ${safeText(task.priority)}`;
 }
 
 export function taskTableRow(

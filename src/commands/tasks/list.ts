@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../api/errors.js';
 import {
+  OPEN_STATUSES,
   TASK_FIELDS,
   TASK_PRIORITIES,
   TASK_TYPES,
@@ -9,6 +10,7 @@ import {
   type TaskQuery,
   type TaskStatus,
 } from '../../api/types.js';
+import { MAX_PAGE_SIZE } from '../../api/wire.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import {
@@ -169,6 +171,32 @@ export async function listTasks(
     options.query.sortOrder ?? 'asc',
   );
   return options.limit === undefined ? merged : take(merged, options.limit);
+}
+
+/** Every open task (pending and in progress) matching the query, oldest first. */
+export async function collectOpenTasks(
+  ctx: Context,
+  query: Omit<TaskQuery, 'status'>,
+  concurrency: number,
+): Promise<Task[]> {
+  const tasks: Task[] = [];
+  const stream = await listTasks(ctx, {
+    statuses: [...OPEN_STATUSES],
+    query: { sortBy: 'created_at', sortOrder: 'asc', ...query },
+    limit: undefined,
+    concurrency,
+  });
+  for await (const t of stream) tasks.push(t);
+  return tasks;
+}
+
+/** How many requests walking every open task matching the query takes (two requests to find out). */
+export async function openListingCost(ctx: Context, query: Omit<TaskQuery, 'status'>): Promise<number> {
+  const [client, { listTasksPage }] = await Promise.all([ctx.api(), import('../../api/tasks.js')]);
+  const totals = await Promise.all(
+    OPEN_STATUSES.map((status) => listTasksPage(client, { ...query, status }, 1, 1)),
+  );
+  return totals.reduce((sum, p) => sum + Math.ceil(p.total_count / MAX_PAGE_SIZE), 0);
 }
 
 export async function runList(ctx: Context, options: ListOptions): Promise<void> {

@@ -4,8 +4,9 @@ import { OPEN_STATUSES, type Task, type TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { Journal, type JournalRecord } from '../../journal.js';
 import { safeText } from '../../output/format.js';
+import { assigneeLabel } from '../../output/tasks.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
-import { listTasks } from './list.js';
+import { collectOpenTasks, openListingCost } from './list.js';
 import { planMoves, type Move, type PlannedCall, type ReassignPlan } from './plan.js';
 
 /** Moving every open task of a departing rep, and undoing such a move from its journal. */
@@ -36,22 +37,6 @@ export interface CallOutcome extends PlannedCall {
 
 type Who = (id: string | null) => string;
 
-async function collectOpen(
-  ctx: Context,
-  query: Omit<TaskQuery, 'status'>,
-  concurrency: number,
-): Promise<Task[]> {
-  const tasks: Task[] = [];
-  const stream = await listTasks(ctx, {
-    statuses: [...OPEN_STATUSES],
-    query: { sortBy: 'created_at', sortOrder: 'asc', ...query },
-    limit: undefined,
-    concurrency,
-  });
-  for await (const t of stream) tasks.push(t);
-  return tasks;
-}
-
 /**
  * The open tasks of each run, whoever holds them: by walking every open task of the workspace or by listing
  * each run, whichever takes fewer requests.
@@ -64,11 +49,8 @@ async function openTasksByRun(
 ): Promise<Map<string, Task[]>> {
   const byRun = new Map<string, Task[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
-  const { listTasksPage } = await import('../../api/tasks.js');
-  const totals = await Promise.all(OPEN_STATUSES.map((status) => listTasksPage(client, { status }, 1, 1)));
-  const walkAllCost = totals.reduce((sum, p) => sum + Math.ceil(p.total_count / 100), 0);
-  if (walkAllCost <= runIds.length) {
-    for (const t of await collectOpen(ctx, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
+  if ((await openListingCost(ctx, {})) <= runIds.length) {
+    for (const t of await collectOpenTasks(ctx, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
     return byRun;
   }
   const { walkTasks } = await import('../../api/walk.js');
@@ -291,7 +273,7 @@ async function finish(
 }
 
 function whoFrom(aliases: Map<string, string>): Who {
-  return (id) => (id ? (aliases.get(id) ?? id) : 'unassigned');
+  return (id) => assigneeLabel(id, aliases);
 }
 
 export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
@@ -303,7 +285,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
     ...(o.types && { types: o.types }),
     ...(o.priorities && { priorities: o.priorities }),
   };
-  const tasks = await collectOpen(ctx, filters, o.concurrency);
+  const tasks = await collectOpenTasks(ctx, filters, o.concurrency);
   const runs = await openTasksByRun(
     ctx,
     client,
@@ -323,7 +305,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
     nothingToDo: `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
     question: `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`,
     // Verify: what --from still holds (failures, or tasks created meanwhile).
-    remaining: async () => (await collectOpen(ctx, filters, o.concurrency)).map((t) => t.id),
+    remaining: async () => (await collectOpenTasks(ctx, filters, o.concurrency)).map((t) => t.id),
   });
 }
 
@@ -405,15 +387,10 @@ export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
   const current = new Map<string, Task>();
   for (const to of new Set([...moved.values()].map((r) => r.to))) {
     const ids = [...moved.values()].filter((r) => r.to === to).map((r) => r.task_id);
-    const { listTasksPage } = await import('../../api/tasks.js');
-    const totals = await Promise.all(
-      OPEN_STATUSES.map((status) => listTasksPage(client, { status, assigneeUserId: to }, 1, 1)),
-    );
-    const listCost = totals.reduce((sum, p) => sum + Math.ceil(p.total_count / 100), 0);
     let toRead = ids;
-    if (listCost <= ids.length) {
+    if ((await openListingCost(ctx, { assigneeUserId: to })) <= ids.length) {
       const wanted = new Set(ids);
-      for (const t of await collectOpen(ctx, { assigneeUserId: to }, o.concurrency))
+      for (const t of await collectOpenTasks(ctx, { assigneeUserId: to }, o.concurrency))
         if (wanted.has(t.id)) current.set(t.id, t);
       // The few that left the user's queue are read one by one, to say why.
       toRead = ids.filter((id) => !current.has(id));

@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { ApiError, TopoError, UsageError, EXIT } from '../../api/errors.js';
-import { OPEN_STATUSES, TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
+import { TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseUuid } from '../parse.js';
 import { confirm, errorOf, requireConfirmable, type ItemOutcome } from './bulk.js';
-import { listTasks } from './list.js';
+import { collectOpenTasks } from './list.js';
 
 export const SCOPE_CHOICES = ['task', 'sequence'] as const;
 
@@ -154,10 +154,12 @@ export async function parseReassignFlags(
 export async function runReassign(ctx: Context, o: ReassignOptions): Promise<void> {
   const client = await ctx.api();
   const { getTask, reassignTask } = await import('../../api/tasks.js');
-  const { shortId, safeText } = await import('../../output/format.js');
+  const [{ safeText }, { assigneeLabel, taskLabel: label }] = await Promise.all([
+    import('../../output/format.js'),
+    import('../../output/tasks.js'),
+  ]);
   const aliases = await ctx.aliasNames();
-  const who = (id: string | null) => (id ? safeText(aliases.get(id) ?? id) : 'unassigned');
-  const label = (t: Task) => `${shortId(t.id)} ${safeText(t.type)} ${safeText(t.priority)}`;
+  const who = (id: string | null) => safeText(assigneeLabel(id, aliases));
   const task = await getTask(client, o.id);
 
   if (o.scope === 'task') {
@@ -191,17 +193,7 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
   }
 
   // scope sequence: preview the run's open tasks, confirm, move, then list again to report what moved.
-  const runTasks = async (): Promise<Task[]> => {
-    const all: Task[] = [];
-    const stream = await listTasks(ctx, {
-      statuses: [...OPEN_STATUSES],
-      query: { sequenceId: task.sequence_id, sortBy: 'created_at', sortOrder: 'asc' },
-      limit: undefined,
-      concurrency: 4,
-    });
-    for await (const t of stream) all.push(t);
-    return all;
-  };
+  const runTasks = () => collectOpenTasks(ctx, { sequenceId: task.sequence_id }, 4);
   const before = await runTasks();
   if (!before.some((t) => t.id === task.id)) before.unshift(task);
   const moving = before.filter((t) => t.assignee_user_id !== o.to);

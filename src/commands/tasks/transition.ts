@@ -82,8 +82,8 @@ export async function runTransition(
   const client = await ctx.api();
   const { getTask } = await import('../../api/tasks.js');
   const { shortId, enumLabel, safeText } = await import('../../output/format.js');
-  const describeTask = (t: Task | null, id: string) =>
-    t ? `${shortId(t.id)} ${safeText(t.type)} ${safeText(t.priority)}` : shortId(id);
+  const { taskLabel } = await import('../../output/tasks.js');
+  const describeTask = (t: Task | null, id: string) => (t ? taskLabel(t) : shortId(id));
 
   if (opts.dryRun) {
     const plans = await runPool(ids, opts.concurrency, async (id) => {
