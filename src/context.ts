@@ -151,6 +151,15 @@ export class Context {
     await writeAll(this.io.stdout, text);
   }
 
+  /** All of standard input, as text (for `-` arguments and keys piped to `auth login --with-token`). */
+  async readStdin(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.io.stdin as AsyncIterable<Buffer | string>) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
   /** Messages for the person: stderr. */
   err(text: string): void {
     this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);

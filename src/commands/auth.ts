@@ -56,20 +56,12 @@ export function registerAuth(program: Command, app: App): void {
   logoutCmd.action(action(app, (ctx) => logout(ctx)));
 }
 
-async function readStdin(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void> {
   if (ctx.globals.sandbox)
     throw new UsageError('the sandbox needs no login: its demo key is used automatically');
   let key: string;
   if (opts.withToken) {
-    key = (await readStdin(ctx.io.stdin)).trim();
+    key = (await ctx.readStdin()).trim();
   } else {
     if (!ctx.canPrompt) {
       throw new UsageError(

@@ -39,12 +39,6 @@ export function errorOf(error: unknown): NonNullable<ItemOutcome['error']> {
   };
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) text += chunk.toString();
-  return text;
-}
-
 /** Task IDs from arguments, or from stdin with `-` (whitespace-separated); checked and de-duplicated. */
 export async function readTaskIds(ctx: Context, args: string[]): Promise<string[]> {
   let raw = args;
@@ -53,7 +47,7 @@ export async function readTaskIds(ctx: Context, args: string[]): Promise<string[
       throw new UsageError("give task IDs as arguments or '-' for standard input, not both");
     if (ctx.io.stdinIsTTY)
       throw new UsageError("'-' reads task IDs from standard input, but it is a terminal; pipe them in");
-    raw = (await readAll(ctx.io.stdin)).split(/\s+/).filter(Boolean);
+    raw = (await ctx.readStdin()).split(/\s+/).filter(Boolean);
   }
   if (raw.length === 0) throw new UsageError('no task IDs given');
   const bad = raw.filter((id) => !isUuid(id));
@@ -106,6 +100,17 @@ export async function runPool<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
+}
+
+/** Per-item results on stdout: the `--json` array, or when piped the IDs that changed, one per line. */
+export async function printItemOutcomes(ctx: Context, json: boolean, outcomes: ItemOutcome[]): Promise<void> {
+  if (json) {
+    const { printJson } = await import('../../output/json.js');
+    await printJson(ctx, outcomes);
+  } else if (!ctx.io.stdoutIsTTY) {
+    const changed = outcomes.filter((o) => o.result === 'changed');
+    if (changed.length) await ctx.out(changed.map((o) => `${o.id}\n`).join(''));
+  }
 }
 
 /** The exit code of a bulk run: one item → its own error's code; several with a failure → 6. */

@@ -5,7 +5,7 @@ import { TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, addOutputFlags, helpDetails } from '../../help.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseUuid } from '../parse.js';
-import { confirm, errorOf, requireConfirmable, type ItemOutcome } from './bulk.js';
+import { confirm, errorOf, printItemOutcomes, requireConfirmable, type ItemOutcome } from './bulk.js';
 import { collectOpenTasks } from './list.js';
 
 export const SCOPE_CHOICES = ['task', 'sequence'] as const;
@@ -180,7 +180,7 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
     }
     if (already) {
       if (ctx.io.stderrIsTTY) ctx.err(`• ${label(task)} is already assigned to ${who(o.to)}`);
-      await printOutcomes(ctx, o, [{ id: task.id, result: 'unchanged', task, error: null }]);
+      await printItemOutcomes(ctx, o.json, [{ id: task.id, result: 'unchanged', task, error: null }]);
       return;
     }
     const moved = await reassignTask(client, task.id, o.to, 'TASK').catch((error: unknown) => {
@@ -188,7 +188,7 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
     });
     if (ctx.io.stderrIsTTY)
       ctx.err(`✓ reassigned ${label(task)} from ${who(task.assignee_user_id)} to ${who(o.to)}`);
-    await printOutcomes(ctx, o, [{ id: task.id, result: 'changed', task: moved, error: null }]);
+    await printItemOutcomes(ctx, o.json, [{ id: task.id, result: 'changed', task: moved, error: null }]);
     return;
   }
 
@@ -231,9 +231,9 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
       `All ${before.length} open tasks of the run are already assigned to ${who(o.to)}: nothing to do.`,
     );
     if (!o.dryRun)
-      await printOutcomes(
+      await printItemOutcomes(
         ctx,
-        o,
+        o.json,
         before.map((t) => ({ id: t.id, result: 'unchanged', task: t, error: null })),
       );
     return;
@@ -275,22 +275,12 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
     ctx.err(
       `Note: ${newcomers.length} open task(s) appeared in the run meanwhile and were not part of this move.`,
     );
-  await printOutcomes(ctx, o, outcomes);
+  await printItemOutcomes(ctx, o.json, outcomes);
   const moved = outcomes.filter((x) => x.result === 'changed').length;
   const failed = outcomes.filter((x) => x.result === 'failed').length;
   ctx.err(`${moved} moved, ${outcomes.length - moved - failed} unchanged, ${failed} failed.`);
   if (failed > 0)
     throw new TopoError(`${failed} task(s) of the run did not move`, moved > 0 ? EXIT.partial : EXIT.failure);
-}
-
-async function printOutcomes(ctx: Context, o: ReassignOptions, outcomes: ItemOutcome[]): Promise<void> {
-  if (o.json) {
-    const { printJson } = await import('../../output/json.js');
-    await printJson(ctx, outcomes);
-  } else if (!ctx.io.stdoutIsTTY) {
-    const changed = outcomes.filter((x) => x.result === 'changed');
-    if (changed.length) await ctx.out(changed.map((x) => `${x.id}\n`).join(''));
-  }
 }
 
 async function renderPreview(
@@ -301,13 +291,8 @@ async function renderPreview(
 ): Promise<string> {
   const { safeText, enumLabel } = await import('../../output/format.js');
   if (style === 'plain' && !ctx.io.stdoutIsTTY) {
-    return tasks
-      .map(
-        (t) =>
-          [t.id, t.type, t.priority, t.status, t.assignee_user_id ?? ''].map((v) => safeText(v)).join('\t') +
-          '\n',
-      )
-      .join('');
+    const { tsvLine } = await import('../../output/tsv.js');
+    return tasks.map((t) => tsvLine([t.id, t.type, t.priority, t.status, t.assignee_user_id])).join('');
   }
   const [{ renderTable }, { makeChalk }] = await Promise.all([
     import('../../output/table.js'),

@@ -12,6 +12,7 @@ import {
   confirm,
   errorOf,
   isAuthFailure,
+  printItemOutcomes,
   readTaskIds,
   requireConfirmable,
   runPool,
@@ -162,13 +163,7 @@ export async function runTransition(
   const ordered = ids
     .map((id) => outcomes.find((o) => o.id === id))
     .filter((o): o is ItemOutcome => Boolean(o));
-  if (opts.json) {
-    const { printJson } = await import('../../output/json.js');
-    await printJson(ctx, ordered);
-  } else if (!ctx.io.stdoutIsTTY) {
-    const changed = ordered.filter((o) => o.result === 'changed').map((o) => `${o.id}\n`);
-    if (changed.length) await ctx.out(changed.join(''));
-  }
+  await printItemOutcomes(ctx, Boolean(opts.json), ordered);
   const count = (r: string) => ordered.filter((o) => o.result === r).length;
   if (ids.length > 1 || stopError) {
     const notTried = ids.length - ordered.length;
