@@ -193,9 +193,7 @@ export class Context {
       return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
     }
     const config = await this.config();
-    const baseUrl =
-      this.globals.apiUrl || this.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
-    checkBaseUrl(baseUrl, Boolean(this.globals.allowInsecureHttp));
+    const baseUrl = await this.baseUrl();
     const envKey = this.env.TOPO_API_KEY;
     if (envKey) return { key: envKey, source: 'environment', storage: null, baseUrl };
     if (config.profile.key_storage === 'keychain') {
@@ -213,6 +211,14 @@ export class Context {
     throw new AuthError(
       `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
     );
+  }
+
+  /** The API base URL (flag > environment > profile > default), checked before any key is sent to it. */
+  async baseUrl(): Promise<string> {
+    const config = await this.config();
+    const url = this.globals.apiUrl || this.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
+    checkBaseUrl(url, Boolean(this.globals.allowInsecureHttp));
+    return url;
   }
 
   async api(): Promise<ApiClient> {

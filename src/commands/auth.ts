@@ -74,10 +74,7 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
   if (!key.startsWith('topo_')) ctx.warn("Topo API keys start with 'topo_'; checking this one anyway");
   const config = await ctx.config();
-  const { checkBaseUrl } = await import('../context.js');
-  const { DEFAULT_BASE_URL } = await import('../api/wire.js');
-  const baseUrl = ctx.globals.apiUrl || ctx.env.TOPO_API_URL || config.profile.api_url || DEFAULT_BASE_URL;
-  checkBaseUrl(baseUrl, Boolean(ctx.globals.allowInsecureHttp));
+  const baseUrl = await ctx.baseUrl();
   const client = await ctx.makeClient(key, baseUrl);
   let info: ApiKeyInfo;
   try {
