@@ -114,15 +114,12 @@ export async function printItemOutcomes(ctx: Context, json: boolean, outcomes: I
 }
 
 /** The exit code of a bulk run: one item → its own error's code; several with a failure → 6. */
-export function bulkExitCode(outcomes: ItemOutcome[], failures: unknown[]): ExitCode {
+export function bulkExitCode(outcomes: ItemOutcome[]): ExitCode {
   const failed = outcomes.filter((o) => o.result === 'failed');
   if (failed.length === 0) return EXIT.ok;
-  if (outcomes.length === 1) {
-    const error = failures[0];
-    if (error instanceof TopoError) return error.exitCode;
-    return failed[0]!.error?.status ? exitCodeForStatus(failed[0]!.error.status) : EXIT.failure;
-  }
-  return EXIT.partial;
+  if (outcomes.length > 1) return EXIT.partial;
+  const status = failed[0]!.error?.status;
+  return status ? exitCodeForStatus(status) : EXIT.failure;
 }
 
 export function isAuthFailure(error: unknown): boolean {

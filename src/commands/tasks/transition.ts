@@ -172,10 +172,7 @@ export async function runTransition(
     );
   }
   if (stopError) throw stopError;
-  const code = bulkExitCode(
-    ordered,
-    ordered.filter((o) => o.result === 'failed').map((o) => toError(o)),
-  );
+  const code = bulkExitCode(ordered);
   if (code !== 0) {
     throw new TopoError(
       ids.length === 1
@@ -184,17 +181,6 @@ export async function runTransition(
       code,
     );
   }
-}
-
-function toError(o: ItemOutcome): ApiError | undefined {
-  if (!o.error?.status) return undefined;
-  return new ApiError(
-    o.error.message,
-    o.error.status,
-    o.error.type ?? undefined,
-    o.error.request_id ?? undefined,
-    null,
-  );
 }
 
 function failureText(o: ItemOutcome): string {
