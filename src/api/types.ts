@@ -108,6 +108,85 @@ export interface ApiErrorBody {
   span_id?: string;
 }
 
+/** Sequence runs, templates (campaigns) and contacts: the companion resources that make a task human. */
+
+export const RUN_STATUSES = [
+  'ACTIVE',
+  'WAITING_FOR_LEAD',
+  'WAITING_FOR_USER',
+  'SUCCEEDED',
+  'FAILED',
+  'STOPPED_EARLY',
+  'COMPLETED',
+  'FOUND',
+  'REFUSED',
+] as const;
+export const TEMPLATE_STATUSES = ['PENDING_SETUP', 'ACTIVE', 'INACTIVE', 'FINISHING', 'ARCHIVED'] as const;
+
+/** One contact's live sequence: what a task's `sequence_id` names. */
+export interface SequenceRun {
+  id: string;
+  organization_id: string;
+  /** null when the contact was deleted. */
+  contact_id: string | null;
+  sequence_template_id: string;
+  status: Open<(typeof RUN_STATUSES)[number]>;
+  variables: Record<string, unknown> | null;
+  source_contact_list_id: string | null;
+  last_step_executed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  [extra: string]: unknown;
+}
+
+/** A campaign: the sequence a run was started from. */
+export interface SequenceTemplate {
+  id: string;
+  name: string | null;
+  summary: string | null;
+  status: Open<(typeof TEMPLATE_STATUSES)[number]>;
+  step_count: number;
+  language: string | null;
+  timezone: string;
+  activated_at: string | null;
+  created_at: string;
+  updated_at: string;
+  [extra: string]: unknown;
+}
+
+/** A person a sequence reaches. Personal data: shown, never written to disk or logs. */
+export interface Contact {
+  id: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  job_title: string | null;
+  linkedin_url: string | null;
+  phone_number: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+  profile_picture_url: string | null;
+  company_name: string | null;
+  company_domain: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  [extra: string]: unknown;
+}
+
+export const TEMPLATE_FIELDS = [
+  'id',
+  'name',
+  'summary',
+  'status',
+  'step_count',
+  'language',
+  'timezone',
+  'activated_at',
+  'created_at',
+  'updated_at',
+] as const;
+
 /** Filters of GET /v1/tasks, in the CLI's own terms; tasks.ts turns them into wire names. */
 export interface TaskQuery {
   status?: TaskStatus;
