@@ -1,14 +1,15 @@
 import { CommanderError, Option, type Command } from 'commander';
-import { action, type App } from './app.js';
-import { EXIT, TopoError, UsageError, errorJson, type ExitCode } from './api/errors.js';
-import type { ContextDeps, Env, IO } from './context.js';
+import type { App } from './app.js';
+import { EXIT, UsageError, type ExitCode } from './api/errors.js';
+import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerTasks } from './commands/tasks/index.js';
 import { VERSION } from './version.js';
-import { safeText } from './output/format.js';
+import { errorLine, exitCodeOf } from './output/errors.js';
 import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
+import type { Env, IO } from './terminal.js';
 
 export function buildProgram(app: App): Command {
   const program = new TopoCommand('topo');
@@ -47,8 +48,9 @@ export function buildProgram(app: App): Command {
       writeOut: (s) => app.io.stdout.write(s),
       writeErr: (s) => app.io.stderr.write(s),
       outputError: (s, write) => {
-        const line = s.replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
-        write(line.startsWith('error:') ? line : `error: ${line}`);
+        // With --json the error is printed as JSON once the parse ends (see reportError).
+        if (app.jsonErrors) return;
+        write(`${usageLine(s)}\n`);
       },
     })
     .exitOverride()
@@ -175,55 +177,75 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
+function routeConsole(io: IO): () => void {
+  // eslint-disable-next-line no-console
+  const original = console.log;
+  // eslint-disable-next-line no-console
+  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
+  return () => {
+    // eslint-disable-next-line no-console
+    console.log = original;
+  };
+}
+
+/** commander's usage message as one line: `error: unknown option '--x' (did you mean --y?)`. */
+function usageLine(message: string): string {
+  const line = message.trimEnd().replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
+  return line.startsWith('error:') ? line : `error: ${line}`;
+}
+
+/**
+ * Whether the person asked for JSON, read from the raw arguments: only for errors that happen before the
+ * flags are parsed (commander's own usage errors). Once parsed, the output flags decide.
+ */
+function asksForJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => /^--(json|query)(=|$)/.test(a));
+}
+
 /** Runs topo and returns the exit code; only bin/topo.js calls process.exit. */
 export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps = {}): Promise<ExitCode> {
-  const app: App = { io, env, deps: { version: VERSION, ...deps } };
+  const app: App = { io, env, deps: { version: VERSION, ...deps }, jsonErrors: asksForJson(argv) };
   const program = buildProgram(app);
-  const wantsJson = argv.some((a) => a === '--json' || a.startsWith('--json=') || a === '--query');
   try {
     if (argv.length === 0) {
       await addCompletion(program, app, false);
       io.stdout.write(overview(program));
       return EXIT.ok;
     }
-    await addCompletion(program, app, argv[0] === 'completion' || argv[0] === 'complete', argv);
+    // Help about completion shows the placeholder command's help, as the pre-rendered help does.
+    const completing =
+      (argv[0] === 'completion' || argv[0] === 'complete') &&
+      !argv.includes('--help') &&
+      !argv.includes('-h');
+    await addCompletion(program, app, completing, argv);
     finishProgram(program);
-    await program.parseAsync(argv, { from: 'user' });
+    // The completion library prints with console.log: its output is routed to this run's stdout.
+    const restore = completing ? routeConsole(io) : () => undefined;
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+    } finally {
+      restore();
+    }
     return EXIT.ok;
   } catch (error) {
-    return reportError(error, io, env, wantsJson, argv.includes('--debug') || env.TOPO_DEBUG === '1');
+    return reportError(error, app, argv.includes('--debug') || env.TOPO_DEBUG === '1');
   }
 }
 
-function reportError(error: unknown, io: IO, _env: Env, json: boolean, debug: boolean): ExitCode {
+/** Every error ends here: one line (or one JSON object with --json) on stderr, and its exit code. */
+function reportError(error: unknown, app: App, debug: boolean): ExitCode {
   if (error instanceof CommanderError) {
-    if (
-      error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help'
-    ) {
+    if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) {
       return EXIT.ok;
     }
-    // commander already printed its message
-    if (error.code === 'topo.usage') io.stderr.write(`error: ${error.message}\n`);
+    const usage = new UsageError(usageLine(error.message).replace(/^error: /, ''));
+    // commander printed its own message already, unless JSON was asked for; ours (topo.usage) it did not.
+    if (app.jsonErrors || error.code === 'topo.usage')
+      app.io.stderr.write(errorLine(usage, Boolean(app.jsonErrors)));
     return EXIT.usage;
   }
-  if (json) {
-    io.stderr.write(`${JSON.stringify(errorJson(error))}\n`);
-  } else {
-    io.stderr.write(`error: ${describe(error)}\n`);
-  }
-  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  return error instanceof TopoError ? error.exitCode : EXIT.failure;
+  app.io.stderr.write(errorLine(error, Boolean(app.jsonErrors)));
+  if (debug && error instanceof Error && error.stack) app.io.stderr.write(`${error.stack}\n`);
+  return exitCodeOf(error);
 }
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const api = error as { type?: string; requestId?: string; status?: number };
-  const details = [api.type, api.requestId && `request ${api.requestId}`].filter(Boolean);
-  // API messages may carry text from outside: make control characters visible before they reach a terminal.
-  const message = safeText(error.message.split('\n')[0] ?? '');
-  return details.length > 0 ? `${message} (${details.join(', ')})` : message;
-}
-
-export { action };

@@ -2,8 +2,7 @@ import tab from '@bomb.sh/tab/commander';
 import type { Command } from 'commander';
 import type { App } from './app.js';
 import { TASK_FIELDS, TASK_PRIORITIES, TASK_TYPES } from './api/types.js';
-import { ORDER_CHOICES, SORT_CHOICES, STATUS_CHOICES } from './commands/tasks/list.js';
-import { SCOPE_CHOICES } from './commands/tasks/reassign.js';
+import { ORDER_CHOICES, SCOPE_CHOICES, SORT_CHOICES, STATUS_CHOICES } from './input/choices.js';
 import { HELP_TOPICS } from './help.js';
 
 /**
@@ -53,7 +52,7 @@ async function localAliases(app: App, words: string[]): Promise<string[]> {
   return [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
 }
 
-async function profileNames(app: App, words: string[]): Promise<string[]> {
+async function profilesFor(app: App, words: string[]): Promise<string[]> {
   if (!completingValueOf(words, ['--profile'])) return [];
   const [{ peekProfiles }, { configDir }] = await Promise.all([
     import('./config/peek.js'),
@@ -67,7 +66,7 @@ export async function setupCompletion(program: Command, app: App, argv: string[]
   const separator = argv.indexOf('--');
   const words = separator >= 0 ? argv.slice(separator + 1) : [];
   const current = words[words.length - 1] ?? '';
-  const [aliases, profiles] = await Promise.all([localAliases(app, words), profileNames(app, words)]);
+  const [aliases, profiles] = await Promise.all([localAliases(app, words), profilesFor(app, words)]);
   const lower = (values: readonly string[]) => values.map((v) => v.toLowerCase());
   const handlers: Record<string, (complete: Complete) => void> = {
     status: (c) => STATUS_CHOICES.forEach((v) => c(v, '')),

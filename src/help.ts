@@ -1,11 +1,11 @@
 import { Command, Help } from 'commander';
+import { outputSpecOf } from './output/flags.js';
 
 /** Help in the manner of gh: description, usage, examples first, grouped flags, inherited flags, JSON fields. */
 
 interface HelpDetails {
   examples: string[];
   notes?: string;
-  jsonFields?: readonly string[];
 }
 
 const details = new WeakMap<Command, HelpDetails>();
@@ -20,25 +20,6 @@ export const FLAG_GROUPS = {
 export function helpDetails(cmd: Command, info: HelpDetails): Command {
   details.set(cmd, info);
   return cmd;
-}
-
-/** --json (with a field list or not) and --query, in the output group. */
-export function addOutputFlags(cmd: Command, fields: boolean): Command {
-  cmd.optionsGroup(FLAG_GROUPS.output);
-  cmd.option(
-    fields ? '--json [fields]' : '--json',
-    fields ? 'print JSON; optionally only these comma-separated fields' : 'print JSON',
-  );
-  cmd.option('--query <expr>', 'apply a JMESPath expression to the JSON output (implies --json)');
-  return cmd;
-}
-
-export function examplesOf(cmd: Command): string[] {
-  return details.get(cmd)?.examples ?? [];
-}
-
-export function jsonFieldsOf(cmd: Command): readonly string[] | undefined {
-  return details.get(cmd)?.jsonFields;
 }
 
 function indent(text: string): string {
@@ -80,10 +61,13 @@ class TopoHelp extends Help {
       blocks.splice(at, 0, examples);
     }
     if (info?.notes) extra.push(info.notes.trimEnd());
-    if (info?.jsonFields) {
-      extra.push(
-        `JSON fields (for --json a,b,c):\n${indent(wrapList(info.jsonFields, (helper.helpWidth ?? 80) - 2))}`,
-      );
+    const output = outputSpecOf(cmd);
+    const width = (helper.helpWidth ?? 80) - 2;
+    if (output?.fields) {
+      extra.push(`JSON fields (for --json a,b,c):\n${indent(wrapList(output.fields, width))}`);
+    }
+    if (output?.alt) {
+      extra.push(`JSON fields ${output.alt.label}:\n${indent(wrapList(output.alt.fields, width))}`);
     }
     const root = rootOf(cmd);
     extra.push(

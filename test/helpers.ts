@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach } from 'vitest';
-import type { IO } from '../src/context.js';
+import { main } from '../src/cli.js';
+import type { ContextDeps } from '../src/context.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import type { IO } from '../src/terminal.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
 /** The seeded data ends on this day, so the workspace is the same on every run. */
@@ -40,6 +42,12 @@ export interface RunOptions {
   sandbox?: Sandbox;
   key?: string | null;
   timeoutMs?: number;
+  /** Run the built binary in a process of its own (signals, pipes, exit codes, start-up). */
+  spawn?: boolean;
+  /** In-process only: a terminal of this many columns at both ends (prompts need `deps.prompter`). */
+  tty?: boolean;
+  columns?: number;
+  deps?: ContextDeps;
 }
 
 /** The environment of a run: its own folders, the sandbox's URL and a key unless told otherwise. */
@@ -53,6 +61,7 @@ function runEnv(options: RunOptions): Record<string, string> {
     TOPO_STATE_DIR: join(home, 'state'),
     // never touch the keychain of the machine running the tests
     TOPO_NO_KEYCHAIN: '1',
+    NO_COLOR: '1',
   };
   if (options.sandbox) env.TOPO_API_URL = options.sandbox.url;
   if (options.key !== null) env.TOPO_API_KEY = options.key ?? 'topo_sandbox_rw';
@@ -73,21 +82,62 @@ export function spawnTopo(args: string[], options: RunOptions = {}) {
   return { child, stderr: () => stderr, exit };
 }
 
-/** Polls until the condition holds. */
-export function waitFor(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
+/** Polls until the condition holds; fails after `timeoutMs` so a test never hangs. */
+export function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'a condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
     const timer = setInterval(() => {
       if (condition()) {
         clearInterval(timer);
         resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
       }
     }, 5);
   });
 }
 
-/** Runs the built binary as a user would, with its own config folder, piped stdio, no colour. */
-export function topo(args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** The keys a run used, which must appear in none of its output (`topo sandbox` prints its demo keys). */
+function checkNoLeak(args: string[], env: Record<string, string>, options: RunOptions, r: RunResult): void {
+  const secrets = [env.TOPO_API_KEY, options.input?.trim()].filter((s): s is string =>
+    Boolean(s?.startsWith('topo_')),
+  );
+  const leaked =
+    args[0] !== 'sandbox' && secrets.find((key) => r.stdout.includes(key) || r.stderr.includes(key));
+  if (leaked) throw new Error(`the API key appeared in the output of topo ${args.join(' ')}`);
+}
+
+/**
+ * Runs topo as a user would, with its own config folder and no colour: in this process through `main()`
+ * with in-memory streams (fast), or with `spawn: true` as the built binary in a process of its own.
+ */
+export async function topo(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const env = runEnv(options);
+  if (options.spawn) return spawnRun(args, env, options);
+  const { io, out, err } = memoryIO({
+    tty: options.tty ?? false,
+    columns: options.columns ?? 80,
+    input: options.input ?? '',
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`topo ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20_000} ms`)),
+      options.timeoutMs ?? 20_000,
+    );
+  });
+  try {
+    const code = await Promise.race([main(args, io, env, options.deps ?? {}), timeout]);
+    const result = { code, stdout: out(), stderr: err() };
+    checkNoLeak(args, env, options, result);
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function spawnRun(args: string[], env: Record<string, string>, options: RunOptions): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -98,15 +148,14 @@ export function topo(args: string[], options: RunOptions = {}): Promise<RunResul
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      // Every run of the suite checks that the key it used appears in none of its output (`topo sandbox`
-      // prints its demo keys on purpose).
-      const secrets = [env.TOPO_API_KEY, options.input?.trim()].filter((s): s is string =>
-        Boolean(s?.startsWith('topo_')),
-      );
-      const leaked =
-        args[0] !== 'sandbox' && secrets.find((key) => stdout.includes(key) || stderr.includes(key));
-      if (leaked) reject(new Error(`the API key appeared in the output of topo ${args.join(' ')}`));
-      else resolvePromise({ code, stdout, stderr });
+      try {
+        const result = { code, stdout, stderr };
+        // Every run of the suite checks that the key it used appears in none of its output.
+        checkNoLeak(args, env, options, result);
+        resolvePromise(result);
+      } catch (error) {
+        reject(error);
+      }
     });
     child.stdin.end(options.input ?? '');
   });

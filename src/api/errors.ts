@@ -9,6 +9,7 @@ export const EXIT = {
   state: 5,
   partial: 6,
   cancelled: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -29,6 +30,13 @@ export class UsageError extends TopoError {
   }
 }
 
+/** The config file is unreadable or holds a wrong value: the person must fix it. */
+export class ConfigError extends TopoError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
 export class AuthError extends TopoError {
   constructor(message: string) {
     super(message, EXIT.auth);
@@ -38,6 +46,13 @@ export class AuthError extends TopoError {
 export class CancelledError extends TopoError {
   constructor(message = 'cancelled') {
     super(message, EXIT.cancelled);
+  }
+}
+
+/** Stopped by Ctrl-C (130) or SIGTERM (143) after what was under way finished; what was done is reported. */
+export class InterruptedError extends TopoError {
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(message, signal === 'SIGTERM' ? EXIT.terminated : EXIT.cancelled);
   }
 }
 
@@ -76,30 +91,4 @@ export function exitCodeForStatus(status: number): ExitCode {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 409 || status === 422) return EXIT.state;
   return EXIT.failure;
-}
-
-/** The `--json` shape of an error on stderr. */
-export function errorJson(error: unknown): { error: Record<string, unknown> } {
-  if (error instanceof ApiError) {
-    return {
-      error: {
-        code: error.exitCode,
-        status: error.status,
-        type: error.type ?? null,
-        message: error.message,
-        request_id: error.requestId ?? null,
-      },
-    };
-  }
-  const code = error instanceof TopoError ? error.exitCode : EXIT.failure;
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    error: {
-      code,
-      status: null,
-      type: error instanceof TopoError ? error.name : 'Error',
-      message,
-      request_id: null,
-    },
-  };
 }

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { action, type App } from '../app.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
-import { addOutputFlags, helpDetails } from '../help.js';
-import { parseUuid } from './parse.js';
+import { helpDetails } from '../help.js';
+import { parseUuid } from '../input/parse.js';
+import { addOutputFlags } from '../output/flags.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 
@@ -22,13 +23,13 @@ export function registerAlias(program: Command, app: App): void {
   helpDetails(setCmd, { examples: ['topo alias set me 0b6f3c25-…', 'topo alias set bob 5d1c2e4a-…'] });
   setCmd.action(action(app, (ctx, name: string, uuid: string) => setAlias(ctx, name, uuid)));
   const listCmd = alias.command('list').alias('ls').summary('list the aliases of the profile');
-  addOutputFlags(listCmd, false);
+  addOutputFlags(listCmd, { csv: true });
   helpDetails(listCmd, {
     examples: ['topo alias list', 'topo alias list --json', 'topo alias list --profile acme-eu'],
     notes:
-      'Output:\n  On a terminal, aligned "name  uuid"; piped, "name<TAB>uuid"; --json, one {name: uuid} object.',
+      'Output:\n  On a terminal, aligned "NAME  UUID"; piped, "name<TAB>uuid"; --csv, name,uuid with a header;\n  --json, one {name: uuid} object.',
   });
-  listCmd.action(action(app, (ctx, opts: { json?: boolean }) => listAliases(ctx, opts)));
+  listCmd.action(action(app, (ctx) => listAliases(ctx)));
   const removeCmd = alias.command('remove <name>').alias('rm').summary('remove an alias');
   helpDetails(removeCmd, { examples: ['topo alias remove bob'] });
   removeCmd.action(action(app, (ctx, name: string) => removeAlias(ctx, name)));
@@ -39,40 +40,47 @@ async function setAlias(ctx: Context, name: string, uuid: string): Promise<void>
     throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
   }
   const id = parseUuid(uuid, 'uuid');
-  const config = await ctx.config();
-  await config.update((profile) => {
+  await ctx.session.updateProfile((profile) => {
     profile.aliases = { ...(profile.aliases ?? {}), [name]: id };
   });
-  ctx.err(`✓ ${name} → ${id}`);
+  ctx.terminal.err(`✓ ${name} → ${id}`);
 }
 
-async function listAliases(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const aliases = await ctx.aliases();
+async function listAliases(ctx: Context): Promise<void> {
+  const { output, terminal } = ctx;
+  const aliases = await ctx.people.aliases();
   const names = Object.keys(aliases).sort();
-  if (opts.json) {
-    const { printJson } = await import('../output/json.js');
-    await printJson(ctx, Object.fromEntries(names.map((n) => [n, aliases[n]])));
+  if (output.format === 'json') {
+    await output.json(Object.fromEntries(names.map((n) => [n, aliases[n]])));
     return;
   }
   if (names.length === 0) {
-    if (ctx.io.stderrIsTTY) ctx.err("No aliases yet. Add one with 'topo alias set <name> <uuid>'.");
+    if (terminal.stderrIsTTY) terminal.err("No aliases yet. Add one with 'topo alias set <name> <uuid>'.");
     return;
   }
-  const width = Math.max(...names.map((n) => n.length));
-  await ctx.out(
-    names
-      .map((n) => (ctx.io.stdoutIsTTY ? `${n.padEnd(width)}  ${aliases[n]}` : `${n}\t${aliases[n]}`))
-      .join('\n') + '\n',
-  );
+  await output.list(names, {
+    fields: [
+      { name: 'name', value: (n) => n },
+      { name: 'uuid', value: (n) => aliases[n] },
+    ],
+    table: {
+      columns: [
+        { header: 'NAME', cell: (n) => n },
+        { header: 'UUID', cell: (n) => aliases[n]! },
+      ],
+      fit: [],
+    },
+    json: (n) => n,
+  });
 }
 
 async function removeAlias(ctx: Context, name: string): Promise<void> {
-  const config = await ctx.config();
-  if (!(name in config.aliases())) throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
-  await config.update((profile) => {
+  const stored = (await ctx.session.profile()).aliases ?? {};
+  if (!Object.hasOwn(stored, name)) throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
+  await ctx.session.updateProfile((profile) => {
     const rest = { ...(profile.aliases ?? {}) };
     delete rest[name];
     profile.aliases = rest;
   });
-  ctx.err(`✓ Removed alias ${name}`);
+  ctx.terminal.err(`✓ Removed alias ${name}`);
 }

@@ -4,7 +4,8 @@ import { ApiError, AuthError, UsageError } from '../api/errors.js';
 import type { ApiKeyInfo } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
-import { addOutputFlags, helpDetails } from '../help.js';
+import { helpDetails } from '../help.js';
+import { addOutputFlags } from '../output/flags.js';
 
 export function registerAuth(program: Command, app: App): void {
   const auth = program
@@ -34,10 +35,8 @@ export function registerAuth(program: Command, app: App): void {
     .description(
       'Shows where the key comes from, its prefix, name, workspace and scopes. Exits 4 when there is no key or the API rejects it.',
     );
-  addOutputFlags(statusCmd, false);
-  helpDetails(statusCmd, {
-    examples: ['topo auth status', 'topo auth status --json', 'topo auth status --profile acme-eu'],
-    jsonFields: [
+  addOutputFlags(statusCmd, {
+    fields: [
       'profile',
       'source',
       'storage',
@@ -50,32 +49,35 @@ export function registerAuth(program: Command, app: App): void {
       'error',
     ],
   });
-  statusCmd.action(action(app, (ctx, opts: { json?: boolean }) => status(ctx, opts)));
+  helpDetails(statusCmd, {
+    examples: ['topo auth status', 'topo auth status --json', 'topo auth status --profile acme-eu'],
+  });
+  statusCmd.action(action(app, (ctx) => status(ctx)));
   const logoutCmd = auth.command('logout').summary('forget the stored key of the profile');
   helpDetails(logoutCmd, { examples: ['topo auth logout', 'topo auth logout --profile acme-eu'] });
   logoutCmd.action(action(app, (ctx) => logout(ctx)));
 }
 
 async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void> {
+  const { terminal, session } = ctx;
   if (ctx.globals.sandbox)
     throw new UsageError('the sandbox needs no login: its demo key is used automatically');
   let key: string;
   if (opts.withToken) {
-    key = (await ctx.readStdin()).trim();
+    key = (await terminal.readStdin()).trim();
   } else {
-    if (!ctx.canPrompt) {
+    if (!terminal.canPrompt) {
       throw new UsageError(
         'no terminal to ask for the key: pipe it in with --with-token, or set TOPO_API_KEY',
       );
     }
-    key = (await (await ctx.prompter()).password('Paste your Topo API key:')).trim();
+    key = (await (await terminal.prompter()).password('Paste your Topo API key:')).trim();
   }
   if (!key) throw new UsageError('no API key given');
   if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
-  if (!key.startsWith('topo_')) ctx.warn("Topo API keys start with 'topo_'; checking this one anyway");
-  const config = await ctx.config();
-  const baseUrl = await ctx.baseUrl();
-  const client = await ctx.makeClient(key, baseUrl);
+  if (!key.startsWith('topo_')) terminal.warn("Topo API keys start with 'topo_'; checking this one anyway");
+  const baseUrl = await session.baseUrl();
+  const client = await session.makeClient(key, baseUrl);
   let info: ApiKeyInfo;
   try {
     const { getMe } = await import('../api/tasks.js');
@@ -88,31 +90,34 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   } finally {
     await client.close();
   }
-  const { keychainAccount } = await import('../context.js');
-  const keychain = await ctx.keychain();
-  if (keychain) await keychain.set(keychainAccount(config.profileName), key);
-  await config.update((profile) => {
+  const { keychainAccount } = await import('../session.js');
+  const keychain = await session.keychain();
+  if (keychain) await keychain.set(keychainAccount(session.profileName), key);
+  const writer = await session.configWriter();
+  await session.updateProfile((profile) => {
     if (keychain) delete profile.api_key;
     else profile.api_key = key;
     profile.key_storage = keychain ? 'keychain' : 'file';
     if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
   });
-  ctx.err(`✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`);
-  ctx.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
-  ctx.err(`  Profile: ${config.profileName} (${config.path})`);
-  ctx.err(
+  terminal.err(
+    `✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`,
+  );
+  terminal.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
+  terminal.err(`  Profile: ${session.profileName} (${writer.path})`);
+  terminal.err(
     `  Key stored in: ${keychain ? `the OS keychain (${keychain.name})` : `the config file (mode 600)`}`,
   );
-  if (!keychain && (await config.firstTime('file_key_storage'))) {
-    ctx.err(
-      `note: no OS keychain is available here, so the key is kept in ${config.path}, readable by you alone. ` +
+  if (!keychain && (await writer.firstTime('file_key_storage'))) {
+    terminal.err(
+      `note: no OS keychain is available here, so the key is kept in ${writer.path}, readable by you alone. ` +
         'Anyone who can read your files can read it; prefer TOPO_API_KEY from a secret manager on shared machines.',
     );
   }
   if (!info.scopes.includes(SCOPES.write)) {
-    ctx.warn(`this key lacks '${SCOPES.write}': skip, reopen and reassign will be refused`);
+    terminal.warn(`this key lacks '${SCOPES.write}': skip, reopen and reassign will be refused`);
   }
-  if (ctx.env.TOPO_API_KEY) ctx.warn('TOPO_API_KEY is set and takes precedence over the stored key');
+  if (session.env.TOPO_API_KEY) terminal.warn('TOPO_API_KEY is set and takes precedence over the stored key');
 }
 
 interface AuthStatus {
@@ -129,12 +134,13 @@ interface AuthStatus {
   error?: string;
 }
 
-async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const creds = await ctx.credentials();
-  const client = await ctx.api();
+async function status(ctx: Context): Promise<void> {
+  const { terminal, session, output } = ctx;
+  const creds = await session.credentials();
+  const client = await session.api();
   const { getMe } = await import('../api/tasks.js');
   const result: AuthStatus = {
-    profile: ctx.profileName,
+    profile: session.profileName,
     source: creds.source,
     storage: creds.storage,
     api_url: creds.baseUrl,
@@ -159,23 +165,22 @@ async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
     failure = error;
     result.error = error.message;
   }
-  const shadowed = creds.source === 'environment' && Boolean((await ctx.config()).profile.api_key);
-  if (opts.json) {
-    const { printJson } = await import('../output/json.js');
-    await printJson(ctx, result);
+  const shadowed = creds.source === 'environment' && Boolean((await session.profile()).api_key);
+  if (output.format === 'json') {
+    await output.json(result);
   } else {
     const from =
       creds.source === 'environment'
         ? 'TOPO_API_KEY'
         : creds.source === 'sandbox'
           ? 'sandbox demo key'
-          : `profile '${ctx.profileName}'`;
+          : `profile '${session.profileName}'`;
     const lines = [
       `API:        ${result.api_url}`,
       `Key from:   ${from}`,
       ...(creds.storage
         ? [
-            `Stored in:  ${creds.storage === 'keychain' ? `the OS keychain (${(await ctx.keychain())?.name ?? 'keychain'})` : `the config file ${(await ctx.config()).path}`}`,
+            `Stored in:  ${creds.storage === 'keychain' ? `the OS keychain (${(await session.keychain())?.name ?? 'keychain'})` : `the config file ${await session.configPath()}`}`,
           ]
         : []),
       ...(result.valid
@@ -186,30 +191,32 @@ async function status(ctx: Context, opts: { json?: boolean }): Promise<void> {
           ]
         : [`Key:        rejected by the API (${result.error})`]),
     ];
-    await ctx.out(`${lines.join('\n')}\n`);
+    await terminal.out(`${lines.join('\n')}\n`);
   }
-  if (shadowed) ctx.warn(`TOPO_API_KEY shadows the key stored in profile '${ctx.profileName}'`);
-  if (result.valid && !result.scopes.includes(SCOPES.write)) ctx.warn(`this key lacks '${SCOPES.write}'`);
+  if (shadowed) terminal.warn(`TOPO_API_KEY shadows the key stored in profile '${session.profileName}'`);
+  if (result.valid && !result.scopes.includes(SCOPES.write))
+    terminal.warn(`this key lacks '${SCOPES.write}'`);
   if (failure) throw new AuthError("the API rejected the key; run 'topo auth login' again");
 }
 
 async function logout(ctx: Context): Promise<void> {
-  const config = await ctx.config();
-  if (!config.profile.api_key && config.profile.key_storage !== 'keychain') {
-    ctx.err(`No key stored in profile '${config.profileName}'.`);
+  const { terminal, session } = ctx;
+  const profile = await session.profile();
+  if (!profile.api_key && profile.key_storage !== 'keychain') {
+    terminal.err(`No key stored in profile '${session.profileName}'.`);
     return;
   }
-  if (config.profile.key_storage === 'keychain') {
-    const { keychainAccount } = await import('../context.js');
-    const keychain = await ctx.keychain();
+  if (profile.key_storage === 'keychain') {
+    const { keychainAccount } = await import('../session.js');
+    const keychain = await session.keychain();
     if (!keychain)
       throw new AuthError('the key is in the OS keychain, which does not answer now; nothing was removed');
-    await keychain.delete(keychainAccount(config.profileName));
+    await keychain.delete(keychainAccount(session.profileName));
   }
-  await config.update((profile) => {
-    delete profile.api_key;
-    delete profile.key_storage;
+  await session.updateProfile((p) => {
+    delete p.api_key;
+    delete p.key_storage;
   });
-  ctx.err(`✓ Removed the key of profile '${config.profileName}' from ${config.path}`);
-  if (ctx.env.TOPO_API_KEY) ctx.warn('TOPO_API_KEY is still set in your environment');
+  terminal.err(`✓ Removed the key of profile '${session.profileName}' from ${await session.configPath()}`);
+  if (session.env.TOPO_API_KEY) terminal.warn('TOPO_API_KEY is still set in your environment');
 }

@@ -3,7 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { parsePositiveInt } from './parse.js';
+import { parsePositiveInt } from '../input/parse.js';
 
 export interface SandboxCommandOptions {
   port: string;
@@ -67,9 +67,9 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
   const { sandboxDataFile } = await import('../config/paths.js');
   if (opts.reset) {
     const { rmSync } = await import('node:fs');
-    const file = sandboxDataFile(ctx.env);
+    const file = sandboxDataFile(ctx.session.env);
     rmSync(file, { force: true });
-    ctx.err(`Sandbox state reset (${file}).`);
+    ctx.terminal.err(`Sandbox state reset (${file}).`);
     return;
   }
   const port = parseNonNegative(opts.port, '--port', 65535)!;
@@ -115,8 +115,8 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
     '',
     `Try: TOPO_API_URL=${sandbox.url} TOPO_API_KEY=topo_sandbox_rw topo tasks list`,
   ];
-  await ctx.out(`${lines.join('\n')}\n`);
-  await new Promise<void>((resolve) => ctx.onInterrupt(resolve));
+  await ctx.terminal.out(`${lines.join('\n')}\n`);
+  await new Promise<void>((resolve) => ctx.terminal.onInterrupt(() => resolve()));
   await sandbox.close();
-  ctx.err('Sandbox stopped.');
+  ctx.terminal.err('Sandbox stopped.');
 }

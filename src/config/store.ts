@@ -1,8 +1,6 @@
-import Conf from 'conf';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
-import { TopoError, UsageError } from '../api/errors.js';
+import { ConfigError, TopoError, UsageError } from '../api/errors.js';
 
 export interface ProfileData {
   /** Kept here only where no OS keychain is available. */
@@ -13,7 +11,7 @@ export interface ProfileData {
   aliases?: Record<string, string>;
 }
 
-interface ConfigData {
+export interface ConfigData {
   profiles?: Record<string, ProfileData>;
   notices?: Record<string, boolean>;
 }
@@ -21,134 +19,173 @@ interface ConfigData {
 export const CONFIG_FILE_NAME = 'config.json';
 
 const PROFILE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkProfileName(name: string): string {
+  if (!PROFILE_RE.test(name)) {
+    throw new UsageError(`invalid profile name '${name}': use letters, digits, '-' and '_'`);
+  }
+  return name;
+}
 
 /**
- * Profiles, keys and aliases in one JSON file, readable by the owner alone. Writes are atomic (the library
- * writes a temporary file and renames it) and serialised between processes by a lock.
+ * The config file as it is on disk, checked: reading needs no config library (start-up stays fast), and a
+ * file edited by hand gives one line naming what is wrong. A missing file is an empty config.
  */
-export class ConfigStore {
-  private conf: Conf<ConfigData>;
+export function readConfig(dir: string, warn?: (message: string) => void): ConfigData {
+  const path = join(dir, CONFIG_FILE_NAME);
+  // Without a way to tell the person, nothing is repaired (shell completion reads quietly).
+  if (warn) repairModes(dir, path, warn);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw corrupt(path, (error as NodeJS.ErrnoException).code ?? 'unreadable');
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(path, (error as Error).message.split('\n')[0] ?? 'not JSON');
+  }
+  checkConfig(data, path);
+  return data;
+}
+
+function checkConfig(data: unknown, path: string): asserts data is ConfigData {
+  const fail = (reason: string) => corrupt(path, reason);
+  if (!isObject(data)) throw fail('it must hold a JSON object');
+  const profiles = data.profiles ?? {};
+  if (!isObject(profiles)) throw fail("'profiles' must be an object");
+  for (const [name, profile] of Object.entries(profiles)) {
+    if (!isObject(profile)) throw fail(`profile '${name}' must be an object`);
+    for (const key of ['api_key', 'api_url'] as const) {
+      if (profile[key] !== undefined && typeof profile[key] !== 'string')
+        throw fail(`profile '${name}': ${key} must be a string`);
+    }
+    if (profile.aliases === undefined) continue;
+    if (!isObject(profile.aliases)) throw fail(`profile '${name}': aliases must be an object`);
+    for (const [alias, id] of Object.entries(profile.aliases)) {
+      if (typeof id !== 'string' || !UUID_RE.test(id))
+        throw fail(`profile '${name}': alias '${alias}' must map to a UUID string`);
+    }
+  }
+  if (data.notices !== undefined && !isObject(data.notices)) throw fail("'notices' must be an object");
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function corrupt(path: string, reason: string): TopoError {
+  return new ConfigError(
+    `config file ${path} is not valid (${reason}); fix it by hand, or move it away and run 'topo auth login' again`,
+  );
+}
+
+/** The folder and file are the owner's alone; a symlink is never followed to repair anything. */
+function repairModes(dir: string, path: string, warn: (message: string) => void): void {
+  const dirStat = lstatOrNull(dir);
+  if (dirStat && !dirStat.isSymbolicLink() && (dirStat.mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    warn(`${dir} was open to others (mode ${(dirStat.mode & 0o777).toString(8)}); its mode is now 700`);
+  }
+  const fileStat = lstatOrNull(path);
+  if (fileStat && fileStat.isFile() && (fileStat.mode & 0o077) !== 0) {
+    chmodSync(path, 0o600);
+    warn(`${path} was readable by others (mode ${(fileStat.mode & 0o777).toString(8)}); its mode is now 600`);
+  }
+}
+
+function lstatOrNull(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Creates a folder readable by the owner alone, whatever the umask. */
+export function makePrivateDir(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/**
+ * Writing the config: read-modify-write under a lock shared by every topo process, written atomically (the
+ * config library writes a temporary file and renames it), readable by the owner alone.
+ */
+export class ConfigWriter {
   readonly path: string;
 
   constructor(
     readonly dir: string,
     readonly profileName: string,
-    warn: (message: string) => void = () => undefined,
+    private readonly warn: (message: string) => void,
+    /** Called once the config library is loaded (it installs signal listeners of its own). */
+    private readonly afterLoad: () => void = () => undefined,
   ) {
-    if (!PROFILE_RE.test(profileName)) {
-      throw new UsageError(`invalid profile name '${profileName}': use letters, digits, '-' and '_'`);
-    }
     this.path = join(dir, CONFIG_FILE_NAME);
-    ensurePrivateDir(dir, warn);
-    if (existsSync(this.path)) {
-      const mode = statSync(this.path).mode & 0o777;
-      if ((mode & 0o077) !== 0) {
-        chmodSync(this.path, 0o600);
-        warn(`${this.path} was readable by others (mode ${mode.toString(8)}); its mode is now 600`);
-      }
-    }
-    try {
-      this.conf = new Conf<ConfigData>({
-        cwd: dir,
-        configName: 'config',
-        projectSuffix: '',
-        configFileMode: 0o600,
-        // No defaults: with them the library writes the file on construction, outside our lock.
-        clearInvalidConfig: false,
-      });
-      this.checkShape();
-    } catch (error) {
-      if (error instanceof TopoError) throw error;
-      throw this.corrupt((error as Error).message.split('\n')[0] ?? 'unreadable');
-    }
   }
 
-  private corrupt(reason: string): TopoError {
-    return new TopoError(
-      `config file ${this.path} is not valid (${reason}); fix it by hand, or move it away and run 'topo auth login' again`,
-    );
-  }
-
-  private checkShape(): void {
-    const profiles: unknown = this.conf.get('profiles') ?? {};
-    if (!profiles || typeof profiles !== 'object' || Array.isArray(profiles))
-      throw this.corrupt("'profiles' must be an object");
-    for (const [name, profile] of Object.entries(profiles as Record<string, unknown>)) {
-      if (!profile || typeof profile !== 'object' || Array.isArray(profile))
-        throw this.corrupt(`profile '${name}' must be an object`);
-      const p = profile as Record<string, unknown>;
-      if (p.api_key !== undefined && typeof p.api_key !== 'string')
-        throw this.corrupt(`profile '${name}': api_key must be a string`);
-      if (p.api_url !== undefined && typeof p.api_url !== 'string')
-        throw this.corrupt(`profile '${name}': api_url must be a string`);
-      if (p.aliases !== undefined) {
-        if (!p.aliases || typeof p.aliases !== 'object' || Array.isArray(p.aliases))
-          throw this.corrupt(`profile '${name}': aliases must be an object`);
-        for (const [alias, id] of Object.entries(p.aliases)) {
-          if (typeof id !== 'string')
-            throw this.corrupt(`profile '${name}': alias '${alias}' must map to a UUID string`);
-        }
-      }
-    }
-  }
-
-  get profile(): ProfileData {
-    return this.conf.get('profiles')?.[this.profileName] ?? {};
-  }
-
-  profileNames(): string[] {
-    return Object.keys(this.conf.get('profiles') ?? {});
-  }
-
-  /** Read-modify-write of the profile under a lock, so two topo processes writing at once lose nothing. */
+  /** Changes the profile under the lock; the change sees what is on disk now, not what was read earlier. */
   async update(change: (profile: ProfileData) => void): Promise<void> {
-    await this.locked(() => {
-      const profiles = { ...(this.conf.get('profiles') ?? {}) };
+    await this.locked((data) => {
+      const profiles = { ...(data.profiles ?? {}) };
       const profile: ProfileData = { ...(profiles[this.profileName] ?? {}) };
       change(profile);
       profiles[this.profileName] = profile;
-      this.conf.set('profiles', profiles);
+      data.profiles = profiles;
     });
   }
 
   /** True the first time it is asked for a notice name, then false forever. */
   async firstTime(notice: string): Promise<boolean> {
     let first = false;
-    await this.locked(() => {
-      const notices = { ...(this.conf.get('notices') ?? {}) };
+    await this.locked((data) => {
+      const notices = { ...(data.notices ?? {}) };
       first = !notices[notice];
       notices[notice] = true;
-      this.conf.set('notices', notices);
+      data.notices = notices;
     });
     return first;
   }
 
-  aliases(): Record<string, string> {
-    return { ...(this.profile.aliases ?? {}) };
-  }
-
-  private async locked(work: () => void): Promise<void> {
-    const release = await lockfile.lock(this.dir, {
-      lockfilePath: join(this.dir, 'config.lock'),
-      retries: { retries: 50, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
-      stale: 10_000,
-    });
+  private async locked(change: (data: ConfigData) => void): Promise<void> {
+    makePrivateDir(this.dir);
+    const [lockfile, { default: Conf }] = await Promise.all([import('proper-lockfile'), import('conf')]);
+    this.afterLoad();
+    const lockPath = join(this.dir, 'config.lock');
+    let release: () => Promise<void>;
     try {
-      work();
+      release = await lockfile.lock(this.dir, {
+        lockfilePath: lockPath,
+        retries: { retries: 50, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
+        stale: 10_000,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      throw new TopoError(
+        `the config file ${this.path} is locked by another topo process (lock ${lockPath}); try again, or remove the lock if no topo is running`,
+      );
+    }
+    try {
+      const data = readConfig(this.dir, this.warn);
+      change(data);
+      // No defaults and no schema: the file was checked above, and defaults would make the library write
+      // on construction, outside this lock.
+      const conf = new Conf<ConfigData>({
+        cwd: this.dir,
+        configName: 'config',
+        projectSuffix: '',
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+      });
+      conf.store = data;
     } finally {
       await release();
     }
-  }
-}
-
-function ensurePrivateDir(dir: string, warn: (message: string) => void): void {
-  if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return;
-  }
-  const mode = statSync(dir).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    chmodSync(dir, 0o700);
-    warn(`${dir} was open to others (mode ${mode.toString(8)}); its mode is now 700`);
   }
 }

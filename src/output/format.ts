@@ -1,4 +1,6 @@
-/** Text helpers shared by the renderers: terminal safety, times, enum labels. */
+import stringWidth from 'string-width';
+
+/** Text helpers shared by the renderers: terminal safety, widths, times, enum labels. */
 
 // C0 controls except \n and \t, DEL, and C1 controls (8-bit CSI and friends).
 // eslint-disable-next-line no-control-regex
@@ -21,7 +23,12 @@ function escapeChar(ch: string): string {
  * Single-line fields also lose their newlines and tabs.
  */
 export function safeText(value: unknown, multiline = false): string {
-  const text = value === null || value === undefined ? '' : String(value);
+  const text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   return text
     .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
     .replace(/\u2028|\u2029/g, ' ');
@@ -32,34 +39,67 @@ export function enumLabel(value: unknown): string {
   return safeText(value).toLowerCase().replace(/_/g, ' ');
 }
 
-/** "3h ago", "in 2d": the nearest whole unit. */
+/** Columns a text takes on a terminal (wide characters count two, combining marks none). */
+export function displayWidth(text: string): number {
+  // Plain ASCII is the common case: its width is its length.
+
+  return /^[\u0020-\u007e]*$/.test(text) ? text.length : stringWidth(text);
+}
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** The text cut to at most `width` columns, ending with '…' when cut. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (displayWidth(text) <= width) return text;
+  if (width === 1) return '…';
+  let out = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(text)) {
+    const w = displayWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/** The text cut in the middle (`e28884d1-5b…b2266792`): both ends of an identifier stay visible. */
+export function truncateMiddle(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  if (width <= 2) return truncate(text, width);
+  const head = Math.ceil((width - 1) / 2);
+  const tail = width - 1 - head;
+  return `${text.slice(0, head)}…${tail > 0 ? text.slice(-tail) : ''}`;
+}
+
+/** Pads to `width` columns. */
+export function padEnd(text: string, width: number): string {
+  const w = displayWidth(text);
+  return w >= width ? text : text + ' '.repeat(width - w);
+}
+
+const relative = new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' });
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['week', 7 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3h ago", "in 2d": the nearest whole unit below. */
 export function relativeTime(iso: string | null | undefined, now: number): string {
   if (!iso) return '';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return safeText(iso);
   const diff = ms - now;
-  const abs = Math.abs(diff);
-  const units: [Intl.RelativeTimeFormatUnit, number, string][] = [
-    ['year', 365 * 86_400_000, 'y'],
-    ['month', 30 * 86_400_000, 'mo'],
-    ['week', 7 * 86_400_000, 'w'],
-    ['day', 86_400_000, 'd'],
-    ['hour', 3_600_000, 'h'],
-    ['minute', 60_000, 'm'],
-  ];
-  for (const [, size, short] of units) {
-    if (abs >= size) {
-      const n = Math.floor(abs / size);
-      return diff < 0 ? `${n}${short} ago` : `in ${n}${short}`;
-    }
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(diff) >= size) return relative.format(Math.trunc(diff / size), unit);
   }
   return 'just now';
-}
-
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (text.length <= width) return text;
-  return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
 }
 
 export function shortId(id: string | null | undefined): string {
@@ -68,4 +108,8 @@ export function shortId(id: string | null | undefined): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
 }

@@ -1,89 +1,109 @@
-import Table from 'cli-table3';
-import { truncate } from './format.js';
+import { displayWidth, truncate, truncateMiddle } from './format.js';
 
-export interface Column {
+/** A column of a terminal table. Cells are plain, safe text; colour is applied after fitting. */
+export interface TableColumn<R> {
   header: string;
-  /** Columns that may shrink when the terminal is narrow, in order of who gives way first. */
-  shrink?: number;
-  minWidth?: number;
-  /** Columns that may be left out when shrinking is not enough, in order of who goes first. */
-  drop?: number;
+  cell(record: R): string;
+  style?(record: R, text: string): string;
+  /** How the column is cut when narrowed: at the end (text) or in the middle (identifiers). */
+  cut?: 'end' | 'middle';
 }
 
 /**
- * An aligned table without borders, fitted to the terminal width: shrinkable columns are cut with '…'.
- * Cells arrive made safe and possibly coloured; widths are measured on the plain text.
+ * How a table gives way on a narrow terminal, in order: each step shrinks a column to at most `to` columns,
+ * or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes only what
+ * is needed. A table never exceeds the width: whatever still does not fit is cut from the right.
  */
-export function renderTable(
-  columns: Column[],
-  rows: { plain: string[]; styled: string[] }[],
+export type FitStep = { column: string; shrink: number } | { column: string; drop: true };
+
+const GAP = 2;
+
+export interface FittedTable<R> {
+  columns: TableColumn<R>[];
+  widths: number[];
+}
+
+/** Column widths from the rows in one pass, then fitted to the terminal by the steps. */
+export function fitTable<R>(
+  columns: TableColumn<R>[],
+  rows: readonly R[],
   width: number,
-  styleHeader: (s: string) => string,
-): string {
-  const gap = 2;
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r.plain[i]!.length)));
-  let excess = widths.reduce((a, b) => a + b, 0) + gap * (columns.length - 1) - width;
-  for (const i of ranked(columns, 'shrink')) {
-    if (excess <= 0) break;
-    const min = Math.max(columns[i]!.minWidth ?? 6, Math.min(columns[i]!.header.length, widths[i]!));
-    const give = Math.min(excess, widths[i]! - min);
-    if (give > 0) {
-      widths[i]! -= give;
-      excess -= give;
+  steps: readonly FitStep[],
+): FittedTable<R> {
+  const natural = columns.map((c) => displayWidth(c.header));
+  for (const row of rows) {
+    for (let i = 0; i < columns.length; i++) {
+      const w = displayWidth(columns[i]!.cell(row));
+      if (w > natural[i]!) natural[i] = w;
     }
   }
-  const shown = columns.map(() => true);
-  for (const i of ranked(columns, 'drop')) {
+  let shown = columns.map((c, i) => ({ column: c, width: natural[i]! }));
+  const total = () => shown.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, shown.length - 1);
+  for (const step of steps) {
+    const excess = total() - width;
     if (excess <= 0) break;
-    shown[i] = false;
-    excess -= widths[i]! + gap;
+    const index = shown.findIndex((c) => c.column.header === step.column);
+    if (index < 0) continue;
+    if ('drop' in step) {
+      shown = shown.filter((_, i) => i !== index);
+    } else {
+      const entry = shown[index]!;
+      entry.width = Math.max(step.shrink, entry.width - excess, 1);
+    }
   }
-  const keep = <T>(items: T[]): T[] => items.filter((_, i) => shown[i]);
-  const table = new Table({
-    head: keep(columns.map((c, i) => styleHeader(truncate(c.header, widths[i]!)))),
-    chars: {
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      'left-mid': '',
-      mid: '',
-      'mid-mid': '',
-      right: '',
-      'right-mid': '',
-      middle: ' '.repeat(gap),
-    },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-    colWidths: keep(widths),
-    wordWrap: false,
-  });
-  for (const row of rows) {
-    table.push(
-      keep(
-        row.styled.map((cell, i) => {
-          const plain = row.plain[i]!;
-          return plain.length > widths[i]! ? truncate(plain, widths[i]!) : cell;
-        }),
+  // Still too wide: the last columns give way.
+  while (shown.length > 1 && total() > width) {
+    const last = shown[shown.length - 1]!;
+    const excess = total() - width;
+    if (last.width - excess >= Math.min(4, last.width)) last.width -= excess;
+    else shown.pop();
+  }
+  if (shown.length === 1 && total() > width) shown[0]!.width = Math.max(1, width);
+  return { columns: shown.map((c) => c.column), widths: shown.map((c) => c.width) };
+}
+
+/** The lines of a fitted table: a header line (when given a style for it), then a line per row. */
+export function renderRows<R>(
+  table: FittedTable<R>,
+  rows: readonly R[],
+  styleHeader?: (header: string) => string,
+): string {
+  const lines: string[] = [];
+  const last = table.columns.length - 1;
+  const line = (cells: string[], plain: string[]) =>
+    cells
+      .map((cell, i) =>
+        i === last ? cell : cell + ' '.repeat(table.widths[i]! - displayWidth(plain[i]!) + GAP),
+      )
+      .join('')
+      .trimEnd();
+  if (styleHeader) {
+    const plain = table.columns.map((c, i) => truncate(c.header, table.widths[i]!));
+    lines.push(
+      line(
+        plain.map((h) => styleHeader(h)),
+        plain,
       ),
     );
   }
-  return `${table
-    .toString()
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .join('\n')}\n`;
+  for (const row of rows) {
+    const plain = table.columns.map((c, i) => {
+      const text = c.cell(row);
+      return c.cut === 'middle' ? truncateMiddle(text, table.widths[i]!) : truncate(text, table.widths[i]!);
+    });
+    const styled = plain.map((text, i) => table.columns[i]!.style?.(row, text) ?? text);
+    lines.push(line(styled, plain));
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-/** Indexes of the columns that have a rank for this, lowest rank first. */
-function ranked(columns: Column[], key: 'shrink' | 'drop'): number[] {
-  return columns
-    .map((c, i) => ({ i, rank: c[key] }))
-    .filter((c): c is { i: number; rank: number } => c.rank !== undefined)
-    .sort((a, b) => a.rank - b.rank)
-    .map((c) => c.i);
+/** A whole table in one go: fitted to the width, with a header. */
+export function renderTable<R>(
+  columns: TableColumn<R>[],
+  rows: readonly R[],
+  width: number,
+  steps: readonly FitStep[],
+  styleHeader: (header: string) => string,
+): string {
+  return renderRows(fitTable(columns, rows, width, steps), rows, styleHeader);
 }

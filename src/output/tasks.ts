@@ -1,10 +1,27 @@
 import type { ChalkInstance } from 'chalk';
-import type { Task } from '../api/types.js';
+import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
 import { enumLabel, relativeTime, safeText, shortId } from './format.js';
-import type { Column } from './table.js';
+import type { FieldColumn, ListView } from './printer.js';
+import type { FitStep, TableColumn } from './table.js';
 
-/** How tasks look: the table columns on a TTY, the TSV columns when piped. */
+/** How tasks look: the terminal table, the TSV/CSV columns, the JSON record. */
 
+/** What a task's sequence run, contact and campaign are, when they were looked up. */
+export interface Related {
+  /** undefined: not looked up (or not allowed); null: gone (a deleted contact). */
+  run?: SequenceRun | null;
+  contact?: Contact | null;
+  template?: SequenceTemplate | null;
+}
+
+export interface TaskRow {
+  task: Task;
+  related?: Related;
+}
+
+export type Relation = 'contact' | 'template' | 'run';
+
+/** The stable TSV/CSV columns of a task; `--with` appends its columns after these, in this order. */
 export const TASK_TSV_FIELDS = [
   'id',
   'type',
@@ -16,15 +33,18 @@ export const TASK_TSV_FIELDS = [
   'updated_at',
 ] as const;
 
-export const TASK_TABLE_COLUMNS: Column[] = [
-  { header: 'ID' },
-  { header: 'TYPE', shrink: 3, minWidth: 8 },
-  { header: 'PRIORITY' },
-  { header: 'STATUS', shrink: 4, minWidth: 8 },
-  { header: 'ASSIGNEE', shrink: 1, minWidth: 9 },
-  { header: 'SEQUENCE RUN', shrink: 0, minWidth: 9, drop: 0 },
-  { header: 'CREATED', shrink: 2, minWidth: 7, drop: 1 },
-];
+export const WITH_TSV_FIELDS: Record<Relation, readonly string[]> = {
+  contact: ['contact_name', 'company_name', 'contact_email', 'contact_phone'],
+  template: ['template_name'],
+  run: ['run_status'],
+};
+
+/** The JSON keys `--with` adds to a task. */
+export const WITH_JSON_KEYS: Record<Relation, string> = {
+  contact: 'contact',
+  template: 'sequence_template',
+  run: 'sequence_run',
+};
 
 export function priorityStyle(c: ChalkInstance, priority: string): (s: string) => string {
   if (priority === 'HOT') return (s) => c.red.bold(s);
@@ -39,9 +59,11 @@ export function statusStyle(c: ChalkInstance, status: string): (s: string) => st
   return (s) => s;
 }
 
-export function assigneeLabel(id: string | null, aliases: Map<string, string>): string {
-  if (!id) return 'unassigned';
-  return aliases.get(id) ?? id;
+/** UUID → alias, or 'unassigned'. */
+export type Who = (id: string | null) => string;
+
+export function whoFrom(names: Map<string, string>): Who {
+  return (id) => (id ? safeText(names.get(id) ?? id) : 'unassigned');
 }
 
 /** A task in one line of a report: `7f3e9c2a… CALL HOT`. */
@@ -49,36 +71,156 @@ export function taskLabel(task: Task): string {
   return `${shortId(task.id)} ${safeText(task.type)} ${safeText(task.priority)}`;
 }
 
-export function taskTableRow(
-  task: Task,
-  c: ChalkInstance,
-  aliases: Map<string, string>,
-  now: number,
-): { plain: string[]; styled: string[] } {
-  const priority = safeText(task.priority);
-  const status = enumLabel(task.status);
-  const assignee = safeText(assigneeLabel(task.assignee_user_id, aliases));
-  const plain = [
-    safeText(task.id),
-    enumLabel(task.type),
-    priority,
-    status,
-    assignee,
-    safeText(task.sequence_id),
-    relativeTime(task.created_at, now),
-  ];
-  const styled = [
-    plain[0]!,
-    plain[1]!,
-    priorityStyle(c, String(task.priority))(priority),
-    statusStyle(c, String(task.status))(status),
-    task.assignee_user_id ? assignee : c.dim(assignee),
-    c.dim(plain[5]!),
-    c.dim(plain[6]!),
-  ];
-  return { plain, styled };
+/** "Ada Lovelace", or the email when the name is missing. */
+export function contactName(contact: Contact): string {
+  const name = [contact.first_name, contact.last_name].filter(Boolean).join(' ');
+  return safeText(name || contact.email || contact.id);
 }
 
-export function taskTsvValues(task: Task): unknown[] {
-  return TASK_TSV_FIELDS.map((f) => task[f]);
+/** "Ada Lovelace · Acme Corp", "contact deleted", or '' when not looked up. */
+export function contactLabel(related: Related | undefined): string {
+  if (!related || related.contact === undefined) return '';
+  if (related.contact === null) return 'contact deleted';
+  const company = related.contact.company_name;
+  return company ? `${contactName(related.contact)} · ${safeText(company)}` : contactName(related.contact);
+}
+
+export function templateLabel(template: SequenceTemplate | null | undefined): string {
+  if (!template) return '';
+  return template.name === null ? `(unnamed ${shortId(template.id)})` : safeText(template.name);
+}
+
+/** How a run's status reads to a person. */
+export function runStatusLabel(status: string): string {
+  const words: Record<string, string> = {
+    WAITING_FOR_USER: 'waiting for this task',
+    WAITING_FOR_LEAD: 'waiting for the contact',
+    ACTIVE: 'active',
+    SUCCEEDED: 'succeeded',
+    FAILED: 'failed',
+    STOPPED_EARLY: 'stopped early',
+    COMPLETED: 'completed',
+    FOUND: 'found',
+    REFUSED: 'refused',
+  };
+  return words[status] ?? enumLabel(status);
+}
+
+export interface TaskViewOptions {
+  who: Who;
+  now: number;
+  chalk: ChalkInstance;
+  /** The relations asked for with --with (appended TSV/CSV columns, nested JSON objects). */
+  with: readonly Relation[];
+  /** Show CONTACT and CAMPAIGN instead of SEQUENCE RUN (when the key allows the lookups). */
+  people: boolean;
+  /** The time column: CREATED, or UPDATED when sorted by update time. */
+  time: 'created_at' | 'updated_at';
+}
+
+export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
+  const c = o.chalk;
+  const fields: FieldColumn<TaskRow>[] = TASK_TSV_FIELDS.map((name) => ({
+    name,
+    value: (r: TaskRow) => r.task[name],
+  }));
+  for (const relation of o.with) {
+    for (const name of WITH_TSV_FIELDS[relation]) fields.push({ name, value: (r) => withValue(r, name) });
+  }
+  const columns: TableColumn<TaskRow>[] = [
+    { header: 'ID', cell: (r) => safeText(r.task.id), cut: 'middle' },
+    { header: 'TYPE', cell: (r) => enumLabel(r.task.type) },
+    {
+      header: 'PRIORITY',
+      cell: (r) => safeText(r.task.priority),
+      style: (r, s) => priorityStyle(c, String(r.task.priority))(s),
+    },
+    {
+      header: 'STATUS',
+      cell: (r) => enumLabel(r.task.status),
+      style: (r, s) => statusStyle(c, String(r.task.status))(s),
+    },
+    {
+      header: 'ASSIGNEE',
+      cell: (r) => o.who(r.task.assignee_user_id),
+      style: (r, s) => (r.task.assignee_user_id ? s : c.dim(s)),
+      cut: 'middle',
+    },
+    ...(o.people
+      ? [
+          {
+            header: 'CONTACT',
+            cell: (r: TaskRow) => contactLabel(r.related),
+            style: (r: TaskRow, s: string) => (r.related?.contact ? s : c.dim(s)),
+          },
+          { header: 'CAMPAIGN', cell: (r: TaskRow) => templateLabel(r.related?.template) },
+        ]
+      : [
+          {
+            header: 'SEQUENCE RUN',
+            cell: (r: TaskRow) => safeText(r.task.sequence_id),
+            style: (_r: TaskRow, s: string) => c.dim(s),
+            cut: 'middle' as const,
+          },
+        ]),
+    {
+      header: o.time === 'updated_at' ? 'UPDATED' : 'CREATED',
+      cell: (r) => relativeTime(r.task[o.time], o.now),
+      style: (_r, s) => c.dim(s),
+    },
+  ];
+  return {
+    fields,
+    table: { columns, fit: TASK_TABLE_FIT },
+    json: (r) => taskJson(r, o.with),
+  };
+}
+
+/**
+ * Who gives way first on a narrow terminal: the run's UUID, then the campaign, the contact's length and the
+ * ID's middle; TYPE, STATUS and the age stay whole down to 80 columns.
+ */
+export const TASK_TABLE_FIT: readonly FitStep[] = [
+  { column: 'SEQUENCE RUN', shrink: 13 },
+  { column: 'SEQUENCE RUN', drop: true },
+  { column: 'CAMPAIGN', shrink: 14 },
+  { column: 'CONTACT', shrink: 22 },
+  { column: 'ID', shrink: 13 },
+  { column: 'ASSIGNEE', shrink: 6 },
+  { column: 'CAMPAIGN', drop: true },
+  { column: 'CONTACT', shrink: 12 },
+  { column: 'ID', shrink: 9 },
+  { column: 'TYPE', shrink: 8 },
+  { column: 'STATUS', shrink: 7 },
+  { column: 'CONTACT', shrink: 6 },
+  { column: 'PRIORITY', shrink: 4 },
+];
+
+/** The task as the API sent it, plus the related objects asked for, exactly as the API sent them. */
+export function taskJson(row: TaskRow, relations: readonly Relation[]): Record<string, unknown> {
+  if (relations.length === 0) return row.task;
+  const out: Record<string, unknown> = { ...row.task };
+  for (const relation of relations) out[WITH_JSON_KEYS[relation]] = row.related?.[relation] ?? null;
+  return out;
+}
+
+function withValue(row: TaskRow, name: string): unknown {
+  const r = row.related;
+  const contact = r?.contact ?? undefined;
+  switch (name) {
+    case 'contact_name':
+      return contact ? [contact.first_name, contact.last_name].filter(Boolean).join(' ') : '';
+    case 'company_name':
+      return contact?.company_name ?? '';
+    case 'contact_email':
+      return contact?.email ?? '';
+    case 'contact_phone':
+      return contact?.phone_number ?? '';
+    case 'template_name':
+      return r?.template?.name ?? '';
+    case 'run_status':
+      return r?.run?.status ?? '';
+    default:
+      return '';
+  }
 }

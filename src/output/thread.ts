@@ -8,13 +8,21 @@ export interface ThreadView {
   color: boolean;
   width: number;
   now: number;
-  aliases: Map<string, string>;
+  names: Map<string, string>;
 }
 
-function sender(m: Message, aliases: Map<string, string>): string {
+/** The API does not promise an order: oldest first, keeping the API's order for equal times. */
+export function oldestFirst(messages: Message[]): Message[] {
+  return messages
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => (a.m.sent_at < b.m.sent_at ? -1 : a.m.sent_at > b.m.sent_at ? 1 : a.i - b.i))
+    .map(({ m }) => m);
+}
+
+function sender(m: Message, names: Map<string, string>): string {
   if (m.direction === 'INBOUND' || !m.sender_id)
     return m.direction === 'INBOUND' ? 'contact' : 'unknown sender';
-  return aliases.get(m.sender_id) ?? m.sender_id;
+  return names.get(m.sender_id) ?? m.sender_id;
 }
 
 /** A conversation as text: coloured and wrapped on a terminal, a plain transcript when piped. */
@@ -24,7 +32,7 @@ export function renderThread(messages: Message[], view: ThreadView): string {
   const parts: string[] = [];
   for (const m of messages) {
     const inbound = m.direction === 'INBOUND';
-    const who = safeText(sender(m, view.aliases));
+    const who = safeText(sender(m, view.names));
     const channel = enumLabel(m.channel);
     const direction = enumLabel(m.direction);
     const body = safeText(m.body, true);

@@ -184,7 +184,10 @@ describe('tasks list', () => {
     [['--sort', 'priority'], "--sort: invalid value 'priority' (allowed: created, updated)"],
     [['--order', 'up'], "--order: invalid value 'up' (allowed: asc, desc)"],
     [['--assignee', 'nobody'], "--assignee: 'nobody' is neither a UUID nor a known alias"],
-    [['--assignee', 'me'], "--assignee: 'me' is not set; run 'topo alias set me <your-user-uuid>'"],
+    [
+      ['--assignee', 'me'],
+      "--assignee: 'me' is not set; run 'topo alias set me --from-task <id of one of your tasks>' or 'topo alias set me <your-user-uuid>'",
+    ],
   ])('rejects %j with exit 2 before any request', async (args, message) => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', ...args], { sandbox: s });

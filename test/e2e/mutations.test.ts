@@ -15,7 +15,9 @@ describe('tasks skip / reopen', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${t!.id}\n`);
     expect(r.stderr).toBe('');
+    // Read first, so a task already skipped is reported truly and nothing is sent for it.
     expect(s.requests.map((q) => `${q.method} ${q.path} ${q.body}`)).toEqual([
+      `GET /v1/tasks/${t!.id} `,
       `POST /v1/tasks/${t!.id}/skip `,
     ]);
     expect(s.store.get(t!.id)!.status).toBe('SKIPPED');
@@ -87,7 +89,8 @@ describe('tasks skip / reopen', () => {
     expect(results[0]!.error!.request_id).toMatch(/^req_/);
     expect(results[2]!.error!.type).toBe('NotFoundIssue');
     expect(r.stderr).toContain('1 skipped, 0 unchanged, 2 failed.');
-    expect(r.stderr).toContain('2 of 3 tasks failed; re-run the same command to retry them');
+    // Neither a 404 nor a refused state is fixed by running again: no such advice.
+    expect(r.stderr).toContain('"message":"2 of 3 tasks failed"');
   });
 
   it('stops at the first 401/403 with exit 4 instead of trying every task', async () => {
@@ -113,10 +116,12 @@ describe('tasks skip / reopen', () => {
     const before = snapshot(s);
     const r = await topo(['tasks', 'skip', p!.id, sk!.id, c!.id, '--dry-run'], { sandbox: s });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      `${p!.id}\twould_change\tPENDING\n${sk!.id}\tunchanged\tSKIPPED\n${c!.id}\twould_fail\tCOMPLETED\n`,
-    );
-    expect(r.stderr).toBe('Dry run: nothing was changed.\n');
+    const row = (t: Task, result: string) =>
+      [t.id, result, t.type, t.priority, t.status, t.assignee_user_id ?? '', t.sequence_id, 'SKIPPED'].join(
+        '\t',
+      );
+    expect(r.stdout).toBe(`${row(p!, 'would_change')}\n${row(sk!, 'unchanged')}\n${row(c!, 'would_fail')}\n`);
+    expect(r.stderr).toBe('Dry run: 1 would change, 1 unchanged, 1 would fail; nothing was changed.\n');
     expect(s.received('POST')).toHaveLength(0);
     expect(snapshot(s)).toBe(before);
   });
@@ -147,6 +152,7 @@ describe('never apply a change twice, never lose one', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${t!.id}\n`);
     expect(s.requests.map((q) => `${q.method} ${q.path}`)).toEqual([
+      `GET /v1/tasks/${t!.id}`,
       `POST /v1/tasks/${t!.id}/skip`,
       `GET /v1/tasks/${t!.id}`,
     ]);
@@ -159,7 +165,7 @@ describe('never apply a change twice, never lose one', () => {
     s.injectFault({ method: 'POST', reset: 'before' });
     const r = await topo(['tasks', 'skip', t!.id], { sandbox: s });
     expect(r.code).toBe(0);
-    expect(s.requests.map((q) => q.method)).toEqual(['POST', 'GET', 'POST']);
+    expect(s.requests.map((q) => q.method)).toEqual(['GET', 'POST', 'GET', 'POST']);
     expect(s.store.get(t!.id)!.status).toBe('SKIPPED');
   });
 
@@ -296,7 +302,7 @@ describe('tasks reassign', () => {
         .map((l) => l.split('\t')[0])
         .sort(),
     ).toEqual(run.open.map((t) => t.id).sort());
-    expect(r.stderr).toContain(`Dry run: would move ${run.open.length} tasks`);
+    expect(r.stderr).toContain(`Dry run: ${run.open.length} would change; nothing was changed.`);
     expect(s.received('PATCH')).toHaveLength(0);
     expect(snapshot(s)).toBe(before);
   });

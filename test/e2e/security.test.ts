@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { SecretStore } from '../../src/config/keychain.js';
-import { checkBaseUrl } from '../../src/context.js';
+import { checkBaseUrl } from '../../src/session.js';
 import { memoryIO, sandbox, tempDir, topo, type RunResult } from '../helpers.js';
 
 const SECRET = 'topo_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0';
@@ -54,7 +54,7 @@ describe('the API key never leaks', () => {
     // a corrupt config file: an error path before any request, with --debug (stack traces allowed there)
     writeFileSync(join(home, 'cfg', 'config.json'), '{"profiles": {"default": {"api_key": "' + SECRET + '"');
     const corrupt = await run(['auth', 'status', '--debug'], { key: null });
-    expect(corrupt.code).toBe(1);
+    expect(corrupt.code).toBe(2);
     expect(outputs.length).toBeGreaterThan(10);
     for (const r of outputs) {
       expect(r.stdout).not.toContain(SECRET);
@@ -93,11 +93,11 @@ describe('plain http', () => {
       'http://[::1]:4010/v1',
       'http://127.8.9.10/v1',
     ]) {
-      expect(() => checkBaseUrl(url, false)).not.toThrow();
+      await expect(checkBaseUrl(url, false)).resolves.toBeUndefined();
     }
-    expect(() => checkBaseUrl('http://10.0.0.5/v1', false)).toThrow(/--allow-insecure-http/);
-    expect(() => checkBaseUrl('http://10.0.0.5/v1', true)).not.toThrow();
-    expect(() => checkBaseUrl('ftp://x/v1', true)).toThrow(/use https/);
+    await expect(checkBaseUrl('http://10.0.0.5/v1', false)).rejects.toThrow(/--allow-insecure-http/);
+    await expect(checkBaseUrl('http://10.0.0.5/v1', true)).resolves.toBeUndefined();
+    await expect(checkBaseUrl('ftp://x/v1', true)).rejects.toThrow(/use https/);
     const s = await sandbox();
     const local = await topo(['tasks', 'list', '-L', '1'], {
       env: { TOPO_API_URL: s.url.replace('127.0.0.1', 'localhost') },
@@ -184,12 +184,12 @@ describe('config robustness', () => {
       /alias 'bob' must map to a UUID string/,
     ],
   ])(
-    'a config file with %s gives one clear line naming the file and the fix, exit 1',
+    'a config file with %s gives one clear line naming the file and the fix, exit 2',
     async (_name, content, message) => {
       const dir = tempDir();
       writeFileSync(join(dir, 'config.json'), content, { mode: 0o600 });
       const r = await topo(['alias', 'list'], { env: { TOPO_CONFIG_DIR: dir } });
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(`error: config file ${join(dir, 'config.json')} is not valid`);
       expect(r.stderr.trimEnd()).toMatch(message);

@@ -36,8 +36,8 @@ describe('tasks list on a terminal', () => {
       TOPO_CONFIG_DIR: home,
       NO_COLOR: '1',
     };
-    const { ConfigStore } = await import('../../src/config/store.js');
-    await new ConfigStore(home, 'default').update((p) => (p.aliases = { alice: alice.id }));
+    const { ConfigWriter } = await import('../../src/config/store.js');
+    await new ConfigWriter(home, 'default', () => undefined).update((p) => (p.aliases = { alice: alice.id }));
     const code = await main(['tasks', 'list', '-a', 'alice', '-L', '3'], io, env, { now: () => SEED_NOW });
     expect(code).toBe(0);
     const lines = out().trimEnd().split('\n');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/api/errors.js';
-import { parseEnumList, parseJsonFields, parsePositiveInt, parseWhen } from '../../src/commands/parse.js';
+import { makeExporter } from '../../src/output/exporter.js';
+import { parseEnumList, parsePositiveInt, parseWhen } from '../../src/input/parse.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 
@@ -36,11 +37,16 @@ describe('parseEnumList', () => {
   });
 });
 
-describe('parseJsonFields and parsePositiveInt', () => {
-  it('keeps the order asked for and rejects unknown fields', () => {
-    expect(parseJsonFields('b,a', ['a', 'b'])).toEqual(['b', 'a']);
-    expect(parseJsonFields(true, ['a'])).toBeUndefined();
-    expect(() => parseJsonFields('a,zz', ['a'])).toThrow("--json: unknown field 'zz' (valid: a)");
+describe('--json fields and numbers', () => {
+  it('keeps the order asked for and rejects unknown fields', async () => {
+    expect((await makeExporter({ json: 'b,a' }, ['a', 'b']))?.fields).toEqual(['b', 'a']);
+    expect((await makeExporter({ json: true }, ['a']))?.fields).toBeUndefined();
+    expect(await makeExporter({}, ['a'])).toBeUndefined();
+    await expect(makeExporter({ json: 'a,zz' }, ['a'])).rejects.toThrow(
+      "--json: unknown field 'zz' (valid: a)",
+    );
+    await expect(makeExporter({ json: 'a' }, undefined)).rejects.toThrow(/takes no field list/);
+    await expect(makeExporter({ raw: true }, ['a'])).rejects.toThrow('--raw goes with --json or --query');
   });
   it('bounds numbers', () => {
     expect(parsePositiveInt('16', '--c', 16)).toBe(16);

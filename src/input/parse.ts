@@ -80,25 +80,6 @@ export function parsePositiveInt(value: string, flag: string, max = Number.MAX_S
   return n;
 }
 
-/** `--json` alone → every field (undefined); `--json a,b` → those fields, checked against the known ones. */
-export function parseJsonFields(
-  value: string | boolean | undefined,
-  known: readonly string[],
-): string[] | undefined {
-  if (value === undefined || value === false || value === true) return undefined;
-  const fields = value
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean);
-  const unknown = fields.filter((f) => !known.includes(f));
-  if (unknown.length > 0 || fields.length === 0) {
-    throw new UsageError(
-      `--json: unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => `'${f}'`).join(', ') || "''"} (valid: ${known.join(', ')})`,
-    );
-  }
-  return fields;
-}
-
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

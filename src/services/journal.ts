@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './api/errors.js';
+import { UsageError } from '../api/errors.js';
 
 /** One line of a bulk job's record: what moved, from whom, to whom, when, and how it went. */
 export interface JournalRecord {

@@ -1,4 +1,4 @@
-import type { ReassignScope, Task } from '../../api/types.js';
+import type { ReassignScope, Task } from '../api/types.js';
 
 /** Planning a bulk reassignment: as few calls as possible without moving anybody else's work. */
 

@@ -1,12 +1,14 @@
-import type { ApiClient } from '../../api/client.js';
-import { AuthError, CancelledError, PartialFailureError, UsageError } from '../../api/errors.js';
-import { OPEN_STATUSES, type Task, type TaskQuery } from '../../api/types.js';
-import type { Context } from '../../context.js';
-import { Journal, type JournalRecord } from '../../journal.js';
-import { safeText } from '../../output/format.js';
-import { assigneeLabel } from '../../output/tasks.js';
+import type { ApiClient } from '../api/client.js';
+import { AuthError, CancelledError, PartialFailureError, UsageError } from '../api/errors.js';
+import { getTask, reassignTask } from '../api/tasks.js';
+import { OPEN_STATUSES, type Task, type TaskQuery } from '../api/types.js';
+import { walkTasks } from '../api/walk.js';
+import type { Context } from '../context.js';
+import { enumLabel, plural, safeText } from '../output/format.js';
+import { whoFrom } from '../output/tasks.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
-import { collectOpenTasks, openListingCost } from './list.js';
+import { Journal, type JournalRecord } from './journal.js';
+import { collectOpenTasks, openListingCost } from './listing.js';
 import { planMoves, type Move, type PlannedCall, type ReassignPlan } from './plan.js';
 
 /** Moving every open task of a departing rep, and undoing such a move from its journal. */
@@ -19,7 +21,6 @@ export interface OffboardOptions {
   dryRun: boolean;
   yes: boolean;
   concurrency: number;
-  json: boolean;
 }
 
 export interface UndoOptions {
@@ -27,15 +28,12 @@ export interface UndoOptions {
   dryRun: boolean;
   yes: boolean;
   concurrency: number;
-  json: boolean;
 }
 
 export interface CallOutcome extends PlannedCall {
   result: 'moved' | 'failed' | 'not_started';
   error: ReturnType<typeof errorOf> | null;
 }
-
-type Who = (id: string | null) => string;
 
 /**
  * The open tasks of each run, whoever holds them: by walking every open task of the workspace or by listing
@@ -49,11 +47,10 @@ async function openTasksByRun(
 ): Promise<Map<string, Task[]>> {
   const byRun = new Map<string, Task[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
-  if ((await openListingCost(ctx, {})) <= runIds.length) {
-    for (const t of await collectOpenTasks(ctx, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
+  if ((await openListingCost(client, {})) <= runIds.length) {
+    for (const t of await collectOpenTasks(client, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
     return byRun;
   }
-  const { walkTasks } = await import('../../api/walk.js');
   await runPool(runIds, concurrency, async (runId) => {
     for await (const t of walkTasks(client, { sequenceId: runId, sortBy: 'created_at', sortOrder: 'asc' })) {
       if ((OPEN_STATUSES as readonly string[]).includes(t.status)) byRun.get(runId)!.push(t);
@@ -63,7 +60,6 @@ async function openTasksByRun(
 }
 
 async function describePlan(ctx: Context, plan: ReassignPlan, title: string): Promise<string> {
-  const { enumLabel, plural } = await import('../../output/format.js');
   const counts = (rec: Record<string, number>, label: (k: string) => string) =>
     Object.entries(rec)
       .sort((a, b) => b[1] - a[1])
@@ -80,7 +76,7 @@ async function describePlan(ctx: Context, plan: ReassignPlan, title: string): Pr
   ];
   if (plan.task_by_task.length > 0) {
     lines.push('  runs handled task by task, so nobody else’s work moves:');
-    const shown = ctx.io.stderrIsTTY ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
+    const shown = ctx.terminal.stderrIsTTY ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
     for (const run of shown)
       lines.push(`    ${run.sequence_id}  ${plural(run.task_ids.length, 'task')}: ${run.reason}`);
     if (shown.length < plan.task_by_task.length)
@@ -91,7 +87,7 @@ async function describePlan(ctx: Context, plan: ReassignPlan, title: string): Pr
 
 async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
   if (yes) return;
-  const answer = await (await ctx.prompter()).input(`${what} Type ${count} to confirm:`);
+  const answer = await (await ctx.terminal.prompter()).input(`${what} Type ${count} to confirm:`);
   if (answer.trim().replace(/,/g, '') !== String(count)) {
     throw new CancelledError('cancelled: the number did not match; nothing was changed');
   }
@@ -105,11 +101,11 @@ interface Progress {
 async function startProgress(ctx: Context, totalTasks: number, totalCalls: number): Promise<Progress> {
   const started = ctx.now();
   const rate = (calls: number) => (calls / Math.max(0.001, (ctx.now() - started) / 1000)).toFixed(1);
-  if (ctx.showProgress) {
+  if (ctx.terminal.showProgress) {
     const { SingleBar, Presets } = await import('cli-progress');
     const bar = new SingleBar(
       {
-        stream: ctx.io.stderr as NodeJS.WriteStream,
+        stream: ctx.terminal.io.stderr as NodeJS.WriteStream,
         format:
           'Moving |{bar}| {value}/{total} tasks | calls {calls}/{callsTotal} | failed {failed} | {rate} calls/s',
         hideCursor: true,
@@ -129,7 +125,7 @@ async function startProgress(ctx: Context, totalTasks: number, totalCalls: numbe
       const tenth = Math.floor((calls / totalCalls) * 10);
       if (tenth < nextReport) return;
       nextReport = tenth + 1;
-      ctx.err(
+      ctx.terminal.err(
         `Progress: ${moved}/${totalTasks} tasks moved, ${calls}/${totalCalls} calls, ${failed} failed (${rate(calls)} calls/s)`,
       );
     },
@@ -151,13 +147,12 @@ async function executePlan(
   journal: Journal,
   concurrency: number,
 ): Promise<ExecutionResult> {
-  const { reassignTask } = await import('../../api/tasks.js');
   const outcomes: CallOutcome[] = plan.calls.map((c) => ({ ...c, result: 'not_started', error: null }));
   let interrupted = false;
   let authError: unknown;
-  const dispose = ctx.onInterrupt(() => {
+  const dispose = ctx.terminal.onInterrupt(() => {
     interrupted = true;
-    ctx.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
+    ctx.terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
   });
   const progress = await startProgress(ctx, plan.tasks, plan.calls.length);
   let moved = 0;
@@ -233,27 +228,25 @@ async function finish(
   json: boolean,
   result?: ExecutionResult,
 ): Promise<void> {
-  const { plural } = await import('../../output/format.js');
-  if (json) {
-    const { printJson } = await import('../../output/json.js');
-    await printJson(ctx, report);
-  }
+  if (json) await ctx.output.json(report);
   if (report.dry_run) return;
   for (const call of report.calls.filter((c) => c.result === 'failed')) {
     const e = call.error!;
-    ctx.err(
+    ctx.terminal.err(
       `✗ ${call.scope} call for ${call.task_id}: ${safeText(e.message)}${e.request_id ? ` (request ${e.request_id})` : ''}`,
     );
   }
   const leftCalls = report.calls.filter((c) => c.result === 'not_started');
   const leftTasks = leftCalls.reduce((n, c) => n + c.task_ids.length, 0);
-  ctx.err(
+  ctx.terminal.err(
     `Done: ${plural(report.moved, 'task')} moved, ${plural(report.failed, 'call')} failed${leftCalls.length ? `, ${plural(leftTasks, 'task')} not started` : ''}.`,
   );
   if (report.remaining.length > 0) {
-    ctx.err(`${plural(report.remaining.length, 'open task')} still to move (failed, or created meanwhile).`);
+    ctx.terminal.err(
+      `${plural(report.remaining.length, 'open task')} still to move (failed, or created meanwhile).`,
+    );
   }
-  if (report.journal) ctx.err(`Journal: ${report.journal}`);
+  if (report.journal) ctx.terminal.err(`Journal: ${report.journal}`);
   if (result?.authError) {
     const e = result.authError as Error;
     throw new AuthError(
@@ -272,20 +265,16 @@ async function finish(
   }
 }
 
-function whoFrom(aliases: Map<string, string>): Who {
-  return (id) => assigneeLabel(id, aliases);
-}
-
 export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
   if (o.from === o.to) throw new UsageError('--from and --to are the same user');
-  const client = await ctx.api();
-  const who = whoFrom(await ctx.aliasNames());
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
   const filters: Omit<TaskQuery, 'status'> = {
     assigneeUserId: o.from,
     ...(o.types && { types: o.types }),
     ...(o.priorities && { priorities: o.priorities }),
   };
-  const tasks = await collectOpenTasks(ctx, filters, o.concurrency);
+  const tasks = await collectOpenTasks(client, filters, o.concurrency);
   const runs = await openTasksByRun(
     ctx,
     client,
@@ -305,7 +294,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
     nothingToDo: `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
     question: `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`,
     // Verify: what --from still holds (failures, or tasks created meanwhile).
-    remaining: async () => (await collectOpenTasks(ctx, filters, o.concurrency)).map((t) => t.id),
+    remaining: async () => (await collectOpenTasks(client, filters, o.concurrency)).map((t) => t.id),
   });
 }
 
@@ -321,7 +310,7 @@ interface JobSpec {
 async function runJob(
   ctx: Context,
   client: ApiClient,
-  o: { dryRun: boolean; yes: boolean; json: boolean; concurrency: number },
+  o: { dryRun: boolean; yes: boolean; concurrency: number },
   spec: JobSpec,
 ): Promise<void> {
   const base: JobReport = {
@@ -336,24 +325,24 @@ async function runJob(
   };
   const { plan } = base;
   if (plan.tasks === 0) {
-    ctx.err(spec.nothingToDo);
-    if (o.json) await finish(ctx, { ...base, dry_run: true }, true);
+    ctx.terminal.err(spec.nothingToDo);
+    if (ctx.output.format === 'json') await finish(ctx, { ...base, dry_run: true }, true);
     return;
   }
   if (o.dryRun) {
-    if (o.json) await finish(ctx, base, true);
-    else await ctx.out(spec.text);
-    ctx.err('Dry run: nothing was changed.');
+    if (ctx.output.format === 'json') await finish(ctx, base, true);
+    else await ctx.terminal.out(spec.text);
+    ctx.terminal.err('Dry run: nothing was changed.');
     return;
   }
-  ctx.err(spec.text.trimEnd());
+  ctx.terminal.err(spec.text.trimEnd());
   await confirmCount(ctx, o.yes, plan.tasks, spec.question);
-  const { stateDir } = await import('../../config/paths.js');
-  const journal = Journal.create(stateDir(ctx.env), base.kind, new Date(ctx.now()));
-  ctx.err(`Journal: ${journal.path}`);
+  const { stateDir } = await import('../config/paths.js');
+  const journal = Journal.create(stateDir(ctx.session.env), base.kind, new Date(ctx.now()));
+  ctx.terminal.err(`Journal: ${journal.path}`);
   const result = await executePlan(ctx, client, plan, journal, o.concurrency);
   const remaining = result.authError ? base.remaining : await spec.remaining();
-  await finish(ctx, summarize(base, result, journal, remaining), o.json, result);
+  await finish(ctx, summarize(base, result, journal, remaining), ctx.output.format === 'json', result);
 }
 
 function summarize(
@@ -380,17 +369,16 @@ export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
   const moved = new Map<string, JournalRecord>();
   // A 'started' record without an outcome (a run killed mid-call) counts too: the current state decides.
   for (const r of records) if (r.result !== 'failed' && !moved.has(r.task_id)) moved.set(r.task_id, r);
-  const client = await ctx.api();
-  const who = whoFrom(await ctx.aliasNames());
-  const { getTask } = await import('../../api/tasks.js');
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
   // What each recorded task looks like now: by listing the open tasks of whoever got them, or one by one.
   const current = new Map<string, Task>();
   for (const to of new Set([...moved.values()].map((r) => r.to))) {
     const ids = [...moved.values()].filter((r) => r.to === to).map((r) => r.task_id);
     let toRead = ids;
-    if ((await openListingCost(ctx, { assigneeUserId: to })) <= ids.length) {
+    if ((await openListingCost(client, { assigneeUserId: to })) <= ids.length) {
       const wanted = new Set(ids);
-      for (const t of await collectOpenTasks(ctx, { assigneeUserId: to }, o.concurrency))
+      for (const t of await collectOpenTasks(client, { assigneeUserId: to }, o.concurrency))
         if (wanted.has(t.id)) current.set(t.id, t);
       // The few that left the user's queue are read one by one, to say why.
       toRead = ids.filter((id) => !current.has(id));

@@ -1,0 +1,7 @@
+/** The values of choice flags, shared by the commands that take them and by shell completion. */
+
+export const STATUS_CHOICES = ['open', 'pending', 'in_progress', 'completed', 'skipped', 'all'] as const;
+export const SORT_CHOICES = ['created', 'updated'] as const;
+export const ORDER_CHOICES = ['asc', 'desc'] as const;
+export const SCOPE_CHOICES = ['task', 'sequence'] as const;
+export const WITH_CHOICES = ['contact', 'template', 'run'] as const;

@@ -1,0 +1,136 @@
+import type { ChalkInstance } from 'chalk';
+import type { Task } from '../api/types.js';
+import type { ItemError, ItemOutcome } from '../services/bulk.js';
+import { enumLabel, safeText, shortId } from './format.js';
+import type { ListView, Output } from './printer.js';
+import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
+import { renderTable, type FitStep } from './table.js';
+
+/** What a bulk command would do (dry runs and previews) and what it did, in one shape for every command. */
+
+export type PreviewResult = 'would_change' | 'unchanged' | 'would_fail' | 'failed';
+
+export interface PreviewItem {
+  id: string;
+  result: PreviewResult;
+  task: Task | null;
+  error: ItemError | null;
+  /** The new status (skip, reopen) or the new assignee's UUID (reassign). */
+  target: string;
+  /** Why, in words, for the table. */
+  why: string;
+}
+
+/** The documented TSV/CSV columns of every preview and dry run. */
+export const PREVIEW_TSV_FIELDS = [
+  'id',
+  'result',
+  'type',
+  'priority',
+  'status',
+  'assignee_user_id',
+  'sequence_id',
+  'target',
+] as const;
+
+const PREVIEW_FIT: readonly FitStep[] = [
+  { column: 'WHAT', shrink: 24 },
+  { column: 'ID', shrink: 13 },
+  { column: 'ASSIGNEE', shrink: 8 },
+  { column: 'TYPE', shrink: 8 },
+  { column: 'WHAT', shrink: 12 },
+  { column: 'ID', shrink: 9 },
+];
+
+export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
+  return {
+    fields: PREVIEW_TSV_FIELDS.map((name) => ({
+      name,
+      value: (p: PreviewItem) =>
+        name === 'id' || name === 'result' || name === 'target' ? p[name] : (p.task?.[name] ?? null),
+    })),
+    table: {
+      columns: [
+        { header: 'ID', cell: (p) => safeText(p.id), cut: 'middle' },
+        { header: 'TYPE', cell: (p) => enumLabel(p.task?.type ?? '') },
+        {
+          header: 'PRIORITY',
+          cell: (p) => safeText(p.task?.priority ?? ''),
+          style: (p, s) => priorityStyle(c, String(p.task?.priority))(s),
+        },
+        {
+          header: 'STATUS',
+          cell: (p) => enumLabel(p.task?.status ?? ''),
+          style: (p, s) => statusStyle(c, String(p.task?.status))(s),
+        },
+        { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'middle' },
+        {
+          header: 'WHAT',
+          cell: (p) => p.why,
+          style: (p, s) => (p.result === 'would_change' ? s : p.result === 'unchanged' ? c.dim(s) : c.red(s)),
+        },
+      ],
+      fit: PREVIEW_FIT,
+    },
+    json: (p) => ({ id: p.id, result: p.result, task: p.task, error: p.error }),
+  };
+}
+
+/** A dry run's preview on stdout (it is the data the person asked for), with its summary on stderr. */
+export async function printDryRun(
+  output: Output,
+  items: readonly PreviewItem[],
+  who: Who,
+  c: ChalkInstance,
+): Promise<void> {
+  await output.list(items, previewView(who, c));
+  output.terminal.err(`Dry run: ${previewSummary(items)}; nothing was changed.`);
+}
+
+/** A preview before a confirmation: the same table, on stderr (stdout is kept for the results). */
+export function printPreview(
+  output: Output,
+  items: readonly PreviewItem[],
+  who: Who,
+  c: ChalkInstance,
+): void {
+  const { columns, fit } = previewView(who, c).table;
+  output.terminal.err(renderTable(columns, items, output.terminal.columns, fit, (h) => c.bold(h)).trimEnd());
+}
+
+export function previewSummary(items: readonly PreviewItem[]): string {
+  const n = (r: PreviewResult) => items.filter((i) => i.result === r).length;
+  const parts = [`${n('would_change')} would change`];
+  if (n('unchanged')) parts.push(`${n('unchanged')} unchanged`);
+  if (n('would_fail')) parts.push(`${n('would_fail')} would fail`);
+  if (n('failed')) parts.push(`${n('failed')} could not be read`);
+  return parts.join(', ');
+}
+
+/**
+ * The results of a bulk change on stdout: the `--json` array of {id, result, task, error}, or when piped the
+ * IDs that changed, one per line. On a terminal the results were already shown line by line on stderr.
+ */
+export async function printOutcomes(output: Output, outcomes: readonly ItemOutcome[]): Promise<void> {
+  if (output.format === 'json') {
+    await output.json(outcomes);
+  } else if (output.format !== 'table') {
+    const changed = outcomes.filter((o) => o.result === 'changed');
+    if (changed.length) await output.terminal.out(changed.map((o) => `${o.id}\n`).join(''));
+  }
+}
+
+/** One result line on stderr: `✓ skipped 7f3e9c2a… CALL HOT`. */
+export function outcomeLine(o: ItemOutcome, past: string, c: ChalkInstance, detail = ''): string {
+  const label = o.task ? taskLabel(o.task) : shortId(o.id);
+  if (o.result === 'changed') return `${c.green('✓')} ${past} ${label}${detail}`;
+  if (o.result === 'unchanged')
+    return `${c.dim('•')} ${label} already ${o.task ? enumLabel(o.task.status) : 'done'}${detail}`;
+  return `${c.red('✗')} ${label} ${failureText(o.error)}`;
+}
+
+export function failureText(e: ItemError | null): string {
+  if (!e) return 'failed';
+  const details = [e.type, e.request_id && `request ${e.request_id}`].filter(Boolean).join(', ');
+  return safeText(`${e.message}${details ? ` (${details})` : ''}`);
+}

@@ -1,0 +1,164 @@
+import { UsageError } from '../api/errors.js';
+import type { Terminal } from '../terminal.js';
+import { makeChalk } from './color.js';
+import type { Exporter } from './exporter.js';
+import { safeText } from './format.js';
+import { fitTable, renderRows, type FitStep, type FittedTable, type TableColumn } from './table.js';
+
+/**
+ * The one output layer: commands hand records and how to show them; this picks a table on a terminal,
+ * tab-separated values when piped, CSV with --csv, or JSON with --json/--query.
+ */
+
+export type Format = 'table' | 'tsv' | 'csv' | 'json';
+
+/** A machine column (TSV and CSV): a stable name and the raw value. */
+export interface FieldColumn<R> {
+  name: string;
+  value(record: R): unknown;
+}
+
+export interface ListView<R> {
+  /** TSV and CSV columns, in their documented, stable order. */
+  fields: readonly FieldColumn<R>[];
+  table: { columns: TableColumn<R>[]; fit: readonly FitStep[] };
+  /** The record as JSON. */
+  json(record: R): unknown;
+}
+
+/** Rows a terminal table measures before it starts printing; longer listings keep those widths. */
+export const TABLE_PAGE = 500;
+const FLUSH_AT = 16_384;
+
+export class Output {
+  constructor(
+    readonly terminal: Terminal,
+    readonly exporter: Exporter | undefined,
+    private readonly csv = false,
+  ) {
+    if (csv && exporter) throw new UsageError('--csv and --json cannot be used together');
+  }
+
+  get format(): Format {
+    if (this.exporter) return 'json';
+    if (this.csv) return 'csv';
+    return this.terminal.stdoutIsTTY ? 'table' : 'tsv';
+  }
+
+  /** Colour for stdout. */
+  chalk() {
+    return makeChalk(this.terminal.color);
+  }
+
+  /** Prints records as they come (a table waits for its first page); returns how many there were. */
+  async list<R>(records: AsyncIterable<R> | Iterable<R>, view: ListView<R>): Promise<number> {
+    switch (this.format) {
+      case 'json':
+        return this.exporter!.stream(
+          this.terminal,
+          mapRecords(records, (r) => view.json(r)),
+        );
+      case 'tsv':
+        return this.lines(records, (r) => tsvLine(view.fields.map((f) => f.value(r))));
+      case 'csv':
+        return this.csvRows(records, view.fields);
+      case 'table':
+        return this.table(records, view.table.columns, view.table.fit);
+    }
+  }
+
+  /** A value that is JSON only (no table or TSV form): printed through the exporter. */
+  async json(value: unknown): Promise<void> {
+    if (!this.exporter) throw new Error('Output.json without --json');
+    await this.exporter.write(this.terminal, value);
+  }
+
+  private async lines<R>(records: AsyncIterable<R> | Iterable<R>, line: (r: R) => string): Promise<number> {
+    let buffer = '';
+    let n = 0;
+    for await (const record of records) {
+      buffer += line(record);
+      n++;
+      if (buffer.length > FLUSH_AT) {
+        await this.terminal.out(buffer);
+        buffer = '';
+      }
+    }
+    if (buffer) await this.terminal.out(buffer);
+    return n;
+  }
+
+  private async csvRows<R>(
+    records: AsyncIterable<R> | Iterable<R>,
+    fields: readonly FieldColumn<R>[],
+  ): Promise<number> {
+    const { stringify } = await import('csv-stringify/sync');
+    // On a terminal, control characters from the API are made visible, as everywhere else.
+    const cell = this.terminal.stdoutIsTTY
+      ? (v: unknown) => safeText(v, true)
+      : (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : v);
+    const options = { escape_formulas: true, record_delimiter: 'windows' as const };
+    await this.terminal.out(stringify([fields.map((f) => f.name)], options));
+    let batch: unknown[][] = [];
+    let n = 0;
+    const flush = async () => {
+      if (batch.length) await this.terminal.out(stringify(batch, options));
+      batch = [];
+    };
+    for await (const record of records) {
+      batch.push(fields.map((f) => cell(f.value(record))));
+      n++;
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
+    return n;
+  }
+
+  private async table<R>(
+    records: AsyncIterable<R> | Iterable<R>,
+    columns: TableColumn<R>[],
+    fit: readonly FitStep[],
+  ): Promise<number> {
+    const c = this.chalk();
+    const page: R[] = [];
+    let fitted: FittedTable<R> | undefined;
+    let pending: R[] = [];
+    let n = 0;
+    for await (const record of records) {
+      n++;
+      if (!fitted) {
+        page.push(record);
+        if (page.length < TABLE_PAGE) continue;
+        fitted = fitTable(columns, page, this.terminal.columns, fit);
+        await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
+        continue;
+      }
+      pending.push(record);
+      if (pending.length >= TABLE_PAGE) {
+        await this.terminal.out(renderRows(fitted, pending));
+        pending = [];
+      }
+    }
+    if (!fitted) {
+      if (page.length) {
+        fitted = fitTable(columns, page, this.terminal.columns, fit);
+        await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
+      }
+    } else if (pending.length) {
+      await this.terminal.out(renderRows(fitted, pending));
+    }
+    return n;
+  }
+}
+
+/** One record a line, tab-separated, no header: the stable machine format of piped output. */
+export function tsvLine(values: unknown[]): string {
+  return `${values.map((v) => safeText(v)).join('\t')}\n`;
+}
+
+async function* mapRecords<R, T>(
+  records: AsyncIterable<R> | Iterable<R>,
+  map: (r: R) => T,
+): AsyncGenerator<T> {
+  for await (const record of records) yield map(record);
+}

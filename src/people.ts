@@ -1,0 +1,59 @@
+import { UsageError } from './api/errors.js';
+import type { Session } from './session.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * People by name: Topo's API knows users only by UUID, so a person is a UUID, an alias of the profile, or
+ * `me`. In sandbox mode the seeded reps are aliases too (alice, bob, …, and me = alice).
+ */
+export class People {
+  private cached?: Record<string, string>;
+
+  constructor(private readonly session: Session) {}
+
+  /** name → UUID; the profile's aliases win over the sandbox's. */
+  async aliases(): Promise<Record<string, string>> {
+    if (!this.cached) {
+      const stored = (await this.session.profile()).aliases ?? {};
+      const seeded: Record<string, string> = {};
+      if (this.session.globals.sandbox) {
+        const sandbox = await this.session.sandbox();
+        for (const user of sandbox.store.users) seeded[user.alias] = user.id;
+        const first = sandbox.store.users[0];
+        if (first) seeded.me = first.id;
+      }
+      this.cached = { ...seeded, ...stored };
+    }
+    return this.cached;
+  }
+
+  /** Forgets what was read, after the aliases changed on disk. */
+  forget(): void {
+    this.cached = undefined;
+  }
+
+  /** A person argument: a UUID, an alias, or `me`. */
+  async resolve(value: string, flag: string): Promise<string> {
+    if (UUID_RE.test(value)) return value.toLowerCase();
+    const aliases = await this.aliases();
+    // Own keys only: 'constructor' or 'toString' are not people.
+    if (Object.hasOwn(aliases, value)) return aliases[value]!.toLowerCase();
+    if (value === 'me') {
+      throw new UsageError(
+        `${flag}: 'me' is not set; run 'topo alias set me --from-task <id of one of your tasks>' or 'topo alias set me <your-user-uuid>'`,
+      );
+    }
+    throw new UsageError(`${flag}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
+  }
+
+  /** Reverse lookup for display: UUID → alias; a person's own name reads better than 'me'. */
+  async names(): Promise<Map<string, string>> {
+    const entries = Object.entries(await this.aliases()).sort(
+      ([a], [b]) => Number(a === 'me') - Number(b === 'me'),
+    );
+    const names = new Map<string, string>();
+    for (const [name, id] of entries) if (!names.has(id.toLowerCase())) names.set(id.toLowerCase(), name);
+    return names;
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  ApiError,
+  CancelledError,
+  EXIT,
+  TopoError,
+  UsageError,
+  exitCodeForStatus,
+  type ExitCode,
+} from '../api/errors.js';
+import type { Task } from '../api/types.js';
+import type { Terminal } from '../terminal.js';
+
+/** What bulk commands share: per-item results, confirming, a bounded pool of workers, exit codes. */
+
+export type ItemResult = 'changed' | 'unchanged' | 'failed';
+
+export interface ItemError {
+  status: number | null;
+  type: string | null;
+  message: string;
+  request_id: string | null;
+}
+
+export interface ItemOutcome {
+  id: string;
+  result: ItemResult;
+  task: Task | null;
+  error: ItemError | null;
+}
+
+export function errorOf(error: unknown): ItemError {
+  if (error instanceof ApiError) {
+    return {
+      status: error.status,
+      type: error.type ?? null,
+      message: error.message,
+      request_id: error.requestId ?? null,
+    };
+  }
+  return {
+    status: null,
+    type: error instanceof TopoError ? error.name : null,
+    message: error instanceof Error ? error.message : String(error),
+    request_id: null,
+  };
+}
+
+/** The error an item's failure stands for, with the API's status, type and request id kept. */
+export function errorFromItem(e: ItemError, message = e.message): TopoError {
+  if (e.status !== null)
+    return new ApiError(message, e.status, e.type ?? undefined, e.request_id ?? undefined, null);
+  return new TopoError(message);
+}
+
+/** Whether running the same command again may fix this failure (not a 404 or a refused state). */
+export function isRetryable(e: ItemError): boolean {
+  return e.status === null || e.status === 409 || e.status === 429 || e.status >= 500;
+}
+
+/**
+ * Checked before anything is sent: a change that needs confirmation cannot go ahead without a person or --yes.
+ */
+export function requireConfirmable(
+  terminal: Terminal,
+  opts: { yes?: boolean; dryRun?: boolean },
+  what: string,
+): void {
+  if (opts.yes || opts.dryRun || terminal.canPrompt) return;
+  throw new UsageError(
+    `${what} needs confirmation, but there is no terminal to ask: pass --yes (or --dry-run to preview)`,
+  );
+}
+
+/** Asks on the terminal unless --yes; declining ends the run with exit 130 and nothing changed. */
+export async function confirm(terminal: Terminal, opts: { yes?: boolean }, question: string): Promise<void> {
+  if (opts.yes) return;
+  const ok = await (await terminal.prompter()).confirm(question);
+  if (!ok) throw new CancelledError('cancelled: nothing was changed');
+}
+
+/**
+ * Runs work over items with at most `concurrency` at once, in input order of starting. `shouldStop` is checked
+ * before each new item starts, so an abort lets the ones in flight finish.
+ */
+export async function runPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+  shouldStop: () => boolean = () => false,
+): Promise<(R | undefined)[]> {
+  const results: (R | undefined)[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !shouldStop()) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+/**
+ * The exit code of a bulk run: 0 when nothing failed; 6 when some items succeeded and some failed; when all
+ * failed, the items' common code (5 refused, 3 not found, …) or 1.
+ */
+export function bulkExitCode(outcomes: readonly ItemOutcome[]): ExitCode {
+  const failed = outcomes.filter((o) => o.result === 'failed');
+  if (failed.length === 0) return EXIT.ok;
+  if (failed.length < outcomes.length) return EXIT.partial;
+  const codes = new Set(
+    failed.map((o) => (o.error?.status ? exitCodeForStatus(o.error.status) : EXIT.failure)),
+  );
+  return codes.size === 1 ? [...codes][0]! : EXIT.failure;
+}
+
+export function isAuthFailure(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
+}

@@ -1,0 +1,73 @@
+import type { ApiClient } from '../api/client.js';
+import { listTasksPage } from '../api/tasks.js';
+import { OPEN_STATUSES, type Task, type TaskQuery, type TaskStatus } from '../api/types.js';
+import { mergeSorted, take, walkTasks } from '../api/walk.js';
+import { MAX_PAGE_SIZE } from '../api/wire.js';
+
+/** Listing tasks: one API listing per status, merged in sort order; every open task; what a walk costs. */
+
+export interface Listing {
+  /** Statuses to list, one API listing each; empty = every status. */
+  statuses: readonly TaskStatus[];
+  query: Omit<TaskQuery, 'status'>;
+  /** At most this many tasks; undefined = every page. */
+  limit: number | undefined;
+  /** Pages fetched at once after the first. */
+  concurrency: number;
+}
+
+/** Every matching task in sort order; `onTotal` learns how many match once the first pages say so. */
+export function listTasks(
+  client: ApiClient,
+  listing: Listing,
+  onTotal: (total: number) => void = () => undefined,
+): AsyncGenerator<Task> {
+  let total = 0;
+  let pending = Math.max(1, listing.statuses.length);
+  const report = (n: number) => {
+    total += n;
+    if (--pending === 0) onTotal(total);
+  };
+  const walk = (status?: TaskStatus) =>
+    walkTasks(client, status ? { ...listing.query, status } : listing.query, {
+      ...(listing.limit !== undefined && { limit: listing.limit }),
+      concurrency: listing.concurrency,
+      onTotal: report,
+    });
+  if (listing.statuses.length <= 1) return walk(listing.statuses[0]);
+  const merged = mergeSorted(
+    listing.statuses.map((s) => walk(s)),
+    listing.query.sortBy ?? 'created_at',
+    listing.query.sortOrder ?? 'asc',
+  );
+  return listing.limit === undefined ? merged : take(merged, listing.limit);
+}
+
+/** Every open task (pending and in progress) matching the query, oldest first. */
+export async function collectOpenTasks(
+  client: ApiClient,
+  query: Omit<TaskQuery, 'status'>,
+  concurrency: number,
+): Promise<Task[]> {
+  const tasks: Task[] = [];
+  const stream = listTasks(client, {
+    statuses: OPEN_STATUSES,
+    query: { sortBy: 'created_at', sortOrder: 'asc', ...query },
+    limit: undefined,
+    concurrency,
+  });
+  for await (const t of stream) tasks.push(t);
+  return tasks;
+}
+
+/** How many requests walking every open task matching the query takes (two requests to find out). */
+export async function openListingCost(client: ApiClient, query: Omit<TaskQuery, 'status'>): Promise<number> {
+  const totals = await Promise.all(
+    OPEN_STATUSES.map((status) => listTasksPage(client, { ...query, status }, 1, 1)),
+  );
+  return totals.reduce((sum, p) => sum + Math.ceil(p.total_count / MAX_PAGE_SIZE), 0);
+}
+
+export function isOpen(task: Task): boolean {
+  return (OPEN_STATUSES as readonly string[]).includes(task.status);
+}

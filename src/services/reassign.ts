@@ -1,0 +1,162 @@
+import { ApiError, EXIT, TopoError } from '../api/errors.js';
+import { getTask, reassignTask } from '../api/tasks.js';
+import type { Task } from '../api/types.js';
+import type { Context } from '../context.js';
+import { makeChalk } from '../output/color.js';
+import { plural } from '../output/format.js';
+import {
+  outcomeLine,
+  printDryRun,
+  printOutcomes,
+  printPreview,
+  type PreviewItem,
+} from '../output/outcomes.js';
+import { taskLabel, whoFrom, type Who } from '../output/tasks.js';
+import { confirm, type ItemOutcome } from './bulk.js';
+import { collectOpenTasks } from './listing.js';
+
+/** Reassigning one task, or every open task of its sequence run. */
+
+export interface ReassignOptions {
+  id: string;
+  to: string;
+  /** The name the person gave for the new assignee, for messages. */
+  toLabel: string;
+  scope: 'task' | 'sequence';
+  yes: boolean;
+  dryRun: boolean;
+}
+
+function preview(task: Task, to: string, who: Who): PreviewItem {
+  const already = task.assignee_user_id === to;
+  return {
+    id: task.id,
+    result: already ? 'unchanged' : 'would_change',
+    task,
+    error: null,
+    target: to,
+    why: already ? `already with ${who(to)}` : `would move to ${who(to)}`,
+  };
+}
+
+export async function runReassign(ctx: Context, o: ReassignOptions): Promise<void> {
+  const { terminal, output } = ctx;
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  const c = makeChalk(terminal.stderrColor);
+  const task = await getTask(client, o.id);
+
+  if (o.scope === 'task') {
+    const item = preview(task, o.to, who);
+    if (o.dryRun) {
+      await printDryRun(output, [item], who, output.chalk());
+      return;
+    }
+    let outcome: ItemOutcome;
+    if (item.result === 'unchanged') {
+      outcome = { id: task.id, result: 'unchanged', task, error: null };
+    } else {
+      const moved = await reassignTask(client, task.id, o.to, 'TASK').catch((error: unknown) => {
+        throw explainReassignError(error, o.toLabel);
+      });
+      outcome = { id: task.id, result: 'changed', task: moved, error: null };
+    }
+    if (terminal.stderrIsTTY)
+      terminal.err(
+        outcomeLine(
+          outcome,
+          `reassigned`,
+          c,
+          outcome.result === 'changed'
+            ? ` from ${who(task.assignee_user_id)} to ${who(o.to)}`
+            : ` (already with ${who(o.to)})`,
+        ),
+      );
+    await printOutcomes(output, [outcome]);
+    return;
+  }
+
+  // scope sequence: preview the run's open tasks, confirm, move, then list again to report what moved.
+  const runTasks = () => collectOpenTasks(client, { sequenceId: task.sequence_id }, 4);
+  const before = await runTasks();
+  if (!before.some((t) => t.id === task.id)) before.unshift(task);
+  const items = before.map((t) => preview(t, o.to, who));
+  const owner = task.assignee_user_id;
+  const others = before.filter((t) => t.assignee_user_id !== owner);
+  if (o.dryRun) {
+    await printDryRun(output, items, who, output.chalk());
+  } else {
+    terminal.err(`Open tasks of sequence run ${task.sequence_id}:`);
+    printPreview(output, items, who, c);
+  }
+  if (others.length > 0) {
+    const names = [...new Set(others.map((t) => who(t.assignee_user_id)))].join(', ');
+    terminal.err(
+      `Note: ${others.length} of these belong to someone other than ${who(owner)} (${names}); they move too.`,
+    );
+  }
+  const moving = items.filter((i) => i.result === 'would_change');
+  if (o.dryRun) return;
+  if (moving.length === 0) {
+    terminal.err(
+      `All ${before.length} open tasks of the run are already assigned to ${who(o.to)}: nothing to do.`,
+    );
+    await printOutcomes(
+      output,
+      before.map((t) => ({ id: t.id, result: 'unchanged', task: t, error: null })),
+    );
+    return;
+  }
+  await confirm(
+    terminal,
+    o,
+    `Reassign these ${before.length} open tasks of sequence run ${task.sequence_id} to ${who(o.to)}?`,
+  );
+  await reassignTask(client, task.id, o.to, 'SEQUENCE').catch((error: unknown) => {
+    throw explainReassignError(error, o.toLabel);
+  });
+  const after = new Map((await runTasks()).map((t) => [t.id, t]));
+  const outcomes: ItemOutcome[] = before.map((t) => {
+    const now = t.id === task.id && !after.has(t.id) ? { ...t, assignee_user_id: o.to } : after.get(t.id);
+    if (t.assignee_user_id === o.to) return { id: t.id, result: 'unchanged', task: now ?? t, error: null };
+    if (now?.assignee_user_id === o.to) return { id: t.id, result: 'changed', task: now, error: null };
+    const why = now ? `still assigned to ${who(now.assignee_user_id)}` : 'no longer open';
+    return {
+      id: t.id,
+      result: now ? 'failed' : 'unchanged',
+      task: now ?? t,
+      error: now ? { status: null, type: null, message: why, request_id: null } : null,
+    };
+  });
+  for (const out of outcomes) {
+    if (out.result === 'changed' && terminal.stderrIsTTY)
+      terminal.err(`${c.green('✓')} reassigned ${taskLabel(out.task!)} to ${who(o.to)}`);
+    if (out.result === 'failed')
+      terminal.err(`${c.red('✗')} ${taskLabel(out.task!)} did not move: ${out.error!.message}`);
+  }
+  const newcomers = [...after.values()].filter((t) => !before.some((b) => b.id === t.id));
+  if (newcomers.length > 0)
+    terminal.err(
+      `Note: ${plural(newcomers.length, 'open task')} appeared in the run meanwhile and were not part of this move.`,
+    );
+  await printOutcomes(output, outcomes);
+  const moved = outcomes.filter((x) => x.result === 'changed').length;
+  const failed = outcomes.filter((x) => x.result === 'failed').length;
+  terminal.err(`${moved} moved, ${outcomes.length - moved - failed} unchanged, ${failed} failed.`);
+  if (failed > 0)
+    throw new TopoError(`${failed} task(s) of the run did not move`, moved > 0 ? EXIT.partial : EXIT.failure);
+}
+
+/** A 422 on reassign most often means the user is not in the workspace: say so plainly. */
+export function explainReassignError(error: unknown, toLabel: string): unknown {
+  if (error instanceof ApiError && error.status === 422) {
+    return new ApiError(
+      `cannot assign to '${toLabel}': ${error.message}`,
+      error.status,
+      error.type,
+      error.requestId,
+      error.body,
+    );
+  }
+  return error;
+}

@@ -1,0 +1,255 @@
+import type { ApiClient } from './api/client.js';
+import { AuthError, UsageError } from './api/errors.js';
+import { DEFAULT_BASE_URL } from './api/wire.js';
+import type { SecretStore } from './config/keychain.js';
+import type { ConfigData, ConfigWriter, ProfileData } from './config/store.js';
+import type { Sandbox } from './sandbox/server.js';
+import type { Env, Terminal } from './terminal.js';
+
+/** The flags every command inherits. */
+export interface GlobalOptions {
+  apiUrl?: string;
+  profile?: string;
+  debug?: boolean;
+  /** false with --no-color. */
+  color?: boolean;
+  /** Seconds. */
+  timeout?: number;
+  sandbox?: boolean;
+  /** Allow sending the key over plain http:// to a host that is not this machine. */
+  allowInsecureHttp?: boolean;
+}
+
+export interface Credentials {
+  key: string;
+  source: 'environment' | 'profile' | 'sandbox';
+  /** Where a profile's key is kept. */
+  storage: 'keychain' | 'file' | null;
+  baseUrl: string;
+}
+
+export interface SessionDeps {
+  version?: string;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** The OS keychain to use; null for none. Default: the real one when it answers. */
+  keychain?: SecretStore | null;
+}
+
+/**
+ * Who this run talks to and with what key: the profile, the config file, the keychain, the API client and,
+ * with --sandbox, a local sandbox. Each is made on first use, so `topo --help` loads none of them.
+ */
+export class Session {
+  readonly version: string;
+  private configData?: ConfigData;
+  private writer?: ConfigWriter;
+  private client?: ApiClient;
+  private sandboxServer?: Promise<Sandbox>;
+  private keychainStore?: SecretStore | null;
+
+  constructor(
+    readonly env: Env,
+    readonly globals: GlobalOptions,
+    private readonly terminal: Terminal,
+    private readonly deps: SessionDeps = {},
+  ) {
+    this.version = deps.version ?? '0.0.0';
+    if (deps.keychain !== undefined) this.keychainStore = deps.keychain;
+  }
+
+  get profileName(): string {
+    return this.globals.profile || this.env.TOPO_PROFILE || (this.globals.sandbox ? 'sandbox' : 'default');
+  }
+
+  get debug(): boolean {
+    return Boolean(this.globals.debug) || this.env.TOPO_DEBUG === '1' || this.env.TOPO_DEBUG === 'true';
+  }
+
+  debugLog(line: string): void {
+    if (this.debug) this.terminal.err(`[debug] ${line}`);
+  }
+
+  private async configDir(): Promise<string> {
+    const { configDir } = await import('./config/paths.js');
+    return configDir(this.env);
+  }
+
+  /** The profile as stored (a plain read of the config file, checked). */
+  async profile(): Promise<ProfileData> {
+    if (!this.configData) {
+      const [{ readConfig, checkProfileName }, dir] = await Promise.all([
+        import('./config/store.js'),
+        this.configDir(),
+      ]);
+      checkProfileName(this.profileName);
+      this.configData = readConfig(dir, (m) => this.terminal.warn(m));
+    }
+    return this.configData.profiles?.[this.profileName] ?? {};
+  }
+
+  /** The path of the config file, for messages. */
+  async configPath(): Promise<string> {
+    const [{ join }, { CONFIG_FILE_NAME }, dir] = await Promise.all([
+      import('node:path'),
+      import('./config/store.js'),
+      this.configDir(),
+    ]);
+    return join(dir, CONFIG_FILE_NAME);
+  }
+
+  /** Changes to the config file go through here: locked, atomic, private. */
+  async configWriter(): Promise<ConfigWriter> {
+    if (!this.writer) {
+      const [{ ConfigWriter, checkProfileName }, dir] = await Promise.all([
+        import('./config/store.js'),
+        this.configDir(),
+      ]);
+      this.writer = new ConfigWriter(
+        dir,
+        checkProfileName(this.profileName),
+        (m) => this.terminal.warn(m),
+        () => this.terminal.reclaimSignals(),
+      );
+    }
+    return this.writer;
+  }
+
+  /** Changes the profile on disk, and forgets what was read before. */
+  async updateProfile(change: (profile: ProfileData) => void): Promise<void> {
+    await (await this.configWriter()).update(change);
+    this.configData = undefined;
+  }
+
+  /** The key and base URL this run uses: flag > environment > profile > default. Never from argv. */
+  async credentials(): Promise<Credentials> {
+    if (this.globals.sandbox) {
+      const sandbox = await this.sandbox();
+      const { SANDBOX_DEFAULT_KEY } = await import('./sandbox/server.js');
+      return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
+    }
+    const baseUrl = await this.baseUrl();
+    const envKey = this.env.TOPO_API_KEY;
+    if (envKey) return { key: envKey, source: 'environment', storage: null, baseUrl };
+    const profile = await this.profile();
+    if (profile.key_storage === 'keychain') {
+      const keychain = await this.keychain();
+      if (!keychain) {
+        throw new AuthError(
+          `the key of profile '${this.profileName}' is kept in the OS keychain, which does not answer now; unlock it, set TOPO_API_KEY, or run 'topo auth login' again`,
+        );
+      }
+      const key = await keychain.get(keychainAccount(this.profileName)).catch(() => null);
+      if (key) return { key, source: 'profile', storage: 'keychain', baseUrl };
+    }
+    if (profile.api_key) return { key: profile.api_key, source: 'profile', storage: 'file', baseUrl };
+    throw new AuthError(
+      `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
+    );
+  }
+
+  /** The API base URL (flag > environment > profile > default), checked before any key is sent to it. */
+  async baseUrl(): Promise<string> {
+    if (this.globals.sandbox) return (await this.sandbox()).url;
+    const url =
+      this.globals.apiUrl || this.env.TOPO_API_URL || (await this.profile()).api_url || DEFAULT_BASE_URL;
+    await checkBaseUrl(url, Boolean(this.globals.allowInsecureHttp));
+    return url;
+  }
+
+  async api(): Promise<ApiClient> {
+    if (!this.client) {
+      const creds = await this.credentials();
+      this.client = await this.makeClient(creds.key, creds.baseUrl);
+    }
+    return this.client;
+  }
+
+  /** A client for a key that is not stored yet (auth login checks it before saving). */
+  async makeClient(key: string, baseUrl: string): Promise<ApiClient> {
+    const { ApiClient } = await import('./api/client.js');
+    return new ApiClient({
+      baseUrl,
+      apiKey: key,
+      userAgent: `topo/${this.version} node/${process.versions.node}`,
+      timeoutMs: (this.globals.timeout ?? 30) * 1000,
+      debug: this.debug ? (line) => this.debugLog(line) : undefined,
+      ...(this.deps.sleep && { sleep: this.deps.sleep }),
+      ...(this.deps.now && { now: this.deps.now }),
+      env: this.env,
+    });
+  }
+
+  /** The OS keychain when a persistent one is available. */
+  async keychain(): Promise<SecretStore | undefined> {
+    if (this.keychainStore === undefined) {
+      const { openKeychain } = await import('./config/keychain.js');
+      this.keychainStore = (await openKeychain(this.env)) ?? null;
+    }
+    return this.keychainStore ?? undefined;
+  }
+
+  /** The in-process sandbox of `topo --sandbox …`, started on first use. */
+  sandbox(): Promise<Sandbox> {
+    this.sandboxServer ??= (async () => {
+      const [{ startSandbox }, { sandboxDataFile }] = await Promise.all([
+        import('./sandbox/server.js'),
+        import('./config/paths.js'),
+      ]);
+      return startSandbox({ port: 0, host: '127.0.0.1', dataFile: sandboxDataFile(this.env) });
+    })();
+    return this.sandboxServer;
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    if (this.sandboxServer) await (await this.sandboxServer).close();
+  }
+}
+
+export function keychainAccount(profile: string): string {
+  return `profile:${profile}`;
+}
+
+/** The key goes over plain http:// only to this machine, unless the user says otherwise. */
+export async function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`invalid API URL '${baseUrl}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`invalid API URL '${baseUrl}': use https://`);
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !(await isLoopback(url.hostname))) {
+    throw new UsageError(
+      `refusing to send the API key over plain http:// to ${url.host}: use https://, or pass --allow-insecure-http`,
+    );
+  }
+}
+
+/** A loopback address, or a name that resolves only to loopback addresses (a name alone proves nothing). */
+export async function isLoopback(
+  hostname: string,
+  resolve: (host: string) => Promise<{ address: string }[]> = defaultResolve,
+): Promise<boolean> {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const { isIP } = await import('node:net');
+  if (isIP(host)) return isLoopbackAddress(host);
+  try {
+    const addresses = await resolve(host);
+    return addresses.length > 0 && addresses.every((a) => isLoopbackAddress(a.address));
+  } catch {
+    return false;
+  }
+}
+
+async function defaultResolve(host: string): Promise<{ address: string }[]> {
+  const { lookup } = await import('node:dns/promises');
+  return lookup(host, { all: true });
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(address);
+}

@@ -1,0 +1,158 @@
+import { text as readAll } from 'node:stream/consumers';
+import type { Prompter } from './prompt.js';
+
+/** The streams of a run and whether each is a terminal: what `main()` is given, so tests can inject them. */
+export interface IO {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  columns: number;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface InterruptRegistry {
+  /** The handler runs on the next Ctrl-C or SIGTERM instead of ending the process; returns its removal. */
+  add(handler: (signal: Signal) => void): () => void;
+  /**
+   * Removes signal listeners that libraries installed on loading (the config library's atomic writer kills the
+   * process on SIGINT); their clean-up still runs on exit.
+   */
+  reclaim(): void;
+}
+
+export type Signal = 'SIGINT' | 'SIGTERM';
+
+export interface TerminalOptions {
+  /** false with --no-color. */
+  color?: boolean;
+  prompter?: Prompter;
+  interrupts?: InterruptRegistry;
+}
+
+/**
+ * The person's side of a run: the streams, colour, prompts, progress and interruptions. stdout carries data
+ * only; everything meant for the person goes to stderr.
+ */
+export class Terminal {
+  private promptImpl: Prompter | undefined;
+
+  constructor(
+    readonly io: IO,
+    private readonly env: Env,
+    private readonly options: TerminalOptions = {},
+  ) {
+    this.promptImpl = options.prompter;
+  }
+
+  get stdoutIsTTY(): boolean {
+    return this.io.stdoutIsTTY;
+  }
+
+  get stderrIsTTY(): boolean {
+    return this.io.stderrIsTTY;
+  }
+
+  get columns(): number {
+    return this.io.columns;
+  }
+
+  /** Colour on stdout: off with --no-color, NO_COLOR, TERM=dumb or a pipe; FORCE_COLOR forces it. */
+  get color(): boolean {
+    return this.colorFor(this.io.stdoutIsTTY);
+  }
+
+  get stderrColor(): boolean {
+    return this.colorFor(this.io.stderrIsTTY);
+  }
+
+  private colorFor(isTTY: boolean): boolean {
+    if (this.options.color === false) return false;
+    if (this.env.NO_COLOR !== undefined && this.env.NO_COLOR !== '') return false;
+    const force = this.env.FORCE_COLOR;
+    if (force !== undefined) return force !== '0' && force !== 'false';
+    if (this.env.TERM === 'dumb') return false;
+    return isTTY;
+  }
+
+  /** Prompts need a person at both ends. */
+  get canPrompt(): boolean {
+    return this.io.stdinIsTTY && this.io.stdoutIsTTY;
+  }
+
+  /** Spinners and progress bars: only on a TTY stderr outside CI. */
+  get showProgress(): boolean {
+    return this.io.stderrIsTTY && !this.env.CI;
+  }
+
+  /** Writes data to stdout, waiting when the pipe is full so memory stays flat. */
+  out(text: string): Promise<void> {
+    return writeAll(this.io.stdout, text);
+  }
+
+  /** Messages for the person: stderr. */
+  err(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.err(`warning: ${text}`);
+  }
+
+  /** All of standard input, as text (for `-` arguments and keys piped to `auth login --with-token`). */
+  readStdin(): Promise<string> {
+    return readAll(this.io.stdin);
+  }
+
+  async prompter(): Promise<Prompter> {
+    if (!this.promptImpl) {
+      const { createPrompter } = await import('./prompt.js');
+      this.promptImpl = createPrompter(this.io);
+    }
+    return this.promptImpl;
+  }
+
+  /**
+   * Runs the handler on the first Ctrl-C (SIGINT) or SIGTERM; a second one ends the process as usual.
+   * Returns a function that removes the handler.
+   */
+  onInterrupt(handler: (signal: Signal) => void): () => void {
+    if (this.options.interrupts) return this.options.interrupts.add(handler);
+    const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+      const listener = () => {
+        dispose();
+        handler(signal);
+      };
+      process.on(signal, listener);
+      return [signal, listener] as const;
+    });
+    const dispose = () => {
+      for (const [signal, listener] of listeners) process.off(signal, listener);
+    };
+    return dispose;
+  }
+
+  /** See InterruptRegistry.reclaim. */
+  reclaimSignals(): void {
+    this.options.interrupts?.reclaim();
+  }
+}
+
+export function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (stream.write(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stream.off('drain', onDrain);
+      reject(error);
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
+  });
+}
