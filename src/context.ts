@@ -59,5 +59,3 @@ export class Context {
     await this.session.close();
   }
 }
-
-export type { Env, IO, InterruptRegistry, Prompter };

@@ -98,6 +98,12 @@ export function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'a 
   });
 }
 
+/** Real waiting: for tests that measure what a rate limit or a pause does over time. */
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The default wait of in-process runs: retries and backoffs happen in order, without the real delays. */
+export const fastSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.min(ms, 5)));
+
 /** The keys a run used, which must appear in none of its output (`topo sandbox` prints its demo keys). */
 function checkNoLeak(args: string[], env: Record<string, string>, options: RunOptions, r: RunResult): void {
   const secrets = [env.TOPO_API_KEY, options.input?.trim()].filter((s): s is string =>
@@ -128,7 +134,7 @@ export async function topo(args: string[], options: RunOptions = {}): Promise<Ru
     );
   });
   try {
-    const code = await Promise.race([main(args, io, env, options.deps ?? {}), timeout]);
+    const code = await Promise.race([main(args, io, env, { sleep: fastSleep, ...options.deps }), timeout]);
     const result = { code, stdout: out(), stderr: err() };
     checkNoLeak(args, env, options, result);
     return result;

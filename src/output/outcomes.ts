@@ -1,12 +1,29 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import type { ItemError, ItemOutcome } from '../services/bulk.js';
 import { enumLabel, safeText, shortId } from './format.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
 import { renderTable, type FitStep } from './table.js';
 
 /** What a bulk command would do (dry runs and previews) and what it did, in one shape for every command. */
+
+export type ItemResult = 'changed' | 'unchanged' | 'failed';
+
+/** Why an item failed: the API's status, type and request id kept. */
+export interface ItemError {
+  status: number | null;
+  type: string | null;
+  message: string;
+  request_id: string | null;
+}
+
+/** What happened to one task of a bulk change. */
+export interface ItemOutcome {
+  id: string;
+  result: ItemResult;
+  task: Task | null;
+  error: ItemError | null;
+}
 
 export type PreviewResult = 'would_change' | 'unchanged' | 'would_fail' | 'failed';
 

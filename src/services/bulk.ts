@@ -7,26 +7,10 @@ import {
   exitCodeForStatus,
   type ExitCode,
 } from '../api/errors.js';
-import type { Task } from '../api/types.js';
+import type { ItemError, ItemOutcome } from '../output/outcomes.js';
 import type { Terminal } from '../terminal.js';
 
 /** What bulk commands share: per-item results, confirming, a bounded pool of workers, exit codes. */
-
-export type ItemResult = 'changed' | 'unchanged' | 'failed';
-
-export interface ItemError {
-  status: number | null;
-  type: string | null;
-  message: string;
-  request_id: string | null;
-}
-
-export interface ItemOutcome {
-  id: string;
-  result: ItemResult;
-  task: Task | null;
-  error: ItemError | null;
-}
 
 export function errorOf(error: unknown): ItemError {
   if (error instanceof ApiError) {

@@ -9,10 +9,11 @@ import {
   printDryRun,
   printOutcomes,
   printPreview,
+  type ItemOutcome,
   type PreviewItem,
 } from '../output/outcomes.js';
 import { taskLabel, whoFrom, type Who } from '../output/tasks.js';
-import { confirm, type ItemOutcome } from './bulk.js';
+import { confirm } from './bulk.js';
 import { collectOpenTasks } from './listing.js';
 
 /** Reassigning one task, or every open task of its sequence run. */

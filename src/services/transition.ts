@@ -11,6 +11,7 @@ import {
   printDryRun,
   printOutcomes,
   printPreview,
+  type ItemOutcome,
   type PreviewItem,
 } from '../output/outcomes.js';
 import { whoFrom } from '../output/tasks.js';
@@ -23,7 +24,6 @@ import {
   isAuthFailure,
   isRetryable,
   runPool,
-  type ItemOutcome,
 } from './bulk.js';
 
 /** skip and reopen: the same course, a different transition. */

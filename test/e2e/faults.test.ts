@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandbox, spawnTopo, topo, waitFor } from '../helpers.js';
+import { realSleep, sandbox, spawnTopo, topo, waitFor } from '../helpers.js';
 
 /**
  * Hostile networks and hostile data: every command either succeeds through its retries or fails with the
@@ -61,7 +61,10 @@ describe('listings under faults', () => {
   it('a 429 storm is waited out, and every request of the walk slows down together', async () => {
     const s = await sandbox({ tasks: 900 });
     s.injectFault({ method: 'GET', status: 429, retryAfter: '1', times: 3, after: 1 });
-    const r = await listAll(s);
+    const r = await topo(['tasks', 'list', '--status', 'all', '--all'], {
+      sandbox: s,
+      deps: { sleep: realSleep },
+    });
     expect(r.code).toBe(0);
     expect(new Set(ids(r.stdout)).size).toBe(900);
     const limited = s.received('GET').filter((q) => q.status === 429);

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Prompter } from '../../src/context.js';
+import type { Prompter } from '../../src/prompt.js';
 import { memoryIO, sandbox, SEED_NOW, tempDir, topo } from '../helpers.js';
 
 /** A forward proxy on loopback that records what passes through it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Prompter } from '../../src/context.js';
+import type { Prompter } from '../../src/prompt.js';
 import { memoryIO, sandbox, tempDir } from '../helpers.js';
 
 function terminal(answer: boolean, typed = '') {

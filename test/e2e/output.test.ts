@@ -1,0 +1,223 @@
+import type { Command } from 'commander';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.js';
+import type { Task } from '../../src/api/types.js';
+import { displayWidth } from '../../src/output/format.js';
+import { outputSpecOf } from '../../src/output/flags.js';
+import { sandbox, topo } from '../helpers.js';
+
+/** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+const newestFirst = (a: Task, b: Task) =>
+  a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.id < b.id ? 1 : -1;
+
+function header(stdout: string): string[] {
+  return stdout
+    .split('\n')[0]!
+    .trim()
+    .split(/\s{2,}/);
+}
+
+describe('terminal tables fit the width', () => {
+  it.each([
+    [120, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'SEQUENCE RUN', 'CREATED']],
+    [80, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
+    [60, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
+  ])('at %i columns: never wider, the least useful columns give way first', async (columns, shown) => {
+    const r = await topo(['--sandbox', 'tasks', 'list', '-L', '40'], { tty: true, columns });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(41);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(columns);
+    // A narrowed column's header is cut like its cells ('ASSIG…').
+    const got = header(r.stdout);
+    expect(got).toHaveLength(shown.length);
+    got.forEach((h, i) => expect(shown[i]!.startsWith(h.replace(/…$/, ''))).toBe(true));
+    if (columns >= 80) {
+      expect(got).toEqual(shown);
+      // TYPE, STATUS and the age stay whole down to 80 columns.
+      for (const line of lines.slice(1)) {
+        expect(line).toMatch(/ (call|email reply|linkedin reply|new lead review) /);
+        expect(line).toMatch(/ (pending|in progress) /);
+        expect(line).toMatch(/(\d+(mo|[mhdwy]) ago|just now)$/);
+      }
+    }
+    if (columns === 120) for (const line of lines.slice(1)) expect(line).toMatch(/^[0-9a-f-]{36} /);
+  });
+
+  it('cuts an unknown assignee’s UUID in the middle rather than dropping TYPE or STATUS', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '-L', '10'], { sandbox: s, tty: true, columns: 80 });
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
+    expect(lines.slice(1).every((l) => /…/.test(l))).toBe(true);
+    expect(header(r.stdout)).toContain('STATUS');
+  });
+});
+
+describe('--csv', () => {
+  it('prints RFC 4180 CSV with a header, the TSV columns, and survives commas, quotes and newlines', async () => {
+    const s = await sandbox();
+    const base = s.store.state.tasks.find(isOpen)!;
+    const odd = {
+      ...base,
+      id: '0c0c0c0c-0000-4000-8000-000000000001',
+      type: 'CALL, "urgent"\nsecond line',
+      priority: '=HYPERLINK("x")',
+      created_at: '2030-01-01T00:00:00Z',
+    };
+    s.store.insert(odd);
+    const r = await topo(['tasks', 'list', '-L', '5', '--csv'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\r\n')[0]).toBe(
+      'id,type,priority,status,assignee_user_id,sequence_id,created_at,updated_at',
+    );
+    const parsed = Papa.parse<Record<string, string>>(r.stdout, { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.data).toHaveLength(5);
+    const first = parsed.data[0]!;
+    expect(first.id).toBe(odd.id);
+    expect(first.type).toBe(odd.type);
+    // A cell a spreadsheet would run as a formula is quoted as text.
+    expect(first.priority).toBe(`'${odd.priority}`);
+    const expected = s.store.state.tasks.filter(isOpen).sort(newestFirst).slice(0, 5);
+    expect(parsed.data.map((row) => row.id)).toEqual(expected.map((t) => t.id));
+    expect(parsed.data[1]!.assignee_user_id).toBe(expected[1]!.assignee_user_id ?? '');
+  });
+
+  it('cannot be combined with --json', async () => {
+    const r = await topo(['tasks', 'list', '--csv', '--json'], { key: null });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error.message).toBe('--csv and --json cannot be used together');
+  });
+});
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+/** How to run each command that prints data against the sandbox, with its required arguments. */
+function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[] | undefined {
+  const open = s.store.state.tasks.find(isOpen)!;
+  const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!;
+  const argv: Record<string, string[]> = {
+    'tasks list': ['tasks', 'list', '-L', '2'],
+    'tasks show': ['tasks', 'show', open.id],
+    'tasks thread': ['tasks', 'thread', open.id],
+    'tasks skip': ['tasks', 'skip', open.id, '--dry-run'],
+    'tasks reopen': ['tasks', 'reopen', done.id, '--dry-run'],
+    'tasks reassign': ['tasks', 'reassign', open.id, '--to', s.store.users[1]!.id, '--dry-run'],
+    'auth status': ['auth', 'status'],
+    'alias list': ['alias', 'list'],
+  };
+  return argv[path];
+}
+
+describe('JSON fields: what help lists is what --json accepts', () => {
+  const program = buildProgram({ io: {} as never, env: {}, deps: {} });
+  const printing = allCommands(program).filter((c) => c.options.some((o) => o.long === '--json'));
+  const pathOf = (c: Command) => `${c.parent!.name()} ${c.name()}`;
+
+  it('covers every command that prints data', () => {
+    expect(printing.map(pathOf).sort()).toEqual(
+      [
+        'alias list',
+        'auth status',
+        'tasks list',
+        'tasks reassign',
+        'tasks reopen',
+        'tasks show',
+        'tasks skip',
+        'tasks thread',
+      ].sort(),
+    );
+  });
+
+  it.each(printing.map((c) => [pathOf(c), c] as const))('%s', async (path, cmd) => {
+    const s = await sandbox();
+    const argv = runnable(path, s)!;
+    const help = cmd.helpInformation();
+    const fields = outputSpecOf(cmd)?.fields;
+    if (fields) {
+      expect(help).toContain(`JSON fields (for --json a,b,c):\n  ${fields[0]}`);
+      // Every listed field is accepted, in any order, before any request.
+      const r = await topo([...argv, '--json', [...fields].reverse().join(',')], { sandbox: s });
+      expect(r.stderr).not.toMatch(/unknown field|error: /);
+      expect(r.code).toBe(0);
+      const bad = await topo([...argv, '--json', 'nope'], { sandbox: s });
+      expect(bad.code).toBe(2);
+      expect(JSON.parse(bad.stderr).error.message).toMatch(/^--json: unknown field 'nope' \(valid: /);
+    } else {
+      expect(help).not.toContain('JSON fields');
+      const r = await topo([...argv, '--json'], { sandbox: s });
+      expect(r.code).toBe(0);
+      JSON.parse(r.stdout);
+    }
+  });
+});
+
+describe('errors under --json', () => {
+  it.each([
+    [['tasks', 'list', '--bogus', '--json'], /^unknown option '--bogus'/],
+    [['tasks', 'thread', '--json'], /^missing required argument 'id'/],
+    [['tasks', 'show', 'a', 'b', '--json', 'id'], /^too many arguments for 'show'/],
+    [['tasks', 'skip', 'nope', '--json'], /^not a task ID: 'nope'/],
+    [['tasks', 'list', '--limit', 'x', '--query', 'length(@)'], /^--limit: 'x' is not a whole number/],
+    [['--timeout', 'soon', 'tasks', 'list', '--json'], /^--timeout: 'soon' is not a positive number/],
+  ])('%j: one JSON error on stderr, exit 2, nothing sent', async (argv, message) => {
+    const r = await topo(argv, { key: null });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const { error } = JSON.parse(lines[0]!);
+    expect(error).toMatchObject({ code: 2, status: null, type: 'UsageError', request_id: null });
+    expect(error.message).toMatch(message);
+  });
+
+  it('keeps the API’s status, type and request id for a refused change', async () => {
+    const s = await sandbox();
+    const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!;
+    const r = await topo(['tasks', 'skip', done.id, '--json'], { sandbox: s });
+    expect(r.code).toBe(5);
+    const { error } = JSON.parse(r.stderr.trimEnd().split('\n').at(-1)!);
+    expect(error).toMatchObject({ code: 5, status: 422, type: 'BusinessIssue' });
+    expect(error.request_id).toMatch(/^req_/);
+    expect(error.message).toMatch(new RegExp(`^task ${done.id} was not skipped: Task is COMPLETED`));
+    expect(JSON.parse(r.stdout)).toMatchObject([{ id: done.id, result: 'failed' }]);
+  });
+});
+
+describe('--query with -r/--raw', () => {
+  it('prints string results one per line, and anything else as JSON', async () => {
+    const s = await sandbox();
+    const expected = s.store.state.tasks.filter(isOpen).sort(newestFirst).slice(0, 3);
+    const ids = await topo(['tasks', 'list', '-L', '3', '--query', '[].id', '-r'], { sandbox: s });
+    expect(ids.stdout).toBe(expected.map((t) => `${t.id}\n`).join(''));
+    const one = await topo(['tasks', 'show', expected[0]!.id, '--query', 'status', '--raw'], { sandbox: s });
+    expect(one.stdout).toBe(`${expected[0]!.status}\n`);
+    const notRaw = await topo(['tasks', 'show', expected[0]!.id, '--query', 'status'], { sandbox: s });
+    expect(notRaw.stdout).toBe(`"${expected[0]!.status}"\n`);
+    const objects = await topo(['tasks', 'list', '-L', '1', '--query', '[0]', '-r'], { sandbox: s });
+    expect(JSON.parse(objects.stdout)).toEqual(expected[0]);
+    const alone = await topo(['tasks', 'list', '-r'], { sandbox: s });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toBe('error: --raw goes with --json or --query\n');
+  });
+
+  it('escapes C1 control characters in JSON', async () => {
+    const s = await sandbox();
+    const base = s.store.state.tasks.find(isOpen)!;
+    s.store.insert({
+      ...base,
+      id: '0c0c0c0c-0000-4000-8000-00000000000c',
+      type: 'CALL\u009b31m',
+      created_at: '2030-01-01T00:00:00Z',
+    });
+    const r = await topo(['tasks', 'list', '-L', '1', '--json', 'type'], { sandbox: s });
+    expect(r.stdout).toBe('[{"type":"CALL\\u009b31m"}]\n');
+    expect(JSON.parse(r.stdout)[0].type).toBe('CALL\u009b31m');
+  });
+});
