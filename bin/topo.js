@@ -64,7 +64,7 @@ if (fast !== undefined) {
       if (handlers.size === 0) process.exit(code);
       const pending = [...handlers];
       handlers.clear();
-      for (const handler of pending) handler();
+      for (const handler of pending) handler(signal);
     };
     listeners.set(signal, listener);
     process.on(signal, listener);

@@ -8,27 +8,57 @@ export interface Prompter {
   password(message: string): Promise<string>;
 }
 
-/** Inquirer prompts drawn on stderr, so stdout stays data; Ctrl-C at a prompt cancels with nothing changed. */
-export function createPrompter(io: {
-  stdin: NodeJS.ReadableStream;
-  stderr: NodeJS.WritableStream;
-}): Prompter {
-  const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
-  const ask = async <T>(question: (prompts: typeof Inquirer) => Promise<T>): Promise<T> => {
+type Streams = { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream };
+
+/**
+ * Inquirer prompts drawn on stderr, so stdout stays data. Ctrl-C at a prompt cancels with nothing changed
+ * (exit 130); Ctrl-D answers no to a yes/no question and cancels any other.
+ */
+export function createPrompter(io: Streams): Prompter {
+  const ask = async <T>(
+    question: (prompts: typeof Inquirer, context: object) => Promise<T>,
+    onEndOfInput: () => T,
+  ): Promise<T> => {
     const prompts = await import('@inquirer/prompts');
+    const controller = new AbortController();
+    let ended = false;
+    // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
+    const onData = (chunk: Buffer | string) => {
+      if (String(chunk).includes('\u0004')) {
+        ended = true;
+        controller.abort();
+      }
+    };
+    io.stdin.on('data', onData);
+    const context = {
+      input: io.stdin,
+      output: io.stderr,
+      clearPromptOnDone: false,
+      signal: controller.signal,
+    };
     try {
-      return await question(prompts);
+      return await question(prompts, context);
     } catch (error) {
-      if (error instanceof Error && error.name === 'ExitPromptError') {
+      const name = error instanceof Error ? error.name : '';
+      if (ended && name === 'AbortPromptError') {
+        io.stderr.write('\n');
+        return onEndOfInput();
+      }
+      if (name === 'ExitPromptError' || name === 'AbortPromptError') {
         io.stderr.write('\n');
         throw new CancelledError('cancelled: nothing was changed');
       }
       throw error;
+    } finally {
+      io.stdin.off('data', onData);
     }
   };
+  const cancel = (): never => {
+    throw new CancelledError('cancelled: nothing was changed');
+  };
   return {
-    confirm: (message) => ask((p) => p.confirm({ message, default: false }, context)),
-    input: (message) => ask((p) => p.input({ message }, context)),
-    password: (message) => ask((p) => p.password({ message, mask: '*' }, context)),
+    confirm: (message) => ask((p, context) => p.confirm({ message, default: false }, context), () => false),
+    input: (message) => ask((p, context) => p.input({ message }, context), cancel),
+    password: (message) => ask((p, context) => p.password({ message, mask: '*' }, context), cancel),
   };
 }

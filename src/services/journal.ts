@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../api/errors.js';
+import { makePrivateDir } from '../config/store.js';
 
 /** One line of a bulk job's record: what moved, from whom, to whom, when, and how it went. */
 export interface JournalRecord {
@@ -21,7 +22,7 @@ export class Journal {
   constructor(readonly path: string) {}
 
   static create(dir: string, kind: string, now: Date): Journal {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makePrivateDir(dir);
     const stamp = now
       .toISOString()
       .replace(/[-:]/g, '')

@@ -3,6 +3,7 @@ import { getTask, reassignTask } from '../api/tasks.js';
 import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import { makeChalk } from '../output/color.js';
+import { describeError } from '../output/errors.js';
 import { plural } from '../output/format.js';
 import {
   outcomeLine,
@@ -79,8 +80,8 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
 
   // scope sequence: preview the run's open tasks, confirm, move, then list again to report what moved.
   const runTasks = () => collectOpenTasks(client, { sequenceId: task.sequence_id }, 4);
-  const before = await runTasks();
-  if (!before.some((t) => t.id === task.id)) before.unshift(task);
+  const listed = await runTasks();
+  const before = listed.some((t) => t.id === task.id) ? [...listed] : [task, ...listed];
   const items = before.map((t) => preview(t, o.to, who));
   const owner = task.assignee_user_id;
   const others = before.filter((t) => t.assignee_user_id !== owner);
@@ -113,13 +114,34 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
     o,
     `Reassign these ${before.length} open tasks of sequence run ${task.sequence_id} to ${who(o.to)}?`,
   );
+  if (!o.yes) {
+    // The person confirmed what the preview showed: the run must still hold exactly that.
+    const now = await runTasks();
+    const same =
+      now.length === listed.length &&
+      now.every((t) => listed.some((b) => b.id === t.id && b.assignee_user_id === t.assignee_user_id));
+    if (!same) {
+      throw new TopoError(
+        `the open tasks of sequence run ${task.sequence_id} changed since the preview; nothing was moved. Run the command again to see them`,
+        EXIT.state,
+      );
+    }
+  }
   await reassignTask(client, task.id, o.to, 'SEQUENCE').catch((error: unknown) => {
     throw explainReassignError(error, o.toLabel);
   });
-  const after = new Map((await runTasks()).map((t) => [t.id, t]));
+  let after: Map<string, Task> | undefined;
+  let checkError: unknown;
+  try {
+    after = new Map((await runTasks()).map((t) => [t.id, t]));
+  } catch (error) {
+    checkError = error;
+  }
   const outcomes: ItemOutcome[] = before.map((t) => {
+    if (t.assignee_user_id === o.to) return { id: t.id, result: 'unchanged', task: t, error: null };
+    // Without the check, the call's success is all that is known: the API moves every open task of the run.
+    if (!after) return { id: t.id, result: 'changed', task: { ...t, assignee_user_id: o.to }, error: null };
     const now = t.id === task.id && !after.has(t.id) ? { ...t, assignee_user_id: o.to } : after.get(t.id);
-    if (t.assignee_user_id === o.to) return { id: t.id, result: 'unchanged', task: now ?? t, error: null };
     if (now?.assignee_user_id === o.to) return { id: t.id, result: 'changed', task: now, error: null };
     const why = now ? `still assigned to ${who(now.assignee_user_id)}` : 'no longer open';
     return {
@@ -135,7 +157,7 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
     if (out.result === 'failed')
       terminal.err(`${c.red('✗')} ${taskLabel(out.task!)} did not move: ${out.error!.message}`);
   }
-  const newcomers = [...after.values()].filter((t) => !before.some((b) => b.id === t.id));
+  const newcomers = after ? [...after.values()].filter((t) => !before.some((b) => b.id === t.id)) : [];
   if (newcomers.length > 0)
     terminal.err(
       `Note: ${plural(newcomers.length, 'open task')} appeared in the run meanwhile and were not part of this move.`,
@@ -144,6 +166,12 @@ export async function runReassign(ctx: Context, o: ReassignOptions): Promise<voi
   const moved = outcomes.filter((x) => x.result === 'changed').length;
   const failed = outcomes.filter((x) => x.result === 'failed').length;
   terminal.err(`${moved} moved, ${outcomes.length - moved - failed} unchanged, ${failed} failed.`);
+  if (checkError) {
+    throw new TopoError(
+      `the run was moved, but listing it again to check failed (${describeError(checkError)}); check with 'topo tasks list --sequence ${task.sequence_id}'`,
+      EXIT.partial,
+    );
+  }
   if (failed > 0)
     throw new TopoError(`${failed} task(s) of the run did not move`, moved > 0 ? EXIT.partial : EXIT.failure);
 }
