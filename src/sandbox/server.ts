@@ -2,15 +2,30 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
+  CONTACT_SORT_FIELDS,
   REASSIGN_SCOPES,
+  RUN_STATUSES,
   SORT_FIELDS,
   SORT_ORDERS,
   TASK_PRIORITIES,
   TASK_STATUSES,
   TASK_TYPES,
+  TEMPLATE_SORT_FIELDS,
+  TEMPLATE_STATUSES,
   type ApiKeyInfo,
 } from '../api/types.js';
-import { BODY, DEFAULT_BASE_URL, PATHS, QUERY, REPEATED_PARAMS, SCOPES } from '../api/wire.js';
+import {
+  BODY,
+  CONTACT_QUERY,
+  DEFAULT_BASE_URL,
+  PATHS,
+  QUERY,
+  REPEATED_PARAMS,
+  SCOPES,
+  SEQUENCE_QUERY,
+  TEMPLATE_QUERY,
+} from '../api/wire.js';
+import { parseNewTask, parsePatch } from './control.js';
 import { errorBody, isApiError, notFound, pathUuid, UUID_RE, validation, type ApiError } from './issues.js';
 import { pageOf, QueryReader } from './query.js';
 import { Random } from './random.js';
@@ -32,7 +47,7 @@ export interface SandboxOptions {
   now?: number;
   /** Serve this workspace instead of a seeded one. */
   state?: SandboxState;
-  /** Keys accepted besides the three demo keys. */
+  /** Keys accepted besides the demo keys. */
   extraKeys?: SandboxKey[];
 }
 
@@ -43,9 +58,15 @@ export interface SandboxKey {
 }
 
 export const SANDBOX_KEYS: readonly SandboxKey[] = [
-  { key: 'topo_sandbox_rw', name: 'Sandbox read-write', scopes: [SCOPES.read, SCOPES.write] },
+  {
+    key: 'topo_sandbox_rw',
+    name: 'Sandbox read-write',
+    scopes: [SCOPES.read, SCOPES.write, SCOPES.sequencesRead, SCOPES.contactsRead],
+  },
   { key: 'topo_sandbox_ro', name: 'Sandbox read-only', scopes: [SCOPES.read] },
   { key: 'topo_sandbox_none', name: 'Sandbox no task scopes', scopes: [] },
+  // last, so the ids of the keys above stay as they were
+  { key: 'topo_sandbox_tasks', name: 'Sandbox tasks only', scopes: [SCOPES.read, SCOPES.write] },
 ];
 
 export const SANDBOX_DEFAULT_KEY = 'topo_sandbox_rw';
@@ -55,6 +76,9 @@ const API_PREFIX = new URL(DEFAULT_BASE_URL).pathname;
 /** Stands for the id in a route's path. */
 const ID = '{id}';
 const ID_SEGMENT = encodeURIComponent(ID);
+/** Control endpoints: no key needed. */
+const CONTROL_PREFIX = '/__sandbox';
+const CONTROL_NEW_TASK = segments(PATHS.tasks);
 
 type Caller = SandboxKey & { info: ApiKeyInfo; revoked: boolean };
 
@@ -277,7 +301,7 @@ export class Sandbox {
       path: string,
       scope: string | undefined,
       handle: Route['handle'],
-    ): Route => ({ method, parts: path.split('/').filter(Boolean), scope, handle });
+    ): Route => ({ method, parts: segments(path), scope, handle });
     return [
       route('GET', PATHS.me, undefined, (_r, _id, caller) => {
         caller.info.last_used_at = isoSeconds(Date.now());
@@ -289,6 +313,18 @@ export class Sandbox {
       route('POST', PATHS.skip(ID), SCOPES.write, (_r, id) => this.transition('skip', id)),
       route('POST', PATHS.reopen(ID), SCOPES.write, (_r, id) => this.transition('reopen', id)),
       route('PATCH', PATHS.assignee(ID), SCOPES.write, (r, id) => this.reassign(r, id)),
+      route('GET', PATHS.sequences, SCOPES.sequencesRead, (r) => this.listRuns(r.params)),
+      route('GET', PATHS.sequence(ID), SCOPES.sequencesRead, (_r, id) =>
+        found(this.store.run(pathUuid('sequence_id', id)), `Sequence ${id} not found`),
+      ),
+      route('GET', PATHS.templates, SCOPES.sequencesRead, (r) => this.listTemplates(r.params)),
+      route('GET', PATHS.template(ID), SCOPES.sequencesRead, (_r, id) =>
+        found(this.store.template(pathUuid('sequence_template_id', id)), `Sequence template ${id} not found`),
+      ),
+      route('GET', PATHS.contacts, SCOPES.contactsRead, (r) => this.listContacts(r.params)),
+      route('GET', PATHS.contact(ID), SCOPES.contactsRead, (_r, id) =>
+        found(this.store.contact(pathUuid('contact_id', id)), `Contact ${id} not found`),
+      ),
     ];
   }
 
@@ -355,6 +391,56 @@ export class Sandbox {
     if (after !== undefined) filter.createdAfter = after;
     if (before !== undefined) filter.createdBefore = before;
     return pageOf(this.store.list(filter), paging);
+  }
+
+  private listRuns(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(SEQUENCE_QUERY));
+    const paging = q.paging(SEQUENCE_QUERY.page, SEQUENCE_QUERY.size);
+    const status = q.oneOf(SEQUENCE_QUERY.status, RUN_STATUSES);
+    const runs = this.store.listRuns({
+      ...(status !== undefined && { status }),
+      sortBy: q.oneOf(SEQUENCE_QUERY.sortBy, SORT_FIELDS) ?? 'created_at',
+      sortOrder: q.oneOf(SEQUENCE_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(runs, paging);
+  }
+
+  private listTemplates(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(TEMPLATE_QUERY));
+    const paging = q.paging(TEMPLATE_QUERY.page, TEMPLATE_QUERY.size);
+    const name = q.text(TEMPLATE_QUERY.name);
+    const status = q.oneOf(TEMPLATE_QUERY.status, TEMPLATE_STATUSES);
+    const after = q.date(TEMPLATE_QUERY.createdAfter);
+    const before = q.date(TEMPLATE_QUERY.createdBefore);
+    const templates = this.store.listTemplates({
+      ...(name !== undefined && { name }),
+      ...(status !== undefined && { status }),
+      ...(after !== undefined && { createdAfter: after }),
+      ...(before !== undefined && { createdBefore: before }),
+      sortBy: q.oneOf(TEMPLATE_QUERY.sortBy, TEMPLATE_SORT_FIELDS) ?? 'created_at',
+      sortOrder: q.oneOf(TEMPLATE_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(templates, paging);
+  }
+
+  private listContacts(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(CONTACT_QUERY));
+    const paging = q.paging(CONTACT_QUERY.page, CONTACT_QUERY.size);
+    const email = q.text(CONTACT_QUERY.email);
+    const linkedinUrl = q.text(CONTACT_QUERY.linkedinUrl);
+    const contactId = q.uuid(CONTACT_QUERY.contactId);
+    const firstSeenAfter = q.date(CONTACT_QUERY.firstSeenAfter);
+    const lastSeenAfter = q.date(CONTACT_QUERY.lastSeenAfter);
+    const contacts = this.store.listContacts({
+      ...(email !== undefined && { email }),
+      ...(linkedinUrl !== undefined && { linkedinUrl }),
+      ...(contactId !== undefined && { contactId }),
+      ...(firstSeenAfter !== undefined && { firstSeenAfter }),
+      ...(lastSeenAfter !== undefined && { lastSeenAfter }),
+      sortBy: q.oneOf(CONTACT_QUERY.sortBy, CONTACT_SORT_FIELDS) ?? 'first_seen_at',
+      sortOrder: q.oneOf(CONTACT_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(contacts, paging);
   }
 
   private authenticate(key: string | null) {
@@ -461,8 +547,30 @@ export class Sandbox {
       this.clearFaults();
       return send(res, 200, { ok: true });
     }
+    const parts = path.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
+    if (method === 'POST' && matchPath(CONTROL_NEW_TASK, parts) !== null) {
+      const fields = parseNewTask(body);
+      if (!fields.ok) return send(res, 400, { error: fields.error });
+      return send(res, 201, this.store.createTask(fields.value));
+    }
+    for (const [route, patch] of this.patchRoutes) {
+      const id = matchPath(route, parts);
+      if (id === null || method !== 'PATCH') continue;
+      const fields = parsePatch(body);
+      if (!fields.ok) return send(res, 400, { error: fields.error });
+      const patched = patch(id.toLowerCase(), fields.value);
+      if (patched === undefined) return send(res, 404, { error: `no such id: ${id}` });
+      return send(res, 200, patched);
+    }
     send(res, 404, { error: 'unknown control endpoint' });
   }
+
+  /** `PATCH /__sandbox/{sequences|sequence-templates|contacts}/{id}`: set fields over the derived object. */
+  private readonly patchRoutes: [string[], (id: string, fields: Record<string, unknown>) => unknown][] = [
+    [segments(PATHS.sequence(ID)), (id, fields) => this.store.patchRun(id, fields)],
+    [segments(PATHS.template(ID)), (id, fields) => this.store.patchTemplate(id, fields)],
+    [segments(PATHS.contact(ID)), (id, fields) => this.store.patchContact(id, fields)],
+  ];
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -529,6 +637,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function segments(path: string): string[] {
+  return path.split('/').filter(Boolean);
+}
+
+function found<T>(item: T | undefined, message: string): T {
+  if (item === undefined) throw notFound(message);
+  return item;
 }
 
 /** The id a path holds where the route has `{id}`: '' when the route has none, null when it does not match. */

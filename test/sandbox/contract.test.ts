@@ -55,7 +55,8 @@ describe('sandbox: authentication', () => {
   it('GET /me describes the key itself with no scope needed', async () => {
     const s = await sandbox();
     for (const [key, scopes] of [
-      ['topo_sandbox_rw', ['tasks:read', 'tasks:write']],
+      ['topo_sandbox_rw', ['tasks:read', 'tasks:write', 'sequences:read', 'contacts:read']],
+      ['topo_sandbox_tasks', ['tasks:read', 'tasks:write']],
       ['topo_sandbox_ro', ['tasks:read']],
       ['topo_sandbox_none', []],
     ] as const) {
