@@ -32,7 +32,7 @@ function templateIdAt(state: SandboxState, index: number): string {
 export function templateIdFor(state: SandboxState, sequenceId: string): string {
   let h = 0;
   for (let i = 0; i < sequenceId.length; i++) h = (h * 31 + sequenceId.charCodeAt(i)) >>> 0;
-  return sandboxTemplateIds(state)[h % TEMPLATE_COUNT]!;
+  return templateIdAt(state, h % TEMPLATE_COUNT);
 }
 
 /**
@@ -186,9 +186,17 @@ export function runSeed(state: SandboxState, runId: string): RunSeed {
   return { contact_id, variables, source_contact_list_id, settled, lead_ms };
 }
 
+const contactLists = new WeakMap<SandboxState, string[]>();
+
+/** The workspace's three contact lists that runs are started from. */
 function contactListIds(state: SandboxState): string[] {
-  const rng = new Random((state.seed ^ 0x4c495354) >>> 0);
-  return [rng.uuid(), rng.uuid(), rng.uuid()];
+  let lists = contactLists.get(state);
+  if (!lists) {
+    const rng = new Random((state.seed ^ 0x4c495354) >>> 0);
+    lists = [rng.uuid(), rng.uuid(), rng.uuid()];
+    contactLists.set(state, lists);
+  }
+  return lists;
 }
 
 const OPEN = new Set(['PENDING', 'IN_PROGRESS']);
@@ -212,6 +220,12 @@ export function runTimes(seed: RunSeed, tasks: readonly Task[], anchor: number):
   return { created: first - seed.lead_ms, lastSeen: last };
 }
 
+/** ms since epoch of a date-time field; -Infinity when it is null or not a date. */
+function msOf(value: unknown): number {
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
 /**
  * A run as Topo shows it. A run with an open task waits for a user (the task blocks it); otherwise it has
  * its settled status. Its last step is its latest task event; it was updated when its latest task was.
@@ -227,12 +241,8 @@ export function buildRun(
   let lastStep = Number.NEGATIVE_INFINITY;
   let updated = created;
   for (const task of tasks) {
-    for (const at of [task.created_at, task.completed_at, task.skipped_at]) {
-      const ms = typeof at === 'string' ? Date.parse(at) : NaN;
-      if (ms > lastStep) lastStep = ms;
-    }
-    const ms = Date.parse(task.updated_at);
-    if (ms > updated) updated = ms;
+    lastStep = Math.max(lastStep, msOf(task.created_at), msOf(task.completed_at), msOf(task.skipped_at));
+    updated = Math.max(updated, msOf(task.updated_at));
   }
   return {
     id: runId,
@@ -363,8 +373,19 @@ export function buildContact(state: SandboxState, contactId: string, times: RunT
   };
 }
 
+const asciiNames = new Map<string, string>();
+
 /** Lower-case ASCII for emails and profile slugs: accents dropped, other letters spelled out. */
 function ascii(name: string): string {
+  let text = asciiNames.get(name);
+  if (text === undefined) {
+    text = spellAscii(name);
+    asciiNames.set(name, text);
+  }
+  return text;
+}
+
+function spellAscii(name: string): string {
   return name
     .replace(/ø/gi, 'o')
     .replace(/æ/gi, 'ae')

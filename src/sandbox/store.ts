@@ -453,8 +453,10 @@ export class SandboxStore {
         task.sequence_id,
         typeof override === 'string' ? override : templateIdFor(this.state, task.sequence_id),
       );
-      const contactId = this.seedOf(task.sequence_id).contact_id;
-      if (contactId !== null) this.contactRuns?.set(contactId, task.sequence_id);
+      if (this.contactRuns) {
+        const contactId = this.seedOf(task.sequence_id).contact_id;
+        if (contactId !== null) this.contactRuns.set(contactId, task.sequence_id);
+      }
     }
     run.push(task);
   }
