@@ -208,22 +208,34 @@ export interface RunTimes {
 }
 
 export function runTimes(seed: RunSeed, tasks: readonly Task[], anchor: number): RunTimes {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
+  let first: string | undefined;
+  let last: string | undefined;
   for (const task of tasks) {
-    const ms = Date.parse(task.created_at);
-    if (!Number.isFinite(ms)) continue;
-    if (ms < first) first = ms;
-    if (ms > last) last = ms;
+    const created = isoOf(task.created_at);
+    if (created === undefined) continue;
+    if (first === undefined || created < first) first = created;
+    if (last === undefined || created > last) last = created;
   }
-  if (!Number.isFinite(first)) first = last = anchor;
-  return { created: first - seed.lead_ms, lastSeen: last };
+  if (first === undefined || last === undefined) return { created: anchor - seed.lead_ms, lastSeen: anchor };
+  return { created: Date.parse(first) - seed.lead_ms, lastSeen: Date.parse(last) };
 }
 
-/** ms since epoch of a date-time field; -Infinity when it is null or not a date. */
-function msOf(value: unknown): number {
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
+/**
+ * A date-time field as ISO 8601 UTC to the second, so that dates compare as strings (fast at 100,000 tasks);
+ * undefined when it is null or not a date.
+ */
+function isoOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (ISO_SECONDS.test(value)) return value;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : isoSeconds(ms);
+}
+
+function latest(a: string | undefined, b: unknown): string | undefined {
+  const iso = isoOf(b);
+  return iso === undefined || (a !== undefined && a >= iso) ? a : iso;
 }
 
 /**
@@ -237,12 +249,12 @@ export function buildRun(
   tasks: readonly Task[],
   anchor: number,
 ): SequenceRun {
-  const { created } = runTimes(seed, tasks, anchor);
-  let lastStep = Number.NEGATIVE_INFINITY;
+  const created = isoSeconds(runTimes(seed, tasks, anchor).created);
+  let lastStep: string | undefined;
   let updated = created;
   for (const task of tasks) {
-    lastStep = Math.max(lastStep, msOf(task.created_at), msOf(task.completed_at), msOf(task.skipped_at));
-    updated = Math.max(updated, msOf(task.updated_at));
+    lastStep = latest(latest(latest(lastStep, task.created_at), task.completed_at), task.skipped_at);
+    updated = latest(updated, task.updated_at)!;
   }
   return {
     id: runId,
@@ -252,9 +264,9 @@ export function buildRun(
     status: tasks.some((t) => OPEN.has(t.status)) ? 'WAITING_FOR_USER' : seed.settled,
     variables: seed.variables && { ...seed.variables },
     source_contact_list_id: seed.source_contact_list_id,
-    last_step_executed_at: Number.isFinite(lastStep) ? isoSeconds(lastStep) : null,
-    created_at: isoSeconds(created),
-    updated_at: isoSeconds(updated),
+    last_step_executed_at: lastStep ?? null,
+    created_at: created,
+    updated_at: updated,
   };
 }
 
