@@ -212,7 +212,7 @@ export class Sandbox {
     const requestId = `req_${randomBytes(10).toString('hex')}`;
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
-    if (url.pathname.startsWith('/__sandbox/')) {
+    if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
       this.control(req.method ?? 'GET', url.pathname, body, res);
       return;
     }

@@ -291,15 +291,7 @@ export class SandboxStore {
       if (filter.createdBefore !== undefined && !(created < filter.createdBefore)) return false;
       return true;
     });
-    const field = filter.sortBy;
-    const sign = filter.sortOrder === 'desc' ? -1 : 1;
-    result.sort((a, b) => {
-      const av = a[field];
-      const bv = b[field];
-      if (av !== bv) return av < bv ? -sign : sign;
-      return a.id < b.id ? -sign : a.id > b.id ? sign : 0;
-    });
-    return result;
+    return sortRecords(result, filter.sortBy, filter.sortOrder);
   }
 
   private cachedList<T>(key: string, build: () => T[]): T[] {
