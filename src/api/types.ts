@@ -200,3 +200,7 @@ export interface TaskQuery {
   sortBy?: SortField;
   sortOrder?: SortOrder;
 }
+
+/** `sort_by` values of the companion listings (sequence runs sort by SORT_FIELDS). */
+export const TEMPLATE_SORT_FIELDS = ['created_at', 'updated_at', 'name'] as const;
+export const CONTACT_SORT_FIELDS = ['first_seen_at', 'last_seen_at', 'email'] as const;

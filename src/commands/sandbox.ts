@@ -22,7 +22,7 @@ export function registerSandbox(program: Command, app: App): void {
     .command('sandbox')
     .summary('run a local Topo Tasks API with demo data')
     .description(
-      'Runs a local HTTP server that implements the Topo Tasks API with seeded, deterministic data and three demo keys. ' +
+      'Runs a local HTTP server that implements the Topo Tasks API — tasks, sequence runs, sequence templates and contacts — with seeded, deterministic data and four demo keys. ' +
         'Point topo (or your own scripts) at it with --api-url and TOPO_API_KEY, or use `topo --sandbox <command>`.',
     )
     .option('--port <n>', 'port to listen on; 0 picks a free one', '4010')
@@ -44,9 +44,10 @@ export function registerSandbox(program: Command, app: App): void {
       'topo sandbox --reset',
     ],
     notes: `Keys:
-  topo_sandbox_rw    tasks:read, tasks:write
-  topo_sandbox_ro    tasks:read
-  topo_sandbox_none  no task scopes`,
+  topo_sandbox_rw     tasks:read, tasks:write, sequences:read, contacts:read
+  topo_sandbox_tasks  tasks:read, tasks:write (runs, templates and contacts answer 403)
+  topo_sandbox_ro     tasks:read
+  topo_sandbox_none   no scopes`,
   });
   cmd.action(action(app, (ctx, opts: SandboxCommandOptions) => runSandbox(ctx, opts)));
 }
@@ -110,6 +111,11 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
     '',
     'Users:',
     ...sandbox.store.users.map((u) => `  ${u.alias.padEnd(6)} ${u.name.padEnd(13)} ${u.id}`),
+    '',
+    'Sequence templates:',
+    ...sandbox.store
+      .templates()
+      .map((t) => `  ${t.id}  ${String(t.status).padEnd(9)} ${t.name ?? '(no name)'}`),
     '',
     `Tasks: ${sandbox.store.state.tasks.length}   seed: ${sandbox.store.state.seed}${opts.data ? `   data: ${opts.data}` : ''}`,
     '',

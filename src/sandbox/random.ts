@@ -43,14 +43,19 @@ export class Random {
 
   /** A version-4 shaped UUID drawn from this generator. */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 32; i++) hex.push(Math.floor(this.next() * 16).toString(16));
-    hex[12] = '4';
-    hex[16] = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-    const s = hex.join('');
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+    let s = '';
+    for (let i = 0; i < 32; i++) {
+      let digit = Math.floor(this.next() * 16);
+      if (i === 12) digit = 4;
+      else if (i === 16) digit = (digit & 0x3) | 0x8;
+      s += HEX[digit];
+      if (i === 7 || i === 11 || i === 15 || i === 19) s += '-';
+    }
+    return s;
   }
 }
+
+const HEX = '0123456789abcdef';
 
 /** A 32-bit FNV-1a hash, to derive per-item seeds from ids. */
 export function hashString(text: string, seed = 0x811c9dc5): number {

@@ -11,9 +11,20 @@ export interface SandboxUser {
 export interface SandboxState {
   version: 1;
   seed: number;
+  /** The moment the seeded data ends; absent from state files written before it was recorded. */
+  seeded_at?: string;
   organization_id: string;
   users: SandboxUser[];
   tasks: Task[];
+  /** Field values set by tests over the derived runs, templates and contacts; present once one is set. */
+  overrides?: SandboxOverrides;
+}
+
+/** Overridden fields by resource and id. */
+export interface SandboxOverrides {
+  runs?: Record<string, Record<string, unknown>>;
+  templates?: Record<string, Record<string, unknown>>;
+  contacts?: Record<string, Record<string, unknown>>;
 }
 
 const REPS: readonly (readonly [string, string])[] = [
@@ -27,8 +38,16 @@ const REPS: readonly (readonly [string, string])[] = [
 
 const DAY = 86_400_000;
 
+/** ISO 8601 UTC to the second, e.g. 2026-03-14T09:22:11Z (built by hand: it runs for every seeded date). */
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  const year = d.getUTCFullYear();
+  if (!(year >= 1000 && year <= 9999)) return d.toISOString().replace('.000Z', 'Z');
+  return `${year}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}Z`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 /** Builds a deterministic workspace: the same seed and count always give the same users and tasks. */
@@ -53,7 +72,14 @@ export function seedState(options: { seed: number; tasks: number; now: number })
       tasks.push(makeTask(rng, { organization_id, sequenceId, assignee, created, now: options.now }));
     }
   }
-  return { version: 1, seed: options.seed, organization_id, users, tasks };
+  return {
+    version: 1,
+    seed: options.seed,
+    seeded_at: isoSeconds(options.now),
+    organization_id,
+    users,
+    tasks,
+  };
 }
 
 function makeTask(
@@ -136,16 +162,17 @@ const INBOUND_LINES = [
   'Can you remind me how this differs from what we use today?\nWe already have a CRM sequence tool.',
 ];
 
-const CONTACTS = ['Jordan', 'Priya', 'Sam', 'Lena', 'Marco', 'Hana', 'Tomás', 'Grace'];
-
-/** A task's conversation, derived from the seed and the task id, so it needs no storage. Oldest first. */
-export function threadFor(state: SandboxState, task: Task): Message[] {
+/**
+ * A task's conversation, derived from the seed and the task id, so it needs no storage. Oldest first.
+ * Outbound messages greet the run's contact by first name, or "there" when the run has none.
+ */
+export function threadFor(state: SandboxState, task: Task, firstName: string | null = null): Message[] {
   const rng = new Random(hashString(task.id, state.seed >>> 0));
   const empty = task.type === 'NEW_LEAD_REVIEW' || task.type === 'CALL' ? rng.chance(0.15) : false;
   if (empty) return [];
   const count = rng.int(1, 8);
   const channel = task.type === 'LINKEDIN_REPLY' ? 'LINKEDIN' : 'EMAIL';
-  const contact = rng.pick(CONTACTS);
+  const greeting = firstName?.trim() ? firstName : 'there';
   const subject = rng.pick(SUBJECTS);
   const sender = task.assignee_user_id ?? rng.pick(state.users).id;
   const end = Date.parse(task.created_at);
@@ -162,7 +189,7 @@ export function threadFor(state: SandboxState, task: Task): Message[] {
       channel: msgChannel,
       direction: inbound ? 'INBOUND' : 'OUTBOUND',
       subject: msgChannel === 'LINKEDIN' ? null : i === 0 ? subject : `Re: ${subject}`,
-      body: (inbound ? rng.pick(INBOUND_LINES) : rng.pick(OUTBOUND_LINES)).replace('{name}', contact),
+      body: (inbound ? rng.pick(INBOUND_LINES) : rng.pick(OUTBOUND_LINES)).replace('{name}', () => greeting),
       sent_at: isoSeconds(at - (count - i) * 1000),
       sender_id: inbound ? null : sender,
     });

@@ -2,17 +2,32 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
+  CONTACT_SORT_FIELDS,
   REASSIGN_SCOPES,
+  RUN_STATUSES,
   SORT_FIELDS,
   SORT_ORDERS,
   TASK_PRIORITIES,
   TASK_STATUSES,
   TASK_TYPES,
+  TEMPLATE_SORT_FIELDS,
+  TEMPLATE_STATUSES,
   type ApiKeyInfo,
-  type SortField,
-  type SortOrder,
 } from '../api/types.js';
-import { BODY, MAX_PAGE_SIZE, QUERY, SCOPES } from '../api/wire.js';
+import {
+  BODY,
+  CONTACT_QUERY,
+  DEFAULT_BASE_URL,
+  PATHS,
+  QUERY,
+  REPEATED_PARAMS,
+  SCOPES,
+  SEQUENCE_QUERY,
+  TEMPLATE_QUERY,
+} from '../api/wire.js';
+import { parseNewTask, parsePatch } from './control.js';
+import { errorBody, isApiError, notFound, pathUuid, UUID_RE, validation, type ApiError } from './issues.js';
+import { pageOf, QueryReader } from './query.js';
 import { Random } from './random.js';
 import { isoSeconds, type SandboxState } from './seed.js';
 import { SandboxStore, type ListFilter } from './store.js';
@@ -32,7 +47,7 @@ export interface SandboxOptions {
   now?: number;
   /** Serve this workspace instead of a seeded one. */
   state?: SandboxState;
-  /** Keys accepted besides the three demo keys. */
+  /** Keys accepted besides the demo keys. */
   extraKeys?: SandboxKey[];
 }
 
@@ -43,12 +58,37 @@ export interface SandboxKey {
 }
 
 export const SANDBOX_KEYS: readonly SandboxKey[] = [
-  { key: 'topo_sandbox_rw', name: 'Sandbox read-write', scopes: [SCOPES.read, SCOPES.write] },
+  {
+    key: 'topo_sandbox_rw',
+    name: 'Sandbox read-write',
+    scopes: [SCOPES.read, SCOPES.write, SCOPES.sequencesRead, SCOPES.contactsRead],
+  },
   { key: 'topo_sandbox_ro', name: 'Sandbox read-only', scopes: [SCOPES.read] },
   { key: 'topo_sandbox_none', name: 'Sandbox no task scopes', scopes: [] },
+  // last, so the ids of the keys above stay as they were
+  { key: 'topo_sandbox_tasks', name: 'Sandbox tasks only', scopes: [SCOPES.read, SCOPES.write] },
 ];
 
 export const SANDBOX_DEFAULT_KEY = 'topo_sandbox_rw';
+
+/** The path prefix of the API, as in the real base URL. */
+const API_PREFIX = new URL(DEFAULT_BASE_URL).pathname;
+/** Stands for the id in a route's path. */
+const ID = '{id}';
+const ID_SEGMENT = encodeURIComponent(ID);
+/** Control endpoints: no key needed. */
+const CONTROL_PREFIX = '/__sandbox';
+const CONTROL_NEW_TASK = segments(PATHS.tasks);
+
+type Caller = SandboxKey & { info: ApiKeyInfo; revoked: boolean };
+
+interface Route {
+  method: string;
+  /** Path segments below the prefix; the id's segment is the encoded `{id}`. */
+  parts: string[];
+  scope: string | undefined;
+  handle: (r: RecordedRequest, id: string, caller: Caller) => unknown;
+}
 
 /** What the sandbox received, for tests and `GET /__sandbox/requests`. */
 export interface RecordedRequest {
@@ -91,32 +131,11 @@ export interface Fault {
   revoke?: boolean;
 }
 
-interface ApiError {
-  status: number;
-  type: string;
-  message: string;
-  data?: unknown;
-  headers?: Record<string, string>;
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const SINGLE_PARAMS = [
-  QUERY.page,
-  QUERY.size,
-  QUERY.sortBy,
-  QUERY.sortOrder,
-  QUERY.sequenceId,
-  QUERY.status,
-  QUERY.assigneeUserId,
-  QUERY.createdAfter,
-  QUERY.createdBefore,
-];
-
 export class Sandbox {
   readonly requests: RecordedRequest[] = [];
   private faults: (Fault & { left: number; skip: number })[] = [];
-  private keys = new Map<string, SandboxKey & { info: ApiKeyInfo; revoked: boolean }>();
+  private keys = new Map<string, Caller>();
+  private readonly routes = this.buildRoutes();
   /** Times of each key's requests in the last second (a sliding window). */
   private windows = new Map<string, number[]>();
   private failRng: Random;
@@ -193,7 +212,7 @@ export class Sandbox {
     const requestId = `req_${randomBytes(10).toString('hex')}`;
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
-    if (url.pathname.startsWith('/__sandbox/')) {
+    if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
       this.control(req.method ?? 'GET', url.pathname, body, res);
       return;
     }
@@ -256,173 +275,172 @@ export class Sandbox {
       throw { status, type: 'InternalIssue', message: 'Injected failure (--fail-rate)' } satisfies ApiError;
     }
     const caller = this.authenticate(key);
-    const parts = r.path.split('/').filter(Boolean);
-    if (parts[0] !== 'v1') throw notFound('No such endpoint');
-    const [, resource, id, action, ...rest] = parts;
-    if (rest.length) throw notFound('No such endpoint');
-    if (resource === 'me' && id === undefined) {
-      requireMethod(r, 'GET');
-      caller.info.last_used_at = isoSeconds(Date.now());
-      return { status: 200, body: caller.info };
+    if (!r.path.startsWith(`${API_PREFIX}/`)) throw notFound('No such endpoint');
+    const parts = r.path.slice(API_PREFIX.length).split('/').filter(Boolean);
+    const matches = this.routes.flatMap((route) => {
+      const id = matchPath(route.parts, parts);
+      return id === null ? [] : [{ route, id }];
+    });
+    if (matches.length === 0) throw notFound('No such endpoint');
+    const match = matches.find((m) => m.route.method === r.method);
+    if (!match) {
+      throw {
+        status: 405,
+        type: 'MethodNotAllowed',
+        message: `Use ${matches[0]!.route.method} for ${r.path}`,
+      } satisfies ApiError;
     }
-    if (resource !== 'tasks') throw notFound('No such endpoint');
-    if (id === undefined) {
-      requireMethod(r, 'GET');
-      this.requireScope(caller, SCOPES.read);
-      return { status: 200, body: this.listTasks(r.params) };
+    if (match.route.scope) this.requireScope(caller, match.route.scope);
+    return { status: 200, body: match.route.handle(r, match.id, caller) };
+  }
+
+  /** Every endpoint, its method and scope; paths come from the wire names, `{id}` standing for the id. */
+  private buildRoutes(): Route[] {
+    const route = (
+      method: string,
+      path: string,
+      scope: string | undefined,
+      handle: Route['handle'],
+    ): Route => ({ method, parts: segments(path), scope, handle });
+    return [
+      route('GET', PATHS.me, undefined, (_r, _id, caller) => {
+        caller.info.last_used_at = isoSeconds(Date.now());
+        return caller.info;
+      }),
+      route('GET', PATHS.tasks, SCOPES.read, (r) => this.listTasks(r.params)),
+      route('GET', PATHS.task(ID), SCOPES.read, (_r, id) => this.findTask(id)),
+      route('GET', PATHS.messages(ID), SCOPES.read, (_r, id) => this.store.thread(this.findTask(id))),
+      route('POST', PATHS.skip(ID), SCOPES.write, (_r, id) => this.transition('skip', id)),
+      route('POST', PATHS.reopen(ID), SCOPES.write, (_r, id) => this.transition('reopen', id)),
+      route('PATCH', PATHS.assignee(ID), SCOPES.write, (r, id) => this.reassign(r, id)),
+      route('GET', PATHS.sequences, SCOPES.sequencesRead, (r) => this.listRuns(r.params)),
+      route('GET', PATHS.sequence(ID), SCOPES.sequencesRead, (_r, id) =>
+        found(this.store.run(pathUuid('sequence_id', id)), `Sequence ${id} not found`),
+      ),
+      route('GET', PATHS.templates, SCOPES.sequencesRead, (r) => this.listTemplates(r.params)),
+      route('GET', PATHS.template(ID), SCOPES.sequencesRead, (_r, id) =>
+        found(this.store.template(pathUuid('sequence_template_id', id)), `Sequence template ${id} not found`),
+      ),
+      route('GET', PATHS.contacts, SCOPES.contactsRead, (r) => this.listContacts(r.params)),
+      route('GET', PATHS.contact(ID), SCOPES.contactsRead, (_r, id) =>
+        found(this.store.contact(pathUuid('contact_id', id)), `Contact ${id} not found`),
+      ),
+    ];
+  }
+
+  private transition(action: 'skip' | 'reopen', id: string) {
+    const task = this.findTask(id);
+    const result = action === 'skip' ? this.store.skip(task.id) : this.store.reopen(task.id);
+    if (!result.ok && result.reason === 'state') {
+      const verb = action === 'skip' ? 'skipped' : 'reopened';
+      const allowed = action === 'skip' ? 'PENDING or IN_PROGRESS' : 'COMPLETED or SKIPPED';
+      throw {
+        status: 422,
+        type: 'BusinessIssue',
+        message: `Task is ${result.task.status} and cannot be ${verb}; only ${allowed} tasks can be ${verb}`,
+        data: { status: result.task.status },
+      } satisfies ApiError;
     }
-    if (action === undefined) {
-      requireMethod(r, 'GET');
-      this.requireScope(caller, SCOPES.read);
-      return { status: 200, body: this.findTask(id) };
+    if (!result.ok) throw notFound('Task not found');
+    return result.task;
+  }
+
+  private reassign(r: RecordedRequest, id: string) {
+    const { assignee, scope } = parseReassignBody(r.body);
+    const task = this.findTask(id);
+    if (!this.store.isUser(assignee)) {
+      throw {
+        status: 422,
+        type: 'BusinessIssue',
+        message: `User ${assignee} is not a member of this workspace`,
+        data: { field: BODY.assigneeUserId },
+      } satisfies ApiError;
     }
-    if (action === 'messages') {
-      requireMethod(r, 'GET');
-      this.requireScope(caller, SCOPES.read);
-      return { status: 200, body: this.store.thread(this.findTask(id)) };
-    }
-    if (action === 'skip' || action === 'reopen') {
-      requireMethod(r, 'POST');
-      this.requireScope(caller, SCOPES.write);
-      this.findTask(id);
-      const result = action === 'skip' ? this.store.skip(id) : this.store.reopen(id);
-      if (!result.ok && result.reason === 'state') {
-        const verb = action === 'skip' ? 'skipped' : 'reopened';
-        const allowed = action === 'skip' ? 'PENDING or IN_PROGRESS' : 'COMPLETED or SKIPPED';
-        throw {
-          status: 422,
-          type: 'BusinessIssue',
-          message: `Task is ${result.task.status} and cannot be ${verb}; only ${allowed} tasks can be ${verb}`,
-          data: { status: result.task.status },
-        } satisfies ApiError;
-      }
-      if (!result.ok) throw notFound('Task not found');
-      return { status: 200, body: result.task };
-    }
-    if (action === 'assignee') {
-      requireMethod(r, 'PATCH');
-      this.requireScope(caller, SCOPES.write);
-      const { assignee, scope } = parseReassignBody(r.body);
-      this.findTask(id);
-      if (!this.store.isUser(assignee)) {
-        throw {
-          status: 422,
-          type: 'BusinessIssue',
-          message: `User ${assignee} is not a member of this workspace`,
-          data: { field: BODY.assigneeUserId },
-        } satisfies ApiError;
-      }
-      const result = this.store.reassign(id, assignee, scope);
-      if (!result.ok) throw notFound('Task not found');
-      return { status: 200, body: result.task };
-    }
-    throw notFound('No such endpoint');
+    const result = this.store.reassign(task.id, assignee, scope);
+    if (!result.ok) throw notFound('Task not found');
+    return result.task;
   }
 
   private findTask(id: string) {
-    if (!UUID_RE.test(id)) throw validation('task_id', `Invalid task_id: '${id}' is not a UUID`);
-    const task = this.store.get(id.toLowerCase());
+    const task = this.store.get(pathUuid('task_id', id));
     if (!task) throw notFound(`Task ${id} not found`);
     return task;
   }
 
   private listTasks(params: [string, string][]) {
-    const allowed = new Set<string>(Object.values(QUERY));
-    const seen = new Map<string, string[]>();
-    for (const [name, value] of params) {
-      if (!allowed.has(name)) throw validation(name, `Unknown query parameter '${name}'`);
-      const values = seen.get(name) ?? [];
-      values.push(value);
-      seen.set(name, values);
-    }
-    const one = (name: string): string | undefined => {
-      const values = seen.get(name);
-      if (!values) return undefined;
-      if (values.length > 1) throw validation(name, `Query parameter '${name}' takes a single value`);
-      return values[0];
-    };
-    const many = (name: string, check: (v: string) => void): string[] | undefined => {
-      const values = seen.get(name);
-      if (!values) return undefined;
-      for (const v of values) {
-        if (v.includes(',')) {
-          throw validation(
-            name,
-            `Invalid value for '${name}': '${v}'; pass several values by repeating the parameter`,
-          );
-        }
-        check(v);
-      }
-      return values;
-    };
-    const enumOf = (name: string, allowedValues: readonly string[]) => (v: string) => {
-      if (!allowedValues.includes(v)) {
-        throw validation(
-          name,
-          `Invalid value for '${name}': '${v}' is not one of ${allowedValues.join(', ')}`,
-        );
-      }
-    };
-    const uuid = (name: string) => (v: string) => {
-      if (!UUID_RE.test(v)) throw validation(name, `Invalid value for '${name}': '${v}' is not a UUID`);
-    };
-    const int = (name: string, min: number, max: number, fallback: number): number => {
-      const v = one(name);
-      if (v === undefined) return fallback;
-      const n = /^\d+$/.test(v) ? Number(v) : NaN;
-      if (!Number.isInteger(n) || n < min || n > max) {
-        throw validation(
-          name,
-          `Invalid value for '${name}': '${v}' must be an integer from ${min} to ${max}`,
-        );
-      }
-      return n;
-    };
-    const date = (name: string): number | undefined => {
-      const v = one(name);
-      if (v === undefined) return undefined;
-      const ms = parseIsoDate(v);
-      if (ms === undefined)
-        throw validation(name, `Invalid value for '${name}': '${v}' is not an ISO 8601 date-time`);
-      return ms;
-    };
-    const page = int(QUERY.page, 1, Number.MAX_SAFE_INTEGER, 1);
-    const size = int(QUERY.size, 1, MAX_PAGE_SIZE, 10);
-    const single = (name: string, check: (v: string) => void): string | undefined => {
-      const v = one(name);
-      if (v !== undefined) check(v);
-      return v;
-    };
-    for (const name of SINGLE_PARAMS) one(name);
+    const q = new QueryReader(params, Object.values(QUERY), REPEATED_PARAMS);
+    const paging = q.paging(QUERY.page, QUERY.size);
     const filter: ListFilter = {
-      sortBy: (single(QUERY.sortBy, enumOf(QUERY.sortBy, SORT_FIELDS)) ?? 'created_at') as SortField,
-      sortOrder: (single(QUERY.sortOrder, enumOf(QUERY.sortOrder, SORT_ORDERS)) ?? 'asc') as SortOrder,
+      sortBy: q.oneOf(QUERY.sortBy, SORT_FIELDS) ?? 'created_at',
+      sortOrder: q.oneOf(QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
     };
-    const status = single(QUERY.status, enumOf(QUERY.status, TASK_STATUSES));
-    const sequenceId = single(QUERY.sequenceId, uuid(QUERY.sequenceId));
-    const assignee = single(QUERY.assigneeUserId, uuid(QUERY.assigneeUserId));
-    const types = many(QUERY.types, enumOf(QUERY.types, TASK_TYPES));
-    const priorities = many(QUERY.priorities, enumOf(QUERY.priorities, TASK_PRIORITIES));
-    const templates = many(QUERY.templateIds, uuid(QUERY.templateIds));
-    const after = date(QUERY.createdAfter);
-    const before = date(QUERY.createdBefore);
+    const status = q.oneOf(QUERY.status, TASK_STATUSES);
+    const sequenceId = q.uuid(QUERY.sequenceId);
+    const assignee = q.uuid(QUERY.assigneeUserId);
+    const types = q.someOf(QUERY.types, TASK_TYPES);
+    const priorities = q.someOf(QUERY.priorities, TASK_PRIORITIES);
+    const templates = q.uuids(QUERY.templateIds);
+    const after = q.date(QUERY.createdAfter);
+    const before = q.date(QUERY.createdBefore);
     if (status) filter.status = status;
-    if (sequenceId) filter.sequenceId = sequenceId.toLowerCase();
-    if (assignee) filter.assigneeUserId = assignee.toLowerCase();
+    if (sequenceId) filter.sequenceId = sequenceId;
+    if (assignee) filter.assigneeUserId = assignee;
     if (types) filter.types = types;
     if (priorities) filter.priorities = priorities;
-    if (templates) filter.templateIds = templates.map((t) => t.toLowerCase());
+    if (templates) filter.templateIds = templates;
     if (after !== undefined) filter.createdAfter = after;
     if (before !== undefined) filter.createdBefore = before;
-    const all = this.store.list(filter);
-    const start = (page - 1) * size;
-    const totalPages = Math.ceil(all.length / size);
-    return {
-      items: all.slice(start, start + size),
-      total_count: all.length,
-      total_pages: totalPages,
-      has_more: page < totalPages,
-    };
+    return pageOf(this.store.list(filter), paging);
+  }
+
+  private listRuns(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(SEQUENCE_QUERY));
+    const paging = q.paging(SEQUENCE_QUERY.page, SEQUENCE_QUERY.size);
+    const status = q.oneOf(SEQUENCE_QUERY.status, RUN_STATUSES);
+    const runs = this.store.listRuns({
+      ...(status !== undefined && { status }),
+      sortBy: q.oneOf(SEQUENCE_QUERY.sortBy, SORT_FIELDS) ?? 'created_at',
+      sortOrder: q.oneOf(SEQUENCE_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(runs, paging);
+  }
+
+  private listTemplates(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(TEMPLATE_QUERY));
+    const paging = q.paging(TEMPLATE_QUERY.page, TEMPLATE_QUERY.size);
+    const name = q.text(TEMPLATE_QUERY.name);
+    const status = q.oneOf(TEMPLATE_QUERY.status, TEMPLATE_STATUSES);
+    const after = q.date(TEMPLATE_QUERY.createdAfter);
+    const before = q.date(TEMPLATE_QUERY.createdBefore);
+    const templates = this.store.listTemplates({
+      ...(name !== undefined && { name }),
+      ...(status !== undefined && { status }),
+      ...(after !== undefined && { createdAfter: after }),
+      ...(before !== undefined && { createdBefore: before }),
+      sortBy: q.oneOf(TEMPLATE_QUERY.sortBy, TEMPLATE_SORT_FIELDS) ?? 'created_at',
+      sortOrder: q.oneOf(TEMPLATE_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(templates, paging);
+  }
+
+  private listContacts(params: [string, string][]) {
+    const q = new QueryReader(params, Object.values(CONTACT_QUERY));
+    const paging = q.paging(CONTACT_QUERY.page, CONTACT_QUERY.size);
+    const email = q.text(CONTACT_QUERY.email);
+    const linkedinUrl = q.text(CONTACT_QUERY.linkedinUrl);
+    const contactId = q.uuid(CONTACT_QUERY.contactId);
+    const firstSeenAfter = q.date(CONTACT_QUERY.firstSeenAfter);
+    const lastSeenAfter = q.date(CONTACT_QUERY.lastSeenAfter);
+    const contacts = this.store.listContacts({
+      ...(email !== undefined && { email }),
+      ...(linkedinUrl !== undefined && { linkedinUrl }),
+      ...(contactId !== undefined && { contactId }),
+      ...(firstSeenAfter !== undefined && { firstSeenAfter }),
+      ...(lastSeenAfter !== undefined && { lastSeenAfter }),
+      sortBy: q.oneOf(CONTACT_QUERY.sortBy, CONTACT_SORT_FIELDS) ?? 'first_seen_at',
+      sortOrder: q.oneOf(CONTACT_QUERY.sortOrder, SORT_ORDERS) ?? 'asc',
+    });
+    return pageOf(contacts, paging);
   }
 
   private authenticate(key: string | null) {
@@ -529,8 +547,30 @@ export class Sandbox {
       this.clearFaults();
       return send(res, 200, { ok: true });
     }
+    const parts = path.slice(CONTROL_PREFIX.length).split('/').filter(Boolean);
+    if (method === 'POST' && matchPath(CONTROL_NEW_TASK, parts) !== null) {
+      const fields = parseNewTask(body);
+      if (!fields.ok) return send(res, 400, { error: fields.error });
+      return send(res, 201, this.store.createTask(fields.value));
+    }
+    for (const [route, patch] of this.patchRoutes) {
+      const id = matchPath(route, parts);
+      if (id === null || method !== 'PATCH') continue;
+      const fields = parsePatch(body);
+      if (!fields.ok) return send(res, 400, { error: fields.error });
+      const patched = patch(id.toLowerCase(), fields.value);
+      if (patched === undefined) return send(res, 404, { error: `no such id: ${id}` });
+      return send(res, 200, patched);
+    }
     send(res, 404, { error: 'unknown control endpoint' });
   }
+
+  /** `PATCH /__sandbox/{sequences|sequence-templates|contacts}/{id}`: set fields over the derived object. */
+  private readonly patchRoutes: [string[], (id: string, fields: Record<string, unknown>) => unknown][] = [
+    [segments(PATHS.sequence(ID)), (id, fields) => this.store.patchRun(id, fields)],
+    [segments(PATHS.template(ID)), (id, fields) => this.store.patchTemplate(id, fields)],
+    [segments(PATHS.contact(ID)), (id, fields) => this.store.patchContact(id, fields)],
+  ];
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -573,46 +613,6 @@ function parseReassignBody(raw: string): { assignee: string; scope: 'TASK' | 'SE
   return { assignee: assignee.toLowerCase(), scope: scope as 'TASK' | 'SEQUENCE' };
 }
 
-function parseIsoDate(value: string): number | undefined {
-  if (!ISO_RE.test(value)) return undefined;
-  let text = value.replace(' ', 'T');
-  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) text += 'Z';
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function requireMethod(r: RecordedRequest, method: string): void {
-  if (r.method !== method) {
-    throw {
-      status: 405,
-      type: 'MethodNotAllowed',
-      message: `Use ${method} for ${r.path}`,
-    } satisfies ApiError;
-  }
-}
-
-function validation(field: string, message: string): ApiError {
-  return { status: 400, type: 'ValidationIssue', message, data: [{ field, message }] };
-}
-
-function notFound(message: string): ApiError {
-  return { status: 404, type: 'NotFoundIssue', message };
-}
-
-function isApiError(error: unknown): error is ApiError {
-  return typeof error === 'object' && error !== null && 'status' in error && 'type' in error;
-}
-
-function errorBody(e: ApiError, requestId: string) {
-  return {
-    status_code: e.status,
-    type: e.type,
-    message: e.message,
-    ...(e.data !== undefined && { data: e.data }),
-    request_id: requestId,
-  };
-}
-
 function send(
   res: ServerResponse,
   status: number,
@@ -637,6 +637,26 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function segments(path: string): string[] {
+  return path.split('/').filter(Boolean);
+}
+
+function found<T>(item: T | undefined, message: string): T {
+  if (item === undefined) throw notFound(message);
+  return item;
+}
+
+/** The id a path holds where the route has `{id}`: '' when the route has none, null when it does not match. */
+function matchPath(route: string[], parts: string[]): string | null {
+  if (route.length !== parts.length) return null;
+  let id = '';
+  for (let i = 0; i < route.length; i++) {
+    if (route[i] === ID_SEGMENT) id = parts[i]!;
+    else if (route[i] !== parts[i]) return null;
+  }
+  return id;
 }
 
 function sleep(ms: number): Promise<void> {

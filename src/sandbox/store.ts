@@ -1,7 +1,35 @@
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Message, SortField, SortOrder, Task } from '../api/types.js';
-import { isoSeconds, seedState, threadFor, type SandboxState, type SandboxUser } from './seed.js';
+import type {
+  Contact,
+  Message,
+  SequenceRun,
+  SequenceTemplate,
+  SortField,
+  SortOrder,
+  Task,
+} from '../api/types.js';
+import {
+  buildContact,
+  buildRun,
+  runSeed,
+  runTimes,
+  seededTemplates,
+  templateIdFor,
+  workspaceAnchor,
+  type RunSeed,
+} from './companions.js';
+import { hashString, Random } from './random.js';
+import {
+  isoSeconds,
+  seedState,
+  threadFor,
+  type SandboxOverrides,
+  type SandboxState,
+  type SandboxUser,
+} from './seed.js';
+
+export { sandboxTemplateIds } from './companions.js';
 
 export interface ListFilter {
   status?: string;
@@ -14,6 +42,40 @@ export interface ListFilter {
   createdBefore?: number;
   sortBy: SortField;
   sortOrder: SortOrder;
+}
+
+export interface RunFilter {
+  status?: string;
+  sortBy: SortField;
+  sortOrder: SortOrder;
+}
+
+export interface TemplateFilter {
+  name?: string;
+  status?: string;
+  createdAfter?: number;
+  createdBefore?: number;
+  sortBy: 'created_at' | 'updated_at' | 'name';
+  sortOrder: SortOrder;
+}
+
+export interface ContactFilter {
+  email?: string;
+  linkedinUrl?: string;
+  contactId?: string;
+  firstSeenAfter?: number;
+  lastSeenAfter?: number;
+  sortBy: 'first_seen_at' | 'last_seen_at' | 'email';
+  sortOrder: SortOrder;
+}
+
+/** Fields of a task made by `createTask`; the rest are drawn or set to now. */
+export interface NewTask {
+  assignee_user_id?: string | null;
+  type?: string;
+  priority?: string;
+  status?: string;
+  sequence_id?: string;
 }
 
 export type Transition =
@@ -29,15 +91,27 @@ export class SandboxStore {
   private byId = new Map<string, Task>();
   private bySequence = new Map<string, Task[]>();
   private createdMs = new Map<string, number>();
-  private listCache = new Map<string, Task[]>();
+  /** Listings per filter, until the next change. */
+  private listCache = new Map<string, unknown[]>();
   /** Sequence template each run was started from (not a task field, but filterable). */
   private templateOf = new Map<string, string>();
+  /** What each run draws from the seed: never changes. */
+  private seeds = new Map<string, RunSeed>();
+  /** Runs and contacts as last built, dropped when their run's tasks or overrides change. */
+  private runCache = new Map<string, SequenceRun>();
+  private contactCache = new Map<string, Contact>();
+  /** Contact id → the run it was drawn for; built on first use. */
+  private contactRuns: Map<string, string> | undefined;
+  private templateCache: SequenceTemplate[] | undefined;
+  /** The moment the seeded data ends: templates are dated from it. */
+  private readonly anchor: number;
 
   private constructor(
     readonly state: SandboxState,
     private readonly dataFile: string | undefined,
     private readonly clock: () => number,
   ) {
+    this.anchor = workspaceAnchor(state);
     for (const task of state.tasks) this.index(task);
   }
 
@@ -86,8 +160,110 @@ export class SandboxStore {
     return this.bySequence.get(sequenceId) ?? [];
   }
 
+  /** The task's conversation; outbound messages greet its run's contact. */
   thread(task: Task): Message[] {
-    return threadFor(this.state, task);
+    const run = this.run(task.sequence_id);
+    const contactId = run?.contact_id;
+    const contact = typeof contactId === 'string' ? this.contact(contactId) : undefined;
+    const firstName = contact?.first_name;
+    return threadFor(this.state, task, typeof firstName === 'string' ? firstName : null);
+  }
+
+  /** A sequence run: one per distinct task `sequence_id`, with any override applied. */
+  run(id: string): SequenceRun | undefined {
+    const cached = this.runCache.get(id);
+    if (cached) return cached;
+    const tasks = this.bySequence.get(id);
+    if (!tasks) return undefined;
+    const run = this.withOverride(
+      'runs',
+      id,
+      buildRun(this.state, id, this.seedOf(id), tasks, this.anchor),
+    ) as SequenceRun;
+    this.runCache.set(id, run);
+    return run;
+  }
+
+  /** Every run, in the order their first task was added. */
+  runs(): SequenceRun[] {
+    return [...this.bySequence.keys()].map((id) => this.run(id)!);
+  }
+
+  /** A contact by id: each run draws its own, except the runs whose contact was deleted. */
+  contact(id: string): Contact | undefined {
+    const cached = this.contactCache.get(id);
+    if (cached) return cached;
+    const runId = this.contactIndex().get(id);
+    if (runId === undefined) return undefined;
+    const times = runTimes(this.seedOf(runId), this.sequence(runId), this.anchor);
+    const contact = this.withOverride('contacts', id, buildContact(this.state, id, times)) as Contact;
+    this.contactCache.set(id, contact);
+    return contact;
+  }
+
+  /** Every contact, in the order of their runs. */
+  contacts(): Contact[] {
+    return [...this.contactIndex().keys()].map((id) => this.contact(id)!);
+  }
+
+  /** The workspace's five sequence templates: four that hold runs, one archived without runs. */
+  templates(): SequenceTemplate[] {
+    this.templateCache ??= seededTemplates(this.state, this.anchor).map(
+      (t) => this.withOverride('templates', t.id, t) as SequenceTemplate,
+    );
+    return this.templateCache;
+  }
+
+  template(id: string): SequenceTemplate | undefined {
+    return this.templates().find((t) => t.id === id);
+  }
+
+  listRuns(filter: RunFilter): SequenceRun[] {
+    return this.cachedList(`runs ${JSON.stringify(filter)}`, () =>
+      sortRecords(
+        this.runs().filter((r) => !filter.status || r.status === filter.status),
+        filter.sortBy,
+        filter.sortOrder,
+      ),
+    );
+  }
+
+  listTemplates(filter: TemplateFilter): SequenceTemplate[] {
+    return this.cachedList(`templates ${JSON.stringify(filter)}`, () =>
+      sortRecords(
+        this.templates().filter((t) => {
+          if (filter.name !== undefined && t.name !== filter.name) return false;
+          if (filter.status && t.status !== filter.status) return false;
+          const created = Date.parse(String(t.created_at));
+          if (filter.createdAfter !== undefined && !(created > filter.createdAfter)) return false;
+          if (filter.createdBefore !== undefined && !(created < filter.createdBefore)) return false;
+          return true;
+        }),
+        filter.sortBy,
+        filter.sortOrder,
+      ),
+    );
+  }
+
+  listContacts(filter: ContactFilter): Contact[] {
+    const email = filter.email?.toLowerCase();
+    return this.cachedList(`contacts ${JSON.stringify(filter)}`, () =>
+      sortRecords(
+        (filter.contactId ? [this.contact(filter.contactId)] : this.contacts()).filter((c): c is Contact => {
+          if (!c) return false;
+          if (email !== undefined && (typeof c.email !== 'string' || c.email.toLowerCase() !== email))
+            return false;
+          if (filter.linkedinUrl !== undefined && c.linkedin_url !== filter.linkedinUrl) return false;
+          const first = Date.parse(String(c.first_seen_at));
+          const last = Date.parse(String(c.last_seen_at));
+          if (filter.firstSeenAfter !== undefined && !(first > filter.firstSeenAfter)) return false;
+          if (filter.lastSeenAfter !== undefined && !(last > filter.lastSeenAfter)) return false;
+          return true;
+        }),
+        filter.sortBy,
+        filter.sortOrder,
+      ),
+    );
   }
 
   isUser(id: string): boolean {
@@ -96,9 +272,10 @@ export class SandboxStore {
 
   /** Filtered, sorted tasks; cached per filter until the next change, so walking pages stays O(page). */
   list(filter: ListFilter): Task[] {
-    const key = JSON.stringify(filter);
-    const cached = this.listCache.get(key);
-    if (cached) return cached;
+    return this.cachedList(`tasks ${JSON.stringify(filter)}`, () => this.filterTasks(filter));
+  }
+
+  private filterTasks(filter: ListFilter): Task[] {
     const types = filter.types && new Set(filter.types);
     const priorities = filter.priorities && new Set(filter.priorities);
     const templates = filter.templateIds && new Set(filter.templateIds);
@@ -114,14 +291,13 @@ export class SandboxStore {
       if (filter.createdBefore !== undefined && !(created < filter.createdBefore)) return false;
       return true;
     });
-    const field = filter.sortBy;
-    const sign = filter.sortOrder === 'desc' ? -1 : 1;
-    result.sort((a, b) => {
-      const av = a[field];
-      const bv = b[field];
-      if (av !== bv) return av < bv ? -sign : sign;
-      return a.id < b.id ? -sign : a.id > b.id ? sign : 0;
-    });
+    return sortRecords(result, filter.sortBy, filter.sortOrder);
+  }
+
+  private cachedList<T>(key: string, build: () => T[]): T[] {
+    const cached = this.listCache.get(key);
+    if (cached) return cached as T[];
+    const result = build();
     if (this.listCache.size > 64) this.listCache.clear();
     this.listCache.set(key, result);
     return result;
@@ -131,7 +307,73 @@ export class SandboxStore {
   insert(task: Task): void {
     this.state.tasks.push(task);
     this.index(task);
-    this.changed();
+    this.changed(task.sequence_id);
+  }
+
+  /**
+   * Creates a task now, as Topo does when a sequence reaches a manual step. Unless told otherwise it is a
+   * PENDING EMAIL_REPLY of priority TODAY for the first user, in a new run that has a template and a contact.
+   * Ids are drawn from the seed and the number of tasks, so the same steps give the same ids.
+   */
+  createTask(fields: NewTask = {}): Task {
+    const rng = new Random(hashString(`task ${this.state.tasks.length}`, this.state.seed >>> 0));
+    let sequenceId = fields.sequence_id?.toLowerCase();
+    while (sequenceId === undefined) {
+      const candidate = rng.uuid();
+      if (!this.bySequence.has(candidate) && this.seedOf(candidate).contact_id !== null)
+        sequenceId = candidate;
+    }
+    let id = rng.uuid();
+    while (this.byId.has(id)) id = rng.uuid();
+    const now = isoSeconds(this.clock());
+    const type = fields.type ?? 'EMAIL_REPLY';
+    const status = fields.status ?? 'PENDING';
+    const task: Task = {
+      id,
+      organization_id: this.state.organization_id,
+      type,
+      priority: fields.priority ?? 'TODAY',
+      status,
+      sequence_id: sequenceId,
+      assignee_user_id:
+        fields.assignee_user_id === undefined
+          ? (this.state.users[0]?.id ?? null)
+          : (fields.assignee_user_id?.toLowerCase() ?? null),
+      disposition: type === 'CALL' && status === 'COMPLETED' ? 'ANSWERED' : null,
+      reopened_at: null,
+      reopen_reason: null,
+      skipped_at: status === 'SKIPPED' ? now : null,
+      completed_at: status === 'COMPLETED' ? now : null,
+      created_at: now,
+      updated_at: now,
+    };
+    this.insert(task);
+    return task;
+  }
+
+  /** Sets fields of a run over what is derived (e.g. `contact_id: null` for a deleted contact). */
+  patchRun(id: string, fields: Record<string, unknown>): SequenceRun | undefined {
+    if (!this.bySequence.has(id)) return undefined;
+    this.setOverride('runs', id, fields);
+    if ('sequence_template_id' in fields) {
+      const templateId = this.run(id)!.sequence_template_id;
+      this.templateOf.set(id, typeof templateId === 'string' ? templateId : '');
+    }
+    return this.run(id);
+  }
+
+  /** Sets fields of a contact over what is derived (hostile names, a missing email, …). */
+  patchContact(id: string, fields: Record<string, unknown>): Contact | undefined {
+    if (!this.contactIndex().has(id)) return undefined;
+    this.setOverride('contacts', id, fields);
+    return this.contact(id);
+  }
+
+  /** Sets fields of a template over what is derived (a null name, a new status, …). */
+  patchTemplate(id: string, fields: Record<string, unknown>): SequenceTemplate | undefined {
+    if (!this.template(id)) return undefined;
+    this.setOverride('templates', id, fields);
+    return this.template(id);
   }
 
   skip(id: string): Transition {
@@ -170,7 +412,7 @@ export class SandboxStore {
       t.updated_at = now;
       changed = true;
     }
-    if (changed) this.changed();
+    if (changed) this.changed(task.sequence_id);
     return { ok: true, task, changed };
   }
 
@@ -186,7 +428,7 @@ export class SandboxStore {
     apply(task, isoSeconds(this.clock()));
     task.status = to;
     task.updated_at = isoSeconds(this.clock());
-    this.changed();
+    this.changed(task.sequence_id);
     return { ok: true, task, changed: true };
   }
 
@@ -198,12 +440,62 @@ export class SandboxStore {
       run = [];
       this.bySequence.set(task.sequence_id, run);
       // Runs share a handful of templates, drawn from the run id so the data file need not store them.
-      this.templateOf.set(task.sequence_id, templateIdFor(this.state, task.sequence_id));
+      const override = this.state.overrides?.runs?.[task.sequence_id]?.sequence_template_id;
+      this.templateOf.set(
+        task.sequence_id,
+        typeof override === 'string' ? override : templateIdFor(this.state, task.sequence_id),
+      );
+      if (this.contactRuns) {
+        const contactId = this.seedOf(task.sequence_id).contact_id;
+        if (contactId !== null) this.contactRuns.set(contactId, task.sequence_id);
+      }
     }
     run.push(task);
   }
 
-  private changed(): void {
+  private seedOf(runId: string): RunSeed {
+    let seed = this.seeds.get(runId);
+    if (!seed) {
+      seed = runSeed(this.state, runId);
+      this.seeds.set(runId, seed);
+    }
+    return seed;
+  }
+
+  private contactIndex(): Map<string, string> {
+    if (!this.contactRuns) {
+      this.contactRuns = new Map();
+      for (const runId of this.bySequence.keys()) {
+        const contactId = this.seedOf(runId).contact_id;
+        if (contactId !== null) this.contactRuns.set(contactId, runId);
+      }
+    }
+    return this.contactRuns;
+  }
+
+  private withOverride<T extends object>(kind: keyof SandboxOverrides, id: string, derived: T): T {
+    const override = this.state.overrides?.[kind]?.[id];
+    return override ? { ...derived, ...override, id } : derived;
+  }
+
+  private setOverride(kind: keyof SandboxOverrides, id: string, fields: Record<string, unknown>): void {
+    const overrides = (this.state.overrides ??= {});
+    const byId = (overrides[kind] ??= {});
+    const { id: _ignored, ...rest } = fields;
+    byId[id] = { ...byId[id], ...rest };
+    if (kind === 'runs') this.runCache.delete(id);
+    if (kind === 'contacts') this.contactCache.delete(id);
+    if (kind === 'templates') this.templateCache = undefined;
+    this.changed();
+  }
+
+  /** Drops what the change made stale (the run's own objects when one is named) and saves. */
+  private changed(runId?: string): void {
+    if (runId !== undefined) {
+      this.runCache.delete(runId);
+      const contactId = this.seedOf(runId).contact_id;
+      if (contactId !== null) this.contactCache.delete(contactId);
+    }
     this.listCache.clear();
     this.save();
   }
@@ -215,20 +507,6 @@ export class SandboxStore {
     writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
     renameSync(tmp, this.dataFile);
   }
-}
-
-const TEMPLATE_COUNT = 4;
-
-function templateIdFor(state: SandboxState, sequenceId: string): string {
-  let h = 0;
-  for (let i = 0; i < sequenceId.length; i++) h = (h * 31 + sequenceId.charCodeAt(i)) >>> 0;
-  return sandboxTemplateIds(state)[h % TEMPLATE_COUNT]!;
-}
-
-/** The workspace's sequence templates: fixed per organization. */
-export function sandboxTemplateIds(state: SandboxState): string[] {
-  const base = state.organization_id.slice(0, 24);
-  return Array.from({ length: TEMPLATE_COUNT }, (_, i) => `${base}${String(i + 1).padStart(12, '0')}`);
 }
 
 function startOfUtcDay(ms: number): number {
@@ -243,7 +521,13 @@ function loadState(file: string): SandboxState {
     throw new SandboxDataError(`cannot read sandbox data file ${file}: ${(error as Error).message}`);
   }
   const state = parsed as Partial<SandboxState> | null;
-  if (!state || state.version !== 1 || !Array.isArray(state.tasks) || !Array.isArray(state.users)) {
+  if (
+    !state ||
+    state.version !== 1 ||
+    !Array.isArray(state.tasks) ||
+    !Array.isArray(state.users) ||
+    (state.overrides !== undefined && (typeof state.overrides !== 'object' || state.overrides === null))
+  ) {
     throw new SandboxDataError(
       `sandbox data file ${file} is not a topo sandbox state; delete it or use --reset`,
     );
@@ -252,3 +536,22 @@ function loadState(file: string): SandboxState {
 }
 
 export class SandboxDataError extends Error {}
+
+/** Sorted by a field (absent or null first when ascending), ties broken by id, as Topo's listings are. */
+function sortRecords<T extends { id: string; [field: string]: unknown }>(
+  records: T[],
+  field: string,
+  order: SortOrder,
+): T[] {
+  const sign = order === 'desc' ? -1 : 1;
+  const key = (r: T): string => {
+    const v = r[field];
+    return v === null || v === undefined ? '' : String(v);
+  };
+  return records.sort((a, b) => {
+    const av = key(a);
+    const bv = key(b);
+    if (av !== bv) return av < bv ? -sign : sign;
+    return a.id < b.id ? -sign : a.id > b.id ? sign : 0;
+  });
+}

@@ -5,25 +5,7 @@ import { http, sandbox, tempDir } from '../helpers.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { startSandbox } from '../../src/sandbox/server.js';
-
-type ErrorBody = { status_code: number; type: string; message: string; request_id: string; data?: unknown };
-
-async function expectError(
-  res: Promise<{ status: number; body: unknown; headers: Headers }>,
-  status: number,
-  type: string,
-  mentions?: string,
-) {
-  const r = await res;
-  const body = r.body as ErrorBody;
-  expect(r.status).toBe(status);
-  expect(body.type).toBe(type);
-  expect(body.status_code).toBe(status);
-  expect(body.request_id).toMatch(/^req_/);
-  expect(r.headers.get('x-request-id')).toBe(body.request_id);
-  if (mentions) expect(body.message).toContain(mentions);
-  return body;
-}
+import { expectError } from './expect.js';
 
 describe('sandbox: authentication', () => {
   it('answers 401 UnauthorizedIssue without a key, with a malformed header, and with an unknown key', async () => {
@@ -55,7 +37,8 @@ describe('sandbox: authentication', () => {
   it('GET /me describes the key itself with no scope needed', async () => {
     const s = await sandbox();
     for (const [key, scopes] of [
-      ['topo_sandbox_rw', ['tasks:read', 'tasks:write']],
+      ['topo_sandbox_rw', ['tasks:read', 'tasks:write', 'sequences:read', 'contacts:read']],
+      ['topo_sandbox_tasks', ['tasks:read', 'tasks:write']],
       ['topo_sandbox_ro', ['tasks:read']],
       ['topo_sandbox_none', []],
     ] as const) {
@@ -252,6 +235,37 @@ describe('sandbox: listing', () => {
     ).body as Page<Task>;
     expect(last.items).toHaveLength(100);
     expect(last.has_more).toBe(false);
+    // runs and contacts are derived on first use, then served from caches dropped only for what changes
+    const runs = (await http(s, 'GET', '/sequences', { query: [['size', '100']] })).body as Page<{
+      id: string;
+    }>;
+    expect(runs.total_count).toBeGreaterThan(20_000);
+    const lastRuns = (
+      await http(s, 'GET', '/sequences', {
+        query: [
+          ['size', '100'],
+          ['page', String(runs.total_pages)],
+          ['sort_by', 'updated_at'],
+        ],
+      })
+    ).body as Page<{ id: string }>;
+    expect(lastRuns.items.length).toBeGreaterThan(0);
+    expect(lastRuns.has_more).toBe(false);
+    const contacts = (
+      await http(s, 'GET', '/contacts', {
+        query: [
+          ['size', '100'],
+          ['sort_by', 'email'],
+        ],
+      })
+    ).body as Page<{ id: string }>;
+    expect(contacts.total_count).toBeGreaterThan(19_000);
+    const task = s.store.state.tasks.find((t) => t.status === 'PENDING')!;
+    expect((await http(s, 'POST', `/tasks/${task.id}/skip`)).status).toBe(200);
+    const started = Date.now();
+    await http(s, 'GET', '/sequences', { query: [['size', '100']] });
+    await http(s, 'GET', '/contacts', { query: [['size', '100']] });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
