@@ -31,6 +31,9 @@ export const QUERY = {
   createdBefore: 'created_at_before',
 } as const;
 
+/** Query parameters of the task listing that take several values, sent by repeating the parameter. */
+export const REPEATED_PARAMS: readonly string[] = [QUERY.templateIds, QUERY.types, QUERY.priorities];
+
 export const BODY = {
   assigneeUserId: 'assignee_user_id',
   scope: 'scope',
