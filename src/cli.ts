@@ -6,6 +6,7 @@ import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerTasks } from './commands/tasks/index.js';
+import { registerTemplates } from './commands/templates.js';
 import { VERSION } from './version.js';
 import { errorLine, exitCodeOf } from './output/errors.js';
 import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
@@ -65,6 +66,7 @@ export function buildProgram(app: App): Command {
     ],
   });
   registerTasks(program, app);
+  registerTemplates(program, app);
   registerAuth(program, app);
   registerAlias(program, app);
   registerSandbox(program, app);

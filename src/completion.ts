@@ -1,8 +1,9 @@
 import tab from '@bomb.sh/tab/commander';
 import type { Command } from 'commander';
 import type { App } from './app.js';
-import { TASK_FIELDS, TASK_PRIORITIES, TASK_TYPES } from './api/types.js';
-import { ORDER_CHOICES, SCOPE_CHOICES, SORT_CHOICES, STATUS_CHOICES } from './input/choices.js';
+import { TASK_PRIORITIES, TASK_TYPES, TEMPLATE_STATUSES } from './api/types.js';
+import { ORDER_CHOICES, SCOPE_CHOICES, SORT_CHOICES, STATUS_CHOICES, WITH_CHOICES } from './input/choices.js';
+import { outputSpecOf } from './output/flags.js';
 import { HELP_TOPICS } from './help.js';
 
 /**
@@ -40,6 +41,11 @@ function completingValueOf(words: string[], flags: string[]): boolean {
   return flags.includes(previous) || flags.some((f) => current.startsWith(`${f}=`));
 }
 
+function profileOf(app: App, words: string[]): string {
+  const sandbox = words.includes('--sandbox');
+  return flagValue(words, '--profile') || app.env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+}
+
 async function localAliases(app: App, words: string[]): Promise<string[]> {
   if (!completingValueOf(words, USER_FLAGS)) return [];
   const [{ peekProfiles }, { configDir }] = await Promise.all([
@@ -47,7 +53,7 @@ async function localAliases(app: App, words: string[]): Promise<string[]> {
     import('./config/paths.js'),
   ]);
   const sandbox = words.includes('--sandbox');
-  const profile = flagValue(words, '--profile') || app.env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+  const profile = profileOf(app, words);
   const names = Object.keys(peekProfiles(configDir(app.env))[profile]?.aliases ?? {});
   return [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
 }
@@ -61,12 +67,26 @@ async function profilesFor(app: App, words: string[]): Promise<string[]> {
   return Object.keys(peekProfiles(configDir(app.env)));
 }
 
+/** Campaign names remembered the last time templates were listed (at most a day old). */
+async function templateNames(app: App, words: string[]): Promise<string[]> {
+  if (!completingValueOf(words, ['--template'])) return [];
+  const [{ cachedTemplateNames }, { cacheDir }] = await Promise.all([
+    import('./config/names-cache.js'),
+    import('./config/paths.js'),
+  ]);
+  return cachedTemplateNames(cacheDir(app.env), profileOf(app, words), Date.now());
+}
+
 export async function setupCompletion(program: Command, app: App, argv: string[]): Promise<void> {
   const completion = tab(program, { completionCommandName: 'completion' });
   const separator = argv.indexOf('--');
   const words = separator >= 0 ? argv.slice(separator + 1) : [];
   const current = words[words.length - 1] ?? '';
-  const [aliases, profiles] = await Promise.all([localAliases(app, words), profilesFor(app, words)]);
+  const [aliases, profiles, templates] = await Promise.all([
+    localAliases(app, words),
+    profilesFor(app, words),
+    templateNames(app, words),
+  ]);
   const lower = (values: readonly string[]) => values.map((v) => v.toLowerCase());
   const handlers: Record<string, (complete: Complete) => void> = {
     status: (c) => STATUS_CHOICES.forEach((v) => c(v, '')),
@@ -75,29 +95,43 @@ export async function setupCompletion(program: Command, app: App, argv: string[]
     sort: (c) => SORT_CHOICES.forEach((v) => c(v, '')),
     order: (c) => ORDER_CHOICES.forEach((v) => c(v, '')),
     scope: (c) => SCOPE_CHOICES.forEach((v) => c(v, '')),
-    json: (c) => commaList(current, TASK_FIELDS, c),
+    with: (c) => commaList(current, WITH_CHOICES, c),
     assignee: (c) => aliases.forEach((v) => c(v, 'alias')),
     to: (c) => aliases.forEach((v) => c(v, 'alias')),
     from: (c) => aliases.forEach((v) => c(v, 'alias')),
     profile: (c) => profiles.forEach((v) => c(v, 'profile')),
+    template: (c) => templates.forEach((v) => c(v, 'campaign')),
+  };
+  /** A command's own meaning of a flag, where it differs from the others'. */
+  const handlerFor = (cmd: Command, path: string, name: string): ((c: Complete) => void) | undefined => {
+    if (name === 'json') {
+      const fields = outputSpecOf(cmd)?.fields;
+      return fields ? (c) => commaList(current, fields, c) : undefined;
+    }
+    if (name === 'status' && path === 'templates list')
+      return (c) => commaList(current, lower(TEMPLATE_STATUSES), c);
+    return handlers[name];
   };
   program.commands.find((c) => c.name() === 'completion')?.summary(COMPLETION_SUMMARY);
-  // Short summaries read better than descriptions in a completion menu.
+  const globals = [...completion.options];
+  for (const [name, option] of globals) {
+    const handler = handlers[name];
+    if (handler) option.handler = handler;
+  }
   const walk = (cmd: Command, path: string): void => {
     const entry = completion.commands.get(path);
-    if (entry && cmd.summary()) entry.description = cmd.summary();
+    if (entry) {
+      // Short summaries read better than descriptions in a completion menu.
+      if (cmd.summary()) entry.description = cmd.summary();
+      for (const [name, option] of globals) if (!entry.options.has(name)) entry.options.set(name, option);
+      for (const [name, option] of entry.options) {
+        if (globals.some(([g]) => g === name)) continue;
+        option.handler = handlerFor(cmd, path, name);
+      }
+    }
     for (const sub of cmd.commands) walk(sub, path ? `${path} ${sub.name()}` : sub.name());
   };
   walk(program, '');
-  const globals = [...completion.options];
-  for (const cmd of [completion, ...completion.commands.values()]) {
-    for (const [name, option] of globals) if (!cmd.options.has(name)) cmd.options.set(name, option);
-    for (const [name, option] of cmd.options) {
-      const handler = handlers[name];
-      // --json is a boolean flag on commands whose output has no field list.
-      if (handler && !(name === 'json' && option.isBoolean)) option.handler = handler;
-    }
-  }
   const help = completion.commands.get('help');
   const topic = help?.arguments.get('topic');
   if (topic) {
@@ -106,11 +140,5 @@ export async function setupCompletion(program: Command, app: App, argv: string[]
       for (const cmd of program.commands)
         if (cmd.name() !== 'help' && cmd.name() !== 'complete') c(cmd.name(), cmd.summary());
     };
-  }
-  const jsonFieldCommands = ['tasks list', 'tasks show'];
-  for (const name of [...completion.commands.keys()]) {
-    const json = completion.commands.get(name)?.options.get('json');
-    if (json && !jsonFieldCommands.some((n) => name === n || name.startsWith(`${n}|`)))
-      json.handler = undefined;
   }
 }

@@ -57,7 +57,11 @@ export function createPrompter(io: Streams): Prompter {
     throw new CancelledError('cancelled: nothing was changed');
   };
   return {
-    confirm: (message) => ask((p, context) => p.confirm({ message, default: false }, context), () => false),
+    confirm: (message) =>
+      ask(
+        (p, context) => p.confirm({ message, default: false }, context),
+        () => false,
+      ),
     input: (message) => ask((p, context) => p.input({ message }, context), cancel),
     password: (message) => ask((p, context) => p.password({ message, mask: '*' }, context), cancel),
   };

@@ -125,8 +125,10 @@ export class Session {
   async credentials(): Promise<Credentials> {
     if (this.globals.sandbox) {
       const sandbox = await this.sandbox();
-      const { SANDBOX_DEFAULT_KEY } = await import('./sandbox/server.js');
-      return { key: SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
+      const { SANDBOX_DEFAULT_KEY, SANDBOX_KEYS } = await import('./sandbox/server.js');
+      // One of the demo keys in TOPO_API_KEY chooses it (to try what a key with fewer scopes sees).
+      const chosen = SANDBOX_KEYS.find((k) => k.key === this.env.TOPO_API_KEY)?.key;
+      return { key: chosen ?? SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
     }
     const baseUrl = await this.baseUrl();
     const envKey = this.env.TOPO_API_KEY;

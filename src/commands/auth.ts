@@ -46,6 +46,7 @@ export function registerAuth(program: Command, app: App): void {
       'organization_id',
       'scopes',
       'valid',
+      'views',
       'error',
     ],
   });
@@ -117,6 +118,10 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   if (!info.scopes.includes(SCOPES.write)) {
     terminal.warn(`this key lacks '${SCOPES.write}': skip, reopen and reassign will be refused`);
   }
+  for (const v of VIEWS.filter((v) => v.name === 'campaigns' || v.name === 'contacts')) {
+    if (!info.scopes.includes(v.scope))
+      terminal.err(`note: this key lacks '${v.scope}': ${v.what} will not be shown, only their IDs`);
+  }
   if (session.env.TOPO_API_KEY) terminal.warn('TOPO_API_KEY is set and takes precedence over the stored key');
 }
 
@@ -131,8 +136,18 @@ interface AuthStatus {
   organization_id: string | null;
   scopes: string[];
   valid: boolean;
+  /** What the key's scopes allow topo to show and do. */
+  views: Record<string, boolean>;
   error?: string;
 }
+
+/** The views of topo and the scope each needs. */
+const VIEWS = [
+  { name: 'tasks', scope: SCOPES.read, what: 'reading tasks' },
+  { name: 'changes', scope: SCOPES.write, what: 'skip, reopen, reassign' },
+  { name: 'campaigns', scope: SCOPES.sequencesRead, what: 'campaigns and sequence runs' },
+  { name: 'contacts', scope: SCOPES.contactsRead, what: 'contact names and details' },
+] as const;
 
 async function status(ctx: Context): Promise<void> {
   const { terminal, session, output } = ctx;
@@ -149,6 +164,7 @@ async function status(ctx: Context): Promise<void> {
     organization_id: null,
     scopes: [],
     valid: false,
+    views: {},
   };
   let failure: unknown;
   try {
@@ -159,6 +175,7 @@ async function status(ctx: Context): Promise<void> {
       organization_id: info.organization_id,
       scopes: info.scopes,
       valid: true,
+      views: Object.fromEntries(VIEWS.map((v) => [v.name, info.scopes.includes(v.scope)])),
     });
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
@@ -188,6 +205,18 @@ async function status(ctx: Context): Promise<void> {
             `Key:        ${result.name} (${result.key_prefix}…)`,
             `Workspace:  ${result.organization_id}`,
             `Scopes:     ${result.scopes.join(', ') || '(none)'}`,
+            `Allows:     ${
+              VIEWS.filter((v) => result.views[v.name])
+                .map((v) => v.what)
+                .join('; ') || 'nothing'
+            }`,
+            ...(VIEWS.some((v) => !result.views[v.name])
+              ? [
+                  `Not:        ${VIEWS.filter((v) => !result.views[v.name])
+                    .map((v) => `${v.what} (needs ${v.scope})`)
+                    .join('; ')}`,
+                ]
+              : []),
           ]
         : [`Key:        rejected by the API (${result.error})`]),
     ];

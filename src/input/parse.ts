@@ -83,3 +83,17 @@ export function parsePositiveInt(value: string, flag: string, max = Number.MAX_S
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** `--with contact,template,run`: comma-separated or repeated, in the documented order whatever was typed. */
+export function parseWith<T extends string>(values: string[] | undefined, allowed: readonly T[]): T[] {
+  if (!values) return [];
+  const chosen = new Set(
+    values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean)
+      .map((v) => parseChoice(v, allowed, '--with')),
+  );
+  if (chosen.size === 0) throw new UsageError(`--with: give at least one of ${allowed.join(', ')}`);
+  return allowed.filter((a) => chosen.has(a));
+}

@@ -1,7 +1,17 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import { displayWidth, enumLabel, padEnd, relativeTime, safeText } from './format.js';
-import { priorityStyle, statusStyle } from './tasks.js';
+import {
+  WITH_TSV_FIELDS,
+  contactName,
+  priorityStyle,
+  runStatusLabel,
+  statusStyle,
+  taskListView,
+  templateLabel,
+  type Related,
+  type Relation,
+} from './tasks.js';
 
 /** One task, every field: labelled on a terminal, `field<TAB>value` lines when piped. */
 
@@ -29,7 +39,14 @@ export interface ShowView {
   chalk: ChalkInstance;
   names: Map<string, string>;
   now: number;
+  /** The run, contact and campaign, when looked up. */
+  related?: Related;
+  /** Piped: the relations asked for with --with, appended as `field<TAB>value` lines. */
+  with?: readonly Relation[];
 }
+
+/** The fields a person reads first; the rest follow the contact and campaign. */
+const HEAD = ['id', 'type', 'priority', 'status', 'assignee_user_id'];
 
 /** The known fields in a fixed order, then any field the API added, as received. */
 function fieldOrder(task: Task): string[] {
@@ -38,7 +55,25 @@ function fieldOrder(task: Task): string[] {
 
 export function renderTaskFields(task: Task, view: ShowView): string {
   const order = fieldOrder(task);
-  if (!view.tty) return order.map((k) => `${safeText(k)}\t${safeText(task[k])}\n`).join('');
+  if (!view.tty) {
+    const lines = order.map((k) => `${safeText(k)}\t${safeText(task[k])}\n`);
+    if (view.with?.length) {
+      // The same names and values as the extra columns of a piped listing.
+      const fields = taskListView({
+        who: () => '',
+        now: 0,
+        chalk: view.chalk,
+        with: view.with,
+        people: false,
+        time: 'created_at',
+      }).fields;
+      const row = { task, related: view.related ?? {} };
+      for (const relation of view.with)
+        for (const name of WITH_TSV_FIELDS[relation])
+          lines.push(`${name}\t${safeText(fields.find((f) => f.name === name)!.value(row))}\n`);
+    }
+    return lines.join('');
+  }
   const c = view.chalk;
   const value = (key: string): string => {
     const raw = task[key];
@@ -54,14 +89,59 @@ export function renderTaskFields(task: Task, view: ShowView): string {
     }
     return safeText(raw);
   };
+  const row = (k: string): [string, string] => [LABELS[k] ?? safeText(k), value(k)];
+  const blocks = [
+    order.filter((k) => HEAD.includes(k)).map(row),
+    ...relatedBlocks(task, view),
+    order.filter((k) => !HEAD.includes(k)).map(row),
+  ];
   return labelled(
-    order.map((k) => [LABELS[k] ?? safeText(k), value(k)]),
+    blocks.filter((b) => b.length > 0),
     c,
   );
 }
 
-/** `Label   value` lines, the labels aligned. */
-export function labelled(rows: [string, string][], c: ChalkInstance): string {
-  const width = Math.max(0, ...rows.map(([label]) => displayWidth(label)));
-  return rows.map(([label, value]) => `${c.bold(padEnd(label, width))}  ${value}`).join('\n') + '\n';
+/** The contact, then the campaign and the run, in words. */
+function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
+  const r = view.related;
+  if (!r) return [];
+  const c = view.chalk;
+  const blocks: [string, string][][] = [];
+  if (r.contact === null) blocks.push([['Contact', c.dim('contact deleted')]]);
+  else if (r.contact) {
+    const p = r.contact;
+    const company = p.company_name
+      ? `${safeText(p.company_name)}${p.company_domain ? c.dim(` (${safeText(p.company_domain)})`) : ''}`
+      : null;
+    const place = [p.city, p.state, p.country]
+      .filter(Boolean)
+      .map((v) => safeText(v))
+      .join(', ');
+    const lines: [string, string | null][] = [
+      ['Contact', c.bold(contactName(p))],
+      ['Title', p.job_title ? safeText(p.job_title) : null],
+      ['Company', company],
+      ['Email', p.email ? safeText(p.email) : null],
+      ['Phone', p.phone_number ? safeText(p.phone_number) : null],
+      ['LinkedIn', p.linkedin_url ? safeText(p.linkedin_url) : null],
+      ['Location', place || null],
+    ];
+    blocks.push(lines.filter((l): l is [string, string] => l[1] !== null));
+  }
+  const more: [string, string][] = [];
+  if (r.template)
+    more.push(['Campaign', `${templateLabel(r.template)} ${c.dim(`(${enumLabel(r.template.status)})`)}`]);
+  if (r.run) more.push(['Run status', runStatusLabel(String(r.run.status))]);
+  if (more.length) blocks.push(more);
+  return blocks;
+}
+
+/** Blocks of `Label   value` lines, aligned across blocks, a blank line between them. */
+export function labelled(blocks: [string, string][][], c: ChalkInstance): string {
+  const width = Math.max(0, ...blocks.flat().map(([label]) => displayWidth(label)));
+  return (
+    blocks
+      .map((rows) => rows.map(([label, value]) => `${c.bold(padEnd(label, width))}  ${value}`).join('\n'))
+      .join('\n\n') + '\n'
+  );
 }

@@ -1,5 +1,11 @@
 import type { ChalkInstance } from 'chalk';
-import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
+import {
+  TASK_FIELDS,
+  type Contact,
+  type SequenceRun,
+  type SequenceTemplate,
+  type Task,
+} from '../api/types.js';
 import { enumLabel, relativeTime, safeText, shortId } from './format.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
@@ -20,6 +26,9 @@ export interface TaskRow {
 }
 
 export type Relation = 'contact' | 'template' | 'run';
+
+/** The JSON fields of a task: the API's, and the related objects `--with` (or naming them) adds. */
+export const TASK_JSON_FIELDS = [...TASK_FIELDS, 'contact', 'sequence_template', 'sequence_run'] as const;
 
 /** The stable TSV/CSV columns of a task; `--with` appends its columns after these, in this order. */
 export const TASK_TSV_FIELDS = [
@@ -116,6 +125,8 @@ export interface TaskViewOptions {
   people: boolean;
   /** The time column: CREATED, or UPDATED when sorted by update time. */
   time: 'created_at' | 'updated_at';
+  /** Leave out ASSIGNEE (a listing of one person's tasks says whose they are once). */
+  hideAssignee?: boolean;
 }
 
 export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
@@ -140,12 +151,16 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
       cell: (r) => enumLabel(r.task.status),
       style: (r, s) => statusStyle(c, String(r.task.status))(s),
     },
-    {
-      header: 'ASSIGNEE',
-      cell: (r) => o.who(r.task.assignee_user_id),
-      style: (r, s) => (r.task.assignee_user_id ? s : c.dim(s)),
-      cut: 'middle',
-    },
+    ...(o.hideAssignee
+      ? []
+      : [
+          {
+            header: 'ASSIGNEE',
+            cell: (r: TaskRow) => o.who(r.task.assignee_user_id),
+            style: (r: TaskRow, s: string) => (r.task.assignee_user_id ? s : c.dim(s)),
+            cut: 'middle' as const,
+          },
+        ]),
     ...(o.people
       ? [
           {
@@ -185,6 +200,8 @@ export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'SEQUENCE RUN', drop: true },
   { column: 'CAMPAIGN', shrink: 14 },
   { column: 'CONTACT', shrink: 22 },
+  { column: 'CAMPAIGN', shrink: 10 },
+  { column: 'CONTACT', shrink: 16 },
   { column: 'ID', shrink: 13 },
   { column: 'ASSIGNEE', shrink: 6 },
   { column: 'CAMPAIGN', drop: true },

@@ -9,6 +9,8 @@ export interface ThreadView {
   width: number;
   now: number;
   names: Map<string, string>;
+  /** Who inbound messages come from, when the contact is known ('contact' otherwise). */
+  contact?: string;
 }
 
 /** The API does not promise an order: oldest first, keeping the API's order for equal times. */
@@ -19,10 +21,10 @@ export function oldestFirst(messages: Message[]): Message[] {
     .map(({ m }) => m);
 }
 
-function sender(m: Message, names: Map<string, string>): string {
-  if (m.direction === 'INBOUND' || !m.sender_id)
-    return m.direction === 'INBOUND' ? 'contact' : 'unknown sender';
-  return names.get(m.sender_id) ?? m.sender_id;
+function sender(m: Message, view: ThreadView): string {
+  if (m.direction === 'INBOUND') return view.contact ?? 'contact';
+  if (!m.sender_id) return 'unknown sender';
+  return view.names.get(m.sender_id) ?? m.sender_id;
 }
 
 /** A conversation as text: coloured and wrapped on a terminal, a plain transcript when piped. */
@@ -32,7 +34,7 @@ export function renderThread(messages: Message[], view: ThreadView): string {
   const parts: string[] = [];
   for (const m of messages) {
     const inbound = m.direction === 'INBOUND';
-    const who = safeText(sender(m, view.names));
+    const who = safeText(sender(m, view));
     const channel = enumLabel(m.channel);
     const direction = enumLabel(m.direction);
     const body = safeText(m.body, true);

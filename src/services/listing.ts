@@ -71,3 +71,15 @@ export async function openListingCost(client: ApiClient, query: Omit<TaskQuery, 
 export function isOpen(task: Task): boolean {
   return (OPEN_STATUSES as readonly string[]).includes(task.status);
 }
+
+/** Starts fetching a stream now (its first page travels while other requests are made), yielding it later. */
+export function prefetched<T>(stream: AsyncGenerator<T>): AsyncGenerator<T> {
+  const first = stream.next();
+  first.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+  return (async function* () {
+    const head = await first;
+    if (head.done) return;
+    yield head.value;
+    yield* stream;
+  })();
+}

@@ -39,6 +39,7 @@ describe('auth', () => {
       organization_id: s.store.state.organization_id,
       scopes: ['tasks:read'],
       valid: true,
+      views: { tasks: true, changes: false, campaigns: false, contacts: false },
     });
 
     const list = await topo(['tasks', 'list', '-L', '1'], { sandbox: s, key: null, env });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from '../../src/cli.js';
-import { TASK_FIELDS } from '../../src/api/types.js';
+import { TASK_JSON_FIELDS as TASK_FIELDS } from '../../src/output/tasks.js';
 import { BIN, memoryIO, sandbox, tempDir, topo } from '../helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

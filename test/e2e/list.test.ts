@@ -175,7 +175,6 @@ describe('tasks list', () => {
       "--type: invalid value 'sms' (allowed: call, email_reply, linkedin_reply, new_lead_review)",
     ],
     [['--priority', 'urgent'], "--priority: invalid value 'urgent' (allowed: hot, today, extra)"],
-    [['--template', 'abc'], "--template: 'abc' is not a UUID"],
     [['--sequence', 'abc'], "--sequence: 'abc' is not a UUID"],
     [['--limit', '0'], '--limit: must be between 1 and'],
     [['--limit', 'ten'], "--limit: 'ten' is not a whole number"],
@@ -208,7 +207,7 @@ describe('tasks list', () => {
         status: null,
         type: 'UsageError',
         message:
-          "--json: unknown field 'title' (valid: id, organization_id, type, priority, status, sequence_id, assignee_user_id, disposition, reopened_at, reopen_reason, skipped_at, completed_at, created_at, updated_at)",
+          "--json: unknown field 'title' (valid: id, organization_id, type, priority, status, sequence_id, assignee_user_id, disposition, reopened_at, reopen_reason, skipped_at, completed_at, created_at, updated_at, contact, sequence_template, sequence_run)",
         request_id: null,
       },
     });

@@ -26,7 +26,12 @@ describe('terminal tables fit the width', () => {
     [80, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
     [60, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
   ])('at %i columns: never wider, the least useful columns give way first', async (columns, shown) => {
-    const r = await topo(['--sandbox', 'tasks', 'list', '-L', '40'], { tty: true, columns });
+    // A key without the companion scopes: the table of tasks alone (the rep's view is in people.test.ts).
+    const r = await topo(['--sandbox', 'tasks', 'list', '-L', '40'], {
+      tty: true,
+      columns,
+      key: 'topo_sandbox_tasks',
+    });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(41);
@@ -49,7 +54,12 @@ describe('terminal tables fit the width', () => {
 
   it('cuts an unknown assignee’s UUID in the middle rather than dropping TYPE or STATUS', async () => {
     const s = await sandbox();
-    const r = await topo(['tasks', 'list', '-L', '10'], { sandbox: s, tty: true, columns: 80 });
+    const r = await topo(['tasks', 'list', '-L', '10'], {
+      sandbox: s,
+      tty: true,
+      columns: 80,
+      key: 'topo_sandbox_tasks',
+    });
     const lines = r.stdout.trimEnd().split('\n');
     for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
     expect(lines.slice(1).every((l) => /…/.test(l))).toBe(true);
@@ -111,6 +121,7 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'tasks reassign': ['tasks', 'reassign', open.id, '--to', s.store.users[1]!.id, '--dry-run'],
     'auth status': ['auth', 'status'],
     'alias list': ['alias', 'list'],
+    'templates list': ['templates', 'list'],
   };
   return argv[path];
 }
@@ -131,6 +142,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks show',
         'tasks skip',
         'tasks thread',
+        'templates list',
       ].sort(),
     );
   });

@@ -132,10 +132,13 @@ describe('on a terminal', () => {
       .split('\n')
       .filter((l) => l.startsWith('→ ') || l.startsWith('← '));
     expect(heads).toHaveLength(messages.length);
+    const run = s.store.run(t.sequence_id)!;
+    const contact = run.contact_id ? s.store.contact(run.contact_id)! : undefined;
+    const inbound = contact ? `${contact.first_name} ${contact.last_name}` : 'contact';
     messages.forEach((m, i) => {
       const arrow = m.direction === 'INBOUND' ? '← inbound' : '→ outbound';
       expect(heads[i]).toContain(
-        `${arrow} · ${m.channel.toLowerCase()} · ${m.direction === 'INBOUND' ? 'contact' : m.sender_id}`,
+        `${arrow} · ${m.channel.toLowerCase()} · ${m.direction === 'INBOUND' ? inbound : m.sender_id}`,
       );
     });
     for (const line of v.out().split('\n'))

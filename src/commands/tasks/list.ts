@@ -1,26 +1,21 @@
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../api/errors.js';
-import {
-  TASK_FIELDS,
-  TASK_PRIORITIES,
-  TASK_TYPES,
-  type TaskQuery,
-  type TaskStatus,
-} from '../../api/types.js';
+import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
-import { ORDER_CHOICES, SORT_CHOICES, STATUS_CHOICES } from '../../input/choices.js';
+import { ORDER_CHOICES, SORT_CHOICES, STATUS_CHOICES, WITH_CHOICES } from '../../input/choices.js';
 import {
   collect,
   parseChoice,
   parseEnumList,
   parsePositiveInt,
   parseUuid,
-  parseUuidList,
   parseWhen,
+  parseWith,
 } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
 import type { Listing } from '../../services/listing.js';
 
 interface ListFlags {
@@ -37,6 +32,7 @@ interface ListFlags {
   limit: string;
   all?: boolean;
   concurrency: string;
+  with?: string[];
 }
 
 interface ListOptions {
@@ -44,7 +40,11 @@ interface ListOptions {
   /** 'open ', 'pending ', … for the summary line. */
   statusLabel: string;
   time: 'created_at' | 'updated_at';
+  with: Relation[];
 }
+
+/** A terminal table looks up contacts and campaigns by itself for at most this many rows. */
+const PEOPLE_ROWS = 100;
 
 export function registerList(tasks: Command, app: App): void {
   const cmd = tasks
@@ -66,7 +66,11 @@ export function registerList(tasks: Command, app: App): void {
       collect,
     )
     .option('-p, --priority <priorities>', 'hot, today, extra (comma-separated or repeated)', collect)
-    .option('--template <uuids>', 'sequence template UUIDs (comma-separated or repeated)', collect)
+    .option(
+      '--template <names>',
+      'campaign (sequence template) names or UUIDs (comma-separated or repeated)',
+      collect,
+    )
     .option('-a, --assignee <user>', 'a user UUID, an alias, or me')
     .option('--sequence <run-uuid>', 'the tasks of one sequence run')
     .option('--created-after <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
@@ -76,8 +80,13 @@ export function registerList(tasks: Command, app: App): void {
     .option('--order <order>', 'asc or desc', 'desc')
     .option('-L, --limit <n>', 'at most this many tasks', '30')
     .option('--all', 'every matching task (pages of 100)')
-    .option('--concurrency <n>', 'pages fetched at once with --all', '4');
-  addOutputFlags(cmd, { fields: TASK_FIELDS, csv: true });
+    .option('--concurrency <n>', 'pages fetched at once with --all', '4')
+    .option(
+      '--with <relations>',
+      'add the related contact, template (campaign) and run: nested in JSON, extra columns in TSV/CSV',
+      collect,
+    );
+  addOutputFlags(cmd, { fields: TASK_JSON_FIELDS, csv: true });
   helpDetails(cmd, {
     examples: [
       'topo tasks list                                  # open tasks, newest first',
@@ -90,7 +99,12 @@ export function registerList(tasks: Command, app: App): void {
     notes: `Output:
   On a terminal, a table; piped, tab-separated columns without a header:
     id, type, priority, status, assignee_user_id, sequence_id, created_at, updated_at
-  --csv, the same columns with a header row; --json, one array of task objects.`,
+  --with contact,template,run appends, in this order:
+    contact_name, company_name, contact_email, contact_phone / template_name / run_status
+  --csv, the same columns with a header row; --json, one array of task objects (with --with,
+  each gains contact, sequence_template and sequence_run as the API returned them).
+  On a terminal, CONTACT and CAMPAIGN replace SEQUENCE RUN when the key may read them
+  (scopes sequences:read and contacts:read); with --all, only with --with.`,
   });
   cmd.action(action(app, async (ctx, flags: ListFlags) => runList(ctx, await parseListFlags(ctx, flags))));
 }
@@ -112,7 +126,6 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
   const now = ctx.now();
   if (flags.type) query.types = parseEnumList(flags.type, TASK_TYPES, '--type');
   if (flags.priority) query.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
-  if (flags.template) query.templateIds = parseUuidList(flags.template, '--template');
   if (flags.sequence) query.sequenceId = parseUuid(flags.sequence, '--sequence');
   if (flags.createdAfter) query.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
   if (flags.createdBefore) query.createdBefore = parseWhen(flags.createdBefore, '--created-before', now);
@@ -122,34 +135,51 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
   const limit = flags.all ? undefined : parsePositiveInt(flags.limit, '--limit');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
   if (flags.assignee) query.assigneeUserId = await ctx.people.resolve(flags.assignee, '--assignee');
+  // Names are looked up last: every local check has passed before this first request.
+  if (flags.template) {
+    const [client, { resolveTemplates }] = await Promise.all([
+      ctx.session.api(),
+      import('../../services/templates.js'),
+    ]);
+    query.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
+  }
   return {
     listing: { statuses, query, limit, concurrency },
     statusLabel: status === 'all' ? '' : `${status.replace('_', ' ')} `,
     time,
+    with: parseWith(flags.with, WITH_CHOICES),
   };
 }
 
 async function runList(ctx: Context, o: ListOptions): Promise<void> {
   const { terminal, output } = ctx;
-  const [client, { listTasks }, { taskListView, whoFrom }, { withSpinner }] = await Promise.all([
-    ctx.session.api(),
-    import('../../services/listing.js'),
-    import('../../output/tasks.js'),
-    import('../../output/progress.js'),
-  ]);
+  const [client, { listTasks, prefetched }, { taskListView, whoFrom }, { withSpinner }, enrich] =
+    await Promise.all([
+      ctx.session.api(),
+      import('../../services/listing.js'),
+      import('../../output/tasks.js'),
+      import('../../output/progress.js'),
+      import('../../services/enrich.js'),
+    ]);
+  const relations = enrich.relationsWanted(o.with, output.exporter?.fields);
+  // Only the rows shown are looked up: a terminal table of a page, or what --with asks for.
+  const small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
+  const people = output.format === 'table' && (small || relations.length > 0);
+  const want = new Set<Relation>([...relations, ...(people ? (['contact', 'template'] as const) : [])]);
+  const enricher = want.size > 0 ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
   let total = 0;
-  const tasks = listTasks(client, o.listing, (n) => (total = n));
+  const tasks = prefetched(listTasks(client, o.listing, (n) => (total = n)));
+  const allowed = enricher ? await enricher.allows() : { sequences: false, contacts: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),
     now: ctx.now(),
     chalk: output.chalk(),
-    with: [],
-    people: false,
+    with: relations,
+    people: people && allowed.sequences,
     time: o.time,
+    hideAssignee: o.listing.query.assigneeUserId !== undefined,
   });
-  const rows = (async function* () {
-    for await (const task of tasks) yield { task };
-  })();
+  const rows = enrich.relatedRows(tasks, enricher, want, small ? o.listing.limit! : 100);
   // A long walk on a terminal shows its progress on stderr until the table starts.
   const long = o.listing.limit === undefined || o.listing.limit > 100;
   const shown = await output.list(
