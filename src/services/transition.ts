@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api/client.js';
-import { ApiError, InterruptedError, NetworkError, PartialFailureError } from '../api/errors.js';
+import { ApiError, InterruptedError, NetworkError, PartialFailureError, TopoError } from '../api/errors.js';
 import { getTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
 import type { Context } from '../context.js';
@@ -214,7 +214,10 @@ async function execute(
     : '';
   const message = `${failed.length} of ${plural(ordered.length, 'task')} failed${retry}`;
   if (code === 6) throw new PartialFailureError(message);
-  throw errorFromItem(failed[0]!.error!, message);
+  const kinds = new Set(failed.map((f) => `${f.error?.status}/${f.error?.type}`));
+  // All failed alike: the shared status and type (not one item's request id); else a plain failure.
+  if (kinds.size === 1) throw errorFromItem({ ...failed[0]!.error!, request_id: null }, message);
+  throw new TopoError(message, code);
 }
 
 function capitalize(s: string): string {

@@ -1,0 +1,326 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import { isLoopback } from '../../src/session.js';
+import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+
+/** Interruptions, prompts, exit codes, what stdin may hold, and what reaches a terminal or the disk. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs topo on a pseudo-terminal (util-linux `script`), typing `keys` once the prompt is up; returns what the
+ * terminal showed and the exit code.
+ */
+function onTerminal(args: string[], env: Record<string, string>, keys: string, prompt: RegExp) {
+  return new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...env, TERM: 'xterm', COLUMNS: '100' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    let typed = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no answer from topo ${args.join(' ')}: ${screen}`));
+    }, 15_000);
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      // eslint-disable-next-line no-control-regex
+      if (!typed && prompt.test(screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
+        typed = true;
+        child.stdin.write(keys);
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen });
+    });
+  });
+}
+
+describe('prompts on a real terminal', () => {
+  const run = async (keys: string, args: (ids: string[]) => string[], prompt: RegExp) => {
+    const s = await sandbox();
+    const ids = s.store.state.tasks
+      .filter((t) => t.status === 'PENDING')
+      .slice(0, 2)
+      .map((t) => t.id);
+    const home = tempDir();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      TOPO_CONFIG_DIR: join(home, 'c'),
+      TOPO_STATE_DIR: join(home, 's'),
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+      TOPO_NO_KEYCHAIN: '1',
+      NO_COLOR: '1',
+    };
+    const r = await onTerminal(args(ids), env, keys, prompt);
+    return { ...r, s };
+  };
+
+  it.runIf(hasScript).each([
+    ['Ctrl-C at a yes/no question', '\u0003'],
+    ['Ctrl-D at a yes/no question (means no)', '\u0004'],
+    ['"n" at a yes/no question', 'n\r'],
+  ])('%s: exit 130, "cancelled: nothing was changed", nothing sent', async (_name, keys) => {
+    const { code, screen, s } = await run(keys, (ids) => ['tasks', 'skip', ...ids], /Skip 2 tasks\?/);
+    expect(code).toBe(130);
+    expect(screen).toContain('error: cancelled: nothing was changed');
+    expect(screen).not.toContain('User force closed');
+    expect(s.received('POST')).toHaveLength(0);
+  });
+
+  it.runIf(hasScript)('Ctrl-C at the typed count of an offboarding: exit 130, nothing moved', async () => {
+    const { code, screen, s } = await run(
+      '12\u0003',
+      () => ['tasks', 'reassign', '--from', 'alice', '--to', 'bob', '--sandbox'],
+      /Type \d+ to confirm/,
+    );
+    expect(code).toBe(130);
+    expect(screen).toContain('cancelled: nothing was changed');
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it.runIf(hasScript)('"y" goes ahead', async () => {
+    const { code, s } = await run('y\r', (ids) => ['tasks', 'skip', ...ids], /Skip 2 tasks\?/);
+    expect(code).toBe(0);
+    expect(s.received('POST')).toHaveLength(2);
+  });
+});
+
+describe('Ctrl-C and SIGTERM during bulk work', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s during a bulk skip: calls in flight finish, what changed is printed, a done/left summary, exit %i',
+    async (signal, exit) => {
+      const s = await sandbox({ tasks: 600, latencyMs: 40 });
+      const ids = s.store.state.tasks
+        .filter(isOpen)
+        .slice(0, 200)
+        .map((t) => t.id);
+      const run = spawnTopo(['tasks', 'skip', '-', '--yes', '--concurrency', '4'], { sandbox: s });
+      let stdout = '';
+      run.child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      run.child.stdin.end(ids.join('\n'));
+      await waitFor(() => s.received('POST').length >= 10, 15_000, 'ten skips');
+      run.child.kill(signal);
+      expect(await run.exit).toBe(exit);
+      const skipped = ids.filter((id) => s.store.get(id)!.status === 'SKIPPED');
+      expect(skipped.length).toBeGreaterThan(0);
+      expect(skipped.length).toBeLessThan(ids.length);
+      // stdout lists exactly what changed, as a normal run would
+      expect(stdout.trim().split('\n').sort()).toEqual([...skipped].sort());
+      expect(run.stderr()).toMatch(
+        new RegExp(
+          `${skipped.length} skipped, 0 unchanged, 0 failed, ${ids.length - skipped.length} not attempted\\.`,
+        ),
+      );
+      expect(run.stderr()).toMatch(
+        /error: interrupted: \d+ skipped, \d+ tasks left; run the same command again to finish\n$/,
+      );
+    },
+  );
+});
+
+describe('exit codes of bulk work', () => {
+  it('all failed for the same reason: that reason’s code, not 6; and no advice to run again', async () => {
+    const s = await sandbox();
+    const done = s.store.state.tasks
+      .filter((t) => t.status === 'COMPLETED')
+      .slice(0, 3)
+      .map((t) => t.id);
+    const r = await topo(['tasks', 'skip', ...done, '--yes'], { sandbox: s });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe('error: 3 of 3 tasks failed (BusinessIssue)');
+    expect(r.stderr).not.toContain('run the same command again');
+    const gone = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+    const notFound = await topo(['tasks', 'skip', ...gone, '--yes'], { sandbox: s });
+    expect(notFound.code).toBe(3);
+    const mixed = await topo(['tasks', 'skip', done[0]!, gone[0]!, '--yes'], { sandbox: s });
+    expect(mixed.code).toBe(1);
+  });
+
+  it('some succeeded, some failed: 6, and "run again" only for failures a retry can fix', async () => {
+    const s = await sandbox();
+    const [open, other] = s.store.state.tasks.filter((t) => t.status === 'PENDING');
+    s.injectFault({ method: 'POST', path: `/${other!.id}/skip$`, status: 500, times: 10 });
+    s.injectFault({ method: 'GET', path: `/${other!.id}$`, status: 500, times: 10, after: 1 });
+    const r = await topo(['tasks', 'skip', open!.id, other!.id, '--yes'], { sandbox: s });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('1 of 2 tasks failed; run the same command again to retry them');
+  });
+});
+
+describe('what standard input may hold', () => {
+  it('nothing: "nothing to do", exit 0, no request', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'skip', '-', '--yes'], { sandbox: s, input: '' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('Nothing to do: no task IDs were given on standard input.\n');
+    expect(s.requests).toHaveLength(0);
+    const json = await topo(['tasks', 'skip', '-', '--yes', '--json'], { sandbox: s, input: '\n\n' });
+    expect(json.stdout).toBe('[]\n');
+  });
+
+  it('the TSV of tasks list: its first column', async () => {
+    const s = await sandbox();
+    const listed = await topo(['tasks', 'list', '-s', 'pending', '-L', '3'], { sandbox: s });
+    const r = await topo(['tasks', 'skip', '-', '--yes'], { sandbox: s, input: listed.stdout });
+    expect(r.code).toBe(0);
+    const ids = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]!);
+    expect(r.stdout.trim().split('\n').sort()).toEqual([...ids].sort());
+  });
+
+  it('something else: a clear error naming it, exit 2, nothing sent', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'skip', '-', '--yes'], { sandbox: s, input: '[{"id": 1}]\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: not a task ID: '\[\{"id":'/);
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('names that are not people never reach the API', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    '--to %s is a usage error',
+    async (name) => {
+      const s = await sandbox();
+      const t = s.store.state.tasks.find(isOpen)!;
+      const r = await topo(['tasks', 'reassign', t.id, '--to', name], { sandbox: s });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --to: '${name}' is neither a UUID nor a known alias (see 'topo alias list')\n`,
+      );
+      const list = await topo(['tasks', 'list', '-a', name], { sandbox: s });
+      expect(list.code).toBe(2);
+      expect(s.requests).toHaveLength(0);
+    },
+  );
+
+  it('an alias in the config that is not a UUID is a config error naming it, exit 2', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'config.json'),
+      '{"profiles": {"default": {"aliases": {"bob": "function(){}"}}}}',
+      {
+        mode: 0o600,
+      },
+    );
+    const r = await topo(['tasks', 'list', '-a', 'bob'], { env: { TOPO_CONFIG_DIR: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("profile 'default': alias 'bob' must map to a UUID string");
+  });
+});
+
+describe('escape sequences from the API never reach a terminal', () => {
+  it('in an error’s type, request id and message', async () => {
+    const s = await sandbox();
+    s.injectFault({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        status_code: 409,
+        type: 'Commit\u001b[31mIssue',
+        message: 'Conflict\u001b]0;pwned\u0007 here\u009b2J',
+        request_id: 'req_\u001b[2Jx',
+      }),
+    });
+    const r = await topo(['tasks', 'show', s.store.state.tasks[0]!.id], { sandbox: s });
+    expect(r.code).toBe(5);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stderr).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(r.stderr).toBe(
+      'error: Conflict\\e]0;pwned\\x07 here\\x9b2J (Commit\\e[31mIssue, request req_\\e[2Jx)\n',
+    );
+  });
+
+  it('a 5 MB error message is cut to one sane line', async () => {
+    const s = await sandbox();
+    s.injectFault({
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({ status_code: 400, type: 'ValidationIssue', message: 'x'.repeat(5_000_000) }),
+    });
+    const r = await topo(['tasks', 'show', s.store.state.tasks[0]!.id], { sandbox: s });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.length).toBeLessThan(500);
+  });
+});
+
+describe('files and folders', () => {
+  it('config folders are 0700 whatever the umask, and a symlink is never followed to repair modes', async () => {
+    const dir = tempDir();
+    const target = join(dir, 'elsewhere');
+    mkdirSync(target);
+    chmodSync(target, 0o755);
+    const cfg = join(dir, 'cfg');
+    symlinkSync(target, cfg);
+    const r = await topo(['alias', 'list'], { env: { TOPO_CONFIG_DIR: cfg } });
+    expect(r.code).toBe(0);
+    expect(statSync(target).mode & 0o777).toBe(0o755);
+    expect(lstatSync(cfg).isSymbolicLink()).toBe(true);
+
+    const fresh = join(dir, 'new', 'cfg');
+    const previous = process.umask(0o000);
+    try {
+      const set = await topo(['alias', 'set', 'bob', '00000000-0000-4000-8000-000000000001'], {
+        env: { TOPO_CONFIG_DIR: fresh },
+      });
+      expect(set.code).toBe(0);
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(statSync(join(fresh, 'config.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a held config lock says which file and what to do', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'config.lock'));
+    const r = await topo(['alias', 'set', 'bob', '00000000-0000-4000-8000-000000000001'], {
+      env: { TOPO_CONFIG_DIR: dir },
+      timeoutMs: 20_000,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: the config file ${join(dir, 'config.json')} is locked by another topo process (lock ${join(dir, 'config.lock')}); try again, or remove the lock if no topo is running\n`,
+    );
+  });
+
+  it('a name that merely ends in .localhost is not this machine unless it resolves only to loopback', async () => {
+    expect(await isLoopback('127.0.0.1')).toBe(true);
+    expect(await isLoopback('[::1]')).toBe(true);
+    expect(await isLoopback('localhost', async () => [{ address: '127.0.0.1' }])).toBe(true);
+    expect(await isLoopback('evil.localhost', async () => [{ address: '203.0.113.9' }])).toBe(false);
+    expect(
+      await isLoopback('mixed.localhost', async () => [{ address: '127.0.0.1' }, { address: '203.0.113.9' }]),
+    ).toBe(false);
+    expect(
+      await isLoopback('nowhere.localhost', async () => {
+        throw new Error('ENOTFOUND');
+      }),
+    ).toBe(false);
+    expect(await isLoopback('10.0.0.1')).toBe(false);
+  });
+});
