@@ -28,9 +28,21 @@ export class People {
     return this.cached;
   }
 
-  /** Forgets what was read, after the aliases changed on disk. */
-  forget(): void {
+  /** Saves an alias in the profile. */
+  async save(name: string, id: string): Promise<void> {
+    await this.session.updateProfile((profile) => {
+      profile.aliases = { ...(profile.aliases ?? {}), [name]: id.toLowerCase() };
+    });
     this.cached = undefined;
+  }
+
+  /** Who holds a task: how a person finds their own UUID (`alias set me --from-task <id>`). */
+  async assigneeOf(taskId: string): Promise<string> {
+    const [client, { getTask }] = await Promise.all([this.session.api(), import('./api/tasks.js')]);
+    const task = await getTask(client, taskId);
+    if (!task.assignee_user_id)
+      throw new UsageError(`task ${taskId} is unassigned: give a task that someone holds`);
+    return task.assignee_user_id.toLowerCase();
   }
 
   /** A person argument: a UUID, an alias, or `me`. */

@@ -93,6 +93,31 @@ export class Terminal {
     return writeAll(this.io.stdout, text);
   }
 
+  /**
+   * Long text for a person to read: through a pager on a terminal (TOPO_PAGER, then PAGER, default
+   * `less -FRX`, which stays out of the way when the text fits), straight to stdout otherwise.
+   */
+  async page(text: string): Promise<void> {
+    const command = (this.env.TOPO_PAGER ?? this.env.PAGER ?? 'less -FRX').trim();
+    if (!this.io.stdoutIsTTY || command === '' || command === 'cat') return this.out(text);
+    const [program, ...args] = command.split(/\s+/);
+    const { spawn } = await import('node:child_process');
+    // The pager writes to the terminal itself; an injected stream (tests) gets its output piped.
+    const fd = (this.io.stdout as { fd?: unknown }).fd;
+    const direct = typeof fd === 'number';
+    const env = { ...this.env, LESS: this.env.LESS ?? 'FRX' };
+    const child = spawn(program!, args, { stdio: ['pipe', direct ? 'inherit' : 'pipe', 'inherit'], env });
+    if (!direct) child.stdout!.pipe(this.io.stdout, { end: false });
+    const closed = new Promise<boolean>((resolve) => {
+      child.on('error', () => resolve(false));
+      child.on('close', () => resolve(true));
+    });
+    // The person may quit the pager before reading everything: that is not an error.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(text);
+    if (!(await closed)) await this.out(text);
+  }
+
   /** Messages for the person: stderr. */
   err(text: string): void {
     this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -19,9 +19,26 @@ export function registerAlias(program: Command, app: App): void {
   helpDetails(alias, {
     examples: ['topo alias set bob 5d1c2e4a-…', 'topo alias list', 'topo tasks list -a bob'],
   });
-  const setCmd = alias.command('set <name> <uuid>').summary('save or change an alias');
-  helpDetails(setCmd, { examples: ['topo alias set me 0b6f3c25-…', 'topo alias set bob 5d1c2e4a-…'] });
-  setCmd.action(action(app, (ctx, name: string, uuid: string) => setAlias(ctx, name, uuid)));
+  const setCmd = alias
+    .command('set <name> [uuid]')
+    .summary('save or change an alias')
+    .description(
+      "Names a user UUID. With --from-task, the UUID is the assignee of a task you know is theirs: 'topo alias " +
+        "set me --from-task <id>' with the ID of one of your own tasks (from Topo's web app or 'topo tasks list').",
+    )
+    .option('--from-task <id>', "the user is this task's assignee");
+  helpDetails(setCmd, {
+    examples: [
+      'topo alias set me --from-task 7f3e9c2a-…',
+      'topo alias set bob 5d1c2e4a-…',
+      'topo alias set carla --from-task 0b1d77e0-…',
+    ],
+  });
+  setCmd.action(
+    action(app, (ctx, name: string, uuid: string | undefined, flags: { fromTask?: string }) =>
+      setAlias(ctx, name, uuid, flags.fromTask),
+    ),
+  );
   const listCmd = alias.command('list').alias('ls').summary('list the aliases of the profile');
   addOutputFlags(listCmd, { csv: true });
   helpDetails(listCmd, {
@@ -35,15 +52,26 @@ export function registerAlias(program: Command, app: App): void {
   removeCmd.action(action(app, (ctx, name: string) => removeAlias(ctx, name)));
 }
 
-async function setAlias(ctx: Context, name: string, uuid: string): Promise<void> {
+async function setAlias(
+  ctx: Context,
+  name: string,
+  uuid: string | undefined,
+  fromTask: string | undefined,
+): Promise<void> {
   if (!ALIAS_RE.test(name)) {
     throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
   }
-  const id = parseUuid(uuid, 'uuid');
-  await ctx.session.updateProfile((profile) => {
-    profile.aliases = { ...(profile.aliases ?? {}), [name]: id };
-  });
-  ctx.terminal.err(`✓ ${name} → ${id}`);
+  if (name === 'none') throw new UsageError("alias 'none' is taken: it means nobody (unassigned tasks)");
+  if (uuid !== undefined && fromTask !== undefined)
+    throw new UsageError('give the UUID or --from-task, not both');
+  if (uuid === undefined && fromTask === undefined)
+    throw new UsageError(`give the user's UUID, or --from-task <id of a task they hold>`);
+  const id =
+    uuid !== undefined
+      ? parseUuid(uuid, 'uuid')
+      : await ctx.people.assigneeOf(parseUuid(fromTask!, '--from-task'));
+  await ctx.people.save(name, id);
+  ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}`);
 }
 
 async function listAliases(ctx: Context): Promise<void> {

@@ -123,6 +123,33 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
       terminal.err(`note: this key lacks '${v.scope}': ${v.what} will not be shown, only their IDs`);
   }
   if (session.env.TOPO_API_KEY) terminal.warn('TOPO_API_KEY is set and takes precedence over the stored key');
+  await offerMe(ctx);
+}
+
+/** 'me' is the alias a rep uses most: after logging in, offer to set it from one of their tasks. */
+async function offerMe(ctx: Context): Promise<void> {
+  const { terminal, people } = ctx;
+  if (Object.hasOwn(await people.aliases(), 'me')) return;
+  const hint = "set 'me' with 'topo alias set me --from-task <id of one of your tasks>'";
+  if (!terminal.canPrompt) {
+    terminal.err(`tip: ${hint}`);
+    return;
+  }
+  const answer = (
+    await (
+      await terminal.prompter()
+    ).input(
+      "To use 'me' (topo tasks list -a me), paste the ID of a task assigned to you, or press Enter to skip:",
+    )
+  ).trim();
+  if (!answer) {
+    terminal.err(`Skipped; later, ${hint}.`);
+    return;
+  }
+  const { parseUuid } = await import('../input/parse.js');
+  const id = await people.assigneeOf(parseUuid(answer, 'task id'));
+  await people.save('me', id);
+  terminal.err(`✓ me → ${id}`);
 }
 
 interface AuthStatus {

@@ -14,6 +14,15 @@ export interface Listing {
   limit: number | undefined;
   /** Pages fetched at once after the first. */
   concurrency: number;
+  /** Only tasks nobody holds: the API has no filter for it, so the listing is filtered here. */
+  unassigned?: boolean;
+  /** Only tasks updated after this ISO time: the walk is newest-updated first and stops at the bound. */
+  updatedAfter?: string;
+}
+
+/** Whether a listing is filtered here, after the API: its total is then not known in advance. */
+export function filteredLocally(listing: Listing): boolean {
+  return Boolean(listing.unassigned || listing.updatedAfter);
 }
 
 /** Every matching task in sort order; `onTotal` learns how many match once the first pages say so. */
@@ -21,6 +30,27 @@ export function listTasks(
   client: ApiClient,
   listing: Listing,
   onTotal: (total: number) => void = () => undefined,
+): AsyncGenerator<Task> {
+  if (!filteredLocally(listing)) return listFromApi(client, listing, onTotal);
+  const { limit } = listing;
+  const all = listFromApi(client, { ...listing, limit: undefined }, onTotal);
+  const after = listing.updatedAfter === undefined ? undefined : Date.parse(listing.updatedAfter);
+  return (async function* () {
+    let n = 0;
+    for await (const task of all) {
+      // Newest-updated first: the first task at or before the bound ends the walk.
+      if (after !== undefined && !(Date.parse(task.updated_at) > after)) return;
+      if (listing.unassigned && task.assignee_user_id !== null) continue;
+      yield task;
+      if (limit !== undefined && ++n >= limit) return;
+    }
+  })();
+}
+
+function listFromApi(
+  client: ApiClient,
+  listing: Listing,
+  onTotal: (total: number) => void,
 ): AsyncGenerator<Task> {
   let total = 0;
   let pending = Math.max(1, listing.statuses.length);

@@ -6,7 +6,6 @@ import { makeChalk } from '../output/color.js';
 import { describeError } from '../output/errors.js';
 import { plural } from '../output/format.js';
 import {
-  outcomeLine,
   printDryRun,
   printOutcomes,
   printPreview,
@@ -15,6 +14,7 @@ import {
 } from '../output/outcomes.js';
 import { taskLabel, whoFrom, type Who } from '../output/tasks.js';
 import { confirm } from './bulk.js';
+import type { TransitionSpec } from './transition.js';
 import { collectOpenTasks } from './listing.js';
 
 /** Reassigning one task, or every open task of its sequence run. */
@@ -24,7 +24,6 @@ export interface ReassignOptions {
   to: string;
   /** The name the person gave for the new assignee, for messages. */
   toLabel: string;
-  scope: 'task' | 'sequence';
   yes: boolean;
   dryRun: boolean;
 }
@@ -41,43 +40,34 @@ function preview(task: Task, to: string, who: Who): PreviewItem {
   };
 }
 
-export async function runReassign(ctx: Context, o: ReassignOptions): Promise<void> {
+/** Moving tasks one by one to someone: the course of skip and reopen, with the assignee as the state. */
+export function reassignChange(to: string, toLabel: string, who: Who): TransitionSpec {
+  return {
+    verb: 'reassign',
+    past: 'reassigned',
+    target: to,
+    detail: ` to ${who(to)}`,
+    state: (t) => (t.assignee_user_id === to ? 'done' : 'possible'),
+    why: (t, state) =>
+      state === 'done'
+        ? `already with ${who(to)}`
+        : `would move from ${who(t.assignee_user_id)} to ${who(to)}`,
+    send: (client, id) =>
+      reassignTask(client, id, to, 'TASK').catch((error: unknown) => {
+        throw explainReassignError(error, toLabel);
+      }),
+    // A 422 on reassign says the new assignee is not in the workspace: the same for every task.
+    stopsAll: (error) => error instanceof ApiError && error.status === 422,
+  };
+}
+
+/** Every open task of a task's sequence run to one person, after a preview and a confirmation. */
+export async function runSequenceReassign(ctx: Context, o: ReassignOptions): Promise<void> {
   const { terminal, output } = ctx;
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
   const c = makeChalk(terminal.stderrColor);
   const task = await getTask(client, o.id);
-
-  if (o.scope === 'task') {
-    const item = preview(task, o.to, who);
-    if (o.dryRun) {
-      await printDryRun(output, [item], who, output.chalk());
-      return;
-    }
-    let outcome: ItemOutcome;
-    if (item.result === 'unchanged') {
-      outcome = { id: task.id, result: 'unchanged', task, error: null };
-    } else {
-      const moved = await reassignTask(client, task.id, o.to, 'TASK').catch((error: unknown) => {
-        throw explainReassignError(error, o.toLabel);
-      });
-      outcome = { id: task.id, result: 'changed', task: moved, error: null };
-    }
-    if (terminal.stderrIsTTY)
-      terminal.err(
-        outcomeLine(
-          outcome,
-          `reassigned`,
-          c,
-          outcome.result === 'changed'
-            ? ` from ${who(task.assignee_user_id)} to ${who(o.to)}`
-            : ` (already with ${who(o.to)})`,
-        ),
-      );
-    await printOutcomes(output, [outcome]);
-    return;
-  }
-
   // scope sequence: preview the run's open tasks, confirm, move, then list again to report what moved.
   const runTasks = () => collectOpenTasks(client, { sequenceId: task.sequence_id }, 4);
   const listed = await runTasks();

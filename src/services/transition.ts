@@ -26,13 +26,49 @@ import {
   runPool,
 } from './bulk.js';
 
-/** skip and reopen: the same course, a different transition. */
+/**
+ * A change to tasks, one by one: skip, reopen, or reassign to someone. Each has the same course (read, plan,
+ * confirm, change with bounded concurrency, report), only what counts as done and what is sent differ.
+ */
 export interface TransitionSpec {
-  verb: 'skip' | 'reopen';
+  verb: string;
   past: string;
-  target: TaskStatus;
-  from: readonly TaskStatus[];
+  /** What the preview's target column holds: the new status, or the new assignee's UUID. */
+  target: string;
+  /** 'done' when the task is already as the change would leave it; 'refused' when its state forbids it. */
+  state: (task: Task) => 'done' | 'possible' | 'refused';
+  /** Why, in words, for the preview. */
+  why: (task: Task, state: 'done' | 'possible' | 'refused') => string;
   send: (client: ApiClient, id: string) => Promise<Task>;
+  /** Added to the line of a task that changed: ` to bob`. */
+  detail?: string;
+  /** A refusal that would be the same for every task (a 401/403 always is): stop at the first one. */
+  stopsAll?: (error: unknown) => boolean;
+}
+
+/** skip and reopen: a move from some statuses to another. */
+export function statusChange(
+  verb: 'skip' | 'reopen',
+  past: string,
+  target: TaskStatus,
+  from: readonly TaskStatus[],
+  send: (client: ApiClient, id: string) => Promise<Task>,
+): TransitionSpec {
+  const label = (t: Task) => String(t.status).toLowerCase().replace(/_/g, ' ');
+  return {
+    verb,
+    past,
+    target,
+    state: (t) =>
+      t.status === target ? 'done' : from.includes(t.status as TaskStatus) ? 'possible' : 'refused',
+    why: (t, state) =>
+      state === 'done'
+        ? `already ${label(t)}`
+        : state === 'possible'
+          ? `would ${verb}`
+          : `${label(t)} tasks cannot be ${past}`,
+    send,
+  };
 }
 
 export interface TransitionOptions {
@@ -57,32 +93,9 @@ async function plan(
     async (id): Promise<PreviewItem> => {
       try {
         const task = await getTask(client, id);
-        if (task.status === spec.target)
-          return {
-            id,
-            result: 'unchanged',
-            task,
-            error: null,
-            target: spec.target,
-            why: `already ${label(task)}`,
-          };
-        if (spec.from.includes(task.status as TaskStatus))
-          return {
-            id,
-            result: 'would_change',
-            task,
-            error: null,
-            target: spec.target,
-            why: `would ${spec.verb}`,
-          };
-        return {
-          id,
-          result: 'would_fail',
-          task,
-          error: null,
-          target: spec.target,
-          why: `${label(task)} tasks cannot be ${spec.past}`,
-        };
+        const state = spec.state(task);
+        const result = state === 'done' ? 'unchanged' : state === 'possible' ? 'would_change' : 'would_fail';
+        return { id, result, task, error: null, target: spec.target, why: spec.why(task, state) };
       } catch (error) {
         if (isAuthFailure(error)) throw error;
         const e = errorOf(error);
@@ -92,10 +105,6 @@ async function plan(
     shouldStop,
   );
   return items.filter((i): i is PreviewItem => i !== undefined);
-}
-
-function label(task: Task): string {
-  return String(task.status).toLowerCase().replace(/_/g, ' ');
 }
 
 /**
@@ -155,7 +164,9 @@ async function execute(
   const report = (outcome: ItemOutcome) => {
     results.set(outcome.id, outcome);
     if (terminal.stderrIsTTY || (outcome.result === 'failed' && several))
-      terminal.err(outcomeLine(outcome, spec.past, c));
+      terminal.err(
+        outcomeLine(outcome, spec.past, c, outcome.result === 'changed' ? (spec.detail ?? '') : ''),
+      );
   };
   for (const item of items) {
     if (item.result === 'unchanged')
@@ -163,37 +174,36 @@ async function execute(
     if (item.result === 'failed') report({ id: item.id, result: 'failed', task: null, error: item.error });
   }
   const toSend = items.filter((i) => !results.has(i.id));
-  await runPool(
-    toSend,
-    o.concurrency,
-    async (item) => {
-      try {
-        report(await applyTransition(client, spec, item.task!));
-      } catch (error) {
-        if (!isAuthFailure(error)) throw error;
-        stopError ??= error;
-      }
-    },
-    () => stopError !== undefined || interrupted() !== undefined,
-  );
+  const stops = (error: unknown) => isAuthFailure(error) || Boolean(spec.stopsAll?.(error));
+  const send = async (item: PreviewItem) => {
+    try {
+      const outcome = await applyTransition(client, spec, item.task!);
+      report(outcome);
+      if (outcome.result === 'failed' && outcome.error && spec.stopsAll?.(errorFromItem(outcome.error)))
+        stopError ??= errorFromItem(outcome.error);
+    } catch (error) {
+      if (!stops(error)) throw error;
+      stopError ??= error;
+    }
+  };
+  const shouldStop = () => stopError !== undefined || interrupted() !== undefined;
+  // The first change goes alone: a refusal that would hit every task (a key without the scope, a user
+  // outside the workspace) costs one call, not one per worker.
+  await runPool(toSend.slice(0, 1), 1, send, shouldStop);
+  await runPool(toSend.slice(1), o.concurrency, send, shouldStop);
   const ordered = items.map((i) => results.get(i.id)).filter((r): r is ItemOutcome => r !== undefined);
   await printOutcomes(output, ordered);
   const n = (r: string) => ordered.filter((x) => x.result === r).length;
   const left = items.length - ordered.length;
-  if (several || stopError || left > 0) {
+  if (several || left > 0) {
     terminal.err(
       `${n('changed')} ${spec.past}, ${n('unchanged')} unchanged, ${n('failed')} failed${left ? `, ${left} not attempted` : ''}.`,
     );
   }
   if (stopError) {
     const e = stopError as ApiError;
-    throw new ApiError(
-      `${e.message}; stopped with ${plural(left, 'task')} not attempted`,
-      e.status,
-      e.type,
-      e.requestId,
-      e.body,
-    );
+    const rest = left > 0 ? `; stopped with ${plural(left, 'task')} not attempted` : '';
+    throw new ApiError(`${e.message}${rest}`, e.status, e.type, e.requestId, e.body);
   }
   const signal = interrupted();
   if (signal && left > 0) {
@@ -263,9 +273,10 @@ export async function applyTransition(
           },
         };
       }
-      // It was not in the target state before the call; now it is: the change landed.
-      if (current.status === spec.target) return { id, result: 'changed', task: current, error: null };
-      if (refused || !spec.from.includes(current.status as TaskStatus)) {
+      // It was not done before the call; now it is: the change landed.
+      const state = spec.state(current);
+      if (state === 'done') return { id, result: 'changed', task: current, error: null };
+      if (refused || state === 'refused') {
         return { id, result: 'failed', task: current, error: errorOf(error) };
       }
       // Still where it was: the call did not land, so sending it again cannot apply it twice.

@@ -30,14 +30,11 @@ export function registerTasks(program: Command, app: App): void {
     tasks,
     app,
     async () => {
-      const { skipTask } = await import('../../api/tasks.js');
-      return {
-        verb: 'skip',
-        past: 'skipped',
-        target: 'SKIPPED',
-        from: ['PENDING', 'IN_PROGRESS'],
-        send: skipTask,
-      };
+      const [{ skipTask }, { statusChange }] = await Promise.all([
+        import('../../api/tasks.js'),
+        import('../../services/transition.js'),
+      ]);
+      return statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask);
     },
     {
       verb: 'skip',
@@ -56,14 +53,11 @@ export function registerTasks(program: Command, app: App): void {
     tasks,
     app,
     async () => {
-      const { reopenTask } = await import('../../api/tasks.js');
-      return {
-        verb: 'reopen',
-        past: 'reopened',
-        target: 'PENDING',
-        from: ['COMPLETED', 'SKIPPED'],
-        send: reopenTask,
-      };
+      const [{ reopenTask }, { statusChange }] = await Promise.all([
+        import('../../api/tasks.js'),
+        import('../../services/transition.js'),
+      ]);
+      return statusChange('reopen', 'reopened', 'PENDING', ['COMPLETED', 'SKIPPED'], reopenTask);
     },
     {
       verb: 'reopen',

@@ -24,11 +24,13 @@ interface ListFlags {
   priority?: string[];
   template?: string[];
   assignee?: string;
+  unassigned?: boolean;
+  updatedAfter?: string;
   sequence?: string;
   createdAfter?: string;
   createdBefore?: string;
-  sort: string;
-  order: string;
+  sort?: string;
+  order?: string;
   limit: string;
   all?: boolean;
   concurrency: string;
@@ -71,13 +73,15 @@ export function registerList(tasks: Command, app: App): void {
       'campaign (sequence template) names or UUIDs (comma-separated or repeated)',
       collect,
     )
-    .option('-a, --assignee <user>', 'a user UUID, an alias, or me')
+    .option('-a, --assignee <user>', 'a user UUID, an alias, me, or none (unassigned)')
+    .option('--unassigned', 'only tasks nobody holds (same as -a none; filtered by topo, not the API)')
     .option('--sequence <run-uuid>', 'the tasks of one sequence run')
     .option('--created-after <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
     .option('--created-before <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
+    .option('--updated-after <when>', 'changed since then (lists by update time, newest first); as above')
     .optionsGroup(FLAG_GROUPS.output)
-    .option('--sort <field>', 'created or updated', 'created')
-    .option('--order <order>', 'asc or desc', 'desc')
+    .option('--sort <field>', 'created (default) or updated')
+    .option('--order <order>', 'desc (default: newest first) or asc')
     .option('-L, --limit <n>', 'at most this many tasks', '30')
     .option('--all', 'every matching task (pages of 100)')
     .option('--concurrency <n>', 'pages fetched at once with --all', '4')
@@ -118,10 +122,11 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
       : status === 'all'
         ? []
         : [status.toUpperCase() as TaskStatus];
-  const time = parseChoice(flags.sort, SORT_CHOICES, '--sort') === 'updated' ? 'updated_at' : 'created_at';
+  const time =
+    parseChoice(flags.sort ?? 'created', SORT_CHOICES, '--sort') === 'updated' ? 'updated_at' : 'created_at';
   const query: Omit<TaskQuery, 'status'> = {
     sortBy: time,
-    sortOrder: parseChoice(flags.order, ORDER_CHOICES, '--order'),
+    sortOrder: parseChoice(flags.order ?? 'desc', ORDER_CHOICES, '--order'),
   };
   const now = ctx.now();
   if (flags.type) query.types = parseEnumList(flags.type, TASK_TYPES, '--type');
@@ -134,7 +139,22 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
   }
   const limit = flags.all ? undefined : parsePositiveInt(flags.limit, '--limit');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
-  if (flags.assignee) query.assigneeUserId = await ctx.people.resolve(flags.assignee, '--assignee');
+  const unassigned = Boolean(flags.unassigned) || flags.assignee === 'none';
+  if (flags.unassigned && flags.assignee && flags.assignee !== 'none')
+    throw new UsageError('--unassigned and --assignee cannot be used together');
+  let updatedAfter: string | undefined;
+  if (flags.updatedAfter) {
+    updatedAfter = parseWhen(flags.updatedAfter, '--updated-after', now);
+    // The walk stops at the bound, so it must run newest-updated first.
+    if (time !== 'updated_at' && flags.sort !== undefined)
+      throw new UsageError('--updated-after lists by update time, newest first: leave out --sort created');
+    if (query.sortOrder === 'asc')
+      throw new UsageError('--updated-after lists by update time, newest first: leave out --order asc');
+    query.sortBy = 'updated_at';
+    query.sortOrder = 'desc';
+  }
+  if (flags.assignee && !unassigned)
+    query.assigneeUserId = await ctx.people.resolve(flags.assignee, '--assignee');
   // Names are looked up last: every local check has passed before this first request.
   if (flags.template) {
     const [client, { resolveTemplates }] = await Promise.all([
@@ -144,23 +164,30 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
     query.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
   }
   return {
-    listing: { statuses, query, limit, concurrency },
+    listing: { statuses, query, limit, concurrency, unassigned, ...(updatedAfter && { updatedAfter }) },
     statusLabel: status === 'all' ? '' : `${status.replace('_', ' ')} `,
-    time,
+    time: updatedAfter ? 'updated_at' : time,
     with: parseWith(flags.with, WITH_CHOICES),
   };
 }
 
 async function runList(ctx: Context, o: ListOptions): Promise<void> {
   const { terminal, output } = ctx;
-  const [client, { listTasks, prefetched }, { taskListView, whoFrom }, { withSpinner }, enrich] =
-    await Promise.all([
-      ctx.session.api(),
-      import('../../services/listing.js'),
-      import('../../output/tasks.js'),
-      import('../../output/progress.js'),
-      import('../../services/enrich.js'),
-    ]);
+  const [
+    client,
+    { listTasks, prefetched, filteredLocally },
+    { plural },
+    { taskListView, whoFrom },
+    { withSpinner },
+    enrich,
+  ] = await Promise.all([
+    ctx.session.api(),
+    import('../../services/listing.js'),
+    import('../../output/format.js'),
+    import('../../output/tasks.js'),
+    import('../../output/progress.js'),
+    import('../../services/enrich.js'),
+  ]);
   const relations = enrich.relationsWanted(o.with, output.exporter?.fields);
   // Only the rows shown are looked up: a terminal table of a page, or what --with asks for.
   const small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
@@ -177,7 +204,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     with: relations,
     people: people && allowed.sequences,
     time: o.time,
-    hideAssignee: o.listing.query.assigneeUserId !== undefined,
+    hideAssignee: o.listing.query.assigneeUserId !== undefined || Boolean(o.listing.unassigned),
   });
   const rows = enrich.relatedRows(tasks, enricher, want, small ? o.listing.limit! : 100);
   // A long walk on a terminal shows its progress on stderr until the table starts.
@@ -189,9 +216,9 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     view,
   );
   if (!terminal.stderrIsTTY) return;
-  if (shown === 0) terminal.err(`No ${o.statusLabel}tasks match.`);
-  else
-    terminal.err(
-      `Showing ${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} ${o.statusLabel}task${total === 1 ? '' : 's'}`,
-    );
+  const what = `${o.listing.unassigned ? 'unassigned ' : ''}${o.statusLabel}task`;
+  if (shown === 0) terminal.err(`No ${what}s match.`);
+  // Filtered here, the API's total counts tasks that did not pass: only what was shown is known.
+  else if (filteredLocally(o.listing)) terminal.err(`Showing ${plural(shown, what)}`);
+  else terminal.err(`Showing ${shown.toLocaleString('en-US')} of ${plural(total, what)}`);
 }

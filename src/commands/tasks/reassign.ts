@@ -5,9 +5,8 @@ import { TASK_PRIORITIES, TASK_TYPES } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { SCOPE_CHOICES } from '../../input/choices.js';
-import { collect, parseChoice, parseEnumList, parsePositiveInt, parseUuid } from '../../input/parse.js';
+import { collect, parseChoice, parseEnumList, parsePositiveInt } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import type { ReassignOptions } from '../../services/reassign.js';
 
 const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
 export const JOB_REPORT_FIELDS = [
@@ -40,12 +39,13 @@ interface ReassignFlags {
 
 export function registerReassign(tasks: Command, app: App): void {
   const cmd = tasks
-    .command('reassign [id]')
-    .summary('move a task, a sequence run, or every open task of a rep, to someone else')
+    .command('reassign [ids...]')
+    .summary('move tasks, a sequence run, or every open task of a rep, to someone else')
     .description(
-      'Moves one task to another user. With --scope sequence, every open (pending or in progress) task of the ' +
-        "task's sequence run moves too — whoever holds it — after a preview and a confirmation. With --from, every " +
-        'open task of a user moves (offboarding), planned, confirmed, journaled and resumable; --undo reverses it.',
+      'Moves tasks to another user (give IDs, or - to read them from standard input). With --scope sequence, ' +
+        "every open (pending or in progress) task of the task's sequence run moves too — whoever holds it — after a " +
+        'preview and a confirmation. With --from, every open task of a user moves (offboarding), planned, ' +
+        'confirmed, journaled and resumable; --undo reverses it.',
     )
     .option('--to <user>', 'the new assignee: a UUID, an alias, or me')
     .addOption(new Option('--scope <scope>', 'with a task ID: task (default) or sequence'))
@@ -61,7 +61,7 @@ export function registerReassign(tasks: Command, app: App): void {
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
-    .option('--concurrency <n>', 'with --from or --undo: calls at once', '4');
+    .option('--concurrency <n>', 'calls at once (at most 16)', '4');
   addOutputFlags(cmd, {
     fields: OUTCOME_FIELDS,
     alt: {
@@ -73,6 +73,7 @@ export function registerReassign(tasks: Command, app: App): void {
   helpDetails(cmd, {
     examples: [
       'topo tasks reassign 7f3e9c2a-… --to bob',
+      'topo tasks list -a alice -p hot | topo tasks reassign - --to bob --yes',
       'topo tasks reassign 7f3e9c2a-… --to bob --scope sequence --dry-run',
       'topo tasks reassign 7f3e9c2a-… --to 5d1c2e4a-… --scope sequence --yes',
       'topo tasks reassign --from alice --to bob --dry-run       # offboarding: the plan',
@@ -86,26 +87,21 @@ export function registerReassign(tasks: Command, app: App): void {
   each move, then checks what is left. Ctrl-C stops after the calls in flight; re-running continues.
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
 
-Results (one task or --scope sequence; --json prints an array of {id, result, task, error}):
+Results (task IDs or --scope sequence; --json prints an array of {id, result, task, error}):
   changed    the task moved to the new assignee
   unchanged  it was already assigned to them (not an error)
   failed     it should have moved but did not; the reason is shown`,
   });
   cmd.action(
-    action(app, async (ctx, id: string | undefined, flags: ReassignFlags) => {
-      if (flags.undo !== undefined || flags.from !== undefined) {
-        await runBulkReassign(ctx, id, flags);
-        return;
-      }
-      const options = await parseReassignFlags(ctx, id, flags);
-      const { runReassign } = await import('../../services/reassign.js');
-      await runReassign(ctx, options);
+    action(app, async (ctx, ids: string[], flags: ReassignFlags) => {
+      if (flags.undo !== undefined || flags.from !== undefined) await runBulkReassign(ctx, ids, flags);
+      else await runTaskReassign(ctx, ids, flags);
     }),
   );
 }
 
-async function runBulkReassign(ctx: Context, id: string | undefined, flags: ReassignFlags): Promise<void> {
-  if (id !== undefined)
+async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
+  if (ids.length > 0)
     throw new UsageError(
       `a task ID and ${flags.undo !== undefined ? '--undo' : '--from'} cannot be used together`,
     );
@@ -135,28 +131,35 @@ async function runBulkReassign(ctx: Context, id: string | undefined, flags: Reas
   await runOffboard(ctx, { from, to, ...(types && { types }), ...(priorities && { priorities }), ...common });
 }
 
-async function parseReassignFlags(
-  ctx: Context,
-  id: string | undefined,
-  flags: ReassignFlags,
-): Promise<ReassignOptions> {
-  if (!id) throw new UsageError('give the task ID to reassign');
-  const taskId = parseUuid(id, 'task id');
+/** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
+async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlags): Promise<void> {
   if (!flags.to)
-    throw new UsageError("--to is required: who should get the task (a UUID, an alias, or 'me')");
+    throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
   if (flags.type || flags.priority) throw new UsageError('--type and --priority go with --from');
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+  if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
+  const [{ readTaskIds }, bulk] = await Promise.all([
+    import('../../input/ids.js'),
+    import('../../services/bulk.js'),
+  ]);
+  const ids = await readTaskIds(ctx.terminal, args);
   const to = await ctx.people.resolve(flags.to, '--to');
+  const common = { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun) };
   if (scope === 'sequence') {
-    const { requireConfirmable } = await import('../../services/bulk.js');
-    requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
+    if (ids.length !== 1)
+      throw new UsageError('--scope sequence takes one task ID: the run is the one it belongs to');
+    bulk.requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
+    const { runSequenceReassign } = await import('../../services/reassign.js');
+    await runSequenceReassign(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
+    return;
   }
-  return {
-    id: taskId,
-    to,
-    toLabel: flags.to,
-    scope,
-    yes: Boolean(flags.yes),
-    dryRun: Boolean(flags.dryRun),
-  };
+  if (ids.length > 1) bulk.requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
+  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+    import('../../services/reassign.js'),
+    import('../../services/transition.js'),
+    import('../../output/tasks.js'),
+  ]);
+  const who = whoFrom(await ctx.people.names());
+  await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });
 }

@@ -22,7 +22,8 @@ export function registerThread(tasks: Command, app: App): void {
       '--with <relations>',
       'add the related contact, template (campaign) and run to each message in JSON; name the contact when piped',
       collect,
-    );
+    )
+    .option('--no-pager', 'print straight to the terminal, without TOPO_PAGER / PAGER (less -FRX)');
   addOutputFlags(cmd, { fields: THREAD_JSON_FIELDS });
   helpDetails(cmd, {
     examples: [
@@ -31,19 +32,20 @@ export function registerThread(tasks: Command, app: App): void {
       'topo tasks thread 7f3e9c2a-… --query "[-1].body" -r',
     ],
     notes: `Output:
-  On a terminal, each message with a coloured header, the body wrapped to the width;
+  On a terminal, each message with a coloured header, the body wrapped to the width, through
+  a pager (TOPO_PAGER, then PAGER, default "less -FRX"; --no-pager to print it straight);
   piped, a plain transcript ("--- <direction> <channel> from <sender> at <time>", subject, body;
   inbound messages are "from contact", or from the contact's name with --with contact);
   --json, the array exactly as the API sent it.`,
   });
   cmd.action(
-    action(app, (ctx, id: string, flags: { with?: string[] }) =>
-      runThread(ctx, parseUuid(id, 'task id'), parseWith(flags.with, WITH_CHOICES)),
+    action(app, (ctx, id: string, flags: { with?: string[]; pager: boolean }) =>
+      runThread(ctx, parseUuid(id, 'task id'), parseWith(flags.with, WITH_CHOICES), flags.pager),
     ),
   );
 }
 
-async function runThread(ctx: Context, id: string, withFlag: Relation[]): Promise<void> {
+async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: boolean): Promise<void> {
   const { output, terminal } = ctx;
   const [client, { getMessages, getTask }, enrich] = await Promise.all([
     ctx.session.api(),
@@ -74,14 +76,13 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[]): Promis
     import('../../output/thread.js'),
     import('../../output/tasks.js'),
   ]);
-  await terminal.out(
-    renderThread(oldestFirst(messages), {
-      tty: output.format === 'table',
-      color: terminal.color,
-      width: terminal.columns,
-      now: ctx.now(),
-      names: await ctx.people.names(),
-      ...(related.contact && { contact: contactName(related.contact) }),
-    }),
-  );
+  const text = renderThread(oldestFirst(messages), {
+    tty: output.format === 'table',
+    color: terminal.color,
+    width: terminal.columns,
+    now: ctx.now(),
+    names: await ctx.people.names(),
+    ...(related.contact && { contact: contactName(related.contact) }),
+  });
+  await (pager ? terminal.page(text) : terminal.out(text));
 }
