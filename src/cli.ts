@@ -1,6 +1,6 @@
 import { CommanderError, Option, type Command } from 'commander';
 import type { App } from './app.js';
-import { EXIT, UsageError, type ExitCode } from './api/errors.js';
+import { EXIT, TopoError, UsageError, type ExitCode } from './api/errors.js';
 import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
@@ -247,7 +247,9 @@ function reportError(error: unknown, app: App, debug: boolean): ExitCode {
       app.io.stderr.write(errorLine(usage, Boolean(app.jsonErrors)));
     return EXIT.usage;
   }
-  app.io.stderr.write(errorLine(error, Boolean(app.jsonErrors)));
+  // An interruption that has already said all there is to say ends without a line.
+  if (!(error instanceof Error && error.message === '' && error instanceof TopoError))
+    app.io.stderr.write(errorLine(error, Boolean(app.jsonErrors)));
   if (debug && error instanceof Error && error.stack) app.io.stderr.write(`${error.stack}\n`);
   return exitCodeOf(error);
 }

@@ -6,6 +6,52 @@ export interface Prompter {
   confirm(message: string): Promise<boolean>;
   input(message: string): Promise<string>;
   password(message: string): Promise<string>;
+  /** One of a few actions, each with its key. */
+  choose<T>(message: string, choices: Choice<T>[]): Promise<T>;
+  /** One value from a list filtered as the person types (or what they type, when `free` accepts it). */
+  search(message: string, choices: Named[], free?: (typed: string) => boolean): Promise<string>;
+  /** Several items ticked from a list filtered as the person types. */
+  tick<T>(message: string, choices: { name: string; value: T; short?: string }[]): Promise<T[]>;
+}
+
+/** A key for an action: a lower-case letter, or a digit (never h: it asks for help). */
+type ActionKey =
+  | 'a'
+  | 'b'
+  | 'c'
+  | 'd'
+  | 'e'
+  | 'f'
+  | 'g'
+  | 'i'
+  | 'j'
+  | 'k'
+  | 'l'
+  | 'm'
+  | 'n'
+  | 'o'
+  | 'p'
+  | 'q'
+  | 'r'
+  | 's'
+  | 't'
+  | 'u'
+  | 'v'
+  | 'w'
+  | 'x'
+  | 'y'
+  | 'z';
+
+export interface Choice<T> {
+  key: ActionKey;
+  name: string;
+  value: T;
+}
+
+export interface Named {
+  name: string;
+  value: string;
+  description?: string;
 }
 
 type Streams = { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream };
@@ -64,5 +110,43 @@ export function createPrompter(io: Streams): Prompter {
       ),
     input: (message) => ask((p, context) => p.input({ message }, context), cancel),
     password: (message) => ask((p, context) => p.password({ message, mask: '*' }, context), cancel),
+    choose: (message, choices) =>
+      ask(
+        (p, context) =>
+          p.expand(
+            {
+              message,
+              choices: choices.map((c) => ({ key: c.key, name: c.name, value: c.value })),
+              expanded: true,
+            },
+            context,
+          ),
+        cancel,
+      ),
+    search: (message, choices, free) =>
+      ask(
+        (p, context) =>
+          p.search(
+            {
+              message,
+              source: (term) => {
+                const typed = (term ?? '').trim();
+                const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
+                const found = choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
+                const own =
+                  typed && free?.(typed) && !found.some((c) => c.value === typed)
+                    ? [{ name: typed, value: typed }]
+                    : [];
+                return [...found, ...own];
+              },
+            },
+            context,
+          ),
+        cancel,
+      ),
+    tick: async (message, choices) => {
+      const { tick } = await import('./prompts/tick.js');
+      return ask((_p, context) => tick({ message, choices }, context), cancel);
+    },
   };
 }

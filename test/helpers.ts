@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach } from 'vitest';
 import { main } from '../src/cli.js';
 import type { ContextDeps } from '../src/context.js';
+import type { Prompter } from '../src/prompt.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import type { IO } from '../src/terminal.js';
 
@@ -211,4 +212,27 @@ export async function http(
     // not JSON: keep the text
   }
   return { status: res.status, body, headers: res.headers };
+}
+
+/**
+ * A person at the terminal who answers from a script, in order: each question takes the next answer (a
+ * function gets the choices offered). Records every question. Running out of answers fails the test.
+ */
+export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string[] } {
+  const asked: string[] = [];
+  const next = <T>(message: string, offered?: unknown): T => {
+    asked.push(message);
+    if (answers.length === 0) throw new Error(`no scripted answer for: ${message}`);
+    const answer = answers.shift();
+    return (typeof answer === 'function' ? (answer as (o: unknown) => T)(offered) : answer) as T;
+  };
+  return {
+    asked,
+    confirm: async (message) => next<boolean>(message),
+    input: async (message) => next<string>(message),
+    password: async (message) => next<string>(message),
+    choose: async (message, choices) => next(message, choices),
+    search: async (message, choices) => next<string>(message, choices),
+    tick: async (message, choices) => next(message, choices),
+  };
 }

@@ -122,6 +122,7 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'auth status': ['auth', 'status'],
     'alias list': ['alias', 'list'],
     'templates list': ['templates', 'list'],
+    'tasks next': ['tasks', 'next', '-a', s.store.users[0]!.id],
   };
   return argv[path];
 }
@@ -142,6 +143,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks show',
         'tasks skip',
         'tasks thread',
+        'tasks next',
         'templates list',
       ].sort(),
     );

@@ -2,8 +2,7 @@ import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Prompter } from '../../src/prompt.js';
-import { memoryIO, sandbox, SEED_NOW, tempDir, topo } from '../helpers.js';
+import { memoryIO, sandbox, scriptedPrompter, SEED_NOW, tempDir, topo } from '../helpers.js';
 
 /** A forward proxy on loopback that records what passes through it. */
 async function proxy(): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
@@ -75,19 +74,15 @@ describe('proxy settings', () => {
 describe('on a terminal', () => {
   it('auth login asks for the key with a masked prompt, checks it and stores it', async () => {
     const s = await sandbox();
-    const asked: string[] = [];
-    const prompter: Prompter = {
-      confirm: async () => false,
-      input: async () => '',
-      password: async (message) => {
-        asked.push(message);
-        return 'topo_sandbox_rw';
-      },
-    };
+    const prompter = scriptedPrompter(['topo_sandbox_rw', '']);
+    const asked = prompter.asked;
     const t = memoryIO({ tty: true });
     const env = { TOPO_CONFIG_DIR: tempDir(), TOPO_API_URL: s.url };
     expect(await main(['auth', 'login'], t.io, env, { prompter, keychain: null })).toBe(0);
-    expect(asked).toEqual(['Paste your Topo API key:']);
+    expect(asked).toEqual([
+      'Paste your Topo API key:',
+      "To use 'me' (topo tasks list -a me), paste the ID of a task assigned to you, or press Enter to skip:",
+    ]);
     expect(t.err()).toContain('✓ Logged in to workspace');
     expect(s.received('GET').map((q) => q.path)).toEqual(['/v1/me']);
   });

@@ -1,23 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Prompter } from '../../src/prompt.js';
-import { memoryIO, sandbox, tempDir } from '../helpers.js';
+import { memoryIO, sandbox, scriptedPrompter, tempDir } from '../helpers.js';
 
+/** A person who answers every yes/no question with `answer` and types `typed` wherever asked to. */
 function terminal(answer: boolean, typed = '') {
-  const asked: string[] = [];
-  const prompter: Prompter = {
-    confirm: async (message) => {
-      asked.push(message);
-      return answer;
-    },
-    input: async (message) => {
-      asked.push(message);
-      return typed;
-    },
-    password: async () => '',
+  const scripted = scriptedPrompter([]);
+  const prompter = {
+    ...scripted,
+    confirm: async (message: string) => (scripted.asked.push(message), answer),
+    input: async (message: string) => (scripted.asked.push(message), typed),
   };
   const { io, err } = memoryIO({ tty: true, columns: 120 });
-  return { io, prompter, asked, err };
+  return { io, prompter, asked: scripted.asked, err };
 }
 
 describe('confirmation on a terminal', () => {

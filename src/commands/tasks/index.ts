@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { App } from '../../app.js';
 import { helpDetails } from '../../help.js';
 import { registerList } from './list.js';
+import { registerNext } from './next.js';
 import { registerReassign } from './reassign.js';
 import { registerShow } from './show.js';
 import { registerThread } from './thread.js';
@@ -24,6 +25,7 @@ export function registerTasks(program: Command, app: App): void {
     ],
   });
   registerList(tasks, app);
+  registerNext(tasks, app);
   registerShow(tasks, app);
   registerThread(tasks, app);
   registerTransition(

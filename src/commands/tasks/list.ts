@@ -1,40 +1,24 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../api/errors.js';
-import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
-import { ORDER_CHOICES, SORT_CHOICES, STATUS_CHOICES, WITH_CHOICES } from '../../input/choices.js';
-import {
-  collect,
-  parseChoice,
-  parseEnumList,
-  parsePositiveInt,
-  parseUuid,
-  parseWhen,
-  parseWith,
-} from '../../input/parse.js';
+import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
+import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
+import { collect, parseChoice, parsePositiveInt, parseWhen, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
 import type { Listing } from '../../services/listing.js';
 
-interface ListFlags {
-  status: string;
-  type?: string[];
-  priority?: string[];
-  template?: string[];
-  assignee?: string;
-  unassigned?: boolean;
+interface ListFlags extends FilterFlags {
   updatedAfter?: string;
-  sequence?: string;
-  createdAfter?: string;
-  createdBefore?: string;
   sort?: string;
   order?: string;
   limit: string;
   all?: boolean;
   concurrency: string;
   with?: string[];
+  select?: boolean;
 }
 
 interface ListOptions {
@@ -43,6 +27,8 @@ interface ListOptions {
   statusLabel: string;
   time: 'created_at' | 'updated_at';
   with: Relation[];
+  /** Tick tasks on the terminal and act on them. */
+  select: boolean;
 }
 
 /** A terminal table looks up contacts and campaigns by itself for at most this many rows. */
@@ -55,29 +41,8 @@ export function registerList(tasks: Command, app: App): void {
     .summary('list tasks: a queue, a rep’s, a sequence run’s')
     .description(
       'Lists tasks, newest first. By default the open ones (pending and in progress), 30 at most; --all fetches every match.',
-    )
-    .optionsGroup(FLAG_GROUPS.filters)
-    .addOption(
-      new Option('-s, --status <status>', 'open, pending, in_progress, completed, skipped or all').default(
-        'open',
-      ),
-    )
-    .option(
-      '-t, --type <types>',
-      'call, email_reply, linkedin_reply, new_lead_review (comma-separated or repeated)',
-      collect,
-    )
-    .option('-p, --priority <priorities>', 'hot, today, extra (comma-separated or repeated)', collect)
-    .option(
-      '--template <names>',
-      'campaign (sequence template) names or UUIDs (comma-separated or repeated)',
-      collect,
-    )
-    .option('-a, --assignee <user>', 'a user UUID, an alias, me, or none (unassigned)')
-    .option('--unassigned', 'only tasks nobody holds (same as -a none; filtered by topo, not the API)')
-    .option('--sequence <run-uuid>', 'the tasks of one sequence run')
-    .option('--created-after <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
-    .option('--created-before <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w')
+    );
+  addFilterFlags(cmd, FLAG_GROUPS.filters)
     .option('--updated-after <when>', 'changed since then (lists by update time, newest first); as above')
     .optionsGroup(FLAG_GROUPS.output)
     .option('--sort <field>', 'created (default) or updated')
@@ -85,6 +50,7 @@ export function registerList(tasks: Command, app: App): void {
     .option('-L, --limit <n>', 'at most this many tasks', '30')
     .option('--all', 'every matching task (pages of 100)')
     .option('--concurrency <n>', 'pages fetched at once with --all', '4')
+    .option('--select', 'on a terminal: tick tasks in the list, then skip, reopen or reassign them')
     .option(
       '--with <relations>',
       'add the related contact, template (campaign) and run: nested in JSON, extra columns in TSV/CSV',
@@ -115,33 +81,23 @@ export function registerList(tasks: Command, app: App): void {
 
 /** Turns flags into typed options; every check happens here, before any request. */
 async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptions> {
-  const status = parseChoice(flags.status, STATUS_CHOICES, '--status');
-  const statuses: TaskStatus[] =
-    status === 'open'
-      ? ['PENDING', 'IN_PROGRESS']
-      : status === 'all'
-        ? []
-        : [status.toUpperCase() as TaskStatus];
+  if (flags.select) {
+    if (!ctx.terminal.canPrompt)
+      throw new UsageError(
+        '--select needs a terminal to pick tasks in; pipe the IDs instead (… | topo tasks skip -)',
+      );
+    if (ctx.output.format !== 'table')
+      throw new UsageError('--select shows a list to pick from: not with --json or --csv');
+  }
+  const now = ctx.now();
+  const filters = parseFilters(flags, now);
   const time =
     parseChoice(flags.sort ?? 'created', SORT_CHOICES, '--sort') === 'updated' ? 'updated_at' : 'created_at';
-  const query: Omit<TaskQuery, 'status'> = {
-    sortBy: time,
-    sortOrder: parseChoice(flags.order ?? 'desc', ORDER_CHOICES, '--order'),
-  };
-  const now = ctx.now();
-  if (flags.type) query.types = parseEnumList(flags.type, TASK_TYPES, '--type');
-  if (flags.priority) query.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
-  if (flags.sequence) query.sequenceId = parseUuid(flags.sequence, '--sequence');
-  if (flags.createdAfter) query.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
-  if (flags.createdBefore) query.createdBefore = parseWhen(flags.createdBefore, '--created-before', now);
-  if (query.createdAfter && query.createdBefore && query.createdAfter >= query.createdBefore) {
-    throw new UsageError('--created-after must be earlier than --created-before');
-  }
+  const query = filters.query;
+  query.sortBy = time;
+  query.sortOrder = parseChoice(flags.order ?? 'desc', ORDER_CHOICES, '--order');
   const limit = flags.all ? undefined : parsePositiveInt(flags.limit, '--limit');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
-  const unassigned = Boolean(flags.unassigned) || flags.assignee === 'none';
-  if (flags.unassigned && flags.assignee && flags.assignee !== 'none')
-    throw new UsageError('--unassigned and --assignee cannot be used together');
   let updatedAfter: string | undefined;
   if (flags.updatedAfter) {
     updatedAfter = parseWhen(flags.updatedAfter, '--updated-after', now);
@@ -153,21 +109,20 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
     query.sortBy = 'updated_at';
     query.sortOrder = 'desc';
   }
-  if (flags.assignee && !unassigned)
-    query.assigneeUserId = await ctx.people.resolve(flags.assignee, '--assignee');
-  // Names are looked up last: every local check has passed before this first request.
-  if (flags.template) {
-    const [client, { resolveTemplates }] = await Promise.all([
-      ctx.session.api(),
-      import('../../services/templates.js'),
-    ]);
-    query.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
-  }
+  await resolveFilterNames(ctx, flags, filters);
   return {
-    listing: { statuses, query, limit, concurrency, unassigned, ...(updatedAfter && { updatedAfter }) },
-    statusLabel: status === 'all' ? '' : `${status.replace('_', ' ')} `,
+    listing: {
+      statuses: filters.statuses,
+      query,
+      limit,
+      concurrency,
+      unassigned: filters.unassigned,
+      ...(updatedAfter && { updatedAfter }),
+    },
+    statusLabel: filters.statusLabel,
     time: updatedAfter ? 'updated_at' : time,
     with: parseWith(flags.with, WITH_CHOICES),
+    select: Boolean(flags.select),
   };
 }
 
@@ -207,6 +162,13 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     hideAssignee: o.listing.query.assigneeUserId !== undefined || Boolean(o.listing.unassigned),
   });
   const rows = enrich.relatedRows(tasks, enricher, want, small ? o.listing.limit! : 100);
+  if (o.select) {
+    const picked: TaskRow[] = [];
+    for await (const row of rows) picked.push(row);
+    const { pickAndAct } = await import('../../services/select.js');
+    await pickAndAct(ctx, picked);
+    return;
+  }
   // A long walk on a terminal shows its progress on stderr until the table starts.
   const long = o.listing.limit === undefined || o.listing.limit > 100;
   const shown = await output.list(

@@ -1,0 +1,215 @@
+import type { Command } from 'commander';
+import { action, type App } from '../../app.js';
+import { CancelledError, InterruptedError } from '../../api/errors.js';
+import type { Task } from '../../api/types.js';
+import type { Context } from '../../context.js';
+import { helpDetails } from '../../help.js';
+import { WITH_CHOICES } from '../../input/choices.js';
+import { collect, isUuid, parseWith } from '../../input/parse.js';
+import { addOutputFlags } from '../../output/flags.js';
+import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+
+type Action = 'skip' | 'thread' | 'reassign' | 'next' | 'quit';
+
+export function registerNext(tasks: Command, app: App): void {
+  const cmd = tasks
+    .command('next')
+    .summary('the one task to do now, with who to call and what they said')
+    .description(
+      'Shows the task to do now: in progress before pending, then HOT, TODAY, EXTRA, then the oldest. With ' +
+        'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then offers keys: ' +
+        'skip it, read the thread, reassign it, leave it and see the next, or quit.',
+    )
+    .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, or me', 'me')
+    .option(
+      '--with <relations>',
+      'with --json or piped: add the related contact, template (campaign) and run',
+      collect,
+    );
+  addOutputFlags(cmd, { fields: TASK_JSON_FIELDS });
+  helpDetails(cmd, {
+    examples: [
+      'topo tasks next',
+      'topo tasks next -a bob',
+      'topo tasks next --json id,type,priority --with contact',
+      'topo tasks next --query contact.phone_number --with contact -r',
+    ],
+    notes: `Keys (on a terminal):
+  s  skip the task (as 'topo tasks skip')     t  read the conversation
+  r  reassign it to someone (as 'topo tasks reassign --to')
+  n  leave it for now and show the next       q  quit
+
+Output:
+  Piped, the task's tab-separated line (the columns of 'topo tasks list'); --json, the task, or
+  null when the queue is empty ("Nothing to do" on stderr, exit 0).`,
+  });
+  cmd.action(
+    action(app, async (ctx, flags: { assignee: string; with?: string[] }) => {
+      const relations = parseWith(flags.with, WITH_CHOICES);
+      const assignee = await ctx.people.resolve(flags.assignee, '--assignee');
+      const owner = (await ctx.people.names()).get(assignee) ?? assignee;
+      await runNext(ctx, assignee, owner, relations);
+    }),
+  );
+}
+
+async function runNext(ctx: Context, assignee: string, owner: string, withFlag: Relation[]): Promise<void> {
+  const { output, terminal } = ctx;
+  const [client, { nextTask }, enrich, tasksOutput] = await Promise.all([
+    ctx.session.api(),
+    import('../../services/queue.js'),
+    import('../../services/enrich.js'),
+    import('../../output/tasks.js'),
+  ]);
+  const relations = enrich.relationsWanted(withFlag, output.exporter?.fields);
+  const card = output.format === 'table';
+  const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
+  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const aside = new Set<string>();
+  for (;;) {
+    const head = await nextTask(client, assignee, aside);
+    const task = head.task;
+    if (!task) {
+      terminal.err(
+        aside.size
+          ? `Nothing else to do: the ${aside.size} left for later are all that is open.`
+          : `Nothing to do: ${owner} has no open tasks.`,
+      );
+      if (output.format === 'json') await output.json(null);
+      return;
+    }
+    const [related] = enricher ? await enricher.relate([task], want) : [{}];
+    if (!card) {
+      const row = { task, related: related! };
+      if (output.format === 'json') await output.json(tasksOutput.taskJson(row, relations));
+      else
+        await output.list(
+          [row],
+          tasksOutput.taskListView({
+            who: () => '',
+            now: ctx.now(),
+            chalk: output.chalk(),
+            with: relations,
+            people: false,
+            time: 'created_at',
+          }),
+        );
+      return;
+    }
+    const [{ getMessages }, { renderCard, lastInbound }] = await Promise.all([
+      import('../../api/tasks.js'),
+      import('../../output/card.js'),
+    ]);
+    const messages = await getMessages(client, task.id).catch(() => []);
+    await terminal.out(
+      renderCard(task, related!, lastInbound(messages), {
+        chalk: output.chalk(),
+        now: ctx.now(),
+        width: terminal.columns,
+        owner,
+        open: head.open,
+      }),
+    );
+    if (!terminal.canPrompt) return;
+    const done = await act(ctx, task, aside);
+    if (done) return;
+  }
+}
+
+/** Asks what to do with the task and does it; true when the person is done. */
+async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolean> {
+  const { terminal } = ctx;
+  const prompter = await terminal.prompter();
+  for (;;) {
+    let choice: Action;
+    try {
+      choice = await prompter.choose<Action>('What now?', [
+        { key: 's', name: 'skip it', value: 'skip' },
+        { key: 't', name: 'read the thread', value: 'thread' },
+        { key: 'r', name: 'reassign it', value: 'reassign' },
+        { key: 'n', name: 'leave it, show the next', value: 'next' },
+        { key: 'q', name: 'quit', value: 'quit' },
+      ]);
+    } catch (error) {
+      // Ctrl-C at the question ends the session quietly: every change made so far was reported.
+      if (error instanceof CancelledError) throw new InterruptedError('');
+      throw error;
+    }
+    if (choice === 'quit') return true;
+    if (choice === 'next') {
+      aside.add(task.id);
+      return false;
+    }
+    if (choice === 'thread') {
+      await showThread(ctx, task);
+      continue;
+    }
+    try {
+      if (choice === 'skip') await skip(ctx, task);
+      else if (!(await reassign(ctx, task))) continue;
+    } catch (error) {
+      if (error instanceof CancelledError) continue;
+      const { errorLine } = await import('../../output/errors.js');
+      terminal.io.stderr.write(errorLine(error, false));
+      continue;
+    }
+    terminal.err('');
+    return false;
+  }
+}
+
+async function skip(ctx: Context, task: Task): Promise<void> {
+  const [{ skipTask }, { runTransition, statusChange }] = await Promise.all([
+    import('../../api/tasks.js'),
+    import('../../services/transition.js'),
+  ]);
+  const spec = statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask);
+  await runTransition(ctx, spec, [task.id], { yes: true, dryRun: false, concurrency: 1 });
+}
+
+/** Asks to whom (aliases, as typed, or a UUID) and moves the task; false when nobody was chosen. */
+async function reassign(ctx: Context, task: Task): Promise<boolean> {
+  const aliases = await ctx.people.aliases();
+  const names = await ctx.people.names();
+  const choices = Object.entries(aliases)
+    .filter(([, id]) => id !== task.assignee_user_id)
+    .map(([name, id]) => ({ name, value: name, description: id }));
+  const picked = await (
+    await ctx.terminal.prompter()
+  ).search('Reassign to (an alias, or a user UUID):', choices, isUuid);
+  if (!picked) return false;
+  const to = await ctx.people.resolve(picked, 'reassign to');
+  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+    import('../../services/reassign.js'),
+    import('../../services/transition.js'),
+    import('../../output/tasks.js'),
+  ]);
+  await runTransition(ctx, reassignChange(to, picked, whoFrom(names)), [task.id], {
+    yes: true,
+    dryRun: false,
+    concurrency: 1,
+  });
+  return true;
+}
+
+async function showThread(ctx: Context, task: Task): Promise<void> {
+  const [client, { getMessages }, { renderThread, oldestFirst }] = await Promise.all([
+    ctx.session.api(),
+    import('../../api/tasks.js'),
+    import('../../output/thread.js'),
+  ]);
+  const messages = await getMessages(client, task.id);
+  if (messages.length === 0) {
+    ctx.terminal.err('This task has no messages.');
+    return;
+  }
+  await ctx.terminal.page(
+    renderThread(oldestFirst(messages), {
+      tty: true,
+      color: ctx.terminal.color,
+      width: ctx.terminal.columns,
+      now: ctx.now(),
+      names: await ctx.people.names(),
+    }),
+  );
+}

@@ -1,0 +1,74 @@
+import type { ChalkInstance } from 'chalk';
+import wrapAnsi from 'wrap-ansi';
+import type { Message, Task } from '../api/types.js';
+import { enumLabel, relativeTime, safeText } from './format.js';
+import { labelled } from './show.js';
+import {
+  contactName,
+  priorityStyle,
+  runStatusLabel,
+  statusStyle,
+  templateLabel,
+  type Related,
+} from './tasks.js';
+
+/** The task to do now, as a rep reads it: who, how to reach them, which campaign, what they said last. */
+
+export interface CardView {
+  chalk: ChalkInstance;
+  now: number;
+  width: number;
+  /** Whose queue, and how long it is. */
+  owner: string;
+  open: number;
+}
+
+export function renderCard(
+  task: Task,
+  related: Related,
+  lastInbound: Message | undefined,
+  v: CardView,
+): string {
+  const c = v.chalk;
+  const head = [
+    c.bold(enumLabel(task.type)),
+    priorityStyle(c, String(task.priority))(safeText(task.priority)),
+    statusStyle(c, String(task.status))(enumLabel(task.status)),
+  ].join(' · ');
+  const lines = [`${c.bold('Next')} for ${safeText(v.owner)}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
+  const p = related.contact;
+  if (p === null) lines.push(`  ${c.dim('contact deleted')}`);
+  else if (p) {
+    const role = [p.job_title, p.company_name]
+      .filter(Boolean)
+      .map((x) => safeText(x))
+      .join(', ');
+    lines.push(`  ${c.bold(contactName(p))}${role ? ` — ${role}` : ''}`);
+  }
+  const rows: [string, string][] = [];
+  if (p?.phone_number) rows.push(['Phone', safeText(p.phone_number)]);
+  if (p?.email) rows.push(['Email', safeText(p.email)]);
+  if (p?.linkedin_url) rows.push(['LinkedIn', safeText(p.linkedin_url)]);
+  if (related.template)
+    rows.push([
+      'Campaign',
+      `${templateLabel(related.template)}${related.run ? c.dim(` · ${runStatusLabel(String(related.run.status))}`) : ''}`,
+    ]);
+  rows.push(['Task', `${safeText(task.id)} ${c.dim(`· created ${relativeTime(task.created_at, v.now)}`)}`]);
+  lines.push(labelled([rows], c).trimEnd().replace(/^/gm, '  '));
+  if (lastInbound) {
+    const who = p ? safeText(p.first_name ?? contactName(p)) : 'the contact';
+    const body = safeText(lastInbound.body, true).trim().split('\n').slice(0, 6).join('\n');
+    const wrapped = wrapAnsi(body, Math.max(20, Math.min(v.width, 100) - 4), { hard: true });
+    lines.push('', `  ${c.dim(`Last from ${who}, ${relativeTime(lastInbound.sent_at, v.now)}:`)}`);
+    lines.push(wrapped.replace(/^/gm, '    '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The newest message the contact sent, if any. */
+export function lastInbound(messages: Message[]): Message | undefined {
+  return messages
+    .filter((m) => m.direction === 'INBOUND')
+    .reduce<Message | undefined>((last, m) => (!last || m.sent_at >= last.sent_at ? m : last), undefined);
+}

@@ -1,0 +1,81 @@
+import { UsageError } from '../api/errors.js';
+import { reopenTask, skipTask } from '../api/tasks.js';
+import type { Context } from '../context.js';
+import { isUuid } from '../input/parse.js';
+import { enumLabel, relativeTime, safeText, shortId, truncate } from '../output/format.js';
+import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
+import { reassignChange } from './reassign.js';
+import { runTransition, statusChange } from './transition.js';
+
+/**
+ * Picking tasks from a list and acting on the ticked ones: skip, reopen or reassign, through the same bulk
+ * course as the commands (preview, confirmation, per-task results, exit codes).
+ */
+
+type Act = 'skip' | 'reopen' | 'reassign' | 'nothing';
+
+export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promise<void> {
+  const { terminal } = ctx;
+  if (rows.length === 0) {
+    terminal.err('No tasks match: nothing to pick.');
+    return;
+  }
+  const names = await ctx.people.names();
+  const who = whoFrom(names);
+  const now = ctx.now();
+  const width = Math.max(30, terminal.columns - 4);
+  const line = (r: TaskRow) =>
+    truncate(
+      [
+        enumLabel(r.task.type),
+        safeText(r.task.priority),
+        enumLabel(r.task.status),
+        who(r.task.assignee_user_id),
+        contactLabel(r.related) || safeText(shortId(r.task.sequence_id)),
+        relativeTime(r.task.created_at, now),
+        shortId(r.task.id),
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      width,
+    );
+  const prompter = await terminal.prompter();
+  const ids = await prompter.tick(
+    'Tick the tasks to act on',
+    rows.map((r) => ({ name: line(r), value: r.task.id, short: shortId(r.task.id) })),
+  );
+  const act = await prompter.choose<Act>(`Do what with ${ids.length === 1 ? 'it' : `these ${ids.length}`}?`, [
+    { key: 's', name: 'skip', value: 'skip' },
+    { key: 'o', name: 'reopen', value: 'reopen' },
+    { key: 'r', name: 'reassign to someone', value: 'reassign' },
+    { key: 'q', name: 'nothing', value: 'nothing' },
+  ]);
+  const options = { yes: false, dryRun: false, concurrency: 4 };
+  if (act === 'nothing') {
+    terminal.err('Nothing was changed.');
+    return;
+  }
+  if (act === 'skip')
+    return runTransition(
+      ctx,
+      statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask),
+      ids,
+      options,
+    );
+  if (act === 'reopen')
+    return runTransition(
+      ctx,
+      statusChange('reopen', 'reopened', 'PENDING', ['COMPLETED', 'SKIPPED'], reopenTask),
+      ids,
+      options,
+    );
+  const aliases = await ctx.people.aliases();
+  const picked = await prompter.search(
+    'Reassign to (an alias, or a user UUID):',
+    Object.entries(aliases).map(([name, id]) => ({ name, value: name, description: id })),
+    isUuid,
+  );
+  if (!picked) throw new UsageError('nobody to reassign to');
+  const to = await ctx.people.resolve(picked, 'reassign to');
+  await runTransition(ctx, reassignChange(to, picked, who), ids, options);
+}
