@@ -20,7 +20,16 @@ async function complete(words: string[], env: Record<string, string> = {}): Prom
 describe('shell completion protocol', () => {
   it('completes commands and subcommands', async () => {
     expect(await complete(['ta'])).toEqual(['tasks']);
-    expect(await complete(['tasks', ''])).toEqual(['list', 'show', 'thread', 'skip', 'reopen', 'reassign']);
+    expect(await complete(['tasks', ''])).toEqual([
+      'list',
+      'next',
+      'watch',
+      'show',
+      'thread',
+      'skip',
+      'reopen',
+      'reassign',
+    ]);
     expect(await complete(['auth', ''])).toEqual(['login', 'status', 'logout']);
   });
 

@@ -123,6 +123,7 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'alias list': ['alias', 'list'],
     'templates list': ['templates', 'list'],
     'tasks next': ['tasks', 'next', '-a', s.store.users[0]!.id],
+    'tasks watch': ['tasks', 'watch', '--interval', '5', '--count', '1'],
   };
   return argv[path];
 }
@@ -144,6 +145,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks skip',
         'tasks thread',
         'tasks next',
+        'tasks watch',
         'templates list',
       ].sort(),
     );
@@ -157,7 +159,10 @@ describe('JSON fields: what help lists is what --json accepts', () => {
     if (fields) {
       expect(help).toContain(`JSON fields (for --json a,b,c):\n  ${fields[0]}`);
       // Every listed field is accepted, in any order, before any request.
-      const r = await topo([...argv, '--json', [...fields].reverse().join(',')], { sandbox: s });
+      const running = topo([...argv, '--json', [...fields].reverse().join(',')], { sandbox: s });
+      // (a watch prints once a new task arrives)
+      if (path === 'tasks watch') setTimeout(() => s.store.createTask({}), 50);
+      const r = await running;
       expect(r.stderr).not.toMatch(/unknown field|error: /);
       expect(r.code).toBe(0);
       const bad = await topo([...argv, '--json', 'nope'], { sandbox: s });

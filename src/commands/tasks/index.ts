@@ -3,6 +3,7 @@ import type { App } from '../../app.js';
 import { helpDetails } from '../../help.js';
 import { registerList } from './list.js';
 import { registerNext } from './next.js';
+import { registerWatch } from './watch.js';
 import { registerReassign } from './reassign.js';
 import { registerShow } from './show.js';
 import { registerThread } from './thread.js';
@@ -26,6 +27,7 @@ export function registerTasks(program: Command, app: App): void {
   });
   registerList(tasks, app);
   registerNext(tasks, app);
+  registerWatch(tasks, app);
   registerShow(tasks, app);
   registerThread(tasks, app);
   registerTransition(

@@ -1,0 +1,181 @@
+import type { Command } from 'commander';
+import { action, type App } from '../../app.js';
+import { UsageError } from '../../api/errors.js';
+import type { Task } from '../../api/types.js';
+import type { Context } from '../../context.js';
+import { FLAG_GROUPS, helpDetails } from '../../help.js';
+import { WITH_CHOICES } from '../../input/choices.js';
+import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
+import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
+import { addOutputFlags } from '../../output/flags.js';
+import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
+
+interface WatchFlags extends FilterFlags {
+  interval: string;
+  count?: string;
+  bell?: boolean;
+  exec?: string[];
+  with?: string[];
+}
+
+const MIN_INTERVAL_S = 5;
+
+export function registerWatch(tasks: Command, app: App): void {
+  const cmd = tasks
+    .command('watch [args...]')
+    .summary('print new tasks as they arrive, or run a program for each')
+    .description(
+      'Asks for new tasks every --interval seconds and prints each new one once: a row on a terminal, ' +
+        'tab-separated values when piped, one JSON object per line with --json. With --exec, runs a program for ' +
+        'each (no shell; the task as JSON on its standard input; TOPO_TASK_ID in its environment). Rides out ' +
+        'rate limits, server errors and lost connections; Ctrl-C ends it.',
+    );
+  addFilterFlags(cmd, FLAG_GROUPS.filters)
+    .optionsGroup(FLAG_GROUPS.output)
+    .option('--interval <seconds>', `how often to ask (at least ${MIN_INTERVAL_S})`, '30')
+    .option('--count <n>', 'stop after this many new tasks')
+    .option('--bell', 'ring the terminal bell for each new task')
+    .option('--exec <command...>', 'run this program for each new task; its own flags go after --')
+    .option('--with <relations>', 'add the related contact, template and run (JSON, TSV)', collect);
+  addOutputFlags(cmd, { fields: TASK_JSON_FIELDS });
+  helpDetails(cmd, {
+    examples: [
+      'topo tasks watch -a me -p hot --bell',
+      'topo tasks watch -a me --json | jq -r .id',
+      'topo tasks watch -t call --exec ./notify.sh -- --urgent',
+      'topo tasks watch --unassigned --interval 60 --count 1',
+    ],
+    notes: `Output:
+  On a terminal, a row per new task (the columns of 'topo tasks list'); piped, its tab-separated
+  line; --json, one JSON object per line. Each task is printed once. --exec runs the program
+  for each task in turn (no shell), the task's JSON on its standard input and TOPO_TASK_ID set;
+  a program that fails is reported and watching goes on.`,
+  });
+  cmd.action(
+    action(app, async (ctx, args: string[], flags: WatchFlags) => {
+      const filters = parseFilters(flags, ctx.now());
+      const intervalS = parsePositiveInt(flags.interval, '--interval');
+      if (intervalS < MIN_INTERVAL_S)
+        throw new UsageError(`--interval: at least ${MIN_INTERVAL_S} seconds, got ${flags.interval}`);
+      const count = flags.count === undefined ? undefined : parsePositiveInt(flags.count, '--count');
+      if (args.length > 0 && !flags.exec)
+        throw new UsageError(
+          `unexpected argument '${args[0]}' (arguments after -- go to the --exec program)`,
+        );
+      const exec = flags.exec ? [...flags.exec, ...args] : undefined;
+      const relations = parseWith(flags.with, WITH_CHOICES);
+      await resolveFilterNames(ctx, flags, filters);
+      await runWatch(ctx, {
+        filters,
+        intervalMs: intervalS * 1000,
+        count,
+        bell: Boolean(flags.bell),
+        exec,
+        relations,
+      });
+    }),
+  );
+}
+
+interface WatchRun {
+  filters: ReturnType<typeof parseFilters>;
+  intervalMs: number;
+  count: number | undefined;
+  bell: boolean;
+  exec: string[] | undefined;
+  relations: Relation[];
+}
+
+async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
+  const { output, terminal } = ctx;
+  const [client, { watch }, enrich, tasksOutput, { fitTable, renderRows }, { tsvLine }] = await Promise.all([
+    ctx.session.api(),
+    import('../../services/watch.js'),
+    import('../../services/enrich.js'),
+    import('../../output/tasks.js'),
+    import('../../output/table.js'),
+    import('../../output/printer.js'),
+  ]);
+  const relations = enrich.relationsWanted(o.relations, output.exporter?.fields);
+  const table = output.format === 'table' && !o.exec;
+  const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
+  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const allowed = enricher ? await enricher.allows() : { sequences: false };
+  const view = tasksOutput.taskListView({
+    who: tasksOutput.whoFrom(await ctx.people.names()),
+    now: ctx.now(),
+    chalk: output.chalk(),
+    with: relations,
+    people: table && allowed.sequences,
+    time: 'created_at',
+  });
+  // The widths of a terminal row are fixed once, so rows printed minutes apart line up.
+  const sample: TaskRow = { task: SAMPLE_TASK, related: {} };
+  const fitted = table ? fitTable(view.table.columns, [sample], terminal.columns, view.table.fit) : undefined;
+  if (fitted) await terminal.out(renderRows(fitted, [], (h) => output.chalk().bold(h)));
+  if (terminal.stderrIsTTY)
+    terminal.err(`Watching for new tasks every ${o.intervalMs / 1000} s (Ctrl-C to stop)…`);
+  const run = o.exec ? await programRunner(ctx, o.exec) : undefined;
+  await watch(ctx, client, {
+    filters: o.filters,
+    intervalMs: o.intervalMs,
+    ...(o.count !== undefined && { count: o.count }),
+    onTask: async (task) => {
+      const [related] = enricher ? await enricher.relate([task], want) : [{}];
+      const row: TaskRow = { task, related: related! };
+      if (run) await run(task, tasksOutput.taskJson(row, relations));
+      else if (output.format === 'json')
+        await output.exporter!.line(terminal, tasksOutput.taskJson(row, relations));
+      else if (fitted) await terminal.out(renderRows(fitted, [row]));
+      else await terminal.out(tsvLine(view.fields.map((f) => f.value(row))));
+      if (o.bell) terminal.io.stderr.write('\u0007');
+    },
+  });
+}
+
+/** A task as wide as tasks usually are: the widths of the watch table. */
+const SAMPLE_TASK: Task = {
+  id: '00000000-0000-4000-8000-000000000000',
+  organization_id: '',
+  type: 'NEW_LEAD_REVIEW',
+  priority: 'TODAY',
+  status: 'IN_PROGRESS',
+  sequence_id: '00000000-0000-4000-8000-000000000000',
+  assignee_user_id: 'someone-long',
+  disposition: null,
+  reopened_at: null,
+  reopen_reason: null,
+  skipped_at: null,
+  completed_at: null,
+  created_at: '',
+  updated_at: '',
+};
+
+/** Runs the --exec program for one task at a time: no shell, the task's JSON on stdin, TOPO_TASK_ID set. */
+async function programRunner(ctx: Context, argv: string[]) {
+  const { spawn } = await import('node:child_process');
+  const [program, ...args] = argv;
+  return (task: Task, json: unknown) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(program!, args, {
+        stdio: ['pipe', 'inherit', 'inherit'],
+        env: { ...ctx.session.env, TOPO_TASK_ID: task.id } as NodeJS.ProcessEnv,
+      });
+      child.on('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new UsageError(
+            `--exec: cannot run '${program}': ${error.code === 'ENOENT' ? 'not found' : error.message}`,
+          ),
+        ),
+      );
+      child.on('close', (code, signal) => {
+        if (code !== 0)
+          ctx.terminal.warn(
+            `--exec: '${program}' ${signal ? `was ended by ${signal}` : `exited ${code}`} for task ${task.id}`,
+          );
+        resolve();
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(`${JSON.stringify(json)}\n`);
+    });
+}

@@ -1,0 +1,135 @@
+import type { ApiClient } from '../api/client.js';
+import { ApiError, InterruptedError, UsageError } from '../api/errors.js';
+import type { Task } from '../api/types.js';
+import type { Context } from '../context.js';
+import type { Filters } from '../input/filters.js';
+import { describeError } from '../output/errors.js';
+import type { Signal } from '../terminal.js';
+import { listTasks } from './listing.js';
+
+/**
+ * Watching for new tasks: the listing is asked again every interval for tasks created since the newest one
+ * seen, and each new task is handed over once. Network loss, 5xx and 429 are ridden out (said once, and
+ * said again when the API answers); Ctrl-C ends it quietly.
+ */
+
+export interface WatchOptions {
+  filters: Filters;
+  intervalMs: number;
+  /** Stop after this many new tasks. */
+  count?: number;
+  /** Called for each new task, in order, once. */
+  onTask: (task: Task) => Promise<void>;
+}
+
+/** Tasks of the same second as the newest one seen are asked for again (the API's bound is strict). */
+const OVERLAP_MS = 1000;
+
+export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): Promise<void> {
+  const { terminal } = ctx;
+  let signal: Signal | undefined;
+  let wake: () => void = () => undefined;
+  const dispose = terminal.onInterrupt((s) => {
+    signal = s;
+    wake();
+  });
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      void ctx.sleep(ms).then(resolve);
+    });
+  const listing = (createdAfter: string | undefined) =>
+    listTasks(client, {
+      statuses: o.filters.statuses,
+      query: {
+        ...o.filters.query,
+        sortBy: 'created_at',
+        sortOrder: 'asc',
+        ...(laterOf(o.filters.query.createdAfter, createdAfter) && {
+          createdAfter: laterOf(o.filters.query.createdAfter, createdAfter)!,
+        }),
+      },
+      limit: undefined,
+      concurrency: 2,
+      unassigned: o.filters.unassigned,
+    });
+  try {
+    // What exists now is not new: start from the newest matching task, and its second's neighbours.
+    let since = await newestCreated(client, o);
+    const seen = new Map<string, number>();
+    if (since !== undefined)
+      for await (const task of listing(iso(since - OVERLAP_MS)))
+        seen.set(task.id, Date.parse(task.created_at));
+    let handed = 0;
+    let lost: unknown;
+    while (!signal) {
+      await pause(o.intervalMs);
+      if (signal) break;
+      const fresh: Task[] = [];
+      try {
+        for await (const task of listing(since === undefined ? undefined : iso(since - OVERLAP_MS)))
+          fresh.push(task);
+      } catch (error) {
+        if (isFatal(error)) throw error;
+        if (lost === undefined)
+          terminal.err(
+            `Lost contact with the API (${describeError(error)}); still watching, asking again every ${o.intervalMs / 1000} s…`,
+          );
+        lost = error;
+        continue;
+      }
+      if (lost !== undefined) {
+        terminal.err('Back in contact with the API.');
+        lost = undefined;
+      }
+      for (const task of fresh) {
+        if (seen.has(task.id)) continue;
+        const created = Date.parse(task.created_at);
+        seen.set(task.id, created);
+        since = since === undefined ? created : Math.max(since, created);
+        await o.onTask(task);
+        if (o.count !== undefined && ++handed >= o.count) return;
+      }
+      // Only what can still come back (the overlap) is remembered: memory stays flat however long it runs.
+      if (since !== undefined)
+        for (const [id, created] of seen) if (created < since - OVERLAP_MS) seen.delete(id);
+    }
+    throw new InterruptedError('', signal);
+  } finally {
+    dispose();
+  }
+}
+
+async function newestCreated(client: ApiClient, o: WatchOptions): Promise<number | undefined> {
+  const newest = listTasks(client, {
+    statuses: o.filters.statuses,
+    query: { ...o.filters.query, sortBy: 'created_at', sortOrder: 'desc' },
+    limit: 1,
+    concurrency: 1,
+    unassigned: o.filters.unassigned,
+  });
+  for await (const task of newest) return Date.parse(task.created_at);
+  return undefined;
+}
+
+/** A refused key, a missing scope or a bad filter does not get better by waiting. */
+function isFatal(error: unknown): boolean {
+  if (error instanceof UsageError) return true;
+  return (
+    error instanceof ApiError &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 429 &&
+    error.status !== 408
+  );
+}
+
+function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}

@@ -1,0 +1,342 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import type { InterruptRegistry } from '../../src/terminal.js';
+import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
+
+/** A rep's day: the next task, acting on it, picking from a list, watching for new work. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+
+/** The documented rule: in progress before pending, then HOT, TODAY, EXTRA, then oldest first. */
+function queueOf(s: Sandbox, user: string): Task[] {
+  const status = (t: Task) => (t.status === 'IN_PROGRESS' ? 0 : 1);
+  const priority = (t: Task) => ['HOT', 'TODAY', 'EXTRA'].indexOf(t.priority);
+  return s.store.state.tasks
+    .filter((t) => isOpen(t) && t.assignee_user_id === user)
+    .sort(
+      (a, b) =>
+        status(a) - status(b) ||
+        priority(a) - priority(b) ||
+        (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1),
+    );
+}
+
+describe('tasks next', () => {
+  it('picks the task to do now by the documented rule', async () => {
+    const s = await sandbox();
+    for (const user of s.store.users.slice(0, 3)) {
+      const r = await topo(['tasks', 'next', '-a', user.id, '--json'], { sandbox: s });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(queueOf(s, user.id)[0]);
+    }
+    // A new HOT in-progress task jumps the queue; an unknown priority comes after the known ones.
+    const alice = s.store.users[0]!.id;
+    const hot = s.store.createTask({ assignee_user_id: alice, status: 'IN_PROGRESS', priority: 'HOT' });
+    const r = await topo(['tasks', 'next', '-a', alice], { sandbox: s });
+    const expected = queueOf(s, alice)[0]!;
+    expect(expected.created_at < hot.created_at).toBe(queueOf(s, alice)[0]!.id !== hot.id);
+    expect(r.stdout.split('\t')[0]).toBe(expected.id);
+  });
+
+  it('an empty queue: JSON null, "Nothing to do" on stderr, exit 0', async () => {
+    const s = await sandbox();
+    const nobody = '00000000-0000-4000-8000-0000000000ff';
+    const r = await topo(['tasks', 'next', '-a', nobody, '--json'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('null\n');
+    expect(r.stderr).toBe(`Nothing to do: ${nobody} has no open tasks.\n`);
+  });
+
+  it('on a terminal: the card, then each key does what its command does', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!;
+    const bob = s.store.users[1]!;
+    const queue = queueOf(s, alice.id);
+    const [first, second, third] = queue;
+    const env = { TOPO_PAGER: 'cat' };
+    // n: leave the first aside; t: read the second's thread; s: skip it; r: reassign the third to bob; q.
+    const run = await topo(['tasks', 'next', '-a', alice.id], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      env,
+      deps: { prompter: scriptedPrompter(['next', 'thread', 'skip', 'reassign', bob.id, 'quit']) },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Next for ${alice.id}:`);
+    expect(run.stdout).toContain(first!.id);
+    expect(run.stdout).toContain(second!.id);
+    expect(run.stdout).toContain(third!.id);
+    const contact = s.store.contact(s.store.run(first!.sequence_id)!.contact_id!);
+    if (contact) expect(run.stdout).toContain(`${contact.first_name} ${contact.last_name}`);
+    // the thread of the second task was shown
+    const inbound = s.store.thread(second!).find((m) => m.direction === 'INBOUND');
+    if (inbound) expect(run.stdout).toContain(inbound.body.split('\n')[0]);
+    expect(s.store.get(first!.id)!.status).toBe(first!.status);
+    expect(s.store.get(second!.id)!.status).toBe('SKIPPED');
+    expect(s.store.get(third!.id)!.assignee_user_id).toBe(bob.id);
+    expect(run.stderr).toContain(`✓ skipped ${second!.id.slice(0, 8)}…`);
+    expect(run.stderr).toContain(`✓ reassigned ${third!.id.slice(0, 8)}…`);
+  });
+
+  it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!.id;
+    const { CancelledError } = await import('../../src/api/errors.js');
+    const prompter = scriptedPrompter([
+      'reassign',
+      '00000000-0000-4000-8000-00000000abcd',
+      () => {
+        throw new CancelledError();
+      },
+    ]);
+    const r = await topo(['tasks', 'next', '-a', alice], { sandbox: s, tty: true, deps: { prompter } });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(
+      /error: cannot assign to '00000000-0000-4000-8000-00000000abcd': User .* is not a member/,
+    );
+    expect(r.stderr.trimEnd().split('\n').at(-1)).not.toMatch(/^error: cancelled/);
+  });
+});
+
+describe('tasks list --select', () => {
+  it('ticks two tasks and skips exactly those, through the bulk course', async () => {
+    const s = await sandbox();
+    const before = JSON.stringify(s.store.state.tasks.filter((t) => !isOpen(t)));
+    let offered: { value: string }[] = [];
+    const prompter = scriptedPrompter([
+      (choices: { value: string }[]) => {
+        offered = choices;
+        return [choices[1]!.value, choices[3]!.value];
+      },
+      'skip',
+      true,
+    ]);
+    const r = await topo(['tasks', 'list', '--select', '-L', '6'], {
+      sandbox: s,
+      tty: true,
+      deps: { prompter },
+    });
+    expect(r.code).toBe(0);
+    expect(offered).toHaveLength(6);
+    const ticked = [offered[1]!.value, offered[3]!.value];
+    expect(prompter.asked).toEqual(['Tick the tasks to act on', 'Do what with these 2?', 'Skip 2 tasks?']);
+    expect(
+      s
+        .received('POST')
+        .map((q) => q.path)
+        .sort(),
+    ).toEqual(ticked.map((id) => `/v1/tasks/${id}/skip`).sort());
+    for (const id of ticked) expect(s.store.get(id)!.status).toBe('SKIPPED');
+    expect(JSON.stringify(s.store.state.tasks.filter((t) => !isOpen(t) && !ticked.includes(t.id)))).toBe(
+      before,
+    );
+  });
+
+  it('without a terminal it is a usage error, exit 2, before any request', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '--select'], { sandbox: s });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: --select needs a terminal/);
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+/** Ctrl-C for in-process runs: the test presses it. */
+function interrupts() {
+  const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+  const registry: InterruptRegistry = {
+    add: (h) => (handlers.add(h), () => handlers.delete(h)),
+    reclaim: () => undefined,
+  };
+  return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
+}
+
+describe('tasks watch', () => {
+  it('prints each new task once as it arrives, rides out 503s and a dropped connection, ends quietly on Ctrl-C', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!.id;
+    const ctrlC = interrupts();
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '-a', alice, '--interval', '5'], {
+      sandbox: s,
+      deps: { interrupts: ctrlC.registry },
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    const first = s.store.createTask({ assignee_user_id: alice, type: 'CALL' });
+    s.store.createTask({ assignee_user_id: s.store.users[1]!.id });
+    await waitFor(() => polls() >= 16, 10_000, 'more polls');
+    // The API goes away for a while: 503s, then a dropped connection.
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', status: 503, times: 12 });
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', reset: 'before', times: 6 });
+    await waitFor(
+      () => s.received('GET').filter((q) => q.status === 503 || q.status === -1).length >= 18,
+      10_000,
+      'the outage',
+    );
+    const second = s.store.createTask({ assignee_user_id: alice, priority: 'HOT' });
+    await waitFor(() => polls() >= 40, 10_000, 'polls after the outage');
+    ctrlC.press();
+    const r = await watching;
+    expect(r.code).toBe(130);
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]);
+    expect(ids).toEqual([first.id, second.id]);
+    const lost = r.stderr.split('\n').filter((l) => l.startsWith('Lost contact'));
+    expect(lost).toHaveLength(1);
+    expect(r.stderr).toContain('Back in contact with the API.');
+    expect(r.stderr).not.toContain('error:');
+  });
+
+  it('--json prints one object per line; --count stops after that many', async () => {
+    const s = await sandbox();
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '--interval', '5', '--count', '1', '--json', 'id,type'], {
+      sandbox: s,
+    });
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    const t = s.store.createTask({ type: 'LINKEDIN_REPLY' });
+    const r = await watching;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${JSON.stringify({ id: t.id, type: 'LINKEDIN_REPLY' })}\n`);
+  });
+
+  it('--exec runs the program for each new task: the JSON on stdin, TOPO_TASK_ID set, no shell', async () => {
+    const s = await sandbox();
+    const dir = tempDir();
+    const out = join(dir, 'got.txt');
+    const script = `let d='';process.stdin.on('data',c=>d+=c).on('end',()=>require('fs').appendFileSync(${JSON.stringify(out)},process.env.TOPO_TASK_ID+' '+process.argv[1]+' '+d))`;
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(
+      [
+        'tasks',
+        'watch',
+        '--interval',
+        '5',
+        '--count',
+        '1',
+        '--exec',
+        process.execPath,
+        '--',
+        '-e',
+        script,
+        '$HOME;x',
+      ],
+      { sandbox: s },
+    );
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    const t = s.store.createTask({});
+    const r = await watching;
+    expect(r.code).toBe(0);
+    const [id, arg, ...json] = readFileSync(out, 'utf8').split(' ');
+    expect(id).toBe(t.id);
+    expect(arg).toBe('$HOME;x');
+    expect(JSON.parse(json.join(' '))).toEqual(t);
+  });
+
+  it('rejects an interval under 5 s and stray arguments, before any request', async () => {
+    const s = await sandbox();
+    const fast = await topo(['tasks', 'watch', '--interval', '1'], { sandbox: s });
+    expect(fast.code).toBe(2);
+    expect(fast.stderr).toBe('error: --interval: at least 5 seconds, got 1\n');
+    const stray = await topo(['tasks', 'watch', 'oops'], { sandbox: s });
+    expect(stray.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('everyday gaps', () => {
+  it('-a none and --unassigned list the tasks nobody holds', async () => {
+    const s = await sandbox();
+    const expected = s.store.state.tasks
+      .filter((t) => isOpen(t) && t.assignee_user_id === null)
+      .sort((a, b) =>
+        a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1,
+      );
+    expect(expected.length).toBeGreaterThan(2);
+    for (const flags of [['-a', 'none'], ['--unassigned']]) {
+      const r = await topo(['tasks', 'list', ...flags, '--all'], { sandbox: s });
+      expect(r.code).toBe(0);
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split('\t')[0]),
+      ).toEqual(expected.map((t) => t.id));
+    }
+    const limited = await topo(['tasks', 'list', '-a', 'none', '-L', '2'], {
+      sandbox: s,
+      tty: true,
+      columns: 200,
+    });
+    expect(limited.stderr).toContain('Showing 2 unassigned open tasks');
+    const bad = await topo(['alias', 'set', 'none', s.store.users[0]!.id], { sandbox: s });
+    expect(bad.code).toBe(2);
+  });
+
+  it('--updated-after walks newest-updated first and stops at the bound', async () => {
+    const s = await sandbox();
+    const skipped = s.store.state.tasks.filter(isOpen).slice(0, 3);
+    for (const t of skipped) s.store.skip(t.id);
+    const r = await topo(['tasks', 'list', '-s', 'skipped', '--updated-after', '1h', '--all'], {
+      sandbox: s,
+    });
+    expect(r.code).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0])
+        .sort(),
+    ).toEqual(skipped.map((t) => t.id).sort());
+    // It stopped at the first page: not every skipped task was walked.
+    const pages = s.received('GET', /^\/v1\/tasks$/);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.params).toContainEqual(['sort_by', 'updated_at']);
+    expect(pages[0]!.params).toContainEqual(['sort_order', 'desc']);
+    const clash = await topo(['tasks', 'list', '--updated-after', '1d', '--order', 'asc'], { sandbox: s });
+    expect(clash.code).toBe(2);
+    const table = await topo(['tasks', 'list', '--sort', 'updated', '-L', '3'], {
+      sandbox: s,
+      tty: true,
+      columns: 200,
+    });
+    expect(table.stdout.split('\n')[0]).toMatch(/ UPDATED$/);
+  });
+
+  it('alias set me --from-task names the assignee of a task you hold', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const t = s.store.state.tasks.find((x) => x.assignee_user_id)!;
+    const r = await topo(['alias', 'set', 'me', '--from-task', t.id], { sandbox: s, env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`✓ me → ${t.assignee_user_id} (the assignee of task ${t.id})\n`);
+    const list = await topo(['alias', 'list', '--json'], { sandbox: s, env });
+    expect(JSON.parse(list.stdout)).toEqual({ me: t.assignee_user_id });
+    const nobody = s.store.state.tasks.find((x) => !x.assignee_user_id)!;
+    const unassigned = await topo(['alias', 'set', 'me', '--from-task', nobody.id], { sandbox: s, env });
+    expect(unassigned.code).toBe(2);
+    expect(unassigned.stderr).toContain('is unassigned');
+  });
+
+  it('a long thread goes through the pager on a terminal; never when piped, nor with --no-pager', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length >= 3)!;
+    const env = {
+      TOPO_PAGER: `${process.execPath} -e process.stdin.on('data',d=>process.stdout.write(String(d).toUpperCase()))`,
+    };
+    const paged = await topo(['tasks', 'thread', t.id], { sandbox: s, tty: true, env });
+    expect(paged.stdout).toContain('→ OUTBOUND');
+    const plain = await topo(['tasks', 'thread', t.id, '--no-pager'], { sandbox: s, tty: true, env });
+    expect(plain.stdout).toContain('→ outbound');
+    const piped = await topo(['tasks', 'thread', t.id], { sandbox: s, env });
+    expect(piped.stdout).toMatch(/^--- outbound|^--- inbound/);
+  });
+});
