@@ -66,8 +66,8 @@ class TopoHelp extends Help {
     if (output?.fields) {
       extra.push(`JSON fields (for --json a,b,c):\n${indent(wrapList(output.fields, width))}`);
     }
-    if (output?.alt) {
-      extra.push(`JSON fields ${output.alt.label}:\n${indent(wrapList(output.alt.fields, width))}`);
+    for (const mode of output?.modes ?? []) {
+      extra.push(`JSON fields ${mode.label}:\n${indent(wrapList(mode.fields, width))}`);
     }
     const root = rootOf(cmd);
     extra.push(

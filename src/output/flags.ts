@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 export interface OutputSpec {
   /** Fields a `--json a,b` may name; undefined: this command's JSON takes no field list. */
   fields?: readonly string[];
-  /** The fields of another mode of the command (e.g. `reassign --from`), chosen by its flags. */
-  alt?: { label: string; fields: readonly string[]; when(opts: Record<string, unknown>): boolean };
+  /** The fields of other modes of the command (e.g. `reassign --from`), chosen by its flags. */
+  modes?: { label: string; fields: readonly string[]; when(opts: Record<string, unknown>): boolean }[];
   /** Whether the command's records can be printed as CSV. */
   csv?: boolean;
 }
@@ -35,5 +35,5 @@ export function jsonFieldsFor(
   spec: OutputSpec,
   opts: Record<string, unknown>,
 ): readonly string[] | undefined {
-  return spec.alt?.when(opts) ? spec.alt.fields : spec.fields;
+  return spec.modes?.find((m) => m.when(opts))?.fields ?? spec.fields;
 }

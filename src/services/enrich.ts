@@ -78,6 +78,25 @@ export class Enricher {
     );
   }
 
+  /** Runs by id, with their campaigns when asked (for reports and checks that start from runs). */
+  async ofRuns(
+    runIds: readonly string[],
+    withTemplates: boolean,
+  ): Promise<
+    Map<string, { run: SequenceRun | null | undefined; template: SequenceTemplate | null | undefined }>
+  > {
+    const allowed = await this.allows();
+    if (!allowed.sequences) this.deny(SCOPES.sequencesRead);
+    const entries = await Promise.all(
+      [...new Set(runIds)].map(async (id) => {
+        const run = allowed.sequences ? await this.run(id) : undefined;
+        const template = withTemplates && run ? await this.template(run) : undefined;
+        return [id, { run, template }] as const;
+      }),
+    );
+    return new Map(entries);
+  }
+
   private run(id: string): Lookup<SequenceRun> {
     return memo(this.runs, id, () => this.fetch(SCOPES.sequencesRead, () => getRun(this.client, id)));
   }

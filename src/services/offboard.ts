@@ -1,38 +1,157 @@
 import type { ApiClient } from '../api/client.js';
-import { AuthError, CancelledError, PartialFailureError, UsageError } from '../api/errors.js';
-import { getTask, reassignTask } from '../api/tasks.js';
-import { OPEN_STATUSES, type Task, type TaskQuery } from '../api/types.js';
+import {
+  ApiError,
+  AuthError,
+  InterruptedError,
+  NetworkError,
+  PartialFailureError,
+  TopoError,
+  EXIT,
+} from '../api/errors.js';
+import { getMe, getTask, reassignTask } from '../api/tasks.js';
+import type { Task, TaskQuery } from '../api/types.js';
 import { walkTasks } from '../api/walk.js';
+import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
-import { enumLabel, plural, safeText } from '../output/format.js';
-import { whoFrom } from '../output/tasks.js';
+import { describeError } from '../output/errors.js';
+import { plural } from '../output/format.js';
+import {
+  describePlan,
+  printMovePreview,
+  startProgress,
+  summaryLines,
+  type MoveReport,
+  type TaskLine,
+} from '../output/offboard.js';
+import { whoFrom, type Who } from '../output/tasks.js';
+import type { Signal } from '../terminal.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
-import { Journal, type JournalRecord } from './journal.js';
-import { collectOpenTasks, openListingCost } from './listing.js';
-import { planMoves, type Move, type PlannedCall, type ReassignPlan } from './plan.js';
+import { Job, stamp, type JobSpec, type MoveRecord, type Phase } from './jobs.js';
+import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
+import { callsForRun, planOffboard, type PlannedCall, type RunMove, type Successor } from './plan.js';
 
-/** Moving every open task of a departing rep, and undoing such a move from its journal. */
+/**
+ * Offboarding: every open task of a leaver to one or several successors, by sequence run, planned,
+ * checked before it starts, confirmed, journaled as one job, verified afterwards; and undoing or returning
+ * such a job.
+ */
 
 export interface OffboardOptions {
   from: string;
-  to: string;
-  types?: string[];
-  priorities?: string[];
+  successors: Successor[];
+  cap: number | undefined;
+  /** The subset to move (types, priorities, templates, creation bounds), as for `tasks list`. */
+  filters: Omit<TaskQuery, 'status' | 'assigneeUserId'>;
+  until: string | undefined;
+  report: string | undefined;
   dryRun: boolean;
   yes: boolean;
   concurrency: number;
 }
 
-export interface UndoOptions {
-  journal: string;
-  dryRun: boolean;
-  yes: boolean;
-  concurrency: number;
+/** How one task fared, for the report. */
+interface TaskFate {
+  task: Task;
+  to: string | null;
+  from: string | null;
+  result: TaskLine['result'];
+  reason: string | null;
 }
 
-export interface CallOutcome extends PlannedCall {
-  result: 'moved' | 'failed' | 'not_started';
-  error: ReturnType<typeof errorOf> | null;
+export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
+  const { terminal } = ctx;
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  if (!o.dryRun) await preflight(client);
+  const query = { assigneeUserId: o.from, ...o.filters };
+  const tasks = await collectOpenTasks(client, query, o.concurrency);
+  const runs = await openTasksByRun(client, [...new Set(tasks.map((t) => t.sequence_id))], o.concurrency);
+  const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
+  const spec: JobSpec = {
+    api_url: await ctx.session.baseUrl(),
+    profile: ctx.session.profileName,
+    from: o.from,
+    to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
+    cap: o.cap ?? null,
+    filters: { ...o.filters },
+    until: o.until ?? null,
+  };
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const fates = new Map<string, TaskFate>();
+  for (const move of plan.moves)
+    for (const id of move.task_ids)
+      fates.set(id, {
+        task: byId.get(id)!,
+        from: o.from,
+        to: move.to,
+        result: move.to ? 'not_started' : 'kept',
+        reason: move.to ? null : 'cap',
+      });
+  const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
+  const text = describePlan(plan, title, who, terminal.stderrIsTTY);
+  if (plan.tasks === 0) {
+    terminal.err(
+      tasks.length === 0
+        ? `${who(o.from)} holds no open tasks${Object.keys(o.filters).length ? ' matching the filters' : ''}: nothing to do.`
+        : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
+    );
+    if (ctx.output.format === 'json')
+      await ctx.output.json(report({ kind: 'reassign', spec, plan, fates, dryRun: true }));
+    return;
+  }
+  if (o.dryRun) {
+    terminal.err(text.trimEnd());
+    if (ctx.output.format === 'json')
+      await ctx.output.json(report({ kind: 'reassign', spec, plan, fates, dryRun: true }));
+    else await printMovePreview(ctx.output, plan, byId, who);
+    terminal.err('Dry run: nothing was changed.');
+    return;
+  }
+  terminal.err(text.trimEnd());
+  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)}?`);
+  const { stateDir } = await import('../config/paths.js');
+  const job = Job.open(stateDir(ctx.session.env), spec, new Date(ctx.now()));
+  terminal.err(`Job ${job.id}, journal: ${job.path}`);
+  job.append([{ kind: 'run', phase: 'move', time: stamp(new Date(ctx.now())), planned: plan.tasks }]);
+  const started = ctx.now();
+  const result = await execute(
+    ctx,
+    client,
+    job,
+    'move',
+    plan.moves.filter((m) => m.to),
+    o.from,
+    fates,
+    o.concurrency,
+    who,
+  );
+  await finish(ctx, client, {
+    kind: 'reassign',
+    spec,
+    plan,
+    job,
+    fates,
+    result,
+    started,
+    who,
+    report: o.report,
+    // What the leaver holds now, within the subset: failures, tasks created meanwhile, the cap's share.
+    verify: async () => (await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
+    kept: plan.kept,
+    unassignedRuns: [...runs]
+      .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
+      .map(([id]) => id),
+  });
+}
+
+/** The key may change tasks: a read-only key is found out before the plan, not at the first call. */
+async function preflight(client: ApiClient): Promise<void> {
+  const me = await getMe(client);
+  if (Array.isArray(me.scopes) && !me.scopes.includes(SCOPES.write)) {
+    throw new AuthError(
+      `this API key lacks the '${SCOPES.write}' scope, so nothing can be moved; nothing was changed. Use a key with it (Settings → Developers → API Keys)`,
+    );
+  }
 }
 
 /**
@@ -40,7 +159,6 @@ export interface CallOutcome extends PlannedCall {
  * each run, whichever takes fewer requests.
  */
 async function openTasksByRun(
-  ctx: Context,
   client: ApiClient,
   runIds: string[],
   concurrency: number,
@@ -52,338 +170,517 @@ async function openTasksByRun(
     return byRun;
   }
   await runPool(runIds, concurrency, async (runId) => {
-    for await (const t of walkTasks(client, { sequenceId: runId, sortBy: 'created_at', sortOrder: 'asc' })) {
-      if ((OPEN_STATUSES as readonly string[]).includes(t.status)) byRun.get(runId)!.push(t);
-    }
+    byRun.set(runId, await runOpenTasks(client, runId));
   });
   return byRun;
 }
 
-async function describePlan(ctx: Context, plan: ReassignPlan, title: string): Promise<string> {
-  const counts = (rec: Record<string, number>, label: (k: string) => string) =>
-    Object.entries(rec)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, n]) => `${label(k)} ${n}`)
-      .join(', ');
-  const sequenceCalls = plan.calls.filter((c) => c.scope === 'SEQUENCE').length;
-  const single = plan.runs - sequenceCalls - plan.task_by_task.length;
-  const lines = [
-    title,
-    `  by type:       ${counts(plan.by_type, enumLabel) || '—'}`,
-    `  by priority:   ${counts(plan.by_priority, (k) => k) || '—'}`,
-    `  sequence runs: ${plan.runs.toLocaleString('en-US')} (${sequenceCalls.toLocaleString('en-US')} moved whole in one call, ${single.toLocaleString('en-US')} with a single task, ${plan.task_by_task.length.toLocaleString('en-US')} task by task)`,
-    `  API calls:     ${plan.calls.length.toLocaleString('en-US')}`,
-  ];
-  if (plan.task_by_task.length > 0) {
-    lines.push('  runs handled task by task, so nobody else’s work moves:');
-    const shown = ctx.terminal.stderrIsTTY ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
-    for (const run of shown)
-      lines.push(`    ${run.sequence_id}  ${plural(run.task_ids.length, 'task')}: ${run.reason}`);
-    if (shown.length < plan.task_by_task.length)
-      lines.push(`    … and ${plan.task_by_task.length - shown.length} more (see --dry-run --json)`);
-  }
-  return `${lines.join('\n')}\n`;
+/** What a run holds open now (one request for any run of up to a hundred tasks). */
+async function runOpenTasks(client: ApiClient, runId: string): Promise<Task[]> {
+  const open: Task[] = [];
+  for await (const t of walkTasks(client, { sequenceId: runId, sortBy: 'created_at', sortOrder: 'asc' }))
+    if (isOpen(t)) open.push(t);
+  return open;
 }
 
 async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
   if (yes) return;
   const answer = await (await ctx.terminal.prompter()).input(`${what} Type ${count} to confirm:`);
   if (answer.trim().replace(/,/g, '') !== String(count)) {
-    throw new CancelledError('cancelled: the number did not match; nothing was changed');
+    throw new TopoError('cancelled: the number did not match; nothing was changed', EXIT.cancelled);
   }
 }
 
-interface Progress {
-  update(moved: number, calls: number, failed: number): void;
-  stop(): void;
+interface Execution {
+  calls: number;
+  /** A refusal that stops the job: a 401/403, or a successor who is not a member (422 on a first call). */
+  stopError: unknown;
+  interrupted: Signal | undefined;
 }
 
-async function startProgress(ctx: Context, totalTasks: number, totalCalls: number): Promise<Progress> {
-  const started = ctx.now();
-  const rate = (calls: number) => (calls / Math.max(0.001, (ctx.now() - started) / 1000)).toFixed(1);
-  if (ctx.terminal.showProgress) {
-    const { SingleBar, Presets } = await import('cli-progress');
-    const bar = new SingleBar(
-      {
-        stream: ctx.terminal.io.stderr as NodeJS.WriteStream,
-        format:
-          'Moving |{bar}| {value}/{total} tasks | calls {calls}/{callsTotal} | failed {failed} | {rate} calls/s',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      Presets.shades_classic,
-    );
-    bar.start(totalTasks, 0, { calls: 0, callsTotal: totalCalls, failed: 0, rate: '0.0' });
-    return {
-      update: (moved, calls, failed) => bar.update(moved, { calls, failed, rate: rate(calls) }),
-      stop: () => bar.stop(),
-    };
-  }
-  let nextReport = 1;
-  return {
-    update: (moved, calls, failed) => {
-      const tenth = Math.floor((calls / totalCalls) * 10);
-      if (tenth < nextReport) return;
-      nextReport = tenth + 1;
-      ctx.terminal.err(
-        `Progress: ${moved}/${totalTasks} tasks moved, ${calls}/${totalCalls} calls, ${failed} failed (${rate(calls)} calls/s)`,
-      );
-    },
-    stop: () => undefined,
-  };
-}
-
-interface ExecutionResult {
-  outcomes: CallOutcome[];
-  interrupted: boolean;
-  authError: unknown;
-}
-
-/** Runs the planned calls with bounded concurrency, journaling each, until done, Ctrl-C, or a 401/403. */
-async function executePlan(
+/**
+ * Moves run by run: each run is looked at just before its calls (nobody's work that changed hands after the
+ * plan moves), each call is journaled when it starts and when it ends, and after an answer that may hide a
+ * change the task is read back. The first run of each successor goes alone, so a refusal costs one call.
+ */
+async function execute(
   ctx: Context,
   client: ApiClient,
-  plan: ReassignPlan,
-  journal: Journal,
+  job: Job,
+  phase: Phase,
+  moves: RunMove[],
+  leaverOf: string | ((move: RunMove) => string),
+  fates: Map<string, TaskFate>,
   concurrency: number,
-): Promise<ExecutionResult> {
-  const outcomes: CallOutcome[] = plan.calls.map((c) => ({ ...c, result: 'not_started', error: null }));
-  let interrupted = false;
-  let authError: unknown;
-  const dispose = ctx.terminal.onInterrupt(() => {
-    interrupted = true;
-    ctx.terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
+  who: Who,
+): Promise<Execution> {
+  const { terminal } = ctx;
+  let interrupted: Signal | undefined;
+  let stopError: unknown;
+  let calls = 0;
+  const dispose = terminal.onInterrupt((signal) => {
+    interrupted = signal;
+    terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
   });
-  const progress = await startProgress(ctx, plan.tasks, plan.calls.length);
-  let moved = 0;
+  const total = moves.reduce((n, m) => n + m.task_ids.length, 0);
+  const progress = await startProgress(
+    ctx,
+    total,
+    () => (client as { stats?: { rateLimited: number } }).stats?.rateLimited ?? 0,
+  );
   let done = 0;
-  let failed = 0;
-  try {
-    await runPool(
-      outcomes,
-      concurrency,
-      async (call) => {
-        const time = () => new Date(ctx.now()).toISOString().replace(/\.\d+Z$/, 'Z');
-        const record = (result: JournalRecord['result']): JournalRecord[] =>
-          call.task_ids.map((taskId) => ({
-            task_id: taskId,
-            sequence_id: call.sequence_id,
-            from: call.from,
-            to: call.to,
-            scope: call.scope,
-            time: time(),
-            result,
-            ...(call.error && { error: call.error.message }),
-            ...(call.error?.request_id && { request_id: call.error.request_id }),
-          }));
-        journal.append(record('started'));
-        try {
-          await reassignTask(client, call.task_id, call.to, call.scope);
-          call.result = 'moved';
-          moved += call.task_ids.length;
-        } catch (error) {
-          if (isAuthFailure(error)) {
-            authError ??= error;
-            call.error = errorOf(error);
-            journal.append(record('failed'));
-            call.error = null;
-            return;
-          }
-          call.result = 'failed';
-          call.error = errorOf(error);
-          failed++;
+  const time = () => stamp(new Date(ctx.now()));
+  const settle = (ids: string[], result: TaskFate['result'], extra: Partial<TaskFate> = {}) => {
+    for (const id of ids) {
+      const fate = fates.get(id);
+      if (fate) Object.assign(fate, { result, ...extra });
+    }
+    done += ids.length;
+    progress.update(done, [...fates.values()].filter((f) => f.result === 'failed').length);
+  };
+  const unit = async (move: RunMove, probe: boolean) => {
+    const leaver = typeof leaverOf === 'string' ? leaverOf : leaverOf(move);
+    const openNow = await runOpenTasks(client, move.sequence_id);
+    const { calls: planned, gone, closed } = callsForRun(move, leaver, openNow);
+    for (const t of gone)
+      settle([t.id], 'skipped', { reason: `now with ${who(t.assignee_user_id)}`, task: t });
+    settle(closed, 'skipped', { reason: 'closed since the plan' });
+    for (const call of planned) {
+      if (stopError !== undefined) return;
+      await send(call, probe);
+    }
+  };
+  const record = (
+    call: PlannedCall,
+    result: MoveRecord['result'],
+    error?: ReturnType<typeof errorOf>,
+  ): MoveRecord[] =>
+    call.task_ids.map((taskId) => ({
+      kind: 'move',
+      phase,
+      task_id: taskId,
+      sequence_id: call.sequence_id,
+      from: call.from,
+      to: call.to,
+      scope: call.scope,
+      time: time(),
+      result,
+      ...(error && { error: error.message }),
+      ...(error?.request_id && { request_id: error.request_id }),
+    }));
+  const send = async (call: PlannedCall, probe: boolean) => {
+    job.append(record(call, 'started'));
+    calls++;
+    try {
+      await reassignTask(client, call.task_id, call.to, call.scope);
+      job.append(record(call, 'moved'));
+      settle(call.task_ids, 'moved', { to: call.to, from: call.from });
+      return;
+    } catch (error) {
+      const e = errorOf(error);
+      if (isAuthFailure(error) || (probe && error instanceof ApiError && error.status === 422)) {
+        job.append(record(call, 'failed', e));
+        settle(call.task_ids, 'failed', { reason: e.message });
+        stopError ??= error;
+        return;
+      }
+      // An answer that may hide a move (a dropped connection, a 5xx after the retries): the task says.
+      if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) {
+        const now = await getTask(client, call.task_id).catch(() => undefined);
+        if (now?.assignee_user_id === call.to) {
+          job.append(record(call, 'moved'));
+          settle(call.task_ids, 'moved', { to: call.to, from: call.from });
+          return;
         }
-        done++;
-        journal.append(record(call.result === 'moved' ? 'moved' : 'failed'));
-        progress.update(moved, done, failed);
-      },
-      () => interrupted || authError !== undefined,
+      }
+      job.append(record(call, 'failed', e));
+      settle(call.task_ids, 'failed', {
+        reason: `${e.message}${e.request_id ? ` (request ${e.request_id})` : ''}`,
+      });
+    }
+  };
+  const shouldStop = () => stopError !== undefined || interrupted !== undefined;
+  try {
+    const firsts = new Map<string, RunMove>();
+    for (const m of moves) if (m.to && !firsts.has(m.to)) firsts.set(m.to, m);
+    const probes = [...firsts.values()];
+    await runPool(probes, 1, (m) => unit(m, true), shouldStop);
+    await runPool(
+      moves.filter((m) => !probes.includes(m)),
+      concurrency,
+      (m) => unit(m, false),
+      shouldStop,
     );
+  } catch (error) {
+    if (!isAuthFailure(error)) throw error;
+    stopError ??= error;
   } finally {
     progress.stop();
     dispose();
   }
-  return { outcomes, interrupted, authError };
+  return { calls, stopError, interrupted };
 }
 
-interface JobReport {
-  kind: 'reassign' | 'undo';
-  from: string | null;
-  to: string | null;
-  journal: string | null;
-  plan: ReassignPlan;
-  calls: CallOutcome[];
-  moved: number;
-  failed: number;
-  not_started: number;
-  remaining: string[];
-  skipped?: { task_id: string; reason: string }[];
-  interrupted: boolean;
-  dry_run: boolean;
+interface Finish {
+  kind: MoveReport['kind'];
+  spec: JobSpec;
+  plan: ReturnType<typeof planOffboard> | null;
+  job: Job;
+  fates: Map<string, TaskFate>;
+  result: Execution;
+  started: number;
+  who: Who;
+  report: string | undefined;
+  verify: () => Promise<string[]>;
+  kept: string[];
+  /** Runs of the plan that also hold an unassigned open task (it may block them). */
+  unassignedRuns: string[];
 }
 
-async function finish(
-  ctx: Context,
-  report: JobReport,
-  json: boolean,
-  result?: ExecutionResult,
-): Promise<void> {
-  if (json) await ctx.output.json(report);
-  if (report.dry_run) return;
-  for (const call of report.calls.filter((c) => c.result === 'failed')) {
-    const e = call.error!;
-    ctx.terminal.err(
-      `✗ ${call.scope} call for ${call.task_id}: ${safeText(e.message)}${e.request_id ? ` (request ${e.request_id})` : ''}`,
-    );
+/** Verification, blocked runs, the journal's end, the report and the summary; then the exit code. */
+async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void> {
+  const { terminal, output } = ctx;
+  let remaining: string[] | null = null;
+  let verifyError: unknown;
+  if (!isAuthFailure(f.result.stopError)) {
+    try {
+      remaining = (await f.verify()).filter((id) => !f.kept.includes(id));
+    } catch (error) {
+      verifyError = error;
+    }
   }
-  const leftCalls = report.calls.filter((c) => c.result === 'not_started');
-  const leftTasks = leftCalls.reduce((n, c) => n + c.task_ids.length, 0);
-  ctx.terminal.err(
-    `Done: ${plural(report.moved, 'task')} moved, ${plural(report.failed, 'call')} failed${leftCalls.length ? `, ${plural(leftTasks, 'task')} not started` : ''}.`,
-  );
-  if (report.remaining.length > 0) {
-    ctx.terminal.err(
-      `${plural(report.remaining.length, 'open task')} still to move (failed, or created meanwhile).`,
-    );
-  }
-  if (report.journal) ctx.terminal.err(`Journal: ${report.journal}`);
-  if (result?.authError) {
-    const e = result.authError as Error;
-    throw new AuthError(
-      `${e.message}; stopped with ${plural(leftTasks, 'task')} not started. Fix the key and run the same command again`,
-    );
-  }
-  if (result?.interrupted) {
-    throw new CancelledError(
-      `interrupted: ${plural(report.moved, 'task')} moved, ${plural(leftTasks, 'task')} left; run the same command again to finish`,
-    );
-  }
-  if (report.failed > 0 || report.remaining.length > 0) {
-    throw new PartialFailureError(
-      `${plural(report.remaining.length, 'open task')} left to move; run the same command again to retry them`,
-    );
-  }
-}
-
-export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
-  if (o.from === o.to) throw new UsageError('--from and --to are the same user');
-  const client = await ctx.session.api();
-  const who = whoFrom(await ctx.people.names());
-  const filters: Omit<TaskQuery, 'status'> = {
-    assigneeUserId: o.from,
-    ...(o.types && { types: o.types }),
-    ...(o.priorities && { priorities: o.priorities }),
-  };
-  const tasks = await collectOpenTasks(client, filters, o.concurrency);
-  const runs = await openTasksByRun(
-    ctx,
-    client,
-    [...new Set(tasks.map((t) => t.sequence_id))],
-    o.concurrency,
-  );
-  const plan = planMoves(
-    tasks.map((task): Move => ({ task, to: o.to })),
-    (id) => runs.get(id) ?? [],
-    who,
-  );
-  const title = `Plan: move ${plan.tasks.toLocaleString('en-US')} open task${plan.tasks === 1 ? '' : 's'} from ${who(o.from)} to ${who(o.to)}`;
-  const text = await describePlan(ctx, plan, title);
-  await runJob(ctx, client, o, {
-    base: { kind: 'reassign', from: o.from, to: o.to, plan, remaining: tasks.map((t) => t.id) },
-    text,
-    nothingToDo: `${who(o.from)} holds no open tasks${o.types || o.priorities ? ' matching the filters' : ''}: nothing to do.`,
-    question: `Move ${plan.tasks} tasks from ${who(o.from)} to ${who(o.to)}?`,
-    // Verify: what --from still holds (failures, or tasks created meanwhile).
-    remaining: async () => (await collectOpenTasks(client, filters, o.concurrency)).map((t) => t.id),
+  const blocked = f.kind === 'reassign' && remaining ? await blockedRuns(ctx, client, f, remaining) : null;
+  const n = (r: TaskFate['result']) => [...f.fates.values()].filter((x) => x.result === r).length;
+  const left = n('not_started') + n('failed');
+  f.job.append([
+    {
+      kind: 'end',
+      phase: f.kind === 'reassign' ? 'move' : f.kind,
+      time: stamp(new Date(ctx.now())),
+      moved: n('moved'),
+      failed: n('failed'),
+      left,
+      interrupted: f.result.interrupted !== undefined,
+      verified: remaining !== null,
+    },
+  ]);
+  const rep = report({
+    kind: f.kind,
+    spec: f.spec,
+    plan: f.plan,
+    fates: f.fates,
+    dryRun: false,
+    job: f.job,
+    calls: f.result.calls,
+    remaining,
+    blocked,
+    interrupted: f.result.interrupted !== undefined,
+    stats: {
+      ...((client as { stats?: Record<string, number> }).stats ?? {}),
+      wall_ms: ctx.now() - f.started,
+    },
   });
+  if (f.report) {
+    const { writeReport } = await import('../output/offboard.js');
+    const names = await templateNames(
+      ctx,
+      client,
+      rep.tasks.map((t) => t.sequence_id),
+    );
+    writeReport(f.report, rep, f.who, names);
+    terminal.err(`Report: ${f.report}`);
+  }
+  if (output.format === 'json') await output.json(rep);
+  for (const line of summaryLines(rep, f.who)) terminal.err(line);
+  if (verifyError)
+    terminal.err(
+      `Not verified: listing what is left failed (${describeError(verifyError)}); check with 'topo tasks list -a ${f.spec.from}'.`,
+    );
+  if (blocked === null && remaining && f.kind === 'reassign')
+    terminal.err("note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.");
+  const stop = f.result.stopError;
+  if (stop instanceof ApiError) {
+    // A refusal that would hit every call: say what was done, what is left, and stop with its code.
+    const rest = `${plural(n('moved'), 'task')} moved, ${plural(left, 'task')} not; fix it and run the same command again`;
+    throw new ApiError(`${stop.message}; ${rest}`, stop.status, stop.type, stop.requestId, stop.body);
+  }
+  if (stop) throw stop;
+  if (f.result.interrupted)
+    throw new InterruptedError(
+      `interrupted: ${plural(n('moved'), 'task')} moved, ${plural(left, 'task')} left; run the same command again to finish`,
+      f.result.interrupted,
+    );
+  if (verifyError)
+    throw new PartialFailureError('the moves were made, but what is left could not be checked');
+  const still = remaining?.length ?? left;
+  if (n('failed') > 0 || still > 0) {
+    const retry = n('failed') > 0 || f.kind === 'reassign' ? '; run the same command again to move them' : '';
+    throw new PartialFailureError(`${plural(still, 'open task')} left${retry}`);
+  }
 }
 
-interface JobSpec {
-  base: Pick<JobReport, 'kind' | 'from' | 'to' | 'plan' | 'remaining' | 'skipped'>;
-  text: string;
-  nothingToDo: string;
-  question: string;
-  remaining: () => Promise<string[]>;
-}
-
-/** The common course of a bulk move: nothing to do, or dry run, or confirm → journal → execute → verify. */
-async function runJob(
+/**
+ * Runs still waiting for a task nobody will do: WAITING_FOR_USER while their open task is unassigned or
+ * still with the leaver. Null when the key may not read runs.
+ */
+async function blockedRuns(
   ctx: Context,
   client: ApiClient,
-  o: { dryRun: boolean; yes: boolean; concurrency: number },
-  spec: JobSpec,
-): Promise<void> {
-  const base: JobReport = {
-    journal: null,
-    calls: [],
-    moved: 0,
-    failed: 0,
-    not_started: 0,
-    interrupted: false,
-    dry_run: o.dryRun,
-    ...spec.base,
+  f: Finish,
+  remaining: string[],
+): Promise<string[] | null> {
+  const { Enricher } = await import('./enrich.js');
+  const enricher = new Enricher(client, () => undefined);
+  if (!(await enricher.allows()).sequences) return null;
+  const candidates = new Set<string>();
+  for (const fate of f.fates.values())
+    if (remaining.includes(fate.task.id) || f.kept.includes(fate.task.id))
+      candidates.add(fate.task.sequence_id);
+  for (const id of f.unassignedRuns) candidates.add(id);
+  const runs = await enricher.ofRuns([...candidates], false);
+  return [...runs].filter(([, r]) => r.run?.status === 'WAITING_FOR_USER').map(([id]) => id);
+}
+
+async function templateNames(
+  ctx: Context,
+  client: ApiClient,
+  runIds: string[],
+): Promise<Map<string, string>> {
+  const { Enricher } = await import('./enrich.js');
+  const runs = await new Enricher(client, (m) => ctx.terminal.err(m)).ofRuns(runIds, true);
+  return new Map([...runs].map(([id, r]) => [id, r.template?.name ?? '']));
+}
+
+function report(r: {
+  kind: MoveReport['kind'];
+  spec: JobSpec;
+  plan: ReturnType<typeof planOffboard> | null;
+  fates: Map<string, TaskFate>;
+  dryRun: boolean;
+  job?: Job;
+  calls?: number;
+  remaining?: string[] | null;
+  blocked?: string[] | null;
+  interrupted?: boolean;
+  stats?: Record<string, number>;
+}): MoveReport {
+  const fates = [...r.fates.values()];
+  const n = (x: TaskFate['result']) => fates.filter((f) => f.result === x).length;
+  return {
+    kind: r.kind,
+    job: r.job?.id ?? null,
+    journal: r.job?.path ?? null,
+    from: r.spec.from,
+    to: r.plan ? r.plan.successors : r.spec.to.map((t) => ({ ...t, runs: 0, tasks: 0, by_priority: {} })),
+    until: r.spec.until,
+    plan: r.plan
+      ? {
+          tasks: r.plan.tasks,
+          runs: r.plan.runs,
+          calls: r.plan.calls,
+          by_type: r.plan.by_type,
+          by_priority: r.plan.by_priority,
+          task_by_task: r.plan.task_by_task,
+        }
+      : null,
+    calls: r.calls ?? 0,
+    moved: n('moved'),
+    failed: n('failed'),
+    not_started: n('not_started'),
+    kept: n('kept'),
+    skipped: fates
+      .filter((f) => f.result === 'skipped')
+      .map((f) => ({ task_id: f.task.id, reason: f.reason ?? '' })),
+    remaining: r.remaining ?? null,
+    blocked_runs: r.blocked ?? null,
+    interrupted: Boolean(r.interrupted),
+    dry_run: r.dryRun,
+    tasks: fates.map((f) => ({
+      task_id: f.task.id,
+      sequence_id: f.task.sequence_id,
+      type: f.task.type,
+      priority: f.task.priority,
+      from: f.from,
+      to: f.to,
+      result: r.dryRun && f.result === 'not_started' ? 'would_move' : f.result,
+      reason: f.reason,
+    })),
+    stats: r.stats ?? null,
   };
-  const { plan } = base;
-  if (plan.tasks === 0) {
-    ctx.terminal.err(spec.nothingToDo);
-    if (ctx.output.format === 'json') await finish(ctx, { ...base, dry_run: true }, true);
+}
+
+/** Undoing a job, or giving back a temporary cover: each task back to whom it came from, if unchanged. */
+export async function runUndo(
+  ctx: Context,
+  o: { job: string; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
+): Promise<void> {
+  const { terminal } = ctx;
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  const { stateDir } = await import('../config/paths.js');
+  const job = Job.find(stateDir(ctx.session.env), o.job);
+  if (!o.dryRun) await preflight(client);
+  const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
+  const restored = new Map(
+    [...job.outcomes('undo').values(), ...job.outcomes('return').values()]
+      .filter((r) => r.result === 'moved')
+      .map((r) => [r.task_id, r]),
+  );
+  // What each moved task is now: one request per task, or by listing whoever got them when cheaper.
+  const current = await currentTasks(client, moved, o.concurrency);
+  const back: { record: MoveRecord; task: Task }[] = [];
+  const leftAlone: { task_id: string; reason: string }[] = [];
+  for (const r of moved) {
+    const t = current.get(r.task_id);
+    if (restored.has(r.task_id) && t?.assignee_user_id === r.from) {
+      leftAlone.push({
+        task_id: r.task_id,
+        reason: `already back with ${who(r.from)} (by an earlier ${restored.get(r.task_id)!.phase})`,
+      });
+    } else if (!t) leftAlone.push({ task_id: r.task_id, reason: 'not found any more' });
+    else if (!isOpen(t))
+      leftAlone.push({ task_id: r.task_id, reason: `${String(t.status).toLowerCase()} since` });
+    else if (t.assignee_user_id !== r.to)
+      leftAlone.push({ task_id: r.task_id, reason: `now with ${who(t.assignee_user_id)}` });
+    else if (!r.from)
+      leftAlone.push({ task_id: r.task_id, reason: 'was unassigned before; the API cannot unassign' });
+    else back.push({ record: r, task: t });
+  }
+  const fates = new Map<string, TaskFate>(
+    back.map(({ record, task }) => [
+      task.id,
+      { task, from: record.to, to: record.from, result: 'not_started', reason: null },
+    ]),
+  );
+  // Back by run: a run whose tasks all go back to one person, and hold nothing else, takes one call.
+  const groups = new Map<string, RunMove & { leaver: string }>();
+  for (const { record, task } of back) {
+    const key = `${task.sequence_id} ${record.to} ${record.from}`;
+    const g = groups.get(key) ?? {
+      sequence_id: task.sequence_id,
+      task_ids: [],
+      to: record.from,
+      scope: 'SEQUENCE',
+      reason: null,
+      leaver: record.to,
+    };
+    g.task_ids.push(task.id);
+    groups.set(key, g);
+  }
+  const moves = [...groups.values()].map((g) => ({
+    ...g,
+    scope: g.task_ids.length > 1 ? ('SEQUENCE' as const) : ('TASK' as const),
+  }));
+  const verb = o.phase === 'undo' ? 'Undo' : 'Give back';
+  const alreadyBack = leftAlone.filter((l) => l.reason.startsWith('already back'));
+  terminal.err(
+    `${verb} job ${job.id}: ${plural(back.length, 'task')} to move back${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
+  );
+  const shown = terminal.stderrIsTTY ? leftAlone.slice(0, 20) : leftAlone;
+  for (const l of shown) terminal.err(`  ${l.task_id}  ${l.reason}`);
+  if (shown.length < leftAlone.length)
+    terminal.err(`  … and ${leftAlone.length - shown.length} more (see --json)`);
+  const spec: JobSpec = job.header ?? {
+    api_url: '',
+    profile: '',
+    from: moved[0]?.to ?? '',
+    to: [],
+    cap: null,
+    filters: {},
+    until: null,
+  };
+  if (back.length === 0) {
+    terminal.err(
+      alreadyBack.length === moved.length && moved.length > 0
+        ? `Nothing to ${o.phase}: all ${plural(moved.length, 'recorded task')} are already back.`
+        : `Nothing to ${o.phase}: ${alreadyBack.length} already back, ${leftAlone.length - alreadyBack.length} changed since.`,
+    );
+    if (ctx.output.format === 'json')
+      await ctx.output.json({
+        ...report({ kind: o.phase, spec, plan: null, fates, dryRun: o.dryRun, job }),
+        skipped: leftAlone,
+      });
     return;
   }
   if (o.dryRun) {
-    if (ctx.output.format === 'json') await finish(ctx, base, true);
-    else await ctx.terminal.out(spec.text);
-    ctx.terminal.err('Dry run: nothing was changed.');
+    if (ctx.output.format === 'json')
+      await ctx.output.json({
+        ...report({ kind: o.phase, spec, plan: null, fates, dryRun: true, job }),
+        skipped: leftAlone,
+      });
+    else {
+      const { printBackPreview } = await import('../output/offboard.js');
+      await printBackPreview(
+        ctx.output,
+        back.map((b) => ({ task: b.task, to: b.record.from! })),
+        who,
+      );
+    }
+    terminal.err('Dry run: nothing was changed.');
     return;
   }
-  ctx.terminal.err(spec.text.trimEnd());
-  await confirmCount(ctx, o.yes, plan.tasks, spec.question);
-  const { stateDir } = await import('../config/paths.js');
-  const journal = Journal.create(stateDir(ctx.session.env), base.kind, new Date(ctx.now()));
-  ctx.terminal.err(`Journal: ${journal.path}`);
-  const result = await executePlan(ctx, client, plan, journal, o.concurrency);
-  const remaining = result.authError ? base.remaining : await spec.remaining();
-  await finish(ctx, summarize(base, result, journal, remaining), ctx.output.format === 'json', result);
+  await confirmCount(ctx, o.yes, back.length, `${verb} ${back.length} tasks?`);
+  job.append([{ kind: 'run', phase: o.phase, time: stamp(new Date(ctx.now())), planned: back.length }]);
+  const started = ctx.now();
+  const result = await execute(
+    ctx,
+    client,
+    job,
+    o.phase,
+    moves,
+    (m) => (m as RunMove & { leaver: string }).leaver,
+    fates,
+    o.concurrency,
+    who,
+  );
+  for (const l of leftAlone)
+    fates.set(l.task_id, {
+      task: { id: l.task_id, sequence_id: '' } as Task,
+      from: null,
+      to: null,
+      result: 'skipped',
+      reason: l.reason,
+    });
+  await finish(ctx, client, {
+    kind: o.phase,
+    spec,
+    plan: null,
+    job,
+    fates,
+    result,
+    started,
+    who,
+    report: undefined,
+    verify: async () => {
+      const still: string[] = [];
+      await runPool(back, o.concurrency, async ({ record, task }) => {
+        const t = await getTask(client, task.id).catch(() => undefined);
+        if (t && isOpen(t) && t.assignee_user_id === record.to) still.push(t.id);
+      });
+      return still;
+    },
+    kept: [],
+    unassignedRuns: [],
+  });
 }
 
-function summarize(
-  base: JobReport,
-  result: ExecutionResult,
-  journal: Journal,
-  remaining: string[],
-): JobReport {
-  const calls = result.outcomes;
-  return {
-    ...base,
-    journal: journal.path,
-    calls,
-    moved: calls.filter((c) => c.result === 'moved').reduce((n, c) => n + c.task_ids.length, 0),
-    failed: calls.filter((c) => c.result === 'failed').length,
-    not_started: calls.filter((c) => c.result === 'not_started').length,
-    remaining,
-    interrupted: result.interrupted,
-  };
-}
-
-export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
-  const records = Journal.read(o.journal);
-  const moved = new Map<string, JournalRecord>();
-  // A 'started' record without an outcome (a run killed mid-call) counts too: the current state decides.
-  for (const r of records) if (r.result !== 'failed' && !moved.has(r.task_id)) moved.set(r.task_id, r);
-  const client = await ctx.session.api();
-  const who = whoFrom(await ctx.people.names());
-  // What each recorded task looks like now: by listing the open tasks of whoever got them, or one by one.
+/** The moved tasks as they are now: by listing whoever got them where that takes fewer requests. */
+async function currentTasks(
+  client: ApiClient,
+  moved: MoveRecord[],
+  concurrency: number,
+): Promise<Map<string, Task>> {
   const current = new Map<string, Task>();
-  for (const to of new Set([...moved.values()].map((r) => r.to))) {
-    const ids = [...moved.values()].filter((r) => r.to === to).map((r) => r.task_id);
+  for (const to of new Set(moved.map((r) => r.to))) {
+    const ids = moved.filter((r) => r.to === to).map((r) => r.task_id);
     let toRead = ids;
     if ((await openListingCost(client, { assigneeUserId: to })) <= ids.length) {
       const wanted = new Set(ids);
-      for (const t of await collectOpenTasks(client, { assigneeUserId: to }, o.concurrency))
+      for (const t of await collectOpenTasks(client, { assigneeUserId: to }, concurrency))
         if (wanted.has(t.id)) current.set(t.id, t);
-      // The few that left the user's queue are read one by one, to say why.
       toRead = ids.filter((id) => !current.has(id));
     }
-    await runPool(toRead, o.concurrency, async (id) => {
+    await runPool(toRead, concurrency, async (id) => {
       try {
         current.set(id, await getTask(client, id));
       } catch (error) {
@@ -391,43 +688,23 @@ export async function runUndo(ctx: Context, o: UndoOptions): Promise<void> {
       }
     });
   }
-  const moves: Move[] = [];
-  const skipped: { task_id: string; reason: string }[] = [];
-  for (const r of moved.values()) {
-    const t = current.get(r.task_id);
-    if (!t || !(OPEN_STATUSES as readonly string[]).includes(t.status))
-      skipped.push({ task_id: r.task_id, reason: 'no longer open' });
-    else if (t.assignee_user_id !== r.to)
-      skipped.push({ task_id: r.task_id, reason: `now assigned to ${who(t.assignee_user_id)}` });
-    else if (!r.from)
-      skipped.push({ task_id: r.task_id, reason: 'was unassigned before; the API cannot unassign' });
-    else moves.push({ task: t, to: r.from });
-  }
-  const runs = await openTasksByRun(
-    ctx,
-    client,
-    [...new Set(moves.map((m) => m.task.sequence_id))],
-    o.concurrency,
+  return current;
+}
+
+/** Jobs whose cover ended: given back when confirmed. */
+export async function runReturns(
+  ctx: Context,
+  o: { dryRun: boolean; yes: boolean; concurrency: number },
+): Promise<void> {
+  const { stateDir } = await import('../config/paths.js');
+  const now = ctx.now();
+  const due = Job.all(stateDir(ctx.session.env)).filter(
+    (j) => j.header?.until && Date.parse(j.header.until) <= now && !j.lastEnd('return'),
   );
-  const plan = planMoves(moves, (id) => runs.get(id) ?? [], who);
-  const tos = [...new Set(moves.map((m) => who(m.to)))].join(', ');
-  const title = `Undo plan: move ${plan.tasks.toLocaleString('en-US')} task${plan.tasks === 1 ? '' : 's'} back to ${tos || 'their previous assignees'}${skipped.length ? ` (${skipped.length} left alone: changed since)` : ''}`;
-  const text = await describePlan(ctx, plan, title);
-  await runJob(ctx, client, o, {
-    base: { kind: 'undo', from: null, to: null, plan, remaining: moves.map((m) => m.task.id), skipped },
-    text,
-    nothingToDo: `Nothing to undo: ${skipped.length} recorded task${skipped.length === 1 ? '' : 's'} changed since.`,
-    question: `Move ${plan.tasks} tasks back?`,
-    // Verify: which of the tasks to move back are still with the user they were moved to.
-    remaining: async () => {
-      const stillThere: string[] = [];
-      await runPool(moves, o.concurrency, async (m) => {
-        const t = await getTask(client, m.task.id).catch(() => undefined);
-        if (t && t.assignee_user_id !== m.to && (OPEN_STATUSES as readonly string[]).includes(t.status)) {
-          stillThere.push(t.id);
-        }
-      });
-      return stillThere;
-    },
-  });
+  if (due.length === 0) {
+    ctx.terminal.err('Nothing to give back: no cover job has reached its --until date.');
+    if (ctx.output.format === 'json') await ctx.output.json([]);
+    return;
+  }
+  for (const job of due) await runUndo(ctx, { job: job.id, phase: 'return', ...o });
 }

@@ -1,11 +1,27 @@
 import type { ReassignScope, Task } from '../api/types.js';
 
-/** Planning a bulk reassignment: as few calls as possible without moving anybody else's work. */
+/**
+ * Planning a bulk reassignment: who gets which sequence run (one contact keeps one rep), and as few calls as
+ * possible without moving anybody else's work.
+ */
 
-export interface Move {
-  task: Task;
-  /** The new assignee. */
-  to: string;
+export interface Successor {
+  id: string;
+  /** Share of the work: `--to bob=2,carla=1`; 1 each for round-robin. */
+  weight: number;
+}
+
+/** The leaver's tasks of one sequence run, and where they go. */
+export interface RunMove {
+  sequence_id: string;
+  /** The tasks to move (the leaver's, within the filters). */
+  task_ids: string[];
+  /** The successor, or null when the run stays with the leaver (every successor at the cap). */
+  to: string | null;
+  /** SEQUENCE: the run's open tasks are all being moved, one call does it (after a check of the run). */
+  scope: ReassignScope;
+  /** Why a run is moved task by task, or stays. */
+  reason: string | null;
 }
 
 export interface PlannedCall {
@@ -19,91 +35,121 @@ export interface PlannedCall {
   task_ids: string[];
 }
 
-export interface TaskByTaskRun {
-  sequence_id: string;
-  reason: string;
-  task_ids: string[];
+export interface SuccessorShare {
+  id: string;
+  weight: number;
+  runs: number;
+  tasks: number;
+  by_priority: Record<string, number>;
 }
 
 export interface ReassignPlan {
   tasks: number;
   runs: number;
-  calls: PlannedCall[];
+  /** Upper bound of calls: one per whole run, one per task of a shared run. */
+  calls: number;
   by_type: Record<string, number>;
   by_priority: Record<string, number>;
+  moves: RunMove[];
+  successors: SuccessorShare[];
+  /** Tasks that stay with the leaver because of --cap. */
+  kept: string[];
   /** Runs handled with one TASK call per task, and why. */
-  task_by_task: TaskByTaskRun[];
+  task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
 }
 
+const PRIORITY_RANK: Record<string, number> = { HOT: 0, TODAY: 1, EXTRA: 2 };
+
 /**
- * Groups the moves by sequence run. A run whose open tasks are all being moved to one person takes one
- * SEQUENCE call; a run that also holds other open tasks (someone else's, or outside the filters) takes a
- * TASK call per moved task, so nothing else moves. Calls ≤ whole runs + tasks in shared runs.
+ * Distributes the runs of the tasks to move among the successors by weight (the most urgent runs first, so a
+ * cap keeps the least urgent with the leaver): each run goes whole to the successor furthest below their
+ * share, so the split matches the weights within one run. A run whose open tasks are all being moved takes
+ * one SEQUENCE call; a run that also holds other open tasks (someone else's, or outside the filters) is moved
+ * task by task, so nothing else moves.
  */
-export function planMoves(
-  moves: Move[],
-  openTasksOfRun: (sequenceId: string) => Task[],
+export function planOffboard(
+  tasks: readonly Task[],
+  openTasksOfRun: (sequenceId: string) => readonly Task[],
+  successors: readonly Successor[],
+  cap: number | undefined,
   who: (userId: string | null) => string,
 ): ReassignPlan {
-  const byRun = new Map<string, Move[]>();
+  const byRun = new Map<string, Task[]>();
   const byType: Record<string, number> = {};
   const byPriority: Record<string, number> = {};
-  for (const move of moves) {
-    const list = byRun.get(move.task.sequence_id) ?? [];
-    list.push(move);
-    byRun.set(move.task.sequence_id, list);
-    byType[move.task.type] = (byType[move.task.type] ?? 0) + 1;
-    byPriority[move.task.priority] = (byPriority[move.task.priority] ?? 0) + 1;
+  for (const t of tasks) {
+    const list = byRun.get(t.sequence_id) ?? [];
+    list.push(t);
+    byRun.set(t.sequence_id, list);
+    byType[t.type] = (byType[t.type] ?? 0) + 1;
+    byPriority[t.priority] = (byPriority[t.priority] ?? 0) + 1;
   }
-  const calls: PlannedCall[] = [];
-  const taskByTask: TaskByTaskRun[] = [];
-  for (const [sequenceId, runMoves] of byRun) {
-    const moving = new Set(runMoves.map((m) => m.task.id));
-    const others = openTasksOfRun(sequenceId).filter((t) => !moving.has(t.id));
-    const destinations = new Set(runMoves.map((m) => m.to));
-    const first = runMoves[0]!;
-    if (others.length === 0 && destinations.size === 1 && runMoves.length > 1) {
-      calls.push({
-        scope: 'SEQUENCE',
-        task_id: first.task.id,
+  const rank = (run: Task[]) => Math.min(...run.map((t) => PRIORITY_RANK[t.priority] ?? 3));
+  const oldest = (run: Task[]) =>
+    run.reduce((m, t) => (t.created_at < m ? t.created_at : m), run[0]!.created_at);
+  const runs = [...byRun.entries()].sort(
+    ([, a], [, b]) => rank(a) - rank(b) || (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0),
+  );
+  const shares: SuccessorShare[] = successors.map((s) => ({
+    id: s.id,
+    weight: s.weight,
+    runs: 0,
+    tasks: 0,
+    by_priority: {},
+  }));
+  const moves: RunMove[] = [];
+  const kept: string[] = [];
+  const taskByTask: ReassignPlan['task_by_task'] = [];
+  let calls = 0;
+  for (const [sequenceId, run] of runs) {
+    const fits = shares.filter((s) => cap === undefined || s.tasks + run.length <= cap);
+    if (fits.length === 0) {
+      moves.push({
         sequence_id: sequenceId,
-        from: first.task.assignee_user_id,
-        to: first.to,
-        task_ids: runMoves.map((m) => m.task.id),
+        task_ids: run.map((t) => t.id),
+        to: null,
+        scope: 'TASK',
+        reason: 'every successor is at the cap',
       });
+      kept.push(...run.map((t) => t.id));
       continue;
     }
-    for (const m of runMoves) {
-      calls.push({
-        scope: 'TASK',
-        task_id: m.task.id,
-        sequence_id: sequenceId,
-        from: m.task.assignee_user_id,
-        to: m.to,
-        task_ids: [m.task.id],
-      });
-    }
-    if (others.length > 0 || destinations.size > 1) {
-      taskByTask.push({
-        sequence_id: sequenceId,
-        reason: sharedReason(others, runMoves, who),
-        task_ids: runMoves.map((m) => m.task.id),
-      });
-    }
+    // The successor furthest below their share once this run is theirs (ties: the order given).
+    const to = fits.reduce((best, s) =>
+      (s.tasks + run.length) / s.weight < (best.tasks + run.length) / best.weight ? s : best,
+    );
+    to.runs++;
+    to.tasks += run.length;
+    for (const t of run) to.by_priority[t.priority] = (to.by_priority[t.priority] ?? 0) + 1;
+    const moving = new Set(run.map((t) => t.id));
+    const others = openTasksOfRun(sequenceId).filter((t) => !moving.has(t.id));
+    const whole = others.length === 0 && run.length > 1;
+    const reason = others.length > 0 ? sharedReason(others, run, who) : null;
+    moves.push({
+      sequence_id: sequenceId,
+      task_ids: run.map((t) => t.id),
+      to: to.id,
+      scope: whole ? 'SEQUENCE' : 'TASK',
+      reason,
+    });
+    calls += whole ? 1 : run.length;
+    if (reason) taskByTask.push({ sequence_id: sequenceId, reason, task_ids: run.map((t) => t.id) });
   }
   return {
-    tasks: moves.length,
-    runs: byRun.size,
+    tasks: tasks.length - kept.length,
+    runs: moves.filter((m) => m.to !== null).length,
     calls,
     by_type: byType,
     by_priority: byPriority,
+    moves,
+    successors: shares,
+    kept,
     task_by_task: taskByTask,
   };
 }
 
-function sharedReason(others: Task[], moves: Move[], who: (id: string | null) => string): string {
-  if (others.length === 0) return 'its tasks go back to different people';
-  const movers = new Set(moves.map((m) => m.task.assignee_user_id));
+function sharedReason(others: Task[], moving: Task[], who: (id: string | null) => string): string {
+  const movers = new Set(moving.map((m) => m.assignee_user_id));
   const counts = new Map<string, number>();
   let sameOwner = 0;
   for (const t of others) {
@@ -113,4 +159,56 @@ function sharedReason(others: Task[], moves: Move[], who: (id: string | null) =>
   const parts = [...counts].map(([name, n]) => `${name} ×${n}`);
   if (sameOwner > 0) parts.push(`${sameOwner} outside the filters`);
   return `the run also holds open tasks not being moved (${parts.join(', ')})`;
+}
+
+/**
+ * The calls that move one run now, given what the run holds just before them: one SEQUENCE call when its
+ * open tasks are still exactly the planned ones, all still with the leaver; otherwise a TASK call for each
+ * planned task still with the leaver (the others changed hands or closed since the plan, and stay).
+ */
+export function callsForRun(
+  move: RunMove,
+  leaver: string,
+  openNow: readonly Task[],
+): { calls: PlannedCall[]; gone: Task[]; closed: string[] } {
+  const planned = new Set(move.task_ids);
+  const held = openNow.filter((t) => planned.has(t.id) && t.assignee_user_id === leaver);
+  const gone = openNow.filter((t) => planned.has(t.id) && t.assignee_user_id !== leaver);
+  const closed = move.task_ids.filter((id) => !openNow.some((t) => t.id === id));
+  const others = openNow.filter((t) => !planned.has(t.id));
+  const to = move.to!;
+  if (move.scope === 'SEQUENCE' && others.length === 0 && gone.length === 0 && held.length > 1) {
+    return {
+      calls: [
+        {
+          scope: 'SEQUENCE',
+          task_id: held[0]!.id,
+          sequence_id: move.sequence_id,
+          from: leaver,
+          to,
+          task_ids: held.map((t) => t.id),
+        },
+      ],
+      gone,
+      closed,
+    };
+  }
+  return {
+    calls: held.map((t) => ({
+      scope: 'TASK',
+      task_id: t.id,
+      sequence_id: move.sequence_id,
+      from: leaver,
+      to,
+      task_ids: [t.id],
+    })),
+    gone,
+    closed,
+  };
+}
+
+/** Undo and return: each task back to whom it came from, task by task (runs may have changed since). */
+export interface BackMove {
+  task: Task;
+  to: string;
 }

@@ -1,26 +1,30 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
+/** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
+
 const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
 
 function world(s: Sandbox) {
-  const [alice, bob] = s.store.users;
+  const [alice, bob, carla, dev] = s.store.users;
   const snapshot = new Map(s.store.state.tasks.map((t) => [t.id, { ...t }]));
   const aliceOpen = s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t));
   const runs = new Map<string, Task[]>();
-  for (const t of aliceOpen) runs.set(t.sequence_id, s.store.sequence(t.sequence_id).filter(isOpen));
-  const wholeMulti = [...runs.values()].filter(
-    (open) => open.every((t) => t.assignee_user_id === alice!.id) && open.length > 1,
-  );
-  const sharedTasks = aliceOpen.filter((t) =>
-    runs.get(t.sequence_id)!.some((o) => o.assignee_user_id !== alice!.id),
-  );
-  const single = [...runs.values()].filter((open) => open.length === 1);
-  return { alice: alice!, bob: bob!, snapshot, aliceOpen, wholeMulti, sharedTasks, single };
+  // Copies: the sandbox changes its own objects as tasks move.
+  for (const t of aliceOpen)
+    runs.set(
+      t.sequence_id,
+      s.store
+        .sequence(t.sequence_id)
+        .filter(isOpen)
+        .map((x) => ({ ...x })),
+    );
+  return { alice: alice!, bob: bob!, carla: carla!, dev: dev!, snapshot, aliceOpen, runs };
 }
 
 function stateEnv() {
@@ -28,12 +32,21 @@ function stateEnv() {
   return { dir, env: { TOPO_STATE_DIR: dir } };
 }
 
-describe('tasks reassign --from (offboarding)', () => {
-  it('moves every open task of --from and nothing else, with the planned calls, and journals each move', async () => {
+function journalOf(dir: string): { path: string; lines: Record<string, unknown>[] } {
+  const files = readdirSync(join(dir, 'jobs'));
+  expect(files).toHaveLength(1);
+  const path = join(dir, 'jobs', files[0]!);
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { path, lines };
+}
+
+describe('tasks reassign --from: one successor', () => {
+  it('moves every open task of --from and nothing else, run by run, and journals each move in one job', async () => {
     const s = await sandbox();
     const w = world(s);
-    expect(w.sharedTasks.length).toBeGreaterThan(0);
-    expect(w.wholeMulti.length).toBeGreaterThan(0);
     const { dir, env } = stateEnv();
     const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
       sandbox: s,
@@ -44,43 +57,32 @@ describe('tasks reassign --from (offboarding)', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-
-    // afterwards alice holds no open task; closed tasks of alice and every task of others are untouched
     for (const t of s.store.state.tasks) {
       const before = w.snapshot.get(t.id)!;
       if (before.assignee_user_id === w.alice.id && isOpen(before)) expect(t.assignee_user_id).toBe(w.bob.id);
       else expect(t).toEqual(before);
     }
-    // the calls made match the plan, within the bound of the issue
-    const patches = s
-      .received('PATCH')
-      .map((q) => ({ path: q.path, body: JSON.parse(q.body) as { scope: string } }));
-    const sequenceCalls = patches.filter((p) => p.body.scope === 'SEQUENCE');
-    expect(sequenceCalls).toHaveLength(w.wholeMulti.length);
-    expect(patches).toHaveLength(w.wholeMulti.length + w.single.length + w.sharedTasks.length);
-    expect(patches.length).toBeLessThanOrEqual(w.wholeMulti.length + w.single.length + w.sharedTasks.length);
-    // the journal: path printed at the start and the end, a line per moved task
-    const files = readdirSync(dir);
-    expect(files).toHaveLength(1);
-    const path = join(dir, files[0]!);
-    expect(r.stderr.split('\n').filter((l) => l === `Journal: ${path}`)).toHaveLength(2);
-    const all = readFileSync(path, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, string>);
-    // each call is recorded when it starts and again with its outcome
-    expect(all.filter((l) => l.result === 'started')).toHaveLength(w.aliceOpen.length);
-    const lines = all.filter((l) => l.result === 'moved');
-    expect(lines.map((l) => l.task_id).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
-    for (const l of lines) {
-      expect(l).toMatchObject({ from: w.alice.id, to: w.bob.id, result: 'moved' });
-      expect(['TASK', 'SEQUENCE']).toContain(l.scope);
-      expect(l.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    }
-    expect(r.stderr).toContain(`Done: ${w.aliceOpen.length} tasks moved, 0 calls failed.`);
+    // Calls: one SEQUENCE call per run wholly held, one TASK call per task otherwise; each run read first.
+    const whole = [...w.runs.values()].filter(
+      (open) => open.length > 1 && open.every((t) => t.assignee_user_id === w.alice.id),
+    );
+    const patches = s.received('PATCH').map((q) => JSON.parse(q.body) as { scope: string });
+    expect(patches.filter((p) => p.scope === 'SEQUENCE')).toHaveLength(whole.length);
+    const wholeTasks = whole.reduce((n, open) => n + open.length, 0);
+    expect(patches).toHaveLength(whole.length + w.aliceOpen.length - wholeTasks);
+    const { path, lines } = journalOf(dir);
+    expect(lines[0]).toMatchObject({ kind: 'job', from: w.alice.id, to: [{ id: w.bob.id, weight: 1 }] });
+    const moved = lines.filter((l) => l.kind === 'move' && l.result === 'moved');
+    expect(moved.map((l) => l.task_id).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
+    expect(lines.filter((l) => l.result === 'started')).toHaveLength(moved.length);
+    for (const l of moved) expect(l).toMatchObject({ from: w.alice.id, to: w.bob.id, phase: 'move' });
+    expect(r.stderr).toContain(`Done: ${w.aliceOpen.length} tasks moved, 0 failed.`);
+    expect(r.stderr).toMatch(/^Cost: \d+ calls, \d+ requests, 0 rate-limit waits, \d+s\.$/m);
+    const id = path.split('/').pop()!.replace('.jsonl', '');
+    expect(r.stderr).toContain(`Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`);
   });
 
-  it('--dry-run prints the plan (JSON with --json) and changes nothing', async () => {
+  it('--dry-run: the preview on stdout in the shape of every preview, the plan on stderr, nothing changed', async () => {
     const s = await sandbox();
     const w = world(s);
     const before = JSON.stringify(s.store.state.tasks);
@@ -88,40 +90,32 @@ describe('tasks reassign --from (offboarding)', () => {
       sandbox: s,
     });
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`Plan: move ${w.aliceOpen.length} open tasks`);
-    expect(text.stdout).toContain('runs handled task by task, so nobody else’s work moves:');
+    expect(text.stderr).toContain(`Plan: move ${w.aliceOpen.length} open tasks`);
+    const rows = text.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows.map((r) => r[0]).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
+    for (const row of rows) expect([row[1], row[5], row[7]]).toEqual(['would_change', w.alice.id, w.bob.id]);
     const json = await topo(
       ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'],
-      { sandbox: s },
+      {
+        sandbox: s,
+      },
     );
-    const report = JSON.parse(json.stdout) as { plan: { tasks: number; calls: unknown[] }; dry_run: boolean };
+    const report = JSON.parse(json.stdout) as {
+      plan: { tasks: number };
+      dry_run: boolean;
+      tasks: { result: string }[];
+    };
     expect(report.dry_run).toBe(true);
     expect(report.plan.tasks).toBe(w.aliceOpen.length);
-    expect(report.plan.calls).toHaveLength(w.wholeMulti.length + w.single.length + w.sharedTasks.length);
+    expect(new Set(report.tasks.map((t) => t.result))).toEqual(new Set(['would_move']));
     expect(s.received('PATCH')).toHaveLength(0);
     expect(JSON.stringify(s.store.state.tasks)).toBe(before);
   });
 
-  it('narrows by type and priority, and never moves the user’s other tasks with a SEQUENCE call', async () => {
-    const s = await sandbox();
-    const w = world(s);
-    const r = await topo(
-      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '-t', 'call', '-p', 'hot,today', '--yes'],
-      { sandbox: s },
-    );
-    expect(r.code).toBe(0);
-    for (const t of s.store.state.tasks) {
-      const before = w.snapshot.get(t.id)!;
-      const selected =
-        before.assignee_user_id === w.alice.id &&
-        isOpen(before) &&
-        before.type === 'CALL' &&
-        before.priority !== 'EXTRA';
-      expect(t.assignee_user_id).toBe(selected ? w.bob.id : before.assignee_user_id);
-    }
-  });
-
-  it('needs --yes without a terminal, and rejects bad combinations before any request', async () => {
+  it('rejects bad combinations before any request', async () => {
     const s = await sandbox();
     const w = world(s);
     const cases: [string[], string][] = [
@@ -135,13 +129,32 @@ describe('tasks reassign --from (offboarding)', () => {
       ],
       [
         ['--from', w.alice.id, '--to', w.bob.id, '--scope', 'sequence'],
-        'error: --scope goes with a task ID, not with --from or --undo',
+        'error: --scope goes with a task ID, not with --from',
       ],
       [
         ['--from', w.alice.id],
-        "error: --to is required: who should get the tasks (a UUID, an alias, or 'me')",
+        "error: --to is required: who should get the tasks (a UUID, an alias, or 'me'; several with commas)",
       ],
-      [['--from', w.alice.id, '--to', w.alice.id, '--yes'], 'error: --from and --to are the same user'],
+      [
+        ['--from', w.alice.id, '--to', w.alice.id, '--yes'],
+        `error: --to: '${w.alice.id}' is the person leaving (--from)`,
+      ],
+      [
+        ['--from', w.alice.id, '--to', `${w.bob.id},${w.carla.id},${w.bob.id}`, '--yes'],
+        `error: --to: '${w.bob.id}' is named twice`,
+      ],
+      [
+        ['--from', w.alice.id, '--to', `${w.bob.id}=0`, '--yes'],
+        `error: --to: the weight in '${w.bob.id}=0' must be a whole number of at least 1`,
+      ],
+      [
+        ['--from', w.alice.id, '--to', w.bob.id, '--cap', 'x', '--yes'],
+        "error: --cap: 'x' is not a whole number",
+      ],
+      [
+        ['--from', w.alice.id, '--to', w.bob.id, '--until', '2020-01-01', '--yes'],
+        'error: --until: 2020-01-01 has passed',
+      ],
       [
         ['--from', 'ghost', '--to', w.bob.id],
         "error: --from: 'ghost' is neither a UUID nor a known alias (see 'topo alias list')",
@@ -154,6 +167,11 @@ describe('tasks reassign --from (offboarding)', () => {
         ['--undo', '/nonexistent/journal.jsonl', '--yes'],
         'error: cannot read journal /nonexistent/journal.jsonl: ENOENT',
       ],
+      [['--undo', 'abcdef12', '--yes'], "error: no job 'abcdef12' (see 'topo tasks reassign --jobs')"],
+      [
+        ['--undo', 'abcdef12', '--to', w.bob.id, '--yes'],
+        'error: --undo takes no other selection: the job says who and what',
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await topo(['tasks', 'reassign', ...args], { sandbox: s });
@@ -162,116 +180,429 @@ describe('tasks reassign --from (offboarding)', () => {
     }
     expect(s.requests).toHaveLength(0);
   });
+});
 
-  it('a failed call does not stop the others; exit 6 says what is left; re-running finishes the job', async () => {
-    const s = await sandbox();
+describe('tasks reassign --from: several successors', () => {
+  it('by weight with a cap: runs land whole, the split follows the weights, the leaver keeps the remainder', async () => {
+    const s = await sandbox({ tasks: 1500 });
     const w = world(s);
-    s.injectFault({ method: 'PATCH', status: 409, times: 1 });
-    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--json'], {
-      sandbox: s,
-    });
-    expect(r.code).toBe(6);
+    const cap = Math.floor(w.aliceOpen.length / 3);
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        `${w.bob.id}=3,${w.carla.id}=2,${w.dev.id}=1`,
+        '--cap',
+        String(cap),
+        '--yes',
+        '--json',
+      ],
+      { sandbox: s, env: stateEnv().env },
+    );
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      failed: number;
-      remaining: string[];
+      to: { id: string; weight: number; runs: number; tasks: number }[];
+      kept: number;
       moved: number;
-      calls: { result: string }[];
+      remaining: string[];
     };
-    expect(report.failed).toBe(1);
-    expect(report.remaining.length).toBeGreaterThan(0);
-    expect(report.moved + report.remaining.length).toBe(w.aliceOpen.length);
-    expect(r.stderr).toMatch(/✗ (TASK|SEQUENCE) call for [0-9a-f-]{36}: Injected 409 \(request req_\w+\)/);
-    expect(r.stderr).toContain('left to move; run the same command again to retry them');
-    const again = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
-      sandbox: s,
-    });
-    expect(again.code).toBe(0);
-    expect(s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice.id && isOpen(t))).toHaveLength(0);
+    const received = (id: string) =>
+      s.store.state.tasks.filter((t) => w.aliceOpen.some((a) => a.id === t.id) && t.assignee_user_id === id);
+    const got = [w.bob, w.carla, w.dev].map((u) => received(u.id).length);
+    // Every moved run landed whole with one successor.
+    for (const [run, open] of w.runs) {
+      const mine = open
+        .filter((t) => t.assignee_user_id === w.alice.id)
+        .map((t) => s.store.get(t.id)!.assignee_user_id);
+      expect(new Set(mine).size, run).toBe(1);
+    }
+    // Nobody got more than the cap; the split matches the weights within one run (6 tasks at most).
+    for (const n of got) expect(n).toBeLessThanOrEqual(cap);
+    const [b, c, d] = got;
+    const total = b! + c! + d!;
+    if (b! < cap) {
+      expect(Math.abs(b! - (total * 3) / 6)).toBeLessThanOrEqual(6);
+      expect(Math.abs(c! - (total * 2) / 6)).toBeLessThanOrEqual(6);
+    }
+    expect(d!).toBeGreaterThan(0);
+    // The leaver keeps exactly what did not fit, and the report says so.
+    const kept = s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice.id && isOpen(t));
+    expect(kept).toHaveLength(w.aliceOpen.length - total);
+    expect(report.kept).toBe(kept.length);
+    expect(report.moved).toBe(total);
+    expect(report.remaining).toEqual([]);
+    expect(report.to.map((x) => x.tasks)).toEqual(got);
+    // Nobody else's tasks moved.
+    for (const t of s.store.state.tasks) {
+      const before = w.snapshot.get(t.id)!;
+      if (before.assignee_user_id !== w.alice.id) expect(t.assignee_user_id).toBe(before.assignee_user_id);
+    }
   });
 
-  it('Ctrl-C stops starting calls, lets those in flight finish, says what is left, exits 130; a re-run finishes', async () => {
+  it('subsets move only what they name: type, priority, campaign name, creation bounds', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const template = s.store.templates()[0]!;
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        `${w.bob.id},${w.carla.id}`,
+        '-t',
+        'call,email_reply',
+        '-p',
+        'hot,today',
+        '--template',
+        template.name!,
+        '--created-before',
+        '2026-10-25',
+        '--yes',
+      ],
+      { sandbox: s, env: stateEnv().env },
+    );
+    expect(r.code).toBe(0);
+    for (const t of s.store.state.tasks) {
+      const before = w.snapshot.get(t.id)!;
+      const selected =
+        before.assignee_user_id === w.alice.id &&
+        isOpen(before) &&
+        ['CALL', 'EMAIL_REPLY'].includes(before.type) &&
+        before.priority !== 'EXTRA' &&
+        s.store.run(before.sequence_id)!.sequence_template_id === template.id &&
+        before.created_at < '2026-10-25T00:00:00Z';
+      if (selected) expect([w.bob.id, w.carla.id]).toContain(t.assignee_user_id);
+      else expect(t.assignee_user_id).toBe(before.assignee_user_id);
+    }
+  });
+});
+
+describe('pre-flight and refusals', () => {
+  it('a read-only key exits 4 before the plan, with zero writes', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
+      sandbox: s,
+      key: 'topo_sandbox_ro',
+    });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^error: this API key lacks the 'tasks:write' scope, so nothing can be moved/);
+    expect(s.received('PATCH')).toHaveLength(0);
+    expect(s.received('GET', /^\/v1\/tasks/)).toHaveLength(0);
+  });
+
+  it('a successor who is not a member costs one call and exits 5', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const stranger = '00000000-0000-4000-8000-00000000abcd';
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', `${stranger},${w.bob.id}`, '--yes'],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(5);
+    const refused = s.received('PATCH').filter((q) => q.body.includes(stranger));
+    expect(refused).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /error: User 00000000-0000-4000-8000-00000000abcd is not a member of this workspace; \d+ tasks? moved, \d+ tasks not; fix it and run the same command again/,
+    );
+  });
+
+  it('a key revoked part-way: the summary counts exactly what moved and what is left', async () => {
+    const s = await sandbox({ latencyMs: 5 });
+    const w = world(s);
+    s.injectFault({ method: 'PATCH', revoke: true, after: 5 });
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1', '--json'],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(4);
+    const moved = s.store.state.tasks.filter(
+      (t) => w.aliceOpen.some((a) => a.id === t.id) && t.assignee_user_id === w.bob.id,
+    );
+    const report = JSON.parse(r.stdout) as { moved: number; failed: number; not_started: number };
+    expect(report.moved).toBe(moved.length);
+    expect(report.moved + report.failed + report.not_started).toBe(w.aliceOpen.length);
+    expect(r.stderr).toContain(`Done: ${moved.length} tasks moved`);
+    expect(r.stderr).toContain(
+      `; ${moved.length} tasks moved, ${w.aliceOpen.length - moved.length} tasks not;`,
+    );
+  });
+});
+
+describe('no stealing after the plan', () => {
+  it('a task given to someone else while the job runs stays with them, and the journal says who really had it', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { dir, env } = stateEnv();
+    const [runId, open] = [...w.runs.entries()].find(
+      ([, tasks]) => tasks.length >= 2 && tasks.every((t) => t.assignee_user_id === w.alice.id),
+    )!;
+    const [stolen, kept] = open;
+    // The plan is made; just before the run is read for its move, someone gives one of its tasks to carla.
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', query: `sequence_id=${runId}`, delayMs: 300 });
+    const racer = setInterval(() => {
+      if (s.requests.some((q) => q.query.includes(`sequence_id=${runId}`))) {
+        s.store.reassign(stolen!.id, w.carla.id, 'TASK');
+        clearInterval(racer);
+      }
+    }, 1);
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--json'], {
+      sandbox: s,
+      env,
+    });
+    clearInterval(racer);
+    expect(r.code).toBe(0);
+    expect(s.store.get(stolen!.id)!.assignee_user_id).toBe(w.carla.id);
+    expect(s.store.get(kept!.id)!.assignee_user_id).toBe(w.bob.id);
+    // No SEQUENCE call on that run: it moved task by task.
+    const onRun = s.received('PATCH').filter((q) => open.some((t) => q.path.includes(t.id)));
+    expect(onRun.map((q) => (JSON.parse(q.body) as { scope: string }).scope)).not.toContain('SEQUENCE');
+    const report = JSON.parse(r.stdout) as { skipped: { task_id: string; reason: string }[] };
+    expect(report.skipped).toContainEqual({ task_id: stolen!.id, reason: `now with ${w.carla.id}` });
+    const { lines } = journalOf(dir);
+    expect(lines.filter((l) => l.task_id === stolen!.id)).toEqual([]);
+    for (const l of lines.filter((x) => x.kind === 'move')) expect(l.from).toBe(w.alice.id);
+  });
+});
+
+describe('one job, one journal, one undo', () => {
+  it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
     const s = await sandbox({ latencyMs: 40 });
     const w = world(s);
     const { dir, env } = stateEnv();
-    const run = spawnTopo(
-      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'],
-      {
-        sandbox: s,
-        env,
-      },
-    );
+    const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'];
+    const run = spawnTopo(args, { sandbox: s, env });
     run.child.stdout.resume();
-    await waitFor(() => s.received('PATCH').length >= 3);
+    await waitFor(() => s.received('PATCH').length >= 3, 15_000, 'three moves');
     run.child.kill('SIGINT');
-    const code = await run.exit;
-    const stderr = run.stderr();
-    expect(code).toBe(130);
-    expect(stderr).toMatch(
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toMatch(
       /error: interrupted: \d+ tasks? moved, \d+ tasks? left; run the same command again to finish/,
     );
-    const movedNow = s.store.state.tasks.filter(
-      (t) => w.aliceOpen.some((a) => a.id === t.id) && t.assignee_user_id === w.bob.id,
-    );
-    expect(movedNow.length).toBeGreaterThan(0);
-    expect(movedNow.length).toBeLessThan(w.aliceOpen.length);
-    // every move that happened is journaled: nothing half-recorded
-    const journal = readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { task_id: string; result: string });
-    const recorded = journal.filter((l) => l.result === 'moved').map((l) => l.task_id);
-    expect(recorded.sort()).toEqual(movedNow.map((t) => t.id).sort());
-    // nothing half-recorded: every started call has its outcome
-    expect(journal.filter((l) => l.result === 'started')).toHaveLength(recorded.length);
-
-    const again = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
-      sandbox: s,
-    });
+    const again = await topo(args, { sandbox: s, env });
     expect(again.code).toBe(0);
     expect(s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice.id && isOpen(t))).toHaveLength(0);
+    const { path, lines } = journalOf(dir);
+    expect(lines.filter((l) => l.kind === 'run')).toHaveLength(2);
+    const id = path.split('/').pop()!.replace('.jsonl', '');
+    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json'], { sandbox: s, env });
+    expect(JSON.parse(jobs.stdout)).toMatchObject([
+      { id, from: w.alice.id, to: [w.bob.id], moved: w.aliceOpen.length, left: 0, state: 'done' },
+    ]);
+
+    // Two tasks change after the job: they are named, with why, and left alone.
+    const [changed, closed] = w.aliceOpen;
+    s.store.reassign(changed!.id, w.carla.id, 'TASK');
+    s.store.skip(closed!.id);
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
+    expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(`  ${changed!.id}  now with ${w.carla.id}`);
+    expect(undo.stderr).toContain(`  ${closed!.id}  skipped since`);
+    for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
+    expect(s.store.get(changed!.id)!.assignee_user_id).toBe(w.carla.id);
+    const second = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(
+      `Nothing to undo: ${w.aliceOpen.length - 2} already back, 2 changed since.`,
+    );
+    const state = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'id,state,back'], { sandbox: s, env })).stdout,
+    );
+    expect(state).toEqual([{ id, state: 'partly undone', back: w.aliceOpen.length - 2 }]);
   });
 
-  it('--undo moves recorded tasks back, leaving alone those changed since', async () => {
+  it('still undoes a journal written before jobs existed', async () => {
     const s = await sandbox();
     const w = world(s);
-    const { dir, env } = stateEnv();
-    expect(
-      (
-        await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
-          sandbox: s,
-          env,
-        })
-      ).code,
-    ).toBe(0);
-    const journal = join(dir, readdirSync(dir)[0]!);
-    const [changedOwner, closed] = w.aliceOpen;
-    const carla = s.store.users[2]!;
-    s.store.reassign(changedOwner!.id, carla.id, 'TASK');
-    s.store.skip(closed!.id);
-    const before = s.received('PATCH').length;
-    const dry = await topo(['tasks', 'reassign', '--undo', journal, '--dry-run'], { sandbox: s, env });
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(
-      `Undo plan: move ${w.aliceOpen.length - 2} tasks back to ${w.alice.id} (2 left alone: changed since)`,
+    const t = w.aliceOpen[0]!;
+    s.store.reassign(t.id, w.bob.id, 'TASK');
+    const dir = tempDir();
+    const file = join(dir, 'reassign-old.jsonl');
+    writeFileSync(
+      file,
+      `${JSON.stringify({ task_id: t.id, sequence_id: t.sequence_id, from: w.alice.id, to: w.bob.id, scope: 'TASK', time: '2026-11-01T00:00:00Z', result: 'moved' })}\n`,
     );
-    expect(s.received('PATCH')).toHaveLength(before);
-    const r = await topo(['tasks', 'reassign', '--undo', journal, '--yes', '--json'], { sandbox: s, env });
+    const r = await topo(['tasks', 'reassign', '--undo', file, '--yes'], {
+      sandbox: s,
+      env: { TOPO_STATE_DIR: dir },
+    });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { skipped: { task_id: string; reason: string }[]; moved: number };
-    expect(report.moved).toBe(w.aliceOpen.length - 2);
-    expect(report.skipped).toEqual(
-      expect.arrayContaining([
-        { task_id: changedOwner!.id, reason: `now assigned to ${carla.id}` },
-        { task_id: closed!.id, reason: 'no longer open' },
-      ]),
+    expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
+  });
+});
+
+describe('temporary cover', () => {
+  it('--until, then --return gives back only what is still open and still with the cover rep', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { env } = stateEnv();
+    const clock = { now: Date.parse('2026-11-29T12:00:00Z') };
+    const deps = { now: () => clock.now };
+    const cover = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--until', '2026-12-05', '--yes'],
+      { sandbox: s, env, deps },
     );
-    expect(s.store.get(changedOwner!.id)!.assignee_user_id).toBe(carla.id);
-    expect(s.store.get(closed!.id)!.assignee_user_id).toBe(w.bob.id);
+    expect(cover.code).toBe(0);
+    const [reassigned, done] = w.aliceOpen;
+    s.store.reassign(reassigned!.id, w.carla.id, 'TASK');
+    s.store.skip(done!.id);
+    const early = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
+    expect(early.code).toBe(0);
+    expect(early.stderr).toBe('Nothing to give back: no cover job has reached its --until date.\n');
+    clock.now = Date.parse('2026-12-06T09:00:00Z');
+    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json', 'state,until'], {
+      sandbox: s,
+      env,
+      deps,
+    });
+    expect(JSON.parse(jobs.stdout)).toEqual([{ state: 'due for return', until: '2026-12-05T00:00:00Z' }]);
+    const back = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
+    expect(back.code).toBe(0);
     for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
-    // nobody else's task moved along the way
-    for (const t of s.store.state.tasks) {
-      const was = w.snapshot.get(t.id)!;
-      if (!w.aliceOpen.some((a) => a.id === t.id)) expect(t.assignee_user_id).toBe(was.assignee_user_id);
+    expect(s.store.get(reassigned!.id)!.assignee_user_id).toBe(w.carla.id);
+    expect(s.store.get(done!.id)!.assignee_user_id).toBe(w.bob.id);
+    const after = await topo(['tasks', 'reassign', '--jobs', '--json', 'state'], { sandbox: s, env, deps });
+    expect(JSON.parse(after.stdout)).toEqual([{ state: 'given back' }]);
+  });
+});
+
+describe('the report and what is verified', () => {
+  it('--report writes CSV (or Markdown) that parses and matches the state, without contact data', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = tempDir();
+    const csv = join(dir, 'moves.csv');
+    const md = join(dir, 'moves.md');
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        `${w.bob.id},${w.carla.id}`,
+        '--yes',
+        '--report',
+        csv,
+      ],
+      { sandbox: s, env: stateEnv().env },
+    );
+    expect(r.code).toBe(0);
+    const parsed = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.meta.fields).toEqual([
+      'task_id',
+      'old_assignee',
+      'new_assignee',
+      'sequence_run',
+      'template',
+      'type',
+      'priority',
+      'result',
+      'reason',
+    ]);
+    expect(parsed.data).toHaveLength(w.aliceOpen.length);
+    for (const row of parsed.data) {
+      const t = s.store.get(row.task_id!)!;
+      expect(row.new_assignee).toBe(t.assignee_user_id);
+      expect(row.old_assignee).toBe(w.alice.id);
+      expect(row.result).toBe('moved');
+      expect(row.template).toBe(s.store.template(s.store.run(t.sequence_id)!.sequence_template_id)!.name);
     }
+    const text = readFileSync(csv, 'utf8');
+    for (const t of w.aliceOpen) {
+      const run = s.store.run(t.sequence_id)!;
+      if (run.contact_id) expect(text).not.toContain(s.store.contact(run.contact_id)!.email!);
+    }
+    // Markdown: the per-successor summary first.
+    const s2 = await sandbox();
+    const w2 = world(s2);
+    await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w2.alice.id,
+        '--to',
+        `${w2.bob.id}=2,${w2.carla.id}`,
+        '--yes',
+        '--report',
+        md,
+      ],
+      { sandbox: s2, env: stateEnv().env },
+    );
+    const markdown = readFileSync(md, 'utf8');
+    expect(markdown.indexOf('## By successor')).toBeLessThan(markdown.indexOf('## Tasks'));
+    expect(markdown).toContain(`| ${w2.bob.id} | 2 |`);
+  });
+
+  it('when the check after the moves fails: what moved is reported, marked not verified, exit 6', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    s.injectFault({
+      method: 'GET',
+      path: '^/v1/tasks$',
+      query: 'assignee_user_id',
+      status: 500,
+      times: 100,
+      after: 2,
+    });
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--json'], {
+      sandbox: s,
+      env: stateEnv().env,
+    });
+    expect(r.code).toBe(6);
+    const report = JSON.parse(r.stdout) as { moved: number; remaining: unknown };
+    expect(report.moved).toBe(w.aliceOpen.length);
+    expect(report.remaining).toBeNull();
+    expect(r.stderr).toContain('Not verified: listing what is left failed');
+    expect(JSON.parse(r.stderr.trimEnd().split('\n').at(-1)!).error).toMatchObject({
+      code: 6,
+      message: 'the moves were made, but what is left could not be checked',
+    });
+  });
+
+  it('names the runs still blocked by a task that is unassigned or still with the leaver', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const withUnassigned = [...w.runs.entries()].find(([, open]) =>
+      open.some((t) => t.assignee_user_id === null),
+    );
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--cap', '3', '--yes', '--json'],
+      { sandbox: s, env: stateEnv().env },
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { blocked_runs: string[] };
+    const keptRuns = new Set(
+      s.store.state.tasks
+        .filter((t) => t.assignee_user_id === w.alice.id && isOpen(t))
+        .map((t) => t.sequence_id),
+    );
+    for (const id of keptRuns) expect(report.blocked_runs).toContain(id);
+    if (withUnassigned) expect(report.blocked_runs).toContain(withUnassigned[0]);
+    expect(r.stderr).toMatch(/\d+ sequence runs? still waiting for a task that is unassigned or with /);
+    const noScope = await topo(
+      ['tasks', 'reassign', '--from', w.bob.id, '--to', w.carla.id, '--cap', '1', '--yes'],
+      { sandbox: s, key: 'topo_sandbox_tasks', env: stateEnv().env },
+    );
+    expect(noScope.stderr).toContain(
+      "note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.",
+    );
   });
 });

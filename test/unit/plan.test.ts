@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
-import { planMoves } from '../../src/services/plan.js';
+import { callsForRun, planOffboard } from '../../src/services/plan.js';
 
 let n = 0;
 function task(run: string, assignee: string | null, extra: Partial<Task> = {}): Task {
@@ -24,8 +24,10 @@ function task(run: string, assignee: string | null, extra: Partial<Task> = {}): 
   };
 }
 
-describe('planMoves', () => {
-  it('moves a run held wholly by the user in one SEQUENCE call and a shared run task by task', () => {
+const who = (id: string | null) => id ?? 'unassigned';
+
+describe('planOffboard', () => {
+  it('moves a run held wholly by the leaver in one SEQUENCE call and a shared run task by task', () => {
     const whole = [task('r1', 'alice'), task('r1', 'alice', { type: 'EMAIL_REPLY' }), task('r1', 'alice')];
     const shared = [task('r2', 'alice'), task('r2', 'alice')];
     const carla = task('r2', 'carla');
@@ -35,20 +37,22 @@ describe('planMoves', () => {
       ['r2', [...shared, carla]],
       ['r3', [lone]],
     ]);
-    const moves = [...whole, ...shared, lone].map((t) => ({ task: t, to: 'bob' }));
-    const plan = planMoves(
-      moves,
+    const plan = planOffboard(
+      [...whole, ...shared, lone],
       (id) => open.get(id) ?? [],
-      (id) => id ?? 'unassigned',
+      [{ id: 'bob', weight: 1 }],
+      undefined,
+      who,
     );
-    expect(plan.calls.map((c) => [c.scope, c.sequence_id, c.task_ids.length])).toEqual([
-      ['SEQUENCE', 'r1', 3],
-      ['TASK', 'r2', 1],
-      ['TASK', 'r2', 1],
-      ['TASK', 'r3', 1],
+    expect(plan.moves.map((m) => [m.sequence_id, m.scope, m.task_ids.length, m.to])).toEqual([
+      ['r1', 'SEQUENCE', 3, 'bob'],
+      ['r2', 'TASK', 2, 'bob'],
+      ['r3', 'TASK', 1, 'bob'],
     ]);
     expect(plan.tasks).toBe(6);
     expect(plan.runs).toBe(3);
+    // The bound of the offboarding issue: calls ≤ whole runs + tasks in shared runs.
+    expect(plan.calls).toBe(1 + 2 + 1);
     expect(plan.by_type).toEqual({ CALL: 5, EMAIL_REPLY: 1 });
     expect(plan.task_by_task).toEqual([
       {
@@ -57,36 +61,85 @@ describe('planMoves', () => {
         task_ids: shared.map((t) => t.id),
       },
     ]);
-    // The bound of the offboarding issue: calls ≤ whole runs + tasks in shared runs.
-    expect(plan.calls.length).toBeLessThanOrEqual(2 + 2);
   });
 
-  it('goes task by task when the user has open tasks of the run outside the filters', () => {
-    const call = task('r1', 'alice');
-    const email = task('r1', 'alice', { type: 'EMAIL_REPLY' });
-    const other = task('r1', 'alice');
-    const plan = planMoves(
-      [call, other].map((t) => ({ task: t, to: 'bob' })),
-      () => [call, email, other],
-      (id) => id ?? '',
-    );
-    expect(plan.calls.every((c) => c.scope === 'TASK')).toBe(true);
-    expect(plan.task_by_task[0]!.reason).toBe(
-      'the run also holds open tasks not being moved (1 outside the filters)',
-    );
-  });
-
-  it('never sends one SEQUENCE call for tasks going back to different people', () => {
-    const a = task('r1', 'bob');
-    const b = task('r1', 'bob');
-    const plan = planMoves(
+  it('shares runs by weight, the most urgent first, whole runs to one successor; a cap keeps the rest', () => {
+    const tasks: Task[] = [];
+    for (let r = 0; r < 60; r++)
+      for (let k = 0; k < 1 + (r % 3); k++)
+        tasks.push(
+          task(`run${r}`, 'alice', {
+            priority: r % 5 === 0 ? 'HOT' : 'EXTRA',
+            created_at: `2026-01-${String(1 + (r % 28)).padStart(2, '0')}T00:00:00Z`,
+          }),
+        );
+    const byRun = (id: string) => tasks.filter((t) => t.sequence_id === id);
+    const plan = planOffboard(
+      tasks,
+      byRun,
       [
-        { task: a, to: 'alice' },
-        { task: b, to: 'carla' },
+        { id: 'bob', weight: 2 },
+        { id: 'carla', weight: 1 },
       ],
-      () => [a, b],
-      (id) => id ?? '',
+      undefined,
+      who,
     );
-    expect(plan.calls.map((c) => c.scope)).toEqual(['TASK', 'TASK']);
+    const got = (id: string) =>
+      plan.moves.filter((m) => m.to === id).reduce((n, m) => n + m.task_ids.length, 0);
+    expect(got('bob') + got('carla')).toBe(tasks.length);
+    expect(Math.abs(got('bob') - (tasks.length * 2) / 3)).toBeLessThanOrEqual(3);
+    for (const m of plan.moves)
+      expect(new Set(m.task_ids.map((id) => tasks.find((t) => t.id === id)!.sequence_id)).size).toBe(1);
+    const capped = planOffboard(
+      tasks,
+      byRun,
+      [
+        { id: 'bob', weight: 2 },
+        { id: 'carla', weight: 1 },
+      ],
+      20,
+      who,
+    );
+    const kept = capped.moves.filter((m) => m.to === null);
+    expect(capped.kept.length).toBe(tasks.length - capped.tasks);
+    for (const s of capped.successors) expect(s.tasks).toBeLessThanOrEqual(20);
+    // What stays is the least urgent: every HOT run found a place.
+    for (const m of kept)
+      for (const id of m.task_ids) expect(tasks.find((t) => t.id === id)!.priority).toBe('EXTRA');
+  });
+});
+
+describe('callsForRun', () => {
+  const move = (ids: string[], scope: 'TASK' | 'SEQUENCE') => ({
+    sequence_id: 'r',
+    task_ids: ids,
+    to: 'bob',
+    scope,
+    reason: null,
+  });
+
+  it('one SEQUENCE call while the run holds exactly the planned tasks, all still the leaver’s', () => {
+    const [a, b] = [task('r', 'alice'), task('r', 'alice')];
+    const { calls } = callsForRun(move([a!.id, b!.id], 'SEQUENCE'), 'alice', [a!, b!]);
+    expect(calls).toEqual([
+      {
+        scope: 'SEQUENCE',
+        task_id: a!.id,
+        sequence_id: 'r',
+        from: 'alice',
+        to: 'bob',
+        task_ids: [a!.id, b!.id],
+      },
+    ]);
+  });
+
+  it('task by task, leaving alone what changed hands or closed, when the run is no longer as planned', () => {
+    const [a, b, c] = [task('r', 'alice'), task('r', 'carla'), task('r', 'alice')];
+    const newcomer = task('r', 'dev');
+    const planned = move([a!.id, b!.id, c!.id], 'SEQUENCE');
+    const { calls, gone, closed } = callsForRun(planned, 'alice', [a!, b!, newcomer]);
+    expect(calls.map((x) => [x.scope, x.task_id])).toEqual([['TASK', a!.id]]);
+    expect(gone.map((t) => t.id)).toEqual([b!.id]);
+    expect(closed).toEqual([c!.id]);
   });
 });

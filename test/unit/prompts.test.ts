@@ -112,9 +112,7 @@ describe('confirmation on a terminal', () => {
         prompter: wrong.prompter,
       }),
     ).toBe(130);
-    expect(wrong.asked).toEqual([
-      `Move ${count} tasks from ${alice!.id} to ${bob!.id}? Type ${count} to confirm:`,
-    ]);
+    expect(wrong.asked).toEqual([`Move ${count} tasks from ${alice!.id}? Type ${count} to confirm:`]);
     expect(s.received('PATCH')).toHaveLength(0);
     const right = terminal(true, String(count));
     expect(

@@ -1,36 +1,31 @@
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../api/errors.js';
-import { TASK_PRIORITIES, TASK_TYPES } from '../../api/types.js';
+import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { SCOPE_CHOICES } from '../../input/choices.js';
-import { collect, parseChoice, parseEnumList, parsePositiveInt } from '../../input/parse.js';
+import { collect, parseChoice, parseEnumList, parsePositiveInt, parseWhen } from '../../input/parse.js';
+import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
+import type { Successor } from '../../services/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 
 const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
-export const JOB_REPORT_FIELDS = [
-  'kind',
-  'from',
-  'to',
-  'journal',
-  'plan',
-  'calls',
-  'moved',
-  'failed',
-  'not_started',
-  'remaining',
-  'skipped',
-  'interrupted',
-  'dry_run',
-] as const;
 
 interface ReassignFlags {
   to?: string;
   from?: string;
   undo?: string;
+  jobs?: boolean;
+  return?: boolean;
+  cap?: string;
+  until?: string;
+  report?: string;
   type?: string[];
   priority?: string[];
+  template?: string[];
+  createdAfter?: string;
+  createdBefore?: string;
   concurrency: string;
   scope?: string;
   yes?: boolean;
@@ -47,10 +42,18 @@ export function registerReassign(tasks: Command, app: App): void {
         'preview and a confirmation. With --from, every open task of a user moves (offboarding), planned, ' +
         'confirmed, journaled and resumable; --undo reverses it.',
     )
-    .option('--to <user>', 'the new assignee: a UUID, an alias, or me')
+    .option(
+      '--to <users>',
+      'the new assignee: a UUID, an alias, or me; with --from, several: bob,carla (in turn) or bob=2,carla=1 (by weight)',
+    )
     .addOption(new Option('--scope <scope>', 'with a task ID: task (default) or sequence'))
     .option('--from <user>', 'move every open task of this user (offboarding); not with a task ID')
-    .option('--undo <journal>', 'move the tasks recorded in a journal back where they were')
+    .option('--cap <n>', 'with --from: at most this many tasks to any one successor; the rest stay')
+    .option('--until <date>', 'with --from: a temporary cover; --return gives the tasks back after this date')
+    .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
+    .option('--undo <job>', 'move the tasks of a job (its id, or a journal file) back where they were')
+    .option('--jobs', 'list the offboarding jobs: when, from, to, moved, left, state')
+    .option('--return', 'give back the tasks of cover jobs whose --until date has passed')
     .optionsGroup(FLAG_GROUPS.filters)
     .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
     .option(
@@ -58,17 +61,24 @@ export function registerReassign(tasks: Command, app: App): void {
       'with --from: only these priorities (comma-separated or repeated)',
       collect,
     )
+    .option('--template <names>', 'with --from: only tasks of these campaigns (names or UUIDs)', collect)
+    .option('--created-after <when>', 'with --from: only tasks created after this (as for tasks list)')
+    .option('--created-before <when>', 'with --from: only tasks created before this (as for tasks list)')
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
     .option('--concurrency <n>', 'calls at once (at most 16)', '4');
   addOutputFlags(cmd, {
     fields: OUTCOME_FIELDS,
-    alt: {
-      label: 'with --from or --undo',
-      fields: JOB_REPORT_FIELDS,
-      when: (opts) => opts.from !== undefined || opts.undo !== undefined,
-    },
+    modes: [
+      { label: 'with --jobs', fields: JOB_LIST_FIELDS, when: (opts) => opts.jobs !== undefined },
+      {
+        label: 'with --from, --undo or --return',
+        fields: JOB_REPORT_FIELDS,
+        when: (opts) => opts.from !== undefined || opts.undo !== undefined || opts.return !== undefined,
+      },
+    ],
+    csv: true,
   });
   helpDetails(cmd, {
     examples: [
@@ -94,41 +104,122 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
   });
   cmd.action(
     action(app, async (ctx, ids: string[], flags: ReassignFlags) => {
-      if (flags.undo !== undefined || flags.from !== undefined) await runBulkReassign(ctx, ids, flags);
+      if (flags.jobs) await listJobs(ctx, ids, flags);
+      else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
+        await runBulkReassign(ctx, ids, flags);
       else await runTaskReassign(ctx, ids, flags);
     }),
   );
 }
 
 async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
-  if (ids.length > 0)
-    throw new UsageError(
-      `a task ID and ${flags.undo !== undefined ? '--undo' : '--from'} cannot be used together`,
-    );
-  if (flags.scope !== undefined)
-    throw new UsageError('--scope goes with a task ID, not with --from or --undo');
+  const mode = flags.undo !== undefined ? '--undo' : flags.return ? '--return' : '--from';
+  if (ids.length > 0) throw new UsageError(`a task ID and ${mode} cannot be used together`);
+  if (flags.scope !== undefined) throw new UsageError(`--scope goes with a task ID, not with ${mode}`);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
   const common = { dryRun: Boolean(flags.dryRun), yes: Boolean(flags.yes), concurrency };
-  const { requireConfirmable } = await import('../../services/bulk.js');
-  const { runOffboard, runUndo } = await import('../../services/offboard.js');
-  if (flags.undo !== undefined) {
-    if (flags.from !== undefined || flags.to !== undefined || flags.type || flags.priority) {
-      throw new UsageError('--undo takes only the journal: the users and tasks come from it');
-    }
-    requireConfirmable(ctx.terminal, flags, 'undoing a reassignment');
-    await runUndo(ctx, { journal: flags.undo, ...common });
+  const [bulk, offboard] = await Promise.all([
+    import('../../services/bulk.js'),
+    import('../../services/offboard.js'),
+  ]);
+  const moveFlags = [
+    'to',
+    'from',
+    'cap',
+    'until',
+    'report',
+    'type',
+    'priority',
+    'template',
+    'createdAfter',
+    'createdBefore',
+  ] as const;
+  if (mode !== '--from') {
+    const extra = moveFlags.find((f) => flags[f] !== undefined);
+    if (extra || (flags.undo !== undefined && flags.return))
+      throw new UsageError(`${mode} takes no other selection: the job says who and what`);
+    bulk.requireConfirmable(
+      ctx.terminal,
+      flags,
+      mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
+    );
+    if (mode === '--undo') await offboard.runUndo(ctx, { job: flags.undo!, phase: 'undo', ...common });
+    else await offboard.runReturns(ctx, common);
     return;
   }
   if (!flags.to)
-    throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
-  const types = flags.type ? parseEnumList(flags.type, TASK_TYPES, '--type') : undefined;
-  const priorities = flags.priority
-    ? parseEnumList(flags.priority, TASK_PRIORITIES, '--priority')
-    : undefined;
+    throw new UsageError(
+      "--to is required: who should get the tasks (a UUID, an alias, or 'me'; several with commas)",
+    );
+  const now = ctx.now();
+  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = {};
+  if (flags.type) filters.types = parseEnumList(flags.type, TASK_TYPES, '--type');
+  if (flags.priority) filters.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
+  if (flags.createdAfter) filters.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
+  if (flags.createdBefore) filters.createdBefore = parseWhen(flags.createdBefore, '--created-before', now);
+  if (filters.createdAfter && filters.createdBefore && filters.createdAfter >= filters.createdBefore)
+    throw new UsageError('--created-after must be earlier than --created-before');
+  const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
+  const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
+  if (flags.report !== undefined && !flags.report.trim()) throw new UsageError('--report: give a file name');
+  const wanted = parseSuccessors(flags.to);
   const from = await ctx.people.resolve(flags.from!, '--from');
-  const to = await ctx.people.resolve(flags.to, '--to');
-  requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
-  await runOffboard(ctx, { from, to, ...(types && { types }), ...(priorities && { priorities }), ...common });
+  const successors: Successor[] = [];
+  for (const w of wanted) {
+    const id = await ctx.people.resolve(w.name, '--to');
+    if (id === from) throw new UsageError(`--to: '${w.name}' is the person leaving (--from)`);
+    if (successors.some((s) => s.id === id)) throw new UsageError(`--to: '${w.name}' is named twice`);
+    successors.push({ id, weight: w.weight });
+  }
+  bulk.requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
+  if (flags.template) {
+    const [client, { resolveTemplates }] = await Promise.all([
+      ctx.session.api(),
+      import('../../services/templates.js'),
+    ]);
+    filters.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
+  }
+  await offboard.runOffboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
+}
+
+/** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
+function parseSuccessors(value: string): { name: string; weight: number }[] {
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new UsageError('--to: name who should get the tasks');
+  return parts.map((part) => {
+    const [name, weight] = part.split('=');
+    if (!name) throw new UsageError(`--to: '${part}' names nobody`);
+    if (weight === undefined) return { name, weight: 1 };
+    if (!/^\d+$/.test(weight) || Number(weight) < 1)
+      throw new UsageError(`--to: the weight in '${part}' must be a whole number of at least 1`);
+    return { name, weight: Number(weight) };
+  });
+}
+
+/** `--until`: a date (the cover ends at its start) or a date-time, not in the past. */
+function parseUntil(value: string, now: number): string {
+  const iso = parseWhen(value, '--until', now);
+  if (/^\d+[mhdw]$/i.test(value.trim()))
+    throw new UsageError('--until: give the date the cover ends, such as 2026-12-24');
+  if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
+  return iso;
+}
+
+async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
+  if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
+    throw new UsageError('--jobs lists the jobs: give it no other selection');
+  const [{ stateDir }, { jobRows, jobsView }] = await Promise.all([
+    import('../../config/paths.js'),
+    import('../../output/jobs.js'),
+  ]);
+  const { Job } = await import('../../services/jobs.js');
+  const rows = jobRows(Job.all(stateDir(ctx.session.env)), ctx.now());
+  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet.');
+  const { whoFrom } = await import('../../output/tasks.js');
+  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk()));
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */

@@ -1,0 +1,38 @@
+/** Field lists that commands name when they register (kept free of imports: start-up stays light). */
+
+/** The keys of the report of an offboarding, an undo or a return (`--json`). */
+export const JOB_REPORT_FIELDS = [
+  'kind',
+  'job',
+  'journal',
+  'from',
+  'to',
+  'until',
+  'plan',
+  'calls',
+  'moved',
+  'failed',
+  'not_started',
+  'kept',
+  'skipped',
+  'remaining',
+  'blocked_runs',
+  'interrupted',
+  'dry_run',
+  'tasks',
+  'stats',
+] as const;
+
+/** The keys of each job of `tasks reassign --jobs`. */
+export const JOB_LIST_FIELDS = [
+  'id',
+  'created',
+  'from',
+  'to',
+  'moved',
+  'left',
+  'back',
+  'until',
+  'state',
+  'journal',
+] as const;

@@ -1,0 +1,294 @@
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import type { Task } from '../api/types.js';
+import type { Context } from '../context.js';
+import type { ReassignPlan, SuccessorShare } from '../services/plan.js';
+import { enumLabel, plural, safeText } from './format.js';
+import { previewView, type PreviewItem } from './outcomes.js';
+import type { Output } from './printer.js';
+import type { Who } from './tasks.js';
+
+/** How an offboarding looks: the plan, the preview, progress, the summary and the report for people. */
+
+export interface TaskLine {
+  task_id: string;
+  sequence_id: string;
+  type: string;
+  priority: string;
+  from: string | null;
+  to: string | null;
+  result: 'moved' | 'failed' | 'not_started' | 'kept' | 'skipped' | 'would_move';
+  reason: string | null;
+}
+
+/** What a job did (or would do): printed by --json (see JOB_REPORT_FIELDS), written by --report. */
+export interface MoveReport {
+  kind: 'reassign' | 'undo' | 'return';
+  job: string | null;
+  journal: string | null;
+  from: string;
+  to: SuccessorShare[];
+  until: string | null;
+  plan: Omit<ReassignPlan, 'moves' | 'successors' | 'kept'> | null;
+  calls: number;
+  moved: number;
+  failed: number;
+  not_started: number;
+  kept: number;
+  skipped: { task_id: string; reason: string }[];
+  /** What the leaver still holds after the job (within the filters, the cap's share aside); null: not verified. */
+  remaining: string[] | null;
+  /** Runs still waiting on a task that is unassigned or with the leaver; null: not checked. */
+  blocked_runs: string[] | null;
+  interrupted: boolean;
+  dry_run: boolean;
+  tasks: TaskLine[];
+  stats: Record<string, number> | null;
+}
+
+const counts = (rec: Record<string, number>, label: (k: string) => string) =>
+  Object.entries(rec)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${label(k)} ${n}`)
+    .join(', ') || '—';
+
+/** The plan in words (stderr): what moves, to whom, by priority, in how many calls, and what stays. */
+export function describePlan(plan: ReassignPlan, title: string, who: Who, short: boolean): string {
+  const sequenceRuns = plan.moves.filter((m) => m.to && m.scope === 'SEQUENCE').length;
+  const lines = [
+    title,
+    `  by type:       ${counts(plan.by_type, enumLabel)}`,
+    `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
+    `  sequence runs: ${plan.runs.toLocaleString('en-US')} (${sequenceRuns.toLocaleString('en-US')} moved whole in one call, ${plan.task_by_task.length.toLocaleString('en-US')} task by task)`,
+    `  API calls:     at most ${plan.calls.toLocaleString('en-US')}, each run read just before its move`,
+  ];
+  if (plan.successors.length > 1 || plan.kept.length > 0) {
+    lines.push('  to each:');
+    for (const s of plan.successors) {
+      lines.push(
+        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})`,
+      );
+    }
+  }
+  if (plan.kept.length > 0)
+    lines.push(`  staying:       ${plural(plan.kept.length, 'task')} (every successor is at --cap)`);
+  if (plan.task_by_task.length > 0) {
+    lines.push('  runs handled task by task, so nobody else’s work moves:');
+    const shown = short ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
+    for (const run of shown)
+      lines.push(`    ${run.sequence_id}  ${plural(run.task_ids.length, 'task')}: ${run.reason}`);
+    if (shown.length < plan.task_by_task.length)
+      lines.push(`    … and ${plan.task_by_task.length - shown.length} more (see --dry-run --json)`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A dry run's rows on stdout, in the shape of every preview (the target is the successor's UUID). */
+export async function printMovePreview(
+  output: Output,
+  plan: ReassignPlan,
+  tasks: Map<string, Task>,
+  who: Who,
+): Promise<void> {
+  const items: PreviewItem[] = [];
+  for (const move of plan.moves)
+    for (const id of move.task_ids)
+      items.push({
+        id,
+        result: move.to ? 'would_change' : 'unchanged',
+        task: tasks.get(id) ?? null,
+        error: null,
+        target: move.to ?? '',
+        why: move.to ? `would move to ${who(move.to)}` : 'stays (cap)',
+      });
+  await output.list(items, previewView(who, output.chalk()));
+}
+
+export async function printBackPreview(
+  output: Output,
+  back: { task: Task; to: string }[],
+  who: Who,
+): Promise<void> {
+  const items: PreviewItem[] = back.map(({ task, to }) => ({
+    id: task.id,
+    result: 'would_change',
+    task,
+    error: null,
+    target: to,
+    why: `would go back to ${who(to)}`,
+  }));
+  await output.list(items, previewView(who, output.chalk()));
+}
+
+export interface Progress {
+  update(done: number, failed: number): void;
+  stop(): void;
+}
+
+/** Tasks done, rate, rate-limit waits and time left: a bar on a terminal, a line every tenth otherwise. */
+export async function startProgress(ctx: Context, total: number, waits: () => number): Promise<Progress> {
+  const started = ctx.now();
+  const rate = (done: number) => done / Math.max(0.001, (ctx.now() - started) / 1000);
+  const eta = (done: number) => {
+    const r = rate(done);
+    if (done === 0 || r === 0) return '…';
+    return duration(((total - done) / r) * 1000);
+  };
+  if (ctx.terminal.showProgress) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    const bar = new SingleBar(
+      {
+        stream: ctx.terminal.io.stderr as NodeJS.WriteStream,
+        format:
+          'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0, { rate: '0.0', failed: 0, waits: 0, left: '…' });
+    return {
+      update: (done, failed) =>
+        bar.update(done, { rate: rate(done).toFixed(1), failed, waits: waits(), left: eta(done) }),
+      stop: () => bar.stop(),
+    };
+  }
+  let next = 1;
+  return {
+    update: (done, failed) => {
+      const tenth = Math.floor((done / Math.max(1, total)) * 10);
+      if (tenth < next) return;
+      next = tenth + 1;
+      ctx.terminal.err(
+        `Progress: ${done}/${total} tasks, ${failed} failed, ${rate(done).toFixed(1)} tasks/s, ${waits()} rate-limit waits, ${eta(done)} left`,
+      );
+    },
+    stop: () => undefined,
+  };
+}
+
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The closing lines (stderr): what moved and what is left, exactly; the cost; where the record is. */
+export function summaryLines(r: MoveReport, who: Who): string[] {
+  const lines: string[] = [];
+  for (const t of r.tasks.filter((x) => x.result === 'failed'))
+    lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
+  const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
+  const parts = [`${plural(r.moved, 'task')} ${verb}`, `${r.failed} failed`];
+  if (r.not_started) parts.push(`${r.not_started} not started`);
+  if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
+  if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);
+  lines.push(`Done: ${parts.join(', ')}.`);
+  if (r.remaining && r.remaining.length > 0 && r.kind === 'reassign')
+    lines.push(
+      `${plural(r.remaining.length, 'open task')} still with ${who(r.from)} (failed, or created meanwhile).`,
+    );
+  if (r.blocked_runs && r.blocked_runs.length > 0) {
+    lines.push(
+      `${plural(r.blocked_runs.length, 'sequence run')} still waiting for a task that is unassigned or with ${who(r.from)}:`,
+    );
+    for (const id of r.blocked_runs.slice(0, 10)) lines.push(`  ${id}`);
+    if (r.blocked_runs.length > 10) lines.push(`  … and ${r.blocked_runs.length - 10} more (see --json)`);
+  }
+  if (r.stats) {
+    const s = r.stats;
+    const floor = s.rate_limit && s.requests ? (s.requests / s.rate_limit) * 1000 : undefined;
+    const over =
+      floor && s.wall_ms
+        ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor)`
+        : '';
+    lines.push(
+      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests ?? 0, 'request')}, ${plural(s.rateLimited ?? 0, 'rate-limit wait')}, ${duration(s.wall_ms ?? 0)}${over}.`,
+    );
+  }
+  if (r.job)
+    lines.push(`Job ${r.job}: undo with 'topo tasks reassign --undo ${r.job}'. Journal: ${r.journal}`);
+  return lines;
+}
+
+/** `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data. */
+export function writeReport(path: string, r: MoveReport, who: Who, templates: Map<string, string>): void {
+  const rows = r.tasks.map((t) => ({
+    task_id: t.task_id,
+    old_assignee: t.from ? who(t.from) : '',
+    new_assignee: t.to ? who(t.to) : '',
+    sequence_run: t.sequence_id,
+    template: templates.get(t.sequence_id) ?? '',
+    type: t.type,
+    priority: t.priority,
+    result: t.result,
+    reason: t.reason ?? '',
+  }));
+  if (path.endsWith('.md')) {
+    const cell = (v: unknown) =>
+      String(v ?? '')
+        .replace(/\|/g, '\\|')
+        .replace(/\n/g, ' ');
+    const table = (head: string[], body: unknown[][]) =>
+      [
+        `| ${head.join(' | ')} |`,
+        `| ${head.map(() => '---').join(' | ')} |`,
+        ...body.map((row) => `| ${row.map(cell).join(' | ')} |`),
+      ].join('\n');
+    const md = [
+      `# ${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${who(r.from)}${r.job ? ` (job ${r.job})` : ''}`,
+      '',
+      `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`,
+      '',
+      '## By successor',
+      '',
+      table(
+        ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
+        r.to.map((s) => [
+          who(s.id),
+          s.weight,
+          s.runs,
+          s.tasks,
+          s.by_priority.HOT ?? 0,
+          s.by_priority.TODAY ?? 0,
+          s.by_priority.EXTRA ?? 0,
+        ]),
+      ),
+      '',
+      '## Tasks',
+      '',
+      table(
+        REPORT_COLUMNS,
+        rows.map((row) => Object.values(row)),
+      ),
+      '',
+    ].join('\n');
+    writeFileSync(path, md, { mode: 0o600 });
+    return;
+  }
+  writeFileSync(
+    path,
+    stringify(rows, {
+      header: true,
+      columns: REPORT_COLUMNS,
+      escape_formulas: true,
+      record_delimiter: 'windows',
+    }),
+    { mode: 0o600 },
+  );
+}
+
+const REPORT_COLUMNS = [
+  'task_id',
+  'old_assignee',
+  'new_assignee',
+  'sequence_run',
+  'template',
+  'type',
+  'priority',
+  'result',
+  'reason',
+];
