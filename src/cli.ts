@@ -59,9 +59,9 @@ export function buildProgram(app: App): Command {
   helpDetails(program, {
     examples: [
       'topo --sandbox tasks list',
-      'topo auth login',
+      'topo auth login                    # (needs a real workspace)',
       'topo tasks list -a me -p hot',
-      'topo tasks thread 7f3e9c2a-…',
+      'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3',
       'topo tasks reassign --from alice --to bob --dry-run',
     ],
   });

@@ -16,6 +16,11 @@ export const FLAG_GROUPS = {
   safety: 'Safety flags:',
 } as const;
 
+/** A command's examples, as its help shows them (a test runs each against the sandbox). */
+export function examplesOf(cmd: Command): readonly string[] {
+  return details.get(cmd)?.examples ?? [];
+}
+
 /** Attaches examples (shown first), notes and the JSON field list to a command's help. */
 export function helpDetails(cmd: Command, info: HelpDetails): Command {
   details.set(cmd, info);

@@ -17,7 +17,11 @@ export function registerAlias(program: Command, app: App): void {
         "(--assignee, --to, --from); the alias 'me' stands for you. Aliases belong to the profile.",
     );
   helpDetails(alias, {
-    examples: ['topo alias set bob 5d1c2e4a-…', 'topo alias list', 'topo tasks list -a bob'],
+    examples: [
+      'topo alias set bob d4e8eb2a-f2f2-4165-a881-cd424e42a851',
+      'topo alias list',
+      'topo tasks list -a bob',
+    ],
   });
   const setCmd = alias
     .command('set <name> [uuid]')
@@ -29,9 +33,9 @@ export function registerAlias(program: Command, app: App): void {
     .option('--from-task <id>', "the user is this task's assignee");
   helpDetails(setCmd, {
     examples: [
-      'topo alias set me --from-task 7f3e9c2a-…',
-      'topo alias set bob 5d1c2e4a-…',
-      'topo alias set carla --from-task 0b1d77e0-…',
+      'topo alias set me --from-task 8d52182c-ceee-4e6a-a23d-42061dae08b6',
+      'topo alias set bob d4e8eb2a-f2f2-4165-a881-cd424e42a851',
+      'topo alias set carla --from-task 3cb71cc5-4f41-46e2-ab23-4428a442960e',
     ],
   });
   setCmd.action(

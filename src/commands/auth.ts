@@ -12,7 +12,9 @@ export function registerAuth(program: Command, app: App): void {
     .command('auth')
     .summary('log in, check and log out of a Topo workspace')
     .description('Store an API key for a workspace (a profile), see which key is in use, or forget it.');
-  helpDetails(auth, { examples: ['topo auth login', 'topo auth status', 'topo auth logout'] });
+  helpDetails(auth, {
+    examples: ['topo auth login      # (needs a real workspace)', 'topo auth status', 'topo auth logout'],
+  });
   const loginCmd = auth
     .command('login')
     .summary('store an API key after checking it')
@@ -23,9 +25,9 @@ export function registerAuth(program: Command, app: App): void {
     .option('--with-token', 'read the key from standard input');
   helpDetails(loginCmd, {
     examples: [
-      'topo auth login',
-      'echo "$TOPO_KEY" | topo auth login --with-token',
-      'topo auth login --profile acme-eu --api-url https://api.topo.io/v1',
+      'topo auth login                                   # (needs a real workspace)',
+      'echo "$TOPO_KEY" | topo auth login --with-token   # (needs a real workspace)',
+      'topo auth login --profile acme-eu --api-url https://eu.example.com/v1   # (needs a real workspace)',
     ],
   });
   loginCmd.action(action(app, (ctx, opts: { withToken?: boolean }) => login(ctx, opts)));

@@ -38,9 +38,9 @@ export function registerSandbox(program: Command, app: App): void {
     .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'));
   helpDetails(cmd, {
     examples: [
-      'topo sandbox',
-      'topo sandbox --port 0 --tasks 100000 --seed 7',
-      'topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50',
+      'topo sandbox                                        # (runs a server)',
+      'topo sandbox --port 0 --tasks 100000 --seed 7       # (runs a server)',
+      'topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50   # (runs a server)',
       'topo sandbox --reset',
     ],
     notes: `Keys:

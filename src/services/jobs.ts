@@ -106,8 +106,13 @@ export class Job {
     return job;
   }
 
-  /** A job by id (from the jobs folder) or by the path of its journal (older journals included). */
+  /** A job by id, `last` (the newest), or the path of its journal (older journals included). */
   static find(stateDir: string, idOrPath: string): Job {
+    if (idOrPath === 'last') {
+      const last = Job.all(stateDir).at(-1);
+      if (!last) throw new UsageError("no job yet to undo (see 'topo tasks reassign --jobs')");
+      return last;
+    }
     const byId = join(jobsDir(stateDir), `${idOrPath}.jsonl`);
     if (/^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId)) return Job.read(byId);
     if (/^[0-9a-f]{8}$/.test(idOrPath) && !existsSync(idOrPath))

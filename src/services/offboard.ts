@@ -68,7 +68,8 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   const runs = await openTasksByRun(client, [...new Set(tasks.map((t) => t.sequence_id))], o.concurrency);
   const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
   const spec: JobSpec = {
-    api_url: await ctx.session.baseUrl(),
+    // The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
+    api_url: ctx.globals.sandbox ? 'sandbox' : await ctx.session.baseUrl(),
     profile: ctx.session.profileName,
     from: o.from,
     to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),

@@ -19,9 +19,9 @@ export function registerTasks(program: Command, app: App): void {
   helpDetails(tasks, {
     examples: [
       'topo tasks list -a me',
-      'topo tasks show 7f3e9c2a-…',
-      'topo tasks thread 7f3e9c2a-…',
-      'topo tasks skip 7f3e9c2a-…',
+      'topo tasks show 1d808549-f48e-404c-b905-f780dd4ef1f3',
+      'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3',
+      'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6',
       'topo tasks reassign --from alice --to bob --dry-run',
     ],
   });
@@ -46,10 +46,10 @@ export function registerTasks(program: Command, app: App): void {
       description:
         'Skips pending or in-progress tasks; the sequence moves on to its next step. Give task IDs, or - to read them from standard input.',
       examples: [
-        'topo tasks skip 7f3e9c2a-…',
-        'topo tasks skip 7f3e9c2a-… 0b1d77e0-… --yes',
-        'topo tasks list --all -p hot -t new_lead_review --template 4c1e… | cut -f1 | topo tasks skip - --yes',
-        'topo tasks skip 7f3e9c2a-… --dry-run',
+        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6',
+        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --yes',
+        "topo tasks list --all -p hot -t new_lead_review --template 'Closed-Lost Win-Back' | topo tasks skip - --yes",
+        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --dry-run',
       ],
     },
   );
@@ -69,8 +69,8 @@ export function registerTasks(program: Command, app: App): void {
       description:
         'Puts completed or skipped tasks back to pending. Give task IDs, or - to read them from standard input.',
       examples: [
-        'topo tasks reopen 7f3e9c2a-…',
-        'topo tasks list -s skipped --created-after 1d | cut -f1 | topo tasks reopen - --yes',
+        'topo tasks reopen 07f9e091-4222-4df5-b8ff-7360b181c571',
+        'topo tasks list -s skipped -a me --updated-after 1d | topo tasks reopen - --yes',
       ],
     },
   );

@@ -49,9 +49,12 @@ export function registerReassign(tasks: Command, app: App): void {
     .addOption(new Option('--scope <scope>', 'with a task ID: task (default) or sequence'))
     .option('--from <user>', 'move every open task of this user (offboarding); not with a task ID')
     .option('--cap <n>', 'with --from: at most this many tasks to any one successor; the rest stay')
-    .option('--until <date>', 'with --from: a temporary cover; --return gives the tasks back after this date')
+    .option(
+      '--until <when>',
+      'with --from: a temporary cover until this date (or for 14d, 2w); --return then gives the tasks back',
+    )
     .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
-    .option('--undo <job>', 'move the tasks of a job (its id, or a journal file) back where they were')
+    .option('--undo <job>', "move a job's tasks back where they were: its id, 'last', or a journal file")
     .option('--jobs', 'list the offboarding jobs: when, from, to, moved, left, state')
     .option('--return', 'give back the tasks of cover jobs whose --until date has passed')
     .optionsGroup(FLAG_GROUPS.filters)
@@ -82,14 +85,15 @@ export function registerReassign(tasks: Command, app: App): void {
   });
   helpDetails(cmd, {
     examples: [
-      'topo tasks reassign 7f3e9c2a-… --to bob',
-      'topo tasks list -a alice -p hot | topo tasks reassign - --to bob --yes',
-      'topo tasks reassign 7f3e9c2a-… --to bob --scope sequence --dry-run',
-      'topo tasks reassign 7f3e9c2a-… --to 5d1c2e4a-… --scope sequence --yes',
-      'topo tasks reassign --from alice --to bob --dry-run       # offboarding: the plan',
-      'topo tasks reassign --from alice --to bob                 # asks you to type the task count',
-      'topo tasks reassign --from alice --to bob -p hot --yes --json',
-      'topo tasks reassign --undo ~/.local/state/topo/reassign-20261129T180102Z-k3j9.jsonl',
+      'topo tasks reassign 8d52182c-ceee-4e6a-a23d-42061dae08b6 --to bob',
+      'topo tasks list -a alice -p hot | topo tasks reassign - --to carla --yes',
+      'topo tasks reassign 1d808549-f48e-404c-b905-f780dd4ef1f3 --to dev --scope sequence --yes',
+      'topo tasks reassign --from alice --to bob,carla --dry-run       # offboarding: the plan',
+      'topo tasks reassign --from alice --to bob=2,carla=1 --cap 20 --yes',
+      'topo tasks reassign --from erin --to dev --until 14d --yes     # cover for two weeks',
+      'topo tasks reassign --jobs',
+      'topo tasks reassign --undo last --dry-run',
+      'topo tasks reassign --return --yes                             # give back covers that ended',
     ],
     notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
@@ -199,11 +203,14 @@ function parseSuccessors(value: string): { name: string; weight: number }[] {
   });
 }
 
-/** `--until`: a date (the cover ends at its start) or a date-time, not in the past. */
+/** `--until`: a date (the cover ends at its start), a date-time, or a time from now (`14d`, `2w`). */
 function parseUntil(value: string, now: number): string {
+  const ahead = /^(\d+)([hdw])$/i.exec(value.trim());
+  if (ahead) {
+    const unit = { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[ahead[2]!.toLowerCase() as 'h' | 'd' | 'w'];
+    return new Date(now + Number(ahead[1]) * unit).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
   const iso = parseWhen(value, '--until', now);
-  if (/^\d+[mhdw]$/i.test(value.trim()))
-    throw new UsageError('--until: give the date the cover ends, such as 2026-12-24');
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
   return iso;
 }

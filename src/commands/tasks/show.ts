@@ -24,9 +24,9 @@ export function registerShow(tasks: Command, app: App): void {
   addOutputFlags(cmd, { fields: TASK_JSON_FIELDS });
   helpDetails(cmd, {
     examples: [
-      'topo tasks show 7f3e9c2a-…',
-      'topo tasks show 7f3e9c2a-… --json status,assignee_user_id',
-      'topo tasks show 7f3e9c2a-… --with contact --json --query contact.phone_number -r',
+      'topo tasks show 1d808549-f48e-404c-b905-f780dd4ef1f3',
+      'topo tasks show 1d808549-f48e-404c-b905-f780dd4ef1f3 --json status,assignee_user_id',
+      'topo tasks show 1d808549-f48e-404c-b905-f780dd4ef1f3 --with contact --query contact.phone_number -r',
     ],
     notes: `Output:
   On a terminal, labelled fields, with the contact and campaign when the key may read them

@@ -27,9 +27,9 @@ export function registerThread(tasks: Command, app: App): void {
   addOutputFlags(cmd, { fields: THREAD_JSON_FIELDS });
   helpDetails(cmd, {
     examples: [
-      'topo tasks thread 7f3e9c2a-…',
-      'topo tasks thread 7f3e9c2a-… | less',
-      'topo tasks thread 7f3e9c2a-… --query "[-1].body" -r',
+      'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3',
+      'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3 --no-pager | head -20',
+      'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3 --query "[-1].body" -r',
     ],
     notes: `Output:
   On a terminal, each message with a coloured header, the body wrapped to the width, through

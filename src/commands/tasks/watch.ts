@@ -40,10 +40,10 @@ export function registerWatch(tasks: Command, app: App): void {
   addOutputFlags(cmd, { fields: TASK_JSON_FIELDS });
   helpDetails(cmd, {
     examples: [
-      'topo tasks watch -a me -p hot --bell',
-      'topo tasks watch -a me --json | jq -r .id',
-      'topo tasks watch -t call --exec ./notify.sh -- --urgent',
-      'topo tasks watch --unassigned --interval 60 --count 1',
+      'topo tasks watch -a me -p hot --bell                       # (waits for new tasks)',
+      'topo tasks watch -a me --json | jq -r .id                  # (waits for new tasks)',
+      'topo tasks watch -t call --exec ./notify.sh -- --urgent    # (waits for new tasks)',
+      'topo tasks watch --unassigned --interval 60 --count 1      # (waits for new tasks)',
     ],
     notes: `Output:
   On a terminal, a row per new task (the columns of 'topo tasks list'); piped, its tab-separated
