@@ -1,11 +1,10 @@
 import { UsageError } from '../api/errors.js';
-import { reopenTask, skipTask } from '../api/tasks.js';
 import type { Context } from '../context.js';
 import { isUuid } from '../input/parse.js';
 import { enumLabel, relativeTime, safeText, shortId, truncate } from '../output/format.js';
 import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
 import { reassignChange } from './reassign.js';
-import { runTransition, statusChange } from './transition.js';
+import { reopenChange, runTransition, skipChange } from './transition.js';
 
 /**
  * Picking tasks from a list and acting on the ticked ones: skip, reopen or reassign, through the same bulk
@@ -55,20 +54,8 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
     terminal.err('Nothing was changed.');
     return;
   }
-  if (act === 'skip')
-    return runTransition(
-      ctx,
-      statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask),
-      ids,
-      options,
-    );
-  if (act === 'reopen')
-    return runTransition(
-      ctx,
-      statusChange('reopen', 'reopened', 'PENDING', ['COMPLETED', 'SKIPPED'], reopenTask),
-      ids,
-      options,
-    );
+  if (act === 'skip') return runTransition(ctx, skipChange(), ids, options);
+  if (act === 'reopen') return runTransition(ctx, reopenChange(), ids, options);
   const aliases = await ctx.people.aliases();
   const picked = await prompter.search(
     'Reassign to (an alias, or a user UUID):',

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import { ApiError, InterruptedError, NetworkError, PartialFailureError, TopoError } from '../api/errors.js';
-import { getTask } from '../api/tasks.js';
+import { getTask, reopenTask, skipTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
 import type { Context } from '../context.js';
 import { makeChalk } from '../output/color.js';
@@ -44,6 +44,16 @@ export interface TransitionSpec {
   detail?: string;
   /** A refusal that would be the same for every task (a 401/403 always is): stop at the first one. */
   stopsAll?: (error: unknown) => boolean;
+}
+
+/** Skipping: pending or in-progress tasks to skipped (the sequence moves on). */
+export function skipChange(): TransitionSpec {
+  return statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask);
+}
+
+/** Reopening: completed or skipped tasks back to pending. */
+export function reopenChange(): TransitionSpec {
+  return statusChange('reopen', 'reopened', 'PENDING', ['COMPLETED', 'SKIPPED'], reopenTask);
 }
 
 /** skip and reopen: a move from some statuses to another. */

@@ -30,49 +30,27 @@ export function registerTasks(program: Command, app: App): void {
   registerWatch(tasks, app);
   registerShow(tasks, app);
   registerThread(tasks, app);
-  registerTransition(
-    tasks,
-    app,
-    async () => {
-      const [{ skipTask }, { statusChange }] = await Promise.all([
-        import('../../api/tasks.js'),
-        import('../../services/transition.js'),
-      ]);
-      return statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask);
-    },
-    {
-      verb: 'skip',
-      summary: 'skip one or more open tasks',
-      description:
-        'Skips pending or in-progress tasks; the sequence moves on to its next step. Give task IDs, or - to read them from standard input.',
-      examples: [
-        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6',
-        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --yes',
-        "topo tasks list --all -p hot -t new_lead_review --template 'Closed-Lost Win-Back' | topo tasks skip - --yes",
-        'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --dry-run',
-      ],
-    },
-  );
-  registerTransition(
-    tasks,
-    app,
-    async () => {
-      const [{ reopenTask }, { statusChange }] = await Promise.all([
-        import('../../api/tasks.js'),
-        import('../../services/transition.js'),
-      ]);
-      return statusChange('reopen', 'reopened', 'PENDING', ['COMPLETED', 'SKIPPED'], reopenTask);
-    },
-    {
-      verb: 'reopen',
-      summary: 'reopen completed or skipped tasks',
-      description:
-        'Puts completed or skipped tasks back to pending. Give task IDs, or - to read them from standard input.',
-      examples: [
-        'topo tasks reopen 07f9e091-4222-4df5-b8ff-7360b181c571',
-        'topo tasks list -s skipped -a me --updated-after 1d | topo tasks reopen - --yes',
-      ],
-    },
-  );
+  registerTransition(tasks, app, async () => (await import('../../services/transition.js')).skipChange(), {
+    verb: 'skip',
+    summary: 'skip one or more open tasks',
+    description:
+      'Skips pending or in-progress tasks; the sequence moves on to its next step. Give task IDs, or - to read them from standard input.',
+    examples: [
+      'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6',
+      'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --yes',
+      "topo tasks list --all -p hot -t new_lead_review --template 'Closed-Lost Win-Back' | topo tasks skip - --yes",
+      'topo tasks skip 8d52182c-ceee-4e6a-a23d-42061dae08b6 3cb71cc5-4f41-46e2-ab23-4428a442960e --dry-run',
+    ],
+  });
+  registerTransition(tasks, app, async () => (await import('../../services/transition.js')).reopenChange(), {
+    verb: 'reopen',
+    summary: 'reopen completed or skipped tasks',
+    description:
+      'Puts completed or skipped tasks back to pending. Give task IDs, or - to read them from standard input.',
+    examples: [
+      'topo tasks reopen 07f9e091-4222-4df5-b8ff-7360b181c571',
+      'topo tasks list -s skipped -a me --updated-after 1d | topo tasks reopen - --yes',
+    ],
+  });
   registerReassign(tasks, app);
 }

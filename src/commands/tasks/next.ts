@@ -159,12 +159,8 @@ async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolea
 }
 
 async function skip(ctx: Context, task: Task): Promise<void> {
-  const [{ skipTask }, { runTransition, statusChange }] = await Promise.all([
-    import('../../api/tasks.js'),
-    import('../../services/transition.js'),
-  ]);
-  const spec = statusChange('skip', 'skipped', 'SKIPPED', ['PENDING', 'IN_PROGRESS'], skipTask);
-  await runTransition(ctx, spec, [task.id], { yes: true, dryRun: false, concurrency: 1 });
+  const { runTransition, skipChange } = await import('../../services/transition.js');
+  await runTransition(ctx, skipChange(), [task.id], { yes: true, dryRun: false, concurrency: 1 });
 }
 
 /** Asks to whom (aliases, as typed, or a UUID) and moves the task; false when nobody was chosen. */
