@@ -162,7 +162,7 @@ export class ConfigWriter {
     try {
       release = await lockfile.lock(this.dir, {
         lockfilePath: lockPath,
-        retries: { retries: 50, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
+        retries: { retries: 25, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
         stale: 10_000,
       });
     } catch (error) {
