@@ -1,5 +1,3 @@
-import stringWidth from 'string-width';
-
 /** Text helpers shared by the renderers: terminal safety, widths, times, enum labels. */
 
 // C0 controls except \n and \t, DEL, and C1 controls (8-bit CSI and friends).
@@ -37,46 +35,6 @@ export function safeText(value: unknown, multiline = false): string {
 /** `EMAIL_REPLY` → `email reply`; unknown values are shown as received (made safe). */
 export function enumLabel(value: unknown): string {
   return safeText(value).toLowerCase().replace(/_/g, ' ');
-}
-
-/** Columns a text takes on a terminal (wide characters count two, combining marks none). */
-export function displayWidth(text: string): number {
-  // Plain ASCII is the common case: its width is its length.
-
-  return /^[\u0020-\u007e]*$/.test(text) ? text.length : stringWidth(text);
-}
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/** The text cut to at most `width` columns, ending with '…' when cut. */
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (displayWidth(text) <= width) return text;
-  if (width === 1) return '…';
-  let out = '';
-  let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
-    const w = displayWidth(segment);
-    if (used + w > width - 1) break;
-    out += segment;
-    used += w;
-  }
-  return `${out}…`;
-}
-
-/** The text cut in the middle (`e28884d1-5b…b2266792`): both ends of an identifier stay visible. */
-export function truncateMiddle(text: string, width: number): string {
-  if (displayWidth(text) <= width) return text;
-  if (width <= 2) return truncate(text, width);
-  const head = Math.ceil((width - 1) / 2);
-  const tail = width - 1 - head;
-  return `${text.slice(0, head)}…${tail > 0 ? text.slice(-tail) : ''}`;
-}
-
-/** Pads to `width` columns. */
-export function padEnd(text: string, width: number): string {
-  const w = displayWidth(text);
-  return w >= width ? text : text + ' '.repeat(width - w);
 }
 
 const relative = new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' });

@@ -3,7 +3,7 @@ import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
 import { safeText } from './format.js';
-import { fitTable, renderRows, type FitStep, type FittedTable, type TableColumn } from './table.js';
+import type { FitStep, FittedTable, TableColumn } from './table.js';
 
 /**
  * The one output layer: commands hand records and how to show them; this picks a table on a terminal,
@@ -120,6 +120,8 @@ export class Output {
     fit: readonly FitStep[],
   ): Promise<number> {
     const c = this.chalk();
+    // Tables (and the width of wide characters) are loaded only when a table is drawn.
+    const { fitTable, renderRows } = await import('./table.js');
     const page: R[] = [];
     let fitted: FittedTable<R> | undefined;
     let pending: R[] = [];

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { displayWidth, enumLabel, padEnd, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime, safeText } from './format.js';
+import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,
   contactName,

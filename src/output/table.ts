@@ -1,4 +1,4 @@
-import { displayWidth, truncate, truncateMiddle } from './format.js';
+import { displayWidth, truncate, truncateMiddle } from './width.js';
 
 /** A column of a terminal table. Cells are plain, safe text; colour is applied after fitting. */
 export interface TableColumn<R> {

@@ -1,7 +1,8 @@
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
 import { isUuid } from '../input/parse.js';
-import { enumLabel, relativeTime, safeText, shortId, truncate } from '../output/format.js';
+import { enumLabel, relativeTime, safeText, shortId } from '../output/format.js';
+import { truncate } from '../output/width.js';
 import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
 import { reassignChange } from './reassign.js';
 import { reopenChange, runTransition, skipChange } from './transition.js';
