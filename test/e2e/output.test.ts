@@ -3,7 +3,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
 import type { Task } from '../../src/api/types.js';
-import { displayWidth } from '../../src/output/format.js';
+import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
 import { sandbox, topo } from '../helpers.js';
 
