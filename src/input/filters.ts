@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../api/errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../api/types.js';
-import type { Context } from '../context.js';
 import { STATUS_CHOICES } from './choices.js';
 import { collect, parseChoice, parseEnumList, parseUuid, parseWhen } from './parse.js';
 
@@ -82,17 +81,4 @@ export function parseFilters(flags: FilterFlags, now: number): Filters {
     query,
     unassigned,
   };
-}
-
-/** People and campaign names, resolved last: every local check has passed before the first request. */
-export async function resolveFilterNames(ctx: Context, flags: FilterFlags, filters: Filters): Promise<void> {
-  if (flags.assignee && !filters.unassigned)
-    filters.query.assigneeUserId = await ctx.people.resolve(flags.assignee, '--assignee');
-  if (flags.template) {
-    const [client, { resolveTemplates }] = await Promise.all([
-      ctx.session.api(),
-      import('../services/templates.js'),
-    ]);
-    filters.query.templateIds = await resolveTemplates(ctx.session, client, flags.template, ctx.now());
-  }
 }

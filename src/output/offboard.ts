@@ -1,14 +1,60 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
-import type { Task } from '../api/types.js';
-import type { Context } from '../context.js';
-import type { ReassignPlan, SuccessorShare } from '../services/plan.js';
+import type { ReassignScope, Task } from '../api/types.js';
+import type { Terminal } from '../terminal.js';
 import { enumLabel, plural, safeText } from './format.js';
 import { previewView, type PreviewItem } from './outcomes.js';
 import type { Output } from './printer.js';
 import type { Who } from './tasks.js';
 
 /** How an offboarding looks: the plan, the preview, progress, the summary and the report for people. */
+
+/** The leaver's tasks of one sequence run, and where they go. */
+export interface RunMove {
+  sequence_id: string;
+  /** The tasks to move (the leaver's, within the filters). */
+  task_ids: string[];
+  /** The successor, or null when the run stays with the leaver (every successor at the cap). */
+  to: string | null;
+  /** SEQUENCE: the run's open tasks are all being moved, one call does it (after a check of the run). */
+  scope: ReassignScope;
+  /** Why a run is moved task by task, or stays. */
+  reason: string | null;
+}
+
+export interface PlannedCall {
+  scope: ReassignScope;
+  /** The task named in the call. */
+  task_id: string;
+  sequence_id: string;
+  from: string | null;
+  to: string;
+  /** Every task the call moves. */
+  task_ids: string[];
+}
+
+export interface SuccessorShare {
+  id: string;
+  weight: number;
+  runs: number;
+  tasks: number;
+  by_priority: Record<string, number>;
+}
+
+export interface ReassignPlan {
+  tasks: number;
+  runs: number;
+  /** Upper bound of calls: one per whole run, one per task of a shared run. */
+  calls: number;
+  by_type: Record<string, number>;
+  by_priority: Record<string, number>;
+  moves: RunMove[];
+  successors: SuccessorShare[];
+  /** Tasks that stay with the leaver because of --cap. */
+  kept: string[];
+  /** Runs handled with one TASK call per task, and why. */
+  task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
+}
 
 export interface TaskLine {
   task_id: string;
@@ -126,19 +172,24 @@ export interface Progress {
 }
 
 /** Tasks done, rate, rate-limit waits and time left: a bar on a terminal, a line every tenth otherwise. */
-export async function startProgress(ctx: Context, total: number, waits: () => number): Promise<Progress> {
-  const started = ctx.now();
-  const rate = (done: number) => done / Math.max(0.001, (ctx.now() - started) / 1000);
+export async function startProgress(
+  terminal: Terminal,
+  now: () => number,
+  total: number,
+  waits: () => number,
+): Promise<Progress> {
+  const started = now();
+  const rate = (done: number) => done / Math.max(0.001, (now() - started) / 1000);
   const eta = (done: number) => {
     const r = rate(done);
     if (done === 0 || r === 0) return '…';
     return duration(((total - done) / r) * 1000);
   };
-  if (ctx.terminal.showProgress) {
+  if (terminal.showProgress) {
     const { SingleBar, Presets } = await import('cli-progress');
     const bar = new SingleBar(
       {
-        stream: ctx.terminal.io.stderr as NodeJS.WriteStream,
+        stream: terminal.io.stderr as NodeJS.WriteStream,
         format:
           'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
         hideCursor: true,
@@ -159,7 +210,7 @@ export async function startProgress(ctx: Context, total: number, waits: () => nu
       const tenth = Math.floor((done / Math.max(1, total)) * 10);
       if (tenth < next) return;
       next = tenth + 1;
-      ctx.terminal.err(
+      terminal.err(
         `Progress: ${done}/${total} tasks, ${failed} failed, ${rate(done).toFixed(1)} tasks/s, ${waits()} rate-limit waits, ${eta(done)} left`,
       );
     },

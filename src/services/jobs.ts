@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
 import { makePrivateDir } from '../config/store.js';
+import type { JobRow } from '../output/jobs.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -198,4 +199,40 @@ function isLine(r: Record<string, unknown>): boolean {
 
 export function stamp(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Where each job stands: for `tasks reassign --jobs`. */
+export function jobRows(jobs: Job[], now: number): JobRow[] {
+  return jobs
+    .filter((j) => j.header)
+    .map((j) => {
+      const h = j.header!;
+      const moved = [...j.outcomes('move').values()].filter((r) => r.result === 'moved').length;
+      const back = [...j.outcomes('undo').values(), ...j.outcomes('return').values()].filter(
+        (r) => r.result === 'moved',
+      ).length;
+      const end = j.lastEnd('move');
+      const runs = j.lines.filter((l) => l.kind === 'run' && l.phase === 'move').length;
+      const ends = j.lines.filter((l) => l.kind === 'end' && l.phase === 'move').length;
+      let state: string;
+      if (j.lastEnd('return')) state = 'given back';
+      else if (j.lastEnd('undo')) state = back >= moved ? 'undone' : 'partly undone';
+      else if (runs > ends) state = 'stopped mid-run';
+      else if (end?.interrupted) state = 'interrupted';
+      else if ((end?.left ?? 0) > 0) state = 'incomplete';
+      else if (h.until) state = Date.parse(h.until) <= now ? 'due for return' : 'covering';
+      else state = 'done';
+      return {
+        id: h.id,
+        created: h.created,
+        from: h.from,
+        to: h.to.map((t) => t.id),
+        moved,
+        left: runs > ends ? null : (end?.left ?? 0),
+        back,
+        until: h.until,
+        state,
+        journal: j.path,
+      };
+    });
 }

@@ -21,6 +21,8 @@ import {
   startProgress,
   summaryLines,
   type MoveReport,
+  type PlannedCall,
+  type RunMove,
   type TaskLine,
 } from '../output/offboard.js';
 import { whoFrom, type Who } from '../output/tasks.js';
@@ -28,7 +30,7 @@ import type { Signal } from '../terminal.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
 import { Job, stamp, type JobSpec, type MoveRecord, type Phase } from './jobs.js';
 import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
-import { callsForRun, planOffboard, type PlannedCall, type RunMove, type Successor } from './plan.js';
+import { callsForRun, planOffboard, type Successor } from './plan.js';
 
 /**
  * Offboarding: every open task of a leaver to one or several successors, by sequence run, planned,
@@ -225,7 +227,8 @@ async function execute(
   });
   const total = moves.reduce((n, m) => n + m.task_ids.length, 0);
   const progress = await startProgress(
-    ctx,
+    terminal,
+    ctx.now,
     total,
     () => (client as { stats?: { rateLimited: number } }).stats?.rateLimited ?? 0,
   );

@@ -4,7 +4,7 @@ import { UsageError } from '../../api/errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
-import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
+import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
 import { collect, parseChoice, parsePositiveInt, parseWhen, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
@@ -109,7 +109,7 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
     query.sortBy = 'updated_at';
     query.sortOrder = 'desc';
   }
-  await resolveFilterNames(ctx, flags, filters);
+  await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
   return {
     listing: {
       statuses: filters.statuses,

@@ -218,11 +218,11 @@ function parseUntil(value: string, now: number): string {
 async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
   if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
     throw new UsageError('--jobs lists the jobs: give it no other selection');
-  const [{ stateDir }, { jobRows, jobsView }] = await Promise.all([
+  const [{ stateDir }, { jobsView }, { Job, jobRows }] = await Promise.all([
     import('../../config/paths.js'),
     import('../../output/jobs.js'),
+    import('../../services/jobs.js'),
   ]);
-  const { Job } = await import('../../services/jobs.js');
   const rows = jobRows(Job.all(stateDir(ctx.session.env)), ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet.');
   const { whoFrom } = await import('../../output/tasks.js');

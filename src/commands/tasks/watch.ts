@@ -5,7 +5,7 @@ import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
+import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
 import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
@@ -64,7 +64,7 @@ export function registerWatch(tasks: Command, app: App): void {
         );
       const exec = flags.exec ? [...flags.exec, ...args] : undefined;
       const relations = parseWith(flags.with, WITH_CHOICES);
-      await resolveFilterNames(ctx, flags, filters);
+      await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
       await runWatch(ctx, {
         filters,
         intervalMs: intervalS * 1000,
