@@ -63,6 +63,17 @@ describe('the structure of src/', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('keeps output and input below the services and the context', () => {
+    const wrong: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!/^(output|input)\//.test(file)) continue;
+      for (const dep of deps)
+        if (/^(commands|services)\//.test(dep) || ['context.ts', 'app.ts', 'cli.ts'].includes(dep))
+          wrong.push(`${file} → ${dep}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('keeps the API, config and sandbox layers free of the terminal, output and services', () => {
     const upper = [
       'commands/',
