@@ -306,17 +306,13 @@ export class ApiClient {
     url: string,
     body: string | undefined,
   ): Promise<Answer> {
-    const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new AttemptDeadline();
-        controller.abort(error);
-        reject(error);
-      }, this.timeoutMs);
+      timer = setTimeout(() => reject(new AttemptDeadline()), this.timeoutMs);
     });
+    let response: Dispatcher.ResponseData | undefined;
     const work = (async (): Promise<Answer> => {
-      const res = await request(url, {
+      response = await request(url, {
         method,
         dispatcher: this.dispatcher,
         headers: {
@@ -326,10 +322,9 @@ export class ApiClient {
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         body,
-        signal: controller.signal,
       });
-      const text = await readText(res.body, res.headers, this.maxBodyBytes);
-      return { status: res.statusCode, headers: res.headers, text };
+      const text = await readText(response.body, response.headers, this.maxBodyBytes);
+      return { status: response.statusCode, headers: response.headers, text };
     })();
     // Whichever loses the race settles later, unobserved.
     work.catch(ignore);
@@ -337,8 +332,12 @@ export class ApiClient {
     try {
       return await Promise.race([work, deadline]);
     } catch (error) {
-      // undici may not notice the abort while it waits on a proxy: the attempt is left to its own timeouts.
-      if (error instanceof AttemptDeadline) this.abandonedAttempts = true;
+      if (error instanceof AttemptDeadline) {
+        // undici's own timeouts (the same length) end what is left of the attempt; a body is ended now.
+        // Behind a proxy they may not (a CONNECT never answered): close() must not wait for it.
+        response?.body.destroy();
+        this.abandonedAttempts = true;
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -436,12 +435,16 @@ async function readText(
   headers: Record<string, string | string[] | undefined>,
   max: number,
 ): Promise<string> {
-  const announced = Number(header(headers, 'content-length'));
   const tooLarge = () =>
     new UnexpectedAnswer(`the answer is larger than ${Math.floor(max / (1024 * 1024))} MiB`);
-  if (announced > max) {
-    body.destroy();
-    throw tooLarge();
+  const announced = header(headers, 'content-length');
+  if (announced !== undefined && /^\d+$/.test(announced)) {
+    if (Number(announced) > max) {
+      body.destroy();
+      throw tooLarge();
+    }
+    // undici stops at the announced length: the fast path is safe.
+    return body.text();
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -453,7 +456,7 @@ async function readText(
     }
     chunks.push(chunk);
   }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

@@ -110,7 +110,10 @@ export class Pacer {
   acquire(): Promise<PacerTicket> {
     if (this.waiting.length === 0 && this.inFlightCount < this.windowSize) {
       const now = this.options.now();
-      if (now >= this.earliestStart(now)) return Promise.resolve(this.start(now));
+      // Unpaced, nothing else to check: the common case costs next to nothing.
+      if (!Number.isFinite(this.ratePlateau) || now >= this.earliestStart(now)) {
+        return Promise.resolve(this.start(now));
+      }
     }
     return new Promise((resolve) => {
       this.waiting.push(resolve);
@@ -197,12 +200,29 @@ export class Pacer {
     this.nextStartAt = Number.isFinite(rate) ? now + 1000 / rate : -Infinity;
     const ticket: Start = { startedAt: now, rejected: false };
     this.recentStarts.push(ticket);
+    // Unpaced, the list is only pruned now and then.
+    if (this.recentStarts.length - this.recentHead > 4096) this.pruneStarts(now);
     return ticket;
   }
 
   /** The earliest time the next request may start: its spacing, and room in the last second's budget. */
   private earliestStart(now: number): number {
     let at = this.nextStartAt;
+    this.pruneStarts(now);
+    const rate = this.rateAt(now);
+    if (Number.isFinite(rate)) {
+      const budget = Math.max(1, Math.ceil((rate * PACING.rateWindowMs) / 1000));
+      const counted = this.recentStarts.slice(this.recentHead).filter((s) => !s.rejected);
+      // Room comes back when the budget-th most recent start leaves the window.
+      if (counted.length >= budget) {
+        at = Math.max(at, counted[counted.length - budget]!.startedAt + PACING.rateWindowMs);
+      }
+    }
+    return at;
+  }
+
+  /** Forgets the starts that have left the last second. */
+  private pruneStarts(now: number): void {
     const starts = this.recentStarts;
     while (
       this.recentHead < starts.length &&
@@ -214,16 +234,6 @@ export class Pacer {
       this.recentStarts = starts.slice(this.recentHead);
       this.recentHead = 0;
     }
-    const rate = this.rateAt(now);
-    if (Number.isFinite(rate)) {
-      const budget = Math.max(1, Math.ceil((rate * PACING.rateWindowMs) / 1000));
-      const counted = this.recentStarts.slice(this.recentHead).filter((s) => !s.rejected);
-      // Room comes back when the budget-th most recent start leaves the window.
-      if (counted.length >= budget) {
-        at = Math.max(at, counted[counted.length - budget]!.startedAt + PACING.rateWindowMs);
-      }
-    }
-    return at;
   }
 
   private pump(): void {
