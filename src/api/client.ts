@@ -173,7 +173,7 @@ export class ApiClient {
     for (let attempt = 1; ; attempt++) {
       const queuedAt = this.now();
       const ticket = await this.pacer.acquire();
-      const startedAt = this.now();
+      const startedAt = ticket.startedAt;
       this.stats.requests++;
       if (attempt > 1) this.stats.retries++;
       const describeAttempt = () =>
