@@ -1,86 +1,157 @@
-import { Agent, EnvHttpProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, Pool, ProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { ApiError, NetworkError } from './errors.js';
+import { Pacer } from './pacer.js';
+import { chooseProxy, type ProxyChoice } from './proxy.js';
+import { clip, UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
 import type { ApiErrorBody } from './types.js';
-import { SCOPES } from './wire.js';
+import { PATHS, SCOPES } from './wire.js';
 
 export type RetryPolicy =
-  /** GET and PATCH of the same body: retry connection errors, 429, 502, 503, 504. */
+  /**
+   * GET, and PATCH of the same body: retry 429 while progress is possible, and 500, 502, 503, 504, dropped
+   * connections, timeouts and cut-off bodies up to maxAttempts.
+   */
   | 'idempotent'
   /** POST without idempotency key: retry only answers that say the request was not processed (429, 503). */
   | 'unprocessed'
   | 'none';
 
-export interface ApiRequest {
+export interface ApiRequest<T = unknown> {
   method: 'GET' | 'POST' | 'PATCH';
   path: string;
   query?: [string, string][];
   body?: unknown;
   retry?: RetryPolicy;
+  /** Checks the parsed answer and returns it typed; throws UnexpectedAnswer (from shape.ts) when unusable. */
+  shape?: (value: unknown) => T;
 }
 
 export interface ClientOptions {
   baseUrl: string;
   apiKey: string;
   userAgent: string;
+  /** Bounds each attempt as a whole: connecting (to the proxy too), the proxy's CONNECT, headers and body. */
   timeoutMs: number;
+  /** Attempts per request for faults other than 429 (which never count): 5xx, dropped connections, timeouts. */
   maxAttempts?: number;
-  /** Longest single wait between attempts. */
+  /** Longest single wait between attempts; a longer Retry-After is cut to it. Default 60 s. */
   maxDelayMs?: number;
+  /** First step of the exponential backoff (with full jitter) used where the API sends no Retry-After. */
   baseDelayMs?: number;
+  /**
+   * How long 429 answers are retried while no request of this client succeeds; past it the 429 is thrown.
+   * Default 5 minutes.
+   */
+  rateLimitPatienceMs?: number;
+  /** Largest answer read; a larger one is an unexpected answer. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** HTTP log lines (--debug): method, URL, status, duration, request id, attempt, waits. Never the key or bodies. */
   debug?: (line: string) => void;
+  /** Lines for the person, at most once each: e.g. that a rate limit makes topo wait a long time. */
+  notice?: (line: string) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
   dispatcher?: Dispatcher;
-  /** Use proxy settings from HTTPS_PROXY / NO_PROXY. */
+  /** Proxy settings: HTTPS_PROXY (or HTTP_PROXY) and NO_PROXY, used for https:// API URLs only. */
   env?: Record<string, string | undefined>;
 }
 
-const RETRY_STATUSES_IDEMPOTENT = new Set([429, 502, 503, 504]);
-const RETRY_STATUSES_UNPROCESSED = new Set([429, 503]);
+/** Counters for reports and benchmarks. */
+export interface ClientStats {
+  /** Attempts sent, retries and 429s included. */
+  requests: number;
+  /** Attempts after the first of a request. */
+  retries: number;
+  /** 429 answers. */
+  rateLimited: number;
+  /** Time spent waiting after 429s, summed over requests (concurrent waits add up). */
+  rateLimitWaitMs: number;
+}
 
-/** The thin HTTP layer: auth, timeouts, retries with backoff that honours Retry-After, typed errors. */
+const RETRY_STATUSES_IDEMPOTENT = new Set([500, 502, 503, 504]);
+const RETRY_STATUSES_UNPROCESSED = new Set([503]);
+/** A wait at least this long is worth telling the person about. */
+const LONG_WAIT_MS = 5000;
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** NetworkError code of a proxy that answered the CONNECT with a refusal. */
+const PROXY_REFUSED = 'EPROXY';
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** The per-attempt deadline fired. */
+class AttemptDeadline extends Error {
+  constructor() {
+    super('attempt deadline');
+  }
+}
+
+const ignore = () => undefined;
+
+/**
+ * The thin HTTP layer: auth, a deadline on every attempt, retries per method, a pacer shared by every request
+ * of the client, typed errors.
+ */
 export class ApiClient {
   readonly dispatcher: Dispatcher;
+  /** Paces requests to the rate the API accepts; shared by every request of this client. */
+  readonly pacer: Pacer;
+  readonly stats: ClientStats = { requests: 0, retries: 0, rateLimited: 0, rateLimitWaitMs: 0 };
+  /** The proxy requests go through, if any. */
+  readonly proxy: ProxyChoice | undefined;
   private readonly maxAttempts: number;
   private readonly maxDelayMs: number;
   private readonly baseDelayMs: number;
+  private readonly rateLimitPatienceMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => number;
-  /** After a 429 with Retry-After, no request of this client starts before this time: all slow down together. */
-  private pausedUntil = 0;
-  /** Requests sent, including retries; for reports and benchmarks. */
-  requestCount = 0;
+  /** When a request last got an answer other than 429 or 5xx. */
+  private lastProgressAt = -Infinity;
+  private readonly noticesGiven = new Set<string>();
+  /** An attempt was left behind at its deadline: close() must not wait for it. */
+  private abandonedAttempts = false;
 
   constructor(private readonly options: ClientOptions) {
-    this.maxAttempts = options.maxAttempts ?? 4;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
     this.baseDelayMs = options.baseDelayMs ?? 500;
+    this.rateLimitPatienceMs = options.rateLimitPatienceMs ?? 5 * 60_000;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    const timeouts = {
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    };
-    const env = options.env ?? {};
-    const proxy = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy;
+    this.pacer = new Pacer({ now: this.now, sleep: this.sleep });
+    // undici wants whole milliseconds.
+    this.timeoutMs = Math.max(1, Math.round(options.timeoutMs));
+    const timeoutMs = this.timeoutMs;
+    const timeouts = { connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    this.proxy = options.dispatcher ? undefined : chooseProxy(options.baseUrl, options.env ?? {});
     this.dispatcher =
       options.dispatcher ??
-      (proxy
-        ? new EnvHttpProxyAgent({
+      (this.proxy
+        ? new ProxyAgent({
+            uri: this.proxy.url,
             ...timeouts,
-            httpsProxy: env.HTTPS_PROXY || env.https_proxy,
-            httpProxy: env.HTTP_PROXY || env.http_proxy,
-            noProxy: env.NO_PROXY || env.no_proxy,
+            // undici's defaults leave the connection to the proxy and its CONNECT answer 10 s and 300 s.
+            proxyTls: { timeout: timeoutMs },
+            requestTls: { timeout: timeoutMs },
+            clientFactory: (origin, opts) =>
+              new Pool(origin, { ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
           })
         : new Agent(timeouts));
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    // close() would wait for an attempt abandoned at its deadline (a proxy that never answers): end it now.
+    if (this.abandonedAttempts) await this.dispatcher.destroy();
+    else await this.dispatcher.close();
   }
 
   url(path: string, query: [string, string][] = []): string {
@@ -89,62 +160,125 @@ export class ApiClient {
     return `${base}${path}${search ? `?${search}` : ''}`;
   }
 
-  /** Sends a request, retrying per its policy, and returns the parsed JSON body. */
-  async send<T>(req: ApiRequest): Promise<T> {
+  /** Sends a request, retrying per its policy, and returns the parsed JSON body (checked by `shape`). */
+  async send<T>(req: ApiRequest<T>): Promise<T> {
     const url = this.url(req.path, req.query);
+    // Contact filters may carry personal data: such URLs are shown without their query.
+    const shownUrl = req.path.startsWith(PATHS.contacts) ? this.url(req.path) : url;
     const policy = req.retry ?? (req.method === 'POST' ? 'unprocessed' : 'idempotent');
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const sentAt = this.now();
+    let faults = 0;
+    let rateLimited = 0;
     for (let attempt = 1; ; attempt++) {
-      const pause = this.pausedUntil - this.now();
-      if (pause > 0) await this.sleep(Math.min(pause, this.maxDelayMs));
-      this.requestCount++;
-      const started = this.now();
-      let outcome: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
+      const queuedAt = this.now();
+      const ticket = await this.pacer.acquire();
+      const startedAt = ticket.startedAt;
+      this.stats.requests++;
+      if (attempt > 1) this.stats.retries++;
+      const describeAttempt = () =>
+        `attempt ${faults + 1}/${this.maxAttempts}` +
+        (rateLimited > 0 ? ` after ${rateLimited} × 429` : '') +
+        (startedAt > queuedAt ? `, paced ${startedAt - queuedAt} ms` : '');
+
+      let answer: Answer;
       try {
-        const res = await request(url, {
-          method: req.method,
-          dispatcher: this.dispatcher,
-          headers: {
-            authorization: `Bearer ${this.options.apiKey}`,
-            'user-agent': this.options.userAgent,
-            accept: 'application/json',
-            ...(body !== undefined && { 'content-type': 'application/json' }),
-          },
-          body,
-        });
-        outcome = { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+        answer = await this.exchange(req.method, url, body);
       } catch (error) {
-        const network = toNetworkError(error, url, this.options.timeoutMs);
+        if (error instanceof UnexpectedAnswer) {
+          this.pacer.release(ticket, 'answered');
+          throw unexpectedAnswerError(error.what, { method: req.method, path: req.path });
+        }
+        this.pacer.release(ticket, 'no-answer');
+        const network = this.toNetworkError(error, url);
         this.log(
-          `${req.method} ${url} -> ${network.code ?? 'error'} (${this.now() - started} ms) attempt ${attempt}/${this.maxAttempts}`,
+          `${req.method} ${shownUrl} -> ${network.code ?? 'error'} (${this.now() - startedAt} ms) ${describeAttempt()}`,
         );
-        if (policy === 'idempotent' && attempt < this.maxAttempts) {
-          await this.wait(this.backoff(attempt));
+        faults++;
+        // A proxy that refuses the tunnel will refuse it again.
+        const retryable = policy === 'idempotent' && network.code !== PROXY_REFUSED;
+        if (retryable && faults < this.maxAttempts) {
+          await this.waitBeforeRetry(this.backoff(faults));
           continue;
         }
         throw network;
       }
-      const requestId = header(outcome.headers, 'x-request-id');
+
+      const { status, headers, text } = answer;
+      const rawRequestId = header(headers, 'x-request-id');
+      const requestId = rawRequestId === undefined ? undefined : clip(rawRequestId, 100);
       this.log(
-        `${req.method} ${url} -> ${outcome.status} (${this.now() - started} ms)${requestId ? ` request_id=${requestId}` : ''} attempt ${attempt}/${this.maxAttempts}`,
+        `${req.method} ${shownUrl} -> ${status} (${this.now() - startedAt} ms)${requestId ? ` request_id=${requestId}` : ''} ${describeAttempt()}`,
       );
-      if (outcome.status >= 200 && outcome.status < 300) {
+
+      if (status === 429) {
+        this.pacer.release(ticket, 'rate-limited');
+        this.stats.rateLimited++;
+        rateLimited++;
+        if (policy === 'none') throw toApiError(status, text, requestId, header(headers, 'content-type'));
+        const stalledFor = this.now() - Math.max(this.lastProgressAt, sentAt);
+        if (stalledFor >= this.rateLimitPatienceMs) {
+          const e = toApiError(status, text, requestId, header(headers, 'content-type'));
+          throw new ApiError(
+            `${e.message}; still rate limited after ${formatDuration(stalledFor)} without an accepted request`,
+            e.status,
+            e.type,
+            e.requestId,
+            e.body,
+          );
+        }
+        const retryAfter = parseRetryAfter(header(headers, 'retry-after'), this.now());
+        const wait = Math.min(retryAfter ?? this.backoff(rateLimited), this.maxDelayMs);
+        this.stats.rateLimitWaitMs += wait;
+        if (wait >= LONG_WAIT_MS) {
+          this.noticeOnce('429', `rate limited by the API: waiting ${formatDuration(wait)} before retrying`);
+        }
+        const rate = this.pacer.rate;
+        this.log(
+          `rate limited: retrying in ${wait} ms${retryAfter === undefined ? ' (backoff)' : ' (Retry-After)'}; ` +
+            `pacing ${Number.isFinite(rate) ? `${rate.toFixed(1)} requests/s` : 'off'}, ` +
+            `at most ${Number.isFinite(this.pacer.window) ? Math.floor(this.pacer.window) : 'any number'} in flight`,
+        );
+        await this.sleep(wait);
+        continue;
+      }
+      this.pacer.release(ticket, 'answered');
+      if (status < 500) this.lastProgressAt = this.now();
+
+      if (status >= 200 && status < 300) {
+        let value: unknown;
         try {
-          return parseJson<T>(outcome.text, outcome.status, requestId, url);
-        } catch (error) {
+          value = JSON.parse(text);
+        } catch {
           // A cut-off body is a transfer fault: reading again is harmless where repeating the request is.
-          if (policy === 'idempotent' && attempt < this.maxAttempts) {
-            await this.wait(this.backoff(attempt));
+          faults++;
+          if (policy === 'idempotent' && faults < this.maxAttempts) {
+            await this.waitBeforeRetry(this.backoff(faults));
             continue;
+          }
+          throw new ApiError(
+            `the API answered ${status} with a body that is not valid JSON (${describeLength(text)}) from ${shownUrl}`,
+            502,
+            undefined,
+            requestId,
+            text.slice(0, 200),
+          );
+        }
+        if (!req.shape) return value as T;
+        try {
+          return req.shape(value);
+        } catch (error) {
+          if (error instanceof UnexpectedAnswer) {
+            throw unexpectedAnswerError(error.what, { method: req.method, path: req.path }, requestId);
           }
           throw error;
         }
       }
-      if (outcome.status >= 300 && outcome.status < 400) {
-        const location = header(outcome.headers, 'location');
+      if (status >= 300 && status < 400) {
+        const location = header(headers, 'location');
         throw new ApiError(
-          `the API answered with a redirect (HTTP ${outcome.status}${location ? ` to ${location}` : ''}); topo does not follow redirects with your key: check --api-url`,
-          outcome.status,
+          `the API answered with a redirect (HTTP ${status}${location ? ` to ${clip(location, 200)}` : ''}); topo does not follow redirects with your key: check --api-url`,
+          status,
           undefined,
           requestId,
           null,
@@ -155,36 +289,174 @@ export class ApiClient {
           ? RETRY_STATUSES_IDEMPOTENT
           : policy === 'unprocessed'
             ? RETRY_STATUSES_UNPROCESSED
-            : new Set<number>();
-      if (retryable.has(outcome.status) && attempt < this.maxAttempts) {
-        const retryAfter = parseRetryAfter(header(outcome.headers, 'retry-after'), this.now());
-        if (outcome.status === 429 && retryAfter !== undefined) {
-          // The pause at the top of the loop waits it out, for this request and every other one of the client.
-          this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.min(retryAfter, this.maxDelayMs));
-          this.log(`rate limited: pausing requests for ${Math.min(retryAfter, this.maxDelayMs)} ms`);
-          continue;
-        }
-        await this.wait(retryAfter ?? this.backoff(attempt));
+            : undefined;
+      faults++;
+      if (retryable?.has(status) && faults < this.maxAttempts) {
+        const retryAfter = parseRetryAfter(header(headers, 'retry-after'), this.now());
+        await this.waitBeforeRetry(retryAfter ?? this.backoff(faults), status);
         continue;
       }
-      throw toApiError(outcome.status, outcome.text, requestId, header(outcome.headers, 'content-type'));
+      throw toApiError(status, text, requestId, header(headers, 'content-type'));
     }
   }
 
-  /** Exponential backoff with full jitter: a random wait up to base·2^(attempt-1). */
-  private backoff(attempt: number): number {
-    return Math.round(this.random() * this.baseDelayMs * 2 ** (attempt - 1));
+  /** One attempt under a deadline that covers connecting (to a proxy too), the CONNECT, headers and body. */
+  private async exchange(
+    method: ApiRequest['method'],
+    url: string,
+    body: string | undefined,
+  ): Promise<Answer> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AttemptDeadline()), this.timeoutMs);
+    });
+    let response: Dispatcher.ResponseData | undefined;
+    const work = (async (): Promise<Answer> => {
+      response = await request(url, {
+        method,
+        dispatcher: this.dispatcher,
+        headers: {
+          authorization: `Bearer ${this.options.apiKey}`,
+          'user-agent': this.options.userAgent,
+          accept: 'application/json',
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        body,
+      });
+      const text = await readText(response.body, response.headers, this.maxBodyBytes);
+      return { status: response.statusCode, headers: response.headers, text };
+    })();
+    // Whichever loses the race settles later, unobserved.
+    work.catch(ignore);
+    deadline.catch(ignore);
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      if (error instanceof AttemptDeadline) {
+        // undici's own timeouts (the same length) end what is left of the attempt; a body is ended now.
+        // Behind a proxy they may not (a CONNECT never answered): close() must not wait for it.
+        response?.body.destroy();
+        this.abandonedAttempts = true;
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  private async wait(ms: number): Promise<void> {
-    const capped = Math.min(Math.max(ms, 0), this.maxDelayMs);
-    if (capped > 0) this.log(`waiting ${capped} ms before retrying`);
-    await this.sleep(capped);
+  /** Exponential backoff with full jitter: a random wait up to base·2^(n-1). */
+  private backoff(n: number): number {
+    return Math.round(this.random() * this.baseDelayMs * 2 ** (n - 1));
+  }
+
+  private async waitBeforeRetry(ms: number, status?: number): Promise<void> {
+    const wait = Math.min(Math.max(ms, 0), this.maxDelayMs);
+    if (wait >= LONG_WAIT_MS && status === 503) {
+      this.noticeOnce(
+        '503',
+        `the API is unavailable (HTTP 503): waiting ${formatDuration(wait)} before retrying`,
+      );
+    }
+    if (wait > 0) this.log(`waiting ${wait} ms before retrying`);
+    await this.sleep(wait);
+  }
+
+  private noticeOnce(kind: string, line: string): void {
+    if (this.noticesGiven.has(kind)) return;
+    this.noticesGiven.add(kind);
+    this.options.notice?.(line);
   }
 
   private log(line: string): void {
     this.options.debug?.(line);
   }
+
+  private toNetworkError(error: unknown, url: string): NetworkError {
+    const host = safeHost(url);
+    const proxy = this.proxy;
+    const seconds = `${this.timeoutMs / 1000} s`;
+    const through = proxy ? ` through the proxy ${proxy.display}` : '';
+    const code =
+      (error as { code?: string; cause?: { code?: string } }).cause?.code ??
+      (error as { code?: string }).code;
+    if (proxy && error instanceof undiciErrors.ConnectTimeoutError) {
+      return new NetworkError(
+        `cannot reach the proxy ${proxy.display}: no connection after ${seconds}; try again or raise --timeout`,
+        'ETIMEDOUT',
+      );
+    }
+    if (
+      error instanceof AttemptDeadline ||
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError
+    ) {
+      return new NetworkError(
+        `request to ${host}${through} timed out after ${seconds}; try again or raise --timeout`,
+        'ETIMEDOUT',
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    if (proxy) {
+      const refused = /Proxy response \((\d+)\)/.exec(message) ?? /\((407)\)/.exec(message);
+      if (refused) {
+        const status = Number(refused[1]);
+        return new NetworkError(
+          status === 407
+            ? `the proxy ${proxy.display} asks for a user name and password (HTTP 407): put them in ${proxy.variable} as http://user:password@host:port`
+            : `the proxy ${proxy.display} refused to connect to ${host} (HTTP ${status})`,
+          PROXY_REFUSED,
+        );
+      }
+    }
+    const reasons: Record<string, string> = {
+      ECONNREFUSED: 'connection refused',
+      ECONNRESET: 'connection reset',
+      ENOTFOUND: 'host not found',
+      EAI_AGAIN: 'DNS lookup failed',
+      EHOSTUNREACH: 'host unreachable',
+      ENETUNREACH: 'network unreachable',
+      UND_ERR_SOCKET: 'connection closed unexpectedly',
+      ETIMEDOUT: 'connection timed out',
+    };
+    const reason = (code && reasons[code]) ?? clip(message, 200);
+    // With a proxy every connection goes to the proxy: failing to open one is the proxy's doing.
+    const connectFailure = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
+    if (proxy && code && connectFailure.includes(code)) {
+      return new NetworkError(`cannot reach the proxy ${proxy.display}: ${reason}`, code);
+    }
+    return new NetworkError(`cannot reach ${host}${through}: ${reason}`, code);
+  }
+}
+
+/** The body as text, refusing one larger than `max` bytes. */
+async function readText(
+  body: Dispatcher.ResponseData['body'],
+  headers: Record<string, string | string[] | undefined>,
+  max: number,
+): Promise<string> {
+  const tooLarge = () =>
+    new UnexpectedAnswer(`the answer is larger than ${Math.floor(max / (1024 * 1024))} MiB`);
+  const announced = header(headers, 'content-length');
+  if (announced !== undefined && /^\d+$/.test(announced)) {
+    if (Number(announced) > max) {
+      body.destroy();
+      throw tooLarge();
+    }
+    // undici stops at the announced length: the fast path is safe.
+    return body.text();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -192,32 +464,26 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds from now. */
+/** Retry-After as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date names its month and day ("Sun, 06 Nov 1994 08:49:37 GMT"); bare numbers are not dates.
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }
 
-function parseJson<T>(text: string, status: number, requestId: string | undefined, url: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new ApiError(
-      `the API answered ${status} with a body that is not valid JSON (${describeLength(text)}) from ${url}`,
-      502,
-      undefined,
-      requestId,
-      text.slice(0, 200),
-    );
-  }
-}
-
 function describeLength(text: string): string {
   return text.length === 0 ? 'empty' : `${text.length} bytes`;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 export function toApiError(
@@ -233,9 +499,9 @@ export function toApiError(
   } catch {
     body = undefined;
   }
-  const id = body?.request_id ?? requestId;
+  const id = typeof body?.request_id === 'string' ? clip(body.request_id, 100) : requestId;
   if (!body) {
-    const kind = contentType?.split(';')[0]?.trim() || 'non-JSON';
+    const kind = clip(contentType?.split(';')[0]?.trim() || 'non-JSON', 60);
     return new ApiError(
       `the API answered HTTP ${status} with a ${kind} body (${statusText(status)})`,
       status,
@@ -244,12 +510,18 @@ export function toApiError(
       text.slice(0, 200),
     );
   }
-  let message = typeof body.message === 'string' && body.message ? body.message : statusText(status);
+  let message = typeof body.message === 'string' && body.message ? clip(body.message) : statusText(status);
   // A 403 always says which scopes exist, in case the API's message does not name the missing one.
   if (status === 403 && !/tasks:(read|write)/.test(message)) {
     message += ` (the key lacks a scope this needs: '${SCOPES.read}' to read tasks, '${SCOPES.write}' to change them)`;
   }
-  return new ApiError(message, status, typeof body.type === 'string' ? body.type : undefined, id, body);
+  return new ApiError(
+    message,
+    status,
+    typeof body.type === 'string' ? clip(body.type, 100) : undefined,
+    id,
+    body,
+  );
 }
 
 function statusText(status: number): string {
@@ -267,32 +539,6 @@ function statusText(status: number): string {
     504: 'gateway timeout',
   };
   return known[status] ?? `HTTP ${status}`;
-}
-
-function toNetworkError(error: unknown, url: string, timeoutMs: number): NetworkError {
-  const host = safeHost(url);
-  if (
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError ||
-    error instanceof undiciErrors.ConnectTimeoutError
-  ) {
-    return new NetworkError(
-      `request to ${host} timed out after ${timeoutMs / 1000} s; try again or raise --timeout`,
-      'ETIMEDOUT',
-    );
-  }
-  const code =
-    (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
-  const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'DNS lookup failed',
-    UND_ERR_SOCKET: 'connection closed unexpectedly',
-    ETIMEDOUT: 'connection timed out',
-  };
-  const reason = (code && reasons[code]) ?? (error instanceof Error ? error.message : String(error));
-  return new NetworkError(`cannot reach ${host}: ${reason}`, code);
 }
 
 function safeHost(url: string): string {

@@ -1,11 +1,12 @@
 import type { ApiClient } from './client.js';
+import { checkKeyInfo, checkMessages, checkTask, checkTaskPage } from './shape.js';
 import type { ApiKeyInfo, Message, Page, ReassignScope, Task, TaskQuery } from './types.js';
 import { BODY, MAX_PAGE_SIZE, PATHS, QUERY } from './wire.js';
 
 /** One function per endpoint; the query and body wire names come from wire.ts. */
 
 export function getMe(client: ApiClient): Promise<ApiKeyInfo> {
-  return client.send<ApiKeyInfo>({ method: 'GET', path: PATHS.me });
+  return client.send<ApiKeyInfo>({ method: 'GET', path: PATHS.me, shape: checkKeyInfo });
 }
 
 export function taskQueryParams(query: TaskQuery): [string, string][] {
@@ -40,23 +41,29 @@ export function listTasksPage(
       [QUERY.page, String(page)],
       [QUERY.size, String(Math.min(size, MAX_PAGE_SIZE))],
     ],
+    shape: checkTaskPage,
   });
 }
 
 export function getTask(client: ApiClient, id: string): Promise<Task> {
-  return client.send<Task>({ method: 'GET', path: PATHS.task(id) });
+  return client.send<Task>({ method: 'GET', path: PATHS.task(id), shape: checkTask });
 }
 
 export function getMessages(client: ApiClient, id: string): Promise<Message[]> {
-  return client.send<Message[]>({ method: 'GET', path: PATHS.messages(id) });
+  return client.send<Message[]>({ method: 'GET', path: PATHS.messages(id), shape: checkMessages });
 }
 
 export function skipTask(client: ApiClient, id: string): Promise<Task> {
-  return client.send<Task>({ method: 'POST', path: PATHS.skip(id), retry: 'unprocessed' });
+  return client.send<Task>({ method: 'POST', path: PATHS.skip(id), retry: 'unprocessed', shape: checkTask });
 }
 
 export function reopenTask(client: ApiClient, id: string): Promise<Task> {
-  return client.send<Task>({ method: 'POST', path: PATHS.reopen(id), retry: 'unprocessed' });
+  return client.send<Task>({
+    method: 'POST',
+    path: PATHS.reopen(id),
+    retry: 'unprocessed',
+    shape: checkTask,
+  });
 }
 
 /** A PATCH of the same body twice has the same effect, so it is retried like a GET. */
@@ -71,5 +78,6 @@ export function reassignTask(
     path: PATHS.assignee(id),
     body: { [BODY.assigneeUserId]: assignee, [BODY.scope]: scope },
     retry: 'idempotent',
+    shape: checkTask,
   });
 }

@@ -78,8 +78,8 @@ describe('listings under faults', () => {
 
   it.each([
     [
-      '500 with a JSON body',
-      { status: 500 },
+      '500 with a JSON body, every attempt',
+      { status: 500, times: 10 },
       1 as number,
       /^error: Injected 500 \(InternalIssue, request req_\w+\)$/,
     ],

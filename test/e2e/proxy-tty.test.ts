@@ -48,23 +48,16 @@ async function proxy(): Promise<{ url: string; seen: string[]; close: () => Prom
 }
 
 describe('proxy settings', () => {
-  it('sends requests through the proxy named by HTTP(S)_PROXY, and around it for NO_PROXY hosts', async () => {
+  it('never sends an http:// API request through HTTP(S)_PROXY: the key would cross the proxy in clear text', async () => {
     const s = await sandbox();
     const p = await proxy();
     try {
-      const via = await topo(['tasks', 'list', '-s', 'pending', '-L', '2'], {
-        sandbox: s,
-        env: { HTTP_PROXY: p.url },
-      });
-      expect(via.code).toBe(0);
-      expect(via.stdout.trim().split('\n')).toHaveLength(2);
-      expect(p.seen).toEqual([`CONNECT 127.0.0.1:${new URL(s.url).port}`]);
-      const around = await topo(['tasks', 'list', '-s', 'pending', '-L', '2'], {
-        sandbox: s,
-        env: { HTTP_PROXY: p.url, NO_PROXY: '127.0.0.1' },
-      });
-      expect(around.code).toBe(0);
-      expect(p.seen).toHaveLength(1);
+      for (const env of [{ HTTP_PROXY: p.url }, { http_proxy: p.url, HTTPS_PROXY: p.url }]) {
+        const r = await topo(['tasks', 'list', '-s', 'pending', '-L', '2'], { sandbox: s, env });
+        expect(r.code).toBe(0);
+        expect(r.stdout.trim().split('\n')).toHaveLength(2);
+      }
+      expect(p.seen).toEqual([]);
     } finally {
       await p.close();
     }
