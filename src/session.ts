@@ -176,6 +176,8 @@ export class Session {
       userAgent: `topo/${this.version} node/${process.versions.node}`,
       timeoutMs: (this.globals.timeout ?? 30) * 1000,
       debug: this.debug ? (line) => this.debugLog(line) : undefined,
+      // A long wait for the API's rate limit is said once, so a quiet terminal is not mistaken for a hang.
+      notice: (line) => this.terminal.err(`note: ${line}`),
       ...(this.deps.sleep && { sleep: this.deps.sleep }),
       ...(this.deps.now && { now: this.deps.now }),
       env: this.env,

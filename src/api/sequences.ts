@@ -1,11 +1,12 @@
 import type { ApiClient } from './client.js';
+import { checkRun, checkRunPage } from './shape.js';
 import type { Page, SequenceRun } from './types.js';
 import { MAX_PAGE_SIZE, PATHS, SEQUENCE_QUERY } from './wire.js';
 
 /** Sequence runs (scope sequences:read): one contact's live sequence, which a task's `sequence_id` names. */
 
 export function getRun(client: ApiClient, id: string): Promise<SequenceRun> {
-  return client.send<SequenceRun>({ method: 'GET', path: PATHS.sequence(id) });
+  return client.send<SequenceRun>({ method: 'GET', path: PATHS.sequence(id), shape: checkRun });
 }
 
 export function listRunsPage(
@@ -20,5 +21,5 @@ export function listRunsPage(
     [SEQUENCE_QUERY.page, String(page)],
     [SEQUENCE_QUERY.size, String(Math.min(size, MAX_PAGE_SIZE))],
   );
-  return client.send<Page<SequenceRun>>({ method: 'GET', path: PATHS.sequences, query });
+  return client.send<Page<SequenceRun>>({ method: 'GET', path: PATHS.sequences, query, shape: checkRunPage });
 }

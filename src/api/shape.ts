@@ -1,5 +1,5 @@
 import { ApiError } from './errors.js';
-import type { ApiKeyInfo, Message, Page, Task } from './types.js';
+import type { ApiKeyInfo, Contact, Message, Page, SequenceRun, SequenceTemplate, Task } from './types.js';
 
 /**
  * The shapes the rest of topo relies on, checked where answers arrive: an answer that is not what the contract
@@ -167,3 +167,53 @@ export function checkKeyInfo(value: unknown): ApiKeyInfo {
   checkNesting(value);
   return value as unknown as ApiKeyInfo;
 }
+
+/** A resource with string ids where the code follows them (a run's template; its contact may be null). */
+function resource<T>(kind: string, ids: readonly string[]): (value: unknown) => T {
+  return (value) => {
+    const problem = resourceProblem(value, kind, ids);
+    if (problem) throw new UnexpectedAnswer(problem);
+    checkNesting(value);
+    return value as T;
+  };
+}
+
+function resourceProblem(value: unknown, kind: string, ids: readonly string[]): string | undefined {
+  if (!isRecord(value)) return `expected a ${kind} (an object), got ${describeValue(value)}`;
+  for (const id of ids) {
+    if (typeof value[id] !== 'string' || value[id] === '')
+      return `expected a ${kind} with ${id === 'id' ? 'an id' : `a ${id}`}, got ${describeValue(value[id])}`;
+  }
+  if (countFieldsUpTo(value, MAX_FIELDS) > MAX_FIELDS) return `a ${kind} has more than ${MAX_FIELDS} fields`;
+  return undefined;
+}
+
+/** One page of a listing of resources. */
+function pageOf<T>(kind: string, ids: readonly string[]): (value: unknown) => Page<T> {
+  return (value) => {
+    if (!isRecord(value))
+      throw new UnexpectedAnswer(`expected a page of ${kind}s (an object), got ${describeValue(value)}`);
+    const items = value.items;
+    if (!Array.isArray(items))
+      throw new UnexpectedAnswer(`expected the page's items to be a list, got ${describeValue(items)}`);
+    for (let i = 0; i < items.length; i++) {
+      const problem = resourceProblem(items[i], kind, ids);
+      if (problem) throw new UnexpectedAnswer(`item ${i + 1} of the page: ${problem}`);
+    }
+    wholeNumber(value, 'total_count');
+    wholeNumber(value, 'total_pages');
+    if (typeof value.has_more !== 'boolean')
+      throw new UnexpectedAnswer(
+        `expected has_more to be true or false, got ${describeValue(value.has_more)}`,
+      );
+    checkNesting(value);
+    return value as unknown as Page<T>;
+  };
+}
+
+const RUN_IDS = ['id', 'sequence_template_id'] as const;
+export const checkRun = resource<SequenceRun>('sequence run', RUN_IDS);
+export const checkRunPage = pageOf<SequenceRun>('sequence run', RUN_IDS);
+export const checkTemplate = resource<SequenceTemplate>('sequence template', ['id']);
+export const checkTemplatePage = pageOf<SequenceTemplate>('sequence template', ['id']);
+export const checkContact = resource<Contact>('contact', ['id']);

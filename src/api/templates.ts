@@ -1,11 +1,12 @@
 import type { ApiClient } from './client.js';
+import { checkTemplate, checkTemplatePage } from './shape.js';
 import type { Page, SequenceTemplate } from './types.js';
 import { MAX_PAGE_SIZE, PATHS, TEMPLATE_QUERY } from './wire.js';
 
 /** Sequence templates, the campaigns (scope sequences:read, read-only). */
 
 export function getTemplate(client: ApiClient, id: string): Promise<SequenceTemplate> {
-  return client.send<SequenceTemplate>({ method: 'GET', path: PATHS.template(id) });
+  return client.send<SequenceTemplate>({ method: 'GET', path: PATHS.template(id), shape: checkTemplate });
 }
 
 export interface TemplateFilter {
@@ -29,7 +30,12 @@ export function listTemplatesPage(
     [TEMPLATE_QUERY.page, String(page)],
     [TEMPLATE_QUERY.size, String(Math.min(size, MAX_PAGE_SIZE))],
   );
-  return client.send<Page<SequenceTemplate>>({ method: 'GET', path: PATHS.templates, query });
+  return client.send<Page<SequenceTemplate>>({
+    method: 'GET',
+    path: PATHS.templates,
+    query,
+    shape: checkTemplatePage,
+  });
 }
 
 /** Every template matching the filter, page after page (a workspace has a handful to a few hundred). */

@@ -89,7 +89,15 @@ export interface MoveReport {
   interrupted: boolean;
   dry_run: boolean;
   tasks: TaskLine[];
-  stats: Record<string, number> | null;
+  /** What the job cost: requests (retries included), 429s waited out, wall time, the rate the API accepted. */
+  stats: {
+    requests: number;
+    retries: number;
+    rate_limited: number;
+    rate_limit_wait_ms: number;
+    rate_limit: number | null;
+    wall_ms: number;
+  } | null;
 }
 
 const counts = (rec: Record<string, number>, label: (k: string) => string) =>
@@ -251,13 +259,13 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   }
   if (r.stats) {
     const s = r.stats;
-    const floor = s.rate_limit && s.requests ? (s.requests / s.rate_limit) * 1000 : undefined;
-    const over =
-      floor && s.wall_ms
-        ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor)`
-        : '';
+    // The floor: the fastest the API's limit allows for this many requests.
+    const floor = s.rate_limit ? (s.requests / s.rate_limit) * 1000 : undefined;
+    const over = floor
+      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${duration(floor)})`
+      : '';
     lines.push(
-      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests ?? 0, 'request')}, ${plural(s.rateLimited ?? 0, 'rate-limit wait')}, ${duration(s.wall_ms ?? 0)}${over}.`,
+      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${duration(s.wall_ms)}${over}.`,
     );
   }
   if (r.job)

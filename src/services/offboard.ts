@@ -62,6 +62,7 @@ interface TaskFate {
 
 export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
   const { terminal } = ctx;
+  // The cost is counted from here: the listing's requests count toward the rate-limit floor too.
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
   if (!o.dryRun) await preflight(client);
@@ -226,12 +227,7 @@ async function execute(
     terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
   });
   const total = moves.reduce((n, m) => n + m.task_ids.length, 0);
-  const progress = await startProgress(
-    terminal,
-    ctx.now,
-    total,
-    () => (client as { stats?: { rateLimited: number } }).stats?.rateLimited ?? 0,
-  );
+  const progress = await startProgress(terminal, ctx.now, total, () => client.stats.rateLimited);
   let done = 0;
   const time = () => stamp(new Date(ctx.now()));
   const settle = (ids: string[], result: TaskFate['result'], extra: Partial<TaskFate> = {}) => {
@@ -380,7 +376,13 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
     blocked,
     interrupted: f.result.interrupted !== undefined,
     stats: {
-      ...((client as { stats?: Record<string, number> }).stats ?? {}),
+      requests: client.stats.requests,
+      retries: client.stats.retries,
+      rate_limited: client.stats.rateLimited,
+      rate_limit_wait_ms: client.stats.rateLimitWaitMs,
+      // The rate the API was found to accept (requests per second), when it limited this job.
+      rate_limit:
+        client.stats.rateLimited > 0 && Number.isFinite(client.pacer.rate) ? client.pacer.rate : null,
       wall_ms: ctx.now() - f.started,
     },
   });
@@ -466,7 +468,7 @@ function report(r: {
   remaining?: string[] | null;
   blocked?: string[] | null;
   interrupted?: boolean;
-  stats?: Record<string, number>;
+  stats?: MoveReport['stats'];
 }): MoveReport {
   const fates = [...r.fates.values()];
   const n = (x: TaskFate['result']) => fates.filter((f) => f.result === x).length;

@@ -295,7 +295,7 @@ describe('ApiClient debug log', () => {
     );
     expect(lines[1]).toMatch(/^GET \S+\/v1\/me -> 200 \(\d+ ms\) request_id=req_\w+ attempt 2\/4$/);
     expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^GET ${base}/v1/contacts -> 404 \\(\\d+ ms\\) request_id=`)),
+      expect.stringMatching(new RegExp(`^GET ${base}/v1/contacts -> 200 \\(\\d+ ms\\) request_id=`)),
     );
     const all = lines.join('\n');
     expect(all).not.toContain('ada@example.com');
