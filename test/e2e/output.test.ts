@@ -5,7 +5,7 @@ import { buildProgram } from '../../src/cli.js';
 import type { Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
-import { sandbox, topo } from '../helpers.js';
+import { sandbox, topo, waitFor } from '../helpers.js';
 
 /** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
 
@@ -160,8 +160,11 @@ describe('JSON fields: what help lists is what --json accepts', () => {
       expect(help).toContain(`JSON fields (for --json a,b,c):\n  ${fields[0]}`);
       // Every listed field is accepted, in any order, before any request.
       const running = topo([...argv, '--json', [...fields].reverse().join(',')], { sandbox: s });
-      // (a watch prints once a new task arrives)
-      if (path === 'tasks watch') setTimeout(() => s.store.createTask({}), 50);
+      // (a watch prints once a new task arrives after it has looked a few times)
+      if (path === 'tasks watch') {
+        await waitFor(() => s.received('GET', /^\/v1\/tasks$/).length >= 6, 10_000, 'a few polls');
+        s.store.createTask({});
+      }
       const r = await running;
       expect(r.stderr).not.toMatch(/unknown field|error: /);
       expect(r.code).toBe(0);
