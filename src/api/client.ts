@@ -171,7 +171,6 @@ export class ApiClient {
     let faults = 0;
     let rateLimited = 0;
     for (let attempt = 1; ; attempt++) {
-      const queuedAt = this.now();
       const ticket = await this.pacer.acquire();
       const startedAt = ticket.startedAt;
       this.stats.requests++;
@@ -179,7 +178,7 @@ export class ApiClient {
       const describeAttempt = () =>
         `attempt ${faults + 1}/${this.maxAttempts}` +
         (rateLimited > 0 ? ` after ${rateLimited} × 429` : '') +
-        (startedAt > queuedAt ? `, paced ${startedAt - queuedAt} ms` : '');
+        (ticket.heldMs > 0 ? `, paced ${ticket.heldMs} ms` : '');
 
       let answer: Answer;
       try {

@@ -23,6 +23,8 @@ export type AttemptOutcome =
 
 export interface PacerTicket {
   readonly startedAt: number;
+  /** How long the pacer held this request back (0 when it started at once). */
+  readonly heldMs: number;
 }
 
 interface Start extends PacerTicket {
@@ -80,7 +82,7 @@ export class Pacer {
   /** Requests started in the last second (from recentHead on), in order of starting; 429s are marked. */
   private recentStarts: Start[] = [];
   private recentHead = 0;
-  private readonly waiting: ((ticket: PacerTicket) => void)[] = [];
+  private readonly waiting: { resolve: (ticket: PacerTicket) => void; queuedAt: number }[] = [];
   private timerPending = false;
   /** A timer the pacer asked for has fired: the next request starts without looking at the clock again. */
   private woken = false;
@@ -112,11 +114,11 @@ export class Pacer {
       const now = this.options.now();
       // Unpaced, nothing else to check: the common case costs next to nothing.
       if (!Number.isFinite(this.ratePlateau) || now >= this.earliestStart(now)) {
-        return Promise.resolve(this.start(now));
+        return Promise.resolve(this.start(now, now));
       }
     }
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
+      this.waiting.push({ resolve, queuedAt: this.options.now() });
       this.pump();
     });
   }
@@ -193,12 +195,12 @@ export class Pacer {
     return rate;
   }
 
-  private start(now: number): PacerTicket {
+  private start(now: number, queuedAt: number): PacerTicket {
     this.inFlightCount++;
     const rate = this.rateAt(now);
     // Spaced from the actual start, never from a schedule: a late timer must not cause a burst to catch up.
     this.nextStartAt = Number.isFinite(rate) ? now + 1000 / rate : -Infinity;
-    const ticket: Start = { startedAt: now, rejected: false };
+    const ticket: Start = { startedAt: now, heldMs: Math.max(0, now - queuedAt), rejected: false };
     this.recentStarts.push(ticket);
     // Unpaced, the list is only pruned now and then.
     if (this.recentStarts.length - this.recentHead > 4096) this.pruneStarts(now);
@@ -249,7 +251,8 @@ export class Pacer {
           return;
         }
       }
-      this.waiting.shift()!(this.start(now));
+      const next = this.waiting.shift()!;
+      next.resolve(this.start(now, next.queuedAt));
     }
   }
 

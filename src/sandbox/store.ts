@@ -103,6 +103,8 @@ export class SandboxStore {
   /** Contact id → the run it was drawn for; built on first use. */
   private contactRuns: Map<string, string> | undefined;
   private templateCache: SequenceTemplate[] | undefined;
+  /** How many runs and contacts were built (cache misses): what a change costs, for tests. */
+  builds = 0;
   /** The moment the seeded data ends: templates are dated from it. */
   private readonly anchor: number;
 
@@ -181,6 +183,7 @@ export class SandboxStore {
       buildRun(this.state, id, this.seedOf(id), tasks, this.anchor),
     ) as SequenceRun;
     this.runCache.set(id, run);
+    this.builds++;
     return run;
   }
 
@@ -198,6 +201,7 @@ export class SandboxStore {
     const times = runTimes(this.seedOf(runId), this.sequence(runId), this.anchor);
     const contact = this.withOverride('contacts', id, buildContact(this.state, id, times)) as Contact;
     this.contactCache.set(id, contact);
+    this.builds++;
     return contact;
   }
 

@@ -109,7 +109,7 @@ describe('Ctrl-C and SIGTERM during bulk work', () => {
   ] as const)(
     '%s during a bulk skip: calls in flight finish, what changed is printed, a done/left summary, exit %i',
     async (signal, exit) => {
-      const s = await sandbox({ tasks: 600, latencyMs: 40 });
+      const s = await sandbox({ tasks: 600, latencyMs: 20 });
       const ids = s.store.state.tasks
         .filter(isOpen)
         .slice(0, 200)

@@ -379,7 +379,7 @@ describe('no stealing after the plan', () => {
 
 describe('one job, one journal, one undo', () => {
   it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
-    const s = await sandbox({ latencyMs: 40 });
+    const s = await sandbox({ latencyMs: 20 });
     const w = world(s);
     const { dir, env } = stateEnv();
     const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'];

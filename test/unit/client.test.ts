@@ -290,7 +290,7 @@ describe('ApiClient debug log', () => {
       .send({ method: 'GET', path: '/contacts', query: [['email', 'ada@example.com']] })
       .catch(() => undefined);
     const base = s.url.replace(/\/v1$/, '');
-    expect(lines[0]).toMatch(
+    expect(lines[0], lines.join('\n')).toMatch(
       new RegExp(`^GET ${base}/v1/me -> 503 \\(\\d+ ms\\) request_id=req_\\w+ attempt 1/4$`),
     );
     expect(lines[1]).toMatch(/^GET \S+\/v1\/me -> 200 \(\d+ ms\) request_id=req_\w+ attempt 2\/4$/);
