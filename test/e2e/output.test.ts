@@ -67,6 +67,34 @@ describe('terminal tables fit the width', () => {
   });
 });
 
+describe('a table longer than a page', () => {
+  it('streams: widths are fixed by the first 500 rows, later rows are cut to them and stay aligned', async () => {
+    const s = await sandbox({ tasks: 1200 });
+    const listed = s.store.state.tasks.filter(isOpen).sort(newestFirst);
+    expect(listed.length).toBeGreaterThan(700);
+    // The first page is all calls; row 700 has the widest type of all.
+    for (const t of listed) t.type = 'CALL';
+    const late = listed[699]!;
+    late.type = 'NEW_LEAD_REVIEW';
+    const r = await topo(['tasks', 'list', '--all'], {
+      sandbox: s,
+      tty: true,
+      columns: 160,
+      key: 'topo_sandbox_tasks',
+      env: { TOPO_PAGER: 'cat' },
+    });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(listed.length + 1);
+    expect(lines[0]).toMatch(/^ID {36}TYPE {2}PRIORITY/);
+    const at = lines[0]!.indexOf('PRIORITY');
+    for (const line of lines.slice(1)) expect(line.slice(at - 2, at)).toBe('  ');
+    for (const line of lines.slice(1)) expect(line[at]).not.toBe(' ');
+    expect(lines[700]).toMatch(new RegExp(`^${late.id}  new…  `));
+    expect(lines.filter((l) => l.includes('new lead review'))).toEqual([]);
+  });
+});
+
 describe('--csv', () => {
   it('prints RFC 4180 CSV with a header, the TSV columns, and survives commas, quotes and newlines', async () => {
     const s = await sandbox();
