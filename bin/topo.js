@@ -85,6 +85,9 @@ if (fast !== undefined) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  // undici parses HTTP with WebAssembly; V8 would hold the process at exit to finish optimising it, which a
+  // short command never profits from. Baseline-compiled code only: set before undici loads.
+  require('node:v8').setFlagsFromString('--liftoff-only');
   import('../dist/cli.js').then(async ({ main }) => {
     process.exitCode = await main(
       args,

@@ -1,4 +1,4 @@
-import { Agent, Pool, ProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, Pool, errors as undiciErrors, proxyAgent, request, type Dispatcher, type ResponseData } from './http.js';
 import { ApiError, NetworkError } from './errors.js';
 import { Pacer } from './pacer.js';
 import { chooseProxy, type ProxyChoice } from './proxy.js';
@@ -136,7 +136,7 @@ export class ApiClient {
     this.dispatcher =
       options.dispatcher ??
       (this.proxy
-        ? new ProxyAgent({
+        ? proxyAgent({
             uri: this.proxy.url,
             ...timeouts,
             // undici's defaults leave the connection to the proxy and its CONNECT answer 10 s and 300 s.
@@ -309,11 +309,10 @@ export class ApiClient {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AttemptDeadline()), this.timeoutMs);
     });
-    let response: Dispatcher.ResponseData | undefined;
+    let response: ResponseData | undefined;
     const work = (async (): Promise<Answer> => {
-      response = await request(url, {
+      response = await request(this.dispatcher, url, {
         method,
-        dispatcher: this.dispatcher,
         headers: {
           authorization: `Bearer ${this.options.apiKey}`,
           'user-agent': this.options.userAgent,
@@ -430,7 +429,7 @@ export class ApiClient {
 
 /** The body as text, refusing one larger than `max` bytes. */
 async function readText(
-  body: Dispatcher.ResponseData['body'],
+  body: ResponseData['body'],
   headers: Record<string, string | string[] | undefined>,
   max: number,
 ): Promise<string> {

@@ -37,7 +37,8 @@ export function enumLabel(value: unknown): string {
   return safeText(value).toLowerCase().replace(/_/g, ' ');
 }
 
-const relative = new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' });
+// Made on first use: building it loads locale data (tens of milliseconds) that piped output never needs.
+let relative: Intl.RelativeTimeFormat | undefined;
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
@@ -55,7 +56,11 @@ export function relativeTime(iso: string | null | undefined, now: number): strin
   if (Number.isNaN(ms)) return safeText(iso);
   const diff = ms - now;
   for (const [unit, size] of UNITS) {
-    if (Math.abs(diff) >= size) return relative.format(Math.trunc(diff / size), unit);
+    if (Math.abs(diff) >= size)
+      return (relative ??= new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' })).format(
+        Math.trunc(diff / size),
+        unit,
+      );
   }
   return 'just now';
 }
