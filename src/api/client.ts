@@ -1,4 +1,12 @@
-import { Agent, Pool, errors as undiciErrors, proxyAgent, request, type Dispatcher, type ResponseData } from './http.js';
+import {
+  Agent,
+  Pool,
+  errors as undiciErrors,
+  proxyAgent,
+  request,
+  type Dispatcher,
+  type ResponseData,
+} from './http.js';
 import { ApiError, NetworkError } from './errors.js';
 import { Pacer } from './pacer.js';
 import { chooseProxy, type ProxyChoice } from './proxy.js';

@@ -39,6 +39,8 @@ export function enumLabel(value: unknown): string {
 
 // Made on first use: building it loads locale data (tens of milliseconds) that piped output never needs.
 let relative: Intl.RelativeTimeFormat | undefined;
+/** Each phrase once: a long table repeats the same few hundred ("3d ago"). */
+const phrases = new Map<string, string>();
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
@@ -56,11 +58,16 @@ export function relativeTime(iso: string | null | undefined, now: number): strin
   if (Number.isNaN(ms)) return safeText(iso);
   const diff = ms - now;
   for (const [unit, size] of UNITS) {
-    if (Math.abs(diff) >= size)
-      return (relative ??= new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' })).format(
-        Math.trunc(diff / size),
-        unit,
-      );
+    if (Math.abs(diff) < size) continue;
+    const n = Math.trunc(diff / size);
+    const key = `${n} ${unit}`;
+    let phrase = phrases.get(key);
+    if (phrase === undefined) {
+      relative ??= new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' });
+      phrase = relative.format(n, unit);
+      phrases.set(key, phrase);
+    }
+    return phrase;
   }
   return 'just now';
 }

@@ -17,7 +17,8 @@ export async function* withSpinner<T>(
   try {
     for await (const record of records) {
       n++;
-      if (n % 100 === 0) {
+      // A stopped spinner draws itself again when its text changes: once the table prints, it is left alone.
+      if (n < TABLE_PAGE && n % 100 === 0) {
         const of = total() ? ` of ${total().toLocaleString('en-US')}` : '';
         spin.text = `${text} ${n.toLocaleString('en-US')}${of}`;
       }

@@ -4,10 +4,16 @@ import stringWidth from 'string-width';
 
 /** Columns a text takes on a terminal (wide characters count two, combining marks none). */
 export function displayWidth(text: string): number {
-  // Plain ASCII is the common case: its width is its length.
-
-  return /^[\u0020-\u007e]*$/.test(text) ? text.length : stringWidth(text);
+  return NARROW.test(text) ? text.length : stringWidth(text);
 }
+
+/**
+ * Text whose width is its length, the common case: printable ASCII, Latin letters and marks that stand alone,
+ * and the punctuation tables use ('…', '—', '✓'). Not the few that string-width counts otherwise (©, ®, ‼, ⁉:
+ * emoji; the soft hyphen and direction marks: none); anything else is measured.
+ */
+export const NARROW =
+  /^[\u0020-\u007e\u00a0-\u00a8\u00aa-\u00ac\u00af-\u02ff\u2010-\u2027\u2030-\u203b\u203d-\u2048\u204a-\u205e\u2713]*$/;
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 

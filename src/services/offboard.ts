@@ -65,10 +65,20 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   // The cost is counted from here: the listing's requests count toward the rate-limit floor too.
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
-  if (!o.dryRun) await preflight(client);
   const query = { assigneeUserId: o.from, ...o.filters };
-  const tasks = await collectOpenTasks(client, query, o.concurrency);
-  const runs = await openTasksByRun(client, [...new Set(tasks.map((t) => t.sequence_id))], o.concurrency);
+  // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
+  // and what a walk of the workspace's open tasks would cost.
+  const [, tasks, workspaceCost] = await Promise.all([
+    o.dryRun ? undefined : preflight(client),
+    collectOpenTasks(client, query, o.concurrency),
+    openListingCost(client, {}),
+  ]);
+  const runs = await openTasksByRun(
+    client,
+    [...new Set(tasks.map((t) => t.sequence_id))],
+    workspaceCost,
+    o.concurrency,
+  );
   const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
   const spec: JobSpec = {
     // The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
@@ -159,17 +169,18 @@ async function preflight(client: ApiClient): Promise<void> {
 }
 
 /**
- * The open tasks of each run, whoever holds them: by walking every open task of the workspace or by listing
- * each run, whichever takes fewer requests.
+ * The open tasks of each run, whoever holds them: by walking every open task of the workspace (at
+ * `workspaceCost` requests) or by listing each run, whichever takes fewer requests.
  */
 async function openTasksByRun(
   client: ApiClient,
   runIds: string[],
+  workspaceCost: number,
   concurrency: number,
 ): Promise<Map<string, Task[]>> {
   const byRun = new Map<string, Task[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
-  if ((await openListingCost(client, {})) <= runIds.length) {
+  if (workspaceCost <= runIds.length) {
     for (const t of await collectOpenTasks(client, {}, concurrency)) byRun.get(t.sequence_id)?.push(t);
     return byRun;
   }
@@ -205,7 +216,7 @@ interface Execution {
 /**
  * Moves run by run: each run is looked at just before its calls (nobody's work that changed hands after the
  * plan moves), each call is journaled when it starts and when it ends, and after an answer that may hide a
- * change the task is read back. The first run of each successor goes alone, so a refusal costs one call.
+ * change the task is read back. The first run of each successor goes first, so a refusal costs one call.
  */
 async function execute(
   ctx: Context,
@@ -303,8 +314,10 @@ async function execute(
   try {
     const firsts = new Map<string, RunMove>();
     for (const m of moves) if (m.to && !firsts.has(m.to)) firsts.set(m.to, m);
+    // Each successor's first run goes before the rest, side by side with the other successors' first runs: a
+    // successor the API refuses costs one call.
     const probes = [...firsts.values()];
-    await runPool(probes, 1, (m) => unit(m, true), shouldStop);
+    await runPool(probes, Math.min(concurrency, probes.length), (m) => unit(m, true), shouldStop);
     await runPool(
       moves.filter((m) => !probes.includes(m)),
       concurrency,

@@ -1,3 +1,4 @@
+import { BULK_CONCURRENCY } from '../input/choices.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
 import { isUuid } from '../input/parse.js';
@@ -50,7 +51,7 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
     { key: 'r', name: 'reassign to someone', value: 'reassign' },
     { key: 'q', name: 'nothing', value: 'nothing' },
   ]);
-  const options = { yes: false, dryRun: false, concurrency: 4 };
+  const options = { yes: false, dryRun: false, concurrency: BULK_CONCURRENCY.default };
   if (act === 'nothing') {
     terminal.err('Nothing was changed.');
     return;

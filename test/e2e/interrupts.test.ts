@@ -102,6 +102,36 @@ describe('prompts on a real terminal', () => {
   });
 });
 
+describe('a long table on a real terminal', () => {
+  it.runIf(hasScript)(
+    'the spinner counts while the first page is fetched and never draws once the table prints',
+    async () => {
+      const s = await sandbox({ tasks: 1500 });
+      const home = tempDir();
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        TOPO_CONFIG_DIR: join(home, 'c'),
+        TOPO_API_URL: s.url,
+        TOPO_API_KEY: 'topo_sandbox_rw',
+        TOPO_NO_KEYCHAIN: '1',
+      };
+      const { code, screen } = await onTerminal(
+        ['tasks', 'list', '--status', 'all', '--all'],
+        env,
+        '',
+        /^$ never/,
+      );
+      expect(code).toBe(0);
+      // eslint-disable-next-line no-control-regex
+      const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(plain).toMatch(/Fetching tasks… 100 of 1,500/);
+      expect(plain).not.toMatch(/Fetching tasks… (\d,\d{3}|[5-9]\d\d) of/);
+      expect(plain.split('\n').filter((l) => /^[0-9a-f]{6}/.test(l))).toHaveLength(1500);
+    },
+  );
+});
+
 describe('Ctrl-C and SIGTERM during bulk work', () => {
   it.each([
     ['SIGINT', 130],

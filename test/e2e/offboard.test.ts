@@ -294,7 +294,10 @@ describe('pre-flight and refusals', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^error: this API key lacks the 'tasks:write' scope, so nothing can be moved/);
     expect(s.received('PATCH')).toHaveLength(0);
-    expect(s.received('GET', /^\/v1\/tasks/)).toHaveLength(0);
+    // The key's scopes are read beside the listing; no plan is shown and no journal is written.
+    expect(s.received('GET', /^\/v1\/me$/)).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('a successor who is not a member costs one call and exits 5', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import stringWidth from 'string-width';
 import { relativeTime, safeText } from '../../src/output/format.js';
+import { NARROW, displayWidth } from '../../src/output/width.js';
 import { memoryIO, sandbox, tempDir, SEED_NOW } from '../helpers.js';
 
 describe('safeText', () => {
@@ -9,6 +11,29 @@ describe('safeText', () => {
     expect(safeText('line1\nline2\rforged')).toBe('line1\\nline2\\rforged');
     expect(safeText('keep\nlines', true)).toBe('keep\nlines');
     expect(safeText('\u009b31m')).toBe('\\x9b31m');
+  });
+});
+
+describe('displayWidth', () => {
+  it('measures as string-width does: every character of its fast path, and text outside it', () => {
+    let fast = 0;
+    for (let c = 0x20; c <= 0x2fff; c++) {
+      const ch = String.fromCodePoint(c);
+      if (!NARROW.test(ch)) continue;
+      fast++;
+      expect(stringWidth(ch), `U+${c.toString(16)}`).toBe(1);
+    }
+    expect(fast).toBeGreaterThan(700);
+    for (const text of [
+      '3df479a4-c096-4c…7e1',
+      'José Núñez — Acme',
+      '東京',
+      'e\u0301',
+      '©',
+      '‼ ok',
+      'a\u00adb',
+    ])
+      expect(displayWidth(text), text).toBe(stringWidth(text));
   });
 });
 

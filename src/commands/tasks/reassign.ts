@@ -4,7 +4,7 @@ import { UsageError } from '../../api/errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
-import { SCOPE_CHOICES } from '../../input/choices.js';
+import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
 import type { Successor } from '../../services/plan.js';
@@ -70,7 +70,11 @@ export function registerReassign(tasks: Command, app: App): void {
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
-    .option('--concurrency <n>', 'calls at once (at most 16)', '4');
+    .option(
+      '--concurrency <n>',
+      `most calls at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
+      String(BULK_CONCURRENCY.default),
+    );
   addOutputFlags(cmd, {
     fields: OUTCOME_FIELDS,
     modes: [
@@ -120,7 +124,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   const mode = flags.undo !== undefined ? '--undo' : flags.return ? '--return' : '--from';
   if (ids.length > 0) throw new UsageError(`a task ID and ${mode} cannot be used together`);
   if (flags.scope !== undefined) throw new UsageError(`--scope goes with a task ID, not with ${mode}`);
-  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   const common = { dryRun: Boolean(flags.dryRun), yes: Boolean(flags.yes), concurrency };
   const [bulk, offboard] = await Promise.all([
     import('../../services/bulk.js'),
@@ -235,7 +239,7 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
     throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
   if (flags.type || flags.priority) throw new UsageError('--type and --priority go with --from');
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
-  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
   const [{ readTaskIds }, bulk] = await Promise.all([
     import('../../input/ids.js'),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
+import { BULK_CONCURRENCY } from '../../input/choices.js';
 import { readTaskIds } from '../../input/ids.js';
 import { parsePositiveInt } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
@@ -30,7 +31,11 @@ export function registerTransition(
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation when changing several tasks')
     .option('--dry-run', 'show what would change and why, change nothing')
-    .option('--concurrency <n>', 'tasks changed at once (at most 16)', '4');
+    .option(
+      '--concurrency <n>',
+      `most tasks changed at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
+      String(BULK_CONCURRENCY.default),
+    );
   addOutputFlags(cmd, { fields: OUTCOME_FIELDS });
   helpDetails(cmd, {
     examples: meta.examples,
@@ -46,7 +51,7 @@ Output:
   });
   cmd.action(
     action(app, async (ctx: Context, args: string[], flags: TransitionFlags) => {
-      const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
+      const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
       const ids = await readTaskIds(ctx.terminal, args);
       const { requireConfirmable } = await import('../../services/bulk.js');
       if (ids.length > 1) requireConfirmable(ctx.terminal, flags, `${meta.verb} of ${ids.length} tasks`);
