@@ -40,6 +40,8 @@ export interface SandboxOptions {
   dataFile?: string;
   /** Requests per second per key; beyond it 429 with Retry-After. 0 = unlimited. */
   rateLimit?: number;
+  /** The clock of the rate limit (tests run it faster than real time); default Date.now. */
+  clock?: () => number;
   /** Share of API requests answered 500 or 503. */
   failRate?: number;
   latencyMs?: number;
@@ -471,7 +473,7 @@ export class Sandbox {
   private checkRateLimit(key: string | null): void {
     const limit = this.options.rateLimit;
     if (!limit) return;
-    const now = Date.now();
+    const now = (this.options.clock ?? Date.now)();
     const id = key ?? '';
     let times = this.windows.get(id);
     if (!times) {

@@ -300,6 +300,45 @@ describe('changes under faults: never twice, never lost', () => {
     expect(s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t))).toHaveLength(0);
   });
 
+  it('at 2 requests/s with --concurrency 16, offboarding 500 tasks waits out every 429 and fails no call', async () => {
+    // Time runs 200 times faster for both sides: the sandbox's rate limit, and topo's clock and waits.
+    const FAST = 200;
+    const start = Date.now();
+    const clock = () => start + (Date.now() - start) * FAST;
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms / FAST));
+    const s = await sandbox({ tasks: 5200, rateLimit: 2, clock });
+    const [alice, bob, carla] = s.store.users;
+    const open = s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t));
+    expect(open.length).toBeGreaterThanOrEqual(500);
+    // Exactly 500: the rest of alice's open tasks go to dev first.
+    for (const t of open.slice(500)) s.store.reassign(t.id, s.store.users[3]!.id, 'TASK');
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        alice!.id,
+        '--to',
+        `${bob!.id},${carla!.id}`,
+        '--yes',
+        '--json',
+        '--concurrency',
+        '16',
+      ],
+      { sandbox: s, deps: { now: clock, sleep }, timeoutMs: 50_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.failed).toBe(0);
+    expect(report.moved).toBe(500);
+    expect(s.store.state.tasks.filter((t) => t.assignee_user_id === alice!.id && isOpen(t))).toHaveLength(0);
+    const limited = s.requests.filter((q) => q.status === 429).length;
+    expect(limited).toBeGreaterThan(0);
+    // No task was moved twice: one accepted call per whole run or per task.
+    const accepted = s.received('PATCH').filter((q) => q.status === 200);
+    expect(accepted).toHaveLength(report.calls);
+  }, 60_000);
+
   it('a key revoked in the middle of offboarding: exit 4, what is left, a re-run completes', async () => {
     const s = await sandbox();
     const [alice, bob] = s.store.users;
