@@ -35,7 +35,7 @@ export function registerAlias(program: Command, app: App): void {
     examples: [
       'topo alias set me --from-task 8d52182c-ceee-4e6a-a23d-42061dae08b6',
       'topo alias set bob d4e8eb2a-f2f2-4165-a881-cd424e42a851',
-      'topo alias set carla --from-task 3cb71cc5-4f41-46e2-ab23-4428a442960e',
+      'topo alias set carla --from-task cd9202a7-875a-4d1e-85d8-55d9d3e6b245',
     ],
   });
   setCmd.action(
@@ -74,8 +74,12 @@ async function setAlias(
     uuid !== undefined
       ? parseUuid(uuid, 'uuid')
       : await ctx.people.assigneeOf(parseUuid(fromTask!, '--from-task'));
+  const before = await ctx.people.aliases();
   await ctx.people.save(name, id);
-  ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}`);
+  const was = Object.hasOwn(before, name) && before[name] !== id ? `, was ${before[name]}` : '';
+  ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}${was}`);
+  const others = Object.keys(before).filter((other) => other !== name && before[other] === id);
+  if (others.length > 0) ctx.terminal.err(`note: ${others.join(', ')} also names this user`);
 }
 
 async function listAliases(ctx: Context): Promise<void> {

@@ -55,7 +55,12 @@ const ISO_DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 /** An ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w counted back from now. Returns ISO UTC. */
 export function parseWhen(value: string, flag: string, now: number): string {
   const age = AGE_RE.exec(value.trim());
-  if (age) return toIso(now - Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]!);
+  if (age) {
+    const ms = now - Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]!;
+    // Dates reach back about 270,000 years; an age beyond 1970 finds nothing anyway.
+    if (ms < 0) throw new UsageError(`${flag}: '${value}' reaches back before 1970`);
+    return toIso(ms);
+  }
   if (ISO_DATE_RE.test(value)) {
     const ms = Date.parse(`${value}T00:00:00Z`);
     if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) return toIso(ms);
@@ -76,7 +81,12 @@ function toIso(ms: number): string {
 export function parsePositiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag}: '${value}' is not a whole number`);
   const n = Number(value);
-  if (n < 1 || n > max) throw new UsageError(`${flag}: must be between 1 and ${max}, got ${value}`);
+  if (n < 1 || n > max)
+    throw new UsageError(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${flag}: must be at least 1, got ${value}`
+        : `${flag}: must be between 1 and ${max}, got ${value}`,
+    );
   return n;
 }
 

@@ -113,7 +113,10 @@ describe('alias', () => {
     const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
     const bob = s.store.users[1]!;
     expect((await topo(['alias', 'set', 'bob', bob.id.toUpperCase()], { env })).code).toBe(0);
-    expect((await topo(['alias', 'set', 'me', bob.id], { env })).code).toBe(0);
+    const me = await topo(['alias', 'set', 'me', bob.id], { env });
+    expect(me.code).toBe(0);
+    // Two names for one person is allowed, and said.
+    expect(me.stderr).toBe(`✓ me → ${bob.id}\nnote: bob also names this user\n`);
     const list = await topo(['alias', 'list', '--json'], { env });
     expect(JSON.parse(list.stdout)).toEqual({ bob: bob.id, me: bob.id });
     const plain = await topo(['alias', 'list'], { env });
@@ -125,6 +128,10 @@ describe('alias', () => {
       true,
     );
 
+    // Pointing a name elsewhere says what it was.
+    const carla = s.store.users[2]!;
+    const moved = await topo(['alias', 'set', 'me', carla.id], { env });
+    expect(moved.stderr).toBe(`✓ me → ${carla.id}, was ${bob.id}\n`);
     expect((await topo(['alias', 'remove', 'bob'], { env })).code).toBe(0);
     const gone = await topo(['alias', 'remove', 'bob'], { env });
     expect(gone.code).toBe(2);

@@ -240,11 +240,15 @@ describe('tasks watch', () => {
     expect(JSON.parse(json.join(' '))).toEqual(t);
   });
 
-  it('rejects an interval under 5 s and stray arguments, before any request', async () => {
+  it('rejects an interval under 5 s or over a day and stray arguments, before any request', async () => {
     const s = await sandbox();
     const fast = await topo(['tasks', 'watch', '--interval', '1'], { sandbox: s });
     expect(fast.code).toBe(2);
-    expect(fast.stderr).toBe('error: --interval: at least 5 seconds, got 1\n');
+    expect(fast.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 1\n');
+    // Beyond what a timer can wait: refused, not turned into a busy loop.
+    const slow = await topo(['tasks', 'watch', '--interval', '99999999'], { sandbox: s });
+    expect(slow.code).toBe(2);
+    expect(slow.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 99999999\n');
     const stray = await topo(['tasks', 'watch', 'oops'], { sandbox: s });
     expect(stray.code).toBe(2);
     expect(s.requests).toHaveLength(0);

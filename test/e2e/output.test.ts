@@ -215,7 +215,14 @@ describe('errors under --json', () => {
     [['tasks', 'show', 'a', 'b', '--json', 'id'], /^too many arguments for 'show'/],
     [['tasks', 'skip', 'nope', '--json'], /^not a task ID: 'nope'/],
     [['tasks', 'list', '--limit', 'x', '--query', 'length(@)'], /^--limit: 'x' is not a whole number/],
-    [['--timeout', 'soon', 'tasks', 'list', '--json'], /^--timeout: 'soon' is not a positive number/],
+    [
+      ['--timeout', 'soon', 'tasks', 'list', '--json'],
+      /^--timeout: 'soon' is not a number of seconds between 0 and 3600/,
+    ],
+    [
+      ['--timeout', '99999999', 'tasks', 'list', '--json'],
+      /^--timeout: '99999999' is not a number of seconds/,
+    ],
   ])('%j: one JSON error on stderr, exit 2, nothing sent', async (argv, message) => {
     const r = await topo(argv, { key: null });
     expect(r.code).toBe(2);

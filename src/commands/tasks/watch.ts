@@ -19,6 +19,8 @@ interface WatchFlags extends FilterFlags {
 }
 
 const MIN_INTERVAL_S = 5;
+// Timers cannot wait longer than about 24 days; a day between looks is already a daily report.
+const MAX_INTERVAL_S = 86_400;
 
 export function registerWatch(tasks: Command, app: App): void {
   const cmd = tasks
@@ -32,7 +34,7 @@ export function registerWatch(tasks: Command, app: App): void {
     );
   addFilterFlags(cmd, FLAG_GROUPS.filters)
     .optionsGroup(FLAG_GROUPS.output)
-    .option('--interval <seconds>', `how often to ask (at least ${MIN_INTERVAL_S})`, '30')
+    .option('--interval <seconds>', `how often to ask (${MIN_INTERVAL_S} to ${MAX_INTERVAL_S})`, '30')
     .option('--count <n>', 'stop after this many new tasks')
     .option('--bell', 'ring the terminal bell for each new task')
     .option('--exec <command...>', 'run this program for each new task; its own flags go after --')
@@ -55,8 +57,10 @@ export function registerWatch(tasks: Command, app: App): void {
     action(app, async (ctx, args: string[], flags: WatchFlags) => {
       const filters = parseFilters(flags, ctx.now());
       const intervalS = parsePositiveInt(flags.interval, '--interval');
-      if (intervalS < MIN_INTERVAL_S)
-        throw new UsageError(`--interval: at least ${MIN_INTERVAL_S} seconds, got ${flags.interval}`);
+      if (intervalS < MIN_INTERVAL_S || intervalS > MAX_INTERVAL_S)
+        throw new UsageError(
+          `--interval: between ${MIN_INTERVAL_S} and ${MAX_INTERVAL_S} seconds (a day), got ${flags.interval}`,
+        );
       const count = flags.count === undefined ? undefined : parsePositiveInt(flags.count, '--count');
       if (args.length > 0 && !flags.exec)
         throw new UsageError(
