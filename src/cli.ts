@@ -27,16 +27,18 @@ export function buildProgram(app: App): Command {
     .option('--profile <name>', 'stored workspace profile to use (env: TOPO_PROFILE)')
     .option('--sandbox', 'run against a local sandbox API with demo data (no key needed)')
     .addOption(
-      new Option('--timeout <seconds>', 'network timeout in seconds, up to an hour').default(30).argParser((v) => {
-        const n = Number(v);
-        if (!Number.isFinite(n) || n <= 0 || n > 3600)
-          throw new CommanderError(
-            EXIT.usage,
-            'topo.usage',
-            `--timeout: '${v}' is not a number of seconds between 0 and 3600`,
-          );
-        return n;
-      }),
+      new Option('--timeout <seconds>', 'network timeout in seconds, up to an hour')
+        .default(30)
+        .argParser((v) => {
+          const n = Number(v);
+          if (!Number.isFinite(n) || n <= 0 || n > 3600)
+            throw new CommanderError(
+              EXIT.usage,
+              'topo.usage',
+              `--timeout: '${v}' is not a number of seconds between 0 and 3600`,
+            );
+          return n;
+        }),
     )
     .option('--debug', 'log HTTP requests on stderr, key redacted (env: TOPO_DEBUG=1)')
     .option(

@@ -94,10 +94,11 @@ export class Output {
   ): Promise<number> {
     const { stringify } = await import('csv-stringify/sync');
     // On a terminal, control characters from the API are made visible, as everywhere else.
-    const cell = this.terminal.stdoutIsTTY
+    const plain = this.terminal.stdoutIsTTY
       ? (v: unknown) => safeText(v, true)
       : (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : v);
-    const options = { escape_formulas: true, record_delimiter: 'windows' as const };
+    const cell = (v: unknown) => guardFormula(plain(v));
+    const options = { record_delimiter: 'windows' as const };
     await this.terminal.out(stringify([fields.map((f) => f.name)], options));
     let batch: unknown[][] = [];
     let n = 0;
@@ -151,6 +152,15 @@ export class Output {
     }
     return n;
   }
+}
+
+/**
+ * A CSV value a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) gets a
+ * leading ' — except a phone number in international form (+44 161 496 0568), which a spreadsheet shows as text.
+ */
+export function guardFormula(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^[=+\-@\t\r]/.test(value)) return value;
+  return /^\+\d[\d ().-]*$/.test(value) ? value : `'${value}`;
 }
 
 /** One record a line, tab-separated, no header: the stable machine format of piped output. */

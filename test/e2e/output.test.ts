@@ -5,6 +5,7 @@ import { buildProgram } from '../../src/cli.js';
 import type { Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
+import { guardFormula } from '../../src/output/printer.js';
 import { sandbox, topo, waitFor } from '../helpers.js';
 
 /** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
@@ -123,6 +124,20 @@ describe('--csv', () => {
     const expected = s.store.state.tasks.filter(isOpen).sort(newestFirst).slice(0, 5);
     expect(parsed.data.map((row) => row.id)).toEqual(expected.map((t) => t.id));
     expect(parsed.data[1]!.assignee_user_id).toBe(expected[1]!.assignee_user_id ?? '');
+  });
+
+  it('leaves phone numbers as they are, and still guards what a spreadsheet would run', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '-L', '20', '--with', 'contact', '--csv'], { sandbox: s });
+    expect(r.code).toBe(0);
+    const rows = Papa.parse<Record<string, string>>(r.stdout, { header: true, skipEmptyLines: true }).data;
+    const phones = rows.map((row) => row.contact_phone).filter(Boolean);
+    expect(phones.length).toBeGreaterThan(0);
+    for (const phone of phones) expect(phone).toMatch(/^\+\d[\d ().-]*$/);
+    expect(guardFormula('+44 161 496 0568')).toBe('+44 161 496 0568');
+    for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '\t=1', '+1 (555) =1'])
+      expect(guardFormula(formula)).toBe(`'${formula}`);
+    expect(guardFormula('plain')).toBe('plain');
   });
 
   it('cannot be combined with --json', async () => {
