@@ -109,14 +109,17 @@ Precedence: flag > environment > profile in the config file > default.
   API key          TOPO_API_KEY (never a flag); otherwise the profile's stored key ('topo auth login')
   API base URL     --api-url, TOPO_API_URL; otherwise the profile's; default https://api.topo.io/v1
   profile          --profile, TOPO_PROFILE; default 'default' ('sandbox' with --sandbox)
-  timeout          --timeout <seconds>; default 30
+  sandbox          --sandbox runs against a local sandbox API with demo data (no key needed)
+  timeout          --timeout <seconds>; default 30, at most 3600
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
   colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it
+  pager            --no-pager, TOPO_PAGER, PAGER; default 'less -FRX' (for 'tasks thread' on a terminal)
   config folder    TOPO_CONFIG_DIR; default $XDG_CONFIG_HOME/topo (~/Library/Preferences/topo on macOS,
                    %APPDATA%\\topo\\Config on Windows); config.json is 0600 in a 0700 folder
   data folder      TOPO_DATA_DIR; default $XDG_DATA_HOME/topo (the --sandbox workspace)
-  state folder     TOPO_STATE_DIR; default $XDG_STATE_HOME/topo (journals of bulk reassignments)
-  proxy            HTTPS_PROXY, HTTP_PROXY, NO_PROXY
+  state folder     TOPO_STATE_DIR; default $XDG_STATE_HOME/topo (offboarding jobs and their journals)
+  cache folder     TOPO_CACHE_DIR; default $XDG_CACHE_HOME/topo (campaign names for completion)
+  proxy            HTTPS_PROXY, NO_PROXY (an http:// API URL, loopback only, never goes through a proxy)
   key storage      the OS keychain when one is available, else the config file; TOPO_NO_KEYCHAIN=1 forces
                    the file ('topo auth status' says which)
   plain http       --allow-insecure-http permits an http:// API URL that is not this machine
@@ -127,26 +130,34 @@ Precedence: flag > environment > profile in the config file > default.
     summary: 'what each exit code means',
     text: `Exit codes
 
-  0    success, including an empty list and tasks already in the requested state
+  0    success, including an empty list, an empty queue, and tasks already in the requested state
   1    failure: an API error not covered below, a network error, a timeout, an unexpected error
-  2    usage: unknown command or flag, invalid value (UUID, enum, date, number, --query),
-       a confirmation needed but no terminal (pass --yes)
+  2    usage: unknown command or flag, invalid value (UUID, enum, date, number, field, --query),
+       a confirmation needed but no terminal (pass --yes), a bad config file
   3    not found (404)
   4    authentication: no key configured, key invalid (401), key lacks the scope (403)
-  5    refused by the task's state (409, 422)
-  6    partial failure: a bulk command where some items succeeded and some failed
-  130  cancelled: Ctrl-C, or a declined confirmation
+  5    refused by the task's state (409, 422), or a new assignee outside the workspace
+  6    partial: a bulk command where some items succeeded and some failed, or an offboarding that
+       left tasks to move or could not be verified
+  130  cancelled: Ctrl-C (what was done is reported), or a declined confirmation
+  143  terminated by SIGTERM (what was done is reported, as for Ctrl-C)
+
+When every item of a bulk command failed for the same reason, it exits with that reason's code
+(e.g. 5 or 3), not 6.
 `,
   },
   formatting: {
-    summary: 'terminal tables, piped TSV, JSON, --query and colour',
+    summary: 'terminal tables, piped TSV, CSV, JSON, --query and colour',
     text: `Formatting
 
-stdout carries data only (table, TSV, JSON); progress, summaries, warnings, prompts and errors go to stderr.
+stdout carries data only (table, TSV, CSV, JSON); progress, summaries, warnings, prompts and errors go to
+stderr.
 
 On a terminal   coloured, aligned tables fitted to the width; relative times ("3h ago").
 Piped           no colour, no header, one record per line, tab-separated, full IDs, RFC 3339 times.
                 The column order is documented in each command's help and is a stable interface.
+--csv           listings as RFC 4180 CSV with a header row: the TSV's columns (plus --with columns);
+                a value a spreadsheet would run as a formula is prefixed with '.
 --json          every field exactly as the API sent it (unknown fields kept).
 --json a,b      only those fields, in that order; an unknown field is a usage error listing the valid ones.
                 Lists print one array, streamed as pages arrive. Pretty on a terminal, one line when piped.

@@ -222,6 +222,22 @@ describe('help', () => {
     expect(r.stdout).toContain(text);
   });
 
+  it('the help topics say what the README says: every exit code, every variable and setting flag', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = (title: string) => readme.split(`\n## ${title}\n`)[1]!.split('\n## ')[0]!;
+    const codes = [...section('Exit codes').matchAll(/^\| (\d+) +\|/gm)].map((m) => m[1]!);
+    expect(codes).toContain('143');
+    const exitHelp = (await topo(['help', 'exit-codes'])).stdout;
+    for (const code of codes) expect(exitHelp).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
+    const settings = section('Settings and environment');
+    const names = new Set(
+      [...settings.matchAll(/`((?:TOPO_|NO_|FORCE_|HTTPS?_)[A-Z_]+|PAGER|--[a-z-]+)/g)].map((m) => m[1]!),
+    );
+    expect(names.size).toBeGreaterThan(15);
+    const envHelp = (await topo(['help', 'environment'])).stdout;
+    for (const name of names) expect(envHelp, name).toContain(name);
+  });
+
   it('topo with no arguments prints a short overview and exits 0', async () => {
     const r = await topo([]);
     expect(r.code).toBe(0);
