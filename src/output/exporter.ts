@@ -29,6 +29,8 @@ export class Exporter {
     readonly fields: readonly string[] | undefined,
     private readonly query: Query | undefined,
     private readonly raw: boolean,
+    /** The flag that asked for JSON, for messages. */
+    readonly flag: '--json' | '--query' = '--json',
   ) {}
 
   /** Whether this field was named in `--json a,b` (for fields that cost a lookup). */
@@ -113,7 +115,7 @@ export async function makeExporter(
   }
   const fields = typeof flags.json === 'string' ? parseFields(flags.json, known) : undefined;
   const query = flags.query === undefined ? undefined : await compileQuery(flags.query);
-  return new Exporter(fields, query, Boolean(flags.raw));
+  return new Exporter(fields, query, Boolean(flags.raw), wanted ? '--json' : '--query');
 }
 
 function parseFields(value: string, known: readonly string[] | undefined): string[] {

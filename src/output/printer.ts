@@ -36,7 +36,7 @@ export class Output {
     readonly exporter: Exporter | undefined,
     private readonly csv = false,
   ) {
-    if (csv && exporter) throw new UsageError('--csv and --json cannot be used together');
+    if (csv && exporter) throw new UsageError(`--csv and ${exporter.flag} cannot be used together`);
   }
 
   get format(): Format {

@@ -8,7 +8,7 @@ import {
   type ExitCode,
 } from '../api/errors.js';
 import type { ItemError, ItemOutcome } from '../output/outcomes.js';
-import type { Terminal } from '../terminal.js';
+import type { Signal, Terminal } from '../terminal.js';
 
 /** What bulk commands share: per-item results, confirming, a bounded pool of workers, exit codes. */
 
@@ -60,6 +60,13 @@ export async function confirm(terminal: Terminal, opts: { yes?: boolean }, quest
   if (opts.yes) return;
   const ok = await (await terminal.prompter()).confirm(question);
   if (!ok) throw new CancelledError('cancelled: nothing was changed');
+}
+
+/** What bulk work says when a signal asks it to stop: the calls in flight finish first. */
+export function stoppingLine(signal: Signal): string {
+  return signal === 'SIGINT'
+    ? 'Stopping: letting the calls in flight finish (Ctrl-C again to quit at once)…'
+    : 'Stopping (SIGTERM): letting the calls in flight finish (a second signal quits at once)…';
 }
 
 /**

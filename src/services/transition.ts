@@ -24,6 +24,7 @@ import {
   isAuthFailure,
   isRetryable,
   runPool,
+  stoppingLine,
 } from './bulk.js';
 
 /**
@@ -138,7 +139,7 @@ export async function runTransition(
   let signal: Signal | undefined;
   const dispose = terminal.onInterrupt((s) => {
     signal = s;
-    terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
+    terminal.err(`\n${stoppingLine(s)}`);
   });
   try {
     const items = await plan(client, spec, ids, o.concurrency, () => signal !== undefined);

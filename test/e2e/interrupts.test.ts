@@ -164,6 +164,11 @@ describe('Ctrl-C and SIGTERM during bulk work', () => {
       expect(run.stderr()).toMatch(
         /error: interrupted: \d+ skipped, \d+ tasks left; run the same command again to finish\n$/,
       );
+      expect(run.stderr()).toContain(
+        signal === 'SIGINT'
+          ? 'Stopping: letting the calls in flight finish (Ctrl-C again to quit at once)…'
+          : 'Stopping (SIGTERM): letting the calls in flight finish (a second signal quits at once)…',
+      );
     },
   );
 });

@@ -144,6 +144,9 @@ describe('--csv', () => {
     const r = await topo(['tasks', 'list', '--csv', '--json'], { key: null });
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stderr).error.message).toBe('--csv and --json cannot be used together');
+    const q = await topo(['tasks', 'list', '--csv', '--query', 'length(@)'], { key: null });
+    expect(q.code).toBe(2);
+    expect(JSON.parse(q.stderr).error.message).toBe('--csv and --query cannot be used together');
   });
 });
 
