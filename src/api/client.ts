@@ -303,8 +303,25 @@ export class ApiClient {
         await this.waitBeforeRetry(retryAfter ?? this.backoff(faults), status);
         continue;
       }
-      throw toApiError(status, text, requestId, header(headers, 'content-type'));
+      throw this.withUrlHint(toApiError(status, text, requestId, header(headers, 'content-type')), req.path);
     }
+  }
+
+  /**
+   * A 404 for a path that always exists (the key's own `/me`, a collection) means the base URL is wrong: said
+   * so when it does not end in the API version, the usual slip (`--api-url http://host:4010`).
+   */
+  private withUrlHint(error: ApiError, path: string): ApiError {
+    const always: string[] = [PATHS.me, PATHS.tasks, PATHS.sequences, PATHS.templates, PATHS.contacts];
+    const base = this.options.baseUrl.replace(/\/+$/, '');
+    if (error.status !== 404 || !always.includes(path) || /\/v\d+$/.test(base)) return error;
+    return new ApiError(
+      `${error.message}: ${base}${path} does not exist; the API URL may lack its version (${base}/v1?)`,
+      error.status,
+      error.type,
+      error.requestId,
+      error.body,
+    );
   }
 
   /** One attempt under a deadline that covers connecting (to a proxy too), the CONNECT, headers and body. */

@@ -234,6 +234,22 @@ describe('tasks list: keys and errors', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it('an API URL without its version: the 404 says which URL and suggests /v1', async () => {
+    const s = await sandbox();
+    const base = s.url.replace(/\/v1$/, '');
+    const r = await topo(['--api-url', base, 'tasks', 'list', '-L', '1'], { sandbox: s });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: No such endpoint: ${base}/tasks does not exist; the API URL may lack its version \\(${base}/v1\\?\\) \\(NotFoundIssue, request req_\\w+\\)\n$`,
+      ),
+    );
+    // A 404 for one task is just that.
+    const one = await topo(['tasks', 'show', '00000000-0000-4000-8000-000000000000'], { sandbox: s });
+    expect(one.code).toBe(3);
+    expect(one.stderr).not.toContain('/v1?');
+  });
+
   it('exits 4 for a rejected key and for a key without tasks:read, naming the scope', async () => {
     const s = await sandbox();
     const bad = await topo(['tasks', 'list'], { sandbox: s, key: 'topo_revoked' });
