@@ -47,6 +47,7 @@ export class Session {
   private client?: ApiClient;
   private sandboxServer?: Promise<Sandbox>;
   private keychainStore?: SecretStore | null;
+  private warnedSandboxKey = false;
 
   constructor(
     readonly env: Env,
@@ -128,6 +129,12 @@ export class Session {
       const { SANDBOX_DEFAULT_KEY, SANDBOX_KEYS } = await import('./sandbox/server.js');
       // One of the demo keys in TOPO_API_KEY chooses it (to try what a key with fewer scopes sees).
       const chosen = SANDBOX_KEYS.find((k) => k.key === this.env.TOPO_API_KEY)?.key;
+      if (this.env.TOPO_API_KEY && !chosen && !this.warnedSandboxKey) {
+        this.warnedSandboxKey = true;
+        this.terminal.warn(
+          "TOPO_API_KEY is not one of the sandbox's keys: --sandbox uses its demo key with every scope",
+        );
+      }
       return { key: chosen ?? SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
     }
     const baseUrl = await this.baseUrl();
@@ -145,6 +152,12 @@ export class Session {
       if (key) return { key, source: 'profile', storage: 'keychain', baseUrl };
     }
     if (profile.api_key) return { key: profile.api_key, source: 'profile', storage: 'file', baseUrl };
+    const known = Object.keys(this.configData?.profiles ?? {});
+    if (this.profileName !== 'default' && !known.includes(this.profileName)) {
+      throw new AuthError(
+        `no profile '${this.profileName}'${known.length ? ` (profiles: ${known.sort().join(', ')})` : ''}; 'topo auth login --profile ${this.profileName}' creates it`,
+      );
+    }
     throw new AuthError(
       `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
     );

@@ -53,11 +53,17 @@ export function registerAuth(program: Command, app: App): void {
     ],
   });
   helpDetails(statusCmd, {
-    examples: ['topo auth status', 'topo auth status --json', 'topo auth status --profile acme-eu'],
+    examples: [
+      'topo auth status',
+      'topo auth status --json',
+      'topo auth status --profile acme-eu         # (needs a real workspace)',
+    ],
   });
   statusCmd.action(action(app, (ctx) => status(ctx)));
   const logoutCmd = auth.command('logout').summary('forget the stored key of the profile');
-  helpDetails(logoutCmd, { examples: ['topo auth logout', 'topo auth logout --profile acme-eu'] });
+  helpDetails(logoutCmd, {
+    examples: ['topo auth logout', 'topo auth logout --profile acme-eu         # (needs a real workspace)'],
+  });
   logoutCmd.action(action(app, (ctx) => logout(ctx)));
 }
 
@@ -219,7 +225,7 @@ async function status(ctx: Context): Promise<void> {
       creds.source === 'environment'
         ? 'TOPO_API_KEY'
         : creds.source === 'sandbox'
-          ? 'sandbox demo key'
+          ? `sandbox demo key${session.env.TOPO_API_KEY === creds.key ? ', chosen by TOPO_API_KEY' : ''}`
           : `profile '${session.profileName}'`;
     const lines = [
       `API:        ${result.api_url}`,

@@ -103,6 +103,12 @@ describe('auth', () => {
     const eu = await topo(['auth', 'status'], { sandbox: s, key: null, env: { ...env, TOPO_PROFILE: 'eu' } });
     expect(eu.code).toBe(0);
     expect(eu.stdout).toContain("Key from:   profile 'eu'");
+    const typo = await topo(['tasks', 'list', '--profile', 'uk'], { sandbox: s, key: null, env });
+    expect(typo.code).toBe(4);
+    expect(typo.stderr).toBe(
+      "error: no profile 'uk' (profiles: eu); 'topo auth login --profile uk' creates it\n",
+    );
+    expect(s.received('GET', /^\/v1\/tasks/)).toHaveLength(0);
   });
 });
 
@@ -172,5 +178,19 @@ describe('--sandbox', () => {
     const reset = await topo(['sandbox', '--reset'], { key: null, env });
     expect(reset.code).toBe(0);
     expect(reset.stderr).toContain('Sandbox state reset');
+  });
+
+  it('a sandbox key in TOPO_API_KEY chooses it and auth status says so; any other key is named a mistake', async () => {
+    const env = { TOPO_DATA_DIR: join(tempDir(), 'data') };
+    const ro = await topo(['--sandbox', 'auth', 'status'], { key: 'topo_sandbox_ro', env });
+    expect(ro.code).toBe(0);
+    expect(ro.stdout).toContain('Key from:   sandbox demo key, chosen by TOPO_API_KEY');
+    const plain = await topo(['--sandbox', 'auth', 'status'], { key: null, env });
+    expect(plain.stdout).toMatch(/Key from: {3}sandbox demo key\n/);
+    const wrong = await topo(['--sandbox', 'tasks', 'list', '-L', '1'], { key: 'topo_live_oops', env });
+    expect(wrong.code).toBe(0);
+    expect(wrong.stderr).toBe(
+      "warning: TOPO_API_KEY is not one of the sandbox's keys: --sandbox uses its demo key with every scope\n",
+    );
   });
 });
