@@ -206,14 +206,18 @@ async function execute(
   await printOutcomes(output, ordered);
   const n = (r: string) => ordered.filter((x) => x.result === r).length;
   const left = items.length - ordered.length;
-  if (several || left > 0) {
+  if (several) {
     terminal.err(
       `${n('changed')} ${spec.past}, ${n('unchanged')} unchanged, ${n('failed')} failed${left ? `, ${left} not attempted` : ''}.`,
     );
   }
   if (stopError) {
     const e = stopError as ApiError;
-    const rest = left > 0 ? `; stopped with ${plural(left, 'task')} not attempted` : '';
+    const rest = !several
+      ? '; nothing was changed'
+      : left > 0
+        ? `; stopped with ${plural(left, 'task')} not attempted`
+        : '';
     throw new ApiError(`${e.message}${rest}`, e.status, e.type, e.requestId, e.body);
   }
   const signal = interrupted();

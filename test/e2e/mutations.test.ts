@@ -106,6 +106,12 @@ describe('tasks skip / reopen', () => {
     expect(r.stderr).toMatch(/0 skipped, 0 unchanged, 0 failed, 12 not attempted\./);
     expect(s.received('POST').length).toBeLessThanOrEqual(2);
     expect(snapshot(s)).toBe(before);
+    // One task: just the reason, no tally of one.
+    const one = await topo(['tasks', 'skip', tasks[0]!.id], { sandbox: s, key: 'topo_sandbox_ro' });
+    expect(one.code).toBe(4);
+    expect(one.stderr).toMatch(
+      /^error: This API key lacks the 'tasks:write' scope; nothing was changed \(UnauthorizedIssue, request req_\w+\)\n$/,
+    );
   });
 
   it('--dry-run shows what would change and why, and changes nothing', async () => {
@@ -231,7 +237,7 @@ describe('tasks reassign', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^error: cannot assign to '${stranger}': User ${stranger} is not a member of this workspace \\(BusinessIssue, request req_\\w+\\)\\n$`,
+        `^error: cannot assign to '${stranger}': User ${stranger} is not a member of this workspace; nothing was changed \\(BusinessIssue, request req_\\w+\\)\\n$`,
       ),
     );
     expect(s.store.get(t.id)!.assignee_user_id).toBe(t.assignee_user_id);
