@@ -252,6 +252,8 @@ function reportError(error: unknown, app: App, debug: boolean): ExitCode {
   // An interruption that has already said all there is to say ends without a line.
   if (!(error instanceof Error && error.message === '' && error instanceof TopoError))
     app.io.stderr.write(errorLine(error, Boolean(app.jsonErrors)));
-  if (debug && error instanceof Error && error.stack) app.io.stderr.write(`${error.stack}\n`);
+  // With --debug, the stack of an unexpected error (a bug); topo's own errors say all in their line.
+  if (debug && error instanceof Error && !(error instanceof TopoError) && error.stack)
+    app.io.stderr.write(`${error.stack}\n`);
   return exitCodeOf(error);
 }

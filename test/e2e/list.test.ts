@@ -318,5 +318,12 @@ describe('tasks list: keys and errors', () => {
       /\[debug\] GET http:\/\/127\.0\.0\.1:\d+\/v1\/tasks\?status=PENDING.* -> 200 \(\d+ ms\) request_id=req_\w+ attempt 1\/4/,
     );
     expect(r.stderr).not.toContain('topo_sandbox_rw');
+    // topo's own errors are one line, --debug or not: no stack trace.
+    const missing = await topo(['tasks', 'show', '00000000-0000-4000-8000-000000000000', '--debug'], {
+      sandbox: s,
+    });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr.trimEnd().split('\n').at(-1)).toMatch(/^error: /);
+    expect(missing.stderr).not.toMatch(/^\s+at /m);
   });
 });
