@@ -1,4 +1,4 @@
-import { Command, Help } from 'commander';
+import { Command, Help, type Option } from 'commander';
 import { outputSpecOf } from './output/flags.js';
 
 /** Help in the manner of gh: description, usage, examples first, grouped flags, inherited flags, JSON fields. */
@@ -49,6 +49,11 @@ function wrapList(items: readonly string[], width: number): string {
 }
 
 class TopoHelp extends Help {
+  /** Defaults as a person types them: `(default: 16)`, not `(default: "16")`. */
+  override optionDescription(option: Option): string {
+    return super.optionDescription(option).replace(/\bdefault: "([^"]*)"/, 'default: $1');
+  }
+
   override formatHelp(cmd: Command, helper: Help): string {
     const base = super
       .formatHelp(cmd, helper)

@@ -238,6 +238,18 @@ describe('help', () => {
     for (const name of names) expect(envHelp, name).toContain(name);
   });
 
+  it('shows defaults as they are typed, never quoted', async () => {
+    for (const args of [
+      ['tasks', 'list', '--help'],
+      ['tasks', 'skip', '--help'],
+      ['tasks', 'watch', '--help'],
+    ]) {
+      const r = await topo(args);
+      expect(r.stdout).toMatch(/\(default: \w/);
+      expect(r.stdout).not.toMatch(/default: "/);
+    }
+  });
+
   it('topo with no arguments prints a short overview and exits 0', async () => {
     const r = await topo([]);
     expect(r.code).toBe(0);
