@@ -119,7 +119,7 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   );
   if (!keychain && (await writer.firstTime('file_key_storage'))) {
     terminal.err(
-      `note: no OS keychain is available here, so the key is kept in ${writer.path}, readable by you alone. ` +
+      `note: ${session.env.TOPO_NO_KEYCHAIN === '1' ? 'TOPO_NO_KEYCHAIN=1 is set' : 'no OS keychain is available here'}, so the key is kept in ${writer.path}, readable by you alone. ` +
         'Anyone who can read your files can read it; prefer TOPO_API_KEY from a secret manager on shared machines.',
     );
   }
@@ -228,6 +228,7 @@ async function status(ctx: Context): Promise<void> {
           ? `sandbox demo key${session.env.TOPO_API_KEY === creds.key ? ', chosen by TOPO_API_KEY' : ''}`
           : `profile '${session.profileName}'`;
     const lines = [
+      `Profile:    ${session.profileName}`,
       `API:        ${result.api_url}`,
       `Key from:   ${from}`,
       ...(creds.storage

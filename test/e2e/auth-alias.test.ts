@@ -20,6 +20,7 @@ describe('auth', () => {
       `✓ Logged in to workspace ${s.store.state.organization_id} as key 'Sandbox read-only'`,
     );
     expect(login.stderr).toContain("warning: this key lacks 'tasks:write'");
+    expect(login.stderr).toContain('note: TOPO_NO_KEYCHAIN=1 is set, so the key is kept in ');
     expect(login.stderr).not.toContain('topo_sandbox_ro\n');
     expect(s.received('GET').map((r) => r.path)).toEqual(['/v1/me']);
     const file = join(home, 'cfg', 'config.json');
@@ -47,6 +48,7 @@ describe('auth', () => {
     expect(s.requests.at(-1)!.key).toBe('topo_sandbox_ro');
 
     const shadow = await topo(['auth', 'status'], { sandbox: s, env });
+    expect(shadow.stdout).toMatch(/^Profile: {4}default\nAPI: {8}http/);
     expect(shadow.stdout).toContain('Key from:   TOPO_API_KEY');
     expect(shadow.stderr).toContain("warning: TOPO_API_KEY shadows the key stored in profile 'default'");
 
