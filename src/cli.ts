@@ -161,7 +161,7 @@ async function addCompletion(
     // The real command (from the completion library) is loaded only when completing, to keep start-up fast.
     const placeholder = program
       .command('completion <shell>')
-      .summary('print the shell completion script: bash, zsh or fish');
+      .summary('print the shell completion script: bash, zsh, fish or powershell');
     helpDetails(placeholder, { examples: COMPLETION_EXAMPLES });
     return;
   }
@@ -174,7 +174,7 @@ async function addCompletion(
 const COMPLETION_EXAMPLES = [
   "echo 'source <(topo completion bash)' >> ~/.bashrc",
   "echo 'source <(topo completion zsh)' >> ~/.zshrc",
-  'topo completion fish > ~/.config/fish/completions/topo.fish',
+  'mkdir -p ~/.config/fish/completions && topo completion fish > ~/.config/fish/completions/topo.fish',
 ];
 
 function allCommands(cmd: Command): Command[] {

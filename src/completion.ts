@@ -13,7 +13,7 @@ import { HELP_TOPICS } from './help.js';
 
 type Complete = (value: string, description: string) => void;
 
-export const COMPLETION_SUMMARY = 'print the shell completion script: bash, zsh or fish';
+export const COMPLETION_SUMMARY = 'print the shell completion script: bash, zsh, fish or powershell';
 
 const SANDBOX_ALIASES = ['alice', 'bob', 'carla', 'dev', 'erin', 'femi', 'me'];
 
