@@ -108,14 +108,20 @@ export class Terminal {
     const env = { ...this.env, LESS: this.env.LESS ?? 'FRX' };
     const child = spawn(program!, args, { stdio: ['pipe', direct ? 'inherit' : 'pipe', 'inherit'], env });
     if (!direct) child.stdout!.pipe(this.io.stdout, { end: false });
-    const closed = new Promise<boolean>((resolve) => {
-      child.on('error', () => resolve(false));
-      child.on('close', () => resolve(true));
+    const closed = new Promise<number | 'missing'>((resolve) => {
+      child.on('error', () => resolve('missing'));
+      child.on('close', (code) => resolve(code ?? 0));
     });
     // The person may quit the pager before reading everything: that is not an error.
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(text);
-    if (!(await closed)) await this.out(text);
+    const result = await closed;
+    if (result === 0) return;
+    // A pager that cannot start or fails (TOPO_PAGER=false) must not swallow the text.
+    this.warn(
+      `the pager '${command}' ${result === 'missing' ? 'could not start' : `failed (exit ${result})`}; printing directly`,
+    );
+    await this.out(text);
   }
 
   /** Messages for the person: stderr. */

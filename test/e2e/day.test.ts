@@ -342,5 +342,19 @@ describe('everyday gaps', () => {
     expect(plain.stdout).toContain('→ outbound');
     const piped = await topo(['tasks', 'thread', t.id], { sandbox: s, env });
     expect(piped.stdout).toMatch(/^--- outbound|^--- inbound/);
+    // A pager that fails or cannot start does not swallow the thread.
+    for (const [pager, why] of [
+      ['false', 'failed (exit 1)'],
+      ['/nonexistent/pager', 'could not start'],
+    ]) {
+      const broken = await topo(['tasks', 'thread', t.id], {
+        sandbox: s,
+        tty: true,
+        env: { TOPO_PAGER: pager },
+      });
+      expect(broken.code).toBe(0);
+      expect(broken.stdout).toContain('→ outbound');
+      expect(broken.stderr).toBe(`warning: the pager '${pager}' ${why}; printing directly\n`);
+    }
   });
 });
