@@ -9,7 +9,7 @@ import { registerTasks } from './commands/tasks/index.js';
 import { registerTemplates } from './commands/templates.js';
 import { VERSION } from './version.js';
 import { errorLine, exitCodeOf } from './output/errors.js';
-import { HELP_TOPICS, TopoCommand, helpDetails } from './help.js';
+import { HELP_TOPICS, HELP_WIDTH, TopoCommand, fitLines, helpDetails, topicText } from './help.js';
 import type { Env, IO } from './terminal.js';
 
 export function buildProgram(app: App): Command {
@@ -78,8 +78,6 @@ export function buildProgram(app: App): Command {
   return program;
 }
 
-export const HELP_WIDTH = 80;
-
 /**
  * Every help text at the standard width, keyed by command path ('tasks list', 'tasks ls', 'help exit-codes',
  * '' for the overview): written to dist/help.json by the build so that `--help` needs no command parsing.
@@ -99,7 +97,7 @@ export async function renderHelpCache(): Promise<Record<string, string>> {
     }
   };
   walk(program, ['']);
-  for (const [name, topic] of Object.entries(HELP_TOPICS)) cache[`help ${name}`] = topic.text;
+  for (const name of Object.keys(HELP_TOPICS)) cache[`help ${name}`] = topicText(name);
   return cache;
 }
 
@@ -114,7 +112,7 @@ function registerHelp(program: Command, app: App): void {
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {
-        app.io.stdout.write(HELP_TOPICS[first].text);
+        app.io.stdout.write(topicText(first));
         return;
       }
       let cmd: Command = program;
@@ -145,10 +143,9 @@ function overview(program: Command): string {
   const width = Math.max(...rows.map(([n]) => n.length));
   lines.push('Commands:', ...rows.map(([n, d]) => `  ${n.padEnd(width)}  ${d}`), '');
   lines.push('Try it without a key:  topo --sandbox tasks list');
-  lines.push(
-    'More:                  topo <command> --help · topo help environment | exit-codes | formatting',
-  );
-  return `${lines.join('\n')}\n`;
+  lines.push('More:                  topo <command> --help');
+  lines.push('                       topo help environment | exit-codes | formatting');
+  return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 
 async function addCompletion(

@@ -81,10 +81,58 @@ class TopoHelp extends Help {
     }
     const root = rootOf(cmd);
     extra.push(
-      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes', '${root.name()} help formatting'.`,
+      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting'.`,
     );
-    return `${[...blocks, ...extra].join('\n\n')}\n`;
+    const limit = helper.helpWidth ?? 80;
+    return `${[...blocks, ...extra.map((text) => fitLines(text, limit, helper))].join('\n\n')}\n`;
   }
+}
+
+/**
+ * Hand-laid text (notes, topics) fitted to the help's width. A line too long wraps under where its text starts
+ * (after its indent, and after a label set off by two spaces: "  API key          TOPO_API_KEY …"); a paragraph
+ * (lines of one indent, without labels) with a line too long is joined and wrapped whole. Example commands are
+ * never wrapped: they must stay runnable as shown.
+ */
+export function fitLines(text: string, width: number, helper: Help = new Help()): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  const labelOf = (line: string) => /^(\s*\S(?:\S| (?! ))*\s{2,})(\S.*)$/.exec(line);
+  const indentOf = (line: string) => /^\s*/.exec(line)![0];
+  const isProse = (line: string) => line.trim() !== '' && !/^\s*\$ /.test(line) && !labelOf(line);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (isProse(line)) {
+      // The paragraph: this line and the following prose lines of the same indent.
+      let j = i + 1;
+      while (j < lines.length && isProse(lines[j]!) && indentOf(lines[j]!) === indentOf(line)) j++;
+      const paragraph = lines.slice(i, j);
+      if (paragraph.some((l) => l.length > width)) {
+        const head = indentOf(line);
+        const body = paragraph.map((l) => l.trim()).join(' ');
+        out.push(
+          ...helper
+            .boxWrap(body, width - head.length)
+            .split('\n')
+            .map((part) => `${head}${part}`),
+        );
+      } else {
+        out.push(...paragraph);
+      }
+      i = j - 1;
+      continue;
+    }
+    const labelled = labelOf(line);
+    if (line.length <= width || !labelled || labelled[1]!.length > width / 2) {
+      out.push(line);
+      continue;
+    }
+    const [, head, body] = labelled;
+    const hang = ' '.repeat(head!.length);
+    const parts = helper.boxWrap(body!, width - head!.length).split('\n');
+    out.push(...parts.map((part, k) => `${k === 0 ? head : hang}${part}`));
+  }
+  return out.join('\n');
 }
 
 function rootOf(cmd: Command): Command {
@@ -103,6 +151,14 @@ export class TopoCommand extends Command {
     return Object.assign(new TopoHelp(), this.configureHelp());
   }
 }
+
+/** A help topic's text, fitted to the 80 columns help is rendered at. */
+export function topicText(name: string): string {
+  return fitLines(HELP_TOPICS[name]!.text, HELP_WIDTH);
+}
+
+/** Help is at most this wide, so it can be rendered ahead of time (bin/topo.js prints it from dist/help.json). */
+export const HELP_WIDTH = 80;
 
 export const HELP_TOPICS: Record<string, { summary: string; text: string }> = {
   environment: {

@@ -238,6 +238,19 @@ describe('help', () => {
     for (const name of names) expect(envHelp, name).toContain(name);
   });
 
+  it('every help text and topic fits 80 columns; only example commands may run longer', async () => {
+    const { renderHelpCache } = await import('../../src/cli.js');
+    const pages = await renderHelpCache();
+    expect(Object.keys(pages).length).toBeGreaterThan(20);
+    const over = Object.entries(pages).flatMap(([key, text]) =>
+      text
+        .split('\n')
+        .filter((line) => line.length > 80 && !/^\s*\$ /.test(line))
+        .map((line) => `${key}: ${line}`),
+    );
+    expect(over).toEqual([]);
+  });
+
   it('shows defaults as they are typed, never quoted', async () => {
     for (const args of [
       ['tasks', 'list', '--help'],
