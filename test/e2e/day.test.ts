@@ -78,8 +78,8 @@ describe('tasks next', () => {
     expect(s.store.get(first!.id)!.status).toBe(first!.status);
     expect(s.store.get(second!.id)!.status).toBe('SKIPPED');
     expect(s.store.get(third!.id)!.assignee_user_id).toBe(bob.id);
-    expect(run.stderr).toContain(`✓ skipped ${second!.id.slice(0, 8)}…`);
-    expect(run.stderr).toContain(`✓ reassigned ${third!.id.slice(0, 8)}…`);
+    expect(run.stderr).toContain(`✓ skipped ${second!.id} ${second!.type} ${second!.priority}\n`);
+    expect(run.stderr).toContain(`✓ reassigned ${third!.id} ${third!.type} ${third!.priority}`);
   });
 
   it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
