@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import wrapAnsi from 'wrap-ansi';
 import type { Message, Task } from '../api/types.js';
 import { enumLabel, relativeTime, safeText } from './format.js';
 import { labelled } from './show.js';
+import { wrapIndented } from './thread.js';
 import {
   contactName,
   priorityStyle,
@@ -59,9 +59,8 @@ export function renderCard(
   if (lastInbound) {
     const who = p ? safeText(p.first_name ?? contactName(p)) : 'the contact';
     const body = safeText(lastInbound.body, true).trim().split('\n').slice(0, 6).join('\n');
-    const wrapped = wrapAnsi(body, Math.max(20, Math.min(v.width, 100) - 4), { hard: true });
     lines.push('', `  ${c.dim(`Last from ${who}, ${relativeTime(lastInbound.sent_at, v.now)}:`)}`);
-    lines.push(wrapped.replace(/^/gm, '    '));
+    lines.push(wrapIndented(body, Math.max(24, Math.min(v.width, 100)), '    '));
   }
   return `${lines.join('\n')}\n`;
 }
