@@ -82,6 +82,33 @@ describe('tasks next', () => {
     expect(run.stderr).toContain(`✓ reassigned ${third!.id} ${third!.type} ${third!.priority}`);
   });
 
+  it('t shows the thread exactly as tasks thread does: the contact by name, colleagues by alias', async () => {
+    const s = await sandbox();
+    // A rep whose next task has a reply from a contact who is known.
+    const [user, task] = s.store.users
+      .map((u) => [u, queueOf(s, u.id)[0]] as const)
+      .find(([, t]) => {
+        if (!t || !s.store.run(t.sequence_id)!.contact_id) return false;
+        return s.store.thread(t).some((m) => m.direction === 'INBOUND');
+      })!;
+    const contact = s.store.contact(s.store.run(task!.sequence_id)!.contact_id!)!;
+    const env = { TOPO_PAGER: 'cat' };
+    const next = await topo(['tasks', 'next', '-a', user.id], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      env,
+      deps: { prompter: scriptedPrompter(['thread', 'quit']) },
+    });
+    expect(next.code).toBe(0);
+    const thread = await topo(['tasks', 'thread', task!.id], { sandbox: s, tty: true, columns: 100, env });
+    expect(thread.stdout).toContain(`← inbound · email · ${contact.first_name} ${contact.last_name} ·`);
+    expect(next.stdout).toContain(thread.stdout);
+    expect(next.stdout).not.toMatch(/← inbound · \w+ · contact ·/);
+    // Wrapped lines of the card and the thread end where their text does.
+    expect(next.stdout).not.toMatch(/ +$/m);
+  });
+
   it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!.id;

@@ -7,7 +7,7 @@ import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, isUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS, type Related, type Relation } from '../../output/tasks.js';
 
 type Action = 'skip' | 'thread' | 'reassign' | 'next' | 'quit';
 
@@ -111,13 +111,13 @@ async function runNext(ctx: Context, assignee: string, owner: string, withFlag: 
       }),
     );
     if (!terminal.canPrompt) return;
-    const done = await act(ctx, task, aside);
+    const done = await act(ctx, task, related!, aside);
     if (done) return;
   }
 }
 
 /** Asks what to do with the task and does it; true when the person is done. */
-async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolean> {
+async function act(ctx: Context, task: Task, related: Related, aside: Set<string>): Promise<boolean> {
   const { terminal } = ctx;
   const prompter = await terminal.prompter();
   for (;;) {
@@ -141,7 +141,7 @@ async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolea
       return false;
     }
     if (choice === 'thread') {
-      await showThread(ctx, task);
+      await showThread(ctx, task, related);
       continue;
     }
     try {
@@ -188,11 +188,13 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
   return true;
 }
 
-async function showThread(ctx: Context, task: Task): Promise<void> {
-  const [client, { getMessages }, { renderThread, oldestFirst }] = await Promise.all([
+/** The thread as `tasks thread` shows it: the contact by name on inbound messages, colleagues by alias. */
+async function showThread(ctx: Context, task: Task, related: Related): Promise<void> {
+  const [client, { getMessages }, { renderThread, oldestFirst }, { contactName }] = await Promise.all([
     ctx.session.api(),
     import('../../api/tasks.js'),
     import('../../output/thread.js'),
+    import('../../output/tasks.js'),
   ]);
   const messages = await getMessages(client, task.id);
   if (messages.length === 0) {
@@ -206,6 +208,7 @@ async function showThread(ctx: Context, task: Task): Promise<void> {
       width: ctx.terminal.columns,
       now: ctx.now(),
       names: await ctx.people.names(),
+      ...(related.contact && { contact: contactName(related.contact) }),
     }),
   );
 }
