@@ -18,8 +18,8 @@ export interface CardView {
   chalk: ChalkInstance;
   now: number;
   width: number;
-  /** Whose queue, and how long it is. */
-  owner: string;
+  /** Whose queue (null: the unassigned tasks), and how long it is. */
+  owner: string | null;
   open: number;
 }
 
@@ -35,7 +35,8 @@ export function renderCard(
     priorityStyle(c, String(task.priority))(safeText(task.priority)),
     statusStyle(c, String(task.status))(enumLabel(task.status)),
   ].join(' · ');
-  const lines = [`${c.bold('Next')} for ${safeText(v.owner)}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
+  const whose = v.owner === null ? 'unassigned' : `for ${safeText(v.owner)}`;
+  const lines = [`${c.bold('Next')} ${whose}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
   const p = related.contact;
   if (p === null) lines.push(`  ${c.dim('contact deleted')}`);
   else if (p) {

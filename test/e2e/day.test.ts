@@ -11,7 +11,7 @@ import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js
 const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
 
 /** The documented rule: in progress before pending, then HOT, TODAY, EXTRA, then oldest first. */
-function queueOf(s: Sandbox, user: string): Task[] {
+function queueOf(s: Sandbox, user: string | null): Task[] {
   const status = (t: Task) => (t.status === 'IN_PROGRESS' ? 0 : 1);
   const priority = (t: Task) => ['HOT', 'TODAY', 'EXTRA'].indexOf(t.priority);
   return s.store.state.tasks
@@ -39,6 +39,36 @@ describe('tasks next', () => {
     const expected = queueOf(s, alice)[0]!;
     expect(expected.created_at < hot.created_at).toBe(queueOf(s, alice)[0]!.id !== hot.id);
     expect(r.stdout.split('\t')[0]).toBe(expected.id);
+  });
+
+  it('-a none: the unassigned tasks by the same rule, as tasks list -a none means them', async () => {
+    const s = await sandbox();
+    const queue = queueOf(s, null);
+    expect(queue.length).toBeGreaterThan(2);
+    const json = await topo(['tasks', 'next', '-a', 'none', '--json'], { sandbox: s });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual(queue[0]);
+    // On a terminal: the card says whose queue it is; n leaves the first aside and shows the next.
+    const card = await topo(['tasks', 'next', '-a', 'none'], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      deps: { prompter: scriptedPrompter(['next', 'quit']) },
+    });
+    expect(card.code).toBe(0);
+    const heads = card.stdout.split('\n').filter((l) => l.startsWith('Next '));
+    expect(heads).toHaveLength(2);
+    for (const head of heads)
+      expect(head).toMatch(new RegExp(`^Next unassigned: .* \\(${queue.length} open\\)$`));
+    expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[0]!.id} `, 'm'));
+    expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[1]!.id} `, 'm'));
+    // Nobody left: said as such, exit 0.
+    for (const t of queue) s.store.skip(t.id);
+    const empty = await topo(['tasks', 'next', '-a', 'none'], { sandbox: s });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe('Nothing to do: no open task is unassigned.\n');
   });
 
   it('an empty queue: JSON null, "Nothing to do" on stderr, exit 0', async () => {

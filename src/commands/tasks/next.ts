@@ -18,9 +18,10 @@ export function registerNext(tasks: Command, app: App): void {
     .description(
       'Shows the task to do now: in progress before pending, then HOT, TODAY, EXTRA, then the oldest. With ' +
         'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then offers keys: ' +
-        'skip it, read the thread, reassign it, leave it and see the next, or quit.',
+        'skip it, read the thread, reassign it, leave it and see the next, or quit. -a none: the tasks ' +
+        'nobody holds.',
     )
-    .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, or me', 'me')
+    .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, me, or none (unassigned tasks)', 'me')
     .option(
       '--with <relations>',
       'with --json or piped: add the related contact, template (campaign) and run',
@@ -31,6 +32,7 @@ export function registerNext(tasks: Command, app: App): void {
     examples: [
       'topo tasks next',
       'topo tasks next -a bob',
+      'topo tasks next -a none',
       'topo tasks next --json id,type,priority --with contact',
       'topo tasks next --query contact.phone_number --with contact -r',
     ],
@@ -46,14 +48,22 @@ Output:
   cmd.action(
     action(app, async (ctx, flags: { assignee: string; with?: string[] }) => {
       const relations = parseWith(flags.with, WITH_CHOICES);
-      const assignee = await ctx.people.resolve(flags.assignee, '--assignee');
-      const owner = (await ctx.people.names()).get(assignee) ?? assignee;
+      // 'none', as in tasks list: the queue of the tasks nobody holds.
+      const assignee =
+        flags.assignee === 'none' ? null : await ctx.people.resolve(flags.assignee, '--assignee');
+      const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
       await runNext(ctx, assignee, owner, relations);
     }),
   );
 }
 
-async function runNext(ctx: Context, assignee: string, owner: string, withFlag: Relation[]): Promise<void> {
+/** `owner` is how the queue's person reads (an alias or a UUID); null for the unassigned tasks. */
+async function runNext(
+  ctx: Context,
+  assignee: string | null,
+  owner: string | null,
+  withFlag: Relation[],
+): Promise<void> {
   const { output, terminal } = ctx;
   const [client, { nextTask }, enrich, tasksOutput] = await Promise.all([
     ctx.session.api(),
@@ -73,7 +83,9 @@ async function runNext(ctx: Context, assignee: string, owner: string, withFlag: 
       terminal.err(
         aside.size
           ? `Nothing else to do: the ${aside.size} left for later are all that is open.`
-          : `Nothing to do: ${owner} has no open tasks.`,
+          : owner === null
+            ? 'Nothing to do: no open task is unassigned.'
+            : `Nothing to do: ${owner} has no open tasks.`,
       );
       if (output.format === 'json') await output.json(null);
       return;
