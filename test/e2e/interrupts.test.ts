@@ -23,6 +23,18 @@ const hasScript = (() => {
  * terminal showed and the exit code.
  */
 function onTerminal(args: string[], env: Record<string, string>, keys: string, prompt: RegExp) {
+  return typeOnTerminal(args, env, [[prompt, keys]]);
+}
+
+/**
+ * Runs topo on a pseudo-terminal, in steps: each waits for its prompt to show after the previous step's keys
+ * were typed, then types its own keys.
+ */
+function typeOnTerminal(
+  args: string[],
+  env: Record<string, string>,
+  steps: [prompt: RegExp, keys: string][],
+) {
   return new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], {
@@ -30,17 +42,20 @@ function onTerminal(args: string[], env: Record<string, string>, keys: string, p
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let screen = '';
-    let typed = false;
+    let step = 0;
+    let from = 0;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no answer from topo ${args.join(' ')}: ${screen}`));
     }, 15_000);
     child.stdout.on('data', (d: Buffer) => {
       screen += d.toString();
+      const next = steps[step];
       // eslint-disable-next-line no-control-regex
-      if (!typed && prompt.test(screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
-        typed = true;
-        child.stdin.write(keys);
+      if (next && next[0].test(screen.slice(from).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
+        step++;
+        from = screen.length;
+        child.stdin.write(next[1]);
       }
     });
     child.on('close', (code) => {
@@ -100,6 +115,47 @@ describe('prompts on a real terminal', () => {
     expect(code).toBe(0);
     expect(s.received('POST')).toHaveLength(2);
   });
+});
+
+describe('tasks next on a real terminal', () => {
+  it.runIf(hasScript)(
+    'a key acts when pressed, without Enter; any other key says which there are',
+    async () => {
+      const s = await sandbox();
+      const alice = s.store.users[0]!.id;
+      const [first, second] = s.store.state.tasks
+        .filter((t) => isOpen(t) && t.assignee_user_id === alice)
+        .sort(
+          (a, b) =>
+            (a.status === 'IN_PROGRESS' ? 0 : 1) - (b.status === 'IN_PROGRESS' ? 0 : 1) ||
+            ['HOT', 'TODAY', 'EXTRA'].indexOf(a.priority) - ['HOT', 'TODAY', 'EXTRA'].indexOf(b.priority) ||
+            (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1),
+        );
+      const home = tempDir();
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        TOPO_CONFIG_DIR: join(home, 'c'),
+        TOPO_API_URL: s.url,
+        TOPO_API_KEY: 'topo_sandbox_rw',
+        TOPO_NO_KEYCHAIN: '1',
+        NO_COLOR: '1',
+      };
+      const { code, screen } = await typeOnTerminal(['tasks', 'next', '-a', alice], env, [
+        [/\(press a key\)/, 'x'],
+        [/Press s, t, r, n or q/, 'n'],
+        [/\(press a key\)/, 'q'],
+      ]);
+      // eslint-disable-next-line no-control-regex
+      const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(code).toBe(0);
+      // n showed the next task at once, q ended it: nothing typed piled up.
+      expect(plain).toMatch(new RegExp(`Task +${first!.id}[\\s\\S]*What now\\? leave it, show the next`));
+      expect(plain).toMatch(new RegExp(`Task +${second!.id}[\\s\\S]*What now\\? quit`));
+      expect(plain).not.toMatch(/nq|xn/);
+      expect(s.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    },
+  );
 });
 
 describe('a long table on a real terminal', () => {

@@ -17,9 +17,9 @@ export function registerNext(tasks: Command, app: App): void {
     .summary('the one task to do now, with who to call and what they said')
     .description(
       'Shows the task to do now: in progress before pending, then HOT, TODAY, EXTRA, then the oldest. With ' +
-        'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then offers keys: ' +
-        'skip it, read the thread, reassign it, leave it and see the next, or quit. -a none: the tasks ' +
-        'nobody holds.',
+        'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then waits for a ' +
+        'key, pressed alone: skip it, read the thread, reassign it, leave it and see the next, or quit. ' +
+        '-a none: the tasks nobody holds.',
     )
     .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, me, or none (unassigned tasks)', 'me')
     .option(
@@ -36,7 +36,7 @@ export function registerNext(tasks: Command, app: App): void {
       'topo tasks next --json id,type,priority --with contact',
       'topo tasks next --query contact.phone_number --with contact -r',
     ],
-    notes: `Keys (on a terminal):
+    notes: `Keys (on a terminal; a key acts when pressed, without Enter):
   s  skip the task (as 'topo tasks skip')     t  read the conversation
   r  reassign it to someone (as 'topo tasks reassign --to')
   n  leave it for now and show the next       q  quit
