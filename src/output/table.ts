@@ -10,6 +10,8 @@ export interface TableColumn<R> {
    * shown: an alias or 'unassigned' at the end, a UUID in the middle.
    */
   cut?: 'end' | 'middle' | 'person';
+  /** The column's width before fitting, whatever its rows: for a table whose rows come later (a watch). */
+  minWidth?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function fitTable<R>(
   width: number,
   steps: readonly FitStep[],
 ): FittedTable<R> {
-  const natural = columns.map((c) => displayWidth(c.header));
+  const natural = columns.map((c) => Math.max(displayWidth(c.header), c.minWidth ?? 0));
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const w = displayWidth(columns[i]!.cell(row));

@@ -251,6 +251,54 @@ describe('tasks watch', () => {
     expect(r.stderr).not.toContain('error:');
   });
 
+  it.each([
+    [100, []],
+    [80, []],
+    [100, ['-a', 'alice']],
+  ])(
+    'on a terminal of %i columns (%j): rows fit the header, the age and the alias stay whole',
+    async (columns, flags) => {
+      const s = await sandbox();
+      const env = { TOPO_CONFIG_DIR: join(tempDir(), 'config') };
+      const alice = s.store.users[0]!.id;
+      await topo(['alias', 'set', 'alice', alice], { sandbox: s, env });
+      const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+      const watching = topo(['tasks', 'watch', ...flags, '--interval', '5', '--count', '1'], {
+        sandbox: s,
+        env,
+        tty: true,
+        columns,
+      });
+      await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+      const t = s.store.createTask({
+        assignee_user_id: alice,
+        type: 'NEW_LEAD_REVIEW',
+        status: 'IN_PROGRESS',
+      });
+      const r = await watching;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('Watching for new tasks every 5 s (Ctrl-C to stop)…\n');
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      const [head, row] = lines as [string, string];
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(columns);
+      // The widths were fixed before any task came, for any task: the age is whole under its header.
+      expect(head).toMatch(/ {2}CREATED$/);
+      expect(row).toMatch(/ {2}just now$/);
+      expect(row.indexOf('just now')).toBe(head.indexOf('CREATED'));
+      expect(row).toMatch(/ {2}in progress {2}/);
+      if (columns >= 100) expect(row.startsWith(`${t.id}  `)).toBe(true);
+      if (flags.length) {
+        // One person's tasks: ASSIGNEE left out, as in tasks list.
+        expect(head).toMatch(/^ID {36}TYPE +PRIORITY +STATUS +CONTACT +CREATED$/);
+      } else {
+        expect(row).toMatch(/ {2}alice {2}/);
+        if (columns >= 100)
+          expect(head).toMatch(/^ID {36}TYPE +PRIORITY +STATUS +ASSIGNEE +CONTACT +CREATED$/);
+      }
+    },
+  );
+
   it('--json prints one object per line; --count stops after that many', async () => {
     const s = await sandbox();
     const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
