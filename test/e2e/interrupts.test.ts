@@ -3,6 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import { isLoopback } from '../../src/session.js';
 import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
@@ -65,6 +66,19 @@ function typeOnTerminal(
   });
 }
 
+/** The environment of a run on a pseudo-terminal: a home of its own, against the sandbox. */
+function terminalEnv(s: Sandbox): Record<string, string> {
+  const home = tempDir();
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    TOPO_CONFIG_DIR: join(home, 'c'),
+    TOPO_API_URL: s.url,
+    TOPO_API_KEY: 'topo_sandbox_rw',
+    TOPO_NO_KEYCHAIN: '1',
+  };
+}
+
 describe('prompts on a real terminal', () => {
   const run = async (keys: string, args: (ids: string[]) => string[], prompt: RegExp) => {
     const s = await sandbox();
@@ -123,24 +137,10 @@ describe('tasks next on a real terminal', () => {
     async () => {
       const s = await sandbox();
       const alice = s.store.users[0]!.id;
-      const [first, second] = s.store.state.tasks
-        .filter((t) => isOpen(t) && t.assignee_user_id === alice)
-        .sort(
-          (a, b) =>
-            (a.status === 'IN_PROGRESS' ? 0 : 1) - (b.status === 'IN_PROGRESS' ? 0 : 1) ||
-            ['HOT', 'TODAY', 'EXTRA'].indexOf(a.priority) - ['HOT', 'TODAY', 'EXTRA'].indexOf(b.priority) ||
-            (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1),
-        );
-      const home = tempDir();
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TOPO_CONFIG_DIR: join(home, 'c'),
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_rw',
-        TOPO_NO_KEYCHAIN: '1',
-        NO_COLOR: '1',
-      };
+      const first = JSON.parse(
+        (await topo(['tasks', 'next', '-a', alice, '--json', 'id'], { sandbox: s })).stdout,
+      );
+      const env = { ...terminalEnv(s), NO_COLOR: '1' };
       const { code, screen } = await typeOnTerminal(['tasks', 'next', '-a', alice], env, [
         [/\(press a key\)/, 'x'],
         [/Press s, t, r, n or q/, 'n'],
@@ -150,8 +150,12 @@ describe('tasks next on a real terminal', () => {
       const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
       expect(code).toBe(0);
       // n showed the next task at once, q ended it: nothing typed piled up.
-      expect(plain).toMatch(new RegExp(`Task +${first!.id}[\\s\\S]*What now\\? leave it, show the next`));
-      expect(plain).toMatch(new RegExp(`Task +${second!.id}[\\s\\S]*What now\\? quit`));
+      const shown = [...plain.matchAll(/Task +([0-9a-f-]{36}) /g)].map((m) => m[1]);
+      expect(shown).toHaveLength(2);
+      expect(shown[0]).toBe(first.id);
+      expect(shown[1]).not.toBe(first.id);
+      expect(plain).toMatch(new RegExp(`${shown[0]}[\\s\\S]*What now\\? leave it, show the next`));
+      expect(plain).toMatch(new RegExp(`${shown[1]}[\\s\\S]*What now\\? quit`));
       expect(plain).not.toMatch(/nq|xn/);
       expect(s.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     },
@@ -163,15 +167,7 @@ describe('a long table on a real terminal', () => {
     'the spinner counts while the first page is fetched and never draws once the table prints',
     async () => {
       const s = await sandbox({ tasks: 1500 });
-      const home = tempDir();
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TOPO_CONFIG_DIR: join(home, 'c'),
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_rw',
-        TOPO_NO_KEYCHAIN: '1',
-      };
+      const env = terminalEnv(s);
       const { code, screen } = await onTerminal(
         ['tasks', 'list', '--status', 'all', '--all'],
         env,
