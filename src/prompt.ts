@@ -6,7 +6,7 @@ export interface Prompter {
   confirm(message: string): Promise<boolean>;
   input(message: string): Promise<string>;
   password(message: string): Promise<string>;
-  /** One of a few actions, each with its key. */
+  /** One of a few actions, each picked by pressing its key (no Enter). */
   choose<T>(message: string, choices: Choice<T>[]): Promise<T>;
   /** One value from a list filtered as the person types (or what they type, when `free` accepts it). */
   search(message: string, choices: Named[], free?: (typed: string) => boolean): Promise<string>;
@@ -14,7 +14,7 @@ export interface Prompter {
   tick<T>(message: string, choices: { name: string; value: T; short?: string }[]): Promise<T[]>;
 }
 
-/** A key for an action: a lower-case letter, or a digit (never h: it asks for help). */
+/** A key for an action: a lower-case letter, pressed alone to pick it. */
 type ActionKey =
   | 'a'
   | 'b'
@@ -23,6 +23,7 @@ type ActionKey =
   | 'e'
   | 'f'
   | 'g'
+  | 'h'
   | 'i'
   | 'j'
   | 'k'
@@ -110,19 +111,10 @@ export function createPrompter(io: Streams): Prompter {
       ),
     input: (message) => ask((p, context) => p.input({ message }, context), cancel),
     password: (message) => ask((p, context) => p.password({ message, mask: '*' }, context), cancel),
-    choose: (message, choices) =>
-      ask(
-        (p, context) =>
-          p.expand(
-            {
-              message,
-              choices: choices.map((c) => ({ key: c.key, name: c.name, value: c.value })),
-              expanded: true,
-            },
-            context,
-          ),
-        cancel,
-      ),
+    choose: async (message, choices) => {
+      const { pressKey } = await import('./prompts/keys.js');
+      return ask((_p, context) => pressKey({ message, choices }, context), cancel);
+    },
     search: (message, choices, free) =>
       ask(
         (p, context) =>

@@ -1,8 +1,8 @@
 import type { ChalkInstance } from 'chalk';
-import wrapAnsi from 'wrap-ansi';
 import type { Message, Task } from '../api/types.js';
 import { enumLabel, relativeTime, safeText } from './format.js';
 import { labelled } from './show.js';
+import { wrapIndented } from './thread.js';
 import {
   contactName,
   priorityStyle,
@@ -18,8 +18,8 @@ export interface CardView {
   chalk: ChalkInstance;
   now: number;
   width: number;
-  /** Whose queue, and how long it is. */
-  owner: string;
+  /** Whose queue (null: the unassigned tasks), and how long it is. */
+  owner: string | null;
   open: number;
 }
 
@@ -35,7 +35,8 @@ export function renderCard(
     priorityStyle(c, String(task.priority))(safeText(task.priority)),
     statusStyle(c, String(task.status))(enumLabel(task.status)),
   ].join(' · ');
-  const lines = [`${c.bold('Next')} for ${safeText(v.owner)}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
+  const whose = v.owner === null ? 'unassigned' : `for ${safeText(v.owner)}`;
+  const lines = [`${c.bold('Next')} ${whose}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
   const p = related.contact;
   if (p === null) lines.push(`  ${c.dim('contact deleted')}`);
   else if (p) {
@@ -59,9 +60,8 @@ export function renderCard(
   if (lastInbound) {
     const who = p ? safeText(p.first_name ?? contactName(p)) : 'the contact';
     const body = safeText(lastInbound.body, true).trim().split('\n').slice(0, 6).join('\n');
-    const wrapped = wrapAnsi(body, Math.max(20, Math.min(v.width, 100) - 4), { hard: true });
     lines.push('', `  ${c.dim(`Last from ${who}, ${relativeTime(lastInbound.sent_at, v.now)}:`)}`);
-    lines.push(wrapped.replace(/^/gm, '    '));
+    lines.push(wrapIndented(body, Math.max(24, Math.min(v.width, 100)), '    '));
   }
   return `${lines.join('\n')}\n`;
 }

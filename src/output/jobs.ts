@@ -38,7 +38,7 @@ export function jobsView(who: Who, c: ChalkInstance): ListView<JobRow> {
       columns: [
         { header: 'JOB', cell: (r) => r.id },
         { header: 'STARTED', cell: (r) => relativeTime(r.created, now), style: (_r, s) => c.dim(s) },
-        { header: 'FROM', cell: (r) => who(r.from), cut: 'middle' },
+        { header: 'FROM', cell: (r) => who(r.from), cut: 'person' },
         { header: 'TO', cell: (r) => r.to.map((id) => who(id)).join(', ') },
         { header: 'MOVED', cell: (r) => String(r.moved) },
         { header: 'LEFT', cell: (r) => (r.left === null ? '?' : String(r.left)) },

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, safeText, shortId } from './format.js';
+import { enumLabel, safeText } from './format.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
 import { renderTable, type FitStep } from './table.js';
@@ -50,12 +50,14 @@ export const PREVIEW_TSV_FIELDS = [
   'target',
 ] as const;
 
+/** As in task tables, the ID gives way last: whole down to 100 columns. */
 const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'WHAT', shrink: 24 },
-  { column: 'ID', shrink: 13 },
   { column: 'ASSIGNEE', shrink: 8 },
-  { column: 'TYPE', shrink: 8 },
+  { column: 'TYPE', shrink: 9 },
   { column: 'WHAT', shrink: 12 },
+  { column: 'ID', shrink: 13 },
+  { column: 'TYPE', shrink: 8 },
   { column: 'ID', shrink: 9 },
 ];
 
@@ -80,7 +82,7 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
           cell: (p) => enumLabel(p.task?.status ?? ''),
           style: (p, s) => statusStyle(c, String(p.task?.status))(s),
         },
-        { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'middle' },
+        { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'person' },
         {
           header: 'WHAT',
           cell: (p) => p.why,
@@ -137,9 +139,9 @@ export async function printOutcomes(output: Output, outcomes: readonly ItemOutco
   }
 }
 
-/** One result line on stderr: `✓ skipped 7f3e9c2a… CALL HOT`. */
+/** One result line on stderr, with the whole ID: `✓ skipped 7f3e9c2a-1b4d-4c8e-9f60-0a1b2c3d4e5f CALL HOT`. */
 export function outcomeLine(o: ItemOutcome, past: string, c: ChalkInstance, detail = ''): string {
-  const label = o.task ? taskLabel(o.task) : shortId(o.id);
+  const label = o.task ? taskLabel(o.task) : safeText(o.id);
   if (o.result === 'changed') return `${c.green('✓')} ${past} ${label}${detail}`;
   if (o.result === 'unchanged')
     return `${c.dim('•')} ${label} already ${o.task ? enumLabel(o.task.status) : 'done'}${detail}`;

@@ -5,18 +5,25 @@ export interface TableColumn<R> {
   header: string;
   cell(record: R): string;
   style?(record: R, text: string): string;
-  /** How the column is cut when narrowed: at the end (text) or in the middle (identifiers). */
-  cut?: 'end' | 'middle';
+  /**
+   * How the column is cut when narrowed: at the end (text), in the middle (identifiers), or as a person is
+   * shown: an alias or 'unassigned' at the end, a UUID in the middle.
+   */
+  cut?: 'end' | 'middle' | 'person';
+  /** The column's width before fitting, whatever its rows: for a table whose rows come later (a watch). */
+  minWidth?: number;
 }
 
 /**
- * How a table gives way on a narrow terminal, in order: each step shrinks a column to at most `to` columns,
- * or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes only what
- * is needed. A table never exceeds the width: whatever still does not fit is cut from the right.
+ * How a table gives way on a narrow terminal, in order: each step shrinks a column down to at most `shrink`
+ * columns, or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes
+ * only what is needed. Room a drop frees goes back to the columns shrunk before it, the latest shrunk first.
+ * A table never exceeds the width: whatever still does not fit is cut from the right.
  */
 export type FitStep = { column: string; shrink: number } | { column: string; drop: true };
 
 const GAP = 2;
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
 export interface FittedTable<R> {
   columns: TableColumn<R>[];
@@ -30,15 +37,16 @@ export function fitTable<R>(
   width: number,
   steps: readonly FitStep[],
 ): FittedTable<R> {
-  const natural = columns.map((c) => displayWidth(c.header));
+  const natural = columns.map((c) => Math.max(displayWidth(c.header), c.minWidth ?? 0));
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const w = displayWidth(columns[i]!.cell(row));
       if (w > natural[i]!) natural[i] = w;
     }
   }
-  let shown = columns.map((c, i) => ({ column: c, width: natural[i]! }));
+  let shown = columns.map((c, i) => ({ column: c, width: natural[i]!, natural: natural[i]! }));
   const total = () => shown.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, shown.length - 1);
+  const shrunk: (typeof shown)[number][] = [];
   for (const step of steps) {
     const excess = total() - width;
     if (excess <= 0) break;
@@ -48,8 +56,18 @@ export function fitTable<R>(
       shown = shown.filter((_, i) => i !== index);
     } else {
       const entry = shown[index]!;
-      entry.width = Math.max(step.shrink, entry.width - excess, 1);
+      const to = Math.max(step.shrink, entry.width - excess, 1);
+      if (to < entry.width) {
+        entry.width = to;
+        shrunk.push(entry);
+      }
     }
+  }
+  // A drop can free more than was needed: the columns shrunk before it take the room back.
+  for (const entry of shrunk.reverse()) {
+    const room = width - total();
+    if (room <= 0) break;
+    if (shown.includes(entry)) entry.width = Math.min(entry.natural, entry.width + room);
   }
   // Still too wide: the last columns give way.
   while (shown.length > 1 && total() > width) {
@@ -89,7 +107,8 @@ export function renderRows<R>(
   for (const row of rows) {
     const plain = table.columns.map((c, i) => {
       const text = c.cell(row);
-      return c.cut === 'middle' ? truncateMiddle(text, table.widths[i]!) : truncate(text, table.widths[i]!);
+      const middle = c.cut === 'middle' || (c.cut === 'person' && UUID_LIKE.test(text));
+      return middle ? truncateMiddle(text, table.widths[i]!) : truncate(text, table.widths[i]!);
     });
     const styled = plain.map((text, i) => table.columns[i]!.style?.(row, text) ?? text);
     lines.push(line(styled, plain));

@@ -75,9 +75,9 @@ export function whoFrom(names: Map<string, string>): Who {
   return (id) => (id ? safeText(names.get(id) ?? id) : 'unassigned');
 }
 
-/** A task in one line of a report: `7f3e9c2a… CALL HOT`. */
+/** A task in one line of a report, its whole ID to copy: `7f3e9c2a-1b4d-4c8e-9f60-0a1b2c3d4e5f CALL HOT`. */
 export function taskLabel(task: Task): string {
-  return `${shortId(task.id)} ${safeText(task.type)} ${safeText(task.priority)}`;
+  return `${safeText(task.id)} ${safeText(task.type)} ${safeText(task.priority)}`;
 }
 
 /** "Ada Lovelace", or the email when the name is missing. */
@@ -158,7 +158,7 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
             header: 'ASSIGNEE',
             cell: (r: TaskRow) => o.who(r.task.assignee_user_id),
             style: (r: TaskRow, s: string) => (r.task.assignee_user_id ? s : c.dim(s)),
-            cut: 'middle' as const,
+            cut: 'person' as const,
           },
         ]),
     ...(o.people
@@ -192,8 +192,9 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
 }
 
 /**
- * Who gives way first on a narrow terminal: the run's UUID, then the campaign, the contact's length and the
- * ID's middle; TYPE, STATUS and the age stay whole down to 80 columns.
+ * Who gives way first on a narrow terminal: the run's UUID, the campaign, the contact, the assignee and the
+ * type, so that the ID stays whole, and copyable, down to 100 columns; below that the ID is cut in the
+ * middle. STATUS and the age stay whole down to 80 columns.
  */
 export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'SEQUENCE RUN', shrink: 13 },
@@ -202,14 +203,17 @@ export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'CONTACT', shrink: 22 },
   { column: 'CAMPAIGN', shrink: 10 },
   { column: 'CONTACT', shrink: 16 },
-  { column: 'ID', shrink: 13 },
-  { column: 'ASSIGNEE', shrink: 6 },
-  { column: 'CAMPAIGN', drop: true },
+  { column: 'ASSIGNEE', shrink: 8 },
+  { column: 'TYPE', shrink: 9 },
   { column: 'CONTACT', shrink: 12 },
+  { column: 'CAMPAIGN', drop: true },
+  { column: 'CONTACT', shrink: 8 },
+  { column: 'ASSIGNEE', shrink: 6 },
+  { column: 'ID', shrink: 13 },
+  { column: 'CONTACT', shrink: 6 },
   { column: 'ID', shrink: 9 },
   { column: 'TYPE', shrink: 8 },
   { column: 'STATUS', shrink: 7 },
-  { column: 'CONTACT', shrink: 6 },
   { column: 'PRIORITY', shrink: 4 },
 ];
 

@@ -27,6 +27,26 @@ function sender(m: Message, view: ThreadView): string {
   return view.names.get(m.sender_id) ?? m.sender_id;
 }
 
+/**
+ * Text wrapped to the width under an indent: each line keeps its own leading spaces (quoted replies), its
+ * wrapped parts start where it did, and no line ends in spaces (blank lines are empty).
+ */
+export function wrapIndented(text: string, width: number, indent: string): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      const own = /^[ \t]*/.exec(line)![0];
+      const rest = line.slice(own.length).trimEnd();
+      if (!rest) return [''];
+      const lead = indent + own;
+      const room = Math.max(10, width - lead.length);
+      return wrapAnsi(rest, room, { hard: true, trim: true })
+        .split('\n')
+        .map((part) => `${lead}${part}`.trimEnd());
+    })
+    .join('\n');
+}
+
 /** A conversation as text: coloured and wrapped on a terminal, a plain transcript when piped. */
 export function renderThread(messages: Message[], view: ThreadView): string {
   const c = makeChalk(view.color);
@@ -44,7 +64,7 @@ export function renderThread(messages: Message[], view: ThreadView): string {
       const styled = inbound ? c.green.bold(head) : c.blue.bold(head);
       const lines = [styled];
       if (m.subject) lines.push(c.bold(`Subject: ${safeText(m.subject)}`));
-      lines.push('', wrapAnsi(body, width - 2, { hard: true, trim: false }).replace(/^/gm, '  '));
+      lines.push('', wrapIndented(body, width, '  '));
       parts.push(lines.join('\n'));
     } else {
       const lines = [`--- ${direction} ${channel} from ${who} at ${safeText(m.sent_at)}`];

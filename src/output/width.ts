@@ -30,7 +30,8 @@ export function truncate(text: string, width: number): string {
     out += segment;
     used += w;
   }
-  return `${out}…`;
+  // 'new lead…', not 'new lead …'
+  return `${out.trimEnd()}…`;
 }
 
 /** The text cut in the middle (`e28884d1-5b…b2266792`): both ends of an identifier stay visible. */

@@ -2,10 +2,11 @@ import type { ApiClient } from '../api/client.js';
 import { listTasksPage } from '../api/tasks.js';
 import { TASK_PRIORITIES, type Task, type TaskStatus } from '../api/types.js';
 import { MAX_PAGE_SIZE } from '../api/wire.js';
+import { listTasks } from './listing.js';
 
 /**
  * A rep's queue, in the order work should be done: in progress before pending, then HOT, TODAY, EXTRA (and
- * any priority the API adds later), then oldest first.
+ * any priority the API adds later), then oldest first. The queue of nobody (null) is the unassigned tasks.
  */
 
 const STATUS_ORDER: readonly TaskStatus[] = ['IN_PROGRESS', 'PENDING'];
@@ -23,9 +24,10 @@ export interface QueueHead {
  */
 export async function nextTask(
   client: ApiClient,
-  assignee: string,
+  assignee: string | null,
   aside: ReadonlySet<string> = new Set(),
 ): Promise<QueueHead> {
+  if (assignee === null) return nextUnassigned(client, aside);
   const size = Math.min(MAX_PAGE_SIZE, aside.size + 1);
   const query = (status: TaskStatus, priority?: string) =>
     listTasksPage(
@@ -55,4 +57,38 @@ export async function nextTask(
     ranked.push(...every.items.filter((t) => !(TASK_PRIORITIES as readonly string[]).includes(t.priority)));
   }
   return { task: ranked.find((t) => !aside.has(t.id)) ?? null, open };
+}
+
+/** Walks in flight at once when the queue is the tasks nobody holds. */
+const UNASSIGNED_CONCURRENCY = 4;
+
+/**
+ * The first unassigned task not left aside. The API cannot filter on "nobody", so every open task is walked
+ * (as `tasks list -a none` does) and the unassigned ones are ranked here by the same rule.
+ */
+async function nextUnassigned(client: ApiClient, aside: ReadonlySet<string>): Promise<QueueHead> {
+  const open: Task[] = [];
+  const walk = listTasks(client, {
+    statuses: STATUS_ORDER,
+    query: { sortBy: 'created_at', sortOrder: 'asc' },
+    limit: undefined,
+    concurrency: UNASSIGNED_CONCURRENCY,
+    unassigned: true,
+  });
+  for await (const task of walk) open.push(task);
+  const rank = (t: Task) => {
+    const known = (TASK_PRIORITIES as readonly string[]).indexOf(t.priority);
+    return [STATUS_ORDER.indexOf(t.status as TaskStatus), known < 0 ? TASK_PRIORITIES.length : known];
+  };
+  const ranked = open
+    .map((task) => ({ task, rank: rank(task) }))
+    .sort(
+      (a, b) =>
+        a.rank[0]! - b.rank[0]! ||
+        a.rank[1]! - b.rank[1]! ||
+        (a.task.created_at < b.task.created_at ? -1 : a.task.created_at > b.task.created_at ? 1 : 0) ||
+        (a.task.id < b.task.id ? -1 : a.task.id > b.task.id ? 1 : 0),
+    )
+    .map((r) => r.task);
+  return { task: ranked.find((t) => !aside.has(t.id)) ?? null, open: open.length };
 }

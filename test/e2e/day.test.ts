@@ -11,7 +11,7 @@ import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js
 const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
 
 /** The documented rule: in progress before pending, then HOT, TODAY, EXTRA, then oldest first. */
-function queueOf(s: Sandbox, user: string): Task[] {
+function queueOf(s: Sandbox, user: string | null): Task[] {
   const status = (t: Task) => (t.status === 'IN_PROGRESS' ? 0 : 1);
   const priority = (t: Task) => ['HOT', 'TODAY', 'EXTRA'].indexOf(t.priority);
   return s.store.state.tasks
@@ -39,6 +39,36 @@ describe('tasks next', () => {
     const expected = queueOf(s, alice)[0]!;
     expect(expected.created_at < hot.created_at).toBe(queueOf(s, alice)[0]!.id !== hot.id);
     expect(r.stdout.split('\t')[0]).toBe(expected.id);
+  });
+
+  it('-a none: the unassigned tasks by the same rule, as tasks list -a none means them', async () => {
+    const s = await sandbox();
+    const queue = queueOf(s, null);
+    expect(queue.length).toBeGreaterThan(2);
+    const json = await topo(['tasks', 'next', '-a', 'none', '--json'], { sandbox: s });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toEqual(queue[0]);
+    // On a terminal: the card says whose queue it is; n leaves the first aside and shows the next.
+    const card = await topo(['tasks', 'next', '-a', 'none'], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      deps: { prompter: scriptedPrompter(['next', 'quit']) },
+    });
+    expect(card.code).toBe(0);
+    const heads = card.stdout.split('\n').filter((l) => l.startsWith('Next '));
+    expect(heads).toHaveLength(2);
+    for (const head of heads)
+      expect(head).toMatch(new RegExp(`^Next unassigned: .* \\(${queue.length} open\\)$`));
+    expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[0]!.id} `, 'm'));
+    expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[1]!.id} `, 'm'));
+    // Nobody left: said as such, exit 0.
+    for (const t of queue) s.store.skip(t.id);
+    const empty = await topo(['tasks', 'next', '-a', 'none'], { sandbox: s });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe('Nothing to do: no open task is unassigned.\n');
   });
 
   it('an empty queue: JSON null, "Nothing to do" on stderr, exit 0', async () => {
@@ -78,8 +108,35 @@ describe('tasks next', () => {
     expect(s.store.get(first!.id)!.status).toBe(first!.status);
     expect(s.store.get(second!.id)!.status).toBe('SKIPPED');
     expect(s.store.get(third!.id)!.assignee_user_id).toBe(bob.id);
-    expect(run.stderr).toContain(`✓ skipped ${second!.id.slice(0, 8)}…`);
-    expect(run.stderr).toContain(`✓ reassigned ${third!.id.slice(0, 8)}…`);
+    expect(run.stderr).toContain(`✓ skipped ${second!.id} ${second!.type} ${second!.priority}\n`);
+    expect(run.stderr).toContain(`✓ reassigned ${third!.id} ${third!.type} ${third!.priority}`);
+  });
+
+  it('t shows the thread exactly as tasks thread does: the contact by name, colleagues by alias', async () => {
+    const s = await sandbox();
+    // A rep whose next task has a reply from a contact who is known.
+    const [user, task] = s.store.users
+      .map((u) => [u, queueOf(s, u.id)[0]] as const)
+      .find(([, t]) => {
+        if (!t || !s.store.run(t.sequence_id)!.contact_id) return false;
+        return s.store.thread(t).some((m) => m.direction === 'INBOUND');
+      })!;
+    const contact = s.store.contact(s.store.run(task!.sequence_id)!.contact_id!)!;
+    const env = { TOPO_PAGER: 'cat' };
+    const next = await topo(['tasks', 'next', '-a', user.id], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      env,
+      deps: { prompter: scriptedPrompter(['thread', 'quit']) },
+    });
+    expect(next.code).toBe(0);
+    const thread = await topo(['tasks', 'thread', task!.id], { sandbox: s, tty: true, columns: 100, env });
+    expect(thread.stdout).toContain(`← inbound · email · ${contact.first_name} ${contact.last_name} ·`);
+    expect(next.stdout).toContain(thread.stdout);
+    expect(next.stdout).not.toMatch(/← inbound · \w+ · contact ·/);
+    // Wrapped lines of the card and the thread end where their text does.
+    expect(next.stdout).not.toMatch(/ +$/m);
   });
 
   it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
@@ -193,6 +250,54 @@ describe('tasks watch', () => {
     expect(r.stderr).toContain('Back in contact with the API.');
     expect(r.stderr).not.toContain('error:');
   });
+
+  it.each([
+    [100, []],
+    [80, []],
+    [100, ['-a', 'alice']],
+  ])(
+    'on a terminal of %i columns (%j): rows fit the header, the age and the alias stay whole',
+    async (columns, flags) => {
+      const s = await sandbox();
+      const env = { TOPO_CONFIG_DIR: join(tempDir(), 'config') };
+      const alice = s.store.users[0]!.id;
+      await topo(['alias', 'set', 'alice', alice], { sandbox: s, env });
+      const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+      const watching = topo(['tasks', 'watch', ...flags, '--interval', '5', '--count', '1'], {
+        sandbox: s,
+        env,
+        tty: true,
+        columns,
+      });
+      await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+      const t = s.store.createTask({
+        assignee_user_id: alice,
+        type: 'NEW_LEAD_REVIEW',
+        status: 'IN_PROGRESS',
+      });
+      const r = await watching;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('Watching for new tasks every 5 s (Ctrl-C to stop)…\n');
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      const [head, row] = lines as [string, string];
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(columns);
+      // The widths were fixed before any task came, for any task: the age is whole under its header.
+      expect(head).toMatch(/ {2}CREATED$/);
+      expect(row).toMatch(/ {2}just now$/);
+      expect(row.indexOf('just now')).toBe(head.indexOf('CREATED'));
+      expect(row).toMatch(/ {2}in progress {2}/);
+      if (columns >= 100) expect(row.startsWith(`${t.id}  `)).toBe(true);
+      if (flags.length) {
+        // One person's tasks: ASSIGNEE left out, as in tasks list.
+        expect(head).toMatch(/^ID {36}TYPE +PRIORITY +STATUS +CONTACT +CREATED$/);
+      } else {
+        expect(row).toMatch(/ {2}alice {2}/);
+        if (columns >= 100)
+          expect(head).toMatch(/^ID {36}TYPE +PRIORITY +STATUS +ASSIGNEE +CONTACT +CREATED$/);
+      }
+    },
+  );
 
   it('--json prints one object per line; --count stops after that many', async () => {
     const s = await sandbox();

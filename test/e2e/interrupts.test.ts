@@ -3,6 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync }
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import { isLoopback } from '../../src/session.js';
 import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
@@ -23,6 +24,18 @@ const hasScript = (() => {
  * terminal showed and the exit code.
  */
 function onTerminal(args: string[], env: Record<string, string>, keys: string, prompt: RegExp) {
+  return typeOnTerminal(args, env, [[prompt, keys]]);
+}
+
+/**
+ * Runs topo on a pseudo-terminal, in steps: each waits for its prompt to show after the previous step's keys
+ * were typed, then types its own keys.
+ */
+function typeOnTerminal(
+  args: string[],
+  env: Record<string, string>,
+  steps: [prompt: RegExp, keys: string][],
+) {
   return new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], {
@@ -30,17 +43,20 @@ function onTerminal(args: string[], env: Record<string, string>, keys: string, p
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let screen = '';
-    let typed = false;
+    let step = 0;
+    let from = 0;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`no answer from topo ${args.join(' ')}: ${screen}`));
     }, 15_000);
     child.stdout.on('data', (d: Buffer) => {
       screen += d.toString();
+      const next = steps[step];
       // eslint-disable-next-line no-control-regex
-      if (!typed && prompt.test(screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
-        typed = true;
-        child.stdin.write(keys);
+      if (next && next[0].test(screen.slice(from).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, ''))) {
+        step++;
+        from = screen.length;
+        child.stdin.write(next[1]);
       }
     });
     child.on('close', (code) => {
@@ -48,6 +64,19 @@ function onTerminal(args: string[], env: Record<string, string>, keys: string, p
       resolve({ code, screen });
     });
   });
+}
+
+/** The environment of a run on a pseudo-terminal: a home of its own, against the sandbox. */
+function terminalEnv(s: Sandbox): Record<string, string> {
+  const home = tempDir();
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    TOPO_CONFIG_DIR: join(home, 'c'),
+    TOPO_API_URL: s.url,
+    TOPO_API_KEY: 'topo_sandbox_rw',
+    TOPO_NO_KEYCHAIN: '1',
+  };
 }
 
 describe('prompts on a real terminal', () => {
@@ -102,20 +131,43 @@ describe('prompts on a real terminal', () => {
   });
 });
 
+describe('tasks next on a real terminal', () => {
+  it.runIf(hasScript)(
+    'a key acts when pressed, without Enter; any other key says which there are',
+    async () => {
+      const s = await sandbox();
+      const alice = s.store.users[0]!.id;
+      const first = JSON.parse(
+        (await topo(['tasks', 'next', '-a', alice, '--json', 'id'], { sandbox: s })).stdout,
+      );
+      const env = { ...terminalEnv(s), NO_COLOR: '1' };
+      const { code, screen } = await typeOnTerminal(['tasks', 'next', '-a', alice], env, [
+        [/\(press a key\)/, 'x'],
+        [/Press s, t, r, n or q/, 'n'],
+        [/\(press a key\)/, 'q'],
+      ]);
+      // eslint-disable-next-line no-control-regex
+      const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(code).toBe(0);
+      // n showed the next task at once, q ended it: nothing typed piled up.
+      const shown = [...plain.matchAll(/Task +([0-9a-f-]{36}) /g)].map((m) => m[1]);
+      expect(shown).toHaveLength(2);
+      expect(shown[0]).toBe(first.id);
+      expect(shown[1]).not.toBe(first.id);
+      expect(plain).toMatch(new RegExp(`${shown[0]}[\\s\\S]*What now\\? leave it, show the next`));
+      expect(plain).toMatch(new RegExp(`${shown[1]}[\\s\\S]*What now\\? quit`));
+      expect(plain).not.toMatch(/nq|xn/);
+      expect(s.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    },
+  );
+});
+
 describe('a long table on a real terminal', () => {
   it.runIf(hasScript)(
     'the spinner counts while the first page is fetched and never draws once the table prints',
     async () => {
       const s = await sandbox({ tasks: 1500 });
-      const home = tempDir();
-      const env = {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TOPO_CONFIG_DIR: join(home, 'c'),
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_rw',
-        TOPO_NO_KEYCHAIN: '1',
-      };
+      const env = terminalEnv(s);
       const { code, screen } = await onTerminal(
         ['tasks', 'list', '--status', 'all', '--all'],
         env,

@@ -24,6 +24,7 @@ function header(stdout: string): string[] {
 describe('terminal tables fit the width', () => {
   it.each([
     [120, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'SEQUENCE RUN', 'CREATED']],
+    [100, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
     [80, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
     [60, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'CREATED']],
   ])('at %i columns: never wider, the least useful columns give way first', async (columns, shown) => {
@@ -41,16 +42,19 @@ describe('terminal tables fit the width', () => {
     const got = header(r.stdout);
     expect(got).toHaveLength(shown.length);
     got.forEach((h, i) => expect(shown[i]!.startsWith(h.replace(/…$/, ''))).toBe(true));
+    if (columns >= 100) expect(got).toEqual(shown);
+    // The ID gives way last: whole, to copy, from 100 columns; cut in the middle below.
+    for (const line of lines.slice(1))
+      expect(line).toMatch(
+        columns >= 100 ? /^[0-9a-f-]{36} {2}\S/ : /^[0-9a-f]{4,}-?[0-9a-f-]*…[0-9a-f-]{4,} /,
+      );
     if (columns >= 80) {
-      expect(got).toEqual(shown);
-      // TYPE, STATUS and the age stay whole down to 80 columns.
+      // STATUS and the age stay whole down to 80 columns.
       for (const line of lines.slice(1)) {
-        expect(line).toMatch(/ (call|email reply|linkedin reply|new lead review) /);
         expect(line).toMatch(/ (pending|in progress) /);
         expect(line).toMatch(/(\d+(mo|[mhdwy]) ago|just now)$/);
       }
     }
-    if (columns === 120) for (const line of lines.slice(1)) expect(line).toMatch(/^[0-9a-f-]{36} /);
   });
 
   it('cuts an unknown assignee’s UUID in the middle rather than dropping TYPE or STATUS', async () => {
@@ -65,6 +69,44 @@ describe('terminal tables fit the width', () => {
     for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
     expect(lines.slice(1).every((l) => /…/.test(l))).toBe(true);
     expect(header(r.stdout)).toContain('STATUS');
+  });
+});
+
+describe('IDs to copy', () => {
+  it('a dry run’s table keeps each ID whole at 100 columns and cuts it only below', async () => {
+    const s = await sandbox();
+    const ids = s.store.state.tasks
+      .filter(isOpen)
+      .slice(0, 3)
+      .map((t) => t.id);
+    for (const columns of [100, 80]) {
+      const r = await topo(['tasks', 'skip', ...ids, '--dry-run'], { sandbox: s, tty: true, columns });
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(4);
+      for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(columns);
+      lines.slice(1).forEach((line, i) => {
+        if (columns === 100) expect(line.startsWith(`${ids[i]}  `)).toBe(true);
+        else expect(line).toMatch(new RegExp(`^${ids[i]!.slice(0, 6)}[0-9a-f-]*…`));
+      });
+      expect(r.stderr).toBe('Dry run: 3 would change; nothing was changed.\n');
+    }
+  });
+
+  it('each result line of a bulk change on a terminal names the whole ID', async () => {
+    const s = await sandbox();
+    const tasks = s.store.state.tasks.filter((t) => t.status === 'PENDING').slice(0, 2);
+    const r = await topo(['tasks', 'skip', ...tasks.map((t) => t.id), '--yes'], {
+      sandbox: s,
+      tty: true,
+      columns: 80,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      ...tasks.map((t) => `✓ skipped ${t.id} ${t.type} ${t.priority}`),
+      '2 skipped, 0 unchanged, 0 failed.',
+    ]);
   });
 });
 

@@ -71,6 +71,27 @@ describe('tasks thread', () => {
     });
   });
 
+  it('on a terminal wraps bodies to the width: no line ends in a space, wrapped lines keep the indent', async () => {
+    const s = await sandbox();
+    const columns = 40;
+    const t = s.store.state.tasks.find((x) =>
+      s.store.thread(x).some((m) => m.body.includes('\n\n') && m.body.split('\n').some((l) => l.length > 60)),
+    )!;
+    const r = await topo(['tasks', 'thread', t.id, '--no-pager'], { sandbox: s, tty: true, columns });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const line of lines) {
+      expect(line).not.toMatch(/\s$/);
+      // A header, a subject, a blank line, or the body indented by two spaces, never three, within the width.
+      expect(line).toMatch(/^(← |→ |Subject: |$| {2}\S)/);
+      if (line.startsWith('  ')) expect(line.length).toBeLessThanOrEqual(columns);
+    }
+    // Every word of every body is there, in order.
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    for (const m of s.store.thread(t)) expect(flat).toContain(m.body.replace(/\s+/g, ' ').trim());
+  });
+
   it('--json prints the array exactly as received', async () => {
     const s = await sandbox();
     const t = s.store.state.tasks[0]!;

@@ -7,7 +7,7 @@ import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, isUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS, type Related, type Relation } from '../../output/tasks.js';
 
 type Action = 'skip' | 'thread' | 'reassign' | 'next' | 'quit';
 
@@ -17,10 +17,11 @@ export function registerNext(tasks: Command, app: App): void {
     .summary('the one task to do now, with who to call and what they said')
     .description(
       'Shows the task to do now: in progress before pending, then HOT, TODAY, EXTRA, then the oldest. With ' +
-        'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then offers keys: ' +
-        'skip it, read the thread, reassign it, leave it and see the next, or quit.',
+        'the contact, phone, campaign and the last thing the contact wrote. On a terminal it then waits for a ' +
+        'key, pressed alone: skip it, read the thread, reassign it, leave it and see the next, or quit. ' +
+        '-a none: the tasks nobody holds.',
     )
-    .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, or me', 'me')
+    .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, me, or none (unassigned tasks)', 'me')
     .option(
       '--with <relations>',
       'with --json or piped: add the related contact, template (campaign) and run',
@@ -31,10 +32,11 @@ export function registerNext(tasks: Command, app: App): void {
     examples: [
       'topo tasks next',
       'topo tasks next -a bob',
+      'topo tasks next -a none',
       'topo tasks next --json id,type,priority --with contact',
       'topo tasks next --query contact.phone_number --with contact -r',
     ],
-    notes: `Keys (on a terminal):
+    notes: `Keys (on a terminal; a key acts when pressed, without Enter):
   s  skip the task (as 'topo tasks skip')     t  read the conversation
   r  reassign it to someone (as 'topo tasks reassign --to')
   n  leave it for now and show the next       q  quit
@@ -46,14 +48,22 @@ Output:
   cmd.action(
     action(app, async (ctx, flags: { assignee: string; with?: string[] }) => {
       const relations = parseWith(flags.with, WITH_CHOICES);
-      const assignee = await ctx.people.resolve(flags.assignee, '--assignee');
-      const owner = (await ctx.people.names()).get(assignee) ?? assignee;
+      // 'none', as in tasks list: the queue of the tasks nobody holds.
+      const assignee =
+        flags.assignee === 'none' ? null : await ctx.people.resolve(flags.assignee, '--assignee');
+      const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
       await runNext(ctx, assignee, owner, relations);
     }),
   );
 }
 
-async function runNext(ctx: Context, assignee: string, owner: string, withFlag: Relation[]): Promise<void> {
+/** `owner` is how the queue's person reads (an alias or a UUID); null for the unassigned tasks. */
+async function runNext(
+  ctx: Context,
+  assignee: string | null,
+  owner: string | null,
+  withFlag: Relation[],
+): Promise<void> {
   const { output, terminal } = ctx;
   const [client, { nextTask }, enrich, tasksOutput] = await Promise.all([
     ctx.session.api(),
@@ -73,7 +83,9 @@ async function runNext(ctx: Context, assignee: string, owner: string, withFlag: 
       terminal.err(
         aside.size
           ? `Nothing else to do: the ${aside.size} left for later are all that is open.`
-          : `Nothing to do: ${owner} has no open tasks.`,
+          : owner === null
+            ? 'Nothing to do: no open task is unassigned.'
+            : `Nothing to do: ${owner} has no open tasks.`,
       );
       if (output.format === 'json') await output.json(null);
       return;
@@ -111,13 +123,13 @@ async function runNext(ctx: Context, assignee: string, owner: string, withFlag: 
       }),
     );
     if (!terminal.canPrompt) return;
-    const done = await act(ctx, task, aside);
+    const done = await act(ctx, task, related!, aside);
     if (done) return;
   }
 }
 
 /** Asks what to do with the task and does it; true when the person is done. */
-async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolean> {
+async function act(ctx: Context, task: Task, related: Related, aside: Set<string>): Promise<boolean> {
   const { terminal } = ctx;
   const prompter = await terminal.prompter();
   for (;;) {
@@ -141,7 +153,7 @@ async function act(ctx: Context, task: Task, aside: Set<string>): Promise<boolea
       return false;
     }
     if (choice === 'thread') {
-      await showThread(ctx, task);
+      await showThread(ctx, task, related);
       continue;
     }
     try {
@@ -188,11 +200,13 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
   return true;
 }
 
-async function showThread(ctx: Context, task: Task): Promise<void> {
-  const [client, { getMessages }, { renderThread, oldestFirst }] = await Promise.all([
+/** The thread as `tasks thread` shows it: the contact by name on inbound messages, colleagues by alias. */
+async function showThread(ctx: Context, task: Task, related: Related): Promise<void> {
+  const [client, { getMessages }, { renderThread, oldestFirst }, { contactName }] = await Promise.all([
     ctx.session.api(),
     import('../../api/tasks.js'),
     import('../../output/thread.js'),
+    import('../../output/tasks.js'),
   ]);
   const messages = await getMessages(client, task.id);
   if (messages.length === 0) {
@@ -206,6 +220,7 @@ async function showThread(ctx: Context, task: Task): Promise<void> {
       width: ctx.terminal.columns,
       now: ctx.now(),
       names: await ctx.people.names(),
+      ...(related.contact && { contact: contactName(related.contact) }),
     }),
   );
 }

@@ -112,10 +112,11 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     with: relations,
     people: table && allowed.sequences,
     time: 'created_at',
+    hideAssignee: o.filters.query.assigneeUserId !== undefined || o.filters.unassigned,
   });
-  // The widths of a terminal row are fixed once, so rows printed minutes apart line up.
-  const sample: TaskRow = { task: SAMPLE_TASK, related: {} };
-  const fitted = table ? fitTable(view.table.columns, [sample], terminal.columns, view.table.fit) : undefined;
+  // The widths of a terminal row are fixed once, before any row, so rows printed minutes apart line up.
+  const columns = view.table.columns.map((c) => ({ ...c, minWidth: WATCH_WIDTHS[c.header] ?? 0 }));
+  const fitted = table ? fitTable(columns, [], terminal.columns, view.table.fit) : undefined;
   if (fitted) await terminal.out(renderRows(fitted, [], (h) => output.chalk().bold(h)));
   if (terminal.stderrIsTTY)
     terminal.err(`Watching for new tasks every ${o.intervalMs / 1000} s (Ctrl-C to stop)…`);
@@ -137,22 +138,21 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   });
 }
 
-/** A task as wide as tasks usually are: the widths of the watch table. */
-const SAMPLE_TASK: Task = {
-  id: '00000000-0000-4000-8000-000000000000',
-  organization_id: '',
-  type: 'NEW_LEAD_REVIEW',
-  priority: 'TODAY',
-  status: 'IN_PROGRESS',
-  sequence_id: '00000000-0000-4000-8000-000000000000',
-  assignee_user_id: 'someone-long',
-  disposition: null,
-  reopened_at: null,
-  reopen_reason: null,
-  skipped_at: null,
-  completed_at: null,
-  created_at: '',
-  updated_at: '',
+/**
+ * The widths of the watch table, as wide as tasks usually are: a whole ID, the longest type and status, an
+ * assignee's UUID, a usual contact and campaign, and the widest age ('just now'). Narrower terminals cut them
+ * by the rules of 'tasks list'.
+ */
+const WATCH_WIDTHS: Record<string, number> = {
+  ID: 36,
+  TYPE: 'new lead review'.length,
+  PRIORITY: 'TODAY'.length,
+  STATUS: 'in progress'.length,
+  ASSIGNEE: 36,
+  CONTACT: 30,
+  CAMPAIGN: 24,
+  'SEQUENCE RUN': 36,
+  CREATED: 'just now'.length,
 };
 
 /** Runs the --exec program for one task at a time: no shell, the task's JSON on stdin, TOPO_TASK_ID set. */

@@ -1,0 +1,53 @@
+import { createPrompt, makeTheme, useKeypress, usePrefix, useState } from '@inquirer/core';
+
+/**
+ * One of a few actions, picked by a single keypress: no Enter, nothing typed ahead. Any other key says which
+ * keys there are. Built on the prompt library's own hooks, like the tick list.
+ */
+
+export interface KeyChoice<Value> {
+  /** A lower-case letter or a digit; its upper case works too. */
+  key: string;
+  name: string;
+  value: Value;
+}
+
+interface KeysConfig<Value> {
+  message: string;
+  choices: readonly KeyChoice<Value>[];
+}
+
+export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (value: Value) => void) => {
+  const theme = makeTheme({});
+  const [status, setStatus] = useState<'idle' | 'done'>('idle');
+  const [picked, setPicked] = useState<KeyChoice<Value> | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const prefix = usePrefix({ status, theme });
+
+  useKeypress((key, rl) => {
+    // A key acts at once: nothing is left in the line for the next question.
+    rl.clearLine(0);
+    if (status === 'done') return;
+    const name = key.ctrl ? '' : (key.name ?? '').toLowerCase();
+    const choice = config.choices.find((c) => c.key === name);
+    if (!choice) {
+      const keys = config.choices.map((c) => c.key);
+      setError(`Press ${keys.slice(0, -1).join(', ')} or ${keys.at(-1)}`);
+      return;
+    }
+    setPicked(choice);
+    setStatus('done');
+    done(choice.value);
+  });
+
+  const message = theme.style.message(config.message, status);
+  if (status === 'done' && picked) return `${prefix} ${message} ${theme.style.answer(picked.name)}`;
+  const header = `${prefix} ${message} ${theme.style.help('(press a key)')}`;
+  const body = [
+    ...config.choices.map((c) => `  ${theme.style.highlight(c.key)}  ${c.name}`),
+    error ? theme.style.error(error) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return [header, body];
+});
