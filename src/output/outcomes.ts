@@ -148,6 +148,11 @@ export function outcomeLine(o: ItemOutcome, past: string, c: ChalkInstance, deta
   return `${c.red('✗')} ${label} ${failureText(o.error)}`;
 }
 
+/** A task left as it was, with why in the words of the change: `• <id> CALL HOT already with bob`. */
+export function unchangedLine(task: Task, why: string, c: ChalkInstance): string {
+  return `${c.dim('•')} ${taskLabel(task)} ${why}`;
+}
+
 export function failureText(e: ItemError | null): string {
   if (!e) return 'failed';
   const details = [e.type, e.request_id && `request ${e.request_id}`].filter(Boolean).join(', ');

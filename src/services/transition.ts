@@ -8,6 +8,7 @@ import { plural } from '../output/format.js';
 import {
   failureText,
   outcomeLine,
+  unchangedLine,
   printDryRun,
   printOutcomes,
   printPreview,
@@ -174,9 +175,13 @@ async function execute(
   let stopError: unknown;
   const report = (outcome: ItemOutcome) => {
     results.set(outcome.id, outcome);
-    if (terminal.stderrIsTTY || (outcome.result === 'failed' && several))
+    // A single task that failed is told by the error line alone.
+    const failed = outcome.result === 'failed';
+    if ((terminal.stderrIsTTY && (several || !failed)) || (failed && several))
       terminal.err(
-        outcomeLine(outcome, spec.past, c, outcome.result === 'changed' ? (spec.detail ?? '') : ''),
+        outcome.result === 'unchanged' && outcome.task
+          ? unchangedLine(outcome.task, spec.why(outcome.task, 'done'), c)
+          : outcomeLine(outcome, spec.past, c, outcome.result === 'changed' ? (spec.detail ?? '') : ''),
       );
   };
   for (const item of items) {

@@ -55,9 +55,25 @@ describe('tasks skip / reopen', () => {
     expect(reopen.stdout).toBe('');
   });
 
+  it('on a terminal, a task left as it was says why in the words of the change', async () => {
+    const s = await sandbox();
+    const [t] = byStatus(s, 'SKIPPED');
+    const skip = await topo(['tasks', 'skip', t!.id], { sandbox: s, tty: true });
+    expect(skip.stderr).toMatch(new RegExp(`^• ${t!.id} \\S.* already skipped\n$`));
+    const [p] = byStatus(s, 'PENDING');
+    const owner = s.store.users.find((u) => u.id === p!.assignee_user_id)!;
+    const reassign = await topo(['tasks', 'reassign', p!.id, '--to', owner.id], { sandbox: s, tty: true });
+    expect(reassign.code).toBe(0);
+    expect(reassign.stderr).toMatch(new RegExp(`^• ${p!.id} \\S.* already with ${owner.id}\n$`));
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
   it('fails a refused task with the API reason (exit 5 for one task)', async () => {
     const s = await sandbox();
     const [t] = byStatus(s, 'COMPLETED');
+    const tty = await topo(['tasks', 'skip', t!.id], { sandbox: s, tty: true });
+    // One task: the error line alone, not a result line too.
+    expect(tty.stderr.trimEnd().split('\n')).toHaveLength(1);
     const r = await topo(['tasks', 'skip', t!.id], { sandbox: s });
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(
