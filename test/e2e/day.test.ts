@@ -357,6 +357,16 @@ describe('tasks watch', () => {
     const stray = await topo(['tasks', 'watch', 'oops'], { sandbox: s });
     expect(stray.code).toBe(2);
     expect(s.requests).toHaveLength(0);
+    // A program that cannot run is said before the first request, not when the first task comes.
+    for (const [program, why] of [
+      ['/nonexistent/notify', 'not an executable file'],
+      ['no-such-program-here', 'not found on PATH'],
+    ]) {
+      const r = await topo(['tasks', 'watch', '--exec', program], { sandbox: s });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: --exec: cannot run '${program}': ${why}\n`);
+    }
+    expect(s.requests).toHaveLength(0);
   });
 });
 

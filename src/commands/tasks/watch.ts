@@ -67,6 +67,7 @@ export function registerWatch(tasks: Command, app: App): void {
           `unexpected argument '${args[0]}' (arguments after -- go to the --exec program)`,
         );
       const exec = flags.exec ? [...flags.exec, ...args] : undefined;
+      if (exec) await checkProgram(exec[0]!, ctx.session.env);
       const relations = parseWith(flags.with, WITH_CHOICES);
       await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
       await runWatch(ctx, {
@@ -154,6 +155,34 @@ const WATCH_WIDTHS: Record<string, number> = {
   'SEQUENCE RUN': 36,
   CREATED: 'just now'.length,
 };
+
+/** The --exec program is found and runnable before the first request, not when the first task arrives. */
+async function checkProgram(program: string, env: Context['session']['env']): Promise<void> {
+  if (process.platform === 'win32') return;
+  const [{ accessSync, statSync, constants }, { delimiter, join, resolve }] = await Promise.all([
+    import('node:fs'),
+    import('node:path'),
+  ]);
+  const withPath = program.includes('/');
+  const candidates = withPath
+    ? [resolve(program)]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, program));
+  const runnable = (path: string) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (!candidates.some(runnable))
+    throw new UsageError(
+      `--exec: cannot run '${program}': ${withPath ? 'not an executable file' : 'not found on PATH'}`,
+    );
+}
 
 /** Runs the --exec program for one task at a time: no shell, the task's JSON on stdin, TOPO_TASK_ID set. */
 async function programRunner(ctx: Context, argv: string[]) {
