@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { InterruptRegistry } from '../../src/terminal.js';
-import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
+import { sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** A rep's day: the next task, acting on it, picking from a list, watching for new work. */
 
@@ -361,12 +361,27 @@ describe('tasks watch', () => {
     for (const [program, why] of [
       ['/nonexistent/notify', 'not an executable file'],
       ['no-such-program-here', 'not found on PATH'],
-    ]) {
+    ] as const) {
       const r = await topo(['tasks', 'watch', '--exec', program], { sandbox: s });
       expect(r.code).toBe(2);
       expect(r.stderr).toBe(`error: --exec: cannot run '${program}': ${why}\n`);
     }
     expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('tasks watch --sandbox', () => {
+  it('says that nothing adds tasks to the --sandbox workspace, and how to see some arrive', async () => {
+    const run = spawnTopo(['--sandbox', 'tasks', 'watch', '--interval', '5'], {
+      key: null,
+      env: { TOPO_DATA_DIR: join(tempDir(), 'data') },
+    });
+    await waitFor(() => run.stderr().includes('POST /__sandbox/tasks'), 15_000, 'the note');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(run.stderr()).toContain(
+      "note: nothing adds tasks to the --sandbox workspace by itself; to see some arrive, run 'topo sandbox'",
+    );
   });
 });
 

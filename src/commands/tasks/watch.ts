@@ -121,6 +121,11 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   if (fitted) await terminal.out(renderRows(fitted, [], (h) => output.chalk().bold(h)));
   if (terminal.stderrIsTTY)
     terminal.err(`Watching for new tasks every ${o.intervalMs / 1000} s (Ctrl-C to stop)…`);
+  if (ctx.globals.sandbox)
+    terminal.err(
+      "note: nothing adds tasks to the --sandbox workspace by itself; to see some arrive, run 'topo sandbox' " +
+        'and create them with POST /__sandbox/tasks (see the README, "Test hooks")',
+    );
   const run = o.exec ? await programRunner(ctx, o.exec) : undefined;
   await watch(ctx, client, {
     filters: o.filters,
