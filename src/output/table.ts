@@ -10,9 +10,10 @@ export interface TableColumn<R> {
 }
 
 /**
- * How a table gives way on a narrow terminal, in order: each step shrinks a column to at most `to` columns,
- * or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes only what
- * is needed. A table never exceeds the width: whatever still does not fit is cut from the right.
+ * How a table gives way on a narrow terminal, in order: each step shrinks a column down to no less than
+ * `shrink` columns (never wider than it was), or drops it. Steps are taken only while the table is wider
+ * than the terminal, and a shrink takes only what is needed; what a later drop frees goes back to the shrunk
+ * columns. A table never exceeds the width: whatever still does not fit is cut from the right.
  */
 export type FitStep = { column: string; shrink: number } | { column: string; drop: true };
 
@@ -47,9 +48,19 @@ export function fitTable<R>(
     if ('drop' in step) {
       shown = shown.filter((_, i) => i !== index);
     } else {
+      // A shrink never widens: a column already narrower than the step keeps its width.
       const entry = shown[index]!;
-      entry.width = Math.max(step.shrink, entry.width - excess, 1);
+      entry.width = Math.min(entry.width, Math.max(step.shrink, entry.width - excess, 1));
     }
+  }
+  // A later drop may have freed more than was needed: the shrunk columns get back what fits, the column
+  // shrunk last (the more important) first.
+  for (const step of [...steps].reverse()) {
+    const spare = width - total();
+    if (spare <= 0) break;
+    const entry = 'shrink' in step ? shown.find((c) => c.column.header === step.column) : undefined;
+    const full = entry ? natural[columns.indexOf(entry.column)]! : 0;
+    if (entry && entry.width < full) entry.width += Math.min(spare, full - entry.width);
   }
   // Still too wide: the last columns give way.
   while (shown.length > 1 && total() > width) {

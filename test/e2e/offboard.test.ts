@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
@@ -606,6 +606,113 @@ describe('the report and what is verified', () => {
     );
     expect(noScope.stderr).toContain(
       "note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.",
+    );
+  });
+});
+
+/** Journals written by hand: jobs of known shape, whatever the sandbox would make of them. */
+function writeJobs(
+  dir: string,
+  jobs: { header: Record<string, unknown>; lines: Record<string, unknown>[] }[],
+) {
+  mkdirSync(join(dir, 'jobs'), { recursive: true });
+  for (const { header, lines } of jobs)
+    writeFileSync(
+      join(dir, 'jobs', `${String(header.id)}.jsonl`),
+      [{ kind: 'job', cap: null, filters: {}, until: null, ...header }, ...lines]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+}
+
+const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const moved = (n: number, to: string) => ({
+  kind: 'move',
+  phase: 'move',
+  task_id: U(100 + n),
+  sequence_id: U(200 + n),
+  from: U(1),
+  to,
+  scope: 'TASK',
+  time: '2026-11-28T10:00:01Z',
+  result: 'moved',
+});
+const runStart = { kind: 'run', phase: 'move', time: '2026-11-28T10:00:00Z', planned: 2 };
+const runEnd = { kind: 'end', phase: 'move', time: '2026-11-28T10:00:02Z', moved: 2, failed: 0, left: 0 };
+const REAL = { api_url: 'https://api.topo.io/v1', profile: 'default' };
+
+describe('tasks reassign --jobs', () => {
+  it('narrow terminals: the names give way first; the id, the counts and the state stay', async () => {
+    const { dir, env } = stateEnv();
+    writeJobs(dir, [
+      {
+        header: {
+          id: 'aaaa0001',
+          created: '2026-11-28T10:00:00Z',
+          ...REAL,
+          from: U(1),
+          to: [
+            { id: U(2), weight: 1 },
+            { id: U(3), weight: 1 },
+          ],
+        },
+        lines: [runStart, moved(1, U(2)), moved(2, U(3)), runEnd],
+      },
+      {
+        header: {
+          id: 'bbbb0002',
+          created: '2026-11-30T10:00:00Z',
+          ...REAL,
+          from: U(4),
+          to: [{ id: U(5), weight: 1 }],
+          until: '2026-12-14T00:00:00Z',
+        },
+        lines: [runStart, moved(3, U(5)), runEnd],
+      },
+      {
+        header: {
+          id: 'cccc0003',
+          created: '2026-11-30T11:00:00Z',
+          ...REAL,
+          from: U(6),
+          to: [{ id: U(2), weight: 1 }],
+        },
+        lines: [runStart, { ...moved(4, U(2)), result: 'started' }],
+      },
+    ]);
+    const deps = { now: () => Date.parse('2026-12-01T00:00:00Z') };
+    const at = async (columns: number) => {
+      const r = await topo(['tasks', 'reassign', '--jobs'], { env, deps, tty: true, columns });
+      expect(r.code).toBe(0);
+      for (const line of r.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(columns);
+      return r.stdout;
+    };
+    expect(await at(120)).toBe(
+      [
+        'JOB       STARTED  FROM                                  TO               MOVED  LEFT  BACK  UNTIL       STATE',
+        'aaaa0001  2d ago   00000000-0000-4000-8000-000000000001  0000000…0000003  2      0     0                 done',
+        'bbbb0002  14h ago  00000000-0000-4000-8000-000000000004  0000000…0000005  1      0     0     2026-12-14  covering',
+        'cccc0003  13h ago  00000000-0000-4000-8000-000000000006  0000000…0000002  0      ?     0                 stopped mid-run',
+        '',
+      ].join('\n'),
+    );
+    expect(await at(80)).toBe(
+      [
+        'JOB       FROM          TO        MOVED  LEFT  BACK  UNTIL       STATE',
+        'aaaa0001  000000…00001  0000…003  2      0     0                 done',
+        'bbbb0002  000000…00004  0000…005  1      0     0     2026-12-14  covering',
+        'cccc0003  000000…00006  0000…002  0      ?     0                 stopped mid-run',
+        '',
+      ].join('\n'),
+    );
+    expect(await at(60)).toBe(
+      [
+        'JOB       FROM    TO      MOVED  LEFT  BACK  STATE',
+        'aaaa0001  000…01  000…03  2      0     0     done',
+        'bbbb0002  000…04  000…05  1      0     0     covering',
+        'cccc0003  000…06  000…02  0      ?     0     stopped mid-run',
+        '',
+      ].join('\n'),
     );
   });
 });

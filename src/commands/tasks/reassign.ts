@@ -230,7 +230,7 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const rows = jobRows(Job.all(stateDir(ctx.session.env)), ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet.');
   const { whoFrom } = await import('../../output/tasks.js');
-  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk()));
+  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
