@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
+import type { Session } from '../session.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -31,6 +32,26 @@ export interface JobHeader extends JobSpec {
 }
 
 export type Phase = 'move' | 'undo' | 'return';
+
+/** Where a job ran: the API it was sent to and the profile it ran as. */
+export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
+
+/** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
+export async function currentWorkspace(session: Session): Promise<Workspace> {
+  return {
+    api_url: session.globals.sandbox ? 'sandbox' : await session.baseUrl(),
+    profile: session.profileName,
+  };
+}
+
+export function inWorkspace(job: Job, w: Workspace): boolean {
+  return job.header?.api_url === w.api_url && job.header.profile === w.profile;
+}
+
+/** A workspace in words, for notes: `profile 'default' at https://…`. */
+export function describeWorkspace(w: Workspace): string {
+  return `profile '${w.profile}' at ${w.api_url}`;
+}
 
 export interface MoveRecord {
   kind: 'move';
@@ -107,17 +128,29 @@ export class Job {
     return job;
   }
 
-  /** A job by id, `last` (the newest), or the path of its journal (older journals included). */
-  static find(stateDir: string, idOrPath: string): Job {
+  /**
+   * A job by id, `last` (the newest of this workspace), or the path of its journal (older journals
+   * included). An id or a path works whatever the workspace.
+   */
+  static find(stateDir: string, idOrPath: string, workspace: Workspace): Job {
     if (idOrPath === 'last') {
-      const last = Job.all(stateDir).at(-1);
-      if (!last) throw new UsageError("no job yet to undo (see 'topo tasks reassign --jobs')");
+      const last = Job.all(stateDir)
+        .filter((j) => inWorkspace(j, workspace))
+        .at(-1);
+      if (!last)
+        throw new UsageError(
+          `no job yet in this workspace (${describeWorkspace(workspace)}); see 'topo tasks reassign --jobs'`,
+        );
       return last;
     }
     const byId = join(jobsDir(stateDir), `${idOrPath}.jsonl`);
     if (/^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId)) return Job.read(byId);
-    if (/^[0-9a-f]{8}$/.test(idOrPath) && !existsSync(idOrPath))
-      throw new UsageError(`no job '${idOrPath}' (see 'topo tasks reassign --jobs')`);
+    if (!existsSync(idOrPath))
+      throw new UsageError(
+        /[/\\]|\.jsonl$/.test(idOrPath)
+          ? `no journal file '${idOrPath}'`
+          : `no job '${idOrPath}' (see 'topo tasks reassign --jobs')`,
+      );
     return Job.read(idOrPath);
   }
 

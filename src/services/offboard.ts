@@ -28,7 +28,16 @@ import {
 import { whoFrom, type Who } from '../output/tasks.js';
 import type { Signal } from '../terminal.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
-import { Job, stamp, type JobSpec, type MoveRecord, type Phase } from './jobs.js';
+import {
+  currentWorkspace,
+  describeWorkspace,
+  inWorkspace,
+  Job,
+  stamp,
+  type JobSpec,
+  type MoveRecord,
+  type Phase,
+} from './jobs.js';
 import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
 import { callsForRun, planOffboard, type Successor } from './plan.js';
 
@@ -81,9 +90,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   );
   const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
   const spec: JobSpec = {
-    // The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
-    api_url: ctx.globals.sandbox ? 'sandbox' : await ctx.session.baseUrl(),
-    profile: ctx.session.profileName,
+    ...(await currentWorkspace(ctx.session)),
     from: o.from,
     to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
     cap: o.cap ?? null,
@@ -528,16 +535,27 @@ function report(r: {
   };
 }
 
+/** The job `--undo` names (its id, `last` of this workspace, or a journal file): found before anything else. */
+export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
+  const { stateDir } = await import('../config/paths.js');
+  const workspace = await currentWorkspace(ctx.session);
+  const job = Job.find(stateDir(ctx.session.env), idOrPath, workspace);
+  if (job.header && !inWorkspace(job, workspace))
+    ctx.terminal.err(
+      `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,
+    );
+  return job;
+}
+
 /** Undoing a job, or giving back a temporary cover: each task back to whom it came from, if unchanged. */
 export async function runUndo(
   ctx: Context,
-  o: { job: string; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
+  o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
 ): Promise<void> {
   const { terminal } = ctx;
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
-  const { stateDir } = await import('../config/paths.js');
-  const job = Job.find(stateDir(ctx.session.env), o.job);
+  const { job } = o;
   if (!o.dryRun) await preflight(client);
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
   const restored = new Map(
@@ -717,13 +735,18 @@ export async function runReturns(
 ): Promise<void> {
   const { stateDir } = await import('../config/paths.js');
   const now = ctx.now();
+  const workspace = await currentWorkspace(ctx.session);
   const due = Job.all(stateDir(ctx.session.env)).filter(
-    (j) => j.header?.until && Date.parse(j.header.until) <= now && !j.lastEnd('return'),
+    (j) =>
+      inWorkspace(j, workspace) &&
+      j.header?.until &&
+      Date.parse(j.header.until) <= now &&
+      !j.lastEnd('return'),
   );
   if (due.length === 0) {
     ctx.terminal.err('Nothing to give back: no cover job has reached its --until date.');
     if (ctx.output.format === 'json') await ctx.output.json([]);
     return;
   }
-  for (const job of due) await runUndo(ctx, { job: job.id, phase: 'return', ...o });
+  for (const job of due) await runUndo(ctx, { job, phase: 'return', ...o });
 }

@@ -165,8 +165,9 @@ describe('tasks reassign --from: one successor', () => {
       ],
       [
         ['--undo', '/nonexistent/journal.jsonl', '--yes'],
-        'error: cannot read journal /nonexistent/journal.jsonl: ENOENT',
+        "error: no journal file '/nonexistent/journal.jsonl'",
       ],
+      [['--undo', 'nosuch'], "error: no job 'nosuch' (see 'topo tasks reassign --jobs')"],
       [['--undo', 'abcdef12', '--yes'], "error: no job 'abcdef12' (see 'topo tasks reassign --jobs')"],
       [
         ['--undo', 'abcdef12', '--to', w.bob.id, '--yes'],
@@ -641,7 +642,80 @@ const runStart = { kind: 'run', phase: 'move', time: '2026-11-28T10:00:00Z', pla
 const runEnd = { kind: 'end', phase: 'move', time: '2026-11-28T10:00:02Z', moved: 2, failed: 0, left: 0 };
 const REAL = { api_url: 'https://api.topo.io/v1', profile: 'default' };
 
-describe('tasks reassign --jobs', () => {
+describe('tasks reassign --jobs: the jobs of this workspace', () => {
+  it('lists only the jobs of this API URL and profile, notes the others; last and --return pick among these', async () => {
+    const { dir, env } = stateEnv();
+    writeJobs(dir, [
+      {
+        header: {
+          id: 'aaaa0001',
+          created: '2026-11-28T10:00:00Z',
+          ...REAL,
+          from: U(1),
+          to: [{ id: U(2), weight: 1 }],
+        },
+        lines: [runStart, moved(1, U(2)), moved(2, U(2)), runEnd],
+      },
+      {
+        header: {
+          id: 'bbbb0002',
+          created: '2026-11-29T10:00:00Z',
+          api_url: 'sandbox',
+          profile: 'sandbox',
+          from: U(3),
+          to: [{ id: U(4), weight: 1 }],
+          until: '2026-11-30T00:00:00Z',
+        },
+        lines: [runStart, moved(3, U(4)), runEnd],
+      },
+      {
+        header: {
+          id: 'cccc0003',
+          created: '2026-11-29T11:00:00Z',
+          ...REAL,
+          profile: 'other',
+          from: U(5),
+          to: [{ id: U(6), weight: 1 }],
+        },
+        lines: [runStart, moved(5, U(6)), runEnd],
+      },
+    ]);
+    const deps = { now: () => Date.parse('2026-12-01T00:00:00Z') };
+    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json', 'id,state'], { env, deps });
+    expect(jobs.code).toBe(0);
+    expect(JSON.parse(jobs.stdout)).toEqual([{ id: 'aaaa0001', state: 'done' }]);
+    expect(jobs.stderr).toBe(
+      "note: 2 jobs of other workspaces not shown: 1 of profile 'sandbox' at sandbox, 1 of profile 'other' at https://api.topo.io/v1 (see them with --profile, --api-url or --sandbox).\n",
+    );
+    const other = await topo(['--profile', 'other', 'tasks', 'reassign', '--jobs', '--json', 'id'], {
+      env,
+      deps,
+    });
+    expect(JSON.parse(other.stdout)).toEqual([{ id: 'cccc0003' }]);
+
+    // `last` of the sandbox is the sandbox's job, though another workspace's job is newer.
+    const s = await sandbox();
+    const undo = await topo(
+      ['--sandbox', 'tasks', 'reassign', '--undo', 'last', '--dry-run', '--json', 'job'],
+      {
+        env: { ...env, TOPO_DATA_DIR: tempDir() },
+        deps,
+      },
+    );
+    expect(undo.stderr).not.toContain('error');
+    expect(JSON.parse(undo.stdout)).toEqual({ job: 'bbbb0002' });
+    // --return against another workspace does not give back the sandbox's cover.
+    const none = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('Nothing to give back: no cover job has reached its --until date.\n');
+    const lastHere = await topo(['tasks', 'reassign', '--undo', 'last', '--yes'], { sandbox: s, env, deps });
+    expect(lastHere.code).toBe(2);
+    expect(lastHere.stderr).toBe(
+      `error: no job yet in this workspace (profile 'default' at ${s.url}); see 'topo tasks reassign --jobs'\n`,
+    );
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('narrow terminals: the names give way first; the id, the counts and the state stay', async () => {
     const { dir, env } = stateEnv();
     writeJobs(dir, [

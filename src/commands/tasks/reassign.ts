@@ -7,6 +7,7 @@ import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
+import { plural } from '../../output/format.js';
 import type { Successor } from '../../services/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 
@@ -54,9 +55,12 @@ export function registerReassign(tasks: Command, app: App): void {
       'with --from: a temporary cover until this date (or for 14d, 2w); --return then gives the tasks back',
     )
     .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
-    .option('--undo <job>', "move a job's tasks back where they were: its id, 'last', or a journal file")
-    .option('--jobs', 'list the offboarding jobs: when, from, to, moved, left, state')
-    .option('--return', 'give back the tasks of cover jobs whose --until date has passed')
+    .option(
+      '--undo <job>',
+      "move a job's tasks back where they were: its id, 'last' (of this workspace), or a journal file",
+    )
+    .option('--jobs', 'list the offboarding jobs of this workspace: when, from, to, moved, left, state')
+    .option('--return', 'give back the tasks of cover jobs (of this workspace) whose --until date has passed')
     .optionsGroup(FLAG_GROUPS.filters)
     .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
     .option(
@@ -146,12 +150,13 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     const extra = moveFlags.find((f) => flags[f] !== undefined);
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
+    const job = mode === '--undo' ? await offboard.findJob(ctx, flags.undo!) : undefined;
     bulk.requireConfirmable(
       ctx.terminal,
       flags,
       mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
     );
-    if (mode === '--undo') await offboard.runUndo(ctx, { job: flags.undo!, phase: 'undo', ...common });
+    if (job) await offboard.runUndo(ctx, { job, phase: 'undo', ...common });
     else await offboard.runReturns(ctx, common);
     return;
   }
@@ -222,13 +227,29 @@ function parseUntil(value: string, now: number): string {
 async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
   if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
     throw new UsageError('--jobs lists the jobs: give it no other selection');
-  const [{ stateDir }, { jobsView }, { Job, jobRows }] = await Promise.all([
+  const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
     import('../../config/paths.js'),
     import('../../output/jobs.js'),
     import('../../services/jobs.js'),
   ]);
-  const rows = jobRows(Job.all(stateDir(ctx.session.env)), ctx.now());
-  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet.');
+  // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
+  const workspace = await jobs.currentWorkspace(ctx.session);
+  const all = jobs.Job.all(stateDir(ctx.session.env)).filter((j) => j.header);
+  const here = all.filter((j) => jobs.inWorkspace(j, workspace));
+  const rows = jobs.jobRows(here, ctx.now());
+  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
+  const elsewhere = new Map<string, number>();
+  for (const j of all)
+    if (!here.includes(j)) {
+      const where = jobs.describeWorkspace(j.header!);
+      elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
+    }
+  if (elsewhere.size > 0) {
+    const others = all.length - here.length;
+    ctx.terminal.err(
+      `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
+    );
+  }
   const { whoFrom } = await import('../../output/tasks.js');
   await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
 }
