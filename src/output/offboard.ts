@@ -52,6 +52,13 @@ export interface ReassignPlan {
   successors: SuccessorShare[];
   /** Tasks that stay with the leaver because of --cap. */
   kept: string[];
+  /** What stays with the leaver (the cap), counted apart from what moves. */
+  staying: {
+    tasks: number;
+    runs: number;
+    by_type: Record<string, number>;
+    by_priority: Record<string, number>;
+  };
   /** Runs handled with one TASK call per task, and why. */
   task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
 }
@@ -108,13 +115,16 @@ const counts = (rec: Record<string, number>, label: (k: string) => string) =>
 
 /** The plan in words (stderr): what moves, to whom, by priority, in how many calls, and what stays. */
 export function describePlan(plan: ReassignPlan, title: string, who: Who, short: boolean): string {
-  const sequenceRuns = plan.moves.filter((m) => m.to && m.scope === 'SEQUENCE').length;
+  const num = (n: number) => n.toLocaleString('en-US');
+  // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
+  const whole = plan.runs - plan.task_by_task.length;
+  const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);
   const lines = [
     title,
     `  by type:       ${counts(plan.by_type, enumLabel)}`,
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
-    `  sequence runs: ${plan.runs.toLocaleString('en-US')} (${sequenceRuns.toLocaleString('en-US')} moved whole in one call, ${plan.task_by_task.length.toLocaleString('en-US')} task by task)`,
-    `  API calls:     at most ${plan.calls.toLocaleString('en-US')}, each run read just before its move`,
+    `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
+    `  API calls:     at most ${num(plan.calls)} (${num(whole)} whole runs + ${num(oneByOne)} tasks one by one), each run read just before its move`,
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0) {
     lines.push('  to each:');
@@ -124,8 +134,10 @@ export function describePlan(plan: ReassignPlan, title: string, who: Who, short:
       );
     }
   }
-  if (plan.kept.length > 0)
-    lines.push(`  staying:       ${plural(plan.kept.length, 'task')} (every successor is at --cap)`);
+  if (plan.staying.tasks > 0)
+    lines.push(
+      `  staying:       ${plural(plan.staying.tasks, 'task')} in ${plural(plan.staying.runs, 'run')} (every successor is at --cap): ${counts(plan.staying.by_priority, (k) => safeText(k))}`,
+    );
   if (plan.task_by_task.length > 0) {
     lines.push('  runs handled task by task, so nobody else’s work moves:');
     const shown = short ? plan.task_by_task.slice(0, 20) : plan.task_by_task;

@@ -506,6 +506,7 @@ function report(r: {
           calls: r.plan.calls,
           by_type: r.plan.by_type,
           by_priority: r.plan.by_priority,
+          staying: r.plan.staying,
           task_by_task: r.plan.task_by_task,
         }
       : null,

@@ -790,3 +790,73 @@ describe('tasks reassign --jobs: the jobs of this workspace', () => {
     );
   });
 });
+
+describe('the plan adds up', () => {
+  it('runs, calls, types and priorities count what moves; what stays under --cap is counted apart', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const all = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run'], {
+      sandbox: s,
+    });
+    expect(all.code).toBe(0);
+    // 14 runs: 9 wholly held runs of several tasks, 3 runs of one task, 2 shared runs (3 + 1 tasks).
+    expect(all.stderr).toContain(
+      [
+        `Plan: move 31 open tasks from ${w.alice.id} to ${w.bob.id}`,
+        '  by type:       call 13, email reply 10, new lead review 7, linkedin reply 1',
+        '  by priority:   TODAY 20, HOT 6, EXTRA 5',
+        '  sequence runs: 14 (12 moved whole in one call, 2 task by task)',
+        '  API calls:     at most 16 (12 whole runs + 4 tasks one by one), each run read just before its move',
+      ].join('\n'),
+    );
+    const args = [
+      'tasks',
+      'reassign',
+      '--from',
+      w.alice.id,
+      '--to',
+      `${w.bob.id},${w.carla.id}`,
+      '--cap',
+      '10',
+    ];
+    const capped = await topo([...args, '--dry-run'], { sandbox: s });
+    const [shared] = [...w.runs].find(([, open]) => open.some((t) => t.assignee_user_id === null))!;
+    expect(capped.code).toBe(0);
+    expect(capped.stdout.trimEnd().split('\n')).toHaveLength(31);
+    expect(capped.stderr).toBe(
+      [
+        `Plan: move 20 open tasks from ${w.alice.id} to ${w.bob.id}, ${w.carla.id}`,
+        '  by type:       call 8, email reply 7, new lead review 4, linkedin reply 1',
+        '  by priority:   TODAY 12, HOT 6, EXTRA 2',
+        '  sequence runs: 8 (7 moved whole in one call, 1 task by task)',
+        '  API calls:     at most 10 (7 whole runs + 3 tasks one by one), each run read just before its move',
+        '  to each:',
+        `    ${w.bob.id}: 4 runs, 10 tasks (TODAY 8, HOT 2)`,
+        `    ${w.carla.id}: 4 runs, 10 tasks (TODAY 4, HOT 4, EXTRA 2)`,
+        '  staying:       11 tasks in 6 runs (every successor is at --cap): TODAY 8, EXTRA 3',
+        '  runs handled task by task, so nobody else’s work moves:',
+        `    ${shared}  3 tasks: the run also holds open tasks not being moved (unassigned ×1)`,
+        'Dry run: nothing was changed.',
+        '',
+      ].join('\n'),
+    );
+    const json = await topo([...args, '--dry-run', '--json', 'plan,kept'], { sandbox: s });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      kept: 11,
+      plan: {
+        tasks: 20,
+        runs: 8,
+        calls: 10,
+        by_type: { CALL: 8, EMAIL_REPLY: 7, LINKEDIN_REPLY: 1, NEW_LEAD_REVIEW: 4 },
+        by_priority: { TODAY: 12, HOT: 6, EXTRA: 2 },
+        staying: {
+          tasks: 11,
+          runs: 6,
+          by_type: { CALL: 5, EMAIL_REPLY: 3, NEW_LEAD_REVIEW: 3 },
+          by_priority: { TODAY: 8, EXTRA: 3 },
+        },
+      },
+    });
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+});
