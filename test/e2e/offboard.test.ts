@@ -168,6 +168,35 @@ describe('tasks reassign --from: one successor', () => {
         "error: no journal file '/nonexistent/journal.jsonl'",
       ],
       [['--undo', 'nosuch'], "error: no job 'nosuch' (see 'topo tasks reassign --jobs')"],
+      // The flags of an offboarding with task IDs: said, not ignored.
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--until', '14d'],
+        'error: --until goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--report', 'x.csv'],
+        'error: --report goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--cap', '3'],
+        'error: --cap goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '-p', 'hot'],
+        'error: --priority goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--template', 'Inbound'],
+        'error: --template goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--csv'],
+        "error: --csv prints a dry run's preview or the --jobs list: add --dry-run",
+      ],
+      [
+        ['--from', w.alice.id, '--to', w.bob.id, '--yes', '--csv'],
+        "error: --csv prints a dry run's preview: add --dry-run, or write what moved with --report <file>.csv",
+      ],
       [['--undo', 'abcdef12', '--yes'], "error: no job 'abcdef12' (see 'topo tasks reassign --jobs')"],
       [
         ['--undo', 'abcdef12', '--to', w.bob.id, '--yes'],

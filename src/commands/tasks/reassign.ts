@@ -116,6 +116,13 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
   });
   cmd.action(
     action(app, async (ctx, ids: string[], flags: ReassignFlags) => {
+      // A run that changes tasks prints their IDs (or JSON), never CSV: --csv alone there would be ignored.
+      if (ctx.output.format === 'csv' && !flags.jobs && !flags.dryRun)
+        throw new UsageError(
+          flags.from !== undefined
+            ? "--csv prints a dry run's preview: add --dry-run, or write what moved with --report <file>.csv"
+            : "--csv prints a dry run's preview or the --jobs list: add --dry-run",
+        );
       if (flags.jobs) await listJobs(ctx, ids, flags);
       else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
         await runBulkReassign(ctx, ids, flags);
@@ -256,9 +263,21 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
 async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlags): Promise<void> {
+  // The flags of an offboarding mean nothing for task IDs: said, not ignored.
+  const offboarding: [keyof ReassignFlags, string][] = [
+    ['cap', '--cap'],
+    ['until', '--until'],
+    ['report', '--report'],
+    ['type', '--type'],
+    ['priority', '--priority'],
+    ['template', '--template'],
+    ['createdAfter', '--created-after'],
+    ['createdBefore', '--created-before'],
+  ];
+  const misplaced = offboarding.find(([key]) => flags[key] !== undefined);
+  if (misplaced) throw new UsageError(`${misplaced[1]} goes with --from, not with task IDs`);
   if (!flags.to)
     throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
-  if (flags.type || flags.priority) throw new UsageError('--type and --priority go with --from');
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
