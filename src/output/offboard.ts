@@ -161,7 +161,7 @@ export async function printMovePreview(
     for (const id of move.task_ids)
       items.push({
         id,
-        result: move.to ? 'would_change' : 'unchanged',
+        result: move.to ? 'would_move' : 'kept',
         task: tasks.get(id) ?? null,
         error: null,
         target: move.to ?? '',
@@ -177,7 +177,7 @@ export async function printBackPreview(
 ): Promise<void> {
   const items: PreviewItem[] = back.map(({ task, to }) => ({
     id: task.id,
-    result: 'would_change',
+    result: 'would_move',
     task,
     error: null,
     target: to,

@@ -96,7 +96,7 @@ describe('tasks reassign --from: one successor', () => {
       .split('\n')
       .map((l) => l.split('\t'));
     expect(rows.map((r) => r[0]).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
-    for (const row of rows) expect([row[1], row[5], row[7]]).toEqual(['would_change', w.alice.id, w.bob.id]);
+    for (const row of rows) expect([row[1], row[5], row[7]]).toEqual(['would_move', w.alice.id, w.bob.id]);
     const json = await topo(
       ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'],
       {
@@ -434,6 +434,13 @@ describe('one job, one journal, one undo', () => {
     expect(JSON.parse(jobs.stdout)).toMatchObject([
       { id, from: w.alice.id, to: [w.bob.id], moved: w.aliceOpen.length, left: 0, state: 'done' },
     ]);
+
+    // An undo's dry run speaks as the offboarding's: each task would move (back).
+    const preview = await topo(['tasks', 'reassign', '--undo', id, '--dry-run'], { sandbox: s, env });
+    expect(preview.code).toBe(0);
+    const back = preview.stdout.trimEnd().split('\n');
+    expect(back).toHaveLength(w.aliceOpen.length);
+    for (const row of back) expect(row.split('\t')[1]).toBe('would_move');
 
     // Two tasks change after the job: they are named, with why, and left alone.
     const [changed, closed] = w.aliceOpen;
@@ -851,7 +858,14 @@ describe('the plan adds up', () => {
     const capped = await topo([...args, '--dry-run'], { sandbox: s });
     const [shared] = [...w.runs].find(([, open]) => open.some((t) => t.assignee_user_id === null))!;
     expect(capped.code).toBe(0);
-    expect(capped.stdout.trimEnd().split('\n')).toHaveLength(31);
+    // The preview's results: what would move and what the cap keeps, as in the JSON report.
+    const rows = capped.stdout
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows).toHaveLength(31);
+    expect(rows.filter((r) => r[1] === 'would_move')).toHaveLength(20);
+    expect(rows.filter((r) => r[1] === 'kept').map((r) => r[7])).toEqual(Array(11).fill(''));
     expect(capped.stderr).toBe(
       [
         `Plan: move 20 open tasks from ${w.alice.id} to ${w.bob.id}, ${w.carla.id}`,
@@ -869,8 +883,10 @@ describe('the plan adds up', () => {
         '',
       ].join('\n'),
     );
-    const json = await topo([...args, '--dry-run', '--json', 'plan,kept'], { sandbox: s });
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    const json = await topo([...args, '--dry-run', '--json', 'plan,kept,tasks'], { sandbox: s });
+    const report = JSON.parse(json.stdout) as { tasks: { task_id: string; result: string }[] };
+    expect(report.tasks.map((t) => [t.task_id, t.result])).toEqual(rows.map((r) => [r[0], r[1]]));
+    expect(report).toMatchObject({
       kept: 11,
       plan: {
         tasks: 20,

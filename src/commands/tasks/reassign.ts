@@ -108,6 +108,8 @@ export function registerReassign(tasks: Command, app: App): void {
   by --from with one SEQUENCE call and the rest task by task so nobody else's work moves, journals
   each move, then checks what is left. Ctrl-C stops after the calls in flight; re-running continues.
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
+  Each task's result: would_move or kept (dry run; kept: held back by --cap), then moved, failed,
+  not_started (the job stopped first), kept, or skipped (changed hands or closed since the plan).
 
 Results (task IDs or --scope sequence; --json prints an array of {id, result, task, error}):
   changed    the task moved to the new assignee
