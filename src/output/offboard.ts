@@ -84,7 +84,10 @@ export interface MoveReport {
   until: string | null;
   plan: Omit<ReassignPlan, 'moves' | 'successors' | 'kept'> | null;
   calls: number;
+  /** Every task the job moved, earlier runs included (as `--jobs` counts them). */
   moved: number;
+  /** Of those, the ones earlier runs of the job moved. */
+  moved_before: number;
   failed: number;
   not_started: number;
   kept: number;
@@ -253,7 +256,11 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   for (const t of r.tasks.filter((x) => x.result === 'failed'))
     lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
   const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
-  const parts = [`${plural(r.moved, 'task')} ${verb}`, `${r.failed} failed`];
+  // A resumed job counts as a whole, as --jobs and the report do.
+  const before = r.moved_before
+    ? ` (${(r.moved - r.moved_before).toLocaleString('en-US')} in this run, ${r.moved_before.toLocaleString('en-US')} before)`
+    : '';
+  const parts = [`${plural(r.moved, 'task')} ${verb}${before}`, `${r.failed} failed`];
   if (r.not_started) parts.push(`${r.not_started} not started`);
   if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
   if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);

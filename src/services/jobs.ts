@@ -58,6 +58,9 @@ export interface MoveRecord {
   phase: Phase;
   task_id: string;
   sequence_id: string;
+  /** The task's type and priority, for a report of the whole job (absent in older journals). */
+  type?: string;
+  priority?: string;
   /** The assignee the task really had just before the call. */
   from: string | null;
   to: string;
@@ -154,6 +157,12 @@ export class Job {
     return Job.read(idOrPath);
   }
 
+  /** The job of this spec, if it ever ran. */
+  static existing(stateDir: string, spec: JobSpec): Job | undefined {
+    const path = join(jobsDir(stateDir), `${jobId(spec)}.jsonl`);
+    return existsSync(path) ? Job.read(path) : undefined;
+  }
+
   static all(stateDir: string): Job[] {
     const dir = jobsDir(stateDir);
     if (!existsSync(dir)) return [];
@@ -209,6 +218,12 @@ export class Job {
     return new Map(this.moves(phase).map((r) => [r.task_id, r]));
   }
 
+  /** Whether the last run of its moves ended, uninterrupted, with nothing of its plan left. */
+  settled(): boolean {
+    const end = this.lastEnd('move');
+    return end !== undefined && !end.interrupted && (end.left ?? 0) === 0;
+  }
+
   /** The end record of the last run of a phase, if it ended. */
   lastEnd(phase: Phase = 'move'): RunRecord | undefined {
     const runs = this.lines.filter(
@@ -245,13 +260,14 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         (r) => r.result === 'moved',
       ).length;
       const end = j.lastEnd('move');
-      const runs = j.lines.filter((l) => l.kind === 'run' && l.phase === 'move').length;
-      const ends = j.lines.filter((l) => l.kind === 'end' && l.phase === 'move').length;
+      // The last run began and never ended (killed, a crash): what is left is not known until it runs again.
+      const midRun = !end && j.lines.some((l) => l.kind === 'run' && l.phase === 'move');
       let state: string;
       if (j.lastEnd('return')) state = 'given back';
       else if (j.lastEnd('undo')) state = back >= moved ? 'undone' : 'partly undone';
-      else if (runs > ends) state = 'stopped mid-run';
-      else if (end?.interrupted) state = 'interrupted';
+      else if (midRun) state = 'stopped mid-run';
+      // Stopped by Ctrl-C or SIGTERM with work left (stopped during the check, nothing was left: done).
+      else if (end?.interrupted && (end.left ?? 0) > 0) state = 'interrupted';
       else if ((end?.left ?? 0) > 0) state = 'incomplete';
       else if (h.until) state = Date.parse(h.until) <= now ? 'due for return' : 'covering';
       else state = 'done';
@@ -261,7 +277,7 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         from: h.from,
         to: h.to.map((t) => t.id),
         moved,
-        left: runs > ends ? null : (end?.left ?? 0),
+        left: midRun ? null : (end?.left ?? 0),
         back,
         until: h.until,
         state,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
@@ -424,16 +424,56 @@ describe('one job, one journal, one undo', () => {
     expect(run.stderr()).toMatch(
       /error: interrupted: \d+ tasks? moved, \d+ tasks? left; run the same command again to finish/,
     );
-    const again = await topo(args, { sandbox: s, env });
+    const first = s.store.state.tasks.filter(
+      (t) => w.aliceOpen.some((a) => a.id === t.id) && t.assignee_user_id === w.bob.id,
+    ).length;
+    const jobs = async () =>
+      JSON.parse(
+        (await topo(['tasks', 'reassign', '--jobs', '--json'], { sandbox: s, env })).stdout,
+      ) as unknown[];
+    expect(await jobs()).toMatchObject([
+      { moved: first, left: w.aliceOpen.length - first, state: 'interrupted' },
+    ]);
+    // The second run's report covers the whole job: the first run's moves too, as --jobs counts them.
+    const csv = join(tempDir(), 'job.csv');
+    const again = await topo([...args, '--report', csv, '--json'], { sandbox: s, env });
     expect(again.code).toBe(0);
     expect(s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice.id && isOpen(t))).toHaveLength(0);
     const { path, lines } = journalOf(dir);
     expect(lines.filter((l) => l.kind === 'run')).toHaveLength(2);
     const id = path.split('/').pop()!.replace('.jsonl', '');
-    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json'], { sandbox: s, env });
-    expect(JSON.parse(jobs.stdout)).toMatchObject([
+    expect(await jobs()).toMatchObject([
       { id, from: w.alice.id, to: [w.bob.id], moved: w.aliceOpen.length, left: 0, state: 'done' },
     ]);
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows.map((r) => r.task_id).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
+    for (const row of rows) {
+      const t = w.aliceOpen.find((a) => a.id === row.task_id)!;
+      expect(row).toMatchObject({
+        result: 'moved',
+        old_assignee: w.alice.id,
+        new_assignee: w.bob.id,
+        type: t.type,
+        priority: t.priority,
+      });
+    }
+    expect(rows.filter((r) => r.reason === 'in an earlier run')).toHaveLength(first);
+    const report = JSON.parse(again.stdout) as {
+      moved: number;
+      moved_before: number;
+      to: { tasks: number }[];
+    };
+    expect(report).toMatchObject({
+      moved: w.aliceOpen.length,
+      moved_before: first,
+      to: [{ tasks: w.aliceOpen.length }],
+    });
+    expect(again.stderr).toContain(
+      `Done: ${w.aliceOpen.length} tasks moved (${w.aliceOpen.length - first} in this run, ${first} before), 0 failed.`,
+    );
 
     // An undo's dry run speaks as the offboarding's: each task would move (back).
     const preview = await topo(['tasks', 'reassign', '--undo', id, '--dry-run'], { sandbox: s, env });
@@ -903,5 +943,115 @@ describe('the plan adds up', () => {
       },
     });
     expect(s.received('PATCH')).toHaveLength(0);
+  });
+});
+
+describe('Ctrl-C at any point of a job', () => {
+  it('during the check after the last move: what moved is said and journaled, the process does not wait, a re-run closes the job', async () => {
+    const s = await sandbox({ latencyMs: 2 });
+    const w = world(s);
+    const { dir, env } = stateEnv();
+    const isLeaverListing = (q: { method: string; path: string; query: string }) =>
+      q.method === 'GET' && q.path === '/v1/tasks' && q.query.includes('assignee_user_id');
+    // The plan's listing (one request per open status) passes; the check after the moves hangs far longer
+    // than the test waits.
+    s.injectFault({
+      method: 'GET',
+      path: '^/v1/tasks$',
+      query: 'assignee_user_id',
+      after: 2,
+      times: 2,
+      delayMs: 20_000,
+    });
+    const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'];
+    const run = spawnTopo([...args, '--json'], { sandbox: s, env });
+    let stdout = '';
+    run.child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // Every PATCH sent, and the check after them started.
+    await waitFor(
+      () => {
+        const last = s.requests.findLastIndex((q) => q.method === 'PATCH');
+        return last >= 0 && s.requests.slice(last + 1).some(isLeaverListing);
+      },
+      15_000,
+      'the check after the moves',
+    );
+    const patches = s.received('PATCH').length;
+    const pressed = Date.now();
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(s.received('PATCH')).toHaveLength(patches);
+    const stderr = run.stderr();
+    expect(stderr).toContain(
+      '\nStopping: skipping the check of what is left (Ctrl-C again to quit at once)…\n',
+    );
+    expect(stderr).toContain(`\nDone: ${w.aliceOpen.length} tasks moved, 0 failed.\n`);
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+      JSON.stringify({
+        error: {
+          code: 130,
+          status: null,
+          type: 'InterruptedError',
+          message: `interrupted: ${w.aliceOpen.length} tasks moved, 0 tasks left; what is left was not checked: run the same command again to check`,
+          request_id: null,
+        },
+      }),
+    );
+    const report = JSON.parse(stdout) as {
+      moved: number;
+      interrupted: boolean;
+      remaining: unknown;
+      tasks: unknown[];
+    };
+    expect(report).toMatchObject({ moved: w.aliceOpen.length, interrupted: true, remaining: null });
+    expect(report.tasks).toHaveLength(w.aliceOpen.length);
+    const { lines } = journalOf(dir);
+    expect(lines.at(-1)).toMatchObject({
+      kind: 'end',
+      moved: w.aliceOpen.length,
+      left: 0,
+      interrupted: true,
+      verified: false,
+    });
+    const jobs = async () =>
+      JSON.parse(
+        (await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,left,state'], { sandbox: s, env }))
+          .stdout,
+      );
+    // Nothing of the plan was left: done, though the check was cut short.
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: 0, state: 'done' }]);
+
+    // A run killed outright leaves no end: stopped mid-run, until the same command finds nothing left.
+    appendFileSync(
+      journalOf(dir).path,
+      `${JSON.stringify({ kind: 'run', phase: 'move', time: '2026-11-01T00:00:00Z' })}\n`,
+    );
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: null, state: 'stopped mid-run' }]);
+    s.clearFaults();
+    // With nothing left, the same command closes the job, and its report is still the whole job's.
+    const csv = join(tempDir(), 'job.csv');
+    const again = await topo([...args, '--report', csv], { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    const id = journalOf(dir).path.split('/').pop()!.replace('.jsonl', '');
+    expect(again.stderr).toBe(
+      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n`,
+    );
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows.map((r) => [r.task_id, r.new_assignee, r.result]).sort()).toEqual(
+      w.aliceOpen.map((t) => [t.id, w.bob.id, 'moved']).sort(),
+    );
+    expect(s.received('PATCH')).toHaveLength(patches);
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: 0, state: 'done' }]);
+    // Once ended, running it again changes nothing in the journal.
+    const size = journalOf(dir).lines.length;
+    expect((await topo(args, { sandbox: s, env })).stderr).toBe(
+      `${w.alice.id} holds no open tasks: nothing to do.\n`,
+    );
+    expect(journalOf(dir).lines).toHaveLength(size);
   });
 });
