@@ -287,9 +287,25 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
       `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${duration(s.wall_ms)}${over}.`,
     );
   }
-  if (r.job)
-    lines.push(`Job ${r.job}: undo with 'topo tasks reassign --undo ${r.job}'. Journal: ${r.journal}`);
+  if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
   return lines;
+}
+
+/** What can be done next with the job, by its kind: undo a move, give back a cover, finish an undo. */
+function jobHint(r: MoveReport): string {
+  const id = r.job!;
+  const unfinished = r.failed + r.not_started > 0;
+  if (r.kind === 'undo')
+    return unfinished
+      ? `Job ${id}: partly undone; run 'topo tasks reassign --undo ${id}' again for the rest.`
+      : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.kind === 'return')
+    return unfinished
+      ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`
+      : `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.until)
+    return `Job ${id}: a cover until ${r.until.replace(/T00:00:00Z$/, '')}; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}).`;
+  return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;
 }
 
 /** `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data. */

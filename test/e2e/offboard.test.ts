@@ -488,6 +488,10 @@ describe('one job, one journal, one undo', () => {
     s.store.skip(closed!.id);
     const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
     expect(undo.code).toBe(0);
+    // The last line fits an undo: no invitation to undo the undo.
+    expect(undo.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
+    );
     expect(undo.stderr).toContain(`  ${changed!.id}  now with ${w.carla.id}`);
     expect(undo.stderr).toContain(`  ${closed!.id}  skipped since`);
     for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
@@ -527,7 +531,7 @@ describe('temporary cover', () => {
   it('--until, then --return gives back only what is still open and still with the cover rep', async () => {
     const s = await sandbox();
     const w = world(s);
-    const { env } = stateEnv();
+    const { dir, env } = stateEnv();
     const clock = { now: Date.parse('2026-11-29T12:00:00Z') };
     const deps = { now: () => clock.now };
     const cover = await topo(
@@ -535,6 +539,11 @@ describe('temporary cover', () => {
       { sandbox: s, env, deps },
     );
     expect(cover.code).toBe(0);
+    const { path } = journalOf(dir);
+    const id = path.split('/').pop()!.replace('.jsonl', '');
+    expect(cover.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: a cover until 2026-12-05; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}). Journal: ${path}`,
+    );
     const [reassigned, done] = w.aliceOpen;
     s.store.reassign(reassigned!.id, w.carla.id, 'TASK');
     s.store.skip(done!.id);
@@ -550,6 +559,9 @@ describe('temporary cover', () => {
     expect(JSON.parse(jobs.stdout)).toEqual([{ state: 'due for return', until: '2026-12-05T00:00:00Z' }]);
     const back = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
     expect(back.code).toBe(0);
+    expect(back.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
+    );
     for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
     expect(s.store.get(reassigned!.id)!.assignee_user_id).toBe(w.carla.id);
     expect(s.store.get(done!.id)!.assignee_user_id).toBe(w.bob.id);
