@@ -125,6 +125,8 @@ export class ApiClient {
   private readonly noticesGiven = new Set<string>();
   /** An attempt was left behind at its deadline: close() must not wait for it. */
   private abandonedAttempts = false;
+  /** After close(), a failed attempt is not tried again (requests let go at Ctrl-C end with the process). */
+  private closed = false;
 
   constructor(private readonly options: ClientOptions) {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
@@ -156,7 +158,13 @@ export class ApiClient {
         : new Agent(timeouts));
   }
 
+  /** Requests left running on purpose (a check skipped at Ctrl-C): close() must not wait for them. */
+  abandon(): void {
+    this.abandonedAttempts = true;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     // close() would wait for an attempt abandoned at its deadline (a proxy that never answers): end it now.
     if (this.abandonedAttempts) await this.dispatcher.destroy();
     else await this.dispatcher.close();
@@ -204,7 +212,7 @@ export class ApiClient {
         faults++;
         // A proxy that refuses the tunnel will refuse it again.
         const retryable = policy === 'idempotent' && network.code !== PROXY_REFUSED;
-        if (retryable && faults < this.maxAttempts) {
+        if (retryable && faults < this.maxAttempts && !this.closed) {
           await this.waitBeforeRetry(this.backoff(faults));
           continue;
         }

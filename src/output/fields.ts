@@ -11,6 +11,7 @@ export const JOB_REPORT_FIELDS = [
   'plan',
   'calls',
   'moved',
+  'moved_before',
   'failed',
   'not_started',
   'kept',

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { relativeTime } from './format.js';
 import type { ListView } from './printer.js';
+import type { FitStep } from './table.js';
 import type { Who } from './tasks.js';
 
 /** `tasks reassign --jobs`: every offboarding job, what it moved, what is left, where it stands. */
@@ -20,8 +21,23 @@ export interface JobRow {
   journal: string;
 }
 
-export function jobsView(who: Who, c: ChalkInstance): ListView<JobRow> {
-  const now = Date.now();
+/**
+ * How the table narrows: the names give way first (they are cut in the middle), then when each job started,
+ * then the cover's end date; the id, the counts and the state stay.
+ */
+const JOBS_FIT: readonly FitStep[] = [
+  { column: 'TO', shrink: 12 },
+  { column: 'FROM', shrink: 10 },
+  { column: 'TO', shrink: 8 },
+  { column: 'FROM', shrink: 8 },
+  { column: 'STARTED', drop: true },
+  { column: 'TO', shrink: 6 },
+  { column: 'FROM', shrink: 6 },
+  { column: 'UNTIL', drop: true },
+  { column: 'BACK', drop: true },
+];
+
+export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobRow> {
   return {
     fields: [
       { name: 'id', value: (r) => r.id },
@@ -39,7 +55,7 @@ export function jobsView(who: Who, c: ChalkInstance): ListView<JobRow> {
         { header: 'JOB', cell: (r) => r.id },
         { header: 'STARTED', cell: (r) => relativeTime(r.created, now), style: (_r, s) => c.dim(s) },
         { header: 'FROM', cell: (r) => who(r.from), cut: 'person' },
-        { header: 'TO', cell: (r) => r.to.map((id) => who(id)).join(', ') },
+        { header: 'TO', cell: (r) => r.to.map((id) => who(id)).join(', '), cut: 'person' },
         { header: 'MOVED', cell: (r) => String(r.moved) },
         { header: 'LEFT', cell: (r) => (r.left === null ? '?' : String(r.left)) },
         { header: 'BACK', cell: (r) => String(r.back) },
@@ -50,12 +66,7 @@ export function jobsView(who: Who, c: ChalkInstance): ListView<JobRow> {
           style: (r, s) => (r.state === 'done' ? c.green(s) : r.state === 'due for return' ? c.yellow(s) : s),
         },
       ],
-      fit: [
-        { column: 'TO', shrink: 12 },
-        { column: 'FROM', shrink: 10 },
-        { column: 'BACK', drop: true },
-        { column: 'UNTIL', drop: true },
-      ],
+      fit: JOBS_FIT,
     },
     json: (r) => r,
   };

@@ -52,6 +52,13 @@ export interface ReassignPlan {
   successors: SuccessorShare[];
   /** Tasks that stay with the leaver because of --cap. */
   kept: string[];
+  /** What stays with the leaver (the cap), counted apart from what moves. */
+  staying: {
+    tasks: number;
+    runs: number;
+    by_type: Record<string, number>;
+    by_priority: Record<string, number>;
+  };
   /** Runs handled with one TASK call per task, and why. */
   task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
 }
@@ -77,7 +84,10 @@ export interface MoveReport {
   until: string | null;
   plan: Omit<ReassignPlan, 'moves' | 'successors' | 'kept'> | null;
   calls: number;
+  /** Every task the job moved, earlier runs included (as `--jobs` counts them). */
   moved: number;
+  /** Of those, the ones earlier runs of the job moved. */
+  moved_before: number;
   failed: number;
   not_started: number;
   kept: number;
@@ -108,13 +118,16 @@ const counts = (rec: Record<string, number>, label: (k: string) => string) =>
 
 /** The plan in words (stderr): what moves, to whom, by priority, in how many calls, and what stays. */
 export function describePlan(plan: ReassignPlan, title: string, who: Who, short: boolean): string {
-  const sequenceRuns = plan.moves.filter((m) => m.to && m.scope === 'SEQUENCE').length;
+  const num = (n: number) => n.toLocaleString('en-US');
+  // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
+  const whole = plan.runs - plan.task_by_task.length;
+  const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);
   const lines = [
     title,
     `  by type:       ${counts(plan.by_type, enumLabel)}`,
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
-    `  sequence runs: ${plan.runs.toLocaleString('en-US')} (${sequenceRuns.toLocaleString('en-US')} moved whole in one call, ${plan.task_by_task.length.toLocaleString('en-US')} task by task)`,
-    `  API calls:     at most ${plan.calls.toLocaleString('en-US')}, each run read just before its move`,
+    `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
+    `  API calls:     at most ${num(plan.calls)} (${num(whole)} whole runs + ${num(oneByOne)} tasks one by one), each run read just before its move`,
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0) {
     lines.push('  to each:');
@@ -124,8 +137,10 @@ export function describePlan(plan: ReassignPlan, title: string, who: Who, short:
       );
     }
   }
-  if (plan.kept.length > 0)
-    lines.push(`  staying:       ${plural(plan.kept.length, 'task')} (every successor is at --cap)`);
+  if (plan.staying.tasks > 0)
+    lines.push(
+      `  staying:       ${plural(plan.staying.tasks, 'task')} in ${plural(plan.staying.runs, 'run')} (every successor is at --cap): ${counts(plan.staying.by_priority, (k) => safeText(k))}`,
+    );
   if (plan.task_by_task.length > 0) {
     lines.push('  runs handled task by task, so nobody else’s work moves:');
     const shown = short ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
@@ -149,7 +164,7 @@ export async function printMovePreview(
     for (const id of move.task_ids)
       items.push({
         id,
-        result: move.to ? 'would_change' : 'unchanged',
+        result: move.to ? 'would_move' : 'kept',
         task: tasks.get(id) ?? null,
         error: null,
         target: move.to ?? '',
@@ -165,7 +180,7 @@ export async function printBackPreview(
 ): Promise<void> {
   const items: PreviewItem[] = back.map(({ task, to }) => ({
     id: task.id,
-    result: 'would_change',
+    result: 'would_move',
     task,
     error: null,
     target: to,
@@ -241,7 +256,11 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   for (const t of r.tasks.filter((x) => x.result === 'failed'))
     lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
   const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
-  const parts = [`${plural(r.moved, 'task')} ${verb}`, `${r.failed} failed`];
+  // A resumed job counts as a whole, as --jobs and the report do.
+  const before = r.moved_before
+    ? ` (${(r.moved - r.moved_before).toLocaleString('en-US')} in this run, ${r.moved_before.toLocaleString('en-US')} before)`
+    : '';
+  const parts = [`${plural(r.moved, 'task')} ${verb}${before}`, `${r.failed} failed`];
   if (r.not_started) parts.push(`${r.not_started} not started`);
   if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
   if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);
@@ -268,9 +287,25 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
       `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${duration(s.wall_ms)}${over}.`,
     );
   }
-  if (r.job)
-    lines.push(`Job ${r.job}: undo with 'topo tasks reassign --undo ${r.job}'. Journal: ${r.journal}`);
+  if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
   return lines;
+}
+
+/** What can be done next with the job, by its kind: undo a move, give back a cover, finish an undo. */
+function jobHint(r: MoveReport): string {
+  const id = r.job!;
+  const unfinished = r.failed + r.not_started > 0;
+  if (r.kind === 'undo')
+    return unfinished
+      ? `Job ${id}: partly undone; run 'topo tasks reassign --undo ${id}' again for the rest.`
+      : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.kind === 'return')
+    return unfinished
+      ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`
+      : `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.until)
+    return `Job ${id}: a cover until ${r.until.replace(/T00:00:00Z$/, '')}; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}).`;
+  return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;
 }
 
 /** `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data. */

@@ -25,7 +25,8 @@ export interface ItemOutcome {
   error: ItemError | null;
 }
 
-export type PreviewResult = 'would_change' | 'unchanged' | 'would_fail' | 'failed';
+/** `would_move` and `kept`: an offboarding's dry run (what goes to a successor, what the cap keeps back). */
+export type PreviewResult = 'would_change' | 'would_move' | 'unchanged' | 'kept' | 'would_fail' | 'failed';
 
 export interface PreviewItem {
   id: string;
@@ -86,7 +87,12 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
         {
           header: 'WHAT',
           cell: (p) => p.why,
-          style: (p, s) => (p.result === 'would_change' ? s : p.result === 'unchanged' ? c.dim(s) : c.red(s)),
+          style: (p, s) =>
+            p.result === 'would_change' || p.result === 'would_move'
+              ? s
+              : p.result === 'unchanged' || p.result === 'kept'
+                ? c.dim(s)
+                : c.red(s),
         },
       ],
       fit: PREVIEW_FIT,

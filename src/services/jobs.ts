@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
+import type { Session } from '../session.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -32,11 +33,34 @@ export interface JobHeader extends JobSpec {
 
 export type Phase = 'move' | 'undo' | 'return';
 
+/** Where a job ran: the API it was sent to and the profile it ran as. */
+export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
+
+/** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
+export async function currentWorkspace(session: Session): Promise<Workspace> {
+  return {
+    api_url: session.globals.sandbox ? 'sandbox' : await session.baseUrl(),
+    profile: session.profileName,
+  };
+}
+
+export function inWorkspace(job: Job, w: Workspace): boolean {
+  return job.header?.api_url === w.api_url && job.header.profile === w.profile;
+}
+
+/** A workspace in words, for notes: `profile 'default' at https://…`. */
+export function describeWorkspace(w: Workspace): string {
+  return `profile '${w.profile}' at ${w.api_url}`;
+}
+
 export interface MoveRecord {
   kind: 'move';
   phase: Phase;
   task_id: string;
   sequence_id: string;
+  /** The task's type and priority, for a report of the whole job (absent in older journals). */
+  type?: string;
+  priority?: string;
   /** The assignee the task really had just before the call. */
   from: string | null;
   to: string;
@@ -107,18 +131,36 @@ export class Job {
     return job;
   }
 
-  /** A job by id, `last` (the newest), or the path of its journal (older journals included). */
-  static find(stateDir: string, idOrPath: string): Job {
+  /**
+   * A job by id, `last` (the newest of this workspace), or the path of its journal (older journals
+   * included). An id or a path works whatever the workspace.
+   */
+  static find(stateDir: string, idOrPath: string, workspace: Workspace): Job {
     if (idOrPath === 'last') {
-      const last = Job.all(stateDir).at(-1);
-      if (!last) throw new UsageError("no job yet to undo (see 'topo tasks reassign --jobs')");
+      const last = Job.all(stateDir)
+        .filter((j) => inWorkspace(j, workspace))
+        .at(-1);
+      if (!last)
+        throw new UsageError(
+          `no job yet in this workspace (${describeWorkspace(workspace)}); see 'topo tasks reassign --jobs'`,
+        );
       return last;
     }
     const byId = join(jobsDir(stateDir), `${idOrPath}.jsonl`);
     if (/^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId)) return Job.read(byId);
-    if (/^[0-9a-f]{8}$/.test(idOrPath) && !existsSync(idOrPath))
-      throw new UsageError(`no job '${idOrPath}' (see 'topo tasks reassign --jobs')`);
+    if (!existsSync(idOrPath))
+      throw new UsageError(
+        /[/\\]|\.jsonl$/.test(idOrPath)
+          ? `no journal file '${idOrPath}'`
+          : `no job '${idOrPath}' (see 'topo tasks reassign --jobs')`,
+      );
     return Job.read(idOrPath);
+  }
+
+  /** The job of this spec, if it ever ran. */
+  static existing(stateDir: string, spec: JobSpec): Job | undefined {
+    const path = join(jobsDir(stateDir), `${jobId(spec)}.jsonl`);
+    return existsSync(path) ? Job.read(path) : undefined;
   }
 
   static all(stateDir: string): Job[] {
@@ -176,6 +218,12 @@ export class Job {
     return new Map(this.moves(phase).map((r) => [r.task_id, r]));
   }
 
+  /** Whether the last run of its moves ended, uninterrupted, with nothing of its plan left. */
+  settled(): boolean {
+    const end = this.lastEnd('move');
+    return end !== undefined && !end.interrupted && (end.left ?? 0) === 0;
+  }
+
   /** The end record of the last run of a phase, if it ended. */
   lastEnd(phase: Phase = 'move'): RunRecord | undefined {
     const runs = this.lines.filter(
@@ -212,13 +260,14 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         (r) => r.result === 'moved',
       ).length;
       const end = j.lastEnd('move');
-      const runs = j.lines.filter((l) => l.kind === 'run' && l.phase === 'move').length;
-      const ends = j.lines.filter((l) => l.kind === 'end' && l.phase === 'move').length;
+      // The last run began and never ended (killed, a crash): what is left is not known until it runs again.
+      const midRun = !end && j.lines.some((l) => l.kind === 'run' && l.phase === 'move');
       let state: string;
       if (j.lastEnd('return')) state = 'given back';
       else if (j.lastEnd('undo')) state = back >= moved ? 'undone' : 'partly undone';
-      else if (runs > ends) state = 'stopped mid-run';
-      else if (end?.interrupted) state = 'interrupted';
+      else if (midRun) state = 'stopped mid-run';
+      // Stopped by Ctrl-C or SIGTERM with work left (stopped during the check, nothing was left: done).
+      else if (end?.interrupted && (end.left ?? 0) > 0) state = 'interrupted';
       else if ((end?.left ?? 0) > 0) state = 'incomplete';
       else if (h.until) state = Date.parse(h.until) <= now ? 'due for return' : 'covering';
       else state = 'done';
@@ -228,7 +277,7 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         from: h.from,
         to: h.to.map((t) => t.id),
         moved,
-        left: runs > ends ? null : (end?.left ?? 0),
+        left: midRun ? null : (end?.left ?? 0),
         back,
         until: h.until,
         state,

@@ -28,7 +28,16 @@ import {
 import { whoFrom, type Who } from '../output/tasks.js';
 import type { Signal } from '../terminal.js';
 import { errorOf, isAuthFailure, runPool } from './bulk.js';
-import { Job, stamp, type JobSpec, type MoveRecord, type Phase } from './jobs.js';
+import {
+  currentWorkspace,
+  describeWorkspace,
+  inWorkspace,
+  Job,
+  stamp,
+  type JobSpec,
+  type MoveRecord,
+  type Phase,
+} from './jobs.js';
 import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
 import { callsForRun, planOffboard, type Successor } from './plan.js';
 
@@ -81,9 +90,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   );
   const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
   const spec: JobSpec = {
-    // The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
-    api_url: ctx.globals.sandbox ? 'sandbox' : await ctx.session.baseUrl(),
-    profile: ctx.session.profileName,
+    ...(await currentWorkspace(ctx.session)),
     from: o.from,
     to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
     cap: o.cap ?? null,
@@ -103,14 +110,36 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
       });
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
   const text = describePlan(plan, title, who, terminal.stderrIsTTY);
+  const { stateDir } = await import('../config/paths.js');
   if (plan.tasks === 0) {
     terminal.err(
       tasks.length === 0
         ? `${who(o.from)} holds no open tasks${Object.keys(o.filters).length ? ' matching the filters' : ''}: nothing to do.`
         : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
     );
-    if (ctx.output.format === 'json')
-      await ctx.output.json(report({ kind: 'reassign', spec, plan, fates, dryRun: true }));
+    // The same command run again with nothing left: its job, stopped or interrupted before, is now done.
+    const job = o.dryRun ? undefined : Job.existing(stateDir(ctx.session.env), spec);
+    const earlier = job ? [...job.outcomes('move').values()].filter((r) => r.result === 'moved') : [];
+    if (job && !job.settled()) {
+      const time = stamp(new Date(ctx.now()));
+      job.append([
+        { kind: 'run', phase: 'move', time, planned: 0 },
+        {
+          kind: 'end',
+          phase: 'move',
+          time,
+          moved: 0,
+          failed: 0,
+          left: 0,
+          interrupted: false,
+          verified: true,
+        },
+      ]);
+      terminal.err(`Job ${job.id}: nothing left to move; recorded as ended.`);
+    }
+    const rep = report({ kind: 'reassign', spec, plan, fates, earlier, dryRun: o.dryRun, job });
+    if (o.report && !o.dryRun) await writeJobReport(ctx, client, o.report, rep, who, undefined);
+    if (ctx.output.format === 'json') await ctx.output.json(rep);
     return;
   }
   if (o.dryRun) {
@@ -123,39 +152,50 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   }
   terminal.err(text.trimEnd());
   await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)}?`);
-  const { stateDir } = await import('../config/paths.js');
-  const job = Job.open(stateDir(ctx.session.env), spec, new Date(ctx.now()));
-  terminal.err(`Job ${job.id}, journal: ${job.path}`);
-  job.append([{ kind: 'run', phase: 'move', time: stamp(new Date(ctx.now())), planned: plan.tasks }]);
-  const started = ctx.now();
-  const result = await execute(
-    ctx,
-    client,
-    job,
-    'move',
-    plan.moves.filter((m) => m.to),
-    o.from,
-    fates,
-    o.concurrency,
-    who,
-  );
-  await finish(ctx, client, {
-    kind: 'reassign',
-    spec,
-    plan,
-    job,
-    fates,
-    result,
-    started,
-    who,
-    report: o.report,
-    // What the leaver holds now, within the subset: failures, tasks created meanwhile, the cap's share.
-    verify: async () => (await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
-    kept: plan.kept,
-    unassignedRuns: [...runs]
-      .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
-      .map(([id]) => id),
-  });
+  const stop = new Stop(ctx);
+  try {
+    const job = Job.open(stateDir(ctx.session.env), spec, new Date(ctx.now()));
+    terminal.err(`Job ${job.id}, journal: ${job.path}`);
+    // What earlier runs of this job moved: the report covers the whole job.
+    const earlier = [...job.outcomes('move').values()].filter(
+      (r) => r.result === 'moved' && !fates.has(r.task_id),
+    );
+    job.append([{ kind: 'run', phase: 'move', time: stamp(new Date(ctx.now())), planned: plan.tasks }]);
+    const started = ctx.now();
+    const result = await execute(
+      ctx,
+      client,
+      job,
+      'move',
+      plan.moves.filter((m) => m.to),
+      o.from,
+      fates,
+      o.concurrency,
+      who,
+      stop,
+    );
+    await finish(ctx, client, {
+      kind: 'reassign',
+      spec,
+      plan,
+      job,
+      fates,
+      earlier,
+      result,
+      stop,
+      started,
+      who,
+      report: o.report,
+      // What the leaver holds now, within the subset: failures, tasks created meanwhile, the cap's share.
+      verify: async () => (await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
+      kept: plan.kept,
+      unassignedRuns: [...runs]
+        .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
+        .map(([id]) => id),
+    });
+  } finally {
+    stop.end();
+  }
 }
 
 /** The key may change tasks: a read-only key is found out before the plan, not at the first call. */
@@ -206,11 +246,45 @@ async function confirmCount(ctx: Context, yes: boolean, count: number, what: str
   }
 }
 
+/**
+ * Ctrl-C or SIGTERM, from the job's start to its last line: no call starts after it, a check still to come is
+ * skipped (its requests let go), and what moved and what is left is still said and journaled. A second one
+ * ends the process at once.
+ */
+class Stop {
+  signal: Signal | undefined;
+  /** What a stop cuts short now, for the line that says so. */
+  doing = 'letting the calls in flight finish';
+  private readonly stopped: Promise<void>;
+  private readonly dispose: () => void;
+
+  constructor(ctx: Context) {
+    let wake: () => void = () => undefined;
+    this.stopped = new Promise((resolve) => (wake = resolve));
+    this.dispose = ctx.terminal.onInterrupt((signal) => {
+      this.signal = signal;
+      ctx.terminal.err(`\nStopping: ${this.doing} (Ctrl-C again to quit at once)…`);
+      wake();
+    });
+  }
+
+  /** The work's result, or nothing when a stop came first (or had come): the work is then let go. */
+  async unless<T>(work: () => Promise<T>): Promise<{ value: T } | undefined> {
+    if (this.signal) return undefined;
+    const running = work();
+    running.catch(() => undefined);
+    return Promise.race([running.then((value) => ({ value })), this.stopped.then(() => undefined)]);
+  }
+
+  end(): void {
+    this.dispose();
+  }
+}
+
 interface Execution {
   calls: number;
   /** A refusal that stops the job: a 401/403, or a successor who is not a member (422 on a first call). */
   stopError: unknown;
-  interrupted: Signal | undefined;
 }
 
 /**
@@ -228,15 +302,11 @@ async function execute(
   fates: Map<string, TaskFate>,
   concurrency: number,
   who: Who,
+  stop: Stop,
 ): Promise<Execution> {
   const { terminal } = ctx;
-  let interrupted: Signal | undefined;
   let stopError: unknown;
   let calls = 0;
-  const dispose = terminal.onInterrupt((signal) => {
-    interrupted = signal;
-    terminal.err('\nStopping: letting the calls in flight finish (Ctrl-C again to quit at once)…');
-  });
   const total = moves.reduce((n, m) => n + m.task_ids.length, 0);
   const progress = await startProgress(terminal, ctx.now, total, () => client.stats.rateLimited);
   let done = 0;
@@ -271,6 +341,8 @@ async function execute(
       phase,
       task_id: taskId,
       sequence_id: call.sequence_id,
+      type: fates.get(taskId)?.task.type,
+      priority: fates.get(taskId)?.task.priority,
       from: call.from,
       to: call.to,
       scope: call.scope,
@@ -310,7 +382,7 @@ async function execute(
       });
     }
   };
-  const shouldStop = () => stopError !== undefined || interrupted !== undefined;
+  const shouldStop = () => stopError !== undefined || stop.signal !== undefined;
   try {
     const firsts = new Map<string, RunMove>();
     for (const m of moves) if (m.to && !firsts.has(m.to)) firsts.set(m.to, m);
@@ -329,9 +401,8 @@ async function execute(
     stopError ??= error;
   } finally {
     progress.stop();
-    dispose();
   }
-  return { calls, stopError, interrupted };
+  return { calls, stopError };
 }
 
 interface Finish {
@@ -340,7 +411,10 @@ interface Finish {
   plan: ReturnType<typeof planOffboard> | null;
   job: Job;
   fates: Map<string, TaskFate>;
+  /** What earlier runs of the job moved (and this run did not plan again): reported with this run's. */
+  earlier: MoveRecord[];
   result: Execution;
+  stop: Stop;
   started: number;
   who: Who;
   report: string | undefined;
@@ -350,19 +424,33 @@ interface Finish {
   unassignedRuns: string[];
 }
 
-/** Verification, blocked runs, the journal's end, the report and the summary; then the exit code. */
+/**
+ * Verification, blocked runs, the journal's end, the report and the summary; then the exit code. A Ctrl-C
+ * here skips the checks still to come, never the journal's end, the report or the summary.
+ */
 async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void> {
   const { terminal, output } = ctx;
+  const { stop } = f;
   let remaining: string[] | null = null;
   let verifyError: unknown;
+  let blocked: string[] | null = null;
+  let blockedUnknown = false;
   if (!isAuthFailure(f.result.stopError)) {
+    stop.doing = 'skipping the check of what is left';
     try {
-      remaining = (await f.verify()).filter((id) => !f.kept.includes(id));
+      const listed = await stop.unless(f.verify);
+      if (listed) remaining = listed.value.filter((id) => !f.kept.includes(id));
     } catch (error) {
       verifyError = error;
     }
   }
-  const blocked = f.kind === 'reassign' && remaining ? await blockedRuns(ctx, client, f, remaining) : null;
+  if (f.kind === 'reassign' && remaining) {
+    const checked = await stop.unless(() => blockedRuns(ctx, client, f, remaining!));
+    if (checked) blocked = checked.value;
+    blockedUnknown = checked !== undefined && checked.value === null;
+  }
+  // Requests a stop let go are not waited for at exit.
+  if (stop.signal) client.abandon();
   const n = (r: TaskFate['result']) => [...f.fates.values()].filter((x) => x.result === r).length;
   const left = n('not_started') + n('failed');
   f.job.append([
@@ -373,7 +461,7 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
       moved: n('moved'),
       failed: n('failed'),
       left,
-      interrupted: f.result.interrupted !== undefined,
+      interrupted: stop.signal !== undefined,
       verified: remaining !== null,
     },
   ]);
@@ -382,12 +470,13 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
     spec: f.spec,
     plan: f.plan,
     fates: f.fates,
+    earlier: f.earlier,
     dryRun: false,
     job: f.job,
     calls: f.result.calls,
     remaining,
     blocked,
-    interrupted: f.result.interrupted !== undefined,
+    interrupted: stop.signal !== undefined,
     stats: {
       requests: client.stats.requests,
       retries: client.stats.retries,
@@ -399,36 +488,41 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
       wall_ms: ctx.now() - f.started,
     },
   });
-  if (f.report) {
-    const { writeReport } = await import('../output/offboard.js');
-    const names = await templateNames(
-      ctx,
-      client,
-      rep.tasks.map((t) => t.sequence_id),
-    );
-    writeReport(f.report, rep, f.who, names);
-    terminal.err(`Report: ${f.report}`);
-  }
+  if (f.report) await writeJobReport(ctx, client, f.report, rep, f.who, stop);
+  // A Ctrl-C from here on comes too late to change what the journal says.
+  const interrupted = stop.signal;
+  stop.doing = 'finishing the summary';
   if (output.format === 'json') await output.json(rep);
   for (const line of summaryLines(rep, f.who)) terminal.err(line);
   if (verifyError)
     terminal.err(
       `Not verified: listing what is left failed (${describeError(verifyError)}); check with 'topo tasks list -a ${f.spec.from}'.`,
     );
-  if (blocked === null && remaining && f.kind === 'reassign')
+  if (blockedUnknown)
     terminal.err("note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.");
-  const stop = f.result.stopError;
-  if (stop instanceof ApiError) {
+  const refusal = f.result.stopError;
+  if (refusal instanceof ApiError) {
     // A refusal that would hit every call: say what was done, what is left, and stop with its code.
-    const rest = `${plural(n('moved'), 'task')} moved, ${plural(left, 'task')} not; fix it and run the same command again`;
-    throw new ApiError(`${stop.message}; ${rest}`, stop.status, stop.type, stop.requestId, stop.body);
-  }
-  if (stop) throw stop;
-  if (f.result.interrupted)
-    throw new InterruptedError(
-      `interrupted: ${plural(n('moved'), 'task')} moved, ${plural(left, 'task')} left; run the same command again to finish`,
-      f.result.interrupted,
+    const rest = `${plural(rep.moved, 'task')} moved, ${plural(left, 'task')} not; fix it and run the same command again`;
+    throw new ApiError(
+      `${refusal.message}; ${rest}`,
+      refusal.status,
+      refusal.type,
+      refusal.requestId,
+      refusal.body,
     );
+  }
+  if (refusal) throw refusal;
+  if (interrupted) {
+    const again =
+      left > 0
+        ? 'run the same command again to finish'
+        : 'what is left was not checked: run the same command again to check';
+    throw new InterruptedError(
+      `interrupted: ${plural(rep.moved, 'task')} moved, ${plural(left, 'task')} left; ${again}`,
+      interrupted,
+    );
+  }
   if (verifyError)
     throw new PartialFailureError('the moves were made, but what is left could not be checked');
   const still = remaining?.length ?? left;
@@ -460,6 +554,27 @@ async function blockedRuns(
   return [...runs].filter(([, r]) => r.run?.status === 'WAITING_FOR_USER').map(([id]) => id);
 }
 
+/** `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). */
+async function writeJobReport(
+  ctx: Context,
+  client: ApiClient,
+  path: string,
+  rep: MoveReport,
+  who: Who,
+  stop: Stop | undefined,
+): Promise<void> {
+  const { writeReport } = await import('../output/offboard.js');
+  const runIds = rep.tasks.map((t) => t.sequence_id);
+  let names: Map<string, string> | undefined;
+  if (stop) {
+    stop.doing = 'writing the report without campaign names';
+    names = (await stop.unless(() => templateNames(ctx, client, runIds)).catch(() => undefined))?.value;
+    if (stop.signal) client.abandon();
+  } else names = await templateNames(ctx, client, runIds);
+  writeReport(path, rep, who, names ?? new Map());
+  ctx.terminal.err(`Report: ${path}`);
+}
+
 async function templateNames(
   ctx: Context,
   client: ApiClient,
@@ -482,15 +597,33 @@ function report(r: {
   blocked?: string[] | null;
   interrupted?: boolean;
   stats?: MoveReport['stats'];
+  earlier?: MoveRecord[];
 }): MoveReport {
   const fates = [...r.fates.values()];
+  const earlier = r.earlier ?? [];
   const n = (x: TaskFate['result']) => fates.filter((f) => f.result === x).length;
+  // What each successor got or gets: this run's plan, and what earlier runs of the job gave them.
+  const to = (
+    r.plan ? r.plan.successors : r.spec.to.map((t) => ({ ...t, runs: 0, tasks: 0, by_priority: {} }))
+  ).map((share) => {
+    const theirs = earlier.filter((e) => e.to === share.id);
+    if (theirs.length === 0) return share;
+    const planned = new Set((r.plan?.moves ?? []).filter((m) => m.to === share.id).map((m) => m.sequence_id));
+    const byPriority: Record<string, number> = { ...share.by_priority };
+    for (const e of theirs) if (e.priority) byPriority[e.priority] = (byPriority[e.priority] ?? 0) + 1;
+    return {
+      ...share,
+      runs: share.runs + new Set(theirs.map((e) => e.sequence_id).filter((id) => !planned.has(id))).size,
+      tasks: share.tasks + theirs.length,
+      by_priority: byPriority,
+    };
+  });
   return {
     kind: r.kind,
     job: r.job?.id ?? null,
     journal: r.job?.path ?? null,
     from: r.spec.from,
-    to: r.plan ? r.plan.successors : r.spec.to.map((t) => ({ ...t, runs: 0, tasks: 0, by_priority: {} })),
+    to,
     until: r.spec.until,
     plan: r.plan
       ? {
@@ -499,11 +632,13 @@ function report(r: {
           calls: r.plan.calls,
           by_type: r.plan.by_type,
           by_priority: r.plan.by_priority,
+          staying: r.plan.staying,
           task_by_task: r.plan.task_by_task,
         }
       : null,
     calls: r.calls ?? 0,
-    moved: n('moved'),
+    moved: n('moved') + earlier.length,
+    moved_before: earlier.length,
     failed: n('failed'),
     not_started: n('not_started'),
     kept: n('kept'),
@@ -514,30 +649,53 @@ function report(r: {
     blocked_runs: r.blocked ?? null,
     interrupted: Boolean(r.interrupted),
     dry_run: r.dryRun,
-    tasks: fates.map((f) => ({
-      task_id: f.task.id,
-      sequence_id: f.task.sequence_id,
-      type: f.task.type,
-      priority: f.task.priority,
-      from: f.from,
-      to: f.to,
-      result: r.dryRun && f.result === 'not_started' ? 'would_move' : f.result,
-      reason: f.reason,
-    })),
+    tasks: [
+      ...earlier.map((e) => ({
+        task_id: e.task_id,
+        sequence_id: e.sequence_id,
+        type: e.type ?? '',
+        priority: e.priority ?? '',
+        from: e.from,
+        to: e.to,
+        result: 'moved' as const,
+        reason: 'in an earlier run',
+      })),
+      ...fates.map((f) => ({
+        task_id: f.task.id,
+        sequence_id: f.task.sequence_id,
+        type: f.task.type,
+        priority: f.task.priority,
+        from: f.from,
+        to: f.to,
+        result: r.dryRun && f.result === 'not_started' ? ('would_move' as const) : f.result,
+        reason: f.reason,
+      })),
+    ],
     stats: r.stats ?? null,
   };
+}
+
+/** The job `--undo` names (its id, `last` of this workspace, or a journal file): found before anything else. */
+export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
+  const { stateDir } = await import('../config/paths.js');
+  const workspace = await currentWorkspace(ctx.session);
+  const job = Job.find(stateDir(ctx.session.env), idOrPath, workspace);
+  if (job.header && !inWorkspace(job, workspace))
+    ctx.terminal.err(
+      `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,
+    );
+  return job;
 }
 
 /** Undoing a job, or giving back a temporary cover: each task back to whom it came from, if unchanged. */
 export async function runUndo(
   ctx: Context,
-  o: { job: string; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
+  o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
 ): Promise<void> {
   const { terminal } = ctx;
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
-  const { stateDir } = await import('../config/paths.js');
-  const job = Job.find(stateDir(ctx.session.env), o.job);
+  const { job } = o;
   if (!o.dryRun) await preflight(client);
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
   const restored = new Map(
@@ -639,6 +797,32 @@ export async function runUndo(
     return;
   }
   await confirmCount(ctx, o.yes, back.length, `${verb} ${back.length} tasks?`);
+  const stop = new Stop(ctx);
+  try {
+    await undoRun(ctx, client, { ...o, job, stop, back, leftAlone, moves, fates, spec, who });
+  } finally {
+    stop.end();
+  }
+}
+
+/** The calls of an undo or a return, then what `finish` says of any job. */
+async function undoRun(
+  ctx: Context,
+  client: ApiClient,
+  o: {
+    job: Job;
+    phase: 'undo' | 'return';
+    concurrency: number;
+    stop: Stop;
+    back: { record: MoveRecord; task: Task }[];
+    leftAlone: { task_id: string; reason: string }[];
+    moves: (RunMove & { leaver: string })[];
+    fates: Map<string, TaskFate>;
+    spec: JobSpec;
+    who: Who;
+  },
+): Promise<void> {
+  const { job, fates, back, who } = o;
   job.append([{ kind: 'run', phase: o.phase, time: stamp(new Date(ctx.now())), planned: back.length }]);
   const started = ctx.now();
   const result = await execute(
@@ -646,13 +830,14 @@ export async function runUndo(
     client,
     job,
     o.phase,
-    moves,
+    o.moves,
     (m) => (m as RunMove & { leaver: string }).leaver,
     fates,
     o.concurrency,
     who,
+    o.stop,
   );
-  for (const l of leftAlone)
+  for (const l of o.leftAlone)
     fates.set(l.task_id, {
       task: { id: l.task_id, sequence_id: '' } as Task,
       from: null,
@@ -662,11 +847,13 @@ export async function runUndo(
     });
   await finish(ctx, client, {
     kind: o.phase,
-    spec,
+    spec: o.spec,
     plan: null,
     job,
     fates,
+    earlier: [],
     result,
+    stop: o.stop,
     started,
     who,
     report: undefined,
@@ -717,13 +904,18 @@ export async function runReturns(
 ): Promise<void> {
   const { stateDir } = await import('../config/paths.js');
   const now = ctx.now();
+  const workspace = await currentWorkspace(ctx.session);
   const due = Job.all(stateDir(ctx.session.env)).filter(
-    (j) => j.header?.until && Date.parse(j.header.until) <= now && !j.lastEnd('return'),
+    (j) =>
+      inWorkspace(j, workspace) &&
+      j.header?.until &&
+      Date.parse(j.header.until) <= now &&
+      !j.lastEnd('return'),
   );
   if (due.length === 0) {
     ctx.terminal.err('Nothing to give back: no cover job has reached its --until date.');
     if (ctx.output.format === 'json') await ctx.output.json([]);
     return;
   }
-  for (const job of due) await runUndo(ctx, { job: job.id, phase: 'return', ...o });
+  for (const job of due) await runUndo(ctx, { job, phase: 'return', ...o });
 }

@@ -29,15 +29,21 @@ export function planOffboard(
   who: (userId: string | null) => string,
 ): ReassignPlan {
   const byRun = new Map<string, Task[]>();
-  const byType: Record<string, number> = {};
-  const byPriority: Record<string, number> = {};
   for (const t of tasks) {
     const list = byRun.get(t.sequence_id) ?? [];
     list.push(t);
     byRun.set(t.sequence_id, list);
-    byType[t.type] = (byType[t.type] ?? 0) + 1;
-    byPriority[t.priority] = (byPriority[t.priority] ?? 0) + 1;
   }
+  // Each breakdown adds up to what it breaks down: the tasks that move, and apart, those that stay.
+  const byType: Record<string, number> = {};
+  const byPriority: Record<string, number> = {};
+  const staying: ReassignPlan['staying'] = { tasks: 0, runs: 0, by_type: {}, by_priority: {} };
+  const count = (run: Task[], type: Record<string, number>, priority: Record<string, number>) => {
+    for (const t of run) {
+      type[t.type] = (type[t.type] ?? 0) + 1;
+      priority[t.priority] = (priority[t.priority] ?? 0) + 1;
+    }
+  };
   const rank = (run: Task[]) => Math.min(...run.map((t) => PRIORITY_RANK[t.priority] ?? 3));
   const oldest = (run: Task[]) =>
     run.reduce((m, t) => (t.created_at < m ? t.created_at : m), run[0]!.created_at);
@@ -66,6 +72,9 @@ export function planOffboard(
         reason: 'every successor is at the cap',
       });
       kept.push(...run.map((t) => t.id));
+      staying.tasks += run.length;
+      staying.runs++;
+      count(run, staying.by_type, staying.by_priority);
       continue;
     }
     // The successor furthest below their share once this run is theirs (ties: the order given).
@@ -74,6 +83,7 @@ export function planOffboard(
     );
     to.runs++;
     to.tasks += run.length;
+    count(run, byType, byPriority);
     for (const t of run) to.by_priority[t.priority] = (to.by_priority[t.priority] ?? 0) + 1;
     const moving = new Set(run.map((t) => t.id));
     const others = openTasksOfRun(sequenceId).filter((t) => !moving.has(t.id));
@@ -98,6 +108,7 @@ export function planOffboard(
     moves,
     successors: shares,
     kept,
+    staying,
     task_by_task: taskByTask,
   };
 }

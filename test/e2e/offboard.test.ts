@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
@@ -96,7 +96,7 @@ describe('tasks reassign --from: one successor', () => {
       .split('\n')
       .map((l) => l.split('\t'));
     expect(rows.map((r) => r[0]).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
-    for (const row of rows) expect([row[1], row[5], row[7]]).toEqual(['would_change', w.alice.id, w.bob.id]);
+    for (const row of rows) expect([row[1], row[5], row[7]]).toEqual(['would_move', w.alice.id, w.bob.id]);
     const json = await topo(
       ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'],
       {
@@ -165,7 +165,37 @@ describe('tasks reassign --from: one successor', () => {
       ],
       [
         ['--undo', '/nonexistent/journal.jsonl', '--yes'],
-        'error: cannot read journal /nonexistent/journal.jsonl: ENOENT',
+        "error: no journal file '/nonexistent/journal.jsonl'",
+      ],
+      [['--undo', 'nosuch'], "error: no job 'nosuch' (see 'topo tasks reassign --jobs')"],
+      // The flags of an offboarding with task IDs: said, not ignored.
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--until', '14d'],
+        'error: --until goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--report', 'x.csv'],
+        'error: --report goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--cap', '3'],
+        'error: --cap goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '-p', 'hot'],
+        'error: --priority goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--template', 'Inbound'],
+        'error: --template goes with --from, not with task IDs',
+      ],
+      [
+        [w.aliceOpen[0]!.id, '--to', w.bob.id, '--csv'],
+        "error: --csv prints a dry run's preview or the --jobs list: add --dry-run",
+      ],
+      [
+        ['--from', w.alice.id, '--to', w.bob.id, '--yes', '--csv'],
+        "error: --csv prints a dry run's preview: add --dry-run, or write what moved with --report <file>.csv",
       ],
       [['--undo', 'abcdef12', '--yes'], "error: no job 'abcdef12' (see 'topo tasks reassign --jobs')"],
       [
@@ -394,16 +424,63 @@ describe('one job, one journal, one undo', () => {
     expect(run.stderr()).toMatch(
       /error: interrupted: \d+ tasks? moved, \d+ tasks? left; run the same command again to finish/,
     );
-    const again = await topo(args, { sandbox: s, env });
+    const first = s.store.state.tasks.filter(
+      (t) => w.aliceOpen.some((a) => a.id === t.id) && t.assignee_user_id === w.bob.id,
+    ).length;
+    const jobs = async () =>
+      JSON.parse(
+        (await topo(['tasks', 'reassign', '--jobs', '--json'], { sandbox: s, env })).stdout,
+      ) as unknown[];
+    expect(await jobs()).toMatchObject([
+      { moved: first, left: w.aliceOpen.length - first, state: 'interrupted' },
+    ]);
+    // The second run's report covers the whole job: the first run's moves too, as --jobs counts them.
+    const csv = join(tempDir(), 'job.csv');
+    const again = await topo([...args, '--report', csv, '--json'], { sandbox: s, env });
     expect(again.code).toBe(0);
     expect(s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice.id && isOpen(t))).toHaveLength(0);
     const { path, lines } = journalOf(dir);
     expect(lines.filter((l) => l.kind === 'run')).toHaveLength(2);
     const id = path.split('/').pop()!.replace('.jsonl', '');
-    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json'], { sandbox: s, env });
-    expect(JSON.parse(jobs.stdout)).toMatchObject([
+    expect(await jobs()).toMatchObject([
       { id, from: w.alice.id, to: [w.bob.id], moved: w.aliceOpen.length, left: 0, state: 'done' },
     ]);
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows.map((r) => r.task_id).sort()).toEqual(w.aliceOpen.map((t) => t.id).sort());
+    for (const row of rows) {
+      const t = w.aliceOpen.find((a) => a.id === row.task_id)!;
+      expect(row).toMatchObject({
+        result: 'moved',
+        old_assignee: w.alice.id,
+        new_assignee: w.bob.id,
+        type: t.type,
+        priority: t.priority,
+      });
+    }
+    expect(rows.filter((r) => r.reason === 'in an earlier run')).toHaveLength(first);
+    const report = JSON.parse(again.stdout) as {
+      moved: number;
+      moved_before: number;
+      to: { tasks: number }[];
+    };
+    expect(report).toMatchObject({
+      moved: w.aliceOpen.length,
+      moved_before: first,
+      to: [{ tasks: w.aliceOpen.length }],
+    });
+    expect(again.stderr).toContain(
+      `Done: ${w.aliceOpen.length} tasks moved (${w.aliceOpen.length - first} in this run, ${first} before), 0 failed.`,
+    );
+
+    // An undo's dry run speaks as the offboarding's: each task would move (back).
+    const preview = await topo(['tasks', 'reassign', '--undo', id, '--dry-run'], { sandbox: s, env });
+    expect(preview.code).toBe(0);
+    const back = preview.stdout.trimEnd().split('\n');
+    expect(back).toHaveLength(w.aliceOpen.length);
+    for (const row of back) expect(row.split('\t')[1]).toBe('would_move');
 
     // Two tasks change after the job: they are named, with why, and left alone.
     const [changed, closed] = w.aliceOpen;
@@ -411,6 +488,10 @@ describe('one job, one journal, one undo', () => {
     s.store.skip(closed!.id);
     const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
     expect(undo.code).toBe(0);
+    // The last line fits an undo: no invitation to undo the undo.
+    expect(undo.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
+    );
     expect(undo.stderr).toContain(`  ${changed!.id}  now with ${w.carla.id}`);
     expect(undo.stderr).toContain(`  ${closed!.id}  skipped since`);
     for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
@@ -450,7 +531,7 @@ describe('temporary cover', () => {
   it('--until, then --return gives back only what is still open and still with the cover rep', async () => {
     const s = await sandbox();
     const w = world(s);
-    const { env } = stateEnv();
+    const { dir, env } = stateEnv();
     const clock = { now: Date.parse('2026-11-29T12:00:00Z') };
     const deps = { now: () => clock.now };
     const cover = await topo(
@@ -458,6 +539,11 @@ describe('temporary cover', () => {
       { sandbox: s, env, deps },
     );
     expect(cover.code).toBe(0);
+    const { path } = journalOf(dir);
+    const id = path.split('/').pop()!.replace('.jsonl', '');
+    expect(cover.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: a cover until 2026-12-05; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}). Journal: ${path}`,
+    );
     const [reassigned, done] = w.aliceOpen;
     s.store.reassign(reassigned!.id, w.carla.id, 'TASK');
     s.store.skip(done!.id);
@@ -473,6 +559,9 @@ describe('temporary cover', () => {
     expect(JSON.parse(jobs.stdout)).toEqual([{ state: 'due for return', until: '2026-12-05T00:00:00Z' }]);
     const back = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
     expect(back.code).toBe(0);
+    expect(back.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
+    );
     for (const t of w.aliceOpen.slice(2)) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
     expect(s.store.get(reassigned!.id)!.assignee_user_id).toBe(w.carla.id);
     expect(s.store.get(done!.id)!.assignee_user_id).toBe(w.bob.id);
@@ -607,5 +696,374 @@ describe('the report and what is verified', () => {
     expect(noScope.stderr).toContain(
       "note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.",
     );
+  });
+});
+
+/** Journals written by hand: jobs of known shape, whatever the sandbox would make of them. */
+function writeJobs(
+  dir: string,
+  jobs: { header: Record<string, unknown>; lines: Record<string, unknown>[] }[],
+) {
+  mkdirSync(join(dir, 'jobs'), { recursive: true });
+  for (const { header, lines } of jobs)
+    writeFileSync(
+      join(dir, 'jobs', `${String(header.id)}.jsonl`),
+      [{ kind: 'job', cap: null, filters: {}, until: null, ...header }, ...lines]
+        .map((l) => `${JSON.stringify(l)}\n`)
+        .join(''),
+    );
+}
+
+const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const moved = (n: number, to: string) => ({
+  kind: 'move',
+  phase: 'move',
+  task_id: U(100 + n),
+  sequence_id: U(200 + n),
+  from: U(1),
+  to,
+  scope: 'TASK',
+  time: '2026-11-28T10:00:01Z',
+  result: 'moved',
+});
+const runStart = { kind: 'run', phase: 'move', time: '2026-11-28T10:00:00Z', planned: 2 };
+const runEnd = { kind: 'end', phase: 'move', time: '2026-11-28T10:00:02Z', moved: 2, failed: 0, left: 0 };
+const REAL = { api_url: 'https://api.topo.io/v1', profile: 'default' };
+
+describe('tasks reassign --jobs: the jobs of this workspace', () => {
+  it('lists only the jobs of this API URL and profile, notes the others; last and --return pick among these', async () => {
+    const { dir, env } = stateEnv();
+    writeJobs(dir, [
+      {
+        header: {
+          id: 'aaaa0001',
+          created: '2026-11-28T10:00:00Z',
+          ...REAL,
+          from: U(1),
+          to: [{ id: U(2), weight: 1 }],
+        },
+        lines: [runStart, moved(1, U(2)), moved(2, U(2)), runEnd],
+      },
+      {
+        header: {
+          id: 'bbbb0002',
+          created: '2026-11-29T10:00:00Z',
+          api_url: 'sandbox',
+          profile: 'sandbox',
+          from: U(3),
+          to: [{ id: U(4), weight: 1 }],
+          until: '2026-11-30T00:00:00Z',
+        },
+        lines: [runStart, moved(3, U(4)), runEnd],
+      },
+      {
+        header: {
+          id: 'cccc0003',
+          created: '2026-11-29T11:00:00Z',
+          ...REAL,
+          profile: 'other',
+          from: U(5),
+          to: [{ id: U(6), weight: 1 }],
+        },
+        lines: [runStart, moved(5, U(6)), runEnd],
+      },
+    ]);
+    const deps = { now: () => Date.parse('2026-12-01T00:00:00Z') };
+    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json', 'id,state'], { env, deps });
+    expect(jobs.code).toBe(0);
+    expect(JSON.parse(jobs.stdout)).toEqual([{ id: 'aaaa0001', state: 'done' }]);
+    expect(jobs.stderr).toBe(
+      "note: 2 jobs of other workspaces not shown: 1 of profile 'sandbox' at sandbox, 1 of profile 'other' at https://api.topo.io/v1 (see them with --profile, --api-url or --sandbox).\n",
+    );
+    const other = await topo(['--profile', 'other', 'tasks', 'reassign', '--jobs', '--json', 'id'], {
+      env,
+      deps,
+    });
+    expect(JSON.parse(other.stdout)).toEqual([{ id: 'cccc0003' }]);
+
+    // `last` of the sandbox is the sandbox's job, though another workspace's job is newer.
+    const s = await sandbox();
+    const undo = await topo(
+      ['--sandbox', 'tasks', 'reassign', '--undo', 'last', '--dry-run', '--json', 'job'],
+      {
+        env: { ...env, TOPO_DATA_DIR: tempDir() },
+        deps,
+      },
+    );
+    expect(undo.stderr).not.toContain('error');
+    expect(JSON.parse(undo.stdout)).toEqual({ job: 'bbbb0002' });
+    // --return against another workspace does not give back the sandbox's cover.
+    const none = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
+    expect(none.code).toBe(0);
+    expect(none.stderr).toBe('Nothing to give back: no cover job has reached its --until date.\n');
+    const lastHere = await topo(['tasks', 'reassign', '--undo', 'last', '--yes'], { sandbox: s, env, deps });
+    expect(lastHere.code).toBe(2);
+    expect(lastHere.stderr).toBe(
+      `error: no job yet in this workspace (profile 'default' at ${s.url}); see 'topo tasks reassign --jobs'\n`,
+    );
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('narrow terminals: the names give way first; the id, the counts and the state stay', async () => {
+    const { dir, env } = stateEnv();
+    writeJobs(dir, [
+      {
+        header: {
+          id: 'aaaa0001',
+          created: '2026-11-28T10:00:00Z',
+          ...REAL,
+          from: U(1),
+          to: [
+            { id: U(2), weight: 1 },
+            { id: U(3), weight: 1 },
+          ],
+        },
+        lines: [runStart, moved(1, U(2)), moved(2, U(3)), runEnd],
+      },
+      {
+        header: {
+          id: 'bbbb0002',
+          created: '2026-11-30T10:00:00Z',
+          ...REAL,
+          from: U(4),
+          to: [{ id: U(5), weight: 1 }],
+          until: '2026-12-14T00:00:00Z',
+        },
+        lines: [runStart, moved(3, U(5)), runEnd],
+      },
+      {
+        header: {
+          id: 'cccc0003',
+          created: '2026-11-30T11:00:00Z',
+          ...REAL,
+          from: U(6),
+          to: [{ id: U(2), weight: 1 }],
+        },
+        lines: [runStart, { ...moved(4, U(2)), result: 'started' }],
+      },
+    ]);
+    const deps = { now: () => Date.parse('2026-12-01T00:00:00Z') };
+    const at = async (columns: number) => {
+      const r = await topo(['tasks', 'reassign', '--jobs'], { env, deps, tty: true, columns });
+      expect(r.code).toBe(0);
+      for (const line of r.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(columns);
+      return r.stdout;
+    };
+    expect(await at(120)).toBe(
+      [
+        'JOB       STARTED  FROM                                  TO               MOVED  LEFT  BACK  UNTIL       STATE',
+        'aaaa0001  2d ago   00000000-0000-4000-8000-000000000001  0000000…0000003  2      0     0                 done',
+        'bbbb0002  14h ago  00000000-0000-4000-8000-000000000004  0000000…0000005  1      0     0     2026-12-14  covering',
+        'cccc0003  13h ago  00000000-0000-4000-8000-000000000006  0000000…0000002  0      ?     0                 stopped mid-run',
+        '',
+      ].join('\n'),
+    );
+    expect(await at(80)).toBe(
+      [
+        'JOB       FROM          TO        MOVED  LEFT  BACK  UNTIL       STATE',
+        'aaaa0001  000000…00001  0000…003  2      0     0                 done',
+        'bbbb0002  000000…00004  0000…005  1      0     0     2026-12-14  covering',
+        'cccc0003  000000…00006  0000…002  0      ?     0                 stopped mid-run',
+        '',
+      ].join('\n'),
+    );
+    expect(await at(60)).toBe(
+      [
+        'JOB       FROM    TO      MOVED  LEFT  BACK  STATE',
+        'aaaa0001  000…01  000…03  2      0     0     done',
+        'bbbb0002  000…04  000…05  1      0     0     covering',
+        'cccc0003  000…06  000…02  0      ?     0     stopped mid-run',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('the plan adds up', () => {
+  it('runs, calls, types and priorities count what moves; what stays under --cap is counted apart', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const all = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run'], {
+      sandbox: s,
+    });
+    expect(all.code).toBe(0);
+    // 14 runs: 9 wholly held runs of several tasks, 3 runs of one task, 2 shared runs (3 + 1 tasks).
+    expect(all.stderr).toContain(
+      [
+        `Plan: move 31 open tasks from ${w.alice.id} to ${w.bob.id}`,
+        '  by type:       call 13, email reply 10, new lead review 7, linkedin reply 1',
+        '  by priority:   TODAY 20, HOT 6, EXTRA 5',
+        '  sequence runs: 14 (12 moved whole in one call, 2 task by task)',
+        '  API calls:     at most 16 (12 whole runs + 4 tasks one by one), each run read just before its move',
+      ].join('\n'),
+    );
+    const args = [
+      'tasks',
+      'reassign',
+      '--from',
+      w.alice.id,
+      '--to',
+      `${w.bob.id},${w.carla.id}`,
+      '--cap',
+      '10',
+    ];
+    const capped = await topo([...args, '--dry-run'], { sandbox: s });
+    const [shared] = [...w.runs].find(([, open]) => open.some((t) => t.assignee_user_id === null))!;
+    expect(capped.code).toBe(0);
+    // The preview's results: what would move and what the cap keeps, as in the JSON report.
+    const rows = capped.stdout
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows).toHaveLength(31);
+    expect(rows.filter((r) => r[1] === 'would_move')).toHaveLength(20);
+    expect(rows.filter((r) => r[1] === 'kept').map((r) => r[7])).toEqual(Array(11).fill(''));
+    expect(capped.stderr).toBe(
+      [
+        `Plan: move 20 open tasks from ${w.alice.id} to ${w.bob.id}, ${w.carla.id}`,
+        '  by type:       call 8, email reply 7, new lead review 4, linkedin reply 1',
+        '  by priority:   TODAY 12, HOT 6, EXTRA 2',
+        '  sequence runs: 8 (7 moved whole in one call, 1 task by task)',
+        '  API calls:     at most 10 (7 whole runs + 3 tasks one by one), each run read just before its move',
+        '  to each:',
+        `    ${w.bob.id}: 4 runs, 10 tasks (TODAY 8, HOT 2)`,
+        `    ${w.carla.id}: 4 runs, 10 tasks (TODAY 4, HOT 4, EXTRA 2)`,
+        '  staying:       11 tasks in 6 runs (every successor is at --cap): TODAY 8, EXTRA 3',
+        '  runs handled task by task, so nobody else’s work moves:',
+        `    ${shared}  3 tasks: the run also holds open tasks not being moved (unassigned ×1)`,
+        'Dry run: nothing was changed.',
+        '',
+      ].join('\n'),
+    );
+    const json = await topo([...args, '--dry-run', '--json', 'plan,kept,tasks'], { sandbox: s });
+    const report = JSON.parse(json.stdout) as { tasks: { task_id: string; result: string }[] };
+    expect(report.tasks.map((t) => [t.task_id, t.result])).toEqual(rows.map((r) => [r[0], r[1]]));
+    expect(report).toMatchObject({
+      kept: 11,
+      plan: {
+        tasks: 20,
+        runs: 8,
+        calls: 10,
+        by_type: { CALL: 8, EMAIL_REPLY: 7, LINKEDIN_REPLY: 1, NEW_LEAD_REVIEW: 4 },
+        by_priority: { TODAY: 12, HOT: 6, EXTRA: 2 },
+        staying: {
+          tasks: 11,
+          runs: 6,
+          by_type: { CALL: 5, EMAIL_REPLY: 3, NEW_LEAD_REVIEW: 3 },
+          by_priority: { TODAY: 8, EXTRA: 3 },
+        },
+      },
+    });
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+});
+
+describe('Ctrl-C at any point of a job', () => {
+  it('during the check after the last move: what moved is said and journaled, the process does not wait, a re-run closes the job', async () => {
+    const s = await sandbox({ latencyMs: 2 });
+    const w = world(s);
+    const { dir, env } = stateEnv();
+    const isLeaverListing = (q: { method: string; path: string; query: string }) =>
+      q.method === 'GET' && q.path === '/v1/tasks' && q.query.includes('assignee_user_id');
+    // The plan's listing (one request per open status) passes; the check after the moves hangs far longer
+    // than the test waits.
+    s.injectFault({
+      method: 'GET',
+      path: '^/v1/tasks$',
+      query: 'assignee_user_id',
+      after: 2,
+      times: 2,
+      delayMs: 20_000,
+    });
+    const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'];
+    const run = spawnTopo([...args, '--json'], { sandbox: s, env });
+    let stdout = '';
+    run.child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // Every PATCH sent, and the check after them started.
+    await waitFor(
+      () => {
+        const last = s.requests.findLastIndex((q) => q.method === 'PATCH');
+        return last >= 0 && s.requests.slice(last + 1).some(isLeaverListing);
+      },
+      15_000,
+      'the check after the moves',
+    );
+    const patches = s.received('PATCH').length;
+    const pressed = Date.now();
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    expect(Date.now() - pressed).toBeLessThan(5_000);
+    expect(s.received('PATCH')).toHaveLength(patches);
+    const stderr = run.stderr();
+    expect(stderr).toContain(
+      '\nStopping: skipping the check of what is left (Ctrl-C again to quit at once)…\n',
+    );
+    expect(stderr).toContain(`\nDone: ${w.aliceOpen.length} tasks moved, 0 failed.\n`);
+    expect(stderr.trimEnd().split('\n').at(-1)).toBe(
+      JSON.stringify({
+        error: {
+          code: 130,
+          status: null,
+          type: 'InterruptedError',
+          message: `interrupted: ${w.aliceOpen.length} tasks moved, 0 tasks left; what is left was not checked: run the same command again to check`,
+          request_id: null,
+        },
+      }),
+    );
+    const report = JSON.parse(stdout) as {
+      moved: number;
+      interrupted: boolean;
+      remaining: unknown;
+      tasks: unknown[];
+    };
+    expect(report).toMatchObject({ moved: w.aliceOpen.length, interrupted: true, remaining: null });
+    expect(report.tasks).toHaveLength(w.aliceOpen.length);
+    const { lines } = journalOf(dir);
+    expect(lines.at(-1)).toMatchObject({
+      kind: 'end',
+      moved: w.aliceOpen.length,
+      left: 0,
+      interrupted: true,
+      verified: false,
+    });
+    const jobs = async () =>
+      JSON.parse(
+        (await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,left,state'], { sandbox: s, env }))
+          .stdout,
+      );
+    // Nothing of the plan was left: done, though the check was cut short.
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: 0, state: 'done' }]);
+
+    // A run killed outright leaves no end: stopped mid-run, until the same command finds nothing left.
+    appendFileSync(
+      journalOf(dir).path,
+      `${JSON.stringify({ kind: 'run', phase: 'move', time: '2026-11-01T00:00:00Z' })}\n`,
+    );
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: null, state: 'stopped mid-run' }]);
+    s.clearFaults();
+    // With nothing left, the same command closes the job, and its report is still the whole job's.
+    const csv = join(tempDir(), 'job.csv');
+    const again = await topo([...args, '--report', csv], { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    const id = journalOf(dir).path.split('/').pop()!.replace('.jsonl', '');
+    expect(again.stderr).toBe(
+      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n`,
+    );
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows.map((r) => [r.task_id, r.new_assignee, r.result]).sort()).toEqual(
+      w.aliceOpen.map((t) => [t.id, w.bob.id, 'moved']).sort(),
+    );
+    expect(s.received('PATCH')).toHaveLength(patches);
+    expect(await jobs()).toEqual([{ moved: w.aliceOpen.length, left: 0, state: 'done' }]);
+    // Once ended, running it again changes nothing in the journal.
+    const size = journalOf(dir).lines.length;
+    expect((await topo(args, { sandbox: s, env })).stderr).toBe(
+      `${w.alice.id} holds no open tasks: nothing to do.\n`,
+    );
+    expect(journalOf(dir).lines).toHaveLength(size);
   });
 });

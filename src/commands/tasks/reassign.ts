@@ -7,6 +7,7 @@ import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
 import { collect, parseChoice, parseEnumList, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
+import { plural } from '../../output/format.js';
 import type { Successor } from '../../services/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 
@@ -54,9 +55,12 @@ export function registerReassign(tasks: Command, app: App): void {
       'with --from: a temporary cover until this date (or for 14d, 2w); --return then gives the tasks back',
     )
     .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
-    .option('--undo <job>', "move a job's tasks back where they were: its id, 'last', or a journal file")
-    .option('--jobs', 'list the offboarding jobs: when, from, to, moved, left, state')
-    .option('--return', 'give back the tasks of cover jobs whose --until date has passed')
+    .option(
+      '--undo <job>',
+      "move a job's tasks back where they were: its id, 'last' (of this workspace), or a journal file",
+    )
+    .option('--jobs', 'list the offboarding jobs of this workspace: when, from, to, moved, left, state')
+    .option('--return', 'give back the tasks of cover jobs (of this workspace) whose --until date has passed')
     .optionsGroup(FLAG_GROUPS.filters)
     .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
     .option(
@@ -102,8 +106,20 @@ export function registerReassign(tasks: Command, app: App): void {
     notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
   by --from with one SEQUENCE call and the rest task by task so nobody else's work moves, journals
-  each move, then checks what is left. Ctrl-C stops after the calls in flight; re-running continues.
+  each move, then checks what is left. Ctrl-C (at any point) lets the calls in flight finish, says
+  and journals what moved and what is left; re-running continues.
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
+  Each task's result: would_move or kept (dry run; kept: held back by --cap), then moved, failed,
+  not_started (the job stopped first), kept, or skipped (changed hands or closed since the plan).
+
+Jobs (--jobs), their states:
+  done             the last run ended with nothing of the plan left
+  incomplete       the last run ended with tasks failed or not started (LEFT): run it again
+  interrupted      the last run was stopped by Ctrl-C or SIGTERM with tasks left; it said and
+                   journaled what moved and what was left: run the same command again
+  stopped mid-run  the last run ended without a word (killed, a crash): LEFT is unknown (?);
+                   run the same command again, it reads what is left and records the end
+  covering, due for return, undone, partly undone, given back
 
 Results (task IDs or --scope sequence; --json prints an array of {id, result, task, error}):
   changed    the task moved to the new assignee
@@ -112,6 +128,13 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
   });
   cmd.action(
     action(app, async (ctx, ids: string[], flags: ReassignFlags) => {
+      // A run that changes tasks prints their IDs (or JSON), never CSV: --csv alone there would be ignored.
+      if (ctx.output.format === 'csv' && !flags.jobs && !flags.dryRun)
+        throw new UsageError(
+          flags.from !== undefined
+            ? "--csv prints a dry run's preview: add --dry-run, or write what moved with --report <file>.csv"
+            : "--csv prints a dry run's preview or the --jobs list: add --dry-run",
+        );
       if (flags.jobs) await listJobs(ctx, ids, flags);
       else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
         await runBulkReassign(ctx, ids, flags);
@@ -146,12 +169,13 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     const extra = moveFlags.find((f) => flags[f] !== undefined);
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
+    const job = mode === '--undo' ? await offboard.findJob(ctx, flags.undo!) : undefined;
     bulk.requireConfirmable(
       ctx.terminal,
       flags,
       mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
     );
-    if (mode === '--undo') await offboard.runUndo(ctx, { job: flags.undo!, phase: 'undo', ...common });
+    if (job) await offboard.runUndo(ctx, { job, phase: 'undo', ...common });
     else await offboard.runReturns(ctx, common);
     return;
   }
@@ -222,22 +246,50 @@ function parseUntil(value: string, now: number): string {
 async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
   if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
     throw new UsageError('--jobs lists the jobs: give it no other selection');
-  const [{ stateDir }, { jobsView }, { Job, jobRows }] = await Promise.all([
+  const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
     import('../../config/paths.js'),
     import('../../output/jobs.js'),
     import('../../services/jobs.js'),
   ]);
-  const rows = jobRows(Job.all(stateDir(ctx.session.env)), ctx.now());
-  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet.');
+  // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
+  const workspace = await jobs.currentWorkspace(ctx.session);
+  const all = jobs.Job.all(stateDir(ctx.session.env)).filter((j) => j.header);
+  const here = all.filter((j) => jobs.inWorkspace(j, workspace));
+  const rows = jobs.jobRows(here, ctx.now());
+  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
+  const elsewhere = new Map<string, number>();
+  for (const j of all)
+    if (!here.includes(j)) {
+      const where = jobs.describeWorkspace(j.header!);
+      elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
+    }
+  if (elsewhere.size > 0) {
+    const others = all.length - here.length;
+    ctx.terminal.err(
+      `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
+    );
+  }
   const { whoFrom } = await import('../../output/tasks.js');
-  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk()));
+  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
 async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlags): Promise<void> {
+  // The flags of an offboarding mean nothing for task IDs: said, not ignored.
+  const offboarding: [keyof ReassignFlags, string][] = [
+    ['cap', '--cap'],
+    ['until', '--until'],
+    ['report', '--report'],
+    ['type', '--type'],
+    ['priority', '--priority'],
+    ['template', '--template'],
+    ['createdAfter', '--created-after'],
+    ['createdBefore', '--created-before'],
+  ];
+  const misplaced = offboarding.find(([key]) => flags[key] !== undefined);
+  if (misplaced) throw new UsageError(`${misplaced[1]} goes with --from, not with task IDs`);
   if (!flags.to)
     throw new UsageError("--to is required: who should get the tasks (a UUID, an alias, or 'me')");
-  if (flags.type || flags.priority) throw new UsageError('--type and --priority go with --from');
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
