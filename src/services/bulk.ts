@@ -62,11 +62,11 @@ export async function confirm(terminal: Terminal, opts: { yes?: boolean }, quest
   if (!ok) throw new CancelledError('cancelled: nothing was changed');
 }
 
-/** What bulk work says when a signal asks it to stop: the calls in flight finish first. */
-export function stoppingLine(signal: Signal): string {
+/** What bulk work says when a signal asks it to stop: what it is doing first (the calls in flight finish). */
+export function stoppingLine(signal: Signal, doing = 'letting the calls in flight finish'): string {
   return signal === 'SIGINT'
-    ? 'Stopping: letting the calls in flight finish (Ctrl-C again to quit at once)…'
-    : 'Stopping (SIGTERM): letting the calls in flight finish (a second signal quits at once)…';
+    ? `Stopping: ${doing} (Ctrl-C again to quit at once)…`
+    : `Stopping (SIGTERM): ${doing} (a second signal quits at once)…`;
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 } from '../output/offboard.js';
 import { whoFrom, type Who } from '../output/tasks.js';
 import type { Signal } from '../terminal.js';
-import { errorOf, isAuthFailure, runPool } from './bulk.js';
+import { errorOf, isAuthFailure, runPool, stoppingLine } from './bulk.js';
 import {
   currentWorkspace,
   describeWorkspace,
@@ -263,7 +263,7 @@ class Stop {
     this.stopped = new Promise((resolve) => (wake = resolve));
     this.dispose = ctx.terminal.onInterrupt((signal) => {
       this.signal = signal;
-      ctx.terminal.err(`\nStopping: ${this.doing} (Ctrl-C again to quit at once)…`);
+      ctx.terminal.err(`\n${stoppingLine(signal, this.doing)}`);
       wake();
     });
   }

@@ -411,6 +411,20 @@ describe('no stealing after the plan', () => {
 });
 
 describe('one job, one journal, one undo', () => {
+  it('SIGTERM stops it as Ctrl-C does, says so, and exits 143', async () => {
+    const s = await sandbox({ latencyMs: 20 });
+    const w = world(s);
+    const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1'];
+    const run = spawnTopo(args, { sandbox: s, env: stateEnv().env });
+    run.child.stdout.resume();
+    await waitFor(() => s.received('PATCH').length >= 2, 15_000, 'two moves');
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(143);
+    expect(run.stderr()).toContain('Stopping (SIGTERM): ');
+    expect(run.stderr()).not.toContain('Ctrl-C again');
+    expect(run.stderr()).toMatch(/error: interrupted: \d+ tasks? moved, \d+ tasks? left/);
+  });
+
   it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
     const s = await sandbox({ latencyMs: 20 });
     const w = world(s);
