@@ -1,33 +1,36 @@
-// `npm test`'s static checks, side by side: the type checker, eslint and prettier. Each one's output is
-// printed whole when it ends; the exit code says whether all passed.
+// `npm test` after the build: the type checker, eslint and prettier side by side with the tests (vitest),
+// which spend much of their time waiting on sockets and child processes. The tests' output streams as they
+// run; each check's output is printed whole when it ends. The exit code says whether all passed.
 import { spawn } from 'node:child_process';
 
+const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 const checks = [
   ['typecheck', 'tsc', ['-p', 'tsconfig.check.json']],
   ['eslint', 'eslint', ['.']],
   ['prettier', 'prettier', ['--check', '.']],
 ];
 
-const results = await Promise.all(
-  checks.map(
-    ([name, bin, args]) =>
-      new Promise((resolve) => {
-        const child = spawn(new URL(`../node_modules/.bin/${bin}`, import.meta.url).pathname, args, {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let output = '';
-        child.stdout.on('data', (d) => (output += d));
-        child.stderr.on('data', (d) => (output += d));
-        child.on('close', (code) => resolve({ name, code, output }));
-      }),
-  ),
-);
-let failed = false;
-for (const { name, code, output } of results) {
+const run = (command, args, stdio) =>
+  new Promise((resolve) => {
+    const child = spawn(command, args, { stdio });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+
+const withTests = !process.argv.includes('--no-tests');
+const [tests, ...results] = await Promise.all([
+  withTests ? run(bin('vitest'), ['run'], 'inherit') : Promise.resolve({ code: 0 }),
+  ...checks.map(([, command, args]) => run(bin(command), args, ['ignore', 'pipe', 'pipe'])),
+]);
+let failed = tests.code !== 0;
+checks.forEach(([name], i) => {
+  const { code, output } = results[i];
   process.stdout.write(`${code === 0 ? '✓' : '✗'} ${name}\n`);
   if (code !== 0) {
     failed = true;
     process.stdout.write(output);
   }
-}
+});
 process.exit(failed ? 1 : 0);

@@ -368,16 +368,21 @@ describe('files and folders', () => {
     expect(statSync(target).mode & 0o777).toBe(0o755);
     expect(lstatSync(cfg).isSymbolicLink()).toBe(true);
 
+    // A process of its own with umask 000 (the umask belongs to the process).
     const fresh = join(dir, 'new', 'cfg');
-    const previous = process.umask(0o000);
-    try {
-      const set = await topo(['alias', 'set', 'bob', '00000000-0000-4000-8000-000000000001'], {
-        env: { TOPO_CONFIG_DIR: fresh },
-      });
-      expect(set.code).toBe(0);
-    } finally {
-      process.umask(previous);
-    }
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `umask 000 && exec "$0" "$1" alias set bob 00000000-0000-4000-8000-000000000001`,
+        process.execPath,
+        BIN,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: dir, TOPO_CONFIG_DIR: fresh, TOPO_NO_KEYCHAIN: '1' },
+        stdio: 'ignore',
+      },
+    );
     expect(statSync(fresh).mode & 0o777).toBe(0o700);
     expect(statSync(join(fresh, 'config.json')).mode & 0o777).toBe(0o600);
   });
