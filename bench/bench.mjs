@@ -368,6 +368,7 @@ async function offboard({ title, runs, shared, rateLimit, latencyMs = 0 }) {
   try {
     const reportFile = join(tmp, 'offboard.json');
     const to = `${bob.id}=2,${carla.id}=1,${dev.id}=1`;
+    const spawnedAt = Date.now();
     const r = await run(
       process.execPath,
       [BIN, 'tasks', 'reassign', '--from', alice.id, '--to', to, '--yes', '--json', '--concurrency', '16'],
@@ -377,6 +378,8 @@ async function offboard({ title, runs, shared, rateLimit, latencyMs = 0 }) {
       },
     );
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    const first = sandbox.requests[0]?.at ?? spawnedAt;
+    const last = sandbox.requests.at(-1)?.at ?? spawnedAt;
     const requests = sandbox.requests.length;
     const limited = sandbox.requests.filter((q) => q.status === 429).length;
     const served = requests - limited;
@@ -401,6 +404,7 @@ async function offboard({ title, runs, shared, rateLimit, latencyMs = 0 }) {
 | 429 answers, waited out | ${limited.toLocaleString('en-US')} |
 | failed calls | ${report.failed} |
 | wall time | ${(r.wall / 1000).toFixed(1)} s |
+| of which: start to the first request / the last request to exit | ${ms(first - spawnedAt)} / ${ms(spawnedAt + r.wall - last)} |
 | rate-limit floor (requests answered ÷ ${rateLimit}/s) | ${(floor / 1000).toFixed(1)} s |
 | wall time ÷ floor | ${ratio.toFixed(3)}× |`,
     };

@@ -127,6 +127,8 @@ export class ApiClient {
   private abandonedAttempts = false;
   /** After close(), a failed attempt is not tried again (requests let go at Ctrl-C end with the process). */
   private closed = false;
+  private waitingOutCount = 0;
+  private readonly waitingOutListeners = new Set<() => void>();
 
   constructor(private readonly options: ClientOptions) {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
@@ -156,6 +158,17 @@ export class ApiClient {
               new Pool(origin, { ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
           })
         : new Agent(timeouts));
+  }
+
+  /** Requests waiting out a 429 before they are sent again. */
+  get waitingOut(): number {
+    return this.waitingOutCount;
+  }
+
+  /** Calls `listener` when a request starts waiting out a 429; returns what stops it. */
+  onWaitingOut(listener: () => void): () => void {
+    this.waitingOutListeners.add(listener);
+    return () => this.waitingOutListeners.delete(listener);
   }
 
   /** Requests left running on purpose (a check skipped at Ctrl-C): close() must not wait for them. */
@@ -227,7 +240,7 @@ export class ApiClient {
       );
 
       if (status === 429) {
-        this.pacer.release(ticket, 'rate-limited');
+        this.pacer.release(ticket, 'rate-limited', statedRate(text));
         this.stats.rateLimited++;
         rateLimited++;
         if (policy === 'none') throw toApiError(status, text, requestId, header(headers, 'content-type'));
@@ -254,7 +267,13 @@ export class ApiClient {
             `pacing ${Number.isFinite(rate) ? `${rate.toFixed(1)} requests/s` : 'off'}, ` +
             `at most ${Number.isFinite(this.pacer.window) ? Math.floor(this.pacer.window) : 'any number'} in flight`,
         );
-        await this.sleep(wait);
+        this.waitingOutCount++;
+        for (const listener of this.waitingOutListeners) listener();
+        try {
+          await this.sleep(wait);
+        } finally {
+          this.waitingOutCount--;
+        }
         continue;
       }
       this.pacer.release(ticket, 'answered');
@@ -493,6 +512,22 @@ async function readText(
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The limit a 429's body states (`data: {limit, window_seconds}`), in requests per second. */
+export function statedRate(text: string): number | undefined {
+  if (text.length > 10_000) return undefined;
+  try {
+    const data: unknown = (JSON.parse(text) as { data?: unknown } | null)?.data;
+    if (!data || typeof data !== 'object') return undefined;
+    const { limit, window_seconds: seconds } = data as { limit?: unknown; window_seconds?: unknown };
+    if (typeof limit !== 'number' || typeof seconds !== 'number' || !(limit > 0) || !(seconds > 0))
+      return undefined;
+    const rate = limit / seconds;
+    return Number.isFinite(rate) ? rate : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Retry-After as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */

@@ -4,12 +4,14 @@
  * - a window of requests in flight: halved after a 429 (once per window of requests), grown by one per
  *   window's worth of answers while it is the limit that holds requests back (AIMD, as TCP does);
  * - a request rate, learned at each 429 from how many requests the API accepted in the second before the
- *   rejected one was sent. The rate restarts a little below that, climbs back to a plateau just under it,
+ *   rejected one was sent (those still in flight included: sent earlier, the API counted them first). The rate restarts a little below that, climbs back to a plateau just under it,
  *   stays there a while, then probes upward slowly so that a higher limit is found again: the cubic curve of
  *   TCP CUBIC, in requests per second and seconds since the last 429. The margin under the accepted rate
  *   widens when 429s come while holding below it (jitter). The rate is kept as a spacing between starts and
  *   as a budget per second, so that after a burst (the one that found the limit) the next requests wait for
  *   it to leave that second instead of running into more 429s.
+ *
+ * When a 429 states the limit (`data: {limit, window_seconds}`), the rate never probes above just under it.
  *
  * Until the first 429 neither limit applies, so an API without rate limits costs no waiting at all.
  */
@@ -28,7 +30,11 @@ export interface PacerTicket {
 }
 
 interface Start extends PacerTicket {
+  /** Answered with 429 (the API did not count it), or not answered at all. */
   rejected: boolean;
+  lost: boolean;
+  /** Answered (or given up on). */
+  settled: boolean;
 }
 
 export interface PacerOptions {
@@ -76,12 +82,13 @@ export class Pacer {
   private windowCutAt = -Infinity;
   private nextStartAt = -Infinity;
   private srttMs: number | undefined;
-  /** Start times of recent requests the API accepted (not in order: answers arrive out of order). */
-  private accepted: number[] = [];
-  private prunedLength = 0;
-  /** Requests started in the last second (from recentHead on), in order of starting; 429s are marked. */
+  /** Requests started in the last two seconds (from recentHead on), in order of starting; 429s are marked. */
   private recentStarts: Start[] = [];
   private recentHead = 0;
+  /** The limit the API stated in its last 429 that stated one (requests per second). */
+  private statedRate = Infinity;
+  /** A 429 whose lesson waits for the answers of the requests sent before it. */
+  private pendingCut: { ticket: Start; at: number } | undefined;
   private readonly waiting: { resolve: (ticket: PacerTicket) => void; queuedAt: number }[] = [];
   private timerPending = false;
   /** A timer the pacer asked for has fired: the next request starts without looking at the clock again. */
@@ -123,22 +130,28 @@ export class Pacer {
     });
   }
 
-  release(ticket: PacerTicket, outcome: AttemptOutcome): void {
+  /** `statedRate`: the limit a 429 stated, in requests per second. */
+  release(ticket: PacerTicket, outcome: AttemptOutcome, statedRate?: number): void {
     const inFlightBefore = this.inFlightCount;
     this.inFlightCount = Math.max(0, this.inFlightCount - 1);
     const now = this.options.now();
+    (ticket as Start).settled = true;
     if (outcome === 'answered') {
       const rtt = Math.max(0, now - ticket.startedAt);
       this.srttMs = this.srttMs === undefined ? rtt : this.srttMs + (rtt - this.srttMs) / 8;
-      this.recordAccepted(ticket.startedAt, now);
       // Grow only a window that is what holds requests back: one more per window's worth of answers.
       if (Number.isFinite(this.windowSize) && inFlightBefore >= this.windowSize - 1) {
         this.windowSize += 1 / this.windowSize;
       }
+    } else if (outcome === 'no-answer') {
+      (ticket as Start).lost = true;
     } else if (outcome === 'rate-limited') {
       (ticket as Start).rejected = true;
+      if (statedRate !== undefined && statedRate > 0 && Number.isFinite(statedRate))
+        this.statedRate = statedRate;
       this.onRateLimited(ticket, inFlightBefore, now);
     }
+    this.cutRate(now);
     this.pump();
   }
 
@@ -149,32 +162,51 @@ export class Pacer {
       this.windowSize = Math.max(this.windowFloor(), Math.floor(base * PACING.windowBackoff));
       this.windowCutAt = now;
     }
-    if (ticket.startedAt >= this.rateCutAt) {
-      // Half a spacing more: a request accepted just before the window's edge (jitter) is still counted,
-      // the one a whole spacing before it is not.
-      const rateThen = this.rateAt(ticket.startedAt);
-      const edge = Number.isFinite(rateThen) ? 500 / rateThen : 0;
-      const from = ticket.startedAt - PACING.rateWindowMs - edge;
-      let acceptedRecently = 0;
-      for (const at of this.accepted) if (at > from && at <= ticket.startedAt) acceptedRecently++;
-      // Nothing accepted in the last second says nothing about the rate: the window and Retry-After act alone.
-      if (acceptedRecently > 0) {
-        const accepted = (acceptedRecently * 1000) / PACING.rateWindowMs;
-        // A 429 right after a cut belongs to the same overload; later ones say where the margin stands.
-        if (Number.isFinite(this.ratePlateau) && ticket.startedAt - this.rateCutAt >= this.plateauAtMs / 2) {
-          this.plateauShare =
-            rateThen < this.lastAccepted * (1 - PACING.plateauStep / 2)
-              ? Math.max(PACING.lowestPlateau, this.plateauShare - PACING.plateauStep)
-              : Math.min(PACING.plateau, this.plateauShare + PACING.plateauStep / 2);
-        }
-        const restartShare = this.plateauShare - PACING.restartBelowPlateau;
-        const restart = Math.max(PACING.minRate, Math.min(this.rateAt(now), accepted * restartShare));
-        this.ratePlateau = (restart * this.plateauShare) / restartShare;
-        this.plateauAtMs = PACING.probeScaleMs * Math.cbrt(PACING.restartBelowPlateau / this.plateauShare);
-        this.lastAccepted = accepted;
-        this.rateCutAt = now;
-      }
+    if (ticket.startedAt >= this.rateCutAt && !this.pendingCut) {
+      this.pendingCut = { ticket: ticket as Start, at: now };
     }
+  }
+
+  /**
+   * Learns the rate at a 429 once every request sent in the second before it has been answered: the API
+   * counted those first, and their answers may arrive after the 429's. A request that takes longer than a
+   * second is not waited for.
+   */
+  private cutRate(now: number): void {
+    const cut = this.pendingCut;
+    if (!cut) return;
+    const { ticket } = cut;
+    // Half a spacing more: a request accepted just before the window's edge (jitter) is still counted,
+    // the one a whole spacing before it is not.
+    const rateThen = this.rateAt(ticket.startedAt);
+    const edge = Number.isFinite(rateThen) ? 500 / rateThen : 0;
+    const from = ticket.startedAt - PACING.rateWindowMs - edge;
+    const patient = now - cut.at < PACING.rateWindowMs;
+    let acceptedRecently = 0;
+    for (let i = this.recentHead; i < this.recentStarts.length; i++) {
+      const s = this.recentStarts[i]!;
+      if (s === ticket || s.startedAt > ticket.startedAt) break;
+      if (s.startedAt <= from) continue;
+      if (!s.settled && patient) return;
+      if (s.settled && !s.rejected && !s.lost) acceptedRecently++;
+    }
+    this.pendingCut = undefined;
+    // Nothing accepted in the last second says nothing about the rate: the window and Retry-After act alone.
+    if (acceptedRecently === 0) return;
+    const accepted = (acceptedRecently * 1000) / PACING.rateWindowMs;
+    // A 429 right after a cut belongs to the same overload; later ones say where the margin stands.
+    if (Number.isFinite(this.ratePlateau) && ticket.startedAt - this.rateCutAt >= this.plateauAtMs / 2) {
+      this.plateauShare =
+        rateThen < this.lastAccepted * (1 - PACING.plateauStep / 2)
+          ? Math.max(PACING.lowestPlateau, this.plateauShare - PACING.plateauStep)
+          : Math.min(PACING.plateau, this.plateauShare + PACING.plateauStep / 2);
+    }
+    const restartShare = this.plateauShare - PACING.restartBelowPlateau;
+    const restart = Math.max(PACING.minRate, Math.min(this.rateAt(now), accepted * restartShare));
+    this.ratePlateau = (restart * this.plateauShare) / restartShare;
+    this.plateauAtMs = PACING.probeScaleMs * Math.cbrt(PACING.restartBelowPlateau / this.plateauShare);
+    this.lastAccepted = accepted;
+    this.rateCutAt = now;
   }
 
   /** The window never shrinks below what the paced rate needs in flight to be reached. */
@@ -187,7 +219,7 @@ export class Pacer {
   private rateAt(now: number): number {
     if (!Number.isFinite(this.ratePlateau)) return Infinity;
     const x = (Math.max(0, now - this.rateCutAt) - this.plateauAtMs) / PACING.probeScaleMs;
-    const rate = this.ratePlateau * (1 + x * x * x);
+    const rate = Math.min(this.ratePlateau * (1 + x * x * x), this.statedRate * this.plateauShare);
     if (rate > PACING.maxRate) {
       this.ratePlateau = Infinity;
       return Infinity;
@@ -200,7 +232,13 @@ export class Pacer {
     const rate = this.rateAt(now);
     // Spaced from the actual start, never from a schedule: a late timer must not cause a burst to catch up.
     this.nextStartAt = Number.isFinite(rate) ? now + 1000 / rate : -Infinity;
-    const ticket: Start = { startedAt: now, heldMs: Math.max(0, now - queuedAt), rejected: false };
+    const ticket: Start = {
+      startedAt: now,
+      heldMs: Math.max(0, now - queuedAt),
+      rejected: false,
+      lost: false,
+      settled: false,
+    };
     this.recentStarts.push(ticket);
     // Unpaced, the list is only pruned now and then.
     if (this.recentStarts.length - this.recentHead > 4096) this.pruneStarts(now);
@@ -213,7 +251,9 @@ export class Pacer {
     this.pruneStarts(now);
     const rate = this.rateAt(now);
     if (Number.isFinite(rate)) {
-      const budget = Math.max(1, Math.ceil((rate * PACING.rateWindowMs) / 1000));
+      // Whole requests, rounded to the nearest: at a rate just under the limit (49.3 of 50), rounding up would
+      // leave no room for a start that reaches the API a few milliseconds late.
+      const budget = Math.max(1, Math.round((rate * PACING.rateWindowMs) / 1000));
       const counted = this.recentStarts.slice(this.recentHead).filter((s) => !s.rejected);
       // Room comes back when the budget-th most recent start leaves the window.
       if (counted.length >= budget) {
@@ -223,12 +263,12 @@ export class Pacer {
     return at;
   }
 
-  /** Forgets the starts that have left the last second. */
+  /** Forgets the starts older than two seconds: a 429 may be answered a while after its request was sent. */
   private pruneStarts(now: number): void {
     const starts = this.recentStarts;
     while (
       this.recentHead < starts.length &&
-      starts[this.recentHead]!.startedAt <= now - PACING.rateWindowMs
+      starts[this.recentHead]!.startedAt <= now - 2 * PACING.rateWindowMs
     ) {
       this.recentHead++;
     }
@@ -264,14 +304,5 @@ export class Pacer {
       this.woken = true;
       this.pump();
     });
-  }
-
-  private recordAccepted(startedAt: number, now: number): void {
-    this.accepted.push(startedAt);
-    if (this.accepted.length > 2 * this.prunedLength + 64) {
-      const keepFrom = now - 2 * PACING.rateWindowMs;
-      this.accepted = this.accepted.filter((at) => at > keepFrom);
-      this.prunedLength = this.accepted.length;
-    }
   }
 }

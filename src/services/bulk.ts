@@ -69,26 +69,72 @@ export function stoppingLine(signal: Signal, doing = 'letting the calls in fligh
     : `Stopping (SIGTERM): ${doing} (a second signal quits at once)…`;
 }
 
+/** The client's requests that are waiting out a 429 (see runPool). */
+export interface RateLimitWaits {
+  readonly waitingOut: number;
+  onWaitingOut(listener: () => void): () => void;
+}
+
 /**
  * Runs work over items with at most `concurrency` at once, in input order of starting. `shouldStop` is checked
- * before each new item starts, so an abort lets the ones in flight finish.
+ * before each new item starts, so an abort lets the ones in flight finish; after an item fails no new one
+ * starts and the failure is thrown once those in flight have ended.
+ *
+ * With `waits` (the client the work goes through), an item whose request waits out a 429 does not hold its
+ * place: another item starts in its stead (up to twice `concurrency` at once), so that a Retry-After rounded up
+ * to whole seconds does not idle the run while the API has room. The client's pacer still decides when each
+ * request goes out.
  */
-export async function runPool<T, R>(
+export function runPool<T, R>(
   items: readonly T[],
   concurrency: number,
   work: (item: T, index: number) => Promise<R>,
   shouldStop: () => boolean = () => false,
+  waits?: RateLimitWaits,
 ): Promise<(R | undefined)[]> {
   const results: (R | undefined)[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !shouldStop()) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
+  const most = Math.max(1, concurrency) * (waits ? 2 : 1);
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let running = 0;
+    let failure: { error: unknown } | undefined;
+    const unsubscribe = waits?.onWaitingOut(() => launch()) ?? (() => undefined);
+    const settle = () => {
+      if (running > 0) return;
+      unsubscribe();
+      if (failure) reject(failure.error);
+      else resolve(results);
+    };
+    const launch = () => {
+      if (failure) return;
+      const limit = Math.min(most, Math.max(1, concurrency) + (waits?.waitingOut ?? 0));
+      while (running < limit && next < items.length && !shouldStop()) {
+        const index = next++;
+        running++;
+        let pending: Promise<R>;
+        try {
+          pending = work(items[index]!, index);
+        } catch (error) {
+          pending = Promise.reject(error);
+        }
+        pending.then(
+          (result) => {
+            results[index] = result;
+            running--;
+            launch();
+            settle();
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            running--;
+            settle();
+          },
+        );
+      }
+      settle();
+    };
+    launch();
+  });
 }
 
 /**

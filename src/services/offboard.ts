@@ -319,14 +319,21 @@ async function execute(
     done += ids.length;
     progress.update(done, [...fates.values()].filter((f) => f.result === 'failed').length);
   };
-  const unit = async (move: RunMove, probe: boolean) => {
+  /**
+   * Moves one run: reads its open tasks again, settles what changed since the plan, sends its calls. A probe
+   * sends only its first call and returns the rest, to be sent once every probe has been answered.
+   */
+  const unit = async (move: RunMove, probe: boolean): Promise<PlannedCall[]> => {
     const leaver = typeof leaverOf === 'string' ? leaverOf : leaverOf(move);
     const openNow = await runOpenTasks(client, move.sequence_id);
     const { calls: planned, gone, closed } = callsForRun(move, leaver, openNow);
     for (const t of gone)
       settle([t.id], 'skipped', { reason: `now with ${who(t.assignee_user_id)}`, task: t });
     settle(closed, 'skipped', { reason: 'closed since the plan' });
-    for (const call of planned) {
+    return sendAll(probe ? planned.slice(0, 1) : planned, probe).then(() => (probe ? planned.slice(1) : []));
+  };
+  const sendAll = async (calls: PlannedCall[], probe = false) => {
+    for (const call of calls) {
       if (stopError !== undefined) return;
       await send(call, probe);
     }
@@ -389,12 +396,23 @@ async function execute(
     // Each successor's first run goes before the rest, side by side with the other successors' first runs: a
     // successor the API refuses costs one call.
     const probes = [...firsts.values()];
-    await runPool(probes, Math.min(concurrency, probes.length), (m) => unit(m, true), shouldStop);
-    await runPool(
-      moves.filter((m) => !probes.includes(m)),
-      concurrency,
-      (m) => unit(m, false),
+    const rests = await runPool(
+      probes,
+      Math.min(concurrency, probes.length),
+      (m) => unit(m, true),
       shouldStop,
+    );
+    // What the probes' runs have left to send goes first, then the other runs.
+    const work: ({ calls: PlannedCall[] } | { move: RunMove })[] = [
+      ...rests.filter((calls) => calls && calls.length > 0).map((calls) => ({ calls: calls! })),
+      ...moves.filter((m) => !probes.includes(m)).map((move) => ({ move })),
+    ];
+    await runPool(
+      work,
+      concurrency,
+      async (item) => ('calls' in item ? sendAll(item.calls) : void (await unit(item.move, false))),
+      shouldStop,
+      client,
     );
   } catch (error) {
     if (!isAuthFailure(error)) throw error;

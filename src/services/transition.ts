@@ -115,6 +115,7 @@ async function plan(
       }
     },
     shouldStop,
+    client,
   );
   return items.filter((i): i is PreviewItem => i !== undefined);
 }
@@ -206,7 +207,7 @@ async function execute(
   // The first change goes alone: a refusal that would hit every task (a key without the scope, a user
   // outside the workspace) costs one call, not one per worker.
   await runPool(toSend.slice(0, 1), 1, send, shouldStop);
-  await runPool(toSend.slice(1), o.concurrency, send, shouldStop);
+  await runPool(toSend.slice(1), o.concurrency, send, shouldStop, client);
   const ordered = items.map((i) => results.get(i.id)).filter((r): r is ItemOutcome => r !== undefined);
   await printOutcomes(output, ordered);
   const n = (r: string) => ordered.filter((x) => x.result === r).length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, parseRetryAfter } from '../../src/api/client.js';
+import { ApiClient, parseRetryAfter, statedRate } from '../../src/api/client.js';
 import { ApiError, EXIT, NetworkError } from '../../src/api/errors.js';
 import { sandbox, waitFor } from '../helpers.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
@@ -212,6 +212,57 @@ describe('ApiClient and 429', () => {
     await c.close();
   });
 
+  it('counts the requests waiting out a 429 and tells who listens when one starts waiting', async () => {
+    const s = await sandbox();
+    s.injectFault({ status: 429, retryAfter: '1', times: 2 });
+    const seen: number[] = [];
+    let told = 0;
+    const c: ApiClient = client(s, [], {
+      sleep: async () => {
+        seen.push(c.waitingOut);
+      },
+    });
+    const stop = c.onWaitingOut(() => told++);
+    await c.send({ method: 'GET', path: '/me' });
+    expect(seen).toEqual([1, 1]);
+    expect(told).toBe(2);
+    expect(c.waitingOut).toBe(0);
+    stop();
+    s.injectFault({ status: 429, retryAfter: '1', times: 1 });
+    await c.send({ method: 'GET', path: '/me' });
+    expect(told).toBe(2);
+    await c.close();
+  });
+
+  it('paces under the limit a 429 states in its body, and never probes above it', async () => {
+    const s = await sandbox();
+    const body = JSON.stringify({
+      status_code: 429,
+      type: 'RateLimitIssue',
+      message: 'slow down',
+      data: { limit: 20, window_seconds: 2 },
+    });
+    let clock = 0;
+    const c = client(s, [], {
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    for (let i = 0; i < 12; i++) {
+      await c.send({ method: 'GET', path: '/me' });
+      clock += 50;
+    }
+    s.injectFault({ status: 429, retryAfter: '1', body, contentType: 'application/json', times: 1 });
+    await c.send({ method: 'GET', path: '/me' });
+    expect(c.pacer.rate).toBeLessThan(10);
+    // Minutes later the cubic probe would be far above the measured rate; the stated limit holds it.
+    clock += 10 * 60_000;
+    expect(c.pacer.rate).toBeGreaterThan(9.5);
+    expect(c.pacer.rate).toBeLessThan(10);
+    await c.close();
+  });
+
   it('keeps retrying a 429 while other requests of the client are accepted', async () => {
     const s = await sandbox();
     s.injectFault({ path: '^/v1/me$', status: 429, retryAfter: '60', times: 10 });
@@ -301,6 +352,26 @@ describe('ApiClient debug log', () => {
     expect(all).not.toContain('ada@example.com');
     expect(all).not.toContain('topo_sandbox_rw');
     await c.close();
+  });
+});
+
+describe('statedRate', () => {
+  it('reads the limit and window of a 429 body as requests per second, and nothing else', () => {
+    expect(statedRate('{"data":{"limit":50,"window_seconds":1}}')).toBe(50);
+    expect(statedRate('{"data":{"limit":600,"window_seconds":60}}')).toBe(10);
+    for (const text of [
+      '',
+      'null',
+      '<html>',
+      '{"data":null}',
+      '{"data":{"limit":50}}',
+      '{"data":{"limit":"50","window_seconds":1}}',
+      '{"data":{"limit":0,"window_seconds":1}}',
+      '{"data":{"limit":5,"window_seconds":0}}',
+      '{"data":{"limit":-5,"window_seconds":1}}',
+      `{"data":{"limit":5,"window_seconds":1},"pad":"${'x'.repeat(20_000)}"}`,
+    ])
+      expect(statedRate(text), text.slice(0, 40)).toBeUndefined();
   });
 });
 

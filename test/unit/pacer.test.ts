@@ -155,6 +155,26 @@ describe('Pacer', () => {
     expect(pacer.window).toBeGreaterThan(8);
   });
 
+  it('learns the rate from the requests sent before a 429, even when their answers come after it', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer({ now: clock.now, sleep: clock.sleep });
+    const tickets = [];
+    for (let i = 0; i < 21; i++) {
+      tickets.push(await pacer.acquire());
+      clock.time += 10;
+    }
+    clock.time = 300;
+    // The 21st was one too many; its 429 is read before the 20 answers sent ahead of it.
+    pacer.release(tickets[20]!, 'rate-limited');
+    expect(pacer.rate).toBe(Infinity);
+    for (const t of tickets.slice(0, 19)) pacer.release(t, 'answered');
+    expect(pacer.rate).toBe(Infinity);
+    pacer.release(tickets[19]!, 'answered');
+    // 20 accepted in the second before it: restarts a little under 20 a second.
+    expect(pacer.rate).toBeGreaterThan(19);
+    expect(pacer.rate).toBeLessThan(20);
+  });
+
   it('at 100 ms latency: fewer requests in flight after 429s, the rate follows the limit, then recovers when they stop', async () => {
     // 50 requests/s for 15 s, then no limit for 45 s.
     const { server, between } = await simulate({
@@ -198,18 +218,21 @@ describe('Pacer', () => {
   it('at 0 ms latency the spacing between starts holds the rate under the limit, and follows it down and up', async () => {
     // 10/s, then 4/s from 30 s, then 8/s from 60 s.
     const limit = (now: number) => (now < 30_000 ? 10 : now < 60_000 ? 4 : 8);
-    const { server, between } = await simulate({ workers: 4, latencyMs: 0, durationMs: 100_000, limit });
+    const { server, between } = await simulate({ workers: 4, latencyMs: 0, durationMs: 110_000, limit });
     const rates = (from: number, to: number) => between(from, to).map((s) => s.rate);
     for (const rate of rates(5000, 30_000)) {
       expect(rate).toBeGreaterThan(9);
       expect(rate).toBeLessThanOrEqual(10.5);
     }
+    // Whole requests per second, rounded: a rate that drifts up to 4.5 starts 4 a second until a 429 cuts it.
     for (const rate of rates(35_000, 60_000)) {
       expect(rate).toBeGreaterThan(3.5);
-      expect(rate).toBeLessThanOrEqual(4.5);
+      expect(rate).toBeLessThan(5);
     }
-    // A higher limit is found again by probing, within half a minute.
-    for (const rate of rates(90_000, 100_000)) {
+    expect(server.rejectedBetween(35_000, 60_000)).toBeLessThan(10);
+    // A higher limit is found again by probing: the cubic curve is at 1.8 times the plateau 35 s after the last
+    // 429 (which may come just before the limit rises), so within 40 s.
+    for (const rate of rates(100_000, 110_000)) {
       expect(rate).toBeGreaterThan(7);
       expect(rate).toBeLessThanOrEqual(8.5);
     }
