@@ -51,15 +51,15 @@ export const PREVIEW_TSV_FIELDS = [
   'target',
 ] as const;
 
-/** As in task tables, the ID gives way last: whole down to 100 columns. */
+/** As in task tables: the ID whole down to 100 columns, TYPE and STATUS whole down to 80. */
 const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'WHAT', shrink: 24 },
   { column: 'ASSIGNEE', shrink: 8 },
-  { column: 'TYPE', shrink: 9 },
   { column: 'WHAT', shrink: 12 },
   { column: 'ID', shrink: 13 },
-  { column: 'TYPE', shrink: 8 },
+  { column: 'TYPE', shrink: 9 },
   { column: 'ID', shrink: 9 },
+  { column: 'TYPE', shrink: 8 },
 ];
 
 export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {

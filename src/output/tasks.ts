@@ -193,8 +193,8 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
 
 /**
  * Who gives way first on a narrow terminal: the run's UUID, the campaign, the contact, the assignee and the
- * type, so that the ID stays whole, and copyable, down to 100 columns; below that the ID is cut in the
- * middle. STATUS and the age stay whole down to 80 columns.
+ * PRIORITY header (its values are at most 5 wide), so that the ID stays whole, and copyable, down to 100
+ * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns.
  */
 export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'SEQUENCE RUN', shrink: 13 },
@@ -204,13 +204,14 @@ export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'CAMPAIGN', shrink: 10 },
   { column: 'CONTACT', shrink: 16 },
   { column: 'ASSIGNEE', shrink: 8 },
-  { column: 'TYPE', shrink: 9 },
   { column: 'CONTACT', shrink: 12 },
   { column: 'CAMPAIGN', drop: true },
   { column: 'CONTACT', shrink: 8 },
   { column: 'ASSIGNEE', shrink: 6 },
-  { column: 'ID', shrink: 13 },
+  { column: 'PRIORITY', shrink: 5 },
   { column: 'CONTACT', shrink: 6 },
+  { column: 'ID', shrink: 13 },
+  { column: 'TYPE', shrink: 9 },
   { column: 'ID', shrink: 9 },
   { column: 'TYPE', shrink: 8 },
   { column: 'STATUS', shrink: 7 },

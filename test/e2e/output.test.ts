@@ -49,8 +49,9 @@ describe('terminal tables fit the width', () => {
         columns >= 100 ? /^[0-9a-f-]{36} {2}\S/ : /^[0-9a-f]{4,}-?[0-9a-f-]*…[0-9a-f-]{4,} /,
       );
     if (columns >= 80) {
-      // STATUS and the age stay whole down to 80 columns.
+      // TYPE, STATUS and the age stay whole down to 80 columns.
       for (const line of lines.slice(1)) {
+        expect(line).toMatch(/ {2}(call|email reply|linkedin reply|new lead review) {2}/);
         expect(line).toMatch(/ (pending|in progress) /);
         expect(line).toMatch(/(\d+(mo|[mhdwy]) ago|just now)$/);
       }
@@ -73,7 +74,7 @@ describe('terminal tables fit the width', () => {
 });
 
 describe('IDs to copy', () => {
-  it('a dry run’s table keeps each ID whole at 100 columns and cuts it only below', async () => {
+  it('a dry run’s table keeps each ID whole at 100 columns and cuts it only below, TYPE whole at 80', async () => {
     const s = await sandbox();
     const ids = s.store.state.tasks
       .filter(isOpen)
@@ -88,6 +89,10 @@ describe('IDs to copy', () => {
       lines.slice(1).forEach((line, i) => {
         if (columns === 100) expect(line.startsWith(`${ids[i]}  `)).toBe(true);
         else expect(line).toMatch(new RegExp(`^${ids[i]!.slice(0, 6)}[0-9a-f-]*…`));
+        // TYPE and STATUS stay whole, as in task tables.
+        expect(line).toMatch(
+          / {2}(call|email reply|linkedin reply|new lead review) {2,}\S+ {2,}(pending|in progress) {2}/,
+        );
       });
       expect(r.stderr).toBe('Dry run: 3 would change; nothing was changed.\n');
     }
