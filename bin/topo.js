@@ -43,8 +43,24 @@ function completionScript() {
   }
 }
 
+/** A shell's completion request (`topo complete -- …`), answered from dist/completion.json. */
+function completionRequest() {
+  if (args[0] !== 'complete' || args[1] !== '--' || args.includes('--help') || args.includes('-h'))
+    return false;
+  const spec = join(__dirname, '..', 'dist', 'completion.json');
+  import('../dist/complete.js')
+    .then(({ completeFromFile }) =>
+      completeFromFile(spec, { stdout: process.stdout }, process.env, args.slice(2)),
+    )
+    // A shell's Tab press gets no error text: nothing to offer, and a failing exit code.
+    .catch(() => (process.exitCode = 1));
+  return true;
+}
+
 let fast;
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+if (completionRequest()) {
+  fast = '';
+} else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   fast = `${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`;
 } else {
   fast = cachedHelp() ?? completionScript();

@@ -9,6 +9,7 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: {
     cli: 'src/cli.ts',
+    complete: 'src/complete.ts',
     'sandbox/server': 'src/sandbox/server.ts',
     'sandbox/seed': 'src/sandbox/seed.ts',
   },
@@ -29,6 +30,11 @@ await build({
   logLevel: 'warning',
 });
 
-// Help texts rendered ahead of time: `topo … --help` prints them without loading the CLI (bin/topo.js).
-const { renderHelpCache } = await import('../dist/cli.js');
+// Help texts and the description of the commands for completion, made ahead of time: `topo … --help` and
+// `topo complete -- …` answer from them without loading the CLI (bin/topo.js).
+const { renderHelpCache, renderCompletionSpec } = await import('../dist/cli.js');
 writeFileSync(new URL('../dist/help.json', import.meta.url), JSON.stringify(await renderHelpCache()));
+writeFileSync(
+  new URL('../dist/completion.json', import.meta.url),
+  JSON.stringify(await renderCompletionSpec()),
+);

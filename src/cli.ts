@@ -1,4 +1,5 @@
 import { CommanderError, Option, type Command } from 'commander';
+import type { CompletionSpec } from './complete.js';
 import type { App } from './app.js';
 import { EXIT, TopoError, UsageError, type ExitCode } from './api/errors.js';
 import type { ContextDeps } from './context.js';
@@ -85,7 +86,7 @@ export function buildProgram(app: App): Command {
 export async function renderHelpCache(): Promise<Record<string, string>> {
   const io = { stdoutIsTTY: false, columns: HELP_WIDTH } as IO;
   const program = buildProgram({ io, env: {}, deps: {} });
-  await addCompletion(program, { io, env: {}, deps: {} }, false);
+  await addCompletion(program, false);
   const cache: Record<string, string> = { '': overview(program), '--help': program.helpInformation() };
   const walk = (cmd: Command, paths: string[]): void => {
     for (const sub of cmd.commands) {
@@ -148,24 +149,31 @@ function overview(program: Command): string {
   return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 
-async function addCompletion(
-  program: Command,
-  app: App,
-  active: boolean,
-  argv: string[] = [],
-): Promise<void> {
+/**
+ * The description of every command for shell completion (complete.ts): written by the build to
+ * dist/completion.json, which bin/topo.js answers `topo complete -- …` from without loading the CLI.
+ */
+export async function renderCompletionSpec(): Promise<CompletionSpec> {
+  const io = { stdoutIsTTY: false, columns: HELP_WIDTH } as IO;
+  return addCompletion(buildProgram({ io, env: {}, deps: {} }), true);
+}
+
+async function addCompletion(program: Command, active: false): Promise<undefined>;
+async function addCompletion(program: Command, active: true): Promise<CompletionSpec>;
+async function addCompletion(program: Command, active: boolean): Promise<CompletionSpec | undefined> {
   if (!active) {
     // The real command (from the completion library) is loaded only when completing, to keep start-up fast.
     const placeholder = program
       .command('completion <shell>')
       .summary('print the shell completion script: bash, zsh, fish or powershell');
     helpDetails(placeholder, { examples: COMPLETION_EXAMPLES });
-    return;
+    return undefined;
   }
-  const { setupCompletion } = await import('./completion.js');
-  await setupCompletion(program, app, argv);
+  const { completionSpec } = await import('./completion.js');
+  const spec = completionSpec(program);
   const cmd = program.commands.find((c) => c.name() === 'completion');
   if (cmd) helpDetails(cmd, { examples: COMPLETION_EXAMPLES });
+  return spec;
 }
 
 const COMPLETION_EXAMPLES = [
@@ -210,7 +218,7 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
   const program = buildProgram(app);
   try {
     if (argv.length === 0) {
-      await addCompletion(program, app, false);
+      await addCompletion(program, false);
       io.stdout.write(overview(program));
       return EXIT.ok;
     }
@@ -219,9 +227,16 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       (argv[0] === 'completion' || argv[0] === 'complete') &&
       !argv.includes('--help') &&
       !argv.includes('-h');
-    await addCompletion(program, app, completing, argv);
+    if (!completing) await addCompletion(program, false);
+    const spec = completing ? await addCompletion(program, true) : undefined;
+    if (spec && argv[0] === 'complete') {
+      // What bin/topo.js does from dist/completion.json, from the live description.
+      const { complete } = await import('./complete.js');
+      await complete(spec, io, env, argv.slice(argv.indexOf('--') + 1 || 1));
+      return EXIT.ok;
+    }
     finishProgram(program);
-    // The completion library prints with console.log: its output is routed to this run's stdout.
+    // The completion library prints its script with console.log: it is routed to this run's stdout.
     const restore = completing ? routeConsole(io) : () => undefined;
     try {
       await program.parseAsync(argv, { from: 'user' });

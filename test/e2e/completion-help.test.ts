@@ -300,6 +300,31 @@ describe('help', () => {
     }
   });
 
+  it('completion from the description the build wrote is completion from the CLI itself', async () => {
+    const { renderCompletionSpec } = await import('../../src/cli.js');
+    const live = await renderCompletionSpec();
+    expect(live.map((c) => c.path)).toContain('tasks reassign');
+    expect(JSON.parse(readFileSync(join(ROOT, 'dist', 'completion.json'), 'utf8'))).toEqual(live);
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    await topo(['alias', 'set', 'bob', '2b0a3a8e-6f0e-4a5c-9a51-6c1f3f0a9b11'], { env });
+    for (const words of [
+      ['ta'],
+      ['tasks', 'list', '--'],
+      ['tasks', 'list', '-t', 'call,'],
+      ['tasks', 'show', 'x', '--json', 'id,'],
+      ['tasks', 'reassign', '--from', ''],
+      ['help', ''],
+      ['completion', ''],
+    ]) {
+      const inProcess = await topo(['complete', '--', ...words], { env, key: null });
+      const spawned = await topo(['complete', '--', ...words], { env, key: null, spawn: true });
+      expect(spawned.code, words.join(' ')).toBe(0);
+      expect(spawned.stdout, words.join(' ')).toBe(inProcess.stdout);
+      expect(inProcess.stdout.split('\n').length, words.join(' ')).toBeGreaterThan(2);
+    }
+  });
+
   it('--help and help <command> print the same text', async () => {
     const a = await topo(['tasks', 'skip', '--help']);
     const b = await topo(['help', 'tasks', 'skip']);

@@ -48,6 +48,13 @@ describe('start-up', () => {
     expect(files.filter((f) => f.includes('/dist/') || f.includes('/node_modules/'))).toEqual([]);
   });
 
+  it('a completion request (a Tab press) loads neither the CLI nor commander nor the config library', async () => {
+    const files = await loaded(['complete', '--', 'tasks', 'list', '--status', '']);
+    expect(files.some((f) => f.endsWith('/dist/complete.js'))).toBe(true);
+    expect(files.filter((f) => f.endsWith('/dist/cli.js'))).toEqual([]);
+    expect(files.filter((f) => /\/node_modules\/(commander|conf|ajv)\//.test(f))).toEqual([]);
+  });
+
   it('a listing loads the undici parts it uses, not the whole package, and no config library', async () => {
     const files = await loaded(['tasks', 'list', '-L', '1']);
     expect(files.some((f) => f.endsWith('/undici/lib/dispatcher/agent.js'))).toBe(true);

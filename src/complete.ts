@@ -1,0 +1,140 @@
+import { Option, RootCommand, type Command as TabCommand, type Complete } from '@bomb.sh/tab';
+import type { Env, IO } from './terminal.js';
+
+/**
+ * Answers a shell's completion request (`topo complete -- <words>`) from a description of the commands: made
+ * by completion.ts from the CLI, and written by the build to dist/completion.json so that a Tab press loads
+ * neither the CLI nor commander. Reads only local files: aliases, profiles and the campaign names cache.
+ */
+
+/** Where an option's or an argument's values come from. */
+export type ValueSource =
+  /** These values, each whole. */
+  | { values: string[] }
+  /** A comma-separated list of these values, offered after what is already typed. */
+  | { list: string[] }
+  /** Values with a description each. */
+  | { entries: [string, string][] }
+  /** Read at completion time from this machine's settings. */
+  | { local: 'aliases' | 'profiles' | 'templates' };
+
+export interface OptionSpec {
+  name: string;
+  description: string;
+  alias?: string;
+  boolean: boolean;
+  source?: ValueSource;
+}
+
+export interface ArgumentSpec {
+  name: string;
+  variadic: boolean;
+  source?: ValueSource;
+}
+
+export interface CommandSpec {
+  /** The command's path ('tasks list'); '' is the program itself. */
+  path: string;
+  description: string;
+  options: OptionSpec[];
+  arguments: ArgumentSpec[];
+}
+
+export type CompletionSpec = CommandSpec[];
+
+const SANDBOX_ALIASES = ['alice', 'bob', 'carla', 'dev', 'erin', 'femi', 'me'];
+
+/** Offers values for a comma-separated list, after what is already typed. */
+function commaList(current: string, values: readonly string[], complete: Complete): void {
+  const typed = current.includes('=') ? current.slice(current.indexOf('=') + 1) : current;
+  const cut = typed.lastIndexOf(',');
+  const prefix = cut >= 0 ? typed.slice(0, cut + 1) : '';
+  const chosen = new Set(prefix.split(',').filter(Boolean));
+  for (const v of values) if (!chosen.has(v)) complete(`${prefix}${v}`, '');
+}
+
+function flagValue(words: string[], flag: string): string | undefined {
+  const i = words.indexOf(flag);
+  if (i >= 0) return words[i + 1];
+  return words.find((w) => w.startsWith(`${flag}=`))?.slice(flag.length + 1);
+}
+
+/** Whether the word being completed is the value of one of these options. */
+function completingValueOf(spec: CompletionSpec, words: string[], source: string): boolean {
+  const flags = new Set<string>();
+  for (const cmd of spec)
+    for (const o of cmd.options)
+      if (o.source && 'local' in o.source && o.source.local === source) {
+        flags.add(`--${o.name}`);
+        if (o.alias) flags.add(`-${o.alias}`);
+      }
+  const current = words[words.length - 1] ?? '';
+  const previous = words[words.length - 2] ?? '';
+  return flags.has(previous) || [...flags].some((f) => current.startsWith(`${f}=`));
+}
+
+/** The values of this machine's settings that the words being completed need, and only those. */
+async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
+  const wanted = (source: string) => completingValueOf(spec, words, source);
+  const sandbox = words.includes('--sandbox');
+  const profile = flagValue(words, '--profile') || env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+  const { configDir, cacheDir } = await import('./config/paths.js');
+  const profiles = async () =>
+    wanted('aliases') || wanted('profiles')
+      ? (await import('./config/peek.js')).peekProfiles(configDir(env))
+      : {};
+  const all = await profiles();
+  const templates = wanted('templates')
+    ? (await import('./config/names-cache.js')).cachedTemplateNames(cacheDir(env), profile, Date.now())
+    : [];
+  const aliases = Object.keys(all[profile]?.aliases ?? {});
+  return {
+    aliases: [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...aliases])].sort(),
+    profiles: Object.keys(all),
+    templates,
+  };
+}
+
+const DESCRIPTION = { aliases: 'alias', profiles: 'profile', templates: 'campaign' } as const;
+
+/** Prints the completions of `words` (the words after `topo complete --`) in the completion library's protocol. */
+export async function complete(spec: CompletionSpec, io: IO, env: Env, words: string[]): Promise<void> {
+  const current = words[words.length - 1] ?? '';
+  const local = await localValues(spec, env, words);
+  const handler = (source: ValueSource | undefined) => {
+    if (!source) return undefined;
+    return (c: Complete) => {
+      if ('values' in source) for (const v of source.values) c(v, '');
+      else if ('list' in source) commaList(current, source.list, c);
+      else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
+      else for (const v of local[source.local]) c(v, DESCRIPTION[source.local]);
+    };
+  };
+  const root = new RootCommand();
+  for (const cmd of spec) {
+    const target: TabCommand = cmd.path === '' ? root : root.command(cmd.path, cmd.description);
+    for (const o of cmd.options)
+      target.options.set(
+        o.name,
+        new Option(target, o.name, o.description, handler(o.source), o.alias, o.boolean),
+      );
+    for (const a of cmd.arguments) target.argument(a.name, handler(a.source), a.variadic);
+  }
+  // The completion library prints with console.log: its lines go to this run's stdout.
+  /* eslint-disable no-console */
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
+  try {
+    root.parse([...words]);
+  } finally {
+    console.log = log;
+  }
+  /* eslint-enable no-console */
+}
+
+/** For bin/topo.js: completes from the description the build wrote, without loading the CLI. */
+export async function completeFromFile(file: string, io: IO, env: Env, words: string[]): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as CompletionSpec;
+  await complete(spec, io, env, words);
+}
