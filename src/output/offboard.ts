@@ -310,10 +310,13 @@ function jobHint(r: MoveReport): string {
 
 /** `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data. */
 export function writeReport(path: string, r: MoveReport, who: Who, templates: Map<string, string>): void {
+  const named = (id: string | null) => (id && who(id) !== id ? who(id) : '');
   const rows = r.tasks.map((t) => ({
     task_id: t.task_id,
-    old_assignee: t.from ? who(t.from) : '',
-    new_assignee: t.to ? who(t.to) : '',
+    old_assignee: t.from ?? '',
+    new_assignee: t.to ?? '',
+    old_assignee_name: named(t.from),
+    new_assignee_name: named(t.to),
     sequence_run: t.sequence_id,
     template: templates.get(t.sequence_id) ?? '',
     type: t.type,
@@ -375,10 +378,13 @@ export function writeReport(path: string, r: MoveReport, who: Who, templates: Ma
   );
 }
 
+/** Assignees by user UUID (the same in every profile), and by their alias here when they have one. */
 const REPORT_COLUMNS = [
   'task_id',
   'old_assignee',
   'new_assignee',
+  'old_assignee_name',
+  'new_assignee_name',
   'sequence_run',
   'template',
   'type',

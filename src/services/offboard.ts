@@ -589,8 +589,15 @@ async function writeJobReport(
     names = (await stop.unless(() => templateNames(ctx, client, runIds)).catch(() => undefined))?.value;
     if (stop.signal) client.abandon();
   } else names = await templateNames(ctx, client, runIds);
-  writeReport(path, rep, who, names ?? new Map());
-  ctx.terminal.err(`Report: ${path}`);
+  try {
+    writeReport(path, rep, who, names ?? new Map());
+    ctx.terminal.err(`Report: ${path}`);
+  } catch (error) {
+    // Checked before anything moved; a disk that fills or a folder removed since must not hide the summary.
+    ctx.terminal.err(
+      `warning: the report could not be written to ${path} (${error instanceof Error ? error.message : String(error)}); the journal and --json hold the same data`,
+    );
+  }
 }
 
 async function templateNames(

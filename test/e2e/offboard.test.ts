@@ -585,6 +585,48 @@ describe('temporary cover', () => {
 });
 
 describe('the report and what is verified', () => {
+  it('a --report file that cannot be written is refused before any request, exit 2', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = tempDir();
+    for (const [path, reason] of [
+      [join(dir, 'no-such-folder', 'x.csv'), `there is no folder ${join(dir, 'no-such-folder')}`],
+      [dir, `${dir} is a folder`],
+    ]) {
+      const r = await topo(
+        ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', path!],
+        { sandbox: s, env: stateEnv().env },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: --report: cannot write '${path}': ${reason}\n`);
+    }
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('the CSV report names assignees by UUID, and by their alias here beside it', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const env = { ...stateEnv().env, TOPO_CONFIG_DIR: join(tempDir(), 'config') };
+    await topo(['alias', 'set', 'bob', w.bob.id], { sandbox: s, env });
+    const csv = join(tempDir(), 'moves.csv');
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', csv],
+      { sandbox: s, env },
+    );
+    expect(r.code).toBe(0);
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.old_assignee).toBe(w.alice.id);
+      expect(row.old_assignee_name).toBe('');
+      expect(row.new_assignee).toBe(w.bob.id);
+      expect(row.new_assignee_name).toBe('bob');
+    }
+  });
+
   it('--report writes CSV (or Markdown) that parses and matches the state, without contact data', async () => {
     const s = await sandbox();
     const w = world(s);
@@ -615,6 +657,8 @@ describe('the report and what is verified', () => {
       'task_id',
       'old_assignee',
       'new_assignee',
+      'old_assignee_name',
+      'new_assignee_name',
       'sequence_run',
       'template',
       'type',

@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../api/errors.js';
@@ -193,7 +195,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     throw new UsageError('--created-after must be earlier than --created-before');
   const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
   const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
-  if (flags.report !== undefined && !flags.report.trim()) throw new UsageError('--report: give a file name');
+  if (flags.report !== undefined) checkReportPath(flags.report);
   const wanted = parseSuccessors(flags.to);
   const from = await ctx.people.resolve(flags.from!, '--from');
   const successors: Successor[] = [];
@@ -316,4 +318,20 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   ]);
   const who = whoFrom(await ctx.people.names());
   await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });
+}
+
+/** `--report`'s file must be writable before anything moves: a typo must not be found after the job. */
+function checkReportPath(path: string): void {
+  if (!path.trim()) throw new UsageError('--report: give a file name');
+  const dir = dirname(resolve(path));
+  let reason: string | undefined;
+  try {
+    if (!statSync(dir).isDirectory()) reason = `${dir} is not a folder`;
+    else if (existsSync(path) && statSync(path).isDirectory()) reason = `${path} is a folder`;
+    else accessSync(existsSync(path) ? path : dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    reason = code === 'ENOENT' ? `there is no folder ${dir}` : `it is not writable (${code ?? 'error'})`;
+  }
+  if (reason) throw new UsageError(`--report: cannot write '${path}': ${reason}`);
 }
