@@ -584,6 +584,28 @@ describe('temporary cover', () => {
   });
 });
 
+describe('--until', () => {
+  it('takes a time from now in minutes, hours, days or weeks', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    for (const [when, ms] of [
+      ['45m', 45 * 60_000],
+      ['2h', 2 * 3_600_000],
+      ['14d', 14 * 86_400_000],
+    ] as const) {
+      const before = Date.now();
+      const r = await topo(
+        ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--until', when, '--dry-run', '--json'],
+        { sandbox: s, env: stateEnv().env },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const until = Date.parse((JSON.parse(r.stdout) as { until: string }).until);
+      expect(until).toBeGreaterThanOrEqual(Math.floor((before + ms) / 1000) * 1000);
+      expect(until).toBeLessThanOrEqual(Date.now() + ms);
+    }
+  });
+});
+
 describe('the report and what is verified', () => {
   it('a --report file that cannot be written is refused before any request, exit 2', async () => {
     const s = await sandbox();

@@ -235,9 +235,11 @@ function parseSuccessors(value: string): { name: string; weight: number }[] {
 
 /** `--until`: a date (the cover ends at its start), a date-time, or a time from now (`14d`, `2w`). */
 function parseUntil(value: string, now: number): string {
-  const ahead = /^(\d+)([hdw])$/i.exec(value.trim());
+  // A time from now, in the units of ages (m is minutes, as in 45m).
+  const ahead = /^(\d+)(m|h|d|w)$/i.exec(value.trim());
   if (ahead) {
-    const unit = { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[ahead[2]!.toLowerCase() as 'h' | 'd' | 'w'];
+    const units = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+    const unit = units[ahead[2]!.toLowerCase() as keyof typeof units];
     return new Date(now + Number(ahead[1]) * unit).toISOString().replace(/\.\d+Z$/, 'Z');
   }
   const iso = parseWhen(value, '--until', now);
