@@ -51,13 +51,18 @@ export const PREVIEW_TSV_FIELDS = [
   'target',
 ] as const;
 
-/** As in task tables: the ID whole down to 100 columns, TYPE and STATUS whole down to 80. */
+/**
+ * What would happen (WHAT: `would move to carla`) is the point of a preview: it stays whole down to 80 columns
+ * with TYPE and STATUS; the ID gives way before them, as in task tables.
+ */
 const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'WHAT', shrink: 24 },
   { column: 'ASSIGNEE', shrink: 8 },
-  { column: 'WHAT', shrink: 12 },
+  { column: 'PRIORITY', shrink: 5 },
+  { column: 'ASSIGNEE', shrink: 6 },
   { column: 'ID', shrink: 13 },
   { column: 'TYPE', shrink: 9 },
+  { column: 'WHAT', shrink: 12 },
   { column: 'ID', shrink: 9 },
   { column: 'TYPE', shrink: 8 },
 ];

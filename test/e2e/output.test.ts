@@ -98,6 +98,23 @@ describe('IDs to copy', () => {
     }
   });
 
+  it('a preview keeps what would happen whole down to 80 columns: who each task would go to', async () => {
+    for (const columns of [100, 80]) {
+      const r = await topo(
+        ['--sandbox', 'tasks', 'reassign', '--from', 'alice', '--to', 'bob,carla', '--dry-run'],
+        { tty: true, columns },
+      );
+      expect(r.code).toBe(0);
+      const rows = r.stdout.trimEnd().split('\n').slice(1);
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) {
+        expect(displayWidth(row)).toBeLessThanOrEqual(columns);
+        expect(row).toMatch(/ {2}would move to (bob|carla)$/);
+        expect(row).toMatch(/ {2}(call|email reply|linkedin reply|new lead review) {2,}/);
+      }
+    }
+  });
+
   it('each result line of a bulk change on a terminal names the whole ID', async () => {
     const s = await sandbox();
     const tasks = s.store.state.tasks.filter((t) => t.status === 'PENDING').slice(0, 2);
