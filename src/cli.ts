@@ -36,7 +36,7 @@ export function buildProgram(app: App): Command {
             throw new CommanderError(
               EXIT.usage,
               'topo.usage',
-              `--timeout: '${v}' is not a number of seconds between 0 and 3600`,
+              `--timeout: '${v}' is not a number of seconds above 0 and at most 3600`,
             );
           return n;
         }),

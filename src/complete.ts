@@ -16,7 +16,7 @@ export type ValueSource =
   /** Values with a description each. */
   | { entries: [string, string][] }
   /** Read at completion time from this machine's settings. */
-  | { local: 'aliases' | 'profiles' | 'templates' };
+  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates' };
 
 export interface OptionSpec {
   name: string;
@@ -80,22 +80,30 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const profile = flagValue(words, '--profile') || env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
   const { configDir, cacheDir } = await import('./config/paths.js');
   const profiles = async () =>
-    wanted('aliases') || wanted('profiles')
+    wanted('aliases') || wanted('assignees') || wanted('profiles')
       ? (await import('./config/peek.js')).peekProfiles(configDir(env))
       : {};
   const all = await profiles();
   const templates = wanted('templates')
     ? (await import('./config/names-cache.js')).cachedTemplateNames(cacheDir(env), profile, Date.now())
     : [];
-  const aliases = Object.keys(all[profile]?.aliases ?? {});
+  const names = Object.keys(all[profile]?.aliases ?? {});
+  const aliases = [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
   return {
-    aliases: [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...aliases])].sort(),
+    aliases,
+    // -a also takes 'none': the tasks of nobody.
+    assignees: [...aliases, 'none'],
     profiles: Object.keys(all),
     templates,
   };
 }
 
-const DESCRIPTION = { aliases: 'alias', profiles: 'profile', templates: 'campaign' } as const;
+const DESCRIPTION = {
+  aliases: 'alias',
+  assignees: 'alias',
+  profiles: 'profile',
+  templates: 'campaign',
+} as const;
 
 /** Prints the completions of `words` (the words after `topo complete --`) in the completion library's protocol. */
 export async function complete(spec: CompletionSpec, io: IO, env: Env, words: string[]): Promise<void> {

@@ -27,7 +27,7 @@ const SOURCES: Record<string, ValueSource> = {
   order: { values: [...ORDER_CHOICES] },
   scope: { values: [...SCOPE_CHOICES] },
   with: { list: [...WITH_CHOICES] },
-  assignee: { local: 'aliases' },
+  assignee: { local: 'assignees' },
   to: { local: 'aliases' },
   from: { local: 'aliases' },
   profile: { local: 'profiles' },

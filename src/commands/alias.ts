@@ -7,6 +7,7 @@ import { parseUuid } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerAlias(program: Command, app: App): void {
   const alias = program
@@ -66,6 +67,8 @@ async function setAlias(
     throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
   }
   if (name === 'none') throw new UsageError("alias 'none' is taken: it means nobody (unassigned tasks)");
+  // A UUID always means itself: an alias spelled like one could never be used.
+  if (UUID_LIKE.test(name)) throw new UsageError(`alias '${name}': looks like a user UUID; choose a name`);
   if (uuid !== undefined && fromTask !== undefined)
     throw new UsageError('give the UUID or --from-task, not both');
   if (uuid === undefined && fromTask === undefined)
@@ -78,8 +81,15 @@ async function setAlias(
   await ctx.people.save(name, id);
   const was = Object.hasOwn(before, name) && before[name] !== id ? `, was ${before[name]}` : '';
   ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}${was}`);
-  const others = Object.keys(before).filter((other) => other !== name && before[other] === id);
-  if (others.length > 0) ctx.terminal.err(`note: ${others.join(', ')} also names this user`);
+  const others = Object.keys(before)
+    .filter((other) => other !== name && before[other] === id)
+    .sort();
+  if (others.length > 0)
+    ctx.terminal.err(
+      others.length === 1
+        ? `note: ${others[0]} also names this user`
+        : `note: ${others.slice(0, -1).join(', ')} and ${others.at(-1)} also name this user`,
+    );
 }
 
 async function listAliases(ctx: Context): Promise<void> {
@@ -112,7 +122,11 @@ async function listAliases(ctx: Context): Promise<void> {
 
 async function removeAlias(ctx: Context, name: string): Promise<void> {
   const stored = (await ctx.session.profile()).aliases ?? {};
-  if (!Object.hasOwn(stored, name)) throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
+  if (!Object.hasOwn(stored, name)) {
+    if (Object.hasOwn(await ctx.people.aliases(), name))
+      throw new UsageError(`'${name}' is one of the sandbox's own names, not an alias you set: it stays`);
+    throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
+  }
   await ctx.session.updateProfile((profile) => {
     const rest = { ...(profile.aliases ?? {}) };
     delete rest[name];

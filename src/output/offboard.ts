@@ -127,7 +127,8 @@ export function describePlan(plan: ReassignPlan, title: string, who: Who, short:
     `  by type:       ${counts(plan.by_type, enumLabel)}`,
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
     `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
-    `  API calls:     at most ${num(plan.calls)} (${num(whole)} whole runs + ${num(oneByOne)} tasks one by one), each run read just before its move`,
+    `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
+    '                 each run is read again just before its move',
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0) {
     lines.push('  to each:');

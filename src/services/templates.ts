@@ -93,7 +93,9 @@ async function withScope<T>(call: () => Promise<T>, what: string): Promise<T> {
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) {
       throw new AuthError(
-        `${what} needs the '${SCOPES.sequencesRead}' scope, which this key lacks; use the template's UUID, or a key with the scope`,
+        what === 'listing campaigns'
+          ? `${what} needs the '${SCOPES.sequencesRead}' scope, which this key lacks: ask an admin for a key with it`
+          : `${what} needs the '${SCOPES.sequencesRead}' scope, which this key lacks; use the template's UUID, or a key with the scope`,
       );
     }
     throw error;

@@ -144,6 +144,23 @@ describe('alias', () => {
     const gone = await topo(['alias', 'remove', 'bob'], { env });
     expect(gone.code).toBe(2);
     expect(gone.stderr).toBe("error: no alias named 'bob' (see 'topo alias list')\n");
+    // A third name for carla: both others are named.
+    expect((await topo(['alias', 'set', 'cc', carla.id], { env })).code).toBe(0);
+    const third = await topo(['alias', 'set', 'carla', carla.id], { env });
+    expect(third.stderr).toBe(`✓ carla → ${carla.id}\nnote: cc and me also name this user\n`);
+  });
+
+  it('refuses a name spelled like a UUID, and the sandbox’s own names cannot be removed', async () => {
+    const env = { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') };
+    const uuid = 'd4e8eb2a-f2f2-4165-a881-cd424e42a851';
+    const r = await topo(['alias', 'set', uuid, '86c41ff0-0000-4000-8000-000000000000'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: alias '${uuid}': looks like a user UUID; choose a name\n`);
+    const femi = await topo(['--sandbox', 'alias', 'remove', 'femi'], { env });
+    expect(femi.code).toBe(2);
+    expect(femi.stderr).toBe(
+      "error: 'femi' is one of the sandbox's own names, not an alias you set: it stays\n",
+    );
   });
 
   it('rejects a bad alias name or UUID', async () => {

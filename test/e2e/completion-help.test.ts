@@ -104,7 +104,12 @@ describe('shell completion protocol', () => {
     expect(await complete(['tasks', 'list', '-a', 'b'], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', '--from', ''], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['bea', 'bob']);
-    expect(await complete(['--profile', 'eu', 'tasks', 'list', '--assignee', ''], env)).toEqual(['zed']);
+    // -a also offers 'none' (unassigned tasks); --from and --to do not.
+    expect(await complete(['--profile', 'eu', 'tasks', 'list', '--assignee', ''], env)).toEqual([
+      'zed',
+      'none',
+    ]);
+    expect(await complete(['--profile', 'eu', 'tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['zed']);
     expect(await complete(['--profile', ''], env)).toEqual(['default', 'eu']);
     expect(await complete(['--sandbox', 'tasks', 'list', '-a', ''], env)).toEqual([
       'alice',
@@ -114,6 +119,7 @@ describe('shell completion protocol', () => {
       'erin',
       'femi',
       'me',
+      'none',
     ]);
     expect(s.requests).toHaveLength(0);
   });

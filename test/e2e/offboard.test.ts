@@ -974,7 +974,8 @@ describe('the plan adds up', () => {
         '  by type:       call 13, email reply 10, new lead review 7, linkedin reply 1',
         '  by priority:   TODAY 20, HOT 6, EXTRA 5',
         '  sequence runs: 14 (12 moved whole in one call, 2 task by task)',
-        '  API calls:     at most 16 (12 whole runs + 4 tasks one by one), each run read just before its move',
+        '  API calls:     at most 16 (12 whole runs + 4 tasks one by one)',
+        '                 each run is read again just before its move',
       ].join('\n'),
     );
     const args = [
@@ -1004,7 +1005,8 @@ describe('the plan adds up', () => {
         '  by type:       call 8, email reply 7, new lead review 4, linkedin reply 1',
         '  by priority:   TODAY 12, HOT 6, EXTRA 2',
         '  sequence runs: 8 (7 moved whole in one call, 1 task by task)',
-        '  API calls:     at most 10 (7 whole runs + 3 tasks one by one), each run read just before its move',
+        '  API calls:     at most 10 (7 whole runs + 3 tasks one by one)',
+        '                 each run is read again just before its move',
         '  to each:',
         `    ${w.bob.id}: 4 runs, 10 tasks (TODAY 8, HOT 2)`,
         `    ${w.carla.id}: 4 runs, 10 tasks (TODAY 4, HOT 4, EXTRA 2)`,

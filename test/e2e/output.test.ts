@@ -299,7 +299,7 @@ describe('errors under --json', () => {
     [['tasks', 'list', '--limit', 'x', '--query', 'length(@)'], /^--limit: 'x' is not a whole number/],
     [
       ['--timeout', 'soon', 'tasks', 'list', '--json'],
-      /^--timeout: 'soon' is not a number of seconds between 0 and 3600/,
+      /^--timeout: 'soon' is not a number of seconds above 0 and at most 3600/,
     ],
     [
       ['--timeout', '99999999', 'tasks', 'list', '--json'],

@@ -357,7 +357,14 @@ describe('campaign names', () => {
       key: 'topo_sandbox_tasks',
     });
     expect(noScope.code).toBe(4);
-    expect(noScope.stderr).toMatch(/needs the 'sequences:read' scope/);
+    expect(noScope.stderr).toBe(
+      "error: --template by name needs the 'sequences:read' scope, which this key lacks; use the template's UUID, or a key with the scope\n",
+    );
+    const list = await topo(['templates', 'list'], { sandbox: s, key: 'topo_sandbox_tasks' });
+    expect(list.code).toBe(4);
+    expect(list.stderr).toBe(
+      "error: listing campaigns needs the 'sequences:read' scope, which this key lacks: ask an admin for a key with it\n",
+    );
   });
 
   it('templates list shows the campaigns; their names, and nothing else, are kept for completion', async () => {
