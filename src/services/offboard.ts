@@ -938,7 +938,12 @@ export async function runReturns(
       !j.lastEnd('return'),
   );
   if (due.length === 0) {
-    ctx.terminal.err('Nothing to give back: no cover job has reached its --until date.');
+    const returned = Job.all(stateDir(ctx.session.env)).filter(
+      (j) => inWorkspace(j, workspace) && j.header?.until && j.lastEnd('return'),
+    ).length;
+    ctx.terminal.err(
+      `Nothing to give back: no cover job has reached its --until date${returned ? ` and not been given back yet (${plural(returned, 'job')} given back already)` : ''}.`,
+    );
     if (ctx.output.format === 'json') await ctx.output.json([]);
     return;
   }

@@ -581,6 +581,11 @@ describe('temporary cover', () => {
     expect(s.store.get(done!.id)!.assignee_user_id).toBe(w.bob.id);
     const after = await topo(['tasks', 'reassign', '--jobs', '--json', 'state'], { sandbox: s, env, deps });
     expect(JSON.parse(after.stdout)).toEqual([{ state: 'given back' }]);
+    const again = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(
+      'Nothing to give back: no cover job has reached its --until date and not been given back yet (1 job given back already).\n',
+    );
   });
 });
 
