@@ -27,8 +27,9 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
   useKeypress((key, rl) => {
     // A key acts at once: nothing is left in the line for the next question.
     rl.clearLine(0);
-    if (status === 'done') return;
-    const name = key.ctrl ? '' : (key.name ?? '').toLowerCase();
+    // Ctrl-C is the prompt library's (cancelled, exit 130): no hint flashes on the way out.
+    if (status === 'done' || key.ctrl) return;
+    const name = (key.name ?? '').toLowerCase();
     const choice = config.choices.find((c) => c.key === name);
     if (!choice) {
       const keys = config.choices.map((c) => c.key);

@@ -162,6 +162,20 @@ describe('tasks next on a real terminal', () => {
   );
 });
 
+describe('Ctrl-C at the key prompt of tasks next', () => {
+  it.runIf(hasScript)('ends quietly with 130: no hint about keys flashes on the way out', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!.id;
+    const env = { ...terminalEnv(s), NO_COLOR: '1' };
+    const { code, screen } = await typeOnTerminal(['tasks', 'next', '-a', alice], env, [
+      [/\(press a key\)/, '\u0003'],
+    ]);
+    expect(code).toBe(130);
+    expect(screen).not.toMatch(/Press s, t, r, n or q/);
+    expect(s.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
+
 describe('a long table on a real terminal', () => {
   it.runIf(hasScript)(
     'the spinner counts while the first page is fetched and never draws once the table prints',
