@@ -1,9 +1,13 @@
-import { createPrompt, makeTheme, useKeypress, usePrefix, useState } from '@inquirer/core';
+import { createPrompt, makeTheme, useEffect, useKeypress, usePrefix, useState } from '@inquirer/core';
 
 /**
- * One of a few actions, picked by a single keypress: no Enter, nothing typed ahead. Any other key says which
- * keys there are. Built on the prompt library's own hooks, like the tick list.
+ * One of a few actions, picked by a single keypress: no Enter. Any other key says which keys there are. Keys
+ * typed ahead (pressed quickly, or pasted: `nq`) are kept for the next key prompt, in order. Built on the prompt
+ * library's own hooks, like the tick list.
  */
+
+/** Keys pressed after the current prompt had its answer: the next key prompt takes them first. */
+const typedAhead: string[] = [];
 
 export interface KeyChoice<Value> {
   /** A lower-case letter or a digit; its upper case works too. */
@@ -24,12 +28,7 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
   const [error, setError] = useState<string | undefined>(undefined);
   const prefix = usePrefix({ status, theme });
 
-  useKeypress((key, rl) => {
-    // A key acts at once: nothing is left in the line for the next question.
-    rl.clearLine(0);
-    // Ctrl-C is the prompt library's (cancelled, exit 130): no hint flashes on the way out.
-    if (status === 'done' || key.ctrl) return;
-    const name = (key.name ?? '').toLowerCase();
+  const press = (name: string) => {
     const choice = config.choices.find((c) => c.key === name);
     if (!choice) {
       const keys = config.choices.map((c) => c.key);
@@ -39,6 +38,24 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
     setPicked(choice);
     setStatus('done');
     done(choice.value);
+  };
+
+  useEffect(() => {
+    const early = typedAhead.shift();
+    if (early !== undefined) press(early);
+  }, []);
+
+  useKeypress((key, rl) => {
+    // A key acts at once: nothing is left in the line for the next question.
+    rl.clearLine(0);
+    // Ctrl-C is the prompt library's (cancelled, exit 130): no hint flashes on the way out.
+    if (key.ctrl) return;
+    const name = (key.name ?? '').toLowerCase();
+    if (status === 'done') {
+      if (name) typedAhead.push(name);
+      return;
+    }
+    press(name);
   });
 
   const message = theme.style.message(config.message, status);

@@ -162,6 +162,25 @@ describe('tasks next on a real terminal', () => {
   );
 });
 
+describe('keys typed ahead in tasks next', () => {
+  it.runIf(hasScript)(
+    'are taken in order by the next key prompts: "nq" pasted shows the next, then quits',
+    async () => {
+      const s = await sandbox();
+      const alice = s.store.users[0]!.id;
+      const env = { ...terminalEnv(s), NO_COLOR: '1' };
+      const { code, screen } = await typeOnTerminal(['tasks', 'next', '-a', alice], env, [
+        [/\(press a key\)/, 'nq'],
+      ]);
+      // eslint-disable-next-line no-control-regex
+      const plain = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(code).toBe(0);
+      expect([...plain.matchAll(/Task +([0-9a-f-]{36}) /g)]).toHaveLength(2);
+      expect(plain).toMatch(/What now\? leave it, show the next[\s\S]*What now\? quit/);
+    },
+  );
+});
+
 describe('Ctrl-C at the key prompt of tasks next', () => {
   it.runIf(hasScript)('ends quietly with 130: no hint about keys flashes on the way out', async () => {
     const s = await sandbox();
