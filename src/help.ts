@@ -123,14 +123,27 @@ export function fitLines(text: string, width: number, helper: Help = new Help())
       continue;
     }
     const labelled = labelOf(line);
-    if (line.length <= width || !labelled || labelled[1]!.length > width / 2) {
+    // A label's text goes on over the lines indented to where it starts.
+    let j = i + 1;
+    if (labelled)
+      while (
+        j < lines.length &&
+        lines[j]!.trim() !== '' &&
+        indentOf(lines[j]!).length === labelled[1]!.length &&
+        !labelOf(lines[j]!.trimStart())
+      )
+        j++;
+    const block = lines.slice(i, j);
+    if (block.every((l) => l.length <= width) || !labelled || labelled[1]!.length > width / 2) {
       out.push(line);
       continue;
     }
-    const [, head, body] = labelled;
+    const [, head] = labelled;
+    const body = [labelled[2]!, ...block.slice(1).map((l) => l.trim())].join(' ');
     const hang = ' '.repeat(head!.length);
-    const parts = helper.boxWrap(body!, width - head!.length).split('\n');
+    const parts = helper.boxWrap(body, width - head!.length).split('\n');
     out.push(...parts.map((part, k) => `${k === 0 ? head : hang}${part}`));
+    i = j - 1;
   }
   return out.join('\n');
 }
