@@ -2,6 +2,9 @@ import wrapAnsi from 'wrap-ansi';
 import type { Message } from '../api/types.js';
 import { makeChalk } from './color.js';
 import { enumLabel, relativeTime, safeText } from './format.js';
+import { displayWidth, truncate, truncateMiddle } from './width.js';
+
+const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
 export interface ThreadView {
   tty: boolean;
@@ -60,7 +63,15 @@ export function renderThread(messages: Message[], view: ThreadView): string {
     const body = safeText(m.body, true);
     if (view.tty) {
       const arrow = inbound ? '←' : '→';
-      const head = `${arrow} ${direction} · ${channel} · ${who} · ${safeText(m.sent_at)} (${relativeTime(m.sent_at, view.now)})`;
+      const age = relativeTime(m.sent_at, view.now);
+      const full = `${arrow} ${direction} · ${channel} · ${who} · ${safeText(m.sent_at)} (${age})`;
+      // A narrow terminal keeps the age and leaves out the exact time, which the piped transcript has.
+      const lead = `${arrow} ${direction} · ${channel} · `;
+      const room = view.width - displayWidth(`${lead} · ${age}`);
+      const head =
+        displayWidth(full) <= view.width
+          ? full
+          : `${lead}${displayWidth(who) <= room ? who : UUID_LIKE.test(who) ? truncateMiddle(who, Math.max(9, room)) : truncate(who, Math.max(6, room))} · ${age}`;
       const styled = inbound ? c.green.bold(head) : c.blue.bold(head);
       const lines = [styled];
       if (m.subject) lines.push(c.bold(`Subject: ${safeText(m.subject)}`));
