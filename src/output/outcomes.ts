@@ -125,7 +125,9 @@ export function printPreview(
   c: ChalkInstance,
 ): void {
   const { columns, fit } = previewView(who, c).table;
-  output.terminal.err(renderTable(columns, items, output.terminal.columns, fit, (h) => c.bold(h)).trimEnd());
+  // In a log (stderr not a terminal) nothing is cut: whole IDs to search for.
+  const width = output.terminal.stderrIsTTY ? output.terminal.columns : Infinity;
+  output.terminal.err(renderTable(columns, items, width, fit, (h) => c.bold(h)).trimEnd());
 }
 
 export function previewSummary(items: readonly PreviewItem[]): string {

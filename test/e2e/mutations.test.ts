@@ -291,6 +291,8 @@ describe('tasks reassign', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual(run.open.map((t) => t.id).sort());
     expect(r.stderr).toContain(`Open tasks of sequence run ${run.id}:`);
+    // stderr is a log here, not a terminal: the preview cuts nothing.
+    for (const t of run.open) expect(r.stderr).toMatch(new RegExp(`^${t.id} `, 'm'));
     expect(r.stderr).toMatch(/Note: \d+ of these belong to someone other than/);
     expect(r.stderr).toContain(`${run.open.length} moved, 0 unchanged, 0 failed.`);
     const patches = s.received('PATCH');
