@@ -49,6 +49,9 @@ function wrapList(items: readonly string[], width: number): string {
 }
 
 class TopoHelp extends Help {
+  /** Flag descriptions wrap on a narrow terminal too (commander stops wrapping below 40 columns of text). */
+  override minWidthToWrap = 20;
+
   /** Defaults as a person types them: `(default: 16)`, not `(default: "16")`. */
   override optionDescription(option: Option): string {
     return super.optionDescription(option).replace(/\bdefault: "([^"]*)"/, 'default: $1');
@@ -84,7 +87,8 @@ class TopoHelp extends Help {
       `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting'.`,
     );
     const limit = helper.helpWidth ?? 80;
-    return `${[...blocks, ...extra.map((text) => fitLines(text, limit, helper))].join('\n\n')}\n`;
+    // commander leaves flag descriptions unwrapped when the terminal is narrow: they are fitted as notes are.
+    return `${[...blocks, ...extra].map((text) => fitLines(text, limit, helper)).join('\n\n')}\n`;
   }
 }
 
@@ -122,6 +126,11 @@ export function fitLines(text: string, width: number, helper: Help = new Help())
       i = j - 1;
       continue;
     }
+    // Example commands stay runnable as shown.
+    if (/^\s*\$ /.test(line)) {
+      out.push(line);
+      continue;
+    }
     const labelled = labelOf(line);
     // A label's text goes on over the lines indented to where it starts.
     let j = i + 1;
@@ -134,7 +143,7 @@ export function fitLines(text: string, width: number, helper: Help = new Help())
       )
         j++;
     const block = lines.slice(i, j);
-    if (block.every((l) => l.length <= width) || !labelled || labelled[1]!.length > width / 2) {
+    if (block.every((l) => l.length <= width) || !labelled || labelled[1]!.length > width * 0.6) {
       out.push(line);
       continue;
     }

@@ -257,6 +257,21 @@ describe('help', () => {
     expect(over).toEqual([]);
   });
 
+  it('on a terminal narrower than 80 columns, help is fitted to it: flags wrap under their text', async () => {
+    for (const argv of [
+      ['tasks', 'list', '--help'],
+      ['tasks', 'reassign', '--help'],
+      ['help', 'exit-codes'],
+    ]) {
+      const r = await topo(argv, { tty: true, columns: 60 });
+      expect(r.code).toBe(0);
+      const over = r.stdout.split('\n').filter((line) => line.length > 60 && !/^\s*\$ /.test(line));
+      if (argv[0] !== 'help') expect(over, argv.join(' ')).toEqual([]);
+    }
+    const list = await topo(['tasks', 'list', '--help'], { tty: true, columns: 60 });
+    expect(list.stdout).toMatch(/^ {2}-s, --status <status> +open, pending, in_progress,\n {31}\S/m);
+  });
+
   it('shows defaults as they are typed, never quoted', async () => {
     for (const args of [
       ['tasks', 'list', '--help'],
