@@ -414,17 +414,27 @@ async function offboard({ title, runs, shared, rateLimit, latencyMs = 0 }) {
 }
 
 async function benchOffboardFast() {
-  log('offboarding 1,000 tasks at 50 requests per second, 100 ms latency…');
-  const o = await offboard({
-    title: 'Offboarding: 1,000 open tasks in 250 runs, 50 requests per second, 100 ms per request',
-    runs: 250,
-    shared: 10,
-    rateLimit: 50,
-    latencyMs: 100,
-  });
+  log('offboarding 1,000 tasks at 50 requests per second, 100 ms latency (3 runs)…');
+  // A 429 on one of the last requests waits a whole-second Retry-After with nothing left to overlap: the runs
+  // vary, so the median of three is shown, and all three are listed.
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    runs.push(
+      await offboard({
+        title: 'Offboarding: 1,000 open tasks in 250 runs, 50 requests per second, 100 ms per request',
+        runs: 250,
+        shared: 10,
+        rateLimit: 50,
+        latencyMs: 100,
+      }),
+    );
+  }
+  const sorted = [...runs].sort((a, b) => a.ratio - b.ratio);
+  const o = sorted[1];
+  const all = runs.map((r) => `${r.ratio.toFixed(3)}×`).join(', ');
   results.push(`${o.table}
 
-Goal: ≤ 1.10× the rate-limit floor with zero failed calls — ${o.ok && o.ratio <= 1.1 ? 'met' : 'missed'}.`);
+Three runs: ${all} (the median run is shown). Goal: ≤ 1.10× the rate-limit floor with zero failed calls — ${runs.every((r) => r.ok) && o.ratio <= 1.1 ? 'met' : 'missed'}.`);
 }
 
 async function benchOffboard() {
