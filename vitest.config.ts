@@ -17,6 +17,9 @@ export default defineConfig({
     // The suite waits on sockets, timers and child processes more than it computes: more files at once
     // than cores (the default is one fewer than the cores, a single worker on a 2-core machine).
     maxWorkers: 4,
+    // Test files of a worker share the loaded modules (each runs topo through main() with its own IO, clock
+    // and settings): the CLI is loaded once per worker, not once per file.
+    isolate: false,
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results.json' },
   },
