@@ -186,17 +186,6 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-function routeConsole(io: IO): () => void {
-  // eslint-disable-next-line no-console
-  const original = console.log;
-  // eslint-disable-next-line no-console
-  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
-  return () => {
-    // eslint-disable-next-line no-console
-    console.log = original;
-  };
-}
-
 /** commander's usage message as one line: `error: unknown option '--x' (did you mean --y?)`. */
 function usageLine(message: string): string {
   const line = message.trimEnd().replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
@@ -227,8 +216,7 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       (argv[0] === 'completion' || argv[0] === 'complete') &&
       !argv.includes('--help') &&
       !argv.includes('-h');
-    if (!completing) await addCompletion(program, false);
-    const spec = completing ? await addCompletion(program, true) : undefined;
+    const spec = completing ? await addCompletion(program, true) : await addCompletion(program, false);
     if (spec && argv[0] === 'complete') {
       // What bin/topo.js does from dist/completion.json, from the live description.
       const { complete } = await import('./complete.js');
@@ -236,8 +224,8 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       return EXIT.ok;
     }
     finishProgram(program);
-    // The completion library prints its script with console.log: it is routed to this run's stdout.
-    const restore = completing ? routeConsole(io) : () => undefined;
+    // `completion <shell>`: the library prints the script with console.log, routed to this run's stdout.
+    const restore = completing ? (await import('./complete.js')).routeConsole(io) : () => undefined;
     try {
       await program.parseAsync(argv, { from: 'user' });
     } finally {

@@ -79,11 +79,10 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const sandbox = words.includes('--sandbox');
   const profile = flagValue(words, '--profile') || env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
   const { configDir, cacheDir } = await import('./config/paths.js');
-  const profiles = async () =>
+  const all =
     wanted('aliases') || wanted('assignees') || wanted('profiles')
       ? (await import('./config/peek.js')).peekProfiles(configDir(env))
       : {};
-  const all = await profiles();
   const templates = wanted('templates')
     ? (await import('./config/names-cache.js')).cachedTemplateNames(cacheDir(env), profile, Date.now())
     : [];
@@ -128,15 +127,22 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
       );
     for (const a of cmd.arguments) target.argument(a.name, handler(a.source), a.variadic);
   }
-  // The completion library prints with console.log: its lines go to this run's stdout.
-  /* eslint-disable no-console */
-  const log = console.log;
-  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
+  const restore = routeConsole(io);
   try {
     root.parse([...words]);
   } finally {
-    console.log = log;
+    restore();
   }
+}
+
+/** The completion library prints with console.log: its lines go to this run's stdout until `restore()`. */
+export function routeConsole(io: Pick<IO, 'stdout'>): () => void {
+  /* eslint-disable no-console */
+  const original = console.log;
+  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
+  return () => {
+    console.log = original;
+  };
   /* eslint-enable no-console */
 }
 

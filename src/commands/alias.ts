@@ -3,11 +3,10 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../api/errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { parseUuid } from '../input/parse.js';
+import { isUuid, parseUuid } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
-const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerAlias(program: Command, app: App): void {
   const alias = program
@@ -68,7 +67,7 @@ async function setAlias(
   }
   if (name === 'none') throw new UsageError("alias 'none' is taken: it means nobody (unassigned tasks)");
   // A UUID always means itself: an alias spelled like one could never be used.
-  if (UUID_LIKE.test(name)) throw new UsageError(`alias '${name}': looks like a user UUID; choose a name`);
+  if (isUuid(name)) throw new UsageError(`alias '${name}': looks like a user UUID; choose a name`);
   if (uuid !== undefined && fromTask !== undefined)
     throw new UsageError('give the UUID or --from-task, not both');
   if (uuid === undefined && fromTask === undefined)

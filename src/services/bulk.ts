@@ -99,16 +99,10 @@ export function runPool<T, R>(
     let running = 0;
     let failure: { error: unknown } | undefined;
     const unsubscribe = waits?.onWaitingOut(() => launch()) ?? (() => undefined);
-    const settle = () => {
-      if (running > 0) return;
-      unsubscribe();
-      if (failure) reject(failure.error);
-      else resolve(results);
-    };
+    // Starts what may start now; once nothing runs and nothing more will start, the pool ends.
     const launch = () => {
-      if (failure) return;
       const limit = Math.min(most, Math.max(1, concurrency) + (waits?.waitingOut ?? 0));
-      while (running < limit && next < items.length && !shouldStop()) {
+      while (!failure && running < limit && next < items.length && !shouldStop()) {
         const index = next++;
         running++;
         let pending: Promise<R>;
@@ -122,16 +116,18 @@ export function runPool<T, R>(
             results[index] = result;
             running--;
             launch();
-            settle();
           },
           (error: unknown) => {
             failure ??= { error };
             running--;
-            settle();
+            launch();
           },
         );
       }
-      settle();
+      if (running > 0) return;
+      unsubscribe();
+      if (failure) reject(failure.error);
+      else resolve(results);
     };
     launch();
   });

@@ -330,7 +330,8 @@ async function execute(
     for (const t of gone)
       settle([t.id], 'skipped', { reason: `now with ${who(t.assignee_user_id)}`, task: t });
     settle(closed, 'skipped', { reason: 'closed since the plan' });
-    return sendAll(probe ? planned.slice(0, 1) : planned, probe).then(() => (probe ? planned.slice(1) : []));
+    await sendAll(probe ? planned.slice(0, 1) : planned, probe);
+    return probe ? planned.slice(1) : [];
   };
   const sendAll = async (calls: PlannedCall[], probe = false) => {
     for (const call of calls) {
