@@ -87,8 +87,7 @@ class TopoHelp extends Help {
       `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting'.`,
     );
     const limit = helper.helpWidth ?? 80;
-    // commander leaves flag descriptions unwrapped when the terminal is narrow: they are fitted as notes are.
-    return `${[...blocks, ...extra].map((text) => fitLines(text, limit, helper)).join('\n\n')}\n`;
+    return `${[...blocks, ...extra.map((text) => fitLines(text, limit, helper))].join('\n\n')}\n`;
   }
 }
 

@@ -52,11 +52,17 @@ const AGE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_0
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
+/** The length of an age such as 45m, 12h, 7d or 2w in milliseconds; undefined for anything else. */
+export function ageMs(value: string): number | undefined {
+  const age = AGE_RE.exec(value.trim());
+  return age ? Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]! : undefined;
+}
+
 /** An ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w counted back from now. Returns ISO UTC. */
 export function parseWhen(value: string, flag: string, now: number): string {
-  const age = AGE_RE.exec(value.trim());
-  if (age) {
-    const ms = now - Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]!;
+  const age = ageMs(value);
+  if (age !== undefined) {
+    const ms = now - age;
     // Dates reach back about 270,000 years; an age beyond 1970 finds nothing anyway.
     if (ms < 0) throw new UsageError(`${flag}: '${value}' reaches back before 1970`);
     return toIso(ms);

@@ -7,7 +7,14 @@ import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js'
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
-import { collect, parseChoice, parseEnumList, parsePositiveInt, parseWhen } from '../../input/parse.js';
+import {
+  ageMs,
+  collect,
+  parseChoice,
+  parseEnumList,
+  parsePositiveInt,
+  parseWhen,
+} from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { plural } from '../../output/format.js';
 import type { Successor } from '../../services/plan.js';
@@ -236,12 +243,8 @@ function parseSuccessors(value: string): { name: string; weight: number }[] {
 /** `--until`: a date (the cover ends at its start), a date-time, or a time from now (`14d`, `2w`). */
 function parseUntil(value: string, now: number): string {
   // A time from now, in the units of ages (m is minutes, as in 45m).
-  const ahead = /^(\d+)(m|h|d|w)$/i.exec(value.trim());
-  if (ahead) {
-    const units = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-    const unit = units[ahead[2]!.toLowerCase() as keyof typeof units];
-    return new Date(now + Number(ahead[1]) * unit).toISOString().replace(/\.\d+Z$/, 'Z');
-  }
+  const ahead = ageMs(value);
+  if (ahead !== undefined) return new Date(now + ahead).toISOString().replace(/\.\d+Z$/, 'Z');
   const iso = parseWhen(value, '--until', now);
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
   return iso;
