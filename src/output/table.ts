@@ -23,7 +23,8 @@ export interface TableColumn<R> {
 export type FitStep = { column: string; shrink: number } | { column: string; drop: true };
 
 const GAP = 2;
-const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
+/** A user's UUID where a name could stand: cut in the middle, where names are cut at the end. */
+export const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
 export interface FittedTable<R> {
   columns: TableColumn<R>[];

@@ -2,9 +2,8 @@ import wrapAnsi from 'wrap-ansi';
 import type { Message } from '../api/types.js';
 import { makeChalk } from './color.js';
 import { enumLabel, relativeTime, safeText } from './format.js';
+import { UUID_LIKE } from './table.js';
 import { displayWidth, truncate, truncateMiddle } from './width.js';
-
-const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-/i;
 
 export interface ThreadView {
   tty: boolean;
