@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Context, type ContextDeps } from './context.js';
 import { makeExporter } from './output/exporter.js';
 import { jsonFieldsFor, outputSpecOf } from './output/flags.js';
-import type { GlobalOptions } from './session.js';
+import { globalsWithEnv, type GlobalOptions } from './session.js';
 import type { Env, IO } from './terminal.js';
 
 /** What commands get from the program: the run's streams, environment and injected dependencies. */
@@ -28,10 +28,16 @@ export function action<A extends unknown[]>(
     const spec = outputSpecOf(cmd);
     const exporter = spec ? await makeExporter(opts, jsonFieldsFor(spec, opts)) : undefined;
     app.jsonErrors = Boolean(exporter);
-    const ctx = new Context(app.io, app.env, cmd.optsWithGlobals<GlobalOptions>(), app.deps, {
-      ...(exporter && { exporter }),
-      csv: Boolean(opts.csv),
-    });
+    const ctx = new Context(
+      app.io,
+      app.env,
+      globalsWithEnv(cmd.optsWithGlobals<GlobalOptions>(), app.env),
+      app.deps,
+      {
+        ...(exporter && { exporter }),
+        csv: Boolean(opts.csv),
+      },
+    );
     try {
       await handler(ctx, ...args);
     } finally {

@@ -61,8 +61,9 @@ export function buildProgram(app: App): Command {
     .helpCommand(false);
   helpDetails(program, {
     examples: [
-      'topo --sandbox tasks list',
+      'topo --sandbox tasks list          # try it without a key',
       'topo auth login                    # (needs a real workspace)',
+      'export TOPO_SANDBOX=1              # or every command on the sandbox, as these examples',
       'topo tasks list -a me -p hot',
       'topo tasks thread 1d808549-f48e-404c-b905-f780dd4ef1f3',
       'topo tasks reassign --from alice --to bob --dry-run',

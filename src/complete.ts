@@ -76,7 +76,7 @@ function completingValueOf(spec: CompletionSpec, words: string[], source: string
 /** The values of this machine's settings that the words being completed need, and only those. */
 async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const wanted = (source: string) => completingValueOf(spec, words, source);
-  const sandbox = words.includes('--sandbox');
+  const sandbox = words.includes('--sandbox') || /^(1|true|yes)$/i.test(env.TOPO_SANDBOX?.trim() ?? '');
   const profile = flagValue(words, '--profile') || env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
   const { configDir, cacheDir } = await import('./config/paths.js');
   const all =

@@ -191,7 +191,7 @@ Precedence: flag > environment > profile in the config file > default.
   API key          TOPO_API_KEY (never a flag); otherwise the profile's stored key ('topo auth login')
   API base URL     --api-url, TOPO_API_URL; otherwise the profile's; default https://api.topo.io/v1
   profile          --profile, TOPO_PROFILE; default 'default' ('sandbox' with --sandbox)
-  sandbox          --sandbox runs against a local sandbox API with demo data (no key needed)
+  sandbox          --sandbox, TOPO_SANDBOX=1: a local sandbox API with demo data (no key needed)
   timeout          --timeout <seconds>; default 30, at most 3600
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
   colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it

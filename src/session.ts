@@ -16,8 +16,22 @@ export interface GlobalOptions {
   /** Seconds. */
   timeout?: number;
   sandbox?: boolean;
+  /** The sandbox was asked for by TOPO_SANDBOX, not by --sandbox. */
+  sandboxFromEnv?: boolean;
   /** Allow sending the key over plain http:// to a host that is not this machine. */
   allowInsecureHttp?: boolean;
+}
+
+/**
+ * The global flags with what the environment adds: TOPO_SANDBOX=1 is --sandbox (so a shell can follow a
+ * tutorial against the sandbox). Any other value than 1/true/yes or 0/false/no/empty is a usage error.
+ */
+export function globalsWithEnv(flags: GlobalOptions, env: Env): GlobalOptions {
+  if (flags.sandbox) return flags;
+  const value = (env.TOPO_SANDBOX ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no'].includes(value)) return flags;
+  if (['1', 'true', 'yes'].includes(value)) return { ...flags, sandbox: true, sandboxFromEnv: true };
+  throw new UsageError(`TOPO_SANDBOX: '${env.TOPO_SANDBOX}' is not 1 (use the sandbox) or 0 (do not)`);
 }
 
 export interface Credentials {

@@ -70,7 +70,11 @@ export function registerAuth(program: Command, app: App): void {
 async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void> {
   const { terminal, session } = ctx;
   if (ctx.globals.sandbox)
-    throw new UsageError('the sandbox needs no login: its demo key is used automatically');
+    throw new UsageError(
+      ctx.globals.sandboxFromEnv
+        ? 'TOPO_SANDBOX is set: the sandbox needs no login (its demo key is used); unset TOPO_SANDBOX to log in to a workspace'
+        : 'the sandbox needs no login: its demo key is used automatically',
+    );
   let key: string;
   if (opts.withToken) {
     key = (await terminal.readStdin()).trim();
