@@ -187,6 +187,19 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
+/** The global flags that take a value: what follows them is not the command. */
+const GLOBAL_VALUE_FLAGS = new Set(['--api-url', '--profile', '--timeout']);
+
+/** The command named in the arguments (`completion` in `topo --profile x completion fish`). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
 /** commander's usage message as one line: `error: unknown option '--x' (did you mean --y?)`. */
 function usageLine(message: string): string {
   const line = message.trimEnd().replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
@@ -213,12 +226,11 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       return EXIT.ok;
     }
     // Help about completion shows the placeholder command's help, as the pre-rendered help does.
+    const word = commandWord(argv);
     const completing =
-      (argv[0] === 'completion' || argv[0] === 'complete') &&
-      !argv.includes('--help') &&
-      !argv.includes('-h');
+      (word === 'completion' || word === 'complete') && !argv.includes('--help') && !argv.includes('-h');
     const spec = completing ? await addCompletion(program, true) : await addCompletion(program, false);
-    if (spec && argv[0] === 'complete') {
+    if (spec && word === 'complete') {
       // What bin/topo.js does from dist/completion.json, from the live description.
       const { complete } = await import('./complete.js');
       await complete(spec, io, env, argv.slice(argv.indexOf('--') + 1 || 1));

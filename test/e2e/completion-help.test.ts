@@ -144,6 +144,26 @@ describe('completion scripts', () => {
     },
   );
 
+  it.each([['--sandbox'], ['--no-color'], ['--profile', 'x'], ['--debug'], ['--timeout', '5']])(
+    'a global flag before it (%s) still prints the script',
+    async (...flags) => {
+      const committed = readFileSync(join(ROOT, 'completions', 'topo.fish'), 'utf8');
+      const r = await topo([...flags, 'completion', 'fish'], { key: null });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(committed);
+      expect(r.code).toBe(0);
+    },
+  );
+
+  it('an unknown shell is a usage error, with or without a global flag before it', async () => {
+    for (const args of [['completion', 'bogus'], ['--sandbox', 'completion', 'bogus']]) {
+      const r = await topo(args, { key: null });
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^error: .*'bogus'.*zsh, bash, fish, powershell/);
+      expect(r.code).toBe(2);
+    }
+  });
+
   it('bash, with the committed script loaded, completes a real command line', () => {
     const dir = tempDir();
     const bin = join(dir, 'bin');
