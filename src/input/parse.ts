@@ -85,7 +85,7 @@ function toIso(ms: number): string {
 }
 
 export function parsePositiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag}: '${value}' is not a whole number`);
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`${flag}: '${value}' is not a whole number`);
   const n = Number(value);
   if (n < 1 || n > max)
     throw new UsageError(

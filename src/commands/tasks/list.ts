@@ -48,7 +48,7 @@ export function registerList(tasks: Command, app: App): void {
     .option('--sort <field>', 'created (default) or updated')
     .option('--order <order>', 'desc (default: newest first) or asc')
     .option('-L, --limit <n>', 'at most this many tasks', '30')
-    .option('--all', 'every matching task (pages of 100)')
+    .option('--all', 'every matching task, in pages of 100 (not with -L)')
     .option('--concurrency <n>', 'pages fetched at once with --all', '4')
     .option('--select', 'on a terminal: tick tasks in the list, then skip, reopen or reassign them')
     .option(
@@ -76,11 +76,15 @@ export function registerList(tasks: Command, app: App): void {
   On a terminal, CONTACT and CAMPAIGN replace SEQUENCE RUN when the key may read them
   (scopes sequences:read and contacts:read); with --all, only with --with.`,
   });
-  cmd.action(action(app, async (ctx, flags: ListFlags) => runList(ctx, await parseListFlags(ctx, flags))));
+  cmd.action(
+    action(app, async (ctx, flags: ListFlags, command: Command) =>
+      runList(ctx, await parseListFlags(ctx, flags, command.getOptionValueSource('limit') === 'cli')),
+    ),
+  );
 }
 
 /** Turns flags into typed options; every check happens here, before any request. */
-async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptions> {
+async function parseListFlags(ctx: Context, flags: ListFlags, limitGiven: boolean): Promise<ListOptions> {
   if (flags.select) {
     if (!ctx.terminal.canPrompt)
       throw new UsageError(
@@ -96,7 +100,9 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
   const query = filters.query;
   query.sortBy = time;
   query.sortOrder = parseChoice(flags.order ?? 'desc', ORDER_CHOICES, '--order');
-  const limit = flags.all ? undefined : parsePositiveInt(flags.limit, '--limit');
+  const limit = parsePositiveInt(flags.limit, '--limit');
+  if (flags.all && limitGiven)
+    throw new UsageError(`--all fetches every match and --limit stops at ${limit}: give one of them`);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 16);
   let updatedAfter: string | undefined;
   if (flags.updatedAfter) {
@@ -114,7 +120,7 @@ async function parseListFlags(ctx: Context, flags: ListFlags): Promise<ListOptio
     listing: {
       statuses: filters.statuses,
       query,
-      limit,
+      limit: flags.all ? undefined : limit,
       concurrency,
       unassigned: filters.unassigned,
       ...(updatedAfter && { updatedAfter }),

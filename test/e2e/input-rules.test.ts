@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { sandbox, topo } from '../helpers.js';
+
+/** Input a new user typed in trials: each is refused with one clear line and exit 2, before any request. */
+describe('input refused before any request', () => {
+  it.each([
+    [['tasks', 'list', '-L', '-5'], '--limit: must be at least 1, got -5'],
+    [['tasks', 'list', '-L', '0'], '--limit: must be at least 1, got 0'],
+    [
+      ['tasks', 'reassign', '--from', 'alice', '--to', 'bob', '--cap', '-3', '--dry-run'],
+      '--cap: must be at least 1, got -3',
+    ],
+    [['tasks', 'watch', '--count', '-1'], '--count: must be at least 1, got -1'],
+    [['tasks', 'list', '-L', '2.5'], "--limit: '2.5' is not a whole number"],
+  ])('%j: %s', async (args, message) => {
+    const s = await sandbox();
+    const r = await topo(args, { sandbox: s });
+    expect(r.stderr).toBe(`error: ${message}\n`);
+    expect(r.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('--all with -L is refused: one fetches every match, the other stops at n', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '--all', '-L', '5'], { sandbox: s });
+    expect(r.stderr).toBe('error: --all fetches every match and --limit stops at 5: give one of them\n');
+    expect(r.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+    // --all alone still lists every open task.
+    const all = await topo(['tasks', 'list', '--all'], { sandbox: s });
+    expect(all.code).toBe(0);
+    expect(all.stdout.trimEnd().split('\n').length).toBeGreaterThan(30);
+  });
+});
