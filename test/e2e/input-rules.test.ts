@@ -20,6 +20,30 @@ describe('input refused before any request', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it.each(['0m', '0d', '0w'])(
+    '--until %s, a cover already due, is refused as a past date is',
+    async (until) => {
+      const s = await sandbox();
+      const r = await topo(
+        ['tasks', 'reassign', '--from', 'erin', '--to', 'dev', '--until', until, '--yes'],
+        {
+          sandbox: s,
+        },
+      );
+      expect(r.stderr).toBe(`error: --until: ${until} from now has passed already: give a time ahead\n`);
+      expect(r.code).toBe(2);
+      expect(s.requests).toHaveLength(0);
+      const past = await topo(
+        ['tasks', 'reassign', '--from', 'erin', '--to', 'dev', '--until', '2020-01-01'],
+        {
+          sandbox: s,
+        },
+      );
+      expect(past.stderr).toBe('error: --until: 2020-01-01 has passed\n');
+      expect(past.code).toBe(2);
+    },
+  );
+
   it('--all with -L is refused: one fetches every match, the other stops at n', async () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', '--all', '-L', '5'], { sandbox: s });

@@ -244,6 +244,7 @@ function parseSuccessors(value: string): { name: string; weight: number }[] {
 function parseUntil(value: string, now: number): string {
   // A time from now, in the units of ages (m is minutes, as in 45m).
   const ahead = ageMs(value);
+  if (ahead === 0) throw new UsageError(`--until: ${value} from now has passed already: give a time ahead`);
   if (ahead !== undefined) return new Date(now + ahead).toISOString().replace(/\.\d+Z$/, 'Z');
   const iso = parseWhen(value, '--until', now);
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
