@@ -45,18 +45,27 @@ export class People {
     return task.assignee_user_id.toLowerCase();
   }
 
-  /** A person argument: a UUID, an alias, or `me`. */
-  async resolve(value: string, flag: string): Promise<string> {
+  /**
+   * A person argument: a UUID, an alias, or `me`. `flag` names where it was typed; a command that chose `me`
+   * by itself is named instead, with what to do.
+   */
+  async resolve(value: string, flag: string | { command: string }): Promise<string> {
     if (UUID_RE.test(value)) return value.toLowerCase();
     const aliases = await this.aliases();
     // Own keys only: 'constructor' or 'toString' are not people.
     if (Object.hasOwn(aliases, value)) return aliases[value]!.toLowerCase();
-    if (value === 'me') {
+    if (typeof flag !== 'string' && value === 'me') {
       throw new UsageError(
-        `${flag}: 'me' is not set; run 'topo alias set me --from-task <id of one of your tasks>' or 'topo alias set me <your-user-uuid>'`,
+        `'${flag.command}' shows your own queue, and 'me' is not set: run 'topo alias set me --from-task <id of one of your tasks>' (or 'topo alias set me <your-user-uuid>'), give -a <user>, or try it on the sandbox with '${flag.command.replace(/^topo /, 'topo --sandbox ')}'`,
       );
     }
-    throw new UsageError(`${flag}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
+    const where = typeof flag === 'string' ? flag : '--assignee';
+    if (value === 'me') {
+      throw new UsageError(
+        `${where}: 'me' is not set; run 'topo alias set me --from-task <id of one of your tasks>' or 'topo alias set me <your-user-uuid>'`,
+      );
+    }
+    throw new UsageError(`${where}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
   }
 
   /** Reverse lookup for display: UUID → alias; a person's own name reads better than 'me'. */

@@ -55,4 +55,18 @@ describe('input refused before any request', () => {
     expect(all.code).toBe(0);
     expect(all.stdout.trimEnd().split('\n').length).toBeGreaterThan(30);
   });
+
+  it("tasks next with 'me' not set says what to do, without naming a flag that was not typed", async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'next'], { sandbox: s });
+    expect(r.stderr).toBe(
+      "error: 'topo tasks next' shows your own queue, and 'me' is not set: run 'topo alias set me --from-task <id of one of your tasks>' (or 'topo alias set me <your-user-uuid>'), give -a <user>, or try it on the sandbox with 'topo --sandbox tasks next'\n",
+    );
+    expect(r.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+    // Typed, the flag is named as before.
+    const typed = await topo(['tasks', 'next', '-a', 'me'], { sandbox: s });
+    expect(typed.stderr).toMatch(/^error: --assignee: 'me' is not set; run 'topo alias set me/);
+    expect(typed.code).toBe(2);
+  });
 });

@@ -46,11 +46,15 @@ Output:
   null when the queue is empty ("Nothing to do" on stderr, exit 0).`,
   });
   cmd.action(
-    action(app, async (ctx, flags: { assignee: string; with?: string[] }) => {
+    action(app, async (ctx, flags: { assignee: string; with?: string[] }, command: Command) => {
       const relations = parseWith(flags.with, WITH_CHOICES);
+      // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
+      const typed = command.getOptionValueSource('assignee') !== 'default';
       // 'none', as in tasks list: the queue of the tasks nobody holds.
       const assignee =
-        flags.assignee === 'none' ? null : await ctx.people.resolve(flags.assignee, '--assignee');
+        flags.assignee === 'none'
+          ? null
+          : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
       const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
       await runNext(ctx, assignee, owner, relations);
     }),
