@@ -31,7 +31,14 @@ export class Exporter {
     private readonly raw: boolean,
     /** The flag that asked for JSON, for messages. */
     readonly flag: '--json' | '--query' = '--json',
+    /** The field names the --query expression reads, at any depth. */
+    private readonly queryNames: readonly string[] = [],
   ) {}
+
+  /** Every field name the output may read: those of `--json a,b` and those its `--query` reads. */
+  named(): string[] {
+    return [...(this.fields ?? []), ...this.queryNames];
+  }
 
   /** Whether this field was named in `--json a,b` (for fields that cost a lookup). */
   names(field: string): boolean {
@@ -114,8 +121,14 @@ export async function makeExporter(
     return undefined;
   }
   const fields = typeof flags.json === 'string' ? parseFields(flags.json, known) : undefined;
-  const query = flags.query === undefined ? undefined : await compileQuery(flags.query);
-  return new Exporter(fields, query, Boolean(flags.raw), wanted ? '--json' : '--query');
+  const compiled = flags.query === undefined ? undefined : await compileQuery(flags.query);
+  return new Exporter(
+    fields,
+    compiled?.query,
+    Boolean(flags.raw),
+    wanted ? '--json' : '--query',
+    compiled?.names,
+  );
 }
 
 function parseFields(value: string, known: readonly string[] | undefined): string[] {
@@ -138,7 +151,7 @@ function parseFields(value: string, known: readonly string[] | undefined): strin
   return fields;
 }
 
-async function compileQuery(expression: string): Promise<Query> {
+async function compileQuery(expression: string): Promise<{ query: Query; names: string[] }> {
   const { compile, TreeInterpreter } = await import('@jmespath-community/jmespath');
   let ast: ReturnType<typeof compile>;
   try {
@@ -146,5 +159,19 @@ async function compileQuery(expression: string): Promise<Query> {
   } catch (error) {
     throw new UsageError(`--query: ${(error as Error).message.split('\n')[0]} in '${expression}'`);
   }
-  return (data) => TreeInterpreter.search(ast, data as Parameters<typeof TreeInterpreter.search>[1]);
+  return {
+    query: (data) => TreeInterpreter.search(ast, data as Parameters<typeof TreeInterpreter.search>[1]),
+    names: fieldNames(ast),
+  };
+}
+
+/** The names of the fields an expression reads (its `Field` nodes), so a command can fetch what it names. */
+function fieldNames(node: unknown, names: string[] = []): string[] {
+  if (Array.isArray(node)) for (const child of node) fieldNames(child, names);
+  else if (typeof node === 'object' && node !== null) {
+    const { type, name } = node as { type?: unknown; name?: unknown };
+    if (type === 'Field' && typeof name === 'string') names.push(name);
+    for (const value of Object.values(node)) if (typeof value === 'object') fieldNames(value, names);
+  }
+  return names;
 }

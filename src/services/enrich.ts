@@ -167,7 +167,7 @@ function memo<T>(cache: Map<string, Lookup<T>>, id: string, load: () => Lookup<T
   return found;
 }
 
-/** Relations asked for by `--with` and by `--json` fields that name them. */
+/** Relations asked for by `--with`, and by the `--json` fields and `--query` names that name them. */
 export function relationsWanted(
   withFlag: readonly Relation[],
   jsonFields: readonly string[] | undefined,

@@ -69,4 +69,26 @@ describe('input refused before any request', () => {
     expect(typed.stderr).toMatch(/^error: --assignee: 'me' is not set; run 'topo alias set me/);
     expect(typed.code).toBe(2);
   });
+
+  it('a --query that reads a related object (contact, sequence_run) fetches it, as --json naming it does', async () => {
+    const s = await sandbox();
+    const bob = s.store.users[1]!.id;
+    const r = await topo(['tasks', 'next', '-a', bob, '--query', 'contact.first_name', '-r'], {
+      sandbox: s,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\p{Lu}\p{Ll}+\n$/u);
+    const run = await topo(
+      ['tasks', 'list', '-a', bob, '-L', '1', '--query', '[0].sequence_run.status', '-r'],
+      {
+        sandbox: s,
+      },
+    );
+    expect(run.stdout).toMatch(/^[A-Z_]+\n$/);
+    // A literal that reads like one is not a field: nothing is fetched for it.
+    s.requests.length = 0;
+    await topo(['tasks', 'list', '-a', bob, '-L', '1', '--query', "[?type=='contact'].id"], { sandbox: s });
+    expect(s.received('GET', /^\/v1\/contacts/)).toHaveLength(0);
+  });
 });

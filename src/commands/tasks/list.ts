@@ -149,7 +149,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     import('../../output/progress.js'),
     import('../../services/enrich.js'),
   ]);
-  const relations = enrich.relationsWanted(o.with, output.exporter?.fields);
+  const relations = enrich.relationsWanted(o.with, output.exporter?.named());
   // Only the rows shown are looked up: a terminal table of a page, or what --with asks for.
   const small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
   const people = output.format === 'table' && (small || relations.length > 0);

@@ -75,7 +75,7 @@ async function runNext(
     import('../../services/enrich.js'),
     import('../../output/tasks.js'),
   ]);
-  const relations = enrich.relationsWanted(withFlag, output.exporter?.fields);
+  const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const card = output.format === 'table';
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
   const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;

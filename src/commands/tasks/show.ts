@@ -48,7 +48,7 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
     import('../../api/tasks.js'),
     import('../../services/enrich.js'),
   ]);
-  const relations = enrich.relationsWanted(withFlag, output.exporter?.fields);
+  const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   // On a terminal the person sees who the task is about without asking.
   const want = new Set<Relation>(output.format === 'table' ? ['contact', 'template', 'run'] : relations);
   const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;

@@ -52,7 +52,7 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
     import('../../api/tasks.js'),
     import('../../services/enrich.js'),
   ]);
-  const relations = enrich.relationsWanted(withFlag, output.exporter?.fields);
+  const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const want = new Set<Relation>(output.format === 'table' ? ['contact'] : relations);
   const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
   // The contact comes from the task's run: the task is read alongside the messages.

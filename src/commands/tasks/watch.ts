@@ -101,7 +101,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     import('../../output/table.js'),
     import('../../output/printer.js'),
   ]);
-  const relations = enrich.relationsWanted(o.relations, output.exporter?.fields);
+  const relations = enrich.relationsWanted(o.relations, output.exporter?.named());
   const table = output.format === 'table' && !o.exec;
   const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
   const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
