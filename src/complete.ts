@@ -77,7 +77,7 @@ function completingValueOf(spec: CompletionSpec, words: string[], source: string
 async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const wanted = (source: string) => completingValueOf(spec, words, source);
   const sandbox = words.includes('--sandbox') || /^(1|true|yes)$/i.test(env.TOPO_SANDBOX?.trim() ?? '');
-  const profile = flagValue(words, '--profile') || env.TOPO_PROFILE || (sandbox ? 'sandbox' : 'default');
+  const profile = sandbox ? 'sandbox' : flagValue(words, '--profile') || env.TOPO_PROFILE || 'default';
   const { configDir, cacheDir } = await import('./config/paths.js');
   const all =
     wanted('aliases') || wanted('assignees') || wanted('profiles')

@@ -190,7 +190,9 @@ Precedence: flag > environment > profile in the config file > default.
 
   API key          TOPO_API_KEY (never a flag); otherwise the profile's stored key ('topo auth login')
   API base URL     --api-url, TOPO_API_URL; otherwise the profile's; default https://api.topo.io/v1
-  profile          --profile, TOPO_PROFILE; default 'default' ('sandbox' with --sandbox)
+  profile          --profile, TOPO_PROFILE; default 'default'; with the sandbox always 'sandbox'
+                   (--profile with it is a usage error); a profile named must exist, except for
+                   'auth login' and 'alias set', which create it
   sandbox          --sandbox, TOPO_SANDBOX=1: a local sandbox API with demo data (no key needed)
   timeout          --timeout <seconds>; default 30, at most 3600
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
@@ -215,7 +217,8 @@ Precedence: flag > environment > profile in the config file > default.
   0    success, including an empty list, an empty queue, and tasks already in the requested state
   1    failure: an API error not covered below, a network error, a timeout, an unexpected error
   2    usage: unknown command or flag, invalid value (UUID, enum, date, number, field, --query),
-       a confirmation needed but no terminal (pass --yes), a bad config file
+       a confirmation needed but no terminal (pass --yes), a bad config file, a profile that
+       does not exist
   3    not found (404)
   4    authentication: no key configured, key invalid (401), key lacks the scope (403)
   5    refused by the task's state (409, 422), or a new assignee outside the workspace

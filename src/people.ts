@@ -12,8 +12,12 @@ export class People {
 
   constructor(private readonly session: Session) {}
 
-  /** name → UUID; the profile's aliases win over the sandbox's. */
-  async aliases(): Promise<Record<string, string>> {
+  /**
+   * name → UUID; the profile's aliases win over the sandbox's. The profile must exist, unless the aliases are
+   * only shown beside UUIDs, or read to add one (`alias set` creates the profile it names).
+   */
+  async aliases(options: { lenient?: boolean } = {}): Promise<Record<string, string>> {
+    if (!options.lenient) await this.session.existingProfile();
     if (!this.cached) {
       const stored = (await this.session.profile()).aliases ?? {};
       const seeded: Record<string, string> = {};
@@ -26,6 +30,11 @@ export class People {
       this.cached = { ...seeded, ...stored };
     }
     return this.cached;
+  }
+
+  /** Forgets what was read, after the profile changed. */
+  forget(): void {
+    this.cached = undefined;
   }
 
   /** Saves an alias in the profile. */
@@ -70,7 +79,7 @@ export class People {
 
   /** Reverse lookup for display: UUID → alias; a person's own name reads better than 'me'. */
   async names(): Promise<Map<string, string>> {
-    const entries = Object.entries(await this.aliases()).sort(
+    const entries = Object.entries(await this.aliases({ lenient: true })).sort(
       ([a], [b]) => Number(a === 'me') - Number(b === 'me'),
     );
     const names = new Map<string, string>();

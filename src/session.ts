@@ -27,7 +27,16 @@ export interface GlobalOptions {
  * tutorial against the sandbox). Any other value than 1/true/yes or 0/false/no/empty is a usage error.
  */
 export function globalsWithEnv(flags: GlobalOptions, env: Env): GlobalOptions {
-  if (flags.sandbox) return flags;
+  const globals = flags.sandbox ? flags : withSandboxFromEnv(flags, env);
+  // The sandbox is a workspace of its own, with its own profile: another profile named with it is a mistake.
+  if (globals.sandbox && flags.profile)
+    throw new UsageError(
+      `--profile ${flags.profile} and ${globals.sandboxFromEnv ? 'TOPO_SANDBOX=1' : '--sandbox'} do not go together: the sandbox has its own profile ('sandbox'); leave out one of them`,
+    );
+  return globals;
+}
+
+function withSandboxFromEnv(flags: GlobalOptions, env: Env): GlobalOptions {
   const value = (env.TOPO_SANDBOX ?? '').trim().toLowerCase();
   if (['', '0', 'false', 'no'].includes(value)) return flags;
   if (['1', 'true', 'yes'].includes(value)) return { ...flags, sandbox: true, sandboxFromEnv: true };
@@ -73,8 +82,10 @@ export class Session {
     if (deps.keychain !== undefined) this.keychainStore = deps.keychain;
   }
 
+  /** The sandbox's own profile with --sandbox; else --profile, TOPO_PROFILE, or 'default'. */
   get profileName(): string {
-    return this.globals.profile || this.env.TOPO_PROFILE || (this.globals.sandbox ? 'sandbox' : 'default');
+    if (this.globals.sandbox) return 'sandbox';
+    return this.globals.profile || this.env.TOPO_PROFILE || 'default';
   }
 
   get debug(): boolean {
@@ -101,6 +112,21 @@ export class Session {
       this.configData = readConfig(dir, (m) => this.terminal.warn(m));
     }
     return this.configData.profiles?.[this.profileName] ?? {};
+  }
+
+  /**
+   * The profile, which must exist when it was named (--profile or TOPO_PROFILE): what a command reads from a
+   * profile that does not exist is a usage error, the same for every command. 'default' and the sandbox's
+   * own profile always exist.
+   */
+  async existingProfile(): Promise<ProfileData> {
+    const profile = await this.profile();
+    const name = this.profileName;
+    const known = Object.keys(this.configData?.profiles ?? {});
+    if (name === 'default' || this.globals.sandbox || known.includes(name)) return profile;
+    throw new UsageError(
+      `no profile '${name}'${known.length ? ` (profiles: ${known.sort().join(', ')})` : ''}; 'topo auth login --profile ${name}' creates it`,
+    );
   }
 
   /** The path of the config file, for messages. */
@@ -154,7 +180,7 @@ export class Session {
     const baseUrl = await this.baseUrl();
     const envKey = this.env.TOPO_API_KEY;
     if (envKey) return { key: envKey, source: 'environment', storage: null, baseUrl };
-    const profile = await this.profile();
+    const profile = await this.existingProfile();
     if (profile.key_storage === 'keychain') {
       const keychain = await this.keychain();
       if (!keychain) {
@@ -166,12 +192,6 @@ export class Session {
       if (key) return { key, source: 'profile', storage: 'keychain', baseUrl };
     }
     if (profile.api_key) return { key: profile.api_key, source: 'profile', storage: 'file', baseUrl };
-    const known = Object.keys(this.configData?.profiles ?? {});
-    if (this.profileName !== 'default' && !known.includes(this.profileName)) {
-      throw new AuthError(
-        `no profile '${this.profileName}'${known.length ? ` (profiles: ${known.sort().join(', ')})` : ''}; 'topo auth login --profile ${this.profileName}' creates it`,
-      );
-    }
     throw new AuthError(
       `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
     );

@@ -46,7 +46,11 @@ export function registerAlias(program: Command, app: App): void {
   const listCmd = alias.command('list').alias('ls').summary('list the aliases of the profile');
   addOutputFlags(listCmd, { csv: true });
   helpDetails(listCmd, {
-    examples: ['topo alias list', 'topo alias list --json', 'topo alias list --profile acme-eu'],
+    examples: [
+      'topo alias list',
+      'topo alias list --json',
+      'topo alias list --profile acme-eu        # (needs a real workspace)',
+    ],
     notes:
       'Output:\n  On a terminal, aligned "NAME  UUID"; piped, "name<TAB>uuid"; --csv, name,uuid with a header;\n  --json, one {name: uuid} object.',
   });
@@ -76,7 +80,7 @@ async function setAlias(
     uuid !== undefined
       ? parseUuid(uuid, 'uuid')
       : await ctx.people.assigneeOf(parseUuid(fromTask!, '--from-task'));
-  const before = await ctx.people.aliases();
+  const before = await ctx.people.aliases({ lenient: true });
   await ctx.people.save(name, id);
   const was = Object.hasOwn(before, name) && before[name] !== id ? `, was ${before[name]}` : '';
   ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}${was}`);
@@ -120,7 +124,7 @@ async function listAliases(ctx: Context): Promise<void> {
 }
 
 async function removeAlias(ctx: Context, name: string): Promise<void> {
-  const stored = (await ctx.session.profile()).aliases ?? {};
+  const stored = (await ctx.session.existingProfile()).aliases ?? {};
   if (!Object.hasOwn(stored, name)) {
     if (Object.hasOwn(await ctx.people.aliases(), name))
       throw new UsageError(`'${name}' is one of the sandbox's own names, not an alias you set: it stays`);
@@ -131,5 +135,12 @@ async function removeAlias(ctx: Context, name: string): Promise<void> {
     delete rest[name];
     profile.aliases = rest;
   });
-  ctx.terminal.err(`✓ Removed alias ${name}`);
+  ctx.people.forget();
+  // In the sandbox a seeded rep of the same name is still there: say so, or 'alias list' would contradict us.
+  const still = (await ctx.people.aliases())[name];
+  ctx.terminal.err(
+    still
+      ? `✓ Removed your alias ${name}; '${name}' is also one of the sandbox's own names, which stays (→ ${still})`
+      : `✓ Removed alias ${name}`,
+  );
 }

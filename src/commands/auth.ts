@@ -270,7 +270,7 @@ async function status(ctx: Context): Promise<void> {
 
 async function logout(ctx: Context): Promise<void> {
   const { terminal, session } = ctx;
-  const profile = await session.profile();
+  const profile = await session.existingProfile();
   if (!profile.api_key && profile.key_storage !== 'keychain') {
     terminal.err(`No key stored in profile '${session.profileName}'.`);
     return;

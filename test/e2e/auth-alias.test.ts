@@ -105,16 +105,81 @@ describe('auth', () => {
     const eu = await topo(['auth', 'status'], { sandbox: s, key: null, env: { ...env, TOPO_PROFILE: 'eu' } });
     expect(eu.code).toBe(0);
     expect(eu.stdout).toContain("Key from:   profile 'eu'");
-    const typo = await topo(['tasks', 'list', '--profile', 'uk'], { sandbox: s, key: null, env });
-    expect(typo.code).toBe(4);
-    expect(typo.stderr).toBe(
-      "error: no profile 'uk' (profiles: eu); 'topo auth login --profile uk' creates it\n",
-    );
     expect(s.received('GET', /^\/v1\/tasks/)).toHaveLength(0);
+  });
+
+  it('one rule for a profile that does not exist: whatever reads it says so, exit 2, nothing sent', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    await topo(['auth', 'login', '--with-token', '--profile', 'eu'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_sandbox_rw',
+    });
+    s.requests.length = 0;
+    const message = "error: no profile 'uk' (profiles: eu); 'topo auth login --profile uk' creates it\n";
+    for (const args of [
+      ['tasks', 'list', '--profile', 'uk'],
+      ['alias', 'list', '--profile', 'uk'],
+      ['alias', 'remove', 'bob', '--profile', 'uk'],
+      ['auth', 'status', '--profile', 'uk'],
+      ['auth', 'logout', '--profile', 'uk'],
+    ]) {
+      const r = await topo(args, { sandbox: s, key: null, env });
+      expect(r.stderr, args.join(' ')).toBe(message);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    const fromEnv = await topo(['alias', 'list'], { key: null, env: { ...env, TOPO_PROFILE: 'uk' } });
+    expect(fromEnv.stderr).toBe(message);
+    expect(fromEnv.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+    // Adding an alias creates the profile it names.
+    const set = await topo(['alias', 'set', 'bob', s.store.users[1]!.id, '--profile', 'uk'], {
+      key: null,
+      env,
+    });
+    expect(set.code).toBe(0);
+    const list = await topo(['alias', 'list', '--profile', 'uk'], { key: null, env });
+    expect(list.stdout).toBe(`bob\t${s.store.users[1]!.id}\n`);
+  });
+
+  it('the sandbox has its own profile: --profile with it is refused, TOPO_PROFILE is not used', async () => {
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };
+    for (const [args, extra, what] of [
+      [['--sandbox', '--profile', 'eu', 'alias', 'list'], {}, '--sandbox'],
+      [['alias', 'list', '--profile', 'eu'], { TOPO_SANDBOX: '1' }, 'TOPO_SANDBOX=1'],
+    ] as const) {
+      const r = await topo([...args], { key: null, env: { ...env, ...extra } });
+      expect(r.stderr).toBe(
+        `error: --profile eu and ${what} do not go together: the sandbox has its own profile ('sandbox'); leave out one of them\n`,
+      );
+      expect(r.code).toBe(2);
+    }
+    const r = await topo(['--sandbox', 'alias', 'list'], { key: null, env: { ...env, TOPO_PROFILE: 'eu' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('alice\t');
   });
 });
 
 describe('alias', () => {
+  it('in the sandbox, removing your alias that shadows a seeded name says the seeded name stays', async () => {
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };
+    const carla = '214aa188-3c4f-4d02-8f5b-d14dcc312684';
+    const bob = 'd4e8eb2a-f2f2-4165-a881-cd424e42a851';
+    expect((await topo(['--sandbox', 'alias', 'set', 'bob', carla], { key: null, env })).code).toBe(0);
+    const r = await topo(['--sandbox', 'alias', 'remove', 'bob'], { key: null, env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `✓ Removed your alias bob; 'bob' is also one of the sandbox's own names, which stays (→ ${bob})\n`,
+    );
+    const list = await topo(['--sandbox', 'alias', 'list'], { key: null, env });
+    expect(list.stdout).toContain(`bob\t${bob}\n`);
+  });
+
   it('sets, lists, uses and removes aliases', async () => {
     const s = await sandbox();
     const home = tempDir();
