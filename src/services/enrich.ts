@@ -56,10 +56,12 @@ export class Enricher {
   async relate(tasks: readonly Task[], want: ReadonlySet<Relation>): Promise<Related[]> {
     if (want.size === 0) return tasks.map(() => ({}));
     const allowed = await this.allows();
-    if (!allowed.sequences) this.deny(SCOPES.sequencesRead);
     const needContact = want.has('contact') && allowed.contacts;
-    // Without runs there are no contacts to look up: the one notice about sequences says it all.
-    if (want.has('contact') && !allowed.contacts && allowed.sequences) this.deny(SCOPES.contactsRead);
+    // One notice naming every scope the views asked for lack.
+    this.deny(
+      ...(allowed.sequences ? [] : [SCOPES.sequencesRead]),
+      ...(want.has('contact') && !allowed.contacts ? [SCOPES.contactsRead] : []),
+    );
     return Promise.all(
       tasks.map(async (task): Promise<Related> => {
         if (!allowed.sequences) return {};
@@ -145,15 +147,19 @@ export class Enricher {
     });
   }
 
-  private deny(scope: string): void {
-    if (this.denied.has(scope)) return;
-    this.denied.add(scope);
-    const what =
-      scope === SCOPES.contactsRead
-        ? 'contact names and details are not shown'
+  /** Notes once, in one line, the scopes the key lacks that were not noted before. */
+  private deny(...scopes: string[]): void {
+    const fresh = scopes.filter((scope) => !this.denied.has(scope));
+    if (fresh.length === 0) return;
+    for (const scope of fresh) this.denied.add(scope);
+    const what = !fresh.includes(SCOPES.sequencesRead)
+      ? 'contact names and details are not shown'
+      : fresh.length > 1
+        ? 'contacts and campaigns are not shown'
         : 'contacts and campaigns are not shown (runs and templates need it)';
+    const several = fresh.length > 1;
     this.notice(
-      `note: this API key lacks the '${scope}' scope, so ${what}. Create a key with it (Settings → Developers → API Keys) and run 'topo auth login'.`,
+      `note: this API key lacks the ${fresh.map((scope) => `'${scope}'`).join(' and ')} scope${several ? 's' : ''}, so ${what}. Create a key with ${several ? 'them' : 'it'} (Settings → Developers → API Keys) and run 'topo auth login'.`,
     );
   }
 }

@@ -273,7 +273,7 @@ describe('the rep’s view on a terminal', () => {
 });
 
 describe('a key without the companion scopes', () => {
-  it('shows today’s view with one notice naming the scope, exit 0', async () => {
+  it('shows today’s view with one notice naming both scopes it lacks, exit 0', async () => {
     const s = await sandbox();
     const key = 'topo_sandbox_tasks';
     const table = await topo(['tasks', 'list', '-L', '5'], { sandbox: s, key, tty: true, columns: 200 });
@@ -281,7 +281,7 @@ describe('a key without the companion scopes', () => {
     expect(table.stdout.split('\n')[0]).toContain('SEQUENCE RUN');
     const notices = table.stderr.split('\n').filter((l) => l.startsWith('note:'));
     expect(notices).toEqual([
-      "note: this API key lacks the 'sequences:read' scope, so contacts and campaigns are not shown (runs and templates need it). Create a key with it (Settings → Developers → API Keys) and run 'topo auth login'.",
+      "note: this API key lacks the 'sequences:read' and 'contacts:read' scopes, so contacts and campaigns are not shown. Create a key with them (Settings → Developers → API Keys) and run 'topo auth login'.",
     ]);
     // The key's scopes were asked once; nothing was sent that the key would be refused.
     expect(lookups(s)).toEqual([]);
@@ -292,7 +292,7 @@ describe('a key without the companion scopes', () => {
     const show = await topo(['tasks', 'show', openNewest(s)[0]!.id], { sandbox: s, key, tty: true });
     expect(show.code).toBe(0);
     expect(show.stdout).not.toContain('Contact');
-    expect(show.stderr).toContain("lacks the 'sequences:read' scope");
+    expect(show.stderr).toContain("lacks the 'sequences:read' and 'contacts:read' scopes");
   });
 
   it('with sequences:read but not contacts:read: campaigns shown, one notice about contacts', async () => {
