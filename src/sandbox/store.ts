@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   Contact,
@@ -506,7 +506,12 @@ export class SandboxStore {
 
   private save(): void {
     if (!this.dataFile) return;
-    mkdirSync(dirname(this.dataFile), { recursive: true });
+    const dir = dirname(this.dataFile);
+    // A folder it makes is the owner's alone, whatever the umask (the state holds a workspace's data).
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    }
     const tmp = `${this.dataFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
     renameSync(tmp, this.dataFile);

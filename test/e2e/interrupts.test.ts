@@ -420,6 +420,22 @@ describe('files and folders', () => {
     expect(statSync(join(fresh, 'config.json')).mode & 0o777).toBe(0o600);
   });
 
+  it('the sandbox’s data folder is 0700 and its state 0600 whatever the umask', () => {
+    const dir = tempDir();
+    const data = join(dir, 'share', 'topo');
+    execFileSync('sh', ['-c', 'umask 000 && exec "$0" "$1" --sandbox alias list', process.execPath, BIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        TOPO_DATA_DIR: data,
+        TOPO_CONFIG_DIR: join(dir, 'cfg'),
+      },
+      stdio: 'ignore',
+    });
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    expect(statSync(join(data, 'sandbox.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('a held config lock says which file and what to do', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'config.lock'));
