@@ -23,6 +23,30 @@ describe('tasks skip / reopen', () => {
     expect(s.store.get(t!.id)!.status).toBe('SKIPPED');
   });
 
+  it('every preview takes the same output flags: skip and reopen --dry-run --csv print the preview as CSV', async () => {
+    const s = await sandbox();
+    const [pending] = byStatus(s, 'PENDING');
+    const [done] = byStatus(s, 'COMPLETED');
+    const before = snapshot(s);
+    const skip = await topo(['tasks', 'skip', pending!.id, done!.id, '--dry-run', '--csv'], { sandbox: s });
+    expect(skip.stderr).toBe('Dry run: 1 would change, 1 would fail; nothing was changed.\n');
+    expect(skip.code).toBe(0);
+    const rows = skip.stdout.split('\r\n');
+    expect(rows[0]).toBe('id,result,type,priority,status,assignee_user_id,sequence_id,target');
+    expect(rows[1]).toMatch(new RegExp(`^${pending!.id},would_change,.*,SKIPPED$`));
+    expect(rows[2]).toMatch(new RegExp(`^${done!.id},would_fail,`));
+    const reopen = await topo(['tasks', 'reopen', done!.id, '--dry-run', '--csv'], { sandbox: s });
+    expect(reopen.code).toBe(0);
+    expect(reopen.stdout.split('\r\n')[1]).toMatch(new RegExp(`^${done!.id},would_change,.*,PENDING$`));
+    expect(snapshot(s)).toBe(before);
+    // A run that changes tasks prints their IDs, never CSV: --csv alone is refused before anything is sent.
+    s.requests.length = 0;
+    const run = await topo(['tasks', 'skip', pending!.id, '--csv'], { sandbox: s });
+    expect(run.stderr).toBe("error: --csv prints a dry run's preview: add --dry-run\n");
+    expect(run.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('reads IDs from stdin with -, removes duplicates, and needs --yes for several', async () => {
     const s = await sandbox();
     const tasks = [...byStatus(s, 'PENDING', 2), ...byStatus(s, 'IN_PROGRESS', 1)];

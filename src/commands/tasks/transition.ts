@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
+import { UsageError } from '../../api/errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY } from '../../input/choices.js';
@@ -36,7 +37,7 @@ export function registerTransition(
       `most tasks changed at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
       String(BULK_CONCURRENCY.default),
     );
-  addOutputFlags(cmd, { fields: OUTCOME_FIELDS });
+  addOutputFlags(cmd, { fields: OUTCOME_FIELDS, csv: true });
   helpDetails(cmd, {
     examples: meta.examples,
     notes: `Results:
@@ -47,10 +48,14 @@ export function registerTransition(
 Output:
   On a terminal, a line per task on stderr; piped, the IDs that changed, one per line;
   --json, an array of {id, result, task, error}. --dry-run prints the preview on stdout:
-  a table, or piped: id, result, type, priority, status, assignee_user_id, sequence_id, target.`,
+  a table, or piped: id, result, type, priority, status, assignee_user_id, sequence_id, target
+  (--csv: the same columns with a header row).`,
   });
   cmd.action(
     action(app, async (ctx: Context, args: string[], flags: TransitionFlags) => {
+      // As every preview: --csv prints the dry run's; a run that changes tasks prints their IDs.
+      if (ctx.output.format === 'csv' && !flags.dryRun)
+        throw new UsageError("--csv prints a dry run's preview: add --dry-run");
       const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
       const ids = await readTaskIds(ctx.terminal, args);
       const { requireConfirmable } = await import('../../services/bulk.js');
