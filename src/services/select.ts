@@ -1,6 +1,8 @@
 import { BULK_CONCURRENCY } from '../input/choices.js';
 import { UsageError } from '../api/errors.js';
+import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
+import type { Choice } from '../prompt.js';
 import { isUuid } from '../input/parse.js';
 import { enumLabel, relativeTime, safeText, shortId } from '../output/format.js';
 import { truncate } from '../output/width.js';
@@ -45,12 +47,25 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
     'Tick the tasks to act on',
     rows.map((r) => ({ name: line(r), value: r.task.id, short: shortId(r.task.id) })),
   );
-  const act = await prompter.choose<Act>(`Do what with ${ids.length === 1 ? 'it' : `these ${ids.length}`}?`, [
+  // Only what the state of every ticked task allows (an action that would be refused is not offered).
+  const ticked = rows.filter((r) => ids.includes(r.task.id)).map((r) => r.task);
+  const allows = (spec: { state: (t: Task) => string }) => ticked.every((t) => spec.state(t) !== 'refused');
+  const offered: Choice<Act>[] = [
     { key: 's', name: 'skip', value: 'skip' },
     { key: 'o', name: 'reopen', value: 'reopen' },
     { key: 'r', name: 'reassign to someone', value: 'reassign' },
     { key: 'q', name: 'nothing', value: 'nothing' },
-  ]);
+  ];
+  const allowed = {
+    skip: allows(skipChange()),
+    reopen: allows(reopenChange()),
+    reassign: true,
+    nothing: true,
+  };
+  const act = await prompter.choose<Act>(
+    `Do what with ${ids.length === 1 ? 'it' : `these ${ids.length}`}?`,
+    offered.filter((c) => allowed[c.value]),
+  );
   const options = { yes: false, dryRun: false, concurrency: BULK_CONCURRENCY.default };
   if (act === 'nothing') {
     terminal.err('Nothing was changed.');

@@ -193,6 +193,34 @@ describe('tasks list --select', () => {
     );
   });
 
+  it('offers only what the ticked tasks’ state allows: no skip for completed tasks, no reopen for open ones', async () => {
+    const s = await sandbox();
+    const keysOffered: string[][] = [];
+    const offer = (answer: string) => (choices: { key: string; value: string }[]) => {
+      keysOffered.push(choices.map((c) => c.key));
+      return answer;
+    };
+    const all = (choices: { value: string }[]) => choices.map((c) => c.value);
+    for (const [status, answer] of [
+      ['completed', 'reopen'],
+      ['open', 'nothing'],
+    ] as const) {
+      const prompter = scriptedPrompter([all, offer(answer), true]);
+      const r = await topo(['tasks', 'list', '--select', '-s', status, '-L', '3'], {
+        sandbox: s,
+        tty: true,
+        deps: { prompter },
+      });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(keysOffered).toEqual([
+      ['o', 'r', 'q'],
+      ['s', 'r', 'q'],
+    ]);
+    expect(s.received('POST').filter((q) => q.path.endsWith('/skip'))).toHaveLength(0);
+    expect(s.received('POST').filter((q) => q.path.endsWith('/reopen'))).toHaveLength(3);
+  });
+
   it('without a terminal it is a usage error, exit 2, before any request', async () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', '--select'], { sandbox: s });
