@@ -185,7 +185,7 @@ export async function printBackPreview(
     task,
     error: null,
     target: to,
-    why: `would go back to ${who(to)}`,
+    why: `back to ${who(to)}`,
   }));
   await output.list(items, previewView(who, output.chalk()));
 }

@@ -53,13 +53,14 @@ export const PREVIEW_TSV_FIELDS = [
 
 /**
  * What would happen (WHAT: `would move to carla`) is the point of a preview: it stays whole down to 80 columns
- * with TYPE and STATUS; the ID gives way before them, as in task tables.
+ * with TYPE and STATUS; the ID gives way before them, as in task tables, and is whole from 100 columns: the
+ * headers wider than their values, then who holds the task now (the summary says it too), give way first.
  */
 const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'WHAT', shrink: 24 },
-  { column: 'ASSIGNEE', shrink: 8 },
   { column: 'PRIORITY', shrink: 5 },
-  { column: 'ASSIGNEE', shrink: 6 },
+  { column: 'ASSIGNEE', toValues: true },
+  { column: 'ASSIGNEE', shrink: 4 },
   { column: 'ID', shrink: 13 },
   { column: 'TYPE', shrink: 9 },
   { column: 'WHAT', shrink: 12 },

@@ -20,7 +20,11 @@ export interface TableColumn<R> {
  * only what is needed. Room a drop frees goes back to the columns shrunk before it, the latest shrunk first.
  * A table never exceeds the width: whatever still does not fit is cut from the right.
  */
-export type FitStep = { column: string; shrink: number } | { column: string; drop: true };
+export type FitStep =
+  | { column: string; shrink: number }
+  | { column: string; drop: true }
+  /** Down to the widest of its values: only a header wider than every value is cut (`ASSIG…`). */
+  | { column: string; toValues: true };
 
 const GAP = 2;
 /** A user's UUID where a name could stand: cut in the middle, where names are cut at the end. */
@@ -38,13 +42,14 @@ export function fitTable<R>(
   width: number,
   steps: readonly FitStep[],
 ): FittedTable<R> {
-  const natural = columns.map((c) => Math.max(displayWidth(c.header), c.minWidth ?? 0));
+  const values = columns.map((c) => c.minWidth ?? 0);
   for (const row of rows) {
     for (let i = 0; i < columns.length; i++) {
       const w = displayWidth(columns[i]!.cell(row));
-      if (w > natural[i]!) natural[i] = w;
+      if (w > values[i]!) values[i] = w;
     }
   }
+  const natural = columns.map((c, i) => Math.max(displayWidth(c.header), values[i]!));
   let shown = columns.map((c, i) => ({ column: c, width: natural[i]!, natural: natural[i]! }));
   const total = () => shown.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, shown.length - 1);
   const shrunk: (typeof shown)[number][] = [];
@@ -57,7 +62,8 @@ export function fitTable<R>(
       shown = shown.filter((_, i) => i !== index);
     } else {
       const entry = shown[index]!;
-      const to = Math.max(step.shrink, entry.width - excess, 1);
+      const floor = 'toValues' in step ? Math.max(1, values[columns.indexOf(entry.column)]!) : step.shrink;
+      const to = Math.max(floor, entry.width - excess, 1);
       if (to < entry.width) {
         entry.width = to;
         shrunk.push(entry);

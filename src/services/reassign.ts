@@ -48,10 +48,7 @@ export function reassignChange(to: string, toLabel: string, who: Who): Transitio
     target: to,
     detail: ` to ${who(to)}`,
     state: (t) => (t.assignee_user_id === to ? 'done' : 'possible'),
-    why: (t, state) =>
-      state === 'done'
-        ? `already with ${who(to)}`
-        : `would move from ${who(t.assignee_user_id)} to ${who(to)}`,
+    why: (t, state) => (state === 'done' ? `already with ${who(to)}` : `would move to ${who(to)}`),
     send: (client, id) =>
       reassignTask(client, id, to, 'TASK').catch((error: unknown) => {
         throw explainReassignError(error, toLabel);

@@ -78,7 +78,8 @@ export function statusChange(
         ? `already ${label(t)}`
         : state === 'possible'
           ? `would ${verb}`
-          : `${label(t)} tasks cannot be ${past}`,
+          : // STATUS beside it says why: the reason stays short enough to keep the ID whole at 100 columns.
+            `cannot be ${past}`,
     send,
   };
 }

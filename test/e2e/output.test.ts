@@ -6,7 +6,7 @@ import type { Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
 import { guardFormula } from '../../src/output/printer.js';
-import { sandbox, topo, waitFor } from '../helpers.js';
+import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
 
 /** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
 
@@ -80,6 +80,16 @@ describe('IDs to copy', () => {
       .filter(isOpen)
       .slice(0, 3)
       .map((t) => t.id);
+    // A task the change would be refused for says so, and its ID stays whole at 100 columns too.
+    const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!.id;
+    const refused = await topo(['tasks', 'skip', done, ...ids.slice(0, 1), '--dry-run'], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+    });
+    const first = refused.stdout.split('\n')[1]!;
+    expect(first.startsWith(`${done}  `)).toBe(true);
+    expect(first).toMatch(/ {2}completed {2}.* {2}cannot be skipped$/);
     for (const columns of [100, 80]) {
       const r = await topo(['tasks', 'skip', ...ids, '--dry-run'], { sandbox: s, tty: true, columns });
       expect(r.code).toBe(0);
@@ -112,6 +122,77 @@ describe('IDs to copy', () => {
         expect(row).toMatch(/ {2}would move to (bob|carla)$/);
         expect(row).toMatch(/ {2}(call|email reply|linkedin reply|new lead review) {2,}/);
       }
+    }
+  });
+
+  it('reassigning tasks by ID: the preview keeps who they would go to whole at 80 and 100, the ID at 100', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const ids = [alice!, bob!].map(
+      (u) => s.store.state.tasks.find((t) => isOpen(t) && t.assignee_user_id === u.id)!.id,
+    );
+    for (const columns of [100, 80]) {
+      const r = await topo(['--sandbox', 'tasks', 'reassign', ...ids, '--to', 'carla', '--dry-run'], {
+        tty: true,
+        columns,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const rows = r.stdout.trimEnd().split('\n').slice(1);
+      expect(rows).toHaveLength(2);
+      rows.forEach((row, i) => {
+        expect(displayWidth(row)).toBeLessThanOrEqual(columns);
+        expect(row).toMatch(/ {2}would move to carla$/);
+        if (columns === 100) expect(row.startsWith(`${ids[i]}  `)).toBe(true);
+      });
+    }
+  });
+
+  it('an offboarding’s preview, and its undo’s, keep each ID whole at 100 columns, and whom each task goes to', async () => {
+    const env = { TOPO_DATA_DIR: tempDir(), TOPO_STATE_DIR: tempDir() };
+    const preview = async (args: string[], what: RegExp) => {
+      const r = await topo(['--sandbox', 'tasks', 'reassign', ...args, '--dry-run'], {
+        tty: true,
+        columns: 100,
+        env,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const rows = r.stdout.trimEnd().split('\n').slice(1);
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) {
+        expect(displayWidth(row)).toBeLessThanOrEqual(100);
+        expect(row).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} {2}/);
+        expect(row).toMatch(what);
+      }
+    };
+    await preview(['--from', 'alice', '--to', 'bob,carla'], / {2}would move to (bob|carla)$/);
+    await preview(['--from', 'erin', '--to', 'bob,carla'], / {2}would move to (bob|carla)$/);
+    const moved = await topo(
+      ['--sandbox', 'tasks', 'reassign', '--from', 'erin', '--to', 'bob,carla', '--yes'],
+      { env },
+    );
+    expect(moved.code).toBe(0);
+    await preview(['--undo', 'last'], / {2}back to erin$/);
+  });
+
+  it('--select: the preview of a reassign keeps who the tasks would go to whole at 100 columns', async () => {
+    const prompter = scriptedPrompter([
+      (choices: { value: string }[]) => [choices[0]!.value, choices[1]!.value],
+      'reassign',
+      'dev',
+      false,
+    ]);
+    const r = await topo(['--sandbox', 'tasks', 'list', '--select', '-a', 'alice', '-L', '2'], {
+      tty: true,
+      columns: 100,
+      deps: { prompter },
+    });
+    expect(r.code).toBe(130);
+    const rows = r.stderr.split('\n').filter((l) => /^[0-9a-f]{8}-/.test(l));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(displayWidth(row)).toBeLessThanOrEqual(100);
+      expect(row).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} {2}/);
+      expect(row).toMatch(/ {2}would move to dev$/);
     }
   });
 
