@@ -37,8 +37,15 @@ export interface TerminalOptions {
  * The person's side of a run: the streams, colour, prompts, progress and interruptions. stdout carries data
  * only; everything meant for the person goes to stderr.
  */
+/** A line drawn in place on stderr (a progress bar): taken away while a message is written, then drawn again. */
+export interface LiveLine {
+  clear(): void;
+  redraw(): void;
+}
+
 export class Terminal {
   private promptImpl: Prompter | undefined;
+  private live: LiveLine | undefined;
 
   constructor(
     readonly io: IO,
@@ -124,9 +131,16 @@ export class Terminal {
     await this.out(text);
   }
 
-  /** Messages for the person: stderr. */
+  /** Messages for the person: stderr, above a progress bar that is being drawn. */
   err(text: string): void {
+    this.live?.clear();
     this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.live?.redraw();
+  }
+
+  /** The line drawn in place from now on (undefined: none); messages are written above it. */
+  setLive(live: LiveLine | undefined): void {
+    this.live = live;
   }
 
   warn(text: string): void {

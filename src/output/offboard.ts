@@ -217,15 +217,28 @@ export async function startProgress(
         format:
           'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
         hideCursor: true,
-        clearOnComplete: false,
+        // Stopped, the bar clears its line and puts the cursor back at its start: a message written then
+        // (Stopping…, a note, the summary) takes the bar's place, and the bar is drawn again below it.
+        clearOnComplete: true,
       },
       Presets.shades_classic,
     );
-    bar.start(total, 0, { rate: '0.0', failed: 0, waits: 0, left: '…' });
+    let value = 0;
+    let payload: Record<string, unknown> = { rate: '0.0', failed: 0, waits: 0, left: '…' };
+    let drawing = true;
+    bar.start(total, value, payload);
+    terminal.setLive({ clear: () => bar.stop(), redraw: () => drawing && bar.start(total, value, payload) });
     return {
-      update: (done, failed) =>
-        bar.update(done, { rate: rate(done).toFixed(1), failed, waits: waits(), left: eta(done) }),
-      stop: () => bar.stop(),
+      update: (done, failed) => {
+        value = done;
+        payload = { rate: rate(done).toFixed(1), failed, waits: waits(), left: eta(done) };
+        if (drawing) bar.update(value, payload);
+      },
+      stop: () => {
+        drawing = false;
+        terminal.setLive(undefined);
+        bar.stop();
+      },
     };
   }
   let next = 1;

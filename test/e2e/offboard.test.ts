@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Terminal } from '@xterm/headless';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
 
@@ -423,6 +425,44 @@ describe('one job, one journal, one undo', () => {
     expect(run.stderr()).toContain('Stopping (SIGTERM): ');
     expect(run.stderr()).not.toContain('Ctrl-C again');
     expect(run.stderr()).toMatch(/error: interrupted: \d+ tasks? moved, \d+ tasks? left/);
+  });
+
+  it('Ctrl-C on a terminal: the progress bar gives way, and the Stopping line and the summary stay as written', async () => {
+    // Slow enough that the job is still moving when Ctrl-C arrives, however busy the machine.
+    const s = await sandbox({ latencyMs: 50 });
+    const w = world(s);
+    const home = tempDir();
+    const command = `stty cols 100 rows 50; exec "${process.execPath}" "${BIN}" tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`;
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        TERM: 'xterm',
+        NO_COLOR: '1',
+        TOPO_NO_KEYCHAIN: '1',
+        TOPO_STATE_DIR: join(home, 'state'),
+        TOPO_API_URL: s.url,
+        TOPO_API_KEY: 'topo_sandbox_rw',
+      },
+    });
+    let written = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
+    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => s.received('PATCH').length >= 2, 15_000, 'two moves');
+    child.stdin.write('\x03');
+    expect(await exit).toBe(130);
+    child.stdin.end();
+    // What a person sees: the output played on a terminal 100 columns wide.
+    const term = new Terminal({ cols: 100, rows: 50, allowProposedApi: true });
+    await new Promise<void>((resolve) => term.write(written.replace(/\r?\n/g, '\r\n'), resolve));
+    const screen: string[] = [];
+    for (let i = 0; i <= term.buffer.active.length; i++)
+      screen.push(term.buffer.active.getLine(i)?.translateToString(true) ?? '');
+    const text = screen.join('\n');
+    expect(text).toMatch(/^Stopping: letting the calls in flight finish \(Ctrl-C again to quit at once\)…$/m);
+    expect(text).toMatch(/^error: interrupted: \d+ tasks? moved, \d+ tasks? left/m);
+    // The bar leaves no line of its own behind, and nothing it drew is left over the lines written after it.
+    expect(text).not.toMatch(/Moving \|/);
   });
 
   it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
