@@ -156,7 +156,10 @@ describe('completion scripts', () => {
   );
 
   it('an unknown shell is a usage error, with or without a global flag before it', async () => {
-    for (const args of [['completion', 'bogus'], ['--sandbox', 'completion', 'bogus']]) {
+    for (const args of [
+      ['completion', 'bogus'],
+      ['--sandbox', 'completion', 'bogus'],
+    ]) {
       const r = await topo(args, { key: null });
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/^error: .*'bogus'.*zsh, bash, fish, powershell/);
