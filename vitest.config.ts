@@ -1,9 +1,27 @@
 import { readFileSync } from 'node:fs';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+/**
+ * The README's examples and the help's run as chains of real processes, one command after another: the
+ * longest files by far. They start first, each in a worker of its own, and the other files share the rest.
+ */
+const CHAINS = ['test/e2e/readme.test.ts', 'test/e2e/help-examples.test.ts'];
+
+class ChainsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = CHAINS.findIndex((chain) => f.moduleId.endsWith(chain));
+      return i < 0 ? CHAINS.length : i;
+    };
+    return [...sorted].sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
@@ -11,11 +29,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    sequence: { sequencer: ChainsFirst },
     // Threads start faster and cost less than processes; what needs a process of its own (signals, the
     // umask, exit codes) spawns the real binary.
     pool: 'threads',
-    // The suite waits on sockets, timers and child processes more than it computes: more files at once
-    // than cores (the default is one fewer than the cores, a single worker on a 2-core machine).
+    // The suite waits on sockets, timers and child processes more than it computes, and two workers hold the
+    // chains of processes above: more files at once than cores (the default is one fewer than the cores).
     maxWorkers: 4,
     // Test files of a worker share the loaded modules (each runs topo through main() with its own IO, clock
     // and settings): the CLI is loaded once per worker, not once per file.

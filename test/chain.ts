@@ -119,6 +119,12 @@ export class Shell {
 
 const PROLOGUE_LINES = 5;
 
+/**
+ * How long one block of a chain may run before the test gives up on it: a guard against a hang, far above
+ * what a block takes on a machine many times busier than it should be (no block measures speed).
+ */
+export const CHAIN_STEP_TIMEOUT = 300_000;
+
 export interface ShellResult {
   code: number | null;
   stdout: string;

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Shell, checkWrittenFile, commandLines, normalizeScreen, writtenFiles } from '../chain.js';
+import {
+  CHAIN_STEP_TIMEOUT,
+  Shell,
+  checkWrittenFile,
+  commandLines,
+  normalizeScreen,
+  writtenFiles,
+} from '../chain.js';
 
 /**
  * The README, run as written: every `sh` and `console` block, in order, in one shell of a reader (one HOME,
@@ -78,13 +85,17 @@ describe('the README, run as written, in order, in one workspace', () => {
       continue;
     }
     if (block.lang === 'console') {
-      it(`${block.where} (console, ${block.columns} columns)`, async () => {
-        for (const step of consoleSteps(block.body)) {
-          const r = await shell.run(step.command, { terminal: block.columns });
-          expect(r.code, `$ ${step.command}\n${r.stdout}${r.stderr}`).toBe(0);
-          expect(normalizeScreen(r.stdout), `$ ${step.command}`).toBe(normalizeScreen(step.screen));
-        }
-      });
+      it(
+        `${block.where} (console, ${block.columns} columns)`,
+        async () => {
+          for (const step of consoleSteps(block.body)) {
+            const r = await shell.run(step.command, { terminal: block.columns });
+            expect(r.code, `$ ${step.command}\n${r.stdout}${r.stderr}`).toBe(0);
+            expect(normalizeScreen(r.stdout), `$ ${step.command}`).toBe(normalizeScreen(step.screen));
+          }
+        },
+        CHAIN_STEP_TIMEOUT,
+      );
       continue;
     }
     const runnable: string[] = [];
@@ -99,15 +110,18 @@ describe('the README, run as written, in order, in one workspace', () => {
     }
     const script = runnable.join('\n');
     if (commandLines(script).length === 0) continue;
-    it(`${block.where} (sh)`, async () => {
-      const r = await shell.run(script);
-      if (process.env.README_TRACE) console.log(`=== ${block.where}\n${r.stdout}\n--- stderr\n${r.stderr}`);
-      const shown = `${block.body}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
-      expect(r.code, shown).toBe(0);
-      expect(r.stderr, shown).not.toMatch(/^error: /m);
-      for (const file of commandLines(script).flatMap(writtenFiles)) {
-        expect(checkWrittenFile(shell.path(file)), `${file}, written by ${block.where}`).toBeUndefined();
-      }
-    });
+    it(
+      `${block.where} (sh)`,
+      async () => {
+        const r = await shell.run(script);
+        const shown = `${block.body}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+        expect(r.code, shown).toBe(0);
+        expect(r.stderr, shown).not.toMatch(/^error: /m);
+        for (const file of commandLines(script).flatMap(writtenFiles)) {
+          expect(checkWrittenFile(shell.path(file)), `${file}, written by ${block.where}`).toBeUndefined();
+        }
+      },
+      CHAIN_STEP_TIMEOUT,
+    );
   }
 });
