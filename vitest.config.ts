@@ -27,8 +27,9 @@ export default defineConfig({
   define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Guards against a hang, not measures of speed: far above what any test takes on a busy machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     sequence: { sequencer: ChainsFirst },
     // Threads start faster and cost less than processes; what needs a process of its own (signals, the
     // umask, exit codes) spawns the real binary.

@@ -56,12 +56,15 @@ async function refusingProxy(status: number): Promise<{ port: number; seen: stri
   return { port, seen };
 }
 
+/** Short enough to wait for in the tests of timeouts; the others keep a timeout no busy machine reaches. */
+const SHORT = { timeoutMs: 150 };
+
 function client(baseUrl: string, extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) {
   return new ApiClient({
     baseUrl,
     apiKey: 'topo_sandbox_rw',
     userAgent: 'topo/test',
-    timeoutMs: 150,
+    timeoutMs: 20_000,
     maxAttempts: 2,
     sleep: async () => undefined,
     ...extra,
@@ -77,7 +80,7 @@ async function failure(c: ApiClient): Promise<NetworkError> {
 describe('timeouts', () => {
   it('an API that accepts the connection and never answers: each attempt ends at --timeout', async () => {
     const hole = await blackHole();
-    const c = client(`http://127.0.0.1:${hole.port}/v1`);
+    const c = client(`http://127.0.0.1:${hole.port}/v1`, SHORT);
     const e = await failure(c);
     expect(e.message).toBe(
       `request to 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
@@ -93,7 +96,7 @@ describe('timeouts', () => {
       res.write('{"items": [');
     });
     const port = await listen(server);
-    const c = client(`http://127.0.0.1:${port}/v1`);
+    const c = client(`http://127.0.0.1:${port}/v1`, SHORT);
     const e = await failure(c);
     expect(e.message).toBe(
       `request to 127.0.0.1:${port} timed out after 0.15 s; try again or raise --timeout`,
@@ -105,7 +108,10 @@ describe('timeouts', () => {
     'a %s that accepts the connection and never answers the CONNECT: the attempt ends at --timeout, naming the proxy',
     async (variable) => {
       const hole = await blackHole();
-      const c = client('https://127.0.0.1:9/v1', { env: { [variable]: `http://127.0.0.1:${hole.port}` } });
+      const c = client('https://127.0.0.1:9/v1', {
+        ...SHORT,
+        env: { [variable]: `http://127.0.0.1:${hole.port}` },
+      });
       const e = await failure(c);
       expect(e.message).toBe(
         `request to 127.0.0.1:9 through the proxy 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
