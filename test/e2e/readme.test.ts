@@ -11,12 +11,14 @@ import {
 } from '../chain.js';
 
 /**
- * The README, run as written: every `sh` and `console` block, in order, in one shell of a reader (one HOME,
+ * The README, run as written: every `sh` and `console` block, in order, in the shell of a reader (one HOME,
  * so one config, state and data folder, and one sandbox), each command through the built bin/topo.js as a
- * process of its own, with the words as printed. A `console` block's commands run on a terminal as wide as
- * the paragraph before it says ("N columns wide"; else 80) and their screen must match what is shown, ages
- * and request ids aside. Every file a command writes (`> file`, `--report file`) must be there, not empty,
- * and parse as what its name says.
+ * process of its own, with the words as printed. A block that starts with `export TOPO_SANDBOX=1` (after the
+ * first such block) starts afresh, as the README says: from it on, the blocks run in a workspace of their
+ * own, beside the blocks before it. A `console` block's commands run on a terminal as wide as the paragraph
+ * before it says ("N columns wide"; else 80) and their screen must match what is shown, ages and request ids
+ * aside. Every file a command writes (`> file`, `--report file`) must be there, not empty, and parse as what
+ * its name says.
  *
  * What cannot run here is marked where a reader sees it, and listed by this test with the reason: a whole
  * block by the line `_Not run by the tests: <reason>._` just before it; one line by a trailing comment that
@@ -26,9 +28,11 @@ import {
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NOT_RUN_BLOCK = /^_Not run by the tests: (.+)\._$/;
 const NOT_RUN_LINE = /#.*\((needs a real workspace|needs a terminal|waits for new tasks|runs a server)\)\s*$/;
+const STARTS_AFRESH = /^export TOPO_SANDBOX=1\b/;
 
 interface Block {
   where: string;
+  line: number;
   lang: 'sh' | 'console';
   body: string;
   notRun?: string;
@@ -42,8 +46,10 @@ function readmeBlocks(): Block[] {
     const before = text.slice(0, m.index).trimEnd().split('\n');
     const paragraph = before.slice(-4).join(' ');
     const notRun = NOT_RUN_BLOCK.exec(before.at(-1) ?? '')?.[1];
+    const line = before.length + 2;
     blocks.push({
-      where: `README.md:${before.length + 2}`,
+      where: `README.md:${line}`,
+      line,
       lang: m[1] as Block['lang'],
       body: m[2]!,
       ...(notRun && { notRun }),
@@ -63,63 +69,88 @@ function consoleSteps(body: string): { command: string; screen: string }[] {
   return steps;
 }
 
+/** A block's lines with those marked as not runnable here blanked (so line numbers stay), and what they were. */
+function runnableLines(block: Block): { script: string; skipped: string[] } {
+  const skipped: string[] = [];
+  const lines = block.body.split('\n').map((line, i) => {
+    const tag = NOT_RUN_LINE.exec(line);
+    if (!tag) return line;
+    skipped.push(`README.md:${block.line + i + 1}: ${line.replace(/\s+#.*$/, '')} (${tag[1]})`);
+    return '';
+  });
+  return { script: lines.join('\n'), skipped };
+}
+
+/** The blocks in order, cut where the README starts afresh. */
+function chains(blocks: Block[]): Block[][] {
+  const result: Block[][] = [[]];
+  let started = false;
+  for (const block of blocks) {
+    const afresh = !block.notRun && STARTS_AFRESH.test(block.body);
+    if (afresh && started) result.push([]);
+    if (afresh) started = true;
+    result.at(-1)!.push(block);
+  }
+  return result;
+}
+
+/** Runs one block in the shell; returns what went wrong, or nothing. */
+async function runBlock(shell: Shell, block: Block): Promise<string[]> {
+  const problems: string[] = [];
+  if (block.lang === 'console') {
+    for (const step of consoleSteps(block.body)) {
+      const r = await shell.run(step.command, { terminal: block.columns });
+      if (r.code !== 0) problems.push(`$ ${step.command} exited ${r.code}:\n${r.stdout}${r.stderr}`);
+      const shown = normalizeScreen(step.screen);
+      const seen = normalizeScreen(r.stdout);
+      if (seen !== shown) problems.push(`$ ${step.command} shows:\n${seen}\n--- the README shows:\n${shown}`);
+    }
+    return problems;
+  }
+  const { script } = runnableLines(block);
+  if (commandLines(script).length === 0) return problems;
+  const r = await shell.run(script);
+  const output = `\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+  if (r.code !== 0) problems.push(`exited ${r.code}${output}`);
+  else if (/^error: /m.test(r.stderr)) problems.push(`printed an error${output}`);
+  for (const file of commandLines(script).flatMap(writtenFiles)) {
+    const wrong = checkWrittenFile(shell.path(file));
+    if (wrong) problems.push(`${file} ${wrong}`);
+  }
+  return problems;
+}
+
 const blocks = readmeBlocks();
-const notRun: string[] = [];
-const shell = new Shell();
+const notRun = blocks.flatMap((b) =>
+  b.notRun ? [`${b.where}: the block (${b.notRun})`] : runnableLines(b).skipped,
+);
+const shells: Shell[] = [];
 
 afterAll(() => {
-  shell.close();
-  console.log(`README blocks and lines not run here (${notRun.length}):\n${notRun.join('\n')}`);
+  for (const shell of shells) shell.close();
+  console.log(`README blocks and lines not run here (${notRun.length}):\n  ${notRun.join('\n  ')}`);
 });
 
-describe('the README, run as written, in order, in one workspace', () => {
-  it('finds the blocks', () => {
+describe('the README, run as written, in order', () => {
+  it('finds the blocks, and where it starts afresh', () => {
     expect(blocks.length).toBeGreaterThan(20);
+    expect(chains(blocks).length).toBeGreaterThan(1);
   });
 
-  for (const block of blocks) {
-    const lines = block.body.split('\n');
-    if (block.notRun) {
-      notRun.push(`  ${block.where}: the block (${block.notRun})`);
-      it.skip(`not run: ${block.where} (${block.notRun})`, () => undefined);
-      continue;
-    }
-    if (block.lang === 'console') {
-      it(
-        `${block.where} (console, ${block.columns} columns)`,
-        async () => {
-          for (const step of consoleSteps(block.body)) {
-            const r = await shell.run(step.command, { terminal: block.columns });
-            expect(r.code, `$ ${step.command}\n${r.stdout}${r.stderr}`).toBe(0);
-            expect(normalizeScreen(r.stdout), `$ ${step.command}`).toBe(normalizeScreen(step.screen));
-          }
-        },
-        CHAIN_STEP_TIMEOUT,
-      );
-      continue;
-    }
-    const runnable: string[] = [];
-    for (const [i, line] of lines.entries()) {
-      const tag = NOT_RUN_LINE.exec(line);
-      if (tag) {
-        const where = `README.md:${Number(block.where.split(':')[1]) + i + 1}`;
-        notRun.push(`  ${where}: ${line.replace(/\s+#.*$/, '')} (${tag[1]})`);
-        it.skip(`not run: ${where} ${line.replace(/\s+#.*$/, '')} (${tag[1]})`, () => undefined);
-        runnable.push('');
-      } else runnable.push(line);
-    }
-    const script = runnable.join('\n');
-    if (commandLines(script).length === 0) continue;
-    it(
-      `${block.where} (sh)`,
+  for (const entry of notRun) it.skip(`not run: ${entry}`, () => undefined);
+
+  for (const chain of chains(blocks)) {
+    const runnable = chain.filter((b) => !b.notRun);
+    it.concurrent(
+      `${chain[0]!.where} to ${chain.at(-1)!.where}: ${runnable.length} blocks in one workspace`,
       async () => {
-        const r = await shell.run(script);
-        const shown = `${block.body}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
-        expect(r.code, shown).toBe(0);
-        expect(r.stderr, shown).not.toMatch(/^error: /m);
-        for (const file of commandLines(script).flatMap(writtenFiles)) {
-          expect(checkWrittenFile(shell.path(file)), `${file}, written by ${block.where}`).toBeUndefined();
-        }
+        const shell = new Shell();
+        shells.push(shell);
+        // Every block runs, even after one went wrong; all that went wrong is reported at the end.
+        const problems: string[] = [];
+        for (const block of runnable)
+          problems.push(...(await runBlock(shell, block)).map((p) => `${block.where}: ${p}`));
+        expect(problems).toEqual([]);
       },
       CHAIN_STEP_TIMEOUT,
     );
