@@ -11,7 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import Papa from 'papaparse';
-import { BIN } from './helpers.js';
+
+/** The built entry point (not helpers.ts's: a chain's worker needs none of the CLI's modules loaded). */
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
 
 /**
  * A reader's shell, kept from one block of examples to the next: one HOME (so one config, state and data
