@@ -7,10 +7,11 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 };
 
 /**
- * The README's examples and the help's run as chains of real processes, one command after another: the
- * longest files by far. They start first, each in a worker of its own, and the other files share the rest.
+ * The README's examples and the help's run as chains of real processes, one command after another, side by
+ * side in one worker that mostly waits on them: the longest file by far. It starts first; the other files
+ * share the other workers.
  */
-const CHAINS = ['test/e2e/readme.test.ts', 'test/e2e/help-examples.test.ts'];
+const CHAINS = ['test/e2e/examples.test.ts'];
 
 class ChainsFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -34,9 +35,9 @@ export default defineConfig({
     // Threads start faster and cost less than processes; what needs a process of its own (signals, the
     // umask, exit codes) spawns the real binary.
     pool: 'threads',
-    // The suite waits on sockets, timers and child processes more than it computes, and two workers hold the
+    // The suite waits on sockets, timers and child processes more than it computes, and one worker holds the
     // chains of processes above: more files at once than cores (the default is one fewer than the cores).
-    maxWorkers: 4,
+    maxWorkers: 3,
     // Test files of a worker share the loaded modules (each runs topo through main() with its own IO, clock
     // and settings): the CLI is loaded once per worker, not once per file.
     isolate: false,

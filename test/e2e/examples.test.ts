@@ -11,7 +11,9 @@ import {
 } from '../chain.js';
 
 /**
- * The README, run as written: every `sh` and `console` block, in order, in the shell of a reader (one HOME,
+ * Every example runs as written, through the built binary, as a reader runs it.
+ *
+ * The README: every `sh` and `console` block, in order, in the shell of a reader (one HOME,
  * so one config, state and data folder, and one sandbox), each command through the built bin/topo.js as a
  * process of its own, with the words as printed. A block that starts with `export TOPO_SANDBOX=1` (after the
  * first such block) starts afresh, as the README says: from it on, the blocks run in a workspace of their
@@ -23,11 +25,19 @@ import {
  * What cannot run here is marked where a reader sees it, and listed by this test with the reason: a whole
  * block by the line `_Not run by the tests: <reason>._` just before it; one line by a trailing comment that
  * ends with `(needs a real workspace)`, `(needs a terminal)`, `(waits for new tasks)` or `(runs a server)`.
+ *
+ * The help: the examples of `--help`, taken from the help the built binary prints (dist/help.json), in the
+ * order of `topo --help` and then each command as the help lists them, in one workspace of their own (kept
+ * from one page to the next; `topo --help` itself says to export TOPO_SANDBOX=1 to try them on the sandbox).
+ * An example a page repeats from an earlier one (a command group's page shows its commands' first examples)
+ * runs once, where it first appears. An example that cannot run here is marked and listed as in the README.
+ *
+ * The chains run side by side, in one worker: each waits on its processes nearly all the time.
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const NOT_RUN_BLOCK = /^_Not run by the tests: (.+)\._$/;
-const NOT_RUN_LINE = /#.*\((needs a real workspace|needs a terminal|waits for new tasks|runs a server)\)\s*$/;
+const NOT_RUN = /#.*\((needs a real workspace|needs a terminal|waits for new tasks|runs a server)\)\s*$/;
 const STARTS_AFRESH = /^export TOPO_SANDBOX=1\b/;
 
 interface Block {
@@ -73,7 +83,7 @@ function consoleSteps(body: string): { command: string; screen: string }[] {
 function runnableLines(block: Block): { script: string; skipped: string[] } {
   const skipped: string[] = [];
   const lines = block.body.split('\n').map((line, i) => {
-    const tag = NOT_RUN_LINE.exec(line);
+    const tag = NOT_RUN.exec(line);
     if (!tag) return line;
     skipped.push(`README.md:${block.line + i + 1}: ${line.replace(/\s+#.*$/, '')} (${tag[1]})`);
     return '';
@@ -107,7 +117,53 @@ async function runBlock(shell: Shell, block: Block): Promise<string[]> {
     }
     return problems;
   }
-  const { script } = runnableLines(block);
+  return runScript(shell, runnableLines(block).script);
+}
+
+interface Page {
+  command: string;
+  examples: string[];
+}
+
+/** Each help page with examples once (an alias such as `tasks ls` prints the page of `tasks list`). */
+function helpPages(): Page[] {
+  const help = JSON.parse(readFileSync(join(ROOT, 'dist', 'help.json'), 'utf8')) as Record<string, string>;
+  const seen = new Set<string>();
+  const pages: Page[] = [];
+  for (const [key, text] of Object.entries(help)) {
+    if (seen.has(text)) continue;
+    seen.add(text);
+    const block = /^Examples:\n((?: {2}.*\n)+)/m.exec(text)?.[1] ?? '';
+    const examples = block
+      .split('\n')
+      .filter((line) => line.startsWith('  $ '))
+      .map((line) => line.slice(4));
+    if (examples.length > 0)
+      pages.push({ command: key === '--help' ? 'topo --help' : `topo ${key} --help`, examples });
+  }
+  return pages;
+}
+
+/** Each page's examples to run: those marked as not runnable here, and those an earlier page ran, left out. */
+function helpScripts(pages: Page[]): { page: Page; script: string; skipped: string[] }[] {
+  const ran = new Set<string>();
+  return pages.map((page) => {
+    const skipped: string[] = [];
+    const runnable = page.examples.filter((example) => {
+      const command = example.replace(/\s+#.*$/, '');
+      const tag = NOT_RUN.exec(example);
+      if (tag) skipped.push(`${page.command}: ${command} (${tag[1]})`);
+      if (tag || ran.has(command)) return false;
+      ran.add(command);
+      return true;
+    });
+    return { page, script: runnable.join('\n'), skipped };
+  });
+}
+
+/** Runs a script in the shell; returns what went wrong, or nothing. */
+async function runScript(shell: Shell, script: string): Promise<string[]> {
+  const problems: string[] = [];
   if (commandLines(script).length === 0) return problems;
   const r = await shell.run(script);
   const output = `\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
@@ -121,31 +177,44 @@ async function runBlock(shell: Shell, block: Block): Promise<string[]> {
 }
 
 const blocks = readmeBlocks();
-const notRun = blocks.flatMap((b) =>
+const readmeNotRun = blocks.flatMap((b) =>
   b.notRun ? [`${b.where}: the block (${b.notRun})`] : runnableLines(b).skipped,
 );
+const pages = helpPages();
+const helpRuns = helpScripts(pages);
+const helpNotRun = helpRuns.flatMap((h) => h.skipped);
 const shells: Shell[] = [];
 
 afterAll(() => {
   for (const shell of shells) shell.close();
-  console.log(`README blocks and lines not run here (${notRun.length}):\n  ${notRun.join('\n  ')}`);
+  console.log(
+    `README blocks and lines not run here (${readmeNotRun.length}):\n  ${readmeNotRun.join('\n  ')}\n` +
+      `Help examples not run here (${helpNotRun.length}):\n  ${helpNotRun.join('\n  ')}`,
+  );
 });
 
-describe('the README, run as written, in order', () => {
-  it('finds the blocks, and where it starts afresh', () => {
+function newShell(): Shell {
+  const shell = new Shell();
+  shells.push(shell);
+  return shell;
+}
+
+describe('examples run as written, in order, through the built binary', () => {
+  it('finds the README’s blocks, where it starts afresh, and the help’s examples', () => {
     expect(blocks.length).toBeGreaterThan(20);
     expect(chains(blocks).length).toBeGreaterThan(1);
+    expect(pages[0]?.command).toBe('topo --help');
+    expect(pages.length).toBeGreaterThan(15);
   });
 
-  for (const entry of notRun) it.skip(`not run: ${entry}`, () => undefined);
+  for (const entry of [...readmeNotRun, ...helpNotRun]) it.skip(`not run: ${entry}`, () => undefined);
 
   for (const chain of chains(blocks)) {
     const runnable = chain.filter((b) => !b.notRun);
     it.concurrent(
       `${chain[0]!.where} to ${chain.at(-1)!.where}: ${runnable.length} blocks in one workspace`,
       async () => {
-        const shell = new Shell();
-        shells.push(shell);
+        const shell = newShell();
         // Every block runs, even after one went wrong; all that went wrong is reported at the end.
         const problems: string[] = [];
         for (const block of runnable)
@@ -155,4 +224,16 @@ describe('the README, run as written, in order', () => {
       CHAIN_STEP_TIMEOUT,
     );
   }
+
+  it.concurrent(
+    `the examples of --help, ${pages.length} pages from topo --help on, in one workspace`,
+    async () => {
+      const shell = newShell();
+      const problems: string[] = [];
+      for (const { page, script } of helpRuns)
+        problems.push(...(await runScript(shell, script)).map((p) => `${page.command}: ${p}`));
+      expect(problems).toEqual([]);
+    },
+    CHAIN_STEP_TIMEOUT,
+  );
 });
