@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
 import type { Session } from '../session.js';
+import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -70,6 +71,8 @@ export interface MoveRecord {
   result: 'started' | 'moved' | 'failed';
   error?: string;
   request_id?: string;
+  /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
+  reconciled?: boolean;
 }
 
 export interface RunRecord {
@@ -112,21 +115,31 @@ export class Job {
     readonly path: string,
     readonly header: JobHeader | null,
     readonly lines: JournalLine[],
+    /** Line numbers that could not be read (skipped): said by whatever reads the job. */
+    readonly unreadable: number[],
+    private readonly text: JournalText | null,
   ) {}
 
   get id(): string {
     return this.header?.id ?? basename(this.path).replace(/\.jsonl$/, '');
   }
 
-  /** The job of this spec: its journal is opened (and written from now on), or started. */
-  static open(stateDir: string, spec: JobSpec, now: Date): Job {
+  /**
+   * The job of this spec: its journal is opened (and written from now on), or started. A torn last line is
+   * set aside first and said once through `note`.
+   */
+  static open(stateDir: string, spec: JobSpec, now: Date, note: (message: string) => void): Job {
     const id = jobId(spec);
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
     const path = join(dir, `${id}.jsonl`);
-    if (existsSync(path)) return Job.read(path);
+    if (existsSync(path)) {
+      const job = Job.read(path);
+      job.prepareAppend(note);
+      return job;
+    }
     const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
-    const job = new Job(path, header, []);
+    const job = new Job(path, header, [], [], null);
     job.append([header]);
     return job;
   }
@@ -147,14 +160,18 @@ export class Job {
       return last;
     }
     const byId = join(jobsDir(stateDir), `${idOrPath}.jsonl`);
-    if (/^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId)) return Job.read(byId);
+    const job = /^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId) ? Job.read(byId) : undefined;
+    if (job) return job;
     if (!existsSync(idOrPath))
       throw new UsageError(
         /[/\\]|\.jsonl$/.test(idOrPath)
           ? `no journal file '${idOrPath}'`
           : `no job '${idOrPath}' (see 'topo tasks reassign --jobs')`,
       );
-    return Job.read(idOrPath);
+    const byPath = Job.read(idOrPath);
+    if (byPath.lines.length === 0)
+      throw new UsageError(`${idOrPath} is not a topo journal: none of its lines can be read`);
+    return byPath;
   }
 
   /** The job of this spec, if it ever ran. */
@@ -163,44 +180,44 @@ export class Job {
     return existsSync(path) ? Job.read(path) : undefined;
   }
 
-  static all(stateDir: string): Job[] {
+  /**
+   * Every job in the state folder, oldest first. A journal that cannot be read at all, or holds no job, is
+   * left out and said in `problems`: one bad file never hides the others.
+   */
+  static all(stateDir: string, problems: string[] = []): Job[] {
     const dir = jobsDir(stateDir);
     if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.jsonl'))
-      .map((f) => Job.read(join(dir, f)))
-      .sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
+    const jobs: Job[] = [];
+    for (const f of readdirSync(dir).filter((name) => name.endsWith('.jsonl'))) {
+      const path = join(dir, f);
+      try {
+        const job = Job.read(path);
+        if (job.header) jobs.push(job);
+        else if (!job.lines.some((l) => l.kind === 'move'))
+          problems.push(`${path} is not a topo journal (none of its lines can be read); left out`);
+        if (job.header && job.unreadable.length > 0) problems.push(job.unreadableNote());
+      } catch (error) {
+        problems.push(`${(error as Error).message}; left out`);
+      }
+    }
+    return jobs.sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
   }
 
   static read(path: string): Job {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        `cannot read journal ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
-    }
-    const lines: JournalLine[] = [];
-    const raw = text.split('\n');
-    raw.forEach((line, i) => {
-      if (!line.trim()) return;
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        // A torn last line (a crash mid-write) is ignored; anything else is not a journal.
-        if (i === raw.length - 1) return;
-        throw new UsageError(`${path}:${i + 1} is not a topo journal line`);
-      }
-      // Journals written before jobs had a kind hold move records only.
-      if (record.kind === undefined && typeof record.task_id === 'string')
-        record = { kind: 'move', phase: 'move', ...record };
-      if (!isLine(record)) throw new UsageError(`${path}:${i + 1} is not a topo journal line`);
-      lines.push(record as unknown as JournalLine);
-    });
-    const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
-    return new Job(path, header, lines);
+    const text = readJournal(path);
+    return new Job(path, text.header, text.lines, text.unreadable, text);
+  }
+
+  /** What could not be read, in words, for a note. */
+  unreadableNote(): string {
+    return `journal ${this.path}: ${describeLines(this.unreadable)} cannot be read (not topo journal lines) and ${this.unreadable.length === 1 ? 'is' : 'are'} skipped`;
+  }
+
+  /** Before the first append: a torn last line set aside (said once), a missing line break added. */
+  prepareAppend(note: (message: string) => void): void {
+    if (!this.text) return;
+    const message = setAsideTornLine(this.path, this.text);
+    if (message) note(message);
   }
 
   append(records: JournalLine[]): void {
@@ -218,6 +235,19 @@ export class Job {
     return new Map(this.moves(phase).map((r) => [r.task_id, r]));
   }
 
+  /**
+   * Where the job stands with each task it moved: its last move record, unless an undo or a return has
+   * moved the task back since. What the cap, the weights and a resume count.
+   */
+  standing(): Map<string, MoveRecord> {
+    const standing = new Map<string, MoveRecord>();
+    for (const r of this.moves()) {
+      if (r.phase === 'move') standing.set(r.task_id, r);
+      else if (r.result === 'moved') standing.delete(r.task_id);
+    }
+    return standing;
+  }
+
   /** Whether the last run of its moves ended, uninterrupted, with nothing of its plan left. */
   settled(): boolean {
     const end = this.lastEnd('move');
@@ -232,17 +262,6 @@ export class Job {
     const last = runs.at(-1);
     return last?.kind === 'end' ? last : undefined;
   }
-}
-
-function isLine(r: Record<string, unknown>): boolean {
-  if (r.kind === 'job') return typeof r.id === 'string' && typeof r.from === 'string';
-  if (r.kind === 'run' || r.kind === 'end') return typeof r.time === 'string';
-  return (
-    r.kind === 'move' &&
-    typeof r.task_id === 'string' &&
-    typeof r.to === 'string' &&
-    ['started', 'moved', 'failed'].includes(r.result as string)
-  );
 }
 
 export function stamp(date: Date): string {

@@ -1134,8 +1134,11 @@ describe('Ctrl-C at any point of a job', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
     const id = journalOf(dir).path.split('/').pop()!.replace('.jsonl', '');
+    // The whole job's runs are checked: the one still waiting on its unassigned task is named.
+    const [waiting] = [...w.runs].find(([, open]) => open.some((t) => t.assignee_user_id === null))!;
+    const blocked = `1 sequence run still waiting for a task that is unassigned or with ${w.alice.id}:\n  ${waiting}\n`;
     expect(again.stderr).toBe(
-      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n`,
+      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n${blocked}`,
     );
     const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
       header: true,
@@ -1149,7 +1152,7 @@ describe('Ctrl-C at any point of a job', () => {
     // Once ended, running it again changes nothing in the journal.
     const size = journalOf(dir).lines.length;
     expect((await topo(args, { sandbox: s, env })).stderr).toBe(
-      `${w.alice.id} holds no open tasks: nothing to do.\n`,
+      `${w.alice.id} holds no open tasks: nothing to do.\n${blocked}`,
     );
     expect(journalOf(dir).lines).toHaveLength(size);
   });
