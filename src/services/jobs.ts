@@ -113,12 +113,16 @@ export function jobsDir(stateDir: string): string {
 export class Job {
   private constructor(
     readonly path: string,
-    readonly header: JobHeader | null,
+    private head: JobHeader | null,
     readonly lines: JournalLine[],
     /** Line numbers that could not be read (skipped): said by whatever reads the job. */
     readonly unreadable: number[],
     private readonly text: JournalText | null,
   ) {}
+
+  get header(): JobHeader | null {
+    return this.head;
+  }
 
   get id(): string {
     return this.header?.id ?? basename(this.path).replace(/\.jsonl$/, '');
@@ -133,12 +137,17 @@ export class Job {
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
     const path = join(dir, `${id}.jsonl`);
+    const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
     if (existsSync(path)) {
       const job = Job.read(path);
       job.prepareAppend(note);
+      // Its header was the line torn by a kill: written again, so the job is listed and found.
+      if (!job.head) {
+        job.append([header]);
+        job.head = header;
+      }
       return job;
     }
-    const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
     const job = new Job(path, header, [], [], null);
     job.append([header]);
     return job;

@@ -121,7 +121,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
   const text = describePlan(plan, title, who, terminal.stderrIsTTY, sofar.given);
   if (sofar.reconciled.length > 0)
     terminal.err(
-      `note: ${plural(sofar.reconciled.length, 'call')} of an earlier run of this job had no recorded answer, and the API shows ${sofar.reconciled.length === 1 ? 'it' : 'them'} done: counted as moved.`,
+      `note: the API shows ${plural(sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
     );
   if (plan.tasks === 0) {
     terminal.err(
@@ -259,10 +259,13 @@ async function jobSoFar(
     }
   }
   const given = new Map<string, number>();
-  // A run goes where most of what the job did with it went (one place, unless an older version split it).
+  // A run goes where what the job moved of it went (or may have: a call still unanswered); where an older
+  // version split it, where most of it went.
   const votes = new Map<string, Map<string, number>>();
   for (const r of standing.values()) {
     if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
+    // A failed call was read back (or refused): nothing of it landed, so it binds nobody.
+    if (r.result === 'failed') continue;
     const forRun = votes.get(r.sequence_id) ?? new Map<string, number>();
     forRun.set(r.to, (forRun.get(r.to) ?? 0) + (r.result === 'moved' ? 1000 : 1));
     votes.set(r.sequence_id, forRun);
@@ -1042,7 +1045,10 @@ export async function runReturns(
   const { stateDir } = await import('../config/paths.js');
   const now = ctx.now();
   const workspace = await currentWorkspace(ctx.session);
-  const due = Job.all(stateDir(ctx.session.env)).filter(
+  const problems: string[] = [];
+  const all = Job.all(stateDir(ctx.session.env), problems);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
+  const due = all.filter(
     (j) =>
       inWorkspace(j, workspace) &&
       j.header?.until &&
@@ -1050,7 +1056,7 @@ export async function runReturns(
       !j.lastEnd('return'),
   );
   if (due.length === 0) {
-    const returned = Job.all(stateDir(ctx.session.env)).filter(
+    const returned = all.filter(
       (j) => inWorkspace(j, workspace) && j.header?.until && j.lastEnd('return'),
     ).length;
     ctx.terminal.err(

@@ -260,7 +260,10 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   ]);
   // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
   const workspace = await jobs.currentWorkspace(ctx.session);
-  const all = jobs.Job.all(stateDir(ctx.session.env)).filter((j) => j.header);
+  // A journal that cannot be read is named and left out; the others are listed.
+  const problems: string[] = [];
+  const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
   const here = all.filter((j) => jobs.inWorkspace(j, workspace));
   const rows = jobs.jobRows(here, ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
