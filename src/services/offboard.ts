@@ -830,7 +830,7 @@ export async function runUndo(
   // What cannot be read is said, and the rest is undone.
   if (job.unreadable.length > 0)
     terminal.err(
-      `note: ${job.unreadableNote()}; what they record is not ${o.phase === 'undo' ? 'undone' : 'given back'}`,
+      `note: ${job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
   if (!o.dryRun) await preflight(client);
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');

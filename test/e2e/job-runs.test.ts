@@ -301,7 +301,6 @@ describe('a job over several runs', () => {
 
 describe(`killed at random points and resumed (${TRIALS} trials)`, () => {
   afterAll(() => {
-    // eslint-disable-next-line no-console
     if (TRIALS > 3) console.log(`kill trials: ${JSON.stringify(met)}`);
   });
   const trials = Array.from({ length: TRIALS }, (_, i) => i);
