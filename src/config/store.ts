@@ -1,5 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { ParseError } from 'jsonc-parser';
 import { ConfigError, TopoError, UsageError } from '../api/errors.js';
 
 export interface ProfileData {
@@ -46,11 +48,31 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(path, (error as Error).message.split('\n')[0] ?? 'not JSON');
+  } catch {
+    // The parser's message quotes the text (a key, or the first line of whatever a symlink points to): only
+    // where the fault is, and what kind, is said.
+    throw corrupt(path, `not valid JSON: ${faultOf(text)}`);
   }
   checkConfig(data, path);
   return data;
+}
+
+/** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
+export function faultOf(text: string): string {
+  // Loaded only for a broken file: start-up never pays for it.
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
+  const errors: ParseError[] = [];
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return 'it cannot be read as JSON';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  const what = jsonc
+    .printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return `${what} at line ${line}, column ${column}`;
 }
 
 function checkConfig(data: unknown, path: string): asserts data is ConfigData {

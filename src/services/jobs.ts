@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
+import { redactUrl } from '../api/url.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
 import type { Session } from '../session.js';
@@ -40,7 +41,8 @@ export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
 /** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
 export async function currentWorkspace(session: Session): Promise<Workspace> {
   return {
-    api_url: session.globals.sandbox ? 'sandbox' : await session.baseUrl(),
+    // Never a password in a journal: a URL's credentials are left out (the same workspace either way).
+    api_url: session.globals.sandbox ? 'sandbox' : redactUrl(await session.baseUrl()),
     profile: session.profileName,
   };
 }
