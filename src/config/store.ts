@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ParseError } from 'jsonc-parser';
+import type * as Jsonc from 'jsonc-parser';
 import { ConfigError, TopoError, UsageError } from '../api/errors.js';
 
 export interface ProfileData {
@@ -60,8 +60,8 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
 /** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
 export function faultOf(text: string): string {
   // Loaded only for a broken file: start-up never pays for it.
-  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser');
-  const errors: ParseError[] = [];
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof Jsonc;
+  const errors: Jsonc.ParseError[] = [];
   jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
   if (!first) return 'it cannot be read as JSON';
