@@ -35,6 +35,7 @@ export interface SessionDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The OS keychain to use; null for none. Default: the real one when it answers. */
   keychain?: SecretStore | null;
+  lockWaitMs?: number;
 }
 
 /**
@@ -112,6 +113,7 @@ export class Session {
         checkProfileName(this.profileName),
         (m) => this.terminal.warn(m),
         () => this.terminal.reclaimSignals(),
+        this.deps.lockWaitMs,
       );
     }
     return this.writer;

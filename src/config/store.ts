@@ -148,6 +148,8 @@ export class ConfigWriter {
     private readonly warn: (message: string) => void,
     /** Called once the config library is loaded (it installs signal listeners of its own). */
     private readonly afterLoad: () => void = () => undefined,
+    /** How long to wait for another topo's lock: forty processes writing at once on a busy machine fit. */
+    private readonly lockWaitMs = 30_000,
   ) {
     this.path = join(dir, CONFIG_FILE_NAME);
   }
@@ -184,7 +186,14 @@ export class ConfigWriter {
     try {
       release = await lockfile.lock(this.dir, {
         lockfilePath: lockPath,
-        retries: { retries: 25, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
+        retries: {
+          retries: 1000,
+          minTimeout: 10,
+          maxTimeout: 100,
+          factor: 1.5,
+          randomize: true,
+          maxRetryTime: this.lockWaitMs,
+        },
         stale: 10_000,
       });
     } catch (error) {
