@@ -192,7 +192,8 @@ Precedence: flag > environment > profile in the config file > default.
   API base URL     --api-url, TOPO_API_URL; otherwise the profile's; default https://api.topo.io/v1
   profile          --profile, TOPO_PROFILE; default 'default' ('sandbox' with --sandbox)
   sandbox          --sandbox runs against a local sandbox API with demo data (no key needed)
-  timeout          --timeout <seconds>; default 30, at most 3600
+  timeout          --timeout <seconds>; default 30, at most 3600; limits each of a request's
+                   (up to 4) attempts, so a request that is never answered fails after 4 of them
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
   colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it
   pager            --no-pager, TOPO_PAGER, PAGER; default 'less -FRX' (for 'tasks thread' on a terminal)

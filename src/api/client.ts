@@ -231,6 +231,15 @@ export class ApiClient {
           await this.waitBeforeRetry(this.backoff(faults));
           continue;
         }
+        // --timeout bounds each attempt, not the request: said, so 4 × 3 s is no surprise.
+        if (network.code === 'ETIMEDOUT' && faults > 1)
+          throw new NetworkError(
+            network.message.replace(
+              '; try again or raise --timeout',
+              ` (${faults} attempts; --timeout limits each one); try again or raise --timeout`,
+            ),
+            network.code,
+          );
         throw network;
       }
 

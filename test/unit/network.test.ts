@@ -80,7 +80,7 @@ describe('timeouts', () => {
     const c = client(`http://127.0.0.1:${hole.port}/v1`);
     const e = await failure(c);
     expect(e.message).toBe(
-      `request to 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
+      `request to 127.0.0.1:${hole.port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
     );
     expect(e.exitCode).toBe(1);
     expect(hole.connections()).toBeGreaterThanOrEqual(1);
@@ -96,7 +96,7 @@ describe('timeouts', () => {
     const c = client(`http://127.0.0.1:${port}/v1`);
     const e = await failure(c);
     expect(e.message).toBe(
-      `request to 127.0.0.1:${port} timed out after 0.15 s; try again or raise --timeout`,
+      `request to 127.0.0.1:${port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
     );
     await c.close();
   });
@@ -108,7 +108,7 @@ describe('timeouts', () => {
       const c = client('https://127.0.0.1:9/v1', { env: { [variable]: `http://127.0.0.1:${hole.port}` } });
       const e = await failure(c);
       expect(e.message).toBe(
-        `request to 127.0.0.1:9 through the proxy 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
+        `request to 127.0.0.1:9 through the proxy 127.0.0.1:${hole.port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
       );
       expect(hole.connections()).toBeGreaterThanOrEqual(1);
       // closing does not wait for the CONNECT the proxy never answers
