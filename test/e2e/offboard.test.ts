@@ -1,10 +1,20 @@
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
 
@@ -628,6 +638,151 @@ describe('the report and what is verified', () => {
       expect(r.stderr).toBe(`error: --report: cannot write '${path}': ${reason}\n`);
     }
     expect(s.requests).toHaveLength(0);
+  });
+
+  it('--report refuses a symlink, a device and "-", before any request, exit 2', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = tempDir();
+    const target = join(dir, 'target.txt');
+    writeFileSync(target, 'keep me\n');
+    symlinkSync(target, join(dir, 'link.csv'));
+    for (const [path, reason] of [
+      [
+        join(dir, 'link.csv'),
+        'it is a symbolic link (a report is never written through one; name the file itself)',
+      ],
+      ['/dev/null', 'it is not a plain file'],
+    ]) {
+      const r = await topo(
+        ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', path!],
+        { sandbox: s, env: stateEnv().env },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: --report: cannot write '${path}': ${reason}\n`);
+    }
+    const dash = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', '-'],
+      {
+        sandbox: s,
+      },
+    );
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toBe(
+      "error: --report: give a file name ('-' is not one; --json prints the same data on stdout)\n",
+    );
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('--report replaces an existing file with a new one readable by the owner alone', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const csv = join(tempDir(), 'moves.csv');
+    writeFileSync(csv, 'old\n', { mode: 0o644 });
+    chmodSync(csv, 0o644);
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', csv],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(statSync(csv).mode & 0o777).toBe(0o600);
+    expect(readFileSync(csv, 'utf8')).toMatch(/^task_id,old_assignee,/);
+  });
+
+  it('a report that cannot be written after the moves: printed on stderr, exit 6', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = join(tempDir(), 'reports');
+    mkdirSync(dir);
+    const csv = join(dir, 'moves.csv');
+    // The folder goes away while the job runs (checked before it started): at the first move.
+    s.onRequest((q) => {
+      if (q.method === 'PATCH') rmSync(dir, { recursive: true, force: true });
+    });
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', csv],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`warning: the report could not be written to ${csv} (ENOENT); here it is:\n`);
+    const printed = r.stderr.slice(r.stderr.indexOf('task_id,old_assignee'));
+    const rows = Papa.parse<Record<string, string>>(printed.slice(0, printed.indexOf('\nDone:')), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows).toHaveLength(w.aliceOpen.length);
+    expect(r.stderr).toContain(`Done: ${w.aliceOpen.length} tasks moved, 0 failed.`);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `error: the report could not be written to ${csv} (ENOENT); it was printed on stderr`,
+    );
+  });
+
+  it('--dry-run --report writes the planned report (would_move, kept) and says so', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const csv = join(tempDir(), 'plan.csv');
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        w.bob.id,
+        '--cap',
+        '10',
+        '--dry-run',
+        '--report',
+        csv,
+      ],
+      { sandbox: s },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Report (the plan; nothing moved): ${csv}\nDry run: nothing was changed.\n`);
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows).toHaveLength(w.aliceOpen.length);
+    expect(rows.filter((row) => row.result === 'would_move')).toHaveLength(10);
+    expect(rows.filter((row) => row.result === 'kept')).toHaveLength(w.aliceOpen.length - 10);
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it('the cost counts the planning (its requests are counted) and not the time at the question', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    // The leaver's listing is slow: a second at least, inside the job's time.
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', query: 'assignee_user_id', delayMs: 1000, times: 1 });
+    let offset = 0;
+    const asked: string[] = [];
+    const prompter = {
+      ...scriptedPrompter([]),
+      input: async (message: string) => {
+        asked.push(message);
+        // An hour at the question.
+        offset += 3_600_000;
+        return String(w.aliceOpen.length);
+      },
+    };
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--json', 'stats'], {
+      sandbox: s,
+      env: stateEnv().env,
+      tty: true,
+      deps: { prompter, now: () => Date.now() + offset },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(asked).toHaveLength(1);
+    const { stats } = JSON.parse(r.stdout) as { stats: { wall_ms: number } };
+    expect(stats.wall_ms).toBeGreaterThanOrEqual(1000);
+    expect(stats.wall_ms).toBeLessThan(3_600_000);
   });
 
   it('the CSV report names assignees by UUID, and by their alias here beside it', async () => {
