@@ -254,6 +254,37 @@ describe('a job over several runs', () => {
     await checkCounts(s, w, env, again.stdout);
   });
 
+  it('the report of a resumed job checks the runs earlier runs moved: one still waiting on an unassigned task is named', async () => {
+    const s = await sandbox();
+    const w = world(s, [1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const mineByRun = new Map<string, string[]>();
+    for (const t of w.mine.values())
+      mineByRun.set(t.sequence_id, [...(mineByRun.get(t.sequence_id) ?? []), t.id]);
+    const [waiting, ids] = [...mineByRun].find(([run]) =>
+      s.store.sequence(run).some((t) => isOpen(t) && t.assignee_user_id === null),
+    )!;
+    expect(s.store.run(waiting)!.status).toBe('WAITING_FOR_USER');
+    // The first run moves that run and nothing else: every other move is refused for now.
+    s.injectFault({
+      method: 'PATCH',
+      path: `^/v1/tasks/(?!(${ids.join('|')}))`,
+      status: 503,
+      times: 100_000,
+    });
+    const args = ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), '--yes', '--json'];
+    const first = await topo(args, { sandbox: s, env });
+    expect(first.code).toBe(6);
+    for (const id of ids) expect(s.store.get(id)!.assignee_user_id).toBe(w.successors[0]!.id);
+    s.clearFaults();
+    const resumed = await topo(args, { sandbox: s, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const rep = JSON.parse(resumed.stdout) as { blocked_runs: string[]; moved_before: number };
+    expect(rep.moved_before).toBe(ids.length);
+    expect(rep.blocked_runs).toContain(waiting);
+    expect(resumed.stderr).toContain(`  ${waiting}\n`);
+  });
+
   it('a call that landed before a kill (journaled only as started) is found, counted as moved and not sent again', async () => {
     const s = await sandbox({ tasks: 1500 });
     const w = world(s, [1]);
