@@ -6,7 +6,20 @@ import { redactUrl } from '../api/url.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
 import type { Session } from '../session.js';
-import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import {
+  describeLines,
+  readJournal,
+  setAsideTornLine,
+  type JobHeader,
+  type JobSpec,
+  type JournalLine,
+  type JournalText,
+  type MoveRecord,
+  type Phase,
+  type RunRecord,
+} from './journal.js';
+
+export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } from './journal.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -14,26 +27,6 @@ import { describeLines, readJournal, setAsideTornLine, type JournalText } from '
  * says what the job is, a line when each run starts and ends, and a line for each task when its call starts
  * and when it ends (moves, then undo or return).
  */
-
-export interface JobSpec {
-  /** Where and as whom: the same command against another workspace is another job. */
-  api_url: string;
-  profile: string;
-  from: string;
-  to: { id: string; weight: number }[];
-  cap: number | null;
-  filters: Record<string, unknown>;
-  /** Temporary cover: the day the tasks go back (ISO). */
-  until: string | null;
-}
-
-export interface JobHeader extends JobSpec {
-  kind: 'job';
-  id: string;
-  created: string;
-}
-
-export type Phase = 'move' | 'undo' | 'return';
 
 /** Where a job ran: the API it was sent to and the profile it ran as. */
 export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
@@ -55,42 +48,6 @@ export function inWorkspace(job: Job, w: Workspace): boolean {
 export function describeWorkspace(w: Workspace): string {
   return `profile '${w.profile}' at ${w.api_url}`;
 }
-
-export interface MoveRecord {
-  kind: 'move';
-  phase: Phase;
-  task_id: string;
-  sequence_id: string;
-  /** The task's type and priority, for a report of the whole job (absent in older journals). */
-  type?: string;
-  priority?: string;
-  /** The assignee the task really had just before the call. */
-  from: string | null;
-  to: string;
-  scope: 'TASK' | 'SEQUENCE';
-  time: string;
-  /** 'started' is written before the call: a run killed mid-call still leaves a record to check. */
-  result: 'started' | 'moved' | 'failed';
-  error?: string;
-  request_id?: string;
-  /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
-  reconciled?: boolean;
-}
-
-export interface RunRecord {
-  kind: 'run' | 'end';
-  phase: Phase;
-  time: string;
-  planned?: number;
-  moved?: number;
-  failed?: number;
-  /** Tasks of the plan not moved (not started, failed, or kept by the cap). */
-  left?: number;
-  interrupted?: boolean;
-  verified?: boolean;
-}
-
-export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 /** The id of the job a command stands for: the same leaver, successors, filters and workspace. */
 export function jobId(spec: JobSpec): string {
