@@ -640,7 +640,7 @@ describe('the report and what is verified', () => {
     expect(s.requests).toHaveLength(0);
   });
 
-  it('--report refuses a symlink, a device and "-", before any request, exit 2', async () => {
+  it('--report refuses a symlink, a device and -, before any request, exit 2', async () => {
     const s = await sandbox();
     const w = world(s);
     const dir = tempDir();
