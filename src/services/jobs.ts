@@ -194,6 +194,28 @@ export class Job {
     this.lines.push(...records.filter((r) => r.kind !== 'job' || !this.header));
   }
 
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
+
+  /**
+   * Resolves once everything appended so far is on the disk (fsync): a call's 'started' line is, before the
+   * call is sent, so a power cut cannot lose the record of a call that may have landed. Calls side by side
+   * share one fsync (a group commit): one that comes while another is under way waits for the next.
+   */
+  durable(): Promise<void> {
+    if (!this.syncing) {
+      this.syncing = syncFile(this.path).finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    this.nextSync ??= this.syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextSync = undefined;
+        return this.durable();
+      });
+    return this.nextSync;
+  }
+
   moves(phase?: Phase): MoveRecord[] {
     return this.lines.filter((l): l is MoveRecord => l.kind === 'move' && (!phase || l.phase === phase));
   }
@@ -229,6 +251,16 @@ export class Job {
     );
     const last = runs.at(-1);
     return last?.kind === 'end' ? last : undefined;
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

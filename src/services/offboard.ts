@@ -439,6 +439,8 @@ async function execute(
     }));
   const send = async (call: PlannedCall, probe: boolean) => {
     job.append(record(call, 'started'));
+    // On the disk before the call goes: whatever stops the machine, a call that may have landed is on record.
+    await job.durable().catch(() => undefined);
     calls++;
     try {
       await reassignTask(client, call.task_id, call.to, call.scope);
