@@ -366,7 +366,8 @@ async function execute(
   };
   const sendAll = async (calls: PlannedCall[], probe = false) => {
     for (const call of calls) {
-      if (stopError !== undefined) return;
+      // After a stop no call starts: a run read but not yet moved, or moved task by task, waits for the rerun.
+      if (stopError !== undefined || stop.signal !== undefined) return;
       await send(call, probe);
     }
   };

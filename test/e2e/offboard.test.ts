@@ -435,6 +435,39 @@ describe('one job, one journal, one undo', () => {
     expect(run.stderr()).toMatch(/error: interrupted: \d+ tasks? moved, \d+ tasks? left/);
   });
 
+  it('after Ctrl-C no call starts: a run moved task by task stops after the call in flight', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const shared = [...w.runs].find(
+      ([, open]) => open.filter((t) => t.assignee_user_id === w.alice.id).length >= 3 && open.length > 3,
+    );
+    expect(shared).toBeDefined();
+    const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+    const interrupts = {
+      add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
+      reclaim: () => undefined,
+    };
+    // Ctrl-C the moment the first call for that run reaches the API.
+    s.onRequest((q) => {
+      if (q.method === 'PATCH' && shared![1].some((t) => q.path.includes(t.id)))
+        for (const h of handlers) h('SIGINT');
+    });
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1', '--json'],
+      { sandbox: s, env: stateEnv().env, deps: { interrupts } },
+    );
+    expect(r.code).toBe(130);
+    const patches = s.received('PATCH');
+    const last = patches.at(-1)!;
+    expect(shared![1].some((t) => last.path.includes(t.id))).toBe(true);
+    // One call for that run went (the one in flight); its other tasks were not started.
+    expect(patches.filter((q) => shared![1].some((t) => q.path.includes(t.id)))).toHaveLength(1);
+    const moved = w.aliceOpen.filter((t) => s.store.get(t.id)!.assignee_user_id === w.bob.id).length;
+    const report = JSON.parse(r.stdout) as { moved: number; not_started: number };
+    expect(report.moved).toBe(moved);
+    expect(report.not_started).toBe(w.aliceOpen.length - moved);
+  });
+
   it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
     const s = await sandbox({ latencyMs: 20 });
     const w = world(s);
