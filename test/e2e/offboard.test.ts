@@ -438,9 +438,21 @@ describe('one job, one journal, one undo', () => {
   it('after Ctrl-C no call starts: a run moved task by task stops after the call in flight', async () => {
     const s = await sandbox();
     const w = world(s);
-    const shared = [...w.runs].find(
-      ([, open]) => open.filter((t) => t.assignee_user_id === w.alice.id).length >= 3 && open.length > 3,
-    );
+    // A run moved task by task (three calls at least), and not the first to move (that one goes alone first).
+    const plan = JSON.parse(
+      (
+        await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'], {
+          sandbox: s,
+        })
+      ).stdout,
+    ) as {
+      plan: { task_by_task: { sequence_id: string; task_ids: string[] }[] };
+      tasks: { sequence_id: string }[];
+    };
+    const byTask = plan.plan.task_by_task.find(
+      (r) => r.task_ids.length >= 3 && r.sequence_id !== plan.tasks[0]!.sequence_id,
+    )!;
+    const shared = [...w.runs].find(([run]) => run === byTask.sequence_id);
     expect(shared).toBeDefined();
     const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
     const interrupts = {
