@@ -143,7 +143,7 @@ export function describePlan(
     for (const s of plan.successors) {
       const earlier = given.get(s.id) ?? 0;
       lines.push(
-        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})${earlier ? `, after ${plural(earlier, 'task')} from earlier runs of this job` : ''}`,
+        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})${earlier ? ` + ${earlier} from earlier runs` : ''}`,
       );
     }
   }
