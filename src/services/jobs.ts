@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
 import { redactUrl } from '../api/url.js';
@@ -99,6 +99,13 @@ export class Job {
     const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
     if (existsSync(path)) {
       const job = Job.read(path);
+      // Not a journal at all (no line of it can be read): set aside whole, and the job starts afresh.
+      if (!job.head && job.lines.length === 0 && job.unreadable.length > 0) {
+        const aside = `${path}.foreign`;
+        renameSync(path, aside);
+        note(`${path} was not a topo journal; it was set aside as ${aside}`);
+        return Job.open(stateDir, spec, now, note);
+      }
       job.prepareAppend(note);
       // Its header was the line torn by a kill: written again, so the job is listed and found.
       if (!job.head) {

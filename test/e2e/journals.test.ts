@@ -124,6 +124,18 @@ describe('a journal that cannot be read', () => {
     for (const t of lost) expect(s.store.get(t)!.assignee_user_id).toBe(bob);
   });
 
+  it("a foreign file where the job's journal goes is set aside whole, never appended onto", async () => {
+    const { s, env, args, path } = await aJob();
+    writeFileSync(path, 'these are my notes\nnot a journal\n');
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `note: ${path} was not a topo journal; it was set aside as ${path}.foreign\n`,
+    );
+    expect(readFileSync(`${path}.foreign`, 'utf8')).toBe('these are my notes\nnot a journal\n');
+    expect(JSON.parse(readFileSync(path, 'utf8').split('\n')[0]!)).toMatchObject({ kind: 'job' });
+  });
+
   it('a journal file named by path that is not a journal is refused in one line, exit 2', async () => {
     const dir = tempDir();
     const file = join(dir, 'x.jsonl');
