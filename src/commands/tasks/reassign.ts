@@ -63,7 +63,10 @@ export function registerReassign(tasks: Command, app: App): void {
       '--until <when>',
       'with --from: a temporary cover until this date (or for 14d, 2w); --return then gives the tasks back',
     )
-    .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
+    .option(
+      '--report <file>',
+      'with --from: write what moved to a CSV file, or Markdown when it ends in .md (with --dry-run: the plan)',
+    )
     .option(
       '--undo <job>',
       "move a job's tasks back where they were: its id, 'last' (of this workspace), or a journal file",
