@@ -9,12 +9,13 @@ import { safeText } from './format.js';
  */
 
 /**
- * A text a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading ' — except a phone
- * number in international form (+44 161 496 0568), which a spreadsheet shows as text.
+ * A text a spreadsheet would run as a formula (starting with =, @, or + or - followed by more than a number)
+ * gets a leading ' — a signed number (-5, +2.5) and a phone number in international form (+44 161 496 0568)
+ * are left as they are.
  */
 export function neutraliseFormula(text: string): string {
   if (!/^[=+\-@]/.test(text)) return text;
-  return /^\+\d[\d ().-]*$/.test(text) ? text : `'${text}`;
+  return /^[+-]\d+(\.\d+)?$/.test(text) || /^\+\d[\d ().-]*$/.test(text) ? text : `'${text}`;
 }
 
 /** A value as its cell shows it. */

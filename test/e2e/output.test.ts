@@ -200,6 +200,8 @@ describe('--csv', () => {
     expect(phones.length).toBeGreaterThan(0);
     for (const phone of phones) expect(phone).toMatch(/^\+\d[\d ().-]*$/);
     expect(csvCell('+44 161 496 0568')).toBe('+44 161 496 0568');
+    for (const number of ['-5', '+2.5', -3]) expect(csvCell(number)).toBe(String(number));
+    expect(csvCell('-2-3')).toBe("'-2-3");
     for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '+1 (555) =1'])
       expect(csvCell(formula)).toBe(`'${formula}`);
     // A tab or a line break is made visible first: what starts with a backslash runs nothing.
