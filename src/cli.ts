@@ -28,7 +28,10 @@ export function buildProgram(app: App): Command {
     .option('--profile <name>', 'stored workspace profile to use (env: TOPO_PROFILE)')
     .option('--sandbox', 'run against a local sandbox API with demo data (no key needed)')
     .addOption(
-      new Option('--timeout <seconds>', 'network timeout in seconds, up to an hour')
+      new Option(
+        '--timeout <seconds>',
+        'time limit of each attempt of a request, in seconds, up to an hour (a request makes up to 4 attempts)',
+      )
         .default(30)
         .argParser((v) => {
           const n = Number(v);

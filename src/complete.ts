@@ -1,4 +1,7 @@
 import { Option, RootCommand, type Command as TabCommand, type Complete } from '@bomb.sh/tab';
+import { redactUrl } from './api/url.js';
+import { DEFAULT_BASE_URL } from './api/wire.js';
+import { safeText } from './output/format.js';
 import type { Env, IO } from './terminal.js';
 
 /**
@@ -80,11 +83,21 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const profile = sandbox ? 'sandbox' : flagValue(words, '--profile') || env.TOPO_PROFILE || 'default';
   const { configDir, cacheDir } = await import('./config/paths.js');
   const all =
-    wanted('aliases') || wanted('assignees') || wanted('profiles')
+    wanted('aliases') || wanted('assignees') || wanted('profiles') || wanted('templates')
       ? (await import('./config/peek.js')).peekProfiles(configDir(env))
       : {};
+  // The names of this workspace only: the API URL as a command would choose it, and the profile.
+  const apiUrl = sandbox
+    ? 'sandbox'
+    : redactUrl(
+        flagValue(words, '--api-url') || env.TOPO_API_URL || all[profile]?.api_url || DEFAULT_BASE_URL,
+      );
   const templates = wanted('templates')
-    ? (await import('./config/names-cache.js')).cachedTemplateNames(cacheDir(env), profile, Date.now())
+    ? (await import('./config/names-cache.js')).cachedTemplateNames(
+        cacheDir(env),
+        { api_url: apiUrl, profile },
+        Date.now(),
+      )
     : [];
   const names = Object.keys(all[profile]?.aliases ?? {});
   const aliases = [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
@@ -114,7 +127,8 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
       if ('values' in source) for (const v of source.values) c(v, '');
       else if ('list' in source) commaList(current, source.list, c);
       else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
-      else for (const v of local[source.local]) c(v, DESCRIPTION[source.local]);
+      // Names from the API or a hand-edited file: control characters shown, never sent to the shell raw.
+      else for (const v of local[source.local]) c(safeText(v), DESCRIPTION[source.local]);
     };
   };
   const root = new RootCommand();

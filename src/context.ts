@@ -16,6 +16,8 @@ export interface ContextDeps {
   keychain?: SecretStore | null;
   /** Where Ctrl-C goes: the entry point owns the signals and hands them to a command that asks. */
   interrupts?: InterruptRegistry;
+  /** How long a config write waits for another topo's lock (ms); default 30 s. */
+  lockWaitMs?: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export class Context {
       sleep: this.sleep,
       ...(deps.version && { version: deps.version }),
       ...(deps.keychain !== undefined && { keychain: deps.keychain }),
+      ...(deps.lockWaitMs !== undefined && { lockWaitMs: deps.lockWaitMs }),
     });
     this.people = new People(this.session);
     this.output = new Output(this.terminal, output.exporter, output.csv);

@@ -194,7 +194,8 @@ Precedence: flag > environment > profile in the config file > default.
                    (--profile with it is a usage error); a profile named must exist, except for
                    'auth login' and 'alias set', which create it
   sandbox          --sandbox, TOPO_SANDBOX=1: a local sandbox API with demo data (no key needed)
-  timeout          --timeout <seconds>; default 30, at most 3600
+  timeout          --timeout <seconds>; default 30, at most 3600; limits each of a request's
+                   (up to 4) attempts, so a request that is never answered fails after 4 of them
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
   colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it
   pager            --no-pager, TOPO_PAGER, PAGER; default 'less -FRX' (for 'tasks thread' on a terminal)

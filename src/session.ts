@@ -1,5 +1,6 @@
 import type { ApiClient } from './api/client.js';
 import { AuthError, UsageError } from './api/errors.js';
+import { redactUrl } from './api/url.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
 import type { SecretStore } from './config/keychain.js';
 import type { ConfigData, ConfigWriter, ProfileData } from './config/store.js';
@@ -57,6 +58,7 @@ export interface SessionDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The OS keychain to use; null for none. Default: the real one when it answers. */
   keychain?: SecretStore | null;
+  lockWaitMs?: number;
 }
 
 /**
@@ -151,6 +153,7 @@ export class Session {
         checkProfileName(this.profileName),
         (m) => this.terminal.warn(m),
         () => this.terminal.reclaimSignals(),
+        this.deps.lockWaitMs,
       );
     }
     return this.writer;
@@ -265,13 +268,14 @@ export function keychainAccount(profile: string): string {
 /** The key goes over plain http:// only to this machine, unless the user says otherwise. */
 export async function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): Promise<void> {
   let url: URL;
+  const shown = redactUrl(baseUrl);
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`invalid API URL '${baseUrl}'`);
+    throw new UsageError(`invalid API URL '${shown}'`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`invalid API URL '${baseUrl}': use https://`);
+    throw new UsageError(`invalid API URL '${shown}': use https://`);
   }
   if (url.protocol === 'http:' && !allowInsecureHttp && !(await isLoopback(url.hostname))) {
     throw new UsageError(

@@ -13,6 +13,7 @@ import { chooseProxy, type ProxyChoice } from './proxy.js';
 import { clip, UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
 import type { ApiErrorBody } from './types.js';
 import { PATHS, SCOPES } from './wire.js';
+import { redactUrl } from './url.js';
 
 export type RetryPolicy =
   /**
@@ -193,7 +194,8 @@ export class ApiClient {
   async send<T>(req: ApiRequest<T>): Promise<T> {
     const url = this.url(req.path, req.query);
     // Contact filters may carry personal data: such URLs are shown without their query.
-    const shownUrl = req.path.startsWith(PATHS.contacts) ? this.url(req.path) : url;
+    // Credentials in the base URL (user:password@) are never shown.
+    const shownUrl = redactUrl(req.path.startsWith(PATHS.contacts) ? this.url(req.path) : url);
     const policy = req.retry ?? (req.method === 'POST' ? 'unprocessed' : 'idempotent');
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const sentAt = this.now();
@@ -229,6 +231,15 @@ export class ApiClient {
           await this.waitBeforeRetry(this.backoff(faults));
           continue;
         }
+        // --timeout bounds each attempt, not the request: said, so 4 × 3 s is no surprise.
+        if (network.code === 'ETIMEDOUT' && faults > 1)
+          throw new NetworkError(
+            network.message.replace(
+              '; try again or raise --timeout',
+              ` (${faults} attempts; --timeout limits each one); try again or raise --timeout`,
+            ),
+            network.code,
+          );
         throw network;
       }
 
@@ -340,7 +351,7 @@ export class ApiClient {
    */
   private withUrlHint(error: ApiError, path: string): ApiError {
     const always: string[] = [PATHS.me, PATHS.tasks, PATHS.sequences, PATHS.templates, PATHS.contacts];
-    const base = this.options.baseUrl.replace(/\/+$/, '');
+    const base = redactUrl(this.options.baseUrl.replace(/\/+$/, ''));
     if (error.status !== 404 || !always.includes(path) || /\/v\d+$/.test(base)) return error;
     return new ApiError(
       `${error.message}: ${base}${path} does not exist; the API URL may lack its version (${base}/v1?)`,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, type App } from '../app.js';
 import { ApiError, AuthError, UsageError } from '../api/errors.js';
 import type { ApiKeyInfo } from '../api/types.js';
+import { redactUrl } from '../api/url.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
@@ -197,7 +198,7 @@ async function status(ctx: Context): Promise<void> {
     profile: session.profileName,
     source: creds.source,
     storage: creds.storage,
-    api_url: creds.baseUrl,
+    api_url: redactUrl(creds.baseUrl),
     key_prefix: null,
     name: null,
     organization_id: null,

@@ -3,16 +3,25 @@ import { join } from 'node:path';
 import { makePrivateDir } from './store.js';
 
 /**
- * Campaign (template) names per profile, for shell completion: names only, nothing personal, and never
- * offered when more than a day old. Completion reads it without touching the network.
+ * Campaign (template) names per workspace (the API URL and the profile: one profile may point at several
+ * APIs), for shell completion: names only, nothing personal, and never offered when more than a day old.
+ * Completion reads it without touching the network.
  */
 
 const FILE = 'templates.json';
 const MAX_AGE_MS = 86_400_000;
 
 interface CacheFile {
-  [profile: string]: { saved_at: string; names: string[] };
+  [workspace: string]: { saved_at: string; names: string[] };
 }
+
+/** Where names were read: the API's URL (credentials never included) and the profile. */
+export interface NamesWorkspace {
+  api_url: string;
+  profile: string;
+}
+
+const keyOf = (w: NamesWorkspace) => `${w.profile} ${w.api_url}`;
 
 function read(dir: string): CacheFile {
   try {
@@ -23,19 +32,24 @@ function read(dir: string): CacheFile {
   }
 }
 
-export function cachedTemplateNames(dir: string, profile: string, now: number): string[] {
-  const entry = read(dir)[profile];
+export function cachedTemplateNames(dir: string, workspace: NamesWorkspace, now: number): string[] {
+  const entry = read(dir)[keyOf(workspace)];
   if (!entry || !Array.isArray(entry.names)) return [];
   const age = now - Date.parse(entry.saved_at);
   return age >= 0 && age <= MAX_AGE_MS ? entry.names.filter((n) => typeof n === 'string') : [];
 }
 
 /** Saves the names atomically; a cache that cannot be written is simply not written. */
-export function saveTemplateNames(dir: string, profile: string, names: string[], now: number): void {
+export function saveTemplateNames(
+  dir: string,
+  workspace: NamesWorkspace,
+  names: string[],
+  now: number,
+): void {
   try {
     makePrivateDir(dir);
     const data = read(dir);
-    data[profile] = { saved_at: new Date(now).toISOString(), names: [...new Set(names)].sort() };
+    data[keyOf(workspace)] = { saved_at: new Date(now).toISOString(), names: [...new Set(names)].sort() };
     const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
     renameSync(tmp, join(dir, FILE));

@@ -1,5 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type * as Jsonc from 'jsonc-parser';
 import { ConfigError, TopoError, UsageError } from '../api/errors.js';
 
 export interface ProfileData {
@@ -46,11 +48,31 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(path, (error as Error).message.split('\n')[0] ?? 'not JSON');
+  } catch {
+    // The parser's message quotes the text (a key, or the first line of whatever a symlink points to): only
+    // where the fault is, and what kind, is said.
+    throw corrupt(path, `not valid JSON: ${faultOf(text)}`);
   }
   checkConfig(data, path);
   return data;
+}
+
+/** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
+export function faultOf(text: string): string {
+  // Loaded only for a broken file: start-up never pays for it.
+  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof Jsonc;
+  const errors: Jsonc.ParseError[] = [];
+  jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return 'it cannot be read as JSON';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  const what = jsonc
+    .printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return `${what} at line ${line}, column ${column}`;
 }
 
 function checkConfig(data: unknown, path: string): asserts data is ConfigData {
@@ -126,6 +148,8 @@ export class ConfigWriter {
     private readonly warn: (message: string) => void,
     /** Called once the config library is loaded (it installs signal listeners of its own). */
     private readonly afterLoad: () => void = () => undefined,
+    /** How long to wait for another topo's lock: forty processes writing at once on a busy machine fit. */
+    private readonly lockWaitMs = 30_000,
   ) {
     this.path = join(dir, CONFIG_FILE_NAME);
   }
@@ -162,7 +186,14 @@ export class ConfigWriter {
     try {
       release = await lockfile.lock(this.dir, {
         lockfilePath: lockPath,
-        retries: { retries: 25, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
+        retries: {
+          retries: 1000,
+          minTimeout: 10,
+          maxTimeout: 100,
+          factor: 1.5,
+          randomize: true,
+          maxRetryTime: this.lockWaitMs,
+        },
         stale: 10_000,
       });
     } catch (error) {

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { stringify } from 'csv-stringify/sync';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { csvLines } from './csv.js';
 import type { ReassignScope, Task } from '../api/types.js';
 import type { Terminal } from '../terminal.js';
 import { enumLabel, plural, safeText } from './format.js';
@@ -117,7 +118,14 @@ const counts = (rec: Record<string, number>, label: (k: string) => string) =>
     .join(', ') || '—';
 
 /** The plan in words (stderr): what moves, to whom, by priority, in how many calls, and what stays. */
-export function describePlan(plan: ReassignPlan, title: string, who: Who, short: boolean): string {
+export function describePlan(
+  plan: ReassignPlan,
+  title: string,
+  who: Who,
+  short: boolean,
+  /** What earlier runs of the job gave each successor: counted toward --cap and the weights. */
+  given: ReadonlyMap<string, number> = new Map(),
+): string {
   const num = (n: number) => n.toLocaleString('en-US');
   // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
   const whole = plan.runs - plan.task_by_task.length;
@@ -130,11 +138,12 @@ export function describePlan(plan: ReassignPlan, title: string, who: Who, short:
     `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
     '                 each run is read again just before its move',
   ];
-  if (plan.successors.length > 1 || plan.kept.length > 0) {
+  if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
     lines.push('  to each:');
     for (const s of plan.successors) {
+      const earlier = given.get(s.id) ?? 0;
       lines.push(
-        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})`,
+        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})${earlier ? ` + ${earlier} from earlier runs` : ''}`,
       );
     }
   }
@@ -283,13 +292,7 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
     lines.push(
       `${plural(r.remaining.length, 'open task')} still with ${who(r.from)} (failed, or created meanwhile).`,
     );
-  if (r.blocked_runs && r.blocked_runs.length > 0) {
-    lines.push(
-      `${plural(r.blocked_runs.length, 'sequence run')} still waiting for a task that is unassigned or with ${who(r.from)}:`,
-    );
-    for (const id of r.blocked_runs.slice(0, 10)) lines.push(`  ${id}`);
-    if (r.blocked_runs.length > 10) lines.push(`  … and ${r.blocked_runs.length - 10} more (see --json)`);
-  }
+  lines.push(...blockedLines(r, who));
   if (r.stats) {
     const s = r.stats;
     // The floor: the fastest the API's limit allows for this many requests.
@@ -303,6 +306,16 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   }
   if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
   return lines;
+}
+
+/** The runs still waiting for a task that is unassigned or still with the leaver, if any. */
+export function blockedLines(r: MoveReport, who: Who): string[] {
+  if (!r.blocked_runs || r.blocked_runs.length === 0) return [];
+  return [
+    `${plural(r.blocked_runs.length, 'sequence run')} still waiting for a task that is unassigned or with ${who(r.from)}:`,
+    ...r.blocked_runs.slice(0, 10).map((id) => `  ${id}`),
+    ...(r.blocked_runs.length > 10 ? [`  … and ${r.blocked_runs.length - 10} more (see --json)`] : []),
+  ];
 }
 
 /** What can be done next with the job, by its kind: undo a move, give back a cover, finish an undo. */
@@ -322,74 +335,76 @@ function jobHint(r: MoveReport): string {
   return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;
 }
 
-/** `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data. */
-export function writeReport(path: string, r: MoveReport, who: Who, templates: Map<string, string>): void {
+/**
+ * `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data;
+ * text from the API made safe as on the terminal (CSV by the one CSV path, Markdown cell by cell).
+ */
+export function renderReport(path: string, r: MoveReport, who: Who, templates: Map<string, string>): string {
   const named = (id: string | null) => (id && who(id) !== id ? who(id) : '');
-  const rows = r.tasks.map((t) => ({
-    task_id: t.task_id,
-    old_assignee: t.from ?? '',
-    new_assignee: t.to ?? '',
-    old_assignee_name: named(t.from),
-    new_assignee_name: named(t.to),
-    sequence_run: t.sequence_id,
-    template: templates.get(t.sequence_id) ?? '',
-    type: t.type,
-    priority: t.priority,
-    result: t.result,
-    reason: t.reason ?? '',
-  }));
-  if (path.endsWith('.md')) {
-    const cell = (v: unknown) =>
-      String(v ?? '')
-        .replace(/\|/g, '\\|')
-        .replace(/\n/g, ' ');
-    const table = (head: string[], body: unknown[][]) =>
-      [
-        `| ${head.join(' | ')} |`,
-        `| ${head.map(() => '---').join(' | ')} |`,
-        ...body.map((row) => `| ${row.map(cell).join(' | ')} |`),
-      ].join('\n');
-    const md = [
-      `# ${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${who(r.from)}${r.job ? ` (job ${r.job})` : ''}`,
-      '',
-      `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`,
-      '',
-      '## By successor',
-      '',
-      table(
-        ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
-        r.to.map((s) => [
-          who(s.id),
-          s.weight,
-          s.runs,
-          s.tasks,
-          s.by_priority.HOT ?? 0,
-          s.by_priority.TODAY ?? 0,
-          s.by_priority.EXTRA ?? 0,
-        ]),
-      ),
-      '',
-      '## Tasks',
-      '',
-      table(
-        REPORT_COLUMNS,
-        rows.map((row) => Object.values(row)),
-      ),
-      '',
+  const rows = r.tasks.map((t) => [
+    t.task_id,
+    t.from ?? '',
+    t.to ?? '',
+    named(t.from),
+    named(t.to),
+    t.sequence_id,
+    templates.get(t.sequence_id) ?? '',
+    t.type,
+    t.priority,
+    t.result,
+    t.reason ?? '',
+  ]);
+  if (!path.endsWith('.md')) return csvLines([REPORT_COLUMNS, ...rows]);
+  const cell = (v: unknown) => safeText(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const table = (head: string[], body: unknown[][]) =>
+    [
+      `| ${head.join(' | ')} |`,
+      `| ${head.map(() => '---').join(' | ')} |`,
+      ...body.map((row) => `| ${row.map(cell).join(' | ')} |`),
     ].join('\n');
-    writeFileSync(path, md, { mode: 0o600 });
-    return;
+  const what = r.dry_run
+    ? `Plan (dry run, nothing moved): ${plural(r.tasks.filter((t) => t.result === 'would_move').length, 'task')} would move, ${r.kept} kept.`
+    : `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`;
+  return [
+    `# ${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}${r.job ? ` (job ${r.job})` : ''}`,
+    '',
+    what,
+    '',
+    '## By successor',
+    '',
+    table(
+      ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
+      r.to.map((s) => [
+        who(s.id),
+        s.weight,
+        s.runs,
+        s.tasks,
+        s.by_priority.HOT ?? 0,
+        s.by_priority.TODAY ?? 0,
+        s.by_priority.EXTRA ?? 0,
+      ]),
+    ),
+    '',
+    '## Tasks',
+    '',
+    table(REPORT_COLUMNS, rows),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes a report through a new file, readable by the owner alone, renamed over the name given: never through
+ * a symlink, never keeping an old file's mode.
+ */
+export function writeReportFile(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  writeFileSync(
-    path,
-    stringify(rows, {
-      header: true,
-      columns: REPORT_COLUMNS,
-      escape_formulas: true,
-      record_delimiter: 'windows',
-    }),
-    { mode: 0o600 },
-  );
 }
 
 /** Assignees by user UUID (the same in every profile), and by their alias here when they have one. */

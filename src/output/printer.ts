@@ -92,22 +92,17 @@ export class Output {
     records: AsyncIterable<R> | Iterable<R>,
     fields: readonly FieldColumn<R>[],
   ): Promise<number> {
-    const { stringify } = await import('csv-stringify/sync');
-    // On a terminal, control characters from the API are made visible, as everywhere else.
-    const plain = this.terminal.stdoutIsTTY
-      ? (v: unknown) => safeText(v, true)
-      : (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : v);
-    const cell = (v: unknown) => guardFormula(plain(v));
-    const options = { record_delimiter: 'windows' as const };
-    await this.terminal.out(stringify([fields.map((f) => f.name)], options));
+    // One escaping path for every CSV topo writes, on a terminal or not (see csv.ts).
+    const { csvLines } = await import('./csv.js');
+    await this.terminal.out(csvLines([fields.map((f) => f.name)]));
     let batch: unknown[][] = [];
     let n = 0;
     const flush = async () => {
-      if (batch.length) await this.terminal.out(stringify(batch, options));
+      if (batch.length) await this.terminal.out(csvLines(batch));
       batch = [];
     };
     for await (const record of records) {
-      batch.push(fields.map((f) => cell(f.value(record))));
+      batch.push(fields.map((f) => f.value(record)));
       n++;
       if (batch.length >= 500) await flush();
     }
@@ -152,15 +147,6 @@ export class Output {
     }
     return n;
   }
-}
-
-/**
- * A CSV value a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) gets a
- * leading ' — except a phone number in international form (+44 161 496 0568), which a spreadsheet shows as text.
- */
-export function guardFormula(value: unknown): unknown {
-  if (typeof value !== 'string' || !/^[=+\-@\t\r]/.test(value)) return value;
-  return /^\+\d[\d ().-]*$/.test(value) ? value : `'${value}`;
 }
 
 /** One record a line, tab-separated, no header: the stable machine format of piped output. */

@@ -136,6 +136,7 @@ export interface Fault {
 export class Sandbox {
   readonly requests: RecordedRequest[] = [];
   private faults: (Fault & { left: number; skip: number })[] = [];
+  private listeners: ((r: RecordedRequest) => void)[] = [];
   private keys = new Map<string, Caller>();
   private readonly routes = this.buildRoutes();
   /** Times of each key's requests in the last second (a sliding window). */
@@ -189,6 +190,14 @@ export class Sandbox {
     });
   }
 
+  /** Calls `listener` with each API request as it arrives, before it is handled; returns how to stop. */
+  onRequest(listener: (r: RecordedRequest) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
   injectFault(fault: Fault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1, skip: fault.after ?? 0 });
   }
@@ -233,6 +242,7 @@ export class Sandbox {
       at: Date.now(),
     };
     this.requests.push(record);
+    for (const listener of this.listeners) listener(record);
 
     const fault = this.takeFault(record);
     if (fault?.revoke && key) this.revokeKey(key);

@@ -1,10 +1,25 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UsageError } from '../api/errors.js';
+import { redactUrl } from '../api/url.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
 import type { Session } from '../session.js';
+import {
+  describeLines,
+  readJournal,
+  setAsideTornLine,
+  type JobHeader,
+  type JobSpec,
+  type JournalLine,
+  type JournalText,
+  type MoveRecord,
+  type Phase,
+  type RunRecord,
+} from './journal.js';
+
+export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } from './journal.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -13,33 +28,14 @@ import type { Session } from '../session.js';
  * and when it ends (moves, then undo or return).
  */
 
-export interface JobSpec {
-  /** Where and as whom: the same command against another workspace is another job. */
-  api_url: string;
-  profile: string;
-  from: string;
-  to: { id: string; weight: number }[];
-  cap: number | null;
-  filters: Record<string, unknown>;
-  /** Temporary cover: the day the tasks go back (ISO). */
-  until: string | null;
-}
-
-export interface JobHeader extends JobSpec {
-  kind: 'job';
-  id: string;
-  created: string;
-}
-
-export type Phase = 'move' | 'undo' | 'return';
-
 /** Where a job ran: the API it was sent to and the profile it ran as. */
 export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
 
 /** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
 export async function currentWorkspace(session: Session): Promise<Workspace> {
   return {
-    api_url: session.globals.sandbox ? 'sandbox' : await session.baseUrl(),
+    // Never a password in a journal: a URL's credentials are left out (the same workspace either way).
+    api_url: session.globals.sandbox ? 'sandbox' : redactUrl(await session.baseUrl()),
     profile: session.profileName,
   };
 }
@@ -52,40 +48,6 @@ export function inWorkspace(job: Job, w: Workspace): boolean {
 export function describeWorkspace(w: Workspace): string {
   return `profile '${w.profile}' at ${w.api_url}`;
 }
-
-export interface MoveRecord {
-  kind: 'move';
-  phase: Phase;
-  task_id: string;
-  sequence_id: string;
-  /** The task's type and priority, for a report of the whole job (absent in older journals). */
-  type?: string;
-  priority?: string;
-  /** The assignee the task really had just before the call. */
-  from: string | null;
-  to: string;
-  scope: 'TASK' | 'SEQUENCE';
-  time: string;
-  /** 'started' is written before the call: a run killed mid-call still leaves a record to check. */
-  result: 'started' | 'moved' | 'failed';
-  error?: string;
-  request_id?: string;
-}
-
-export interface RunRecord {
-  kind: 'run' | 'end';
-  phase: Phase;
-  time: string;
-  planned?: number;
-  moved?: number;
-  failed?: number;
-  /** Tasks of the plan not moved (not started, failed, or kept by the cap). */
-  left?: number;
-  interrupted?: boolean;
-  verified?: boolean;
-}
-
-export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 /** The id of the job a command stands for: the same leaver, successors, filters and workspace. */
 export function jobId(spec: JobSpec): string {
@@ -110,23 +72,49 @@ export function jobsDir(stateDir: string): string {
 export class Job {
   private constructor(
     readonly path: string,
-    readonly header: JobHeader | null,
+    private head: JobHeader | null,
     readonly lines: JournalLine[],
+    /** Line numbers that could not be read (skipped): said by whatever reads the job. */
+    readonly unreadable: number[],
+    private readonly text: JournalText | null,
   ) {}
+
+  get header(): JobHeader | null {
+    return this.head;
+  }
 
   get id(): string {
     return this.header?.id ?? basename(this.path).replace(/\.jsonl$/, '');
   }
 
-  /** The job of this spec: its journal is opened (and written from now on), or started. */
-  static open(stateDir: string, spec: JobSpec, now: Date): Job {
+  /**
+   * The job of this spec: its journal is opened (and written from now on), or started. A torn last line is
+   * set aside first and said once through `note`.
+   */
+  static open(stateDir: string, spec: JobSpec, now: Date, note: (message: string) => void): Job {
     const id = jobId(spec);
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
     const path = join(dir, `${id}.jsonl`);
-    if (existsSync(path)) return Job.read(path);
     const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
-    const job = new Job(path, header, []);
+    if (existsSync(path)) {
+      const job = Job.read(path);
+      // Not a journal at all (no line of it can be read): set aside whole, and the job starts afresh.
+      if (!job.head && job.lines.length === 0 && job.unreadable.length > 0) {
+        const aside = `${path}.foreign`;
+        renameSync(path, aside);
+        note(`${path} was not a topo journal; it was set aside as ${aside}`);
+        return Job.open(stateDir, spec, now, note);
+      }
+      job.prepareAppend(note);
+      // Its header was the line torn by a kill: written again, so the job is listed and found.
+      if (!job.head) {
+        job.append([header]);
+        job.head = header;
+      }
+      return job;
+    }
+    const job = new Job(path, header, [], [], null);
     job.append([header]);
     return job;
   }
@@ -147,14 +135,18 @@ export class Job {
       return last;
     }
     const byId = join(jobsDir(stateDir), `${idOrPath}.jsonl`);
-    if (/^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId)) return Job.read(byId);
+    const job = /^[0-9a-f]{8}$/.test(idOrPath) && existsSync(byId) ? Job.read(byId) : undefined;
+    if (job) return job;
     if (!existsSync(idOrPath))
       throw new UsageError(
         /[/\\]|\.jsonl$/.test(idOrPath)
           ? `no journal file '${idOrPath}'`
           : `no job '${idOrPath}' (see 'topo tasks reassign --jobs')`,
       );
-    return Job.read(idOrPath);
+    const byPath = Job.read(idOrPath);
+    if (byPath.lines.length === 0)
+      throw new UsageError(`${idOrPath} is not a topo journal: none of its lines can be read`);
+    return byPath;
   }
 
   /** The job of this spec, if it ever ran. */
@@ -163,50 +155,72 @@ export class Job {
     return existsSync(path) ? Job.read(path) : undefined;
   }
 
-  static all(stateDir: string): Job[] {
+  /**
+   * Every job in the state folder, oldest first. A journal that cannot be read at all, or holds no job, is
+   * left out and said in `problems`: one bad file never hides the others.
+   */
+  static all(stateDir: string, problems: string[] = []): Job[] {
     const dir = jobsDir(stateDir);
     if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.jsonl'))
-      .map((f) => Job.read(join(dir, f)))
-      .sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
+    const jobs: Job[] = [];
+    for (const f of readdirSync(dir).filter((name) => name.endsWith('.jsonl'))) {
+      const path = join(dir, f);
+      try {
+        const job = Job.read(path);
+        if (job.header) jobs.push(job);
+        else if (!job.lines.some((l) => l.kind === 'move'))
+          problems.push(`${path} is not a topo journal (none of its lines can be read); left out`);
+        if (job.header && job.unreadable.length > 0) problems.push(job.unreadableNote());
+      } catch (error) {
+        problems.push(`${(error as Error).message}; left out`);
+      }
+    }
+    return jobs.sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
   }
 
   static read(path: string): Job {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        `cannot read journal ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
-    }
-    const lines: JournalLine[] = [];
-    const raw = text.split('\n');
-    raw.forEach((line, i) => {
-      if (!line.trim()) return;
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        // A torn last line (a crash mid-write) is ignored; anything else is not a journal.
-        if (i === raw.length - 1) return;
-        throw new UsageError(`${path}:${i + 1} is not a topo journal line`);
-      }
-      // Journals written before jobs had a kind hold move records only.
-      if (record.kind === undefined && typeof record.task_id === 'string')
-        record = { kind: 'move', phase: 'move', ...record };
-      if (!isLine(record)) throw new UsageError(`${path}:${i + 1} is not a topo journal line`);
-      lines.push(record as unknown as JournalLine);
-    });
-    const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
-    return new Job(path, header, lines);
+    const text = readJournal(path);
+    return new Job(path, text.header, text.lines, text.unreadable, text);
+  }
+
+  /** What could not be read, in words, for a note. */
+  unreadableNote(): string {
+    return `journal ${this.path}: ${describeLines(this.unreadable)} cannot be read (not topo journal lines) and ${this.unreadable.length === 1 ? 'is' : 'are'} skipped`;
+  }
+
+  /** Before the first append: a torn last line set aside (said once), a missing line break added. */
+  prepareAppend(note: (message: string) => void): void {
+    if (!this.text) return;
+    const message = setAsideTornLine(this.path, this.text);
+    if (message) note(message);
   }
 
   append(records: JournalLine[]): void {
     if (records.length === 0) return;
     appendFileSync(this.path, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
     this.lines.push(...records.filter((r) => r.kind !== 'job' || !this.header));
+  }
+
+  private syncing: Promise<void> | undefined;
+  private nextSync: Promise<void> | undefined;
+
+  /**
+   * Resolves once everything appended so far is on the disk (fsync): a call's 'started' line is, before the
+   * call is sent, so a power cut cannot lose the record of a call that may have landed. Calls side by side
+   * share one fsync (a group commit): one that comes while another is under way waits for the next.
+   */
+  durable(): Promise<void> {
+    if (!this.syncing) {
+      this.syncing = syncFile(this.path).finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    this.nextSync ??= this.syncing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextSync = undefined;
+        return this.durable();
+      });
+    return this.nextSync;
   }
 
   moves(phase?: Phase): MoveRecord[] {
@@ -216,6 +230,19 @@ export class Job {
   /** The last record of each task in a phase ('started' last: a run stopped mid-call). */
   outcomes(phase: Phase): Map<string, MoveRecord> {
     return new Map(this.moves(phase).map((r) => [r.task_id, r]));
+  }
+
+  /**
+   * Where the job stands with each task it moved: its last move record, unless an undo or a return has
+   * moved the task back since. What the cap, the weights and a resume count.
+   */
+  standing(): Map<string, MoveRecord> {
+    const standing = new Map<string, MoveRecord>();
+    for (const r of this.moves()) {
+      if (r.phase === 'move') standing.set(r.task_id, r);
+      else if (r.result === 'moved') standing.delete(r.task_id);
+    }
+    return standing;
   }
 
   /** Whether the last run of its moves ended, uninterrupted, with nothing of its plan left. */
@@ -234,15 +261,14 @@ export class Job {
   }
 }
 
-function isLine(r: Record<string, unknown>): boolean {
-  if (r.kind === 'job') return typeof r.id === 'string' && typeof r.from === 'string';
-  if (r.kind === 'run' || r.kind === 'end') return typeof r.time === 'string';
-  return (
-    r.kind === 'move' &&
-    typeof r.task_id === 'string' &&
-    typeof r.to === 'string' &&
-    ['started', 'moved', 'failed'].includes(r.result as string)
-  );
+async function syncFile(path: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 export function stamp(date: Date): string {

@@ -16,6 +16,7 @@ import type { Context } from '../context.js';
 import { describeError } from '../output/errors.js';
 import { plural } from '../output/format.js';
 import {
+  blockedLines,
   describePlan,
   printMovePreview,
   startProgress,
@@ -39,6 +40,7 @@ import {
   type Phase,
 } from './jobs.js';
 import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
+import { currentTasks, jobSoFar } from './job-state.js';
 import { callsForRun, planOffboard, type Successor } from './plan.js';
 
 /**
@@ -71,24 +73,12 @@ interface TaskFate {
 
 export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<void> {
   const { terminal } = ctx;
-  // The cost is counted from here: the listing's requests count toward the rate-limit floor too.
+  // The cost is counted from here, as the requests are: the listing's requests count toward the floor too.
+  const began = ctx.now();
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
   const query = { assigneeUserId: o.from, ...o.filters };
-  // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
-  // and what a walk of the workspace's open tasks would cost.
-  const [, tasks, workspaceCost] = await Promise.all([
-    o.dryRun ? undefined : preflight(client),
-    collectOpenTasks(client, query, o.concurrency),
-    openListingCost(client, {}),
-  ]);
-  const runs = await openTasksByRun(
-    client,
-    [...new Set(tasks.map((t) => t.sequence_id))],
-    workspaceCost,
-    o.concurrency,
-  );
-  const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who);
+  const { stateDir } = await import('../config/paths.js');
   const spec: JobSpec = {
     ...(await currentWorkspace(ctx.session)),
     from: o.from,
@@ -97,6 +87,24 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
     filters: { ...o.filters },
     until: o.until ?? null,
   };
+  // What earlier runs of this job did: read before the plan, which must keep the job's promises.
+  const before = Job.existing(stateDir(ctx.session.env), spec);
+  if (before && before.unreadable.length > 0) terminal.err(`note: ${before.unreadableNote()}`);
+  // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
+  // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
+  const [, tasks, workspaceCost, sofar] = await Promise.all([
+    o.dryRun ? undefined : preflight(client),
+    collectOpenTasks(client, query, o.concurrency),
+    openListingCost(client, {}),
+    jobSoFar(client, before, ctx.now, o.concurrency),
+  ]);
+  const runs = await openTasksByRun(
+    client,
+    [...new Set(tasks.map((t) => t.sequence_id))],
+    workspaceCost,
+    o.concurrency,
+  );
+  const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, who, sofar);
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const fates = new Map<string, TaskFate>();
   for (const move of plan.moves)
@@ -108,9 +116,14 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
         result: move.to ? 'not_started' : 'kept',
         reason: move.to ? null : 'cap',
       });
+  // What earlier runs moved (late answers found included): the report covers the whole job.
+  const earlier = [...sofar.standing.values()].filter((r) => r.result === 'moved' && !fates.has(r.task_id));
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
-  const text = describePlan(plan, title, who, terminal.stderrIsTTY);
-  const { stateDir } = await import('../config/paths.js');
+  const text = describePlan(plan, title, who, terminal.stderrIsTTY, sofar.given);
+  if (sofar.reconciled.length > 0)
+    terminal.err(
+      `note: the API shows ${plural(sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
+    );
   if (plan.tasks === 0) {
     terminal.err(
       tasks.length === 0
@@ -118,8 +131,11 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
         : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
     );
     // The same command run again with nothing left: its job, stopped or interrupted before, is now done.
-    const job = o.dryRun ? undefined : Job.existing(stateDir(ctx.session.env), spec);
-    const earlier = job ? [...job.outcomes('move').values()].filter((r) => r.result === 'moved') : [];
+    const job =
+      o.dryRun || !before
+        ? undefined
+        : Job.open(stateDir(ctx.session.env), spec, new Date(began), (m) => terminal.err(`note: ${m}`));
+    if (job) job.append(sofar.reconciled);
     if (job && !job.settled()) {
       const time = stamp(new Date(ctx.now()));
       job.append([
@@ -137,31 +153,45 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
       ]);
       terminal.err(`Job ${job.id}: nothing left to move; recorded as ended.`);
     }
-    const rep = report({ kind: 'reassign', spec, plan, fates, earlier, dryRun: o.dryRun, job });
-    if (o.report && !o.dryRun) await writeJobReport(ctx, client, o.report, rep, who, undefined);
+    const blocked = job
+      ? await blockedRuns(client, o.from, {
+          known: [...new Set(plan.kept.map((id) => byId.get(id)!.sequence_id))],
+          earlier: earlier.map((r) => r.sequence_id),
+          concurrency: o.concurrency,
+        })
+      : null;
+    const rep = report({ kind: 'reassign', spec, plan, fates, earlier, dryRun: o.dryRun, job, blocked });
+    let unwritten: string | undefined;
+    if (o.report) unwritten = await writeJobReport(ctx, client, o.report, rep, who, undefined);
     if (ctx.output.format === 'json') await ctx.output.json(rep);
+    if (blocked && blocked.length > 0) for (const line of blockedLines(rep, who)) terminal.err(line);
+    if (unwritten) throw new PartialFailureError(unwritten);
     return;
   }
   if (o.dryRun) {
     terminal.err(text.trimEnd());
-    if (ctx.output.format === 'json')
-      await ctx.output.json(report({ kind: 'reassign', spec, plan, fates, dryRun: true }));
+    const rep = report({ kind: 'reassign', spec, plan, fates, earlier, dryRun: true });
+    if (ctx.output.format === 'json') await ctx.output.json(rep);
     else await printMovePreview(ctx.output, plan, byId, who);
+    // The planned report: what would move, to whom, for a review before the run.
+    const unwritten = o.report ? await writeJobReport(ctx, client, o.report, rep, who, undefined) : undefined;
     terminal.err('Dry run: nothing was changed.');
+    if (unwritten) throw new PartialFailureError(unwritten);
     return;
   }
   terminal.err(text.trimEnd());
+  const asked = ctx.now();
   await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)}?`);
+  // The time at the question is the person's, not the job's.
+  const started = began + (ctx.now() - asked);
   const stop = new Stop(ctx);
   try {
-    const job = Job.open(stateDir(ctx.session.env), spec, new Date(ctx.now()));
-    terminal.err(`Job ${job.id}, journal: ${job.path}`);
-    // What earlier runs of this job moved: the report covers the whole job.
-    const earlier = [...job.outcomes('move').values()].filter(
-      (r) => r.result === 'moved' && !fates.has(r.task_id),
+    const job = Job.open(stateDir(ctx.session.env), spec, new Date(ctx.now()), (m) =>
+      terminal.err(`note: ${m}`),
     );
+    terminal.err(`Job ${job.id}, journal: ${job.path}`);
+    job.append(sofar.reconciled);
     job.append([{ kind: 'run', phase: 'move', time: stamp(new Date(ctx.now())), planned: plan.tasks }]);
-    const started = ctx.now();
     const result = await execute(
       ctx,
       client,
@@ -192,6 +222,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
       unassignedRuns: [...runs]
         .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
         .map(([id]) => id),
+      concurrency: o.concurrency,
     });
   } finally {
     stop.end();
@@ -335,7 +366,8 @@ async function execute(
   };
   const sendAll = async (calls: PlannedCall[], probe = false) => {
     for (const call of calls) {
-      if (stopError !== undefined) return;
+      // After a stop no call starts: a run read but not yet moved, or moved task by task, waits for the rerun.
+      if (stopError !== undefined || stop.signal !== undefined) return;
       await send(call, probe);
     }
   };
@@ -361,6 +393,8 @@ async function execute(
     }));
   const send = async (call: PlannedCall, probe: boolean) => {
     job.append(record(call, 'started'));
+    // On the disk before the call goes: whatever stops the machine, a call that may have landed is on record.
+    await job.durable().catch(() => undefined);
     calls++;
     try {
       await reassignTask(client, call.task_id, call.to, call.scope);
@@ -441,6 +475,7 @@ interface Finish {
   kept: string[];
   /** Runs of the plan that also hold an unassigned open task (it may block them). */
   unassignedRuns: string[];
+  concurrency: number;
 }
 
 /**
@@ -464,7 +499,17 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
     }
   }
   if (f.kind === 'reassign' && remaining) {
-    const checked = await stop.unless(() => blockedRuns(ctx, client, f, remaining!));
+    const known = new Set(f.unassignedRuns);
+    for (const fate of f.fates.values())
+      if (remaining.includes(fate.task.id) || f.kept.includes(fate.task.id)) known.add(fate.task.sequence_id);
+    const checked = await stop.unless(() =>
+      blockedRuns(client, f.spec.from, {
+        known: [...known],
+        // A resumed job's report checks the runs earlier runs moved too.
+        earlier: f.earlier.map((r) => r.sequence_id),
+        concurrency: f.concurrency,
+      }),
+    );
     if (checked) blocked = checked.value;
     blockedUnknown = checked !== undefined && checked.value === null;
   }
@@ -507,7 +552,7 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
       wall_ms: ctx.now() - f.started,
     },
   });
-  if (f.report) await writeJobReport(ctx, client, f.report, rep, f.who, stop);
+  const unwritten = f.report ? await writeJobReport(ctx, client, f.report, rep, f.who, stop) : undefined;
   // A Ctrl-C from here on comes too late to change what the journal says.
   const interrupted = stop.signal;
   stop.doing = 'finishing the summary';
@@ -549,31 +594,42 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
     const retry = n('failed') > 0 || f.kind === 'reassign' ? '; run the same command again to move them' : '';
     throw new PartialFailureError(`${plural(still, 'open task')} left${retry}`);
   }
+  if (unwritten) throw new PartialFailureError(unwritten);
 }
 
 /**
- * Runs still waiting for a task nobody will do: WAITING_FOR_USER while their open task is unassigned or
- * still with the leaver. Null when the key may not read runs.
+ * Runs still waiting for a task nobody will do: WAITING_FOR_USER while an open task of theirs is unassigned
+ * or still with the leaver. `known` are runs known to hold such a task; `earlier` are runs the job moved
+ * before, looked at again. Null when the key may not read runs.
  */
 async function blockedRuns(
-  ctx: Context,
   client: ApiClient,
-  f: Finish,
-  remaining: string[],
+  leaver: string,
+  runs: { known: string[]; earlier: string[]; concurrency: number },
 ): Promise<string[] | null> {
   const { Enricher } = await import('./enrich.js');
   const enricher = new Enricher(client, () => undefined);
   if (!(await enricher.allows()).sequences) return null;
-  const candidates = new Set<string>();
-  for (const fate of f.fates.values())
-    if (remaining.includes(fate.task.id) || f.kept.includes(fate.task.id))
-      candidates.add(fate.task.sequence_id);
-  for (const id of f.unassignedRuns) candidates.add(id);
-  const runs = await enricher.ofRuns([...candidates], false);
-  return [...runs].filter(([, r]) => r.run?.status === 'WAITING_FOR_USER').map(([id]) => id);
+  const known = new Set(runs.known);
+  const candidates = [...new Set([...runs.known, ...runs.earlier])];
+  const status = await enricher.ofRuns(candidates, false);
+  const waiting = candidates.filter((id) => status.get(id)?.run?.status === 'WAITING_FOR_USER');
+  const blocked = new Set(waiting.filter((id) => known.has(id)));
+  await runPool(
+    waiting.filter((id) => !known.has(id)),
+    runs.concurrency,
+    async (id) => {
+      const open = await runOpenTasks(client, id);
+      if (open.some((t) => t.assignee_user_id === null || t.assignee_user_id === leaver)) blocked.add(id);
+    },
+  );
+  return waiting.filter((id) => blocked.has(id));
 }
 
-/** `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). */
+/**
+ * `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). A report that cannot
+ * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
+ */
 async function writeJobReport(
   ctx: Context,
   client: ApiClient,
@@ -581,8 +637,8 @@ async function writeJobReport(
   rep: MoveReport,
   who: Who,
   stop: Stop | undefined,
-): Promise<void> {
-  const { writeReport } = await import('../output/offboard.js');
+): Promise<string | undefined> {
+  const { renderReport, writeReportFile } = await import('../output/offboard.js');
   const runIds = rep.tasks.map((t) => t.sequence_id);
   let names: Map<string, string> | undefined;
   if (stop) {
@@ -590,14 +646,18 @@ async function writeJobReport(
     names = (await stop.unless(() => templateNames(ctx, client, runIds)).catch(() => undefined))?.value;
     if (stop.signal) client.abandon();
   } else names = await templateNames(ctx, client, runIds);
+  const text = renderReport(path, rep, who, names ?? new Map());
   try {
-    writeReport(path, rep, who, names ?? new Map());
-    ctx.terminal.err(`Report: ${path}`);
+    writeReportFile(path, text);
+    ctx.terminal.err(rep.dry_run ? `Report (the plan; nothing moved): ${path}` : `Report: ${path}`);
+    return undefined;
   } catch (error) {
-    // Checked before anything moved; a disk that fills or a folder removed since must not hide the summary.
-    ctx.terminal.err(
-      `warning: the report could not be written to ${path} (${error instanceof Error ? error.message : String(error)}); the journal and --json hold the same data`,
-    );
+    // Checked before anything moved; a disk that fills or a folder removed since must not lose the report.
+    const reason =
+      error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+    ctx.terminal.err(`warning: the report could not be written to ${path} (${reason}); here it is:`);
+    ctx.terminal.err(text.trimEnd());
+    return `the report could not be written to ${path} (${reason}); it was printed on stderr`;
   }
 }
 
@@ -719,9 +779,15 @@ export async function runUndo(
   o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
 ): Promise<void> {
   const { terminal } = ctx;
+  const began = ctx.now();
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
   const { job } = o;
+  // What cannot be read is said, and the rest is undone.
+  if (job.unreadable.length > 0)
+    terminal.err(
+      `note: ${job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
+    );
   if (!o.dryRun) await preflight(client);
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
   const restored = new Map(
@@ -822,10 +888,12 @@ export async function runUndo(
     terminal.err('Dry run: nothing was changed.');
     return;
   }
+  const asked = ctx.now();
   await confirmCount(ctx, o.yes, back.length, `${verb} ${back.length} tasks?`);
+  const started = began + (ctx.now() - asked);
   const stop = new Stop(ctx);
   try {
-    await undoRun(ctx, client, { ...o, job, stop, back, leftAlone, moves, fates, spec, who });
+    await undoRun(ctx, client, { ...o, job, stop, back, leftAlone, moves, fates, spec, who, started });
   } finally {
     stop.end();
   }
@@ -846,11 +914,12 @@ async function undoRun(
     fates: Map<string, TaskFate>;
     spec: JobSpec;
     who: Who;
+    started: number;
   },
 ): Promise<void> {
   const { job, fates, back, who } = o;
+  job.prepareAppend((m) => ctx.terminal.err(`note: ${m}`));
   job.append([{ kind: 'run', phase: o.phase, time: stamp(new Date(ctx.now())), planned: back.length }]);
-  const started = ctx.now();
   const result = await execute(
     ctx,
     client,
@@ -880,7 +949,7 @@ async function undoRun(
     earlier: [],
     result,
     stop: o.stop,
-    started,
+    started: o.started,
     who,
     report: undefined,
     verify: async () => {
@@ -893,34 +962,8 @@ async function undoRun(
     },
     kept: [],
     unassignedRuns: [],
+    concurrency: o.concurrency,
   });
-}
-
-/** The moved tasks as they are now: by listing whoever got them where that takes fewer requests. */
-async function currentTasks(
-  client: ApiClient,
-  moved: MoveRecord[],
-  concurrency: number,
-): Promise<Map<string, Task>> {
-  const current = new Map<string, Task>();
-  for (const to of new Set(moved.map((r) => r.to))) {
-    const ids = moved.filter((r) => r.to === to).map((r) => r.task_id);
-    let toRead = ids;
-    if ((await openListingCost(client, { assigneeUserId: to })) <= ids.length) {
-      const wanted = new Set(ids);
-      for (const t of await collectOpenTasks(client, { assigneeUserId: to }, concurrency))
-        if (wanted.has(t.id)) current.set(t.id, t);
-      toRead = ids.filter((id) => !current.has(id));
-    }
-    await runPool(toRead, concurrency, async (id) => {
-      try {
-        current.set(id, await getTask(client, id));
-      } catch (error) {
-        if (isAuthFailure(error)) throw error;
-      }
-    });
-  }
-  return current;
 }
 
 /** Jobs whose cover ended: given back when confirmed. */
@@ -931,7 +974,10 @@ export async function runReturns(
   const { stateDir } = await import('../config/paths.js');
   const now = ctx.now();
   const workspace = await currentWorkspace(ctx.session);
-  const due = Job.all(stateDir(ctx.session.env)).filter(
+  const problems: string[] = [];
+  const all = Job.all(stateDir(ctx.session.env), problems);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
+  const due = all.filter(
     (j) =>
       inWorkspace(j, workspace) &&
       j.header?.until &&
@@ -939,7 +985,7 @@ export async function runReturns(
       !j.lastEnd('return'),
   );
   if (due.length === 0) {
-    const returned = Job.all(stateDir(ctx.session.env)).filter(
+    const returned = all.filter(
       (j) => inWorkspace(j, workspace) && j.header?.until && j.lastEnd('return'),
     ).length;
     ctx.terminal.err(

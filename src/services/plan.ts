@@ -14,12 +14,23 @@ export interface Successor {
 
 const PRIORITY_RANK: Record<string, number> = { HOT: 0, TODAY: 1, EXTRA: 2 };
 
+/** What earlier runs of the same job did: it counts toward the cap and the split, and keeps runs whole. */
+export interface JobSoFar {
+  /** Tasks each successor was given by earlier runs (and still has from the job: not undone). */
+  given: ReadonlyMap<string, number>;
+  /** Runs an earlier run began to move, and to whom: the rest of such a run goes to the same successor. */
+  pinned: ReadonlyMap<string, string>;
+}
+
+const NOTHING_BEFORE: JobSoFar = { given: new Map(), pinned: new Map() };
+
 /**
  * Distributes the runs of the tasks to move among the successors by weight (the most urgent runs first, so a
  * cap keeps the least urgent with the leaver): each run goes whole to the successor furthest below their
  * share, so the split matches the weights within one run. A run whose open tasks are all being moved takes
  * one SEQUENCE call; a run that also holds other open tasks (someone else's, or outside the filters) is moved
- * task by task, so nothing else moves.
+ * task by task, so nothing else moves. Over a whole job: what earlier runs gave each successor counts toward
+ * the cap and the shares, and a run an earlier run began goes to the same successor (or stays, at the cap).
  */
 export function planOffboard(
   tasks: readonly Task[],
@@ -27,6 +38,7 @@ export function planOffboard(
   successors: readonly Successor[],
   cap: number | undefined,
   who: (userId: string | null) => string,
+  before: JobSoFar = NOTHING_BEFORE,
 ): ReassignPlan {
   const byRun = new Map<string, Task[]>();
   for (const t of tasks) {
@@ -47,8 +59,17 @@ export function planOffboard(
   const rank = (run: Task[]) => Math.min(...run.map((t) => PRIORITY_RANK[t.priority] ?? 3));
   const oldest = (run: Task[]) =>
     run.reduce((m, t) => (t.created_at < m ? t.created_at : m), run[0]!.created_at);
+  const ids = new Set(successors.map((s) => s.id));
+  const pinnedTo = (runId: string) => {
+    const to = before.pinned.get(runId);
+    return to !== undefined && ids.has(to) ? to : undefined;
+  };
+  // Runs begun by an earlier run first: they are finished before anything new is shared out.
   const runs = [...byRun.entries()].sort(
-    ([, a], [, b]) => rank(a) - rank(b) || (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0),
+    ([ia, a], [ib, b]) =>
+      Number(pinnedTo(ib) !== undefined) - Number(pinnedTo(ia) !== undefined) ||
+      rank(a) - rank(b) ||
+      (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0),
   );
   const shares: SuccessorShare[] = successors.map((s) => ({
     id: s.id,
@@ -57,19 +78,24 @@ export function planOffboard(
     tasks: 0,
     by_priority: {},
   }));
+  /** What a successor has from the whole job once this plan is done: earlier runs and this one. */
+  const total = (s: SuccessorShare) => (before.given.get(s.id) ?? 0) + s.tasks;
   const moves: RunMove[] = [];
   const kept: string[] = [];
   const taskByTask: ReassignPlan['task_by_task'] = [];
   let calls = 0;
   for (const [sequenceId, run] of runs) {
-    const fits = shares.filter((s) => cap === undefined || s.tasks + run.length <= cap);
+    const pinned = pinnedTo(sequenceId);
+    const fits = shares.filter(
+      (s) => (pinned === undefined || s.id === pinned) && (cap === undefined || total(s) + run.length <= cap),
+    );
     if (fits.length === 0) {
       moves.push({
         sequence_id: sequenceId,
         task_ids: run.map((t) => t.id),
         to: null,
         scope: 'TASK',
-        reason: 'every successor is at the cap',
+        reason: pinned ? 'its successor is at the cap' : 'every successor is at the cap',
       });
       kept.push(...run.map((t) => t.id));
       staying.tasks += run.length;
@@ -79,7 +105,7 @@ export function planOffboard(
     }
     // The successor furthest below their share once this run is theirs (ties: the order given).
     const to = fits.reduce((best, s) =>
-      (s.tasks + run.length) / s.weight < (best.tasks + run.length) / best.weight ? s : best,
+      (total(s) + run.length) / s.weight < (total(best) + run.length) / best.weight ? s : best,
     );
     to.runs++;
     to.tasks += run.length;

@@ -19,7 +19,8 @@ export async function allTemplates(
 ): Promise<SequenceTemplate[]> {
   const templates = await withScope(() => listTemplates(client), 'listing campaigns');
   const names = templates.map((t) => t.name).filter((n): n is string => typeof n === 'string');
-  saveTemplateNames(cacheDir(session.env), session.profileName, names, now);
+  const { currentWorkspace } = await import('./jobs.js');
+  saveTemplateNames(cacheDir(session.env), await currentWorkspace(session), names, now);
   return templates;
 }
 

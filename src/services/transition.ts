@@ -149,6 +149,7 @@ export async function runTransition(
     if (signal) throw new InterruptedError('interrupted before any change: nothing was changed', signal);
     if (o.dryRun) {
       await printDryRun(output, items, who, output.chalk());
+      unreadable(items);
       return;
     }
     const toSend = items.filter((i) => i.result !== 'unchanged' && i.result !== 'failed');
@@ -160,6 +161,30 @@ export async function runTransition(
   } finally {
     dispose();
   }
+}
+
+/**
+ * A dry run exits as the run would for what is already known: IDs that cannot be read (not found, refused)
+ * are a failure, with the code a run would give (3 when every one is not found, 6 when some are).
+ */
+function unreadable(items: readonly PreviewItem[]): void {
+  const failed = items.filter((i) => i.result === 'failed');
+  if (failed.length === 0) return;
+  const outcomes = items.map(
+    (i) =>
+      ({
+        id: i.id,
+        result: i.result === 'failed' ? 'failed' : 'changed',
+        task: null,
+        error: i.error,
+      }) as ItemOutcome,
+  );
+  const code = bulkExitCode(outcomes);
+  const message = `${failed.length} of ${plural(items.length, 'task')} could not be read; nothing was changed`;
+  if (code === 6) throw new PartialFailureError(message);
+  const kinds = new Set(failed.map((f) => `${f.error?.status}/${f.error?.type}`));
+  if (kinds.size === 1) throw errorFromItem({ ...failed[0]!.error!, request_id: null }, message);
+  throw new TopoError(message, code);
 }
 
 async function execute(

@@ -53,36 +53,60 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
       concurrency: 2,
       unassigned: o.filters.unassigned,
     });
-  try {
-    // What exists now is not new: start from the newest matching task, and its second's neighbours.
-    let since = await newestCreated(client, o);
-    const seen = new Map<string, number>();
-    if (since !== undefined)
-      for await (const task of listing(iso(since - OVERLAP_MS)))
-        seen.set(task.id, Date.parse(task.created_at));
-    let handed = 0;
-    let lost: unknown;
-    while (!signal) {
-      await pause(o.intervalMs);
-      if (signal) break;
-      const fresh: Task[] = [];
-      try {
-        for await (const task of listing(since === undefined ? undefined : iso(since - OVERLAP_MS)))
-          fresh.push(task);
-      } catch (error) {
-        if (isFatal(error)) throw error;
-        if (lost === undefined)
-          terminal.err(
-            `Lost contact with the API (${describeError(error)}); still watching, asking again every ${o.intervalMs / 1000} s…`,
-          );
-        lost = error;
-        continue;
-      }
+  let lost: unknown;
+  /** One ask of the API: an outage (network, 5xx, 429 after the client's retries) is said once, and ridden out. */
+  const ask = async <T>(work: () => Promise<T>): Promise<{ value: T } | undefined> => {
+    try {
+      const value = await work();
       if (lost !== undefined) {
         terminal.err('Back in contact with the API.');
         lost = undefined;
       }
-      for (const task of fresh) {
+      return { value };
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      if (lost === undefined)
+        terminal.err(
+          `Lost contact with the API (${describeError(error)}); still watching, asking again every ${o.intervalMs / 1000} s…`,
+        );
+      lost = error;
+      return undefined;
+    }
+  };
+  try {
+    // What exists now is not new: start from the newest matching task, and its second's neighbours. An
+    // outage then is ridden out as any later one.
+    let since: number | undefined;
+    const seen = new Map<string, number>();
+    for (;;) {
+      const baseline = await ask(async () => {
+        const newest = await newestCreated(client, o);
+        const around = new Map<string, number>();
+        if (newest !== undefined)
+          for await (const task of listing(iso(newest - OVERLAP_MS)))
+            around.set(task.id, Date.parse(task.created_at));
+        return { newest, around };
+      });
+      if (baseline) {
+        since = baseline.value.newest;
+        for (const [id, created] of baseline.value.around) seen.set(id, created);
+        break;
+      }
+      await pause(o.intervalMs);
+      if (signal) throw new InterruptedError('', signal);
+    }
+    let handed = 0;
+    while (!signal) {
+      await pause(o.intervalMs);
+      if (signal) break;
+      const polled = await ask(async () => {
+        const fresh: Task[] = [];
+        for await (const task of listing(since === undefined ? undefined : iso(since - OVERLAP_MS)))
+          fresh.push(task);
+        return fresh;
+      });
+      if (!polled) continue;
+      for (const task of polled.value) {
         if (seen.has(task.id)) continue;
         const created = Date.parse(task.created_at);
         seen.set(task.id, created);

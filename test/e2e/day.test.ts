@@ -373,6 +373,38 @@ describe('tasks watch', () => {
     expect(JSON.parse(json.join(' '))).toEqual(t);
   });
 
+  it("--exec's standard input is the JSON --json prints: C1 controls escaped", async () => {
+    const s = await sandbox();
+    const out = join(tempDir(), 'got.json');
+    const script = `let d='';process.stdin.setEncoding('latin1').on('data',c=>d+=c).on('end',()=>require('fs').writeFileSync(${JSON.stringify(out)},d,'latin1'))`;
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(
+      ['tasks', 'watch', '--interval', '5', '--count', '1', '--exec', process.execPath, '--', '-e', script],
+      { sandbox: s },
+    );
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    const t = s.store.createTask({ type: 'CALL\u009b31m\u001b]0;x\u0007' });
+    expect((await watching).code).toBe(0);
+    const raw = readFileSync(out, 'latin1');
+    // eslint-disable-next-line no-control-regex
+    expect(raw).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'))).toEqual(t);
+  });
+
+  it('an outage from the start (the first reads) is ridden out like a later one', async () => {
+    const s = await sandbox();
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', status: 503, times: 12 });
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '--interval', '5', '--count', '1'], { sandbox: s });
+    await waitFor(() => polls() >= 20, 10_000, 'the outage and a few polls');
+    const t = s.store.createTask({});
+    const r = await watching;
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\t')[0]).toBe(t.id);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('Lost contact with the API'))).toHaveLength(1);
+    expect(r.stderr).toContain('Back in contact with the API.');
+  });
+
   it('rejects an interval under 5 s or over a day and stray arguments, before any request', async () => {
     const s = await sandbox();
     const fast = await topo(['tasks', 'watch', '--interval', '1'], { sandbox: s });

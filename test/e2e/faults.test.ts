@@ -113,7 +113,7 @@ describe('listings under faults', () => {
     expect(r.stderr).toBe(
       'error: request to 127.0.0.1:' +
         new URL(s.url).port +
-        ' timed out after 0.3 s; try again or raise --timeout\n',
+        ' timed out after 0.3 s (4 attempts; --timeout limits each one); try again or raise --timeout\n',
     );
     expect(s.received('GET')).toHaveLength(4);
   });

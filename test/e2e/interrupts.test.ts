@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { isLoopback } from '../../src/session.js';
-import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { BIN, realSleep, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Interruptions, prompts, exit codes, what stdin may hold, and what reaches a terminal or the disk. */
 
@@ -439,14 +439,50 @@ describe('files and folders', () => {
   it('a held config lock says which file and what to do', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'config.lock'));
+    // (the wait is cut short here: by default a writer waits up to 30 s for the lock)
     const r = await topo(['alias', 'set', 'bob', '00000000-0000-4000-8000-000000000001'], {
       env: { TOPO_CONFIG_DIR: dir },
       timeoutMs: 20_000,
+      deps: { lockWaitMs: 300 },
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `error: the config file ${join(dir, 'config.json')} is locked by another topo process (lock ${join(dir, 'config.lock')}); try again, or remove the lock if no topo is running\n`,
     );
+  });
+
+  it('a config lock held for seconds by another topo is waited for: the write then goes through', async () => {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    const lockfile = await import('proper-lockfile');
+    // Held as a live topo holds it (kept fresh), for longer than writers used to wait (about 2.5 s).
+    const release = await lockfile.lock(dir, { lockfilePath: join(dir, 'config.lock'), stale: 10_000 });
+    const writing = topo(['alias', 'set', 'bob', '00000000-0000-4000-8000-000000000001'], {
+      env: { TOPO_CONFIG_DIR: dir },
+      timeoutMs: 40_000,
+    });
+    await realSleep(3_000);
+    await release();
+    const r = await writing;
+    expect(r.stderr).toBe('✓ bob → 00000000-0000-4000-8000-000000000001\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('forty writers at once: every one goes through and nothing is lost', async () => {
+    const dir = tempDir();
+    const env = { TOPO_CONFIG_DIR: dir };
+    const names = Array.from({ length: 40 }, (_, i) => `rep${i}`);
+    const results = await Promise.all(
+      names.map((n, i) =>
+        topo(['alias', 'set', n, `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`], {
+          env,
+          timeoutMs: 40_000,
+        }),
+      ),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const aliases = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.aliases;
+    expect(Object.keys(aliases).sort()).toEqual([...names].sort());
   });
 
   it('a name that merely ends in .localhost is not this machine unless it resolves only to loopback', async () => {

@@ -172,6 +172,26 @@ describe('tasks skip / reopen', () => {
     expect(snapshot(s)).toBe(before);
   });
 
+  it('--dry-run of IDs that cannot be read exits as the run would: 3 when none exists, 6 when some do not', async () => {
+    const s = await sandbox();
+    const [p] = byStatus(s, 'PENDING');
+    const missing = Array.from(
+      { length: 300 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const none = await topo(['tasks', 'skip', ...missing, '--dry-run'], { sandbox: s });
+    expect(none.code).toBe(3);
+    expect(none.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'error: 300 of 300 tasks could not be read; nothing was changed (NotFoundIssue)',
+    );
+    const some = await topo(['tasks', 'skip', p!.id, missing[0]!, '--dry-run'], { sandbox: s });
+    expect(some.code).toBe(6);
+    expect(some.stderr).toBe(
+      'Dry run: 1 would change, 1 could not be read; nothing was changed.\nerror: 1 of 2 tasks could not be read; nothing was changed\n',
+    );
+    expect(s.received('POST')).toHaveLength(0);
+  });
+
   it('reopens completed and skipped tasks', async () => {
     const s = await sandbox();
     const ids = [byStatus(s, 'COMPLETED')[0]!.id, byStatus(s, 'SKIPPED')[0]!.id];

@@ -1,12 +1,22 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Terminal } from '@xterm/headless';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { BIN, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
 
@@ -465,6 +475,51 @@ describe('one job, one journal, one undo', () => {
     expect(text).not.toMatch(/Moving \|/);
   });
 
+  it('after Ctrl-C no call starts: a run moved task by task stops after the call in flight', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    // A run moved task by task (three calls at least), and not the first to move (that one goes alone first).
+    const plan = JSON.parse(
+      (
+        await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'], {
+          sandbox: s,
+        })
+      ).stdout,
+    ) as {
+      plan: { task_by_task: { sequence_id: string; task_ids: string[] }[] };
+      tasks: { sequence_id: string }[];
+    };
+    const byTask = plan.plan.task_by_task.find(
+      (r) => r.task_ids.length >= 3 && r.sequence_id !== plan.tasks[0]!.sequence_id,
+    )!;
+    const shared = [...w.runs].find(([run]) => run === byTask.sequence_id);
+    expect(shared).toBeDefined();
+    const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+    const interrupts = {
+      add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
+      reclaim: () => undefined,
+    };
+    // Ctrl-C the moment the first call for that run reaches the API.
+    s.onRequest((q) => {
+      if (q.method === 'PATCH' && shared![1].some((t) => q.path.includes(t.id)))
+        for (const h of handlers) h('SIGINT');
+    });
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--concurrency', '1', '--json'],
+      { sandbox: s, env: stateEnv().env, deps: { interrupts } },
+    );
+    expect(r.code).toBe(130);
+    const patches = s.received('PATCH');
+    const last = patches.at(-1)!;
+    expect(shared![1].some((t) => last.path.includes(t.id))).toBe(true);
+    // One call for that run went (the one in flight); its other tasks were not started.
+    expect(patches.filter((q) => shared![1].some((t) => q.path.includes(t.id)))).toHaveLength(1);
+    const moved = w.aliceOpen.filter((t) => s.store.get(t.id)!.assignee_user_id === w.bob.id).length;
+    const report = JSON.parse(r.stdout) as { moved: number; not_started: number };
+    expect(report.moved).toBe(moved);
+    expect(report.not_started).toBe(w.aliceOpen.length - moved);
+  });
+
   it('interrupted and resumed: the same job and journal; one undo restores it all; a second says so', async () => {
     const s = await sandbox({ latencyMs: 20 });
     const w = world(s);
@@ -668,6 +723,151 @@ describe('the report and what is verified', () => {
       expect(r.stderr).toBe(`error: --report: cannot write '${path}': ${reason}\n`);
     }
     expect(s.requests).toHaveLength(0);
+  });
+
+  it('--report refuses a symlink, a device and -, before any request, exit 2', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = tempDir();
+    const target = join(dir, 'target.txt');
+    writeFileSync(target, 'keep me\n');
+    symlinkSync(target, join(dir, 'link.csv'));
+    for (const [path, reason] of [
+      [
+        join(dir, 'link.csv'),
+        'it is a symbolic link (a report is never written through one; name the file itself)',
+      ],
+      ['/dev/null', 'it is not a plain file'],
+    ]) {
+      const r = await topo(
+        ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', path!],
+        { sandbox: s, env: stateEnv().env },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`error: --report: cannot write '${path}': ${reason}\n`);
+    }
+    const dash = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', '-'],
+      {
+        sandbox: s,
+      },
+    );
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toBe(
+      "error: --report: give a file name ('-' is not one; --json prints the same data on stdout)\n",
+    );
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('--report replaces an existing file with a new one readable by the owner alone', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const csv = join(tempDir(), 'moves.csv');
+    writeFileSync(csv, 'old\n', { mode: 0o644 });
+    chmodSync(csv, 0o644);
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', csv],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(statSync(csv).mode & 0o777).toBe(0o600);
+    expect(readFileSync(csv, 'utf8')).toMatch(/^task_id,old_assignee,/);
+  });
+
+  it('a report that cannot be written after the moves: printed on stderr, exit 6', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const dir = join(tempDir(), 'reports');
+    mkdirSync(dir);
+    const csv = join(dir, 'moves.csv');
+    // The folder goes away while the job runs (checked before it started): at the first move.
+    s.onRequest((q) => {
+      if (q.method === 'PATCH') rmSync(dir, { recursive: true, force: true });
+    });
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--report', csv],
+      {
+        sandbox: s,
+        env: stateEnv().env,
+      },
+    );
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`warning: the report could not be written to ${csv} (ENOENT); here it is:\n`);
+    const printed = r.stderr.slice(r.stderr.indexOf('task_id,old_assignee'));
+    const rows = Papa.parse<Record<string, string>>(printed.slice(0, printed.indexOf('\nDone:')), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows).toHaveLength(w.aliceOpen.length);
+    expect(r.stderr).toContain(`Done: ${w.aliceOpen.length} tasks moved, 0 failed.`);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `error: the report could not be written to ${csv} (ENOENT); it was printed on stderr`,
+    );
+  });
+
+  it('--dry-run --report writes the planned report (would_move, kept) and says so', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const csv = join(tempDir(), 'plan.csv');
+    const r = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        w.bob.id,
+        '--cap',
+        '10',
+        '--dry-run',
+        '--report',
+        csv,
+      ],
+      { sandbox: s },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Report (the plan; nothing moved): ${csv}\nDry run: nothing was changed.\n`);
+    const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
+    expect(rows).toHaveLength(w.aliceOpen.length);
+    expect(rows.filter((row) => row.result === 'would_move')).toHaveLength(10);
+    expect(rows.filter((row) => row.result === 'kept')).toHaveLength(w.aliceOpen.length - 10);
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it('the cost counts the planning (its requests are counted) and not the time at the question', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    // The leaver's listing is slow: a second at least, inside the job's time.
+    s.injectFault({ method: 'GET', path: '^/v1/tasks$', query: 'assignee_user_id', delayMs: 1000, times: 1 });
+    let offset = 0;
+    const asked: string[] = [];
+    const prompter = {
+      ...scriptedPrompter([]),
+      input: async (message: string) => {
+        asked.push(message);
+        // An hour at the question.
+        offset += 3_600_000;
+        return String(w.aliceOpen.length);
+      },
+    };
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--json', 'stats'], {
+      sandbox: s,
+      env: stateEnv().env,
+      tty: true,
+      deps: { prompter, now: () => Date.now() + offset },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(asked).toHaveLength(1);
+    const { stats } = JSON.parse(r.stdout) as { stats: { wall_ms: number } };
+    expect(stats.wall_ms).toBeGreaterThanOrEqual(1000);
+    expect(stats.wall_ms).toBeLessThan(3_600_000);
   });
 
   it('the CSV report names assignees by UUID, and by their alias here beside it', async () => {
@@ -1172,8 +1372,11 @@ describe('Ctrl-C at any point of a job', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
     const id = journalOf(dir).path.split('/').pop()!.replace('.jsonl', '');
+    // The whole job's runs are checked: the one still waiting on its unassigned task is named.
+    const [waiting] = [...w.runs].find(([, open]) => open.some((t) => t.assignee_user_id === null))!;
+    const blocked = `1 sequence run still waiting for a task that is unassigned or with ${w.alice.id}:\n  ${waiting}\n`;
     expect(again.stderr).toBe(
-      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n`,
+      `${w.alice.id} holds no open tasks: nothing to do.\nJob ${id}: nothing left to move; recorded as ended.\nReport: ${csv}\n${blocked}`,
     );
     const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
       header: true,
@@ -1187,7 +1390,7 @@ describe('Ctrl-C at any point of a job', () => {
     // Once ended, running it again changes nothing in the journal.
     const size = journalOf(dir).lines.length;
     expect((await topo(args, { sandbox: s, env })).stderr).toBe(
-      `${w.alice.id} holds no open tasks: nothing to do.\n`,
+      `${w.alice.id} holds no open tasks: nothing to do.\n${blocked}`,
     );
     expect(journalOf(dir).lines).toHaveLength(size);
   });

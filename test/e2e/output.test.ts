@@ -5,7 +5,7 @@ import { buildProgram } from '../../src/cli.js';
 import type { Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
-import { guardFormula } from '../../src/output/printer.js';
+import { csvCell } from '../../src/output/csv.js';
 import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
 
 /** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
@@ -263,7 +263,8 @@ describe('--csv', () => {
     expect(parsed.data).toHaveLength(5);
     const first = parsed.data[0]!;
     expect(first.id).toBe(odd.id);
-    expect(first.type).toBe(odd.type);
+    // A line break is made visible, as on the terminal and in TSV: no cell holds a raw control character.
+    expect(first.type).toBe('CALL, "urgent"\\nsecond line');
     // A cell a spreadsheet would run as a formula is quoted as text.
     expect(first.priority).toBe(`'${odd.priority}`);
     const expected = s.store.state.tasks.filter(isOpen).sort(newestFirst).slice(0, 5);
@@ -279,10 +280,14 @@ describe('--csv', () => {
     const phones = rows.map((row) => row.contact_phone).filter(Boolean);
     expect(phones.length).toBeGreaterThan(0);
     for (const phone of phones) expect(phone).toMatch(/^\+\d[\d ().-]*$/);
-    expect(guardFormula('+44 161 496 0568')).toBe('+44 161 496 0568');
-    for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '\t=1', '+1 (555) =1'])
-      expect(guardFormula(formula)).toBe(`'${formula}`);
-    expect(guardFormula('plain')).toBe('plain');
+    expect(csvCell('+44 161 496 0568')).toBe('+44 161 496 0568');
+    for (const number of ['-5', '+2.5', -3]) expect(csvCell(number)).toBe(String(number));
+    expect(csvCell('-2-3')).toBe("'-2-3");
+    for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '+1 (555) =1'])
+      expect(csvCell(formula)).toBe(`'${formula}`);
+    // A tab or a line break is made visible first: what starts with a backslash runs nothing.
+    expect(csvCell('\t=1')).toBe('\\t=1');
+    expect(csvCell('plain')).toBe('plain');
   });
 
   it('cannot be combined with --json', async () => {

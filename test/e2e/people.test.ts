@@ -392,15 +392,39 @@ describe('campaign names', () => {
     expect(JSON.parse(json.stdout)).toEqual(
       all.filter((t) => t.status === 'ARCHIVED').map((t) => ({ name: t.name, status: t.status })),
     );
-    const cache = readFileSync(join(home, 'cache', 'templates.json'), 'utf8');
-    expect(JSON.parse(cache).default.names).toEqual(all.map((t) => t.name).sort());
-    const complete = await topo(['complete', '--', 'tasks', 'list', '--template', ''], { env, key: null });
-    expect(
-      complete.stdout
+    const cache = JSON.parse(readFileSync(join(home, 'cache', 'templates.json'), 'utf8'));
+    // Kept per workspace: the API URL and the profile.
+    expect(cache[`default ${s.url}`].names).toEqual(all.map((t) => t.name).sort());
+    const offered = async (args: string[]) =>
+      (
+        await topo(['complete', '--', ...args, 'tasks', 'list', '--template', ''], {
+          env,
+          key: null,
+          sandbox: s,
+        })
+      ).stdout
         .split('\n')
         .filter((l) => l.includes('\t'))
-        .map((l) => l.split('\t')[0]),
-    ).toEqual(all.map((t) => t.name).sort());
+        .map((l) => l.split('\t')[0]);
+    expect(await offered([])).toEqual(all.map((t) => t.name).sort());
+    // Another API URL of the same profile has names of its own: none yet.
+    expect(await offered(['--api-url', 'https://other.example.com/v1'])).toEqual([]);
+  });
+
+  it('completion offers cached campaign names with control characters made visible', async () => {
+    const s = await sandbox();
+    const env = { TOPO_CACHE_DIR: join(tempDir(), 'cache') };
+    const [first] = s.store.templates();
+    s.store.patchTemplate(first!.id, { name: 'Q4\u001b]0;owned\u0007\tpush\u009b' });
+    expect((await topo(['templates', 'list'], { sandbox: s, env })).code).toBe(0);
+    const r = await topo(['complete', '--', 'tasks', 'list', '--template', ''], {
+      env,
+      key: null,
+      sandbox: s,
+    });
+    expect(r.stdout).toContain('Q4\\e]0;owned\\x07\\tpush\\x9b\tcampaign\n');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   });
 });
 

@@ -1,4 +1,12 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
@@ -223,5 +231,68 @@ describe('config robustness', () => {
     for (const r of results) expect(r.code).toBe(0);
     const aliases = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).profiles.default.aliases;
     expect(Object.keys(aliases).sort()).toEqual([...names].sort());
+  });
+});
+
+describe('errors never quote secrets', () => {
+  it('a config file that does not parse is named with where the fault is, never its text', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'config.json');
+    writeFileSync(path, '{"profiles": {"default": {\n  "api_key": topo_full_hunter2}}}', { mode: 0o600 });
+    const r = await topo(['alias', 'list'], { env: { TOPO_CONFIG_DIR: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: config file ${path} is not valid (not valid JSON: invalid symbol at line 2, column 14); fix it by hand, or move it away and run 'topo auth login' again\n`,
+    );
+    // A symlink to another file: its first line is not shown either.
+    const other = join(tempDir(), 'notes.txt');
+    writeFileSync(other, 'root:x:0:0:hunter2:/root:/bin/bash\n');
+    const linked = tempDir();
+    symlinkSync(other, join(linked, 'config.json'));
+    const l = await topo(['tasks', 'list'], { env: { TOPO_CONFIG_DIR: linked }, key: null });
+    expect(l.code).toBe(2);
+    expect(l.stderr).toContain('(not valid JSON: invalid symbol at line 1, column 1)');
+    for (const out of [r.stderr, l.stderr]) {
+      expect(out).not.toContain('hunter2');
+      expect(out).not.toContain('root:x');
+    }
+  });
+
+  it('a user name and password in the API URL are redacted in auth status, --debug, errors and journals', async () => {
+    const s = await sandbox();
+    const port = new URL(s.url).port;
+    const url = `http://admin:hunter2@127.0.0.1:${port}/v1`;
+    const state = tempDir();
+    const env = { TOPO_STATE_DIR: state };
+    const status = await topo(['--api-url', url, 'auth', 'status'], { env });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`API:        http://admin:***@127.0.0.1:${port}/v1\n`);
+    const json = await topo(['--api-url', url, 'auth', 'status', '--json', 'api_url'], { env });
+    expect(JSON.parse(json.stdout)).toEqual({ api_url: `http://admin:***@127.0.0.1:${port}/v1` });
+    const debug = await topo(['--debug', '--api-url', url, 'tasks', 'list', '-L', '1'], { env });
+    expect(debug.stderr).toContain(`[debug] GET http://admin:***@127.0.0.1:${port}/v1/tasks?`);
+    const wrong = await topo(['--api-url', `http://admin:hunter2@127.0.0.1:${port}`, 'tasks', 'list'], {
+      env,
+    });
+    expect(wrong.stderr).toContain(`(http://admin:***@127.0.0.1:${port}/v1?)`);
+    const scheme = await topo(['--api-url', 'ftp://admin:hunter2@example.com/v1', 'tasks', 'list'], { env });
+    expect(scheme.stderr).toBe("error: invalid API URL 'ftp://admin:***@example.com/v1': use https://\n");
+    const token = await topo(['--api-url', 'ftp://hunter2@example.com/v1', 'tasks', 'list'], { env });
+    expect(token.stderr).toBe("error: invalid API URL 'ftp://***@example.com/v1': use https://\n");
+    const [alice, bob] = s.store.users;
+    const job = await topo(
+      ['--api-url', url, 'tasks', 'reassign', '--from', alice!.id, '--to', bob!.id, '--yes'],
+      {
+        env,
+      },
+    );
+    expect(job.code).toBe(0);
+    const journal = readdirSync(join(state, 'jobs'))
+      .map((f) => readFileSync(join(state, 'jobs', f), 'utf8'))
+      .join('');
+    expect(journal).toContain(`"api_url":"http://admin:***@127.0.0.1:${port}/v1"`);
+    for (const out of [status, json, debug, wrong, scheme, token, job])
+      expect(out.stdout + out.stderr).not.toContain('hunter2');
+    expect(journal).not.toContain('hunter2');
   });
 });

@@ -83,7 +83,7 @@ describe('timeouts', () => {
     const c = client(`http://127.0.0.1:${hole.port}/v1`, SHORT);
     const e = await failure(c);
     expect(e.message).toBe(
-      `request to 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
+      `request to 127.0.0.1:${hole.port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
     );
     expect(e.exitCode).toBe(1);
     expect(hole.connections()).toBeGreaterThanOrEqual(1);
@@ -99,7 +99,7 @@ describe('timeouts', () => {
     const c = client(`http://127.0.0.1:${port}/v1`, SHORT);
     const e = await failure(c);
     expect(e.message).toBe(
-      `request to 127.0.0.1:${port} timed out after 0.15 s; try again or raise --timeout`,
+      `request to 127.0.0.1:${port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
     );
     await c.close();
   });
@@ -114,7 +114,7 @@ describe('timeouts', () => {
       });
       const e = await failure(c);
       expect(e.message).toBe(
-        `request to 127.0.0.1:9 through the proxy 127.0.0.1:${hole.port} timed out after 0.15 s; try again or raise --timeout`,
+        `request to 127.0.0.1:9 through the proxy 127.0.0.1:${hole.port} timed out after 0.15 s (2 attempts; --timeout limits each one); try again or raise --timeout`,
       );
       expect(hole.connections()).toBeGreaterThanOrEqual(1);
       // closing does not wait for the CONNECT the proxy never answers

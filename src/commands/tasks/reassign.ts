@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
@@ -63,7 +63,10 @@ export function registerReassign(tasks: Command, app: App): void {
       '--until <when>',
       'with --from: a temporary cover until this date (or for 14d, 2w); --return then gives the tasks back',
     )
-    .option('--report <file>', 'with --from: write what moved to a CSV file, or Markdown when it ends in .md')
+    .option(
+      '--report <file>',
+      'with --from: write what moved to a CSV file, or Markdown when it ends in .md (with --dry-run: the plan)',
+    )
     .option(
       '--undo <job>',
       "move a job's tasks back where they were: its id, 'last' (of this workspace), or a journal file",
@@ -261,7 +264,10 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   ]);
   // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
   const workspace = await jobs.currentWorkspace(ctx.session);
-  const all = jobs.Job.all(stateDir(ctx.session.env)).filter((j) => j.header);
+  // A journal that cannot be read is named and left out; the others are listed.
+  const problems: string[] = [];
+  const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
   const here = all.filter((j) => jobs.inWorkspace(j, workspace));
   const rows = jobs.jobRows(here, ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
@@ -326,15 +332,27 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });
 }
 
-/** `--report`'s file must be writable before anything moves: a typo must not be found after the job. */
+/**
+ * `--report`'s file must be writable before anything moves: a typo must not be found after the job. It is
+ * written through a new file (0600) renamed over the name: so its folder must take a new file, and an existing
+ * name must be a plain file — a symlink or a device is refused, never written through.
+ */
 function checkReportPath(path: string): void {
   if (!path.trim()) throw new UsageError('--report: give a file name');
+  if (path === '-')
+    throw new UsageError(
+      "--report: give a file name ('-' is not one; --json prints the same data on stdout)",
+    );
   const dir = dirname(resolve(path));
   let reason: string | undefined;
   try {
+    const existing = lstatSync(path, { throwIfNoEntry: false });
     if (!statSync(dir).isDirectory()) reason = `${dir} is not a folder`;
-    else if (existsSync(path) && statSync(path).isDirectory()) reason = `${path} is a folder`;
-    else accessSync(existsSync(path) ? path : dir, constants.W_OK);
+    else if (existing?.isDirectory()) reason = `${path} is a folder`;
+    else if (existing?.isSymbolicLink())
+      reason = 'it is a symbolic link (a report is never written through one; name the file itself)';
+    else if (existing && !existing.isFile()) reason = 'it is not a plain file';
+    else accessSync(dir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     reason = code === 'ENOENT' ? `there is no folder ${dir}` : `it is not writable (${code ?? 'error'})`;

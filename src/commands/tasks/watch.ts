@@ -7,6 +7,7 @@ import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
 import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
+import { encodeJson } from '../../output/exporter.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
 
@@ -214,6 +215,7 @@ async function programRunner(ctx: Context, argv: string[]) {
         resolve();
       });
       child.stdin.on('error', () => undefined);
-      child.stdin.end(`${JSON.stringify(json)}\n`);
+      // The same JSON as --json prints: C1 controls escaped, so a program that echoes it is safe too.
+      child.stdin.end(`${encodeJson(json, false)}\n`);
     });
 }

@@ -1,0 +1,203 @@
+import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
+import { UsageError } from '../api/errors.js';
+import { isUuid } from '../input/parse.js';
+
+/**
+ * A job's journal as it is on disk: JSON lines, read line by line. What cannot be read never stops the rest:
+ * a torn last line (a write cut short by a kill or a power cut) is recognised and, before anything is
+ * appended, set aside in a file of its own; any other line that is not a topo journal line (hand-edited, a
+ * foreign file) is skipped and named.
+ */
+
+/** What a journal's lines hold. */
+
+export interface JobSpec {
+  /** Where and as whom: the same command against another workspace is another job. */
+  api_url: string;
+  profile: string;
+  from: string;
+  to: { id: string; weight: number }[];
+  cap: number | null;
+  filters: Record<string, unknown>;
+  /** Temporary cover: the day the tasks go back (ISO). */
+  until: string | null;
+}
+
+export interface JobHeader extends JobSpec {
+  kind: 'job';
+  id: string;
+  created: string;
+}
+
+export type Phase = 'move' | 'undo' | 'return';
+
+export interface MoveRecord {
+  kind: 'move';
+  phase: Phase;
+  task_id: string;
+  sequence_id: string;
+  /** The task's type and priority, for a report of the whole job (absent in older journals). */
+  type?: string;
+  priority?: string;
+  /** The assignee the task really had just before the call. */
+  from: string | null;
+  to: string;
+  scope: 'TASK' | 'SEQUENCE';
+  time: string;
+  /** 'started' is written before the call: a run killed mid-call still leaves a record to check. */
+  result: 'started' | 'moved' | 'failed';
+  error?: string;
+  request_id?: string;
+  /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
+  reconciled?: boolean;
+}
+
+export interface RunRecord {
+  kind: 'run' | 'end';
+  phase: Phase;
+  time: string;
+  planned?: number;
+  moved?: number;
+  failed?: number;
+  /** Tasks of the plan not moved (not started, failed, or kept by the cap). */
+  left?: number;
+  interrupted?: boolean;
+  verified?: boolean;
+}
+
+export type JournalLine = JobHeader | MoveRecord | RunRecord;
+
+export interface JournalText {
+  lines: JournalLine[];
+  header: JobHeader | null;
+  /** Line numbers (1-based) that could not be read, the torn last line aside. */
+  unreadable: number[];
+  /** The last line when it was cut short: its bytes, kept until they are set aside. */
+  torn: string | null;
+  /** Where the lines that can be read end (bytes): what is kept when a torn line is set aside. */
+  goodLength: number;
+  /** Whether the text ends with a line break (false: the next append starts a new line first). */
+  endsWithNewline: boolean;
+}
+
+/** The whole journal is unreadable (a folder, no permission): said with the reason, never the text. */
+export class JournalError extends UsageError {}
+
+export function readJournal(path: string): JournalText {
+  let buffer: Buffer;
+  try {
+    buffer = readFileSync(path);
+  } catch (error) {
+    throw new JournalError(
+      `cannot read journal ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const text = buffer.toString('utf8');
+  const raw = text.split('\n');
+  const lines: JournalLine[] = [];
+  const unreadable: number[] = [];
+  let torn: string | null = null;
+  let goodLength = buffer.length;
+  const endsWithNewline = text.length === 0 || text.endsWith('\n');
+  raw.forEach((line, i) => {
+    if (!line.trim()) return;
+    const record = parseLine(line);
+    if (record) {
+      lines.push(record);
+      return;
+    }
+    // The last line, without its line break: a write cut short.
+    if (i === raw.length - 1 && !endsWithNewline) {
+      torn = line;
+      goodLength = buffer.length - Buffer.byteLength(line);
+      return;
+    }
+    unreadable.push(i + 1);
+  });
+  const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
+  return {
+    lines,
+    header,
+    unreadable,
+    torn,
+    goodLength,
+    endsWithNewline: torn !== null || endsWithNewline,
+  };
+}
+
+/**
+ * Makes the journal safe to append to: a torn last line goes to `<journal>.torn` (kept, never appended onto)
+ * and is cut from the journal. Returns what to tell the person, once, or undefined when nothing was torn.
+ */
+export function setAsideTornLine(path: string, journal: JournalText): string | undefined {
+  if (journal.torn === null) {
+    if (!journal.endsWithNewline) appendFileSync(path, '\n');
+    journal.endsWithNewline = true;
+    return undefined;
+  }
+  const aside = `${path}.torn`;
+  appendFileSync(aside, `${journal.torn}\n`, { mode: 0o600 });
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, journal.goodLength);
+  } finally {
+    closeSync(fd);
+  }
+  journal.torn = null;
+  journal.endsWithNewline = true;
+  return `the last line of journal ${path} was cut short (a write interrupted by a kill or a crash); it was set aside in ${aside}, and the job goes on from the lines before it`;
+}
+
+/** One line, checked: a record of a known kind with well-formed ids; undefined otherwise. */
+function parseLine(line: string): JournalLine | undefined {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!record || typeof record !== 'object' || Array.isArray(record)) return undefined;
+  let r = record as Record<string, unknown>;
+  // Journals written before jobs had a kind hold move records only.
+  if (r.kind === undefined && typeof r.task_id === 'string') r = { kind: 'move', phase: 'move', ...r };
+  return isLine(r) ? (r as unknown as JournalLine) : undefined;
+}
+
+const uuid = (v: unknown) => typeof v === 'string' && isUuid(v);
+
+function isLine(r: Record<string, unknown>): boolean {
+  if (r.kind === 'job')
+    return (
+      typeof r.id === 'string' &&
+      /^[0-9a-f]{8}$/.test(r.id) &&
+      uuid(r.from) &&
+      Array.isArray(r.to) &&
+      r.to.every(
+        (t: unknown) =>
+          typeof t === 'object' &&
+          t !== null &&
+          uuid((t as Record<string, unknown>).id) &&
+          Number.isInteger((t as Record<string, unknown>).weight),
+      )
+    );
+  if (r.kind === 'run' || r.kind === 'end')
+    return typeof r.time === 'string' && ['move', 'undo', 'return'].includes(r.phase as string);
+  // Every id a move names is sent to the API by an undo or a resume: a UUID, or the line is not read.
+  return (
+    r.kind === 'move' &&
+    ['move', 'undo', 'return'].includes(r.phase as string) &&
+    uuid(r.task_id) &&
+    uuid(r.sequence_id) &&
+    uuid(r.to) &&
+    (r.from === null || uuid(r.from)) &&
+    ['started', 'moved', 'failed'].includes(r.result as string)
+  );
+}
+
+/** The unreadable lines in words: `lines 5, 9 and 12`. */
+export function describeLines(numbers: number[]): string {
+  const shown = numbers.slice(0, 10).map(String);
+  const more = numbers.length > 10 ? ` and ${numbers.length - 10} more` : '';
+  if (numbers.length === 1) return `line ${shown[0]}`;
+  return `lines ${shown.join(', ')}${more}`;
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { sandbox, tempDir, topo } from '../helpers.js';
+
+/**
+ * Exports that cannot be turned against their reader: every CSV topo writes (--csv and --report) parses to
+ * the same number of fields on every row, holds no raw control character, and runs no formula.
+ */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+
+// C0 except tab (line ends only between records, checked apart), DEL, C1.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+const HOSTILE = [
+  '+1 555 0101\n=2+2',
+  '=HYPERLINK("http://x")',
+  '-2+3\r@SUM(1)',
+  'Acme, "Inc"\r\n+cmd',
+  'title\u001b]0;pwned\u0007',
+  'csi\u009b31m red',
+  '@bell\u0007',
+];
+
+/** Gives the contacts and campaigns of the open tasks hostile text. */
+function poison(s: Sandbox): Task[] {
+  const tasks = s.store.state.tasks.filter(isOpen);
+  tasks.forEach((t, i) => {
+    const run = s.store.run(t.sequence_id)!;
+    const text = HOSTILE[i % HOSTILE.length]!;
+    if (run.contact_id)
+      s.store.patchContact(run.contact_id, {
+        first_name: text,
+        last_name: HOSTILE[(i + 1) % HOSTILE.length],
+        company_name: text,
+        phone_number: text,
+        email: HOSTILE[(i + 2) % HOSTILE.length],
+      });
+    s.store.patchTemplate(run.sequence_template_id, { name: HOSTILE[(i + 3) % HOSTILE.length] });
+  });
+  return tasks;
+}
+
+/** Strict RFC 4180: records end with CRLF only, fields are whole, every record has the header's count. */
+function checkCsv(text: string): string[][] {
+  expect(text.endsWith('\r\n')).toBe(true);
+  const parsed = Papa.parse<string[]>(text, { newline: '\r\n', skipEmptyLines: true });
+  expect(parsed.errors).toEqual([]);
+  const width = parsed.data[0]!.length;
+  for (const row of parsed.data) {
+    expect(row).toHaveLength(width);
+    for (const cell of row) {
+      expect(cell, JSON.stringify(cell)).not.toMatch(CONTROL);
+      expect(cell, JSON.stringify(cell)).not.toMatch(/[\r\n]/);
+      // A phone number in international form, or a signed number: shown as they are.
+      if (/^\+\d[\d ().-]*$/.test(cell) || /^[+-]\d+(\.\d+)?$/.test(cell)) continue;
+      expect(cell, JSON.stringify(cell)).not.toMatch(/^[=+\-@]/);
+    }
+  }
+  // Outside quoted fields, the only line ends are the records'.
+  expect(text.replace(/"(?:[^"]|"")*"/g, '').replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  return parsed.data;
+}
+
+describe('CSV exports of hostile data', () => {
+  it('--csv (piped and on a terminal): same fields on every row, no raw control character, no formula', async () => {
+    const s = await sandbox();
+    poison(s);
+    for (const tty of [false, true]) {
+      const r = await topo(['tasks', 'list', '-L', '40', '--with', 'contact,template', '--csv'], {
+        sandbox: s,
+        tty,
+        columns: 200,
+      });
+      expect(r.code).toBe(0);
+      const rows = checkCsv(r.stdout);
+      expect(rows).toHaveLength(41);
+      const phones = rows.slice(1).map((row) => row[rows[0]!.indexOf('contact_phone')]!);
+      // The formula after a line break is part of the cell, made visible; never a row of its own.
+      expect(phones.filter((p) => p === "'+1 555 0101\\n=2+2").length).toBeGreaterThan(0);
+      expect(r.stdout).not.toContain('\u001b');
+      expect(r.stdout).not.toContain('\u009b');
+    }
+  });
+
+  it('keeps phone numbers in international form as they are', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '-L', '20', '--with', 'contact', '--csv'], { sandbox: s });
+    const rows = checkCsv(r.stdout);
+    const phones = rows.slice(1).map((row) => row[rows[0]!.indexOf('contact_phone')]!);
+    expect(phones.filter((p) => /^\+\d[\d ().-]*$/.test(p)).length).toBeGreaterThan(0);
+  });
+
+  it('--report CSV and Markdown: campaign names cannot break a row or reach the file raw', async () => {
+    const s = await sandbox();
+    const tasks = poison(s);
+    const [alice, bob] = s.store.users;
+    for (const t of tasks.slice(0, 10)) s.store.reassign(t.id, alice!.id, 'TASK');
+    const dir = tempDir();
+    const csv = join(dir, 'r.csv');
+    const md = join(dir, 'r.md');
+    const args = ['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id, '--yes'];
+    const r = await topo([...args, '--report', csv], { sandbox: s, env: { TOPO_STATE_DIR: tempDir() } });
+    expect(r.code, r.stderr).toBe(0);
+    const rows = checkCsv(readFileSync(csv, 'utf8'));
+    expect(
+      rows
+        .slice(1)
+        .map((row) => row[6])
+        .filter((name) => name!.startsWith("'")),
+    ).not.toEqual([]);
+    // Markdown: one table row per line, no raw control character, pipes escaped.
+    const back = await topo(
+      ['tasks', 'reassign', '--from', bob!.id, '--to', alice!.id, '--yes', '--report', md],
+      {
+        sandbox: s,
+        env: { TOPO_STATE_DIR: tempDir() },
+      },
+    );
+    expect(back.code, back.stderr).toBe(0);
+    const text = readFileSync(md, 'utf8');
+    expect(text).not.toMatch(CONTROL);
+    const table = text.split('## Tasks')[1]!.trim().split('\n');
+    const columns = table[0]!.split(/(?<!\\)\|/).length;
+    for (const line of table) expect(line.split(/(?<!\\)\|/).length).toBe(columns);
+  });
+});

@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import { sandbox, tempDir, topo } from '../helpers.js';
+
+/** Journals that survive tearing: a torn last line, a corrupt line, a foreign file, ids that are not ids. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+
+async function aJob() {
+  const s = await sandbox();
+  const [alice, bob] = s.store.users;
+  const dir = tempDir();
+  const env = { TOPO_STATE_DIR: dir };
+  const args = ['tasks', 'reassign', '--from', alice!.id, '--to', bob!.id, '--yes'];
+  const first = await topo(args, { sandbox: s, env });
+  expect(first.code).toBe(0);
+  const id = /Job ([0-9a-f]{8}), journal/.exec(first.stderr)![1]!;
+  const path = join(dir, 'jobs', `${id}.jsonl`);
+  return { s, alice: alice!.id, bob: bob!.id, dir, env, args, id, path };
+}
+
+const jobsJson = async (env: Record<string, string>, s?: Awaited<ReturnType<typeof sandbox>>) =>
+  topo(['tasks', 'reassign', '--jobs', '--json', 'id,moved,state'], { env, ...(s && { sandbox: s }) });
+
+describe('a torn last line', () => {
+  it('is set aside (kept, never appended onto) and said once; the job goes on and stays listed', async () => {
+    const { s, alice, env, args, id, path } = await aJob();
+    // A power cut: the last 40 bytes never reached the disk (`head -c -40`).
+    const whole = readFileSync(path, 'utf8');
+    truncateSync(path, statSync(path).size - 40);
+    const torn = whole.slice(whole.lastIndexOf('\n', whole.length - 2) + 1, whole.length - 40);
+    // Read alone (--jobs), nothing is changed and nothing fails.
+    const listed = await jobsJson(env, s);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([{ id, moved: expect.any(Number), state: 'stopped mid-run' }]);
+    // The same command again: the torn line goes aside, said once, and the journal is whole again.
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `note: the last line of journal ${path} was cut short (a write interrupted by a kill or a crash); it was set aside in ${path}.torn, and the job goes on from the lines before it`,
+    );
+    expect(readFileSync(`${path}.torn`, 'utf8')).toBe(`${torn}\n`);
+    expect((statSync(`${path}.torn`).mode & 0o777).toString(8)).toBe('600');
+    for (const line of readFileSync(path, 'utf8').trimEnd().split('\n'))
+      expect(() => JSON.parse(line)).not.toThrow();
+    const third = await topo(args, { sandbox: s, env });
+    expect(third.stderr).not.toContain('cut short');
+    const after = await jobsJson(env, s);
+    expect(JSON.parse(after.stdout)).toMatchObject([{ id, state: 'done' }]);
+    // And the job undoes as a whole.
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
+    expect(undo.code).toBe(0);
+    expect(
+      s.store.state.tasks.filter((t) => t.assignee_user_id === alice && isOpen(t)).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('a torn header: the job is written a new one and found again', async () => {
+    const { s, env, args, id, path } = await aJob();
+    writeFileSync(path, readFileSync(path, 'utf8').split('\n')[0]!.slice(0, 50));
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('was cut short');
+    expect(JSON.parse((await jobsJson(env, s)).stdout)).toMatchObject([{ id }]);
+  });
+});
+
+describe('a journal that cannot be read', () => {
+  it('never stops --jobs for the other jobs or workspaces: it is named and left out', async () => {
+    const { s, env, id, dir } = await aJob();
+    const jobs = join(dir, 'jobs');
+    writeFileSync(join(jobs, 'ffff0000.jsonl'), 'root:x:0:0:root:/root:/bin/bash\n');
+    mkdirSync(join(jobs, 'eeee0000.jsonl'));
+    const r = await jobsJson(env, s);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ id }]);
+    expect(r.stderr).toContain(
+      `note: ${join(jobs, 'ffff0000.jsonl')} is not a topo journal (none of its lines can be read); left out\n`,
+    );
+    expect(r.stderr).toContain(
+      `note: cannot read journal ${join(jobs, 'eeee0000.jsonl')}: EISDIR; left out\n`,
+    );
+    expect(r.stderr).not.toContain('root:x');
+    // Another workspace's listing too.
+    const other = await topo(['--profile', 'other', 'tasks', 'reassign', '--jobs', '--json'], {
+      env,
+      sandbox: s,
+    });
+    expect(other.code).toBe(0);
+    // --undo last still finds this workspace's job.
+    const undo = await topo(['tasks', 'reassign', '--undo', 'last', '--dry-run', '--json', 'job'], {
+      sandbox: s,
+      env,
+    });
+    expect(undo.code).toBe(0);
+    expect(JSON.parse(undo.stdout)).toEqual({ job: id });
+  });
+
+  it('--undo works on the lines that can be read and says which could not', async () => {
+    const { s, alice, bob, env, id, path } = await aJob();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const records = lines.map((l) => JSON.parse(l) as Record<string, string>);
+    const moved = records.filter((l) => l.result === 'moved' && l.scope === 'TASK').map((l) => l.task_id!);
+    // Every line of one task garbled; every line of another names an id that is not a UUID.
+    const [garbled, bad] = moved as [string, string];
+    const broken: number[] = [];
+    records.forEach((l, i) => {
+      if (l.task_id === garbled) lines[i] = `${lines[i]!.slice(0, 30)}garbage`;
+      if (l.task_id === bad) lines[i] = JSON.stringify({ ...l, task_id: '__proto__' });
+      if (l.task_id === garbled || l.task_id === bad) broken.push(i + 1);
+    });
+    const lost = [garbled, bad];
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
+    expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(
+      `note: journal ${path}: lines ${broken.join(', ')} cannot be read (not topo journal lines) and are skipped; what the others record is undone\n`,
+    );
+    // Nothing was asked of the API for a name that is not a task id.
+    expect(s.requests.some((r) => r.path.includes('__proto__'))).toBe(false);
+    for (const t of moved.slice(2)) expect(s.store.get(t)!.assignee_user_id).toBe(alice);
+    for (const t of lost) expect(s.store.get(t)!.assignee_user_id).toBe(bob);
+  });
+
+  it("a foreign file where the job's journal goes is set aside whole, never appended onto", async () => {
+    const { s, env, args, path } = await aJob();
+    writeFileSync(path, 'these are my notes\nnot a journal\n');
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `note: ${path} was not a topo journal; it was set aside as ${path}.foreign\n`,
+    );
+    expect(readFileSync(`${path}.foreign`, 'utf8')).toBe('these are my notes\nnot a journal\n');
+    expect(JSON.parse(readFileSync(path, 'utf8').split('\n')[0]!)).toMatchObject({ kind: 'job' });
+  });
+
+  it('a journal file named by path that is not a journal is refused in one line, exit 2', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'x.jsonl');
+    writeFileSync(file, '{"hello": "world"}\nnot json\n');
+    const r = await topo(['tasks', 'reassign', '--undo', file, '--yes'], { env: { TOPO_STATE_DIR: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: ${file} is not a topo journal: none of its lines can be read\n`);
+    expect(existsSync(`${file}.torn`)).toBe(false);
+  });
+});
