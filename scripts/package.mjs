@@ -116,7 +116,8 @@ const plugins = [
     setup(b) {
       const builtins = new Set(builtinModules);
       b.onResolve({ filter: /^[a-z:_/]+$/ }, (args) => {
-        if (args.kind !== 'dynamic-import' || !builtins.has(args.path.replace(/^node:/, ''))) return undefined;
+        if (args.kind !== 'dynamic-import' || !builtins.has(args.path.replace(/^node:/, '')))
+          return undefined;
         return { path: args.path, namespace: 'builtin' };
       });
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
@@ -131,7 +132,9 @@ const plugins = [
     setup(b) {
       b.onResolve({ filter: /\.js$/ }, (args) => {
         const target = resolve(args.resolveDir, args.path);
-        const name = rel(target).replace(/^dist\//, '').replace(/\.js$/, '');
+        const name = rel(target)
+          .replace(/^dist\//, '')
+          .replace(/\.js$/, '');
         if (!rel(target).startsWith('dist/')) return undefined;
         if (!entryPoints[name]) throw new Error(`${rel(target)} is not an entry point of the build`);
         return { path: join(ROOT, entryPoints[name]) };
@@ -188,7 +191,9 @@ const result = await build({
 });
 // Inside the executable, require() loads only Node's own modules and there is no import(): all else is in.
 for (const [out, { imports }] of Object.entries(result.metafile.outputs)) {
-  const left = imports.filter((i) => i.external && !i.path.startsWith('node:') && !builtinModules.includes(i.path));
+  const left = imports.filter(
+    (i) => i.external && !i.path.startsWith('node:') && !builtinModules.includes(i.path),
+  );
   const dynamic = imports.filter((i) => i.kind === 'dynamic-import');
   if (left.length + dynamic.length > 0)
     throw new Error(`${out} still loads ${[...left, ...dynamic].map((i) => i.path).join(', ')} at run time`);
@@ -238,6 +243,7 @@ const inputs = [
   ...Object.keys(result.metafile.inputs).filter((p) => !p.includes('node_modules/') && !p.includes(':')),
   ...Object.values(assets).map(rel),
   'package-lock.json',
+  rel(fileURLToPath(import.meta.url)),
 ];
 writeFileSync(
   join(WORK, 'build.json'),
