@@ -12,20 +12,20 @@ import {
   statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topo } from '../helpers.js';
 
 /**
  * The single executable that `npm run package` builds (release/topo-<os>-<arch>), tried as a new user would:
  * a copy outside the work tree, a PATH with no `node` on it, an empty HOME and TMPDIR. Its output is held
- * to what `node bin/topo.js` prints for the same command. CI builds it before `npm test`; elsewhere the test
+ * to what topo prints for the same command. CI builds it before `npm test`; elsewhere the test
  * is skipped, saying why, when it is missing or was built from other sources than these. The release
  * workflow runs this file on each runner.
  */
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BUILD = join(ROOT, 'release', '.build', 'build.json');
-const NODE_BIN = join(ROOT, 'bin', 'topo.js');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 interface BuildInfo {
@@ -124,12 +124,8 @@ function run(command: string, args: string[], options: { env?: object; input?: s
   });
 }
 
-/** The single executable, and `node bin/topo.js` for comparison (with node's folder on its PATH). */
+/** The single executable; what it prints is held to what topo prints in this process through main(). */
 const single = (args: string[], options?: { env?: object; input?: string }) => run(exe, args, options);
-const viaNode = (args: string[]) =>
-  run(process.execPath, [NODE_BIN, ...args], {
-    env: { PATH: [join(dir, 'bin'), resolve(process.execPath, '..')].join(delimiter) },
-  });
 
 describe.skipIf(!info)(`the single executable${info ? ` release/${info.executable}` : ''}`, () => {
   it('runs with no node on its PATH, from outside the work tree', async () => {
@@ -137,7 +133,7 @@ describe.skipIf(!info)(`the single executable${info ? ` release/${info.executabl
     expect(await single(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
   });
 
-  it('prints the same help and completion scripts as the npm package', async () => {
+  it('prints the same help and completion scripts as topo run through main()', async () => {
     for (const args of [
       ['--help'],
       [],
@@ -148,20 +144,20 @@ describe.skipIf(!info)(`the single executable${info ? ` release/${info.executabl
       ['completion', 'fish'],
       ['completion', 'powershell'],
     ]) {
-      const [a, b] = await Promise.all([single(args), viaNode(args)]);
+      const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
       expect(a.code, `topo ${args.join(' ')}: ${a.stderr}`).toBe(b.code);
       expect(a.stdout, `topo ${args.join(' ')}`).toBe(b.stdout);
       expect(a.stdout.length, `topo ${args.join(' ')}`).toBeGreaterThan(100);
     }
   });
 
-  it('answers a Tab press (topo complete -- …) as the npm package does', async () => {
+  it('answers a Tab press (topo complete -- …) as topo run through main() does', async () => {
     for (const args of [
       ['complete', '--', 'tasks', 'list', '--status', ''],
       ['complete', '--', 'tasks', ''],
       ['complete', '--', 'tasks', 'list', '--json', 'id,'],
     ]) {
-      const [a, b] = await Promise.all([single(args), viaNode(args)]);
+      const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
       expect(a, `topo ${args.join(' ')}`).toEqual(b);
       expect(a.stdout).toMatch(/\n:\d+\n$/);
     }
