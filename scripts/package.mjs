@@ -57,10 +57,13 @@ try {
   require('@napi-rs/keyring');
   addon = Object.keys(require.cache).find((file) => file.endsWith('.node'));
 } catch (error) {
-  process.stderr.write(`warning: the OS keychain module does not load here (${error.message}): the\n`);
+  process.stderr.write(`warning: ${error.message.split('\n')[0]}\n`);
 }
 if (addon) assets['keyring.node'] = addon;
-else process.stderr.write('warning: the executable keeps API keys in the config file (mode 600)\n');
+else
+  process.stderr.write(
+    'warning: no OS keychain module loads here: the executable keeps keys in the config file\n',
+  );
 
 /**
  * Inside the executable, `require` loads only Node's own modules: the keychain's addon is written to a
@@ -130,7 +133,7 @@ const plugins = [
     // bin/topo.js imports the build's output (dist/cli.js …): bundle the sources it is built from.
     name: 'dist-to-source',
     setup(b) {
-      b.onResolve({ filter: /\.js$/ }, (args) => {
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
         const target = resolve(args.resolveDir, args.path);
         const name = rel(target)
           .replace(/^dist\//, '')
