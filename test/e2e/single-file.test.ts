@@ -114,7 +114,8 @@ function run(command: string, args: string[], options: { env?: object; input?: s
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    // Only against a hang: a loaded machine may take seconds for what takes 0.1 s.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -127,115 +128,120 @@ function run(command: string, args: string[], options: { env?: object; input?: s
 /** The single executable; what it prints is held to what topo prints in this process through main(). */
 const single = (args: string[], options?: { env?: object; input?: string }) => run(exe, args, options);
 
-describe.skipIf(!info)(`the single executable${info ? ` release/${info.executable}` : ''}`, () => {
-  it('runs with no node on its PATH, from outside the work tree', async () => {
-    expect(readdirSync(env.PATH!)).toEqual([]);
-    expect(await single(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
-  });
+// Each test starts several processes of 100 MB: generous limits, which only a hang reaches.
+describe.skipIf(!info)(
+  `the single executable${info ? ` release/${info.executable}` : ''}`,
+  { timeout: 180_000 },
+  () => {
+    it('runs with no node on its PATH, from outside the work tree', async () => {
+      expect(readdirSync(env.PATH!)).toEqual([]);
+      expect(await single(['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    });
 
-  it('prints the same help and completion scripts as topo run through main()', async () => {
-    for (const args of [
-      ['--help'],
-      [],
-      ['tasks', 'list', '--help'],
-      ['help', 'exit-codes'],
-      ['completion', 'bash'],
-      ['completion', 'zsh'],
-      ['completion', 'fish'],
-      ['completion', 'powershell'],
-    ]) {
-      const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
-      expect(a.code, `topo ${args.join(' ')}: ${a.stderr}`).toBe(b.code);
-      expect(a.stdout, `topo ${args.join(' ')}`).toBe(b.stdout);
-      expect(a.stdout.length, `topo ${args.join(' ')}`).toBeGreaterThan(100);
-    }
-  });
-
-  it('answers a Tab press (topo complete -- …) as topo run through main() does', async () => {
-    for (const args of [
-      ['complete', '--', 'tasks', 'list', '--status', ''],
-      ['complete', '--', 'tasks', ''],
-      ['complete', '--', 'tasks', 'list', '--json', 'id,'],
-    ]) {
-      const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
-      expect(a, `topo ${args.join(' ')}`).toEqual(b);
-      expect(a.stdout).toMatch(/\n:\d+\n$/);
-    }
-  });
-
-  it('lists tasks and picks the next one from the built-in sandbox', async () => {
-    const list = await single(['--sandbox', 'tasks', 'list']);
-    expect(list.code, list.stderr).toBe(0);
-    const rows = list.stdout.trim().split('\n');
-    expect(rows.length).toBeGreaterThan(5);
-    for (const row of rows) expect(row.split('\t')[0]).toMatch(/^[0-9a-f-]{36}$/);
-    const json = await single(['--sandbox', 'tasks', 'list', '-L', '3', '--json', 'id,status']);
-    expect(JSON.parse(json.stdout)).toHaveLength(3);
-    const next = await single(['tasks', 'next', '--sandbox']);
-    expect(next.code, next.stderr).toBe(0);
-    expect(next.stdout.split('\t')[0]).toMatch(/^[0-9a-f-]{36}$/);
-  });
-
-  it('serves the sandbox API (topo sandbox), logs in to it and says where the key is kept', async () => {
-    const server = spawn(exe, ['sandbox', '--port', '0', '--tasks', '40'], { cwd: env.HOME, env });
-    let stopping = '';
-    server.stderr.setEncoding('utf8').on('data', (d: string) => (stopping += d));
-    try {
-      let out = '';
-      const url = await new Promise<string>((resolvePromise, reject) => {
-        server.stdout.setEncoding('utf8').on('data', (d: string) => {
-          out += d;
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
-          if (m && out.includes('Try:')) resolvePromise(m[1]!);
-        });
-        server.on('exit', (code) => reject(new Error(`topo sandbox exited ${code}: ${out}`)));
-      });
-
-      // glibc's loader names each library it loads (LD_DEBUG): the keychain module must be one of them.
-      const glibc = Boolean(
-        (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
-          ?.glibcVersionRuntime,
-      );
-      const tracing = process.platform === 'linux' && glibc && info!.keychain;
-      const login = await single(['auth', 'login', '--with-token', '--api-url', url], {
-        input: 'topo_sandbox_rw\n',
-        env: tracing ? { LD_DEBUG: 'files' } : {},
-      });
-      expect(login.code, login.stderr).toBe(0);
-      expect(login.stderr).toContain(
-        "✓ Logged in to workspace a08ff49b-6f77-4632-b16c-43069c43a8c3 as key 'Sandbox read-write'",
-      );
-      if (tracing) expect(login.stderr).toMatch(/calling init: .*keyring\.node/);
-      // Written to a private temporary folder, loaded, and removed (Windows keeps one copy to reuse).
-      expect(readdirSync(env.TMPDIR!).filter((f) => !f.startsWith('topo-keyring-'))).toEqual([]);
-      if (!login.stderr.includes('the OS keychain')) {
-        expect(login.stderr).toContain('Key stored in: the config file (mode 600)');
-        expect(login.stderr).toMatch(
-          /note: (no OS keychain is available here|TOPO_NO_KEYCHAIN=1 is set), so the key is kept in .*config\.json, readable by you alone/,
-        );
-        const config = /kept in (.*config\.json),/.exec(login.stderr)![1]!;
-        if (process.platform !== 'win32') expect(statSync(config).mode & 0o777).toBe(0o600);
+    it('prints the same help and completion scripts as topo run through main()', async () => {
+      for (const args of [
+        ['--help'],
+        [],
+        ['tasks', 'list', '--help'],
+        ['help', 'exit-codes'],
+        ['completion', 'bash'],
+        ['completion', 'zsh'],
+        ['completion', 'fish'],
+        ['completion', 'powershell'],
+      ]) {
+        const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
+        expect(a.code, `topo ${args.join(' ')}: ${a.stderr}`).toBe(b.code);
+        expect(a.stdout, `topo ${args.join(' ')}`).toBe(b.stdout);
+        expect(a.stdout.length, `topo ${args.join(' ')}`).toBeGreaterThan(100);
       }
+    });
 
-      const status = await single(['auth', 'status']);
-      expect(status.code, status.stderr).toBe(0);
-      expect(status.stdout).toContain(`API:        ${url}`);
-      expect(status.stdout).toMatch(/Stored in: {2}the (config file|OS keychain)/);
-      expect(status.stdout).toContain('Key:        Sandbox read-write (topo_sandbox…)');
-      const list = await single(['tasks', 'list', '--status', 'all', '--all', '--json', 'id']);
+    it('answers a Tab press (topo complete -- …) as topo run through main() does', async () => {
+      for (const args of [
+        ['complete', '--', 'tasks', 'list', '--status', ''],
+        ['complete', '--', 'tasks', ''],
+        ['complete', '--', 'tasks', 'list', '--json', 'id,'],
+      ]) {
+        const [a, b] = await Promise.all([single(args), topo(args, { key: null })]);
+        expect(a, `topo ${args.join(' ')}`).toEqual(b);
+        expect(a.stdout).toMatch(/\n:\d+\n$/);
+      }
+    });
+
+    it('lists tasks and picks the next one from the built-in sandbox', async () => {
+      const list = await single(['--sandbox', 'tasks', 'list']);
       expect(list.code, list.stderr).toBe(0);
-      expect(JSON.parse(list.stdout)).toHaveLength(40);
-      if (status.stdout.includes('OS keychain')) expect((await single(['auth', 'logout'])).code).toBe(0);
+      const rows = list.stdout.trim().split('\n');
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) expect(row.split('\t')[0]).toMatch(/^[0-9a-f-]{36}$/);
+      const json = await single(['--sandbox', 'tasks', 'list', '-L', '3', '--json', 'id,status']);
+      expect(JSON.parse(json.stdout)).toHaveLength(3);
+      const next = await single(['tasks', 'next', '--sandbox']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout.split('\t')[0]).toMatch(/^[0-9a-f-]{36}$/);
+    });
 
-      const stopped = new Promise<number | null>((resolvePromise) => server.on('close', resolvePromise));
-      server.kill('SIGTERM');
-      const code = await stopped;
-      if (process.platform !== 'win32') {
-        expect(code).toBe(0);
-        expect(stopping).toContain('Sandbox stopped.');
+    it('serves the sandbox API (topo sandbox), logs in to it and says where the key is kept', async () => {
+      const server = spawn(exe, ['sandbox', '--port', '0', '--tasks', '40'], { cwd: env.HOME, env });
+      let stopping = '';
+      server.stderr.setEncoding('utf8').on('data', (d: string) => (stopping += d));
+      try {
+        let out = '';
+        const url = await new Promise<string>((resolvePromise, reject) => {
+          server.stdout.setEncoding('utf8').on('data', (d: string) => {
+            out += d;
+            const m = /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+            if (m && out.includes('Try:')) resolvePromise(m[1]!);
+          });
+          server.on('exit', (code) => reject(new Error(`topo sandbox exited ${code}: ${out}`)));
+        });
+
+        // glibc's loader names each library it loads (LD_DEBUG): the keychain module must be one of them.
+        const glibc = Boolean(
+          (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header
+            ?.glibcVersionRuntime,
+        );
+        const tracing = process.platform === 'linux' && glibc && info!.keychain;
+        const login = await single(['auth', 'login', '--with-token', '--api-url', url], {
+          input: 'topo_sandbox_rw\n',
+          env: tracing ? { LD_DEBUG: 'files' } : {},
+        });
+        expect(login.code, login.stderr).toBe(0);
+        expect(login.stderr).toContain(
+          "✓ Logged in to workspace a08ff49b-6f77-4632-b16c-43069c43a8c3 as key 'Sandbox read-write'",
+        );
+        if (tracing) expect(login.stderr).toMatch(/calling init: .*keyring\.node/);
+        // Written to a private temporary folder, loaded, and removed (Windows keeps one copy to reuse).
+        expect(readdirSync(env.TMPDIR!).filter((f) => !f.startsWith('topo-keyring-'))).toEqual([]);
+        if (!login.stderr.includes('the OS keychain')) {
+          expect(login.stderr).toContain('Key stored in: the config file (mode 600)');
+          expect(login.stderr).toMatch(
+            /note: (no OS keychain is available here|TOPO_NO_KEYCHAIN=1 is set), so the key is kept in .*config\.json, readable by you alone/,
+          );
+          const config = /kept in (.*config\.json),/.exec(login.stderr)![1]!;
+          if (process.platform !== 'win32') expect(statSync(config).mode & 0o777).toBe(0o600);
+        }
+
+        const status = await single(['auth', 'status']);
+        expect(status.code, status.stderr).toBe(0);
+        expect(status.stdout).toContain(`API:        ${url}`);
+        expect(status.stdout).toMatch(/Stored in: {2}the (config file|OS keychain)/);
+        expect(status.stdout).toContain('Key:        Sandbox read-write (topo_sandbox…)');
+        const list = await single(['tasks', 'list', '--status', 'all', '--all', '--json', 'id']);
+        expect(list.code, list.stderr).toBe(0);
+        expect(JSON.parse(list.stdout)).toHaveLength(40);
+        if (status.stdout.includes('OS keychain')) expect((await single(['auth', 'logout'])).code).toBe(0);
+
+        const stopped = new Promise<number | null>((resolvePromise) => server.on('close', resolvePromise));
+        server.kill('SIGTERM');
+        const code = await stopped;
+        if (process.platform !== 'win32') {
+          expect(code).toBe(0);
+          expect(stopping).toContain('Sandbox stopped.');
+        }
+      } finally {
+        server.kill('SIGKILL');
       }
-    } finally {
-      server.kill('SIGKILL');
-    }
-  });
-});
+    });
+  },
+);
