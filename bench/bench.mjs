@@ -1,6 +1,6 @@
 // `npm run bench`: measures topo against the sandbox on this machine and writes bench/results.md.
 // Every ratio compares two things measured side by side in the same run. Not a test: nothing here fails.
-//   node bench/bench.mjs [--only startup,command,enrich,fetch,memory,table,offboard-fast,offboard] [--runs n]
+//   node bench/bench.mjs [--only startup,single-file,command,enrich,fetch,memory,table,offboard-fast,offboard] [--runs n]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, createWriteStream } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -107,6 +107,65 @@ async function benchStartup() {
   results.push(
     `## Start-up (median of ${runs} runs each, interleaved)\n\n| command | wall time | vs \`node -e ""\` | |\n|---|---|---|---|\n${rows.join('\n')}`,
   );
+}
+
+/**
+ * The single executable (`npm run package`), beside `node -e ""` and the npm package's `topo`: the same
+ * commands, interleaved. Skipped when release/ holds no executable.
+ */
+async function benchSingleFile() {
+  const info = join(ROOT, 'release', '.build', 'build.json');
+  let exe;
+  try {
+    exe = join(ROOT, 'release', JSON.parse(readFileSync(info, 'utf8')).executable);
+    statSync(exe);
+  } catch {
+    log('single file: skipped, no executable in release/ (npm run package)');
+    return;
+  }
+  log('the single executable…');
+  const name = exe.slice(ROOT.length);
+  const shown = (args) => args.map((a) => (a === '' ? "''" : a)).join(' ');
+  const runs = Math.max(RUNS * 4, 21);
+  const cases = [
+    ['node -e ""', process.execPath, ['-e', '']],
+    ...[
+      ['--version'],
+      ['tasks', '--help'],
+      ['complete', '--', 'tasks', 'list', '--status', ''],
+      ['--sandbox', 'tasks', 'list', '-L', '10'],
+    ].flatMap((args) => [
+      [`topo ${shown(args)}`, process.execPath, [BIN, ...args]],
+      [`${name} ${shown(args)}`, exe, args],
+    ]),
+  ];
+  const samples = new Map(cases.map(([label]) => [label, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [label, command, argv] of cases) {
+      const t = process.hrtime.bigint();
+      const r = spawnSync(command, argv, { stdio: 'ignore', env: env() });
+      if (r.status !== 0) throw new Error(`${label} exited ${r.status}`);
+      samples.get(label).push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  }
+  const base = median(samples.get('node -e ""'));
+  const rows = cases.map(([label]) => {
+    const m = median(samples.get(label));
+    const goal = label === `${name} --version` ? 1.3 : undefined;
+    const verdict =
+      goal === undefined
+        ? ''
+        : `goal ≤ ${goal}× — ${m / base <= goal ? 'met' : `missed by ${((m / base / goal - 1) * 100).toFixed(0)}%`}`;
+    return `| \`${label}\` | ${ms(m)} | ${(m / base).toFixed(2)}× | ${verdict} |`;
+  });
+  const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+  results.push(`## The single executable, beside \`node -e ""\` and the npm package (median of ${runs} runs each, interleaved)
+
+| command | wall time | vs \`node -e ""\` | |
+|---|---|---|---|
+${rows.join('\n')}
+
+Size: \`${name}\` ${mb(statSync(exe).size)}; the \`node\` it is made from ${mb(statSync(process.execPath).size)}.`);
 }
 
 /** `tasks list -L 10` against the sandbox, beside the smallest Node program that fetches the same page. */
@@ -453,6 +512,7 @@ Goal: within 10% of the rate-limit floor with zero failed calls — ${o.ok && o.
 
 try {
   if (wants('startup')) await benchStartup();
+  if (wants('single-file')) await benchSingleFile();
   if (wants('command')) await benchCommand();
   if (wants('enrich')) await benchEnrichment();
   if (wants('fetch')) await benchFetch();

@@ -6,6 +6,21 @@ const { join } = require('node:path');
 
 const args = process.argv.slice(2);
 
+/** Inside the single executable (`npm run package`), the package's files are its embedded assets. */
+const sea = (() => {
+  try {
+    const embedded = require('node:sea');
+    return embedded.isSea() ? embedded : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** A file of the package, by its path in the package ('dist/help.json'). */
+function packageFile(path) {
+  return sea ? sea.getAsset(path, 'utf8') : readFileSync(join(__dirname, '..', path), 'utf8');
+}
+
 /** The command path of a help request (`tasks list --help`, `help tasks list`, bare `topo`), else undefined. */
 function helpKey() {
   if (args.length === 0) return '';
@@ -25,7 +40,7 @@ function cachedHelp() {
   // Rendered at 80 columns: good for pipes and terminals at least that wide.
   if (key === undefined || (process.stdout.isTTY && (process.stdout.columns || 80) < 80)) return undefined;
   try {
-    const cache = JSON.parse(readFileSync(join(__dirname, '..', 'dist', 'help.json'), 'utf8'));
+    const cache = JSON.parse(packageFile('dist/help.json'));
     return cache[key] ?? (key.startsWith('help ') ? cache[key.slice(5)] : undefined);
   } catch {
     return undefined;
@@ -37,7 +52,7 @@ function completionScript() {
   const files = { bash: 'topo.bash', zsh: '_topo', fish: 'topo.fish' };
   if (args.length !== 2 || args[0] !== 'completion' || !files[args[1]]) return undefined;
   try {
-    return readFileSync(join(__dirname, '..', 'completions', files[args[1]]), 'utf8');
+    return packageFile(`completions/${files[args[1]]}`);
   } catch {
     return undefined;
   }
@@ -47,10 +62,14 @@ function completionScript() {
 function completionRequest() {
   if (args[0] !== 'complete' || args[1] !== '--' || args.includes('--help') || args.includes('-h'))
     return false;
-  const spec = join(__dirname, '..', 'dist', 'completion.json');
   import('../dist/complete.js')
-    .then(({ completeFromFile }) =>
-      completeFromFile(spec, { stdout: process.stdout }, process.env, args.slice(2)),
+    .then(({ complete }) =>
+      complete(
+        JSON.parse(packageFile('dist/completion.json')),
+        { stdout: process.stdout },
+        process.env,
+        args.slice(2),
+      ),
     )
     // A shell's Tab press gets no error text: nothing to offer, and a failing exit code.
     .catch(() => (process.exitCode = 1));
@@ -61,7 +80,7 @@ let fast;
 if (completionRequest()) {
   fast = '';
 } else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  fast = `${JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version}\n`;
+  fast = `${JSON.parse(packageFile('package.json')).version}\n`;
 } else {
   fast = cachedHelp() ?? completionScript();
 }

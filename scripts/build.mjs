@@ -2,17 +2,13 @@
 // loaded from node_modules when a command needs them. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { entryPoints } from './entries.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const bundled = new Set(['commander']);
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: {
-    cli: 'src/cli.ts',
-    complete: 'src/complete.ts',
-    'sandbox/server': 'src/sandbox/server.ts',
-    'sandbox/seed': 'src/sandbox/seed.ts',
-  },
+  entryPoints,
   outdir: 'dist',
   bundle: true,
   splitting: true,

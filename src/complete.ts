@@ -159,10 +159,3 @@ export function routeConsole(io: Pick<IO, 'stdout'>): () => void {
   };
   /* eslint-enable no-console */
 }
-
-/** For bin/topo.js: completes from the description the build wrote, without loading the CLI. */
-export async function completeFromFile(file: string, io: IO, env: Env, words: string[]): Promise<void> {
-  const { readFileSync } = await import('node:fs');
-  const spec = JSON.parse(readFileSync(file, 'utf8')) as CompletionSpec;
-  await complete(spec, io, env, words);
-}
