@@ -163,7 +163,7 @@ const plugins = [
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const text = readFileSync(args.path, 'utf8');
         if (!text.includes('createRequire(import.meta.url)')) return undefined;
-        const made = /^const (\w+) = createRequire\(import\.meta\.url\);$/m.exec(text);
+        const made = /^\s*const (\w+) = createRequire\(import\.meta\.url\);$/m.exec(text);
         if (!made) throw new Error(`${rel(args.path)}: createRequire(import.meta.url) in an unknown form`);
         const contents = text
           .replace(made[0], '')

@@ -60,7 +60,8 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
 /** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
 export function faultOf(text: string): string {
   // Loaded only for a broken file: start-up never pays for it.
-  const jsonc = createRequire(import.meta.url)('jsonc-parser') as typeof Jsonc;
+  const load = createRequire(import.meta.url);
+  const jsonc = load('jsonc-parser') as typeof Jsonc;
   const errors: Jsonc.ParseError[] = [];
   jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
