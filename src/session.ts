@@ -1,5 +1,5 @@
 import type { ApiClient } from './api/client.js';
-import { AuthError, UsageError } from './api/errors.js';
+import { AuthError, UsageError } from './errors.js';
 import { redactUrl } from './api/url.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
 import type { SecretStore } from './config/keychain.js';

@@ -10,10 +10,12 @@ import {
 import { ApiError, NetworkError } from './errors.js';
 import { Pacer } from './pacer.js';
 import { chooseProxy, type ProxyChoice } from './proxy.js';
-import { clip, UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
+import { UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
+import { clip } from '../domain/text.js';
 import type { ApiErrorBody } from './types.js';
 import { PATHS, SCOPES } from './wire.js';
 import { redactUrl } from './url.js';
+import { formatDuration } from '../domain/time.js';
 
 export type RetryPolicy =
   /**
@@ -259,7 +261,7 @@ export class ApiClient {
         if (stalledFor >= this.rateLimitPatienceMs) {
           const e = toApiError(status, text, requestId, header(headers, 'content-type'));
           throw new ApiError(
-            `${e.message}; still rate limited after ${formatDuration(stalledFor)} without an accepted request`,
+            `${e.message}; still rate limited after ${formatDuration(stalledFor, 'words')} without an accepted request`,
             e.status,
             e.type,
             e.requestId,
@@ -270,7 +272,10 @@ export class ApiClient {
         const wait = Math.min(retryAfter ?? this.backoff(rateLimited), this.maxDelayMs);
         this.stats.rateLimitWaitMs += wait;
         if (wait >= LONG_WAIT_MS) {
-          this.noticeOnce('429', `rate limited by the API: waiting ${formatDuration(wait)} before retrying`);
+          this.noticeOnce(
+            '429',
+            `rate limited by the API: waiting ${formatDuration(wait, 'words')} before retrying`,
+          );
         }
         const rate = this.pacer.rate;
         this.log(
@@ -415,7 +420,7 @@ export class ApiClient {
     if (wait >= LONG_WAIT_MS && status === 503) {
       this.noticeOnce(
         '503',
-        `the API is unavailable (HTTP 503): waiting ${formatDuration(wait)} before retrying`,
+        `the API is unavailable (HTTP 503): waiting ${formatDuration(wait, 'words')} before retrying`,
       );
     }
     if (wait > 0) this.log(`waiting ${wait} ms before retrying`);
@@ -555,12 +560,6 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
 
 function describeLength(text: string): string {
   return text.length === 0 ? 'empty' : `${text.length} bytes`;
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  return `${Math.round(seconds / 60)} min`;
 }
 
 export function toApiError(

@@ -11,8 +11,6 @@ import type { ApiKeyInfo, Contact, Message, Page, SequenceRun, SequenceTemplate,
 export const MAX_NESTING = 64;
 /** More fields than this is no task: listing them would overflow the stack. */
 export const MAX_FIELDS = 1000;
-/** Longest API error message shown; the rest is cut. */
-export const MAX_MESSAGE_LENGTH = 300;
 
 /** Raised by the checks below; the client turns it into an ApiError that names the request. */
 export class UnexpectedAnswer extends Error {
@@ -35,11 +33,6 @@ export function unexpectedAnswerError(
     requestId,
     null,
   );
-}
-
-/** Text from the API cut to a length fit for one line of an error message. */
-export function clip(text: string, max = MAX_MESSAGE_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** What a value is, in a few words, without echoing what it holds. */

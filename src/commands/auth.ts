@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../app.js';
-import { ApiError, AuthError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { AuthError, UsageError } from '../errors.js';
 import type { ApiKeyInfo } from '../api/types.js';
 import { redactUrl } from '../api/url.js';
 import { SCOPES } from '../api/wire.js';

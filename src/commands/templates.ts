@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { FLAG_GROUPS, helpDetails } from '../help.js';
 import { parseEnumList, collect } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
+import { safeText } from '../domain/text.js';
 
 export function registerTemplates(program: Command, app: App): void {
   const templates = program
@@ -44,7 +45,7 @@ export function registerTemplates(program: Command, app: App): void {
 
 async function runList(ctx: Context, flags: { status?: string[] }): Promise<void> {
   const statuses = flags.status ? parseEnumList(flags.status, TEMPLATE_STATUSES, '--status') : undefined;
-  const [client, { allTemplates }, { enumLabel, safeText }, { templateLabel }] = await Promise.all([
+  const [client, { allTemplates }, { enumLabel }, { templateLabel }] = await Promise.all([
     ctx.session.api(),
     import('../services/templates.js'),
     import('../output/format.js'),

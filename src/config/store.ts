@@ -2,7 +2,8 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Jsonc from 'jsonc-parser';
-import { ConfigError, TopoError, UsageError } from '../api/errors.js';
+import { isUuid } from '../domain/ids.js';
+import { ConfigError, TopoError, UsageError } from '../errors.js';
 
 export interface ProfileData {
   /** Kept here only where no OS keychain is available. */
@@ -21,7 +22,6 @@ export interface ConfigData {
 export const CONFIG_FILE_NAME = 'config.json';
 
 const PROFILE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkProfileName(name: string): string {
   if (!PROFILE_RE.test(name)) {
@@ -90,7 +90,7 @@ function checkConfig(data: unknown, path: string): asserts data is ConfigData {
     if (profile.aliases === undefined) continue;
     if (!isObject(profile.aliases)) throw fail(`profile '${name}': aliases must be an object`);
     for (const [alias, id] of Object.entries(profile.aliases)) {
-      if (typeof id !== 'string' || !UUID_RE.test(id))
+      if (typeof id !== 'string' || !isUuid(id))
         throw fail(`profile '${name}': alias '${alias}' must map to a UUID string`);
     }
   }

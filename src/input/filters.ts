@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../api/types.js';
 import { STATUS_CHOICES } from './choices.js';
 import { collect, parseChoice, parseEnumList, parseUuid, parseWhen } from './parse.js';

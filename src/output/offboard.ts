@@ -1,9 +1,11 @@
+import { formatDuration } from '../domain/time.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { csvLines } from './csv.js';
 import type { ReassignScope, Task } from '../api/types.js';
 import type { Terminal } from '../terminal.js';
-import { enumLabel, plural, safeText } from './format.js';
+import { enumLabel } from './format.js';
+import { plural, safeText } from '../domain/text.js';
 import { previewView, type PreviewItem } from './outcomes.js';
 import type { Output } from './printer.js';
 import type { Who } from './tasks.js';
@@ -216,7 +218,7 @@ export async function startProgress(
   const eta = (done: number) => {
     const r = rate(done);
     if (done === 0 || r === 0) return '…';
-    return duration(((total - done) / r) * 1000);
+    return formatDuration(((total - done) / r) * 1000);
   };
   if (terminal.showProgress) {
     const { SingleBar, Presets } = await import('cli-progress');
@@ -264,15 +266,6 @@ export async function startProgress(
   };
 }
 
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60
-    ? `${m}m${String(s % 60).padStart(2, '0')}s`
-    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
 /** The closing lines (stderr): what moved and what is left, exactly; the cost; where the record is. */
 export function summaryLines(r: MoveReport, who: Who): string[] {
   const lines: string[] = [];
@@ -298,10 +291,10 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
     // The floor: the fastest the API's limit allows for this many requests.
     const floor = s.rate_limit ? (s.requests / s.rate_limit) * 1000 : undefined;
     const over = floor
-      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${duration(floor)})`
+      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${formatDuration(floor)})`
       : '';
     lines.push(
-      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${duration(s.wall_ms)}${over}.`,
+      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${formatDuration(s.wall_ms)}${over}.`,
     );
   }
   if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, safeText } from './format.js';
+import { enumLabel } from './format.js';
+import { safeText } from '../domain/text.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
 import { renderTable, type FitStep } from './table.js';

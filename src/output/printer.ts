@@ -1,8 +1,8 @@
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
-import { safeText } from './format.js';
+import { safeText } from '../domain/text.js';
 import type { FitStep, FittedTable, TableColumn } from './table.js';
 
 /**

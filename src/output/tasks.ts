@@ -6,7 +6,8 @@ import {
   type SequenceTemplate,
   type Task,
 } from '../api/types.js';
-import { enumLabel, relativeTime, safeText, shortId } from './format.js';
+import { enumLabel, relativeTime, shortId } from './format.js';
+import { safeText } from '../domain/text.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
 

@@ -1,12 +1,5 @@
-import {
-  ApiError,
-  CancelledError,
-  EXIT,
-  TopoError,
-  UsageError,
-  exitCodeForStatus,
-  type ExitCode,
-} from '../api/errors.js';
+import { ApiError, exitCodeForStatus } from '../api/errors.js';
+import { CancelledError, EXIT, TopoError, UsageError, type ExitCode } from '../errors.js';
 import type { ItemError, ItemOutcome } from '../output/outcomes.js';
 import type { Signal, Terminal } from '../terminal.js';
 

@@ -1,8 +1,9 @@
+import { isoSeconds } from '../domain/time.js';
 import type { ApiClient } from '../api/client.js';
 import { getTask } from '../api/tasks.js';
 import type { Task } from '../api/types.js';
 import { isAuthFailure, runPool } from './bulk.js';
-import { stamp, type Job, type MoveRecord } from './jobs.js';
+import type { Job, MoveRecord } from './jobs.js';
 import { collectOpenTasks, openListingCost } from './listing.js';
 import type { JobSoFar } from './plan.js';
 
@@ -36,7 +37,7 @@ export async function jobSoFar(
     const current = await currentTasks(client, unanswered, concurrency);
     for (const r of unanswered) {
       if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
-      const landed: MoveRecord = { ...r, result: 'moved', time: stamp(new Date(now())), reconciled: true };
+      const landed: MoveRecord = { ...r, result: 'moved', time: isoSeconds(now()), reconciled: true };
       standing.set(r.task_id, landed);
       reconciled.push(landed);
     }

@@ -1,7 +1,8 @@
+import { isoSeconds } from '../domain/time.js';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import { redactUrl } from '../api/url.js';
 import { makePrivateDir } from '../config/store.js';
 import type { JobRow } from '../output/jobs.js';
@@ -96,7 +97,7 @@ export class Job {
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
     const path = join(dir, `${id}.jsonl`);
-    const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
+    const header: JobHeader = { kind: 'job', id, created: isoSeconds(now.getTime()), ...spec };
     if (existsSync(path)) {
       const job = Job.read(path);
       // Not a journal at all (no line of it can be read): set aside whole, and the job starts afresh.
@@ -269,10 +270,6 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export function stamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 /** Where each job stands: for `tasks reassign --jobs`. */

@@ -1,6 +1,6 @@
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
-import { UsageError } from '../api/errors.js';
-import { isUuid } from '../input/parse.js';
+import { UsageError } from '../errors.js';
+import { isUuid } from '../domain/ids.js';
 
 /**
  * A job's journal as it is on disk: JSON lines, read line by line. What cannot be read never stops the rest:
@@ -163,20 +163,18 @@ function parseLine(line: string): JournalLine | undefined {
   return isLine(r) ? (r as unknown as JournalLine) : undefined;
 }
 
-const uuid = (v: unknown) => typeof v === 'string' && isUuid(v);
-
 function isLine(r: Record<string, unknown>): boolean {
   if (r.kind === 'job')
     return (
       typeof r.id === 'string' &&
       /^[0-9a-f]{8}$/.test(r.id) &&
-      uuid(r.from) &&
+      isUuid(r.from) &&
       Array.isArray(r.to) &&
       r.to.every(
         (t: unknown) =>
           typeof t === 'object' &&
           t !== null &&
-          uuid((t as Record<string, unknown>).id) &&
+          isUuid((t as Record<string, unknown>).id) &&
           Number.isInteger((t as Record<string, unknown>).weight),
       )
     );
@@ -186,10 +184,10 @@ function isLine(r: Record<string, unknown>): boolean {
   return (
     r.kind === 'move' &&
     ['move', 'undo', 'return'].includes(r.phase as string) &&
-    uuid(r.task_id) &&
-    uuid(r.sequence_id) &&
-    uuid(r.to) &&
-    (r.from === null || uuid(r.from)) &&
+    isUuid(r.task_id) &&
+    isUuid(r.sequence_id) &&
+    isUuid(r.to) &&
+    (r.from === null || isUuid(r.from)) &&
     ['started', 'moved', 'failed'].includes(r.result as string)
   );
 }

@@ -1,20 +1,14 @@
+import { isoSeconds } from '../domain/time.js';
 import type { ApiClient } from '../api/client.js';
-import {
-  ApiError,
-  AuthError,
-  InterruptedError,
-  NetworkError,
-  PartialFailureError,
-  TopoError,
-  EXIT,
-} from '../api/errors.js';
+import { ApiError, NetworkError } from '../api/errors.js';
+import { AuthError, InterruptedError, PartialFailureError, TopoError, EXIT } from '../errors.js';
 import { getMe, getTask, reassignTask } from '../api/tasks.js';
 import type { Task, TaskQuery } from '../api/types.js';
 import { walkTasks } from '../api/walk.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
 import { describeError } from '../output/errors.js';
-import { plural } from '../output/format.js';
+import { plural } from '../domain/text.js';
 import {
   blockedLines,
   describePlan,
@@ -34,7 +28,6 @@ import {
   describeWorkspace,
   inWorkspace,
   Job,
-  stamp,
   type JobSpec,
   type MoveRecord,
   type Phase,
@@ -137,7 +130,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
         : Job.open(stateDir(ctx.session.env), spec, new Date(began), (m) => terminal.err(`note: ${m}`));
     if (job) job.append(sofar.reconciled);
     if (job && !job.settled()) {
-      const time = stamp(new Date(ctx.now()));
+      const time = isoSeconds(ctx.now());
       job.append([
         { kind: 'run', phase: 'move', time, planned: 0 },
         {
@@ -191,7 +184,7 @@ export async function runOffboard(ctx: Context, o: OffboardOptions): Promise<voi
     );
     terminal.err(`Job ${job.id}, journal: ${job.path}`);
     job.append(sofar.reconciled);
-    job.append([{ kind: 'run', phase: 'move', time: stamp(new Date(ctx.now())), planned: plan.tasks }]);
+    job.append([{ kind: 'run', phase: 'move', time: isoSeconds(ctx.now()), planned: plan.tasks }]);
     const result = await execute(
       ctx,
       client,
@@ -341,7 +334,7 @@ async function execute(
   const total = moves.reduce((n, m) => n + m.task_ids.length, 0);
   const progress = await startProgress(terminal, ctx.now, total, () => client.stats.rateLimited);
   let done = 0;
-  const time = () => stamp(new Date(ctx.now()));
+  const time = () => isoSeconds(ctx.now());
   const settle = (ids: string[], result: TaskFate['result'], extra: Partial<TaskFate> = {}) => {
     for (const id of ids) {
       const fate = fates.get(id);
@@ -521,7 +514,7 @@ async function finish(ctx: Context, client: ApiClient, f: Finish): Promise<void>
     {
       kind: 'end',
       phase: f.kind === 'reassign' ? 'move' : f.kind,
-      time: stamp(new Date(ctx.now())),
+      time: isoSeconds(ctx.now()),
       moved: n('moved'),
       failed: n('failed'),
       left,
@@ -919,7 +912,7 @@ async function undoRun(
 ): Promise<void> {
   const { job, fates, back, who } = o;
   job.prepareAppend((m) => ctx.terminal.err(`note: ${m}`));
-  job.append([{ kind: 'run', phase: o.phase, time: stamp(new Date(ctx.now())), planned: back.length }]);
+  job.append([{ kind: 'run', phase: o.phase, time: isoSeconds(ctx.now()), planned: back.length }]);
   const result = await execute(
     ctx,
     client,

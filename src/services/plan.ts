@@ -197,9 +197,3 @@ export function callsForRun(
     closed,
   };
 }
-
-/** Undo and return: each task back to whom it came from, task by task (runs may have changed since). */
-export interface BackMove {
-  task: Task;
-  to: string;
-}

@@ -1,10 +1,11 @@
-import { ApiError, EXIT, TopoError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { EXIT, TopoError } from '../errors.js';
 import { getTask, reassignTask } from '../api/tasks.js';
 import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import { makeChalk } from '../output/color.js';
 import { describeError } from '../output/errors.js';
-import { plural } from '../output/format.js';
+import { plural } from '../domain/text.js';
 import {
   printDryRun,
   printOutcomes,

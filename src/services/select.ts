@@ -1,10 +1,11 @@
 import { BULK_CONCURRENCY } from '../input/choices.js';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import type { Choice } from '../prompt.js';
-import { isUuid } from '../input/parse.js';
-import { enumLabel, relativeTime, safeText, shortId } from '../output/format.js';
+import { isUuid } from '../domain/ids.js';
+import { enumLabel, relativeTime, shortId } from '../output/format.js';
+import { safeText } from '../domain/text.js';
 import { truncate } from '../output/width.js';
 import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
 import { reassignChange } from './reassign.js';

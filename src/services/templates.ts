@@ -1,12 +1,13 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { ApiClient } from '../api/client.js';
-import { ApiError, AuthError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { AuthError, UsageError } from '../errors.js';
 import { listTemplates } from '../api/templates.js';
 import type { SequenceTemplate } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
 import { cacheDir } from '../config/paths.js';
 import { saveTemplateNames } from '../config/names-cache.js';
-import { isUuid } from '../input/parse.js';
+import { isUuid } from '../domain/ids.js';
 import type { Session } from '../session.js';
 
 /** Campaigns by name: `--template` takes a name (exact, as the API matches) or a UUID. */

@@ -1,10 +1,11 @@
 import type { ApiClient } from '../api/client.js';
-import { ApiError, InterruptedError, NetworkError, PartialFailureError, TopoError } from '../api/errors.js';
+import { ApiError, NetworkError } from '../api/errors.js';
+import { InterruptedError, PartialFailureError, TopoError } from '../errors.js';
 import { getTask, reopenTask, skipTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
 import type { Context } from '../context.js';
 import { makeChalk } from '../output/color.js';
-import { plural } from '../output/format.js';
+import { plural } from '../domain/text.js';
 import {
   failureText,
   outcomeLine,

@@ -1,10 +1,12 @@
 import type { ApiClient } from '../api/client.js';
-import { ApiError, InterruptedError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import type { Filters } from '../input/filters.js';
 import { describeError } from '../output/errors.js';
 import type { Signal } from '../terminal.js';
+import { isoTime } from '../domain/time.js';
 import { listTasks } from './listing.js';
 
 /**
@@ -83,7 +85,7 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
         const newest = await newestCreated(client, o);
         const around = new Map<string, number>();
         if (newest !== undefined)
-          for await (const task of listing(iso(newest - OVERLAP_MS)))
+          for await (const task of listing(isoTime(newest - OVERLAP_MS)))
             around.set(task.id, Date.parse(task.created_at));
         return { newest, around };
       });
@@ -101,7 +103,7 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
       if (signal) break;
       const polled = await ask(async () => {
         const fresh: Task[] = [];
-        for await (const task of listing(since === undefined ? undefined : iso(since - OVERLAP_MS)))
+        for await (const task of listing(since === undefined ? undefined : isoTime(since - OVERLAP_MS)))
           fresh.push(task);
         return fresh;
       });
@@ -152,8 +154,4 @@ function laterOf(a: string | undefined, b: string | undefined): string | undefin
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Date.parse(a) >= Date.parse(b) ? a : b;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

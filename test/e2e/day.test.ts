@@ -142,7 +142,7 @@ describe('tasks next', () => {
   it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!.id;
-    const { CancelledError } = await import('../../src/api/errors.js');
+    const { CancelledError } = await import('../../src/errors.js');
     const prompter = scriptedPrompter([
       'reassign',
       '00000000-0000-4000-8000-00000000abcd',

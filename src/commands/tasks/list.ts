@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
@@ -144,7 +144,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   ] = await Promise.all([
     ctx.session.api(),
     import('../../services/listing.js'),
-    import('../../output/format.js'),
+    import('../../domain/text.js'),
     import('../../output/tasks.js'),
     import('../../output/progress.js'),
     import('../../services/enrich.js'),

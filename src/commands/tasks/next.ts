@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
-import { CancelledError, InterruptedError } from '../../api/errors.js';
+import { CancelledError, InterruptedError } from '../../errors.js';
 import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { collect, isUuid, parseWith } from '../../input/parse.js';
+import { isUuid } from '../../domain/ids.js';
+import { collect, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS, type Related, type Relation } from '../../output/tasks.js';
 

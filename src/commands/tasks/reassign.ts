@@ -2,7 +2,8 @@ import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { isoSeconds } from '../../domain/time.js';
+import { UsageError } from '../../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
@@ -16,7 +17,7 @@ import {
   parseWhen,
 } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
-import { plural } from '../../output/format.js';
+import { plural } from '../../domain/text.js';
 import type { Successor } from '../../services/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 
@@ -248,7 +249,7 @@ function parseUntil(value: string, now: number): string {
   // A time from now, in the units of ages (m is minutes, as in 45m).
   const ahead = ageMs(value);
   if (ahead === 0) throw new UsageError(`--until: ${value} from now has passed already: give a time ahead`);
-  if (ahead !== undefined) return new Date(now + ahead).toISOString().replace(/\.\d+Z$/, 'Z');
+  if (ahead !== undefined) return isoSeconds(now + ahead);
   const iso = parseWhen(value, '--until', now);
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
   return iso;

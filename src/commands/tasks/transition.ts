@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY } from '../../input/choices.js';
