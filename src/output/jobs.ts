@@ -1,25 +1,11 @@
 import type { ChalkInstance } from 'chalk';
+import type { JobRow } from '../domain/job.js';
 import { relativeTime } from './format.js';
 import type { ListView } from './printer.js';
 import type { FitStep } from './table.js';
-import type { Who } from './tasks.js';
+import type { Who } from '../domain/task.js';
 
 /** `tasks reassign --jobs`: every offboarding job, what it moved, what is left, where it stands. */
-
-export interface JobRow {
-  id: string;
-  created: string;
-  from: string;
-  to: string[];
-  moved: number;
-  /** Not moved in the last run (failed or not started); null when that run never ended. */
-  left: number | null;
-  /** Moved back by an undo or a return. */
-  back: number;
-  until: string | null;
-  state: string;
-  journal: string;
-}
 
 /**
  * How the table narrows: the names give way first (they are cut in the middle), then when each job started,

@@ -2,116 +2,18 @@ import { formatDuration } from '../domain/time.js';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { csvLines } from './csv.js';
-import type { ReassignScope, Task } from '../api/types.js';
+import type { Task } from '../api/types.js';
 import type { Terminal } from '../terminal.js';
+import type { MoveReport } from '../domain/job.js';
+import type { ReassignPlan } from '../domain/plan.js';
 import { enumLabel } from './format.js';
 import { plural, safeText } from '../domain/text.js';
-import { previewView, type PreviewItem } from './outcomes.js';
+import { previewView } from './outcomes.js';
+import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
-import type { Who } from './tasks.js';
+import type { Who } from '../domain/task.js';
 
 /** How an offboarding looks: the plan, the preview, progress, the summary and the report for people. */
-
-/** The leaver's tasks of one sequence run, and where they go. */
-export interface RunMove {
-  sequence_id: string;
-  /** The tasks to move (the leaver's, within the filters). */
-  task_ids: string[];
-  /** The successor, or null when the run stays with the leaver (every successor at the cap). */
-  to: string | null;
-  /** SEQUENCE: the run's open tasks are all being moved, one call does it (after a check of the run). */
-  scope: ReassignScope;
-  /** Why a run is moved task by task, or stays. */
-  reason: string | null;
-}
-
-export interface PlannedCall {
-  scope: ReassignScope;
-  /** The task named in the call. */
-  task_id: string;
-  sequence_id: string;
-  from: string | null;
-  to: string;
-  /** Every task the call moves. */
-  task_ids: string[];
-}
-
-export interface SuccessorShare {
-  id: string;
-  weight: number;
-  runs: number;
-  tasks: number;
-  by_priority: Record<string, number>;
-}
-
-export interface ReassignPlan {
-  tasks: number;
-  runs: number;
-  /** Upper bound of calls: one per whole run, one per task of a shared run. */
-  calls: number;
-  by_type: Record<string, number>;
-  by_priority: Record<string, number>;
-  moves: RunMove[];
-  successors: SuccessorShare[];
-  /** Tasks that stay with the leaver because of --cap. */
-  kept: string[];
-  /** What stays with the leaver (the cap), counted apart from what moves. */
-  staying: {
-    tasks: number;
-    runs: number;
-    by_type: Record<string, number>;
-    by_priority: Record<string, number>;
-  };
-  /** Runs handled with one TASK call per task, and why. */
-  task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
-}
-
-export interface TaskLine {
-  task_id: string;
-  sequence_id: string;
-  type: string;
-  priority: string;
-  from: string | null;
-  to: string | null;
-  result: 'moved' | 'failed' | 'not_started' | 'kept' | 'skipped' | 'would_move';
-  reason: string | null;
-}
-
-/** What a job did (or would do): printed by --json (see JOB_REPORT_FIELDS), written by --report. */
-export interface MoveReport {
-  kind: 'reassign' | 'undo' | 'return';
-  job: string | null;
-  journal: string | null;
-  from: string;
-  to: SuccessorShare[];
-  until: string | null;
-  plan: Omit<ReassignPlan, 'moves' | 'successors' | 'kept'> | null;
-  calls: number;
-  /** Every task the job moved, earlier runs included (as `--jobs` counts them). */
-  moved: number;
-  /** Of those, the ones earlier runs of the job moved. */
-  moved_before: number;
-  failed: number;
-  not_started: number;
-  kept: number;
-  skipped: { task_id: string; reason: string }[];
-  /** What the leaver still holds after the job (within the filters, the cap's share aside); null: not verified. */
-  remaining: string[] | null;
-  /** Runs still waiting on a task that is unassigned or with the leaver; null: not checked. */
-  blocked_runs: string[] | null;
-  interrupted: boolean;
-  dry_run: boolean;
-  tasks: TaskLine[];
-  /** What the job cost: requests (retries included), 429s waited out, wall time, the rate the API accepted. */
-  stats: {
-    requests: number;
-    retries: number;
-    rate_limited: number;
-    rate_limit_wait_ms: number;
-    rate_limit: number | null;
-    wall_ms: number;
-  } | null;
-}
 
 const counts = (rec: Record<string, number>, label: (k: string) => string) =>
   Object.entries(rec)

@@ -1,44 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
+import type { ItemError, ItemOutcome, PreviewItem, PreviewResult } from '../domain/outcome.js';
 import { enumLabel } from './format.js';
 import { safeText } from '../domain/text.js';
 import type { ListView, Output } from './printer.js';
-import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
+import { priorityStyle, statusStyle, taskLabel } from './tasks.js';
+import { type Who } from '../domain/task.js';
 import { renderTable, type FitStep } from './table.js';
 
 /** What a bulk command would do (dry runs and previews) and what it did, in one shape for every command. */
-
-export type ItemResult = 'changed' | 'unchanged' | 'failed';
-
-/** Why an item failed: the API's status, type and request id kept. */
-export interface ItemError {
-  status: number | null;
-  type: string | null;
-  message: string;
-  request_id: string | null;
-}
-
-/** What happened to one task of a bulk change. */
-export interface ItemOutcome {
-  id: string;
-  result: ItemResult;
-  task: Task | null;
-  error: ItemError | null;
-}
-
-/** `would_move` and `kept`: an offboarding's dry run (what goes to a successor, what the cap keeps back). */
-export type PreviewResult = 'would_change' | 'would_move' | 'unchanged' | 'kept' | 'would_fail' | 'failed';
-
-export interface PreviewItem {
-  id: string;
-  result: PreviewResult;
-  task: Task | null;
-  error: ItemError | null;
-  /** The new status (skip, reopen) or the new assignee's UUID (reassign). */
-  target: string;
-  /** Why, in words, for the table. */
-  why: string;
-}
 
 /** The documented TSV/CSV columns of every preview and dry run. */
 export const PREVIEW_TSV_FIELDS = [

@@ -11,9 +11,8 @@ import {
   statusStyle,
   taskListView,
   templateLabel,
-  type Related,
-  type Relation,
 } from './tasks.js';
+import { type Related, type Relation } from '../domain/task.js';
 
 /** One task, every field: labelled on a terminal, `field<TAB>value` lines when piped. */
 

@@ -1,6 +1,6 @@
 import { ApiError, exitCodeForStatus } from '../api/errors.js';
 import { CancelledError, EXIT, TopoError, UsageError, type ExitCode } from '../errors.js';
-import type { ItemError, ItemOutcome } from '../output/outcomes.js';
+import type { ItemError, ItemOutcome } from '../domain/outcome.js';
 import type { Signal, Terminal } from '../terminal.js';
 
 /** What bulk commands share: per-item results, confirming, a bounded pool of workers, exit codes. */

@@ -8,7 +8,7 @@ import { getTemplate } from '../api/templates.js';
 import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
 import { describeError } from '../output/errors.js';
-import type { Related, Relation, TaskRow } from '../output/tasks.js';
+import type { Related, Relation, TaskRow } from '../domain/task.js';
 
 /**
  * Who and what a task is about: its sequence run, the run's contact and campaign (template). Each resource is

@@ -5,22 +5,18 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { redactUrl } from '../api/url.js';
 import { makePrivateDir } from '../config/store.js';
-import type { JobRow } from '../output/jobs.js';
 import type { Session } from '../session.js';
-import {
-  describeLines,
-  readJournal,
-  setAsideTornLine,
-  type JobHeader,
-  type JobSpec,
-  type JournalLine,
-  type JournalText,
-  type MoveRecord,
-  type Phase,
-  type RunRecord,
-} from './journal.js';
-
-export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } from './journal.js';
+import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import type {
+  JobHeader,
+  JobRow,
+  JobSpec,
+  JournalLine,
+  MoveRecord,
+  Phase,
+  RunRecord,
+  Workspace,
+} from '../domain/job.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -28,9 +24,6 @@ export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } fr
  * says what the job is, a line when each run starts and ends, and a line for each task when its call starts
  * and when it ends (moves, then undo or return).
  */
-
-/** Where a job ran: the API it was sent to and the profile it ran as. */
-export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
 
 /** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
 export async function currentWorkspace(session: Session): Promise<Workspace> {

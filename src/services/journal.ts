@@ -1,4 +1,5 @@
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
+import type { JobHeader, JournalLine } from '../domain/job.js';
 import { UsageError } from '../errors.js';
 import { isUuid } from '../domain/ids.js';
 
@@ -8,64 +9,6 @@ import { isUuid } from '../domain/ids.js';
  * appended, set aside in a file of its own; any other line that is not a topo journal line (hand-edited, a
  * foreign file) is skipped and named.
  */
-
-/** What a journal's lines hold. */
-
-export interface JobSpec {
-  /** Where and as whom: the same command against another workspace is another job. */
-  api_url: string;
-  profile: string;
-  from: string;
-  to: { id: string; weight: number }[];
-  cap: number | null;
-  filters: Record<string, unknown>;
-  /** Temporary cover: the day the tasks go back (ISO). */
-  until: string | null;
-}
-
-export interface JobHeader extends JobSpec {
-  kind: 'job';
-  id: string;
-  created: string;
-}
-
-export type Phase = 'move' | 'undo' | 'return';
-
-export interface MoveRecord {
-  kind: 'move';
-  phase: Phase;
-  task_id: string;
-  sequence_id: string;
-  /** The task's type and priority, for a report of the whole job (absent in older journals). */
-  type?: string;
-  priority?: string;
-  /** The assignee the task really had just before the call. */
-  from: string | null;
-  to: string;
-  scope: 'TASK' | 'SEQUENCE';
-  time: string;
-  /** 'started' is written before the call: a run killed mid-call still leaves a record to check. */
-  result: 'started' | 'moved' | 'failed';
-  error?: string;
-  request_id?: string;
-  /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
-  reconciled?: boolean;
-}
-
-export interface RunRecord {
-  kind: 'run' | 'end';
-  phase: Phase;
-  time: string;
-  planned?: number;
-  moved?: number;
-  failed?: number;
-  /** Tasks of the plan not moved (not started, failed, or kept by the cap). */
-  left?: number;
-  interrupted?: boolean;
-  verified?: boolean;
-}
-
-export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 export interface JournalText {
   lines: JournalLine[];

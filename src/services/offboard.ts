@@ -15,26 +15,18 @@ import {
   printMovePreview,
   startProgress,
   summaryLines,
-  type MoveReport,
-  type PlannedCall,
-  type RunMove,
-  type TaskLine,
 } from '../output/offboard.js';
-import { whoFrom, type Who } from '../output/tasks.js';
+import { type MoveReport, type TaskLine } from '../domain/job.js';
+import { type PlannedCall, type RunMove } from '../domain/plan.js';
+import { whoFrom, type Who } from '../domain/task.js';
 import type { Signal } from '../terminal.js';
 import { errorOf, isAuthFailure, runPool, stoppingLine } from './bulk.js';
-import {
-  currentWorkspace,
-  describeWorkspace,
-  inWorkspace,
-  Job,
-  type JobSpec,
-  type MoveRecord,
-  type Phase,
-} from './jobs.js';
-import { collectOpenTasks, isOpen, openListingCost } from './listing.js';
+import { currentWorkspace, describeWorkspace, inWorkspace, Job } from './jobs.js';
+import { type JobSpec, type MoveRecord, type Phase } from '../domain/job.js';
+import { collectOpenTasks, openListingCost } from './listing.js';
+import { isOpen } from '../domain/task.js';
 import { currentTasks, jobSoFar } from './job-state.js';
-import { callsForRun, planOffboard, type Successor } from './plan.js';
+import { callsForRun, planOffboard, type Successor } from '../domain/plan.js';
 
 /**
  * Offboarding: every open task of a leaver to one or several successors, by sequence run, planned,

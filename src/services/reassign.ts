@@ -6,14 +6,10 @@ import type { Context } from '../context.js';
 import { makeChalk } from '../output/color.js';
 import { describeError } from '../output/errors.js';
 import { plural } from '../domain/text.js';
-import {
-  printDryRun,
-  printOutcomes,
-  printPreview,
-  type ItemOutcome,
-  type PreviewItem,
-} from '../output/outcomes.js';
-import { taskLabel, whoFrom, type Who } from '../output/tasks.js';
+import { printDryRun, printOutcomes, printPreview } from '../output/outcomes.js';
+import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
+import { taskLabel } from '../output/tasks.js';
+import { whoFrom, type Who } from '../domain/task.js';
 import { confirm } from './bulk.js';
 import type { TransitionSpec } from './transition.js';
 import { collectOpenTasks } from './listing.js';

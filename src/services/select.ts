@@ -7,7 +7,8 @@ import { isUuid } from '../domain/ids.js';
 import { enumLabel, relativeTime, shortId } from '../output/format.js';
 import { safeText } from '../domain/text.js';
 import { truncate } from '../output/width.js';
-import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
+import { contactLabel } from '../output/tasks.js';
+import { whoFrom, type TaskRow } from '../domain/task.js';
 import { reassignChange } from './reassign.js';
 import { reopenChange, runTransition, skipChange } from './transition.js';
 

@@ -13,10 +13,9 @@ import {
   printDryRun,
   printOutcomes,
   printPreview,
-  type ItemOutcome,
-  type PreviewItem,
 } from '../output/outcomes.js';
-import { whoFrom } from '../output/tasks.js';
+import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
+import { whoFrom } from '../domain/task.js';
 import type { Signal } from '../terminal.js';
 import {
   bulkExitCode,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
@@ -7,7 +8,8 @@ import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.j
 import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
 import { collect, parseChoice, parsePositiveInt, parseWhen, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation, type TaskRow } from '../../domain/task.js';
 import type { Listing } from '../../services/listing.js';
 
 interface ListFlags extends FilterFlags {
@@ -138,7 +140,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     client,
     { listTasks, prefetched, filteredLocally },
     { plural },
-    { taskListView, whoFrom },
+    { taskListView },
     { withSpinner },
     enrich,
   ] = await Promise.all([

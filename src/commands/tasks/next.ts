@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { CancelledError, InterruptedError } from '../../errors.js';
 import type { Task } from '../../api/types.js';
@@ -8,7 +9,8 @@ import { WITH_CHOICES } from '../../input/choices.js';
 import { isUuid } from '../../domain/ids.js';
 import { collect, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Related, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Related, type Relation } from '../../domain/task.js';
 
 type Action = 'skip' | 'thread' | 'reassign' | 'next' | 'quit';
 
@@ -192,7 +194,7 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
   ).search('Reassign to (an alias, or a user UUID):', choices, isUuid);
   if (!picked) return false;
   const to = await ctx.people.resolve(picked, 'reassign to');
-  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+  const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
     import('../../services/transition.js'),
     import('../../output/tasks.js'),

@@ -1,6 +1,7 @@
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { isoSeconds } from '../../domain/time.js';
 import { UsageError } from '../../errors.js';
@@ -18,7 +19,7 @@ import {
 } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { plural } from '../../domain/text.js';
-import type { Successor } from '../../services/plan.js';
+import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 
 const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
@@ -284,7 +285,6 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
       `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
     );
   }
-  const { whoFrom } = await import('../../output/tasks.js');
   await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
 }
 
@@ -324,7 +324,7 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
     return;
   }
   if (ids.length > 1) bulk.requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
-  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+  const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
     import('../../services/transition.js'),
     import('../../output/tasks.js'),

@@ -5,7 +5,8 @@ import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, parseUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation } from '../../domain/task.js';
 
 export function registerShow(tasks: Command, app: App): void {
   const cmd = tasks

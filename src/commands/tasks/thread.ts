@@ -6,7 +6,7 @@ import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, parseUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import type { Related, Relation } from '../../output/tasks.js';
+import type { Related, Relation } from '../../domain/task.js';
 
 const THREAD_JSON_FIELDS = [...MESSAGE_FIELDS, 'contact', 'sequence_template', 'sequence_run'] as const;
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../errors.js';
 import type { Task } from '../../api/types.js';
@@ -9,7 +10,8 @@ import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filt
 import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
 import { encodeJson } from '../../output/exporter.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation, type TaskRow } from '../../domain/task.js';
 
 interface WatchFlags extends FilterFlags {
   interval: string;
@@ -108,7 +110,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false };
   const view = tasksOutput.taskListView({
-    who: tasksOutput.whoFrom(await ctx.people.names()),
+    who: whoFrom(await ctx.people.names()),
     now: ctx.now(),
     chalk: output.chalk(),
     with: relations,

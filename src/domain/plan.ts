@@ -1,10 +1,63 @@
-import type { Task } from '../api/types.js';
-import type { PlannedCall, ReassignPlan, RunMove, SuccessorShare } from '../output/offboard.js';
+import type { ReassignScope, Task } from '../api/types.js';
 
 /**
  * Planning a bulk reassignment: who gets which sequence run (one contact keeps one rep), and as few calls as
  * possible without moving anybody else's work.
  */
+
+/** The leaver's tasks of one sequence run, and where they go. */
+export interface RunMove {
+  sequence_id: string;
+  /** The tasks to move (the leaver's, within the filters). */
+  task_ids: string[];
+  /** The successor, or null when the run stays with the leaver (every successor at the cap). */
+  to: string | null;
+  /** SEQUENCE: the run's open tasks are all being moved, one call does it (after a check of the run). */
+  scope: ReassignScope;
+  /** Why a run is moved task by task, or stays. */
+  reason: string | null;
+}
+
+export interface PlannedCall {
+  scope: ReassignScope;
+  /** The task named in the call. */
+  task_id: string;
+  sequence_id: string;
+  from: string | null;
+  to: string;
+  /** Every task the call moves. */
+  task_ids: string[];
+}
+
+export interface SuccessorShare {
+  id: string;
+  weight: number;
+  runs: number;
+  tasks: number;
+  by_priority: Record<string, number>;
+}
+
+export interface ReassignPlan {
+  tasks: number;
+  runs: number;
+  /** Upper bound of calls: one per whole run, one per task of a shared run. */
+  calls: number;
+  by_type: Record<string, number>;
+  by_priority: Record<string, number>;
+  moves: RunMove[];
+  successors: SuccessorShare[];
+  /** Tasks that stay with the leaver because of --cap. */
+  kept: string[];
+  /** What stays with the leaver (the cap), counted apart from what moves. */
+  staying: {
+    tasks: number;
+    runs: number;
+    by_type: Record<string, number>;
+    by_priority: Record<string, number>;
+  };
+  /** Runs handled with one TASK call per task, and why. */
+  task_by_task: { sequence_id: string; reason: string; task_ids: string[] }[];
+}
 
 export interface Successor {
   id: string;
