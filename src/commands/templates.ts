@@ -51,7 +51,7 @@ async function runList(ctx: Context, flags: { status?: string[] }): Promise<void
     import('../output/format.js'),
     import('../output/tasks.js'),
   ]);
-  const all = await allTemplates(ctx.session, client, ctx.now());
+  const all = await allTemplates(client, (names) => ctx.rememberTemplateNames(names));
   const shown = statuses ? all.filter((t) => statuses.includes(String(t.status))) : all;
   const { output, terminal } = ctx;
   const c = output.chalk();

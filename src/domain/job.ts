@@ -1,5 +1,6 @@
 import type { Task } from '../api/types.js';
-import type { ReassignPlan, SuccessorShare } from './plan.js';
+import type { Signal } from '../errors.js';
+import type { ReassignPlan, RunMove, SuccessorShare } from './plan.js';
 
 /**
  * A job: a bulk reassignment with an id and a journal, run once or several times (resumed), undone or given
@@ -64,6 +65,11 @@ export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 /** Where a job ran: the API it was sent to and the profile it ran as. */
 export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
+
+/** A workspace in words, for notes: `profile 'default' at https://…`. */
+export function describeWorkspace(w: Workspace): string {
+  return `profile '${w.profile}' at ${w.api_url}`;
+}
 
 /** How one task fared in a run of a job, for the report. */
 export interface TaskFate {
@@ -135,4 +141,27 @@ export interface JobRow {
   until: string | null;
   state: string;
   journal: string;
+}
+
+/** One run's tasks to move in a job, and who holds them now (the leaver; for an undo, the successor). */
+export interface JobMove extends RunMove {
+  from: string;
+}
+
+/** Progress of a job's calls, as the person sees it: a bar on a terminal, a line every tenth otherwise. */
+export interface ProgressSink {
+  start(total: number): Promise<void>;
+  update(p: { done: number; failed: number; waits: number }): void;
+  stop(): void;
+}
+
+/** What a job's run tells the person while it goes (see output/jobs.ts for how each is said). */
+export interface JobObserver {
+  /** The journal is open: a new job, or more of one (the same command again). */
+  opened(job: { id: string; path: string }): void;
+  /** The journal's own notes: a torn last line set aside, a foreign file set aside. */
+  note(message: string): void;
+  /** A stop was asked for (Ctrl-C, SIGTERM): what it now cuts short. */
+  stopping(signal: Signal, doing: string): void;
+  progress: ProgressSink;
 }

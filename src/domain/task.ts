@@ -24,6 +24,13 @@ export interface TaskRow {
 
 export type Relation = 'contact' | 'template' | 'run';
 
+/** What the lookups could not do, said once each by whoever shows the tasks (see output/notes.ts). */
+export type EnrichNotice =
+  /** The key lacks these scopes (newly found): what they would show is left out. */
+  | { kind: 'missing-scopes'; scopes: string[] }
+  /** A lookup failed after the client's retries: IDs are shown instead. */
+  | { kind: 'lookup-failed'; error: unknown };
+
 /** Pending or in progress: what can still be done, skipped or moved. */
 export function isOpen(task: Task): boolean {
   return (OPEN_STATUSES as readonly string[]).includes(task.status);

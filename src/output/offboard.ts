@@ -1,9 +1,5 @@
-import { formatDuration } from '../domain/time.js';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { csvLines } from './csv.js';
 import type { Task } from '../api/types.js';
-import type { Terminal } from '../terminal.js';
 import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
 import { enumLabel } from './format.js';
@@ -103,133 +99,6 @@ export async function printBackPreview(
   await output.list(items, previewView(who, output.chalk()));
 }
 
-export interface Progress {
-  update(done: number, failed: number): void;
-  stop(): void;
-}
-
-/** Tasks done, rate, rate-limit waits and time left: a bar on a terminal, a line every tenth otherwise. */
-export async function startProgress(
-  terminal: Terminal,
-  now: () => number,
-  total: number,
-  waits: () => number,
-): Promise<Progress> {
-  const started = now();
-  const rate = (done: number) => done / Math.max(0.001, (now() - started) / 1000);
-  const eta = (done: number) => {
-    const r = rate(done);
-    if (done === 0 || r === 0) return '…';
-    return formatDuration(((total - done) / r) * 1000);
-  };
-  if (terminal.showProgress) {
-    const { SingleBar, Presets } = await import('cli-progress');
-    const bar = new SingleBar(
-      {
-        stream: terminal.io.stderr as NodeJS.WriteStream,
-        format:
-          'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
-        hideCursor: true,
-        // Stopped, the bar clears its line and puts the cursor back at its start: a message written then
-        // (Stopping…, a note, the summary) takes the bar's place, and the bar is drawn again below it.
-        clearOnComplete: true,
-      },
-      Presets.shades_classic,
-    );
-    let value = 0;
-    let payload: Record<string, unknown> = { rate: '0.0', failed: 0, waits: 0, left: '…' };
-    let drawing = true;
-    bar.start(total, value, payload);
-    terminal.setLive({ clear: () => bar.stop(), redraw: () => drawing && bar.start(total, value, payload) });
-    return {
-      update: (done, failed) => {
-        value = done;
-        payload = { rate: rate(done).toFixed(1), failed, waits: waits(), left: eta(done) };
-        if (drawing) bar.update(value, payload);
-      },
-      stop: () => {
-        drawing = false;
-        terminal.setLive(undefined);
-        bar.stop();
-      },
-    };
-  }
-  let next = 1;
-  return {
-    update: (done, failed) => {
-      const tenth = Math.floor((done / Math.max(1, total)) * 10);
-      if (tenth < next) return;
-      next = tenth + 1;
-      terminal.err(
-        `Progress: ${done}/${total} tasks, ${failed} failed, ${rate(done).toFixed(1)} tasks/s, ${waits()} rate-limit waits, ${eta(done)} left`,
-      );
-    },
-    stop: () => undefined,
-  };
-}
-
-/** The closing lines (stderr): what moved and what is left, exactly; the cost; where the record is. */
-export function summaryLines(r: MoveReport, who: Who): string[] {
-  const lines: string[] = [];
-  for (const t of r.tasks.filter((x) => x.result === 'failed'))
-    lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
-  const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
-  // A resumed job counts as a whole, as --jobs and the report do.
-  const before = r.moved_before
-    ? ` (${(r.moved - r.moved_before).toLocaleString('en-US')} in this run, ${r.moved_before.toLocaleString('en-US')} before)`
-    : '';
-  const parts = [`${plural(r.moved, 'task')} ${verb}${before}`, `${r.failed} failed`];
-  if (r.not_started) parts.push(`${r.not_started} not started`);
-  if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
-  if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);
-  lines.push(`Done: ${parts.join(', ')}.`);
-  if (r.remaining && r.remaining.length > 0 && r.kind === 'reassign')
-    lines.push(
-      `${plural(r.remaining.length, 'open task')} still with ${who(r.from)} (failed, or created meanwhile).`,
-    );
-  lines.push(...blockedLines(r, who));
-  if (r.stats) {
-    const s = r.stats;
-    // The floor: the fastest the API's limit allows for this many requests.
-    const floor = s.rate_limit ? (s.requests / s.rate_limit) * 1000 : undefined;
-    const over = floor
-      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${formatDuration(floor)})`
-      : '';
-    lines.push(
-      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${formatDuration(s.wall_ms)}${over}.`,
-    );
-  }
-  if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
-  return lines;
-}
-
-/** The runs still waiting for a task that is unassigned or still with the leaver, if any. */
-export function blockedLines(r: MoveReport, who: Who): string[] {
-  if (!r.blocked_runs || r.blocked_runs.length === 0) return [];
-  return [
-    `${plural(r.blocked_runs.length, 'sequence run')} still waiting for a task that is unassigned or with ${who(r.from)}:`,
-    ...r.blocked_runs.slice(0, 10).map((id) => `  ${id}`),
-    ...(r.blocked_runs.length > 10 ? [`  … and ${r.blocked_runs.length - 10} more (see --json)`] : []),
-  ];
-}
-
-/** What can be done next with the job, by its kind: undo a move, give back a cover, finish an undo. */
-function jobHint(r: MoveReport): string {
-  const id = r.job!;
-  const unfinished = r.failed + r.not_started > 0;
-  if (r.kind === 'undo')
-    return unfinished
-      ? `Job ${id}: partly undone; run 'topo tasks reassign --undo ${id}' again for the rest.`
-      : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
-  if (r.kind === 'return')
-    return unfinished
-      ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`
-      : `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands.`;
-  if (r.until)
-    return `Job ${id}: a cover until ${r.until.replace(/T00:00:00Z$/, '')}; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}).`;
-  return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;
-}
-
 /**
  * `--report file`: CSV, or Markdown with a per-successor summary when the name ends in .md. No contact data;
  * text from the API made safe as on the terminal (CSV by the one CSV path, Markdown cell by cell).
@@ -285,21 +154,6 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     table(REPORT_COLUMNS, rows),
     '',
   ].join('\n');
-}
-
-/**
- * Writes a report through a new file, readable by the owner alone, renamed over the name given: never through
- * a symlink, never keeping an old file's mode.
- */
-export function writeReportFile(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
 }
 
 /** Assignees by user UUID (the same in every profile), and by their alias here when they have one. */

@@ -1,10 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import {
-  TASK_FIELDS,
-  type Contact,
-  type SequenceTemplate,
-  type Task,
-} from '../api/types.js';
+import { TASK_FIELDS, type Contact, type SequenceTemplate, type Task } from '../api/types.js';
 import { enumLabel, relativeTime, shortId } from './format.js';
 import { safeText } from '../domain/text.js';
 import type { Related, Relation, TaskRow, Who } from '../domain/task.js';

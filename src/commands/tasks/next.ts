@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { CancelledError, InterruptedError } from '../../errors.js';
@@ -81,7 +82,7 @@ async function runNext(
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const card = output.format === 'table';
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const aside = new Set<string>();
   for (;;) {
     const head = await nextTask(client, assignee, aside);

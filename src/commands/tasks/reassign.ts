@@ -3,24 +3,19 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
+import { describeWorkspace } from '../../domain/job.js';
 import { isoSeconds } from '../../domain/time.js';
 import { UsageError } from '../../errors.js';
-import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js';
+import type { TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
-import {
-  ageMs,
-  collect,
-  parseChoice,
-  parseEnumList,
-  parsePositiveInt,
-  parseWhen,
-} from '../../input/parse.js';
+import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { plural } from '../../domain/text.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { parseSubset, resolveFilterNames } from '../../input/filters.js';
 
 const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
 
@@ -163,10 +158,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   if (flags.scope !== undefined) throw new UsageError(`--scope goes with a task ID, not with ${mode}`);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   const common = { dryRun: Boolean(flags.dryRun), yes: Boolean(flags.yes), concurrency };
-  const [bulk, offboard] = await Promise.all([
-    import('../../services/bulk.js'),
-    import('../../services/offboard.js'),
-  ]);
+  const [bulk, jobs] = await Promise.all([import('../../services/bulk.js'), import('../../flows/job.js')]);
   const moveFlags = [
     'to',
     'from',
@@ -183,14 +175,14 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     const extra = moveFlags.find((f) => flags[f] !== undefined);
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
-    const job = mode === '--undo' ? await offboard.findJob(ctx, flags.undo!) : undefined;
+    const job = mode === '--undo' ? await jobs.findJob(ctx, flags.undo!) : undefined;
     bulk.requireConfirmable(
       ctx.terminal,
       flags,
       mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
     );
-    if (job) await offboard.runUndo(ctx, { job, phase: 'undo', ...common });
-    else await offboard.runReturns(ctx, common);
+    if (job) await jobs.undo(ctx, { job, phase: 'undo', ...common });
+    else await jobs.giveBack(ctx, common);
     return;
   }
   if (!flags.to)
@@ -198,13 +190,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
       "--to is required: who should get the tasks (a UUID, an alias, or 'me'; several with commas)",
     );
   const now = ctx.now();
-  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = {};
-  if (flags.type) filters.types = parseEnumList(flags.type, TASK_TYPES, '--type');
-  if (flags.priority) filters.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
-  if (flags.createdAfter) filters.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
-  if (flags.createdBefore) filters.createdBefore = parseWhen(flags.createdBefore, '--created-before', now);
-  if (filters.createdAfter && filters.createdBefore && filters.createdAfter >= filters.createdBefore)
-    throw new UsageError('--created-after must be earlier than --created-before');
+  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = parseSubset(flags, now);
   const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
   const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
   if (flags.report !== undefined) checkReportPath(flags.report);
@@ -218,14 +204,8 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     successors.push({ id, weight: w.weight });
   }
   bulk.requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
-  if (flags.template) {
-    const [client, { resolveTemplates }] = await Promise.all([
-      ctx.session.api(),
-      import('../../services/templates.js'),
-    ]);
-    filters.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
-  }
-  await offboard.runOffboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
+  await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
+  await jobs.offboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
 }
 
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
@@ -262,10 +242,10 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
     import('../../config/paths.js'),
     import('../../output/jobs.js'),
-    import('../../services/jobs.js'),
+    import('../../services/jobs/store.js'),
   ]);
   // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
-  const workspace = await jobs.currentWorkspace(ctx.session);
+  const workspace = await ctx.session.workspace();
   // A journal that cannot be read is named and left out; the others are listed.
   const problems: string[] = [];
   const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
@@ -276,7 +256,7 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const elsewhere = new Map<string, number>();
   for (const j of all)
     if (!here.includes(j)) {
-      const where = jobs.describeWorkspace(j.header!);
+      const where = describeWorkspace(j.header!);
       elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
     }
   if (elsewhere.size > 0) {

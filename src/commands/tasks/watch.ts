@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../errors.js';
@@ -6,7 +7,7 @@ import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
+import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
 import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
 import { encodeJson } from '../../output/exporter.js';
 import { addOutputFlags } from '../../output/flags.js';
@@ -72,7 +73,7 @@ export function registerWatch(tasks: Command, app: App): void {
       const exec = flags.exec ? [...flags.exec, ...args] : undefined;
       if (exec) await checkProgram(exec[0]!, ctx.session.env);
       const relations = parseWith(flags.with, WITH_CHOICES);
-      await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
+      await resolveFilterNames(ctx.lookups(), flags, filters);
       await runWatch(ctx, {
         filters,
         intervalMs: intervalS * 1000,
@@ -107,7 +108,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const relations = enrich.relationsWanted(o.relations, output.exporter?.named());
   const table = output.format === 'table' && !o.exec;
   const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false };
   const view = tasksOutput.taskListView({
     who: whoFrom(await ctx.people.names()),

@@ -1,11 +1,10 @@
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds } from '../../domain/time.js';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../errors.js';
-import { redactUrl } from '../api/url.js';
-import { makePrivateDir } from '../config/store.js';
-import type { Session } from '../session.js';
+import { describeWorkspace } from '../../domain/job.js';
+import { UsageError } from '../../errors.js';
+import { makePrivateDir } from '../../config/store.js';
 import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
 import type {
   JobHeader,
@@ -16,7 +15,7 @@ import type {
   Phase,
   RunRecord,
   Workspace,
-} from '../domain/job.js';
+} from '../../domain/job.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -25,22 +24,8 @@ import type {
  * and when it ends (moves, then undo or return).
  */
 
-/** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
-export async function currentWorkspace(session: Session): Promise<Workspace> {
-  return {
-    // Never a password in a journal: a URL's credentials are left out (the same workspace either way).
-    api_url: session.globals.sandbox ? 'sandbox' : redactUrl(await session.baseUrl()),
-    profile: session.profileName,
-  };
-}
-
 export function inWorkspace(job: Job, w: Workspace): boolean {
   return job.header?.api_url === w.api_url && job.header.profile === w.profile;
-}
-
-/** A workspace in words, for notes: `profile 'default' at https://…`. */
-export function describeWorkspace(w: Workspace): string {
-  return `profile '${w.profile}' at ${w.api_url}`;
 }
 
 /** The id of the job a command stands for: the same leaver, successors, filters and workspace. */

@@ -1,12 +1,12 @@
-import { isoSeconds } from '../domain/time.js';
-import type { ApiClient } from '../api/client.js';
-import { getTask } from '../api/tasks.js';
-import type { Task } from '../api/types.js';
-import { isAuthFailure, runPool } from './bulk.js';
-import type { Job } from './jobs.js';
-import type { MoveRecord } from '../domain/job.js';
-import { collectOpenTasks, openListingCost } from './listing.js';
-import type { JobSoFar } from '../domain/plan.js';
+import { isoSeconds } from '../../domain/time.js';
+import type { ApiClient } from '../../api/client.js';
+import { getTask } from '../../api/tasks.js';
+import type { Task } from '../../api/types.js';
+import { isAuthFailure, runPool } from '../bulk.js';
+import type { Job } from './store.js';
+import type { MoveRecord } from '../../domain/job.js';
+import { collectOpenTasks, openListingCost } from '../listing.js';
+import type { JobSoFar } from '../../domain/plan.js';
 
 /**
  * Where a job stands before a run of it: what earlier runs did, checked with the API where a stop left a call
