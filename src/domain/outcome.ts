@@ -30,6 +30,6 @@ export interface PreviewItem {
   error: ItemError | null;
   /** The new status (skip, reopen) or the new assignee's UUID (reassign). */
   target: string;
-  /** Why, in words, for the table. */
+  /** Why, in words, for the table (a task that could not be read: its error says). */
   why: string;
 }

@@ -63,7 +63,8 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
         { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'person' },
         {
           header: 'WHAT',
-          cell: (p) => p.why,
+          // A task that could not be read: why, from its error.
+          cell: (p) => (p.result === 'failed' ? failureText(p.error) : p.why),
           style: (p, s) =>
             p.result === 'would_change' || p.result === 'would_move'
               ? s

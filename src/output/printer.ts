@@ -67,6 +67,21 @@ export class Output {
     }
   }
 
+  /**
+   * Records that arrive one at a time, minutes apart (a watch): on a terminal a table row, its widths fixed
+   * before the first (`widths`: how wide each column usually is; the header is printed at once), piped a TSV
+   * line, with --json one JSON object a line. Returns what prints one record.
+   */
+  async live<R>(view: ListView<R>, widths: Record<string, number>): Promise<(record: R) => Promise<void>> {
+    if (this.format === 'json') return (r) => this.exporter!.line(this.terminal, view.json(r));
+    if (this.format !== 'table') return (r) => this.terminal.out(tsvLine(view.fields.map((f) => f.value(r))));
+    const { fitTable, renderRows } = await import('./table.js');
+    const columns = view.table.columns.map((c) => ({ ...c, minWidth: widths[c.header] ?? 0 }));
+    const fitted = fitTable(columns, [], this.terminal.columns, view.table.fit);
+    await this.terminal.out(renderRows(fitted, [], (h) => this.chalk().bold(h)));
+    return (r) => this.terminal.out(renderRows(fitted, [r]));
+  }
+
   /** A value that is JSON only (no table or TSV form): printed through the exporter. */
   async json(value: unknown): Promise<void> {
     if (!this.exporter) throw new Error('Output.json without --json');

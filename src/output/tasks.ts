@@ -200,7 +200,8 @@ export function taskJson(row: TaskRow, relations: readonly Relation[]): Record<s
   return out;
 }
 
-function withValue(row: TaskRow, name: string): unknown {
+/** The value of a `--with` column (contact_name, template_name, …) for a task and what was looked up. */
+export function withValue(row: TaskRow, name: string): unknown {
   const r = row.related;
   const contact = r?.contact ?? undefined;
   switch (name) {

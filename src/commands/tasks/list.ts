@@ -175,7 +175,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   if (o.select) {
     const picked: TaskRow[] = [];
     for await (const row of rows) picked.push(row);
-    const { pickAndAct } = await import('../../services/select.js');
+    const { pickAndAct } = await import('../../flows/select.js');
     await pickAndAct(ctx, picked);
     return;
   }

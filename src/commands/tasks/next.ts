@@ -116,11 +116,16 @@ async function runNext(
         );
       return;
     }
-    const [{ getMessages }, { renderCard, lastInbound }] = await Promise.all([
+    const [{ getMessages }, { renderCard, lastInbound }, { describeError }] = await Promise.all([
       import('../../api/tasks.js'),
       import('../../output/card.js'),
+      import('../../output/errors.js'),
     ]);
-    const messages = await getMessages(client, task.id).catch(() => []);
+    // The card is shown without the last message when the conversation cannot be read, and says so.
+    const messages = await getMessages(client, task.id).catch((error: unknown) => {
+      terminal.err(`note: the conversation could not be read (${describeError(error)}); 't' tries again`);
+      return [];
+    });
     await terminal.out(
       renderCard(task, related!, lastInbound(messages), {
         chalk: output.chalk(),
@@ -170,7 +175,7 @@ async function act(ctx: Context, task: Task, related: Related, aside: Set<string
     } catch (error) {
       if (error instanceof CancelledError) continue;
       const { errorLine } = await import('../../output/errors.js');
-      terminal.io.stderr.write(errorLine(error, false));
+      terminal.err(errorLine(error, false));
       continue;
     }
     terminal.err('');
@@ -179,7 +184,10 @@ async function act(ctx: Context, task: Task, related: Related, aside: Set<string
 }
 
 async function skip(ctx: Context, task: Task): Promise<void> {
-  const { runTransition, skipChange } = await import('../../services/transition.js');
+  const [{ runTransition }, { skipChange }] = await Promise.all([
+    import('../../flows/transition.js'),
+    import('../../services/transition.js'),
+  ]);
   await runTransition(ctx, skipChange(), [task.id], { yes: true, dryRun: false, concurrency: 1 });
 }
 
@@ -197,8 +205,7 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
   const to = await ctx.people.resolve(picked, 'reassign to');
   const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
-    import('../../services/transition.js'),
-    import('../../output/tasks.js'),
+    import('../../flows/transition.js'),
   ]);
   await runTransition(ctx, reassignChange(to, picked, whoFrom(names)), [task.id], {
     yes: true,

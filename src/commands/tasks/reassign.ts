@@ -15,6 +15,7 @@ import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { plural } from '../../domain/text.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { requireConfirmable } from '../../flows/confirm.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
 
 const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
@@ -158,7 +159,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   if (flags.scope !== undefined) throw new UsageError(`--scope goes with a task ID, not with ${mode}`);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   const common = { dryRun: Boolean(flags.dryRun), yes: Boolean(flags.yes), concurrency };
-  const [bulk, jobs] = await Promise.all([import('../../services/bulk.js'), import('../../flows/job.js')]);
+  const jobs = await import('../../flows/job.js');
   const moveFlags = [
     'to',
     'from',
@@ -176,11 +177,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
     const job = mode === '--undo' ? await jobs.findJob(ctx, flags.undo!) : undefined;
-    bulk.requireConfirmable(
-      ctx.terminal,
-      flags,
-      mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
-    );
+    requireConfirmable(ctx.terminal, flags, mode === '--undo' ? 'undoing a job' : 'giving back cover jobs');
     if (job) await jobs.undo(ctx, { job, phase: 'undo', ...common });
     else await jobs.giveBack(ctx, common);
     return;
@@ -203,7 +200,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     if (successors.some((s) => s.id === id)) throw new UsageError(`--to: '${w.name}' is named twice`);
     successors.push({ id, weight: w.weight });
   }
-  bulk.requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
+  requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
   await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
   await jobs.offboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
 }
@@ -288,26 +285,22 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
-  const [{ readTaskIds }, bulk] = await Promise.all([
-    import('../../input/ids.js'),
-    import('../../services/bulk.js'),
-  ]);
+  const { readTaskIds } = await import('../../input/ids.js');
   const ids = await readTaskIds(ctx.terminal, args);
   const to = await ctx.people.resolve(flags.to, '--to');
   const common = { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun) };
   if (scope === 'sequence') {
     if (ids.length !== 1)
       throw new UsageError('--scope sequence takes one task ID: the run is the one it belongs to');
-    bulk.requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
-    const { runSequenceReassign } = await import('../../services/reassign.js');
-    await runSequenceReassign(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
+    requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
+    const { reassignRun } = await import('../../flows/sequence.js');
+    await reassignRun(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
     return;
   }
-  if (ids.length > 1) bulk.requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
+  if (ids.length > 1) requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
   const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
-    import('../../services/transition.js'),
-    import('../../output/tasks.js'),
+    import('../../flows/transition.js'),
   ]);
   const who = whoFrom(await ctx.people.names());
   await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });

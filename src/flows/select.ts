@@ -9,8 +9,9 @@ import { safeText } from '../domain/text.js';
 import { truncate } from '../output/width.js';
 import { contactLabel } from '../output/tasks.js';
 import { whoFrom, type TaskRow } from '../domain/task.js';
-import { reassignChange } from './reassign.js';
-import { reopenChange, runTransition, skipChange } from './transition.js';
+import { reassignChange } from '../services/reassign.js';
+import { reopenChange, skipChange } from '../services/transition.js';
+import { runTransition } from './transition.js';
 
 /**
  * Picking tasks from a list and acting on the ticked ones: skip, reopen or reassign, through the same bulk
