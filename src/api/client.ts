@@ -80,13 +80,45 @@ export interface ClientStats {
   rateLimitWaitMs: number;
 }
 
-const RETRY_STATUSES_IDEMPOTENT = new Set([500, 502, 503, 504]);
-const RETRY_STATUSES_UNPROCESSED = new Set([503]);
+/** What each retry policy tries again (within maxAttempts; a 429 while requests still get through). */
+const RETRIES: Record<RetryPolicy, { statuses: ReadonlySet<number>; noAnswer: boolean; rateLimit: boolean }> =
+  {
+    // A dropped connection, a timeout or a body cut short may hide a request that was processed.
+    idempotent: { statuses: new Set([500, 502, 503, 504]), noAnswer: true, rateLimit: true },
+    unprocessed: { statuses: new Set([503]), noAnswer: false, rateLimit: true },
+    none: { statuses: new Set(), noAnswer: false, rateLimit: false },
+  };
 /** A wait at least this long is worth telling the person about. */
 const LONG_WAIT_MS = 5000;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** NetworkError code of a proxy that answered the CONNECT with a refusal. */
 const PROXY_REFUSED = 'EPROXY';
+
+/** One request under way: what it sends, how it is shown in logs, and what its attempts met so far. */
+interface Call {
+  method: ApiRequest['method'];
+  path: string;
+  url: string;
+  /** The URL as logs show it: no credentials, and no query where it may carry personal data. */
+  shownUrl: string;
+  policy: RetryPolicy;
+  body: string | undefined;
+  sentAt: number;
+  /** Attempts that met a fault other than 429 (they count toward maxAttempts). */
+  faults: number;
+  rateLimited: number;
+}
+
+/** What one attempt came to: a value, or what went wrong, classified for the retry policy. */
+type Verdict =
+  | { kind: 'done'; value: unknown }
+  /** Final whatever the policy: a redirect, an answer topo cannot use, a 4xx. */
+  | { kind: 'final'; error: Error }
+  | { kind: 'no-answer'; error: NetworkError }
+  /** A 2xx whose body is not JSON (cut short): a transfer fault. */
+  | { kind: 'bad-body'; error: ApiError }
+  | { kind: 'status'; status: number; error: ApiError; retryAfter: number | undefined }
+  | { kind: 'rate-limited'; error: ApiError; retryAfter: number | undefined };
 
 interface Answer {
   status: number;
@@ -195,159 +227,170 @@ export class ApiClient {
   /** Sends a request, retrying per its policy, and returns the parsed JSON body (checked by `shape`). */
   async send<T>(req: ApiRequest<T>): Promise<T> {
     const url = this.url(req.path, req.query);
-    // Contact filters may carry personal data: such URLs are shown without their query.
-    // Credentials in the base URL (user:password@) are never shown.
-    const shownUrl = redactUrl(req.path.startsWith(PATHS.contacts) ? this.url(req.path) : url);
-    const policy = req.retry ?? (req.method === 'POST' ? 'unprocessed' : 'idempotent');
-    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const sentAt = this.now();
-    let faults = 0;
-    let rateLimited = 0;
+    const call: Call = {
+      method: req.method,
+      path: req.path,
+      url,
+      // Contact filters may carry personal data: such URLs are shown without their query.
+      shownUrl: redactUrl(req.path.startsWith(PATHS.contacts) ? this.url(req.path) : url),
+      policy: req.retry ?? (req.method === 'POST' ? 'unprocessed' : 'idempotent'),
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      sentAt: this.now(),
+      faults: 0,
+      rateLimited: 0,
+    };
     for (let attempt = 1; ; attempt++) {
-      const ticket = await this.pacer.acquire();
-      const startedAt = ticket.startedAt;
-      this.stats.requests++;
-      if (attempt > 1) this.stats.retries++;
-      const describeAttempt = () =>
-        `attempt ${faults + 1}/${this.maxAttempts}` +
-        (rateLimited > 0 ? ` after ${rateLimited} × 429` : '') +
-        (ticket.heldMs > 0 ? `, paced ${ticket.heldMs} ms` : '');
-
-      let answer: Answer;
-      try {
-        answer = await this.exchange(req.method, url, body);
-      } catch (error) {
-        if (error instanceof UnexpectedAnswer) {
-          this.pacer.release(ticket, 'answered');
-          throw unexpectedAnswerError(error.what, { method: req.method, path: req.path });
-        }
-        this.pacer.release(ticket, 'no-answer');
-        const network = this.toNetworkError(error, url);
-        this.log(
-          `${req.method} ${shownUrl} -> ${network.code ?? 'error'} (${this.now() - startedAt} ms) ${describeAttempt()}`,
-        );
-        faults++;
-        // A proxy that refuses the tunnel will refuse it again.
-        const retryable = policy === 'idempotent' && network.code !== PROXY_REFUSED;
-        if (retryable && faults < this.maxAttempts && !this.closed) {
-          await this.waitBeforeRetry(this.backoff(faults));
-          continue;
-        }
-        // --timeout bounds each attempt, not the request: said, so 4 × 3 s is no surprise.
-        if (network.code === 'ETIMEDOUT' && faults > 1)
-          throw new NetworkError(
-            network.message.replace(
-              '; try again or raise --timeout',
-              ` (${faults} attempts; --timeout limits each one); try again or raise --timeout`,
-            ),
-            network.code,
-          );
-        throw network;
-      }
-
-      const { status, headers, text } = answer;
-      const rawRequestId = header(headers, 'x-request-id');
-      const requestId = rawRequestId === undefined ? undefined : clip(rawRequestId, 100);
-      this.log(
-        `${req.method} ${shownUrl} -> ${status} (${this.now() - startedAt} ms)${requestId ? ` request_id=${requestId}` : ''} ${describeAttempt()}`,
-      );
-
-      if (status === 429) {
-        this.pacer.release(ticket, 'rate-limited', statedRate(text));
-        this.stats.rateLimited++;
-        rateLimited++;
-        if (policy === 'none') throw toApiError(status, text, requestId, header(headers, 'content-type'));
-        const stalledFor = this.now() - Math.max(this.lastProgressAt, sentAt);
-        if (stalledFor >= this.rateLimitPatienceMs) {
-          const e = toApiError(status, text, requestId, header(headers, 'content-type'));
-          throw new ApiError(
-            `${e.message}; still rate limited after ${formatDuration(stalledFor, 'words')} without an accepted request`,
-            e.status,
-            e.type,
-            e.requestId,
-            e.body,
-          );
-        }
-        const retryAfter = parseRetryAfter(header(headers, 'retry-after'), this.now());
-        const wait = Math.min(retryAfter ?? this.backoff(rateLimited), this.maxDelayMs);
-        this.stats.rateLimitWaitMs += wait;
-        if (wait >= LONG_WAIT_MS) {
-          this.noticeOnce(
-            '429',
-            `rate limited by the API: waiting ${formatDuration(wait, 'words')} before retrying`,
-          );
-        }
-        const rate = this.pacer.rate;
-        this.log(
-          `rate limited: retrying in ${wait} ms${retryAfter === undefined ? ' (backoff)' : ' (Retry-After)'}; ` +
-            `pacing ${Number.isFinite(rate) ? `${rate.toFixed(1)} requests/s` : 'off'}, ` +
-            `at most ${Number.isFinite(this.pacer.window) ? Math.floor(this.pacer.window) : 'any number'} in flight`,
-        );
-        this.waitingOutCount++;
-        for (const listener of this.waitingOutListeners) listener();
-        try {
-          await this.sleep(wait);
-        } finally {
-          this.waitingOutCount--;
-        }
-        continue;
-      }
-      this.pacer.release(ticket, 'answered');
-      if (status < 500) this.lastProgressAt = this.now();
-
-      if (status >= 200 && status < 300) {
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          // A cut-off body is a transfer fault: reading again is harmless where repeating the request is.
-          faults++;
-          if (policy === 'idempotent' && faults < this.maxAttempts) {
-            await this.waitBeforeRetry(this.backoff(faults));
-            continue;
-          }
-          throw new ApiError(
-            `the API answered ${status} with a body that is not valid JSON (${describeLength(text)}) from ${shownUrl}`,
-            502,
-            undefined,
-            requestId,
-            text.slice(0, 200),
-          );
-        }
-        if (!req.shape) return value as T;
-        try {
-          return req.shape(value);
-        } catch (error) {
-          if (error instanceof UnexpectedAnswer) {
-            throw unexpectedAnswerError(error.what, { method: req.method, path: req.path }, requestId);
-          }
-          throw error;
-        }
-      }
-      if (status >= 300 && status < 400) {
-        const location = header(headers, 'location');
-        throw new ApiError(
-          `the API answered with a redirect (HTTP ${status}${location ? ` to ${clip(location, 200)}` : ''}); topo does not follow redirects with your key: check --api-url`,
-          status,
-          undefined,
-          requestId,
-          null,
-        );
-      }
-      const retryable =
-        policy === 'idempotent'
-          ? RETRY_STATUSES_IDEMPOTENT
-          : policy === 'unprocessed'
-            ? RETRY_STATUSES_UNPROCESSED
-            : undefined;
-      faults++;
-      if (retryable?.has(status) && faults < this.maxAttempts) {
-        const retryAfter = parseRetryAfter(header(headers, 'retry-after'), this.now());
-        await this.waitBeforeRetry(retryAfter ?? this.backoff(faults), status);
-        continue;
-      }
-      throw this.withUrlHint(toApiError(status, text, requestId, header(headers, 'content-type')), req.path);
+      const verdict = await this.attempt(req, call, attempt);
+      if (verdict.kind === 'done') return verdict.value as T;
+      await this.retry(verdict, call);
     }
+  }
+
+  /** One attempt: paced, sent under its deadline, logged, and its answer classified. */
+  private async attempt<T>(req: ApiRequest<T>, call: Call, attempt: number): Promise<Verdict> {
+    const ticket = await this.pacer.acquire();
+    this.stats.requests++;
+    if (attempt > 1) this.stats.retries++;
+    const describeAttempt = () =>
+      `attempt ${call.faults + 1}/${this.maxAttempts}` +
+      (call.rateLimited > 0 ? ` after ${call.rateLimited} × 429` : '') +
+      (ticket.heldMs > 0 ? `, paced ${ticket.heldMs} ms` : '');
+    let answer: Answer;
+    try {
+      answer = await this.exchange(call.method, call.url, call.body);
+    } catch (error) {
+      if (error instanceof UnexpectedAnswer) {
+        this.pacer.release(ticket, 'answered');
+        return { kind: 'final', error: unexpectedAnswerError(error.what, call) };
+      }
+      this.pacer.release(ticket, 'no-answer');
+      const network = this.toNetworkError(error, call.url);
+      this.log(
+        `${call.method} ${call.shownUrl} -> ${network.code ?? 'error'} (${this.now() - ticket.startedAt} ms) ${describeAttempt()}`,
+      );
+      return { kind: 'no-answer', error: network };
+    }
+    const rawRequestId = header(answer.headers, 'x-request-id');
+    const requestId = rawRequestId === undefined ? undefined : clip(rawRequestId, 100);
+    this.log(
+      `${call.method} ${call.shownUrl} -> ${answer.status} (${this.now() - ticket.startedAt} ms)${requestId ? ` request_id=${requestId}` : ''} ${describeAttempt()}`,
+    );
+    if (answer.status === 429) {
+      this.pacer.release(ticket, 'rate-limited', statedRate(answer.text));
+      return { kind: 'rate-limited', error: errorOf(answer, requestId), retryAfter: this.retryAfter(answer) };
+    }
+    this.pacer.release(ticket, 'answered');
+    if (answer.status < 500) this.lastProgressAt = this.now();
+    return this.classify(req, call, answer, requestId);
+  }
+
+  /** An answer other than 429: the value, or the error, and whether the policy may retry it. */
+  private classify<T>(
+    req: ApiRequest<T>,
+    call: Call,
+    answer: Answer,
+    requestId: string | undefined,
+  ): Verdict {
+    const { status, headers, text } = answer;
+    if (status >= 200 && status < 300) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        const what = `the API answered ${status} with a body that is not valid JSON (${describeLength(text)}) from ${call.shownUrl}`;
+        return { kind: 'bad-body', error: new ApiError(what, 502, undefined, requestId, text.slice(0, 200)) };
+      }
+      if (!req.shape) return { kind: 'done', value };
+      try {
+        return { kind: 'done', value: req.shape(value) };
+      } catch (error) {
+        if (!(error instanceof UnexpectedAnswer)) throw error;
+        return { kind: 'final', error: unexpectedAnswerError(error.what, call, requestId) };
+      }
+    }
+    if (status >= 300 && status < 400) {
+      const location = header(headers, 'location');
+      const what = `the API answered with a redirect (HTTP ${status}${location ? ` to ${clip(location, 200)}` : ''}); topo does not follow redirects with your key: check --api-url`;
+      return { kind: 'final', error: new ApiError(what, status, undefined, requestId, null) };
+    }
+    const error = this.withUrlHint(errorOf(answer, requestId), call.path);
+    return { kind: 'status', status, error, retryAfter: this.retryAfter(answer) };
+  }
+
+  /** Waits before the next attempt when the policy allows one; otherwise throws the attempt's error. */
+  private async retry(verdict: Exclude<Verdict, { kind: 'done' }>, call: Call): Promise<void> {
+    const policy = RETRIES[call.policy];
+    if (verdict.kind === 'final') throw verdict.error;
+    if (verdict.kind === 'rate-limited') return this.waitOutRateLimit(verdict, call);
+    call.faults++;
+    const more = call.faults < this.maxAttempts;
+    if (verdict.kind === 'status') {
+      if (!policy.statuses.has(verdict.status) || !more) throw verdict.error;
+      return this.waitBeforeRetry(verdict.retryAfter ?? this.backoff(call.faults), verdict.status);
+    }
+    if (verdict.kind === 'bad-body') {
+      // A cut-off body is a transfer fault: reading again is harmless where repeating the request is.
+      if (!policy.noAnswer || !more) throw verdict.error;
+      return this.waitBeforeRetry(this.backoff(call.faults));
+    }
+    const network = verdict.error;
+    // A proxy that refuses the tunnel will refuse it again.
+    if (policy.noAnswer && network.code !== PROXY_REFUSED && more && !this.closed)
+      return this.waitBeforeRetry(this.backoff(call.faults));
+    // --timeout bounds each attempt, not the request: said, so 4 × 3 s is no surprise.
+    if (network.code === 'ETIMEDOUT' && call.faults > 1)
+      throw new NetworkError(
+        network.message.replace(
+          '; try again or raise --timeout',
+          ` (${call.faults} attempts; --timeout limits each one); try again or raise --timeout`,
+        ),
+        network.code,
+      );
+    throw network;
+  }
+
+  /** A 429: waited out (Retry-After, else backoff) while requests of this client still get through. */
+  private async waitOutRateLimit(
+    verdict: { error: ApiError; retryAfter: number | undefined },
+    call: Call,
+  ): Promise<void> {
+    this.stats.rateLimited++;
+    call.rateLimited++;
+    const e = verdict.error;
+    if (!RETRIES[call.policy].rateLimit) throw e;
+    const stalledFor = this.now() - Math.max(this.lastProgressAt, call.sentAt);
+    if (stalledFor >= this.rateLimitPatienceMs)
+      throw new ApiError(
+        `${e.message}; still rate limited after ${formatDuration(stalledFor, 'words')} without an accepted request`,
+        e.status,
+        e.type,
+        e.requestId,
+        e.body,
+      );
+    const wait = Math.min(verdict.retryAfter ?? this.backoff(call.rateLimited), this.maxDelayMs);
+    this.stats.rateLimitWaitMs += wait;
+    if (wait >= LONG_WAIT_MS)
+      this.noticeOnce(
+        '429',
+        `rate limited by the API: waiting ${formatDuration(wait, 'words')} before retrying`,
+      );
+    const rate = this.pacer.rate;
+    this.log(
+      `rate limited: retrying in ${wait} ms${verdict.retryAfter === undefined ? ' (backoff)' : ' (Retry-After)'}; ` +
+        `pacing ${Number.isFinite(rate) ? `${rate.toFixed(1)} requests/s` : 'off'}, ` +
+        `at most ${Number.isFinite(this.pacer.window) ? Math.floor(this.pacer.window) : 'any number'} in flight`,
+    );
+    this.waitingOutCount++;
+    for (const listener of this.waitingOutListeners) listener();
+    try {
+      await this.sleep(wait);
+    } finally {
+      this.waitingOutCount--;
+    }
+  }
+
+  private retryAfter(answer: Answer): number | undefined {
+    return parseRetryAfter(header(answer.headers, 'retry-after'), this.now());
   }
 
   /**
@@ -493,6 +536,11 @@ export class ApiClient {
     }
     return new NetworkError(`cannot reach ${host}${through}: ${reason}`, code);
   }
+}
+
+/** The error an answer stands for. */
+function errorOf(answer: Answer, requestId: string | undefined): ApiError {
+  return toApiError(answer.status, answer.text, requestId, header(answer.headers, 'content-type'));
 }
 
 /** The body as text, refusing one larger than `max` bytes. */
