@@ -153,7 +153,6 @@ export class Session {
         dir,
         checkProfileName(this.profileName),
         (m) => this.terminal.warn(m),
-        () => this.terminal.reclaimSignals(),
         this.deps.lockWaitMs,
       );
     }

@@ -235,7 +235,6 @@ function interrupts() {
   const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
   const registry: InterruptRegistry = {
     add: (h) => (handlers.add(h), () => handlers.delete(h)),
-    reclaim: () => undefined,
   };
   return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
 }

@@ -497,7 +497,6 @@ describe('one job, one journal, one undo', () => {
     const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
     const interrupts = {
       add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
-      reclaim: () => undefined,
     };
     // Ctrl-C the moment the first call for that run reaches the API.
     s.onRequest((q) => {
