@@ -1,98 +1,36 @@
 import {
-  Agent,
-  Pool,
-  errors as undiciErrors,
-  proxyAgent,
-  request,
-  type Dispatcher,
-  type ResponseData,
-} from './http.js';
+  AttemptDeadline,
+  PROXY_REFUSED,
+  describeLength,
+  errorOf,
+  header,
+  parseRetryAfter,
+  readText,
+  statedRate,
+  toNetworkError,
+  withUrlHint,
+  type Answer,
+} from './answers.js';
+import { Agent, Pool, proxyAgent, request, type Dispatcher, type ResponseData } from './http.js';
+import {
+  RETRIES,
+  type ApiRequest,
+  type ClientOptions,
+  type ClientStats,
+  type RetryPolicy,
+} from './request.js';
 import { ApiError, NetworkError } from './errors.js';
 import { Pacer } from './pacer.js';
 import { chooseProxy, type ProxyChoice } from './proxy.js';
 import { UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
 import { clip } from '../domain/text.js';
-import type { ApiErrorBody } from './types.js';
-import { PATHS, SCOPES } from './wire.js';
+import { PATHS } from './wire.js';
 import { redactUrl } from './url.js';
 import { formatDuration } from '../domain/time.js';
 
-export type RetryPolicy =
-  /**
-   * GET, and PATCH of the same body: retry 429 while progress is possible, and 500, 502, 503, 504, dropped
-   * connections, timeouts and cut-off bodies up to maxAttempts.
-   */
-  | 'idempotent'
-  /** POST without idempotency key: retry only answers that say the request was not processed (429, 503). */
-  | 'unprocessed'
-  | 'none';
-
-export interface ApiRequest<T = unknown> {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  query?: [string, string][];
-  body?: unknown;
-  retry?: RetryPolicy;
-  /** Checks the parsed answer and returns it typed; throws UnexpectedAnswer (from shape.ts) when unusable. */
-  shape?: (value: unknown) => T;
-}
-
-export interface ClientOptions {
-  baseUrl: string;
-  apiKey: string;
-  userAgent: string;
-  /** Bounds each attempt as a whole: connecting (to the proxy too), the proxy's CONNECT, headers and body. */
-  timeoutMs: number;
-  /** Attempts per request for faults other than 429 (which never count): 5xx, dropped connections, timeouts. */
-  maxAttempts?: number;
-  /** Longest single wait between attempts; a longer Retry-After is cut to it. Default 60 s. */
-  maxDelayMs?: number;
-  /** First step of the exponential backoff (with full jitter) used where the API sends no Retry-After. */
-  baseDelayMs?: number;
-  /**
-   * How long 429 answers are retried while no request of this client succeeds; past it the 429 is thrown.
-   * Default 5 minutes.
-   */
-  rateLimitPatienceMs?: number;
-  /** Largest answer read; a larger one is an unexpected answer. Default 64 MiB. */
-  maxBodyBytes?: number;
-  /** HTTP log lines (--debug): method, URL, status, duration, request id, attempt, waits. Never the key or bodies. */
-  debug?: (line: string) => void;
-  /** Lines for the person, at most once each: e.g. that a rate limit makes topo wait a long time. */
-  notice?: (line: string) => void;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-  random?: () => number;
-  dispatcher?: Dispatcher;
-  /** Proxy settings: HTTPS_PROXY (or HTTP_PROXY) and NO_PROXY, used for https:// API URLs only. */
-  env?: Record<string, string | undefined>;
-}
-
-/** Counters for reports and benchmarks. */
-export interface ClientStats {
-  /** Attempts sent, retries and 429s included. */
-  requests: number;
-  /** Attempts after the first of a request. */
-  retries: number;
-  /** 429 answers. */
-  rateLimited: number;
-  /** Time spent waiting after 429s, summed over requests (concurrent waits add up). */
-  rateLimitWaitMs: number;
-}
-
-/** What each retry policy tries again (within maxAttempts; a 429 while requests still get through). */
-const RETRIES: Record<RetryPolicy, { statuses: ReadonlySet<number>; noAnswer: boolean; rateLimit: boolean }> =
-  {
-    // A dropped connection, a timeout or a body cut short may hide a request that was processed.
-    idempotent: { statuses: new Set([500, 502, 503, 504]), noAnswer: true, rateLimit: true },
-    unprocessed: { statuses: new Set([503]), noAnswer: false, rateLimit: true },
-    none: { statuses: new Set(), noAnswer: false, rateLimit: false },
-  };
 /** A wait at least this long is worth telling the person about. */
 const LONG_WAIT_MS = 5000;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-/** NetworkError code of a proxy that answered the CONNECT with a refusal. */
-const PROXY_REFUSED = 'EPROXY';
 
 /** One request under way: what it sends, how it is shown in logs, and what its attempts met so far. */
 interface Call {
@@ -119,19 +57,6 @@ type Verdict =
   | { kind: 'bad-body'; error: ApiError }
   | { kind: 'status'; status: number; error: ApiError; retryAfter: number | undefined }
   | { kind: 'rate-limited'; error: ApiError; retryAfter: number | undefined };
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** The per-attempt deadline fired. */
-class AttemptDeadline extends Error {
-  constructor() {
-    super('attempt deadline');
-  }
-}
 
 const ignore = () => undefined;
 
@@ -264,7 +189,7 @@ export class ApiClient {
         return { kind: 'final', error: unexpectedAnswerError(error.what, call) };
       }
       this.pacer.release(ticket, 'no-answer');
-      const network = this.toNetworkError(error, call.url);
+      const network = toNetworkError(error, call.url, this.proxy, this.timeoutMs);
       this.log(
         `${call.method} ${call.shownUrl} -> ${network.code ?? 'error'} (${this.now() - ticket.startedAt} ms) ${describeAttempt()}`,
       );
@@ -313,7 +238,7 @@ export class ApiClient {
       const what = `the API answered with a redirect (HTTP ${status}${location ? ` to ${clip(location, 200)}` : ''}); topo does not follow redirects with your key: check --api-url`;
       return { kind: 'final', error: new ApiError(what, status, undefined, requestId, null) };
     }
-    const error = this.withUrlHint(errorOf(answer, requestId), call.path);
+    const error = withUrlHint(errorOf(answer, requestId), call.path, this.options.baseUrl);
     return { kind: 'status', status, error, retryAfter: this.retryAfter(answer) };
   }
 
@@ -393,23 +318,6 @@ export class ApiClient {
     return parseRetryAfter(header(answer.headers, 'retry-after'), this.now());
   }
 
-  /**
-   * A 404 for a path that always exists (the key's own `/me`, a collection) means the base URL is wrong: said
-   * so when it does not end in the API version, the usual slip (`--api-url http://host:4010`).
-   */
-  private withUrlHint(error: ApiError, path: string): ApiError {
-    const always: string[] = [PATHS.me, PATHS.tasks, PATHS.sequences, PATHS.templates, PATHS.contacts];
-    const base = redactUrl(this.options.baseUrl.replace(/\/+$/, ''));
-    if (error.status !== 404 || !always.includes(path) || /\/v\d+$/.test(base)) return error;
-    return new ApiError(
-      `${error.message}: ${base}${path} does not exist; the API URL may lack its version (${base}/v1?)`,
-      error.status,
-      error.type,
-      error.requestId,
-      error.body,
-    );
-  }
-
   /** One attempt under a deadline that covers connecting (to a proxy too), the CONNECT, headers and body. */
   private async exchange(
     method: ApiRequest['method'],
@@ -478,197 +386,5 @@ export class ApiClient {
 
   private log(line: string): void {
     this.options.debug?.(line);
-  }
-
-  private toNetworkError(error: unknown, url: string): NetworkError {
-    const host = safeHost(url);
-    const proxy = this.proxy;
-    const seconds = `${this.timeoutMs / 1000} s`;
-    const through = proxy ? ` through the proxy ${proxy.display}` : '';
-    const code =
-      (error as { code?: string; cause?: { code?: string } }).cause?.code ??
-      (error as { code?: string }).code;
-    if (proxy && error instanceof undiciErrors.ConnectTimeoutError) {
-      return new NetworkError(
-        `cannot reach the proxy ${proxy.display}: no connection after ${seconds}; try again or raise --timeout`,
-        'ETIMEDOUT',
-      );
-    }
-    if (
-      error instanceof AttemptDeadline ||
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      error instanceof undiciErrors.ConnectTimeoutError
-    ) {
-      return new NetworkError(
-        `request to ${host}${through} timed out after ${seconds}; try again or raise --timeout`,
-        'ETIMEDOUT',
-      );
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    if (proxy) {
-      const refused = /Proxy response \((\d+)\)/.exec(message) ?? /\((407)\)/.exec(message);
-      if (refused) {
-        const status = Number(refused[1]);
-        return new NetworkError(
-          status === 407
-            ? `the proxy ${proxy.display} asks for a user name and password (HTTP 407): put them in ${proxy.variable} as http://user:password@host:port`
-            : `the proxy ${proxy.display} refused to connect to ${host} (HTTP ${status})`,
-          PROXY_REFUSED,
-        );
-      }
-    }
-    const reasons: Record<string, string> = {
-      ECONNREFUSED: 'connection refused',
-      ECONNRESET: 'connection reset',
-      ENOTFOUND: 'host not found',
-      EAI_AGAIN: 'DNS lookup failed',
-      EHOSTUNREACH: 'host unreachable',
-      ENETUNREACH: 'network unreachable',
-      UND_ERR_SOCKET: 'connection closed unexpectedly',
-      ETIMEDOUT: 'connection timed out',
-    };
-    const reason = (code && reasons[code]) ?? clip(message, 200);
-    // With a proxy every connection goes to the proxy: failing to open one is the proxy's doing.
-    const connectFailure = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
-    if (proxy && code && connectFailure.includes(code)) {
-      return new NetworkError(`cannot reach the proxy ${proxy.display}: ${reason}`, code);
-    }
-    return new NetworkError(`cannot reach ${host}${through}: ${reason}`, code);
-  }
-}
-
-/** The error an answer stands for. */
-function errorOf(answer: Answer, requestId: string | undefined): ApiError {
-  return toApiError(answer.status, answer.text, requestId, header(answer.headers, 'content-type'));
-}
-
-/** The body as text, refusing one larger than `max` bytes. */
-async function readText(
-  body: ResponseData['body'],
-  headers: Record<string, string | string[] | undefined>,
-  max: number,
-): Promise<string> {
-  const tooLarge = () =>
-    new UnexpectedAnswer(`the answer is larger than ${Math.floor(max / (1024 * 1024))} MiB`);
-  const announced = header(headers, 'content-length');
-  if (announced !== undefined && /^\d+$/.test(announced)) {
-    if (Number(announced) > max) {
-      body.destroy();
-      throw tooLarge();
-    }
-    // undici stops at the announced length: the fast path is safe.
-    return body.text();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
-function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** The limit a 429's body states (`data: {limit, window_seconds}`), in requests per second. */
-export function statedRate(text: string): number | undefined {
-  if (text.length > 10_000) return undefined;
-  try {
-    const data: unknown = (JSON.parse(text) as { data?: unknown } | null)?.data;
-    if (!data || typeof data !== 'object') return undefined;
-    const { limit, window_seconds: seconds } = data as { limit?: unknown; window_seconds?: unknown };
-    if (typeof limit !== 'number' || typeof seconds !== 'number' || !(limit > 0) || !(seconds > 0))
-      return undefined;
-    const rate = limit / seconds;
-    return Number.isFinite(rate) ? rate : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Retry-After as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  // An HTTP date names its month and day ("Sun, 06 Nov 1994 08:49:37 GMT"); bare numbers are not dates.
-  if (!/[a-z]/i.test(text)) return undefined;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-function describeLength(text: string): string {
-  return text.length === 0 ? 'empty' : `${text.length} bytes`;
-}
-
-export function toApiError(
-  status: number,
-  text: string,
-  requestId: string | undefined,
-  contentType?: string,
-): ApiError {
-  let body: ApiErrorBody | undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as ApiErrorBody;
-  } catch {
-    body = undefined;
-  }
-  const id = typeof body?.request_id === 'string' ? clip(body.request_id, 100) : requestId;
-  if (!body) {
-    const kind = clip(contentType?.split(';')[0]?.trim() || 'non-JSON', 60);
-    return new ApiError(
-      `the API answered HTTP ${status} with a ${kind} body (${statusText(status)})`,
-      status,
-      undefined,
-      id,
-      text.slice(0, 200),
-    );
-  }
-  let message = typeof body.message === 'string' && body.message ? clip(body.message) : statusText(status);
-  // A 403 always says which scopes exist, in case the API's message does not name the missing one.
-  if (status === 403 && !/tasks:(read|write)/.test(message)) {
-    message += ` (the key lacks a scope this needs: '${SCOPES.read}' to read tasks, '${SCOPES.write}' to change them)`;
-  }
-  return new ApiError(
-    message,
-    status,
-    typeof body.type === 'string' ? clip(body.type, 100) : undefined,
-    id,
-    body,
-  );
-}
-
-function statusText(status: number): string {
-  const known: Record<number, string> = {
-    400: 'bad request',
-    401: 'unauthorized',
-    403: 'forbidden',
-    404: 'not found',
-    409: 'conflict',
-    422: 'unprocessable',
-    429: 'rate limited',
-    500: 'server error',
-    502: 'bad gateway',
-    503: 'service unavailable',
-    504: 'gateway timeout',
-  };
-  return known[status] ?? `HTTP ${status}`;
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
   }
 }
