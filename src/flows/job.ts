@@ -9,6 +9,7 @@ import { enrichNote } from '../output/notes.js';
 import { describePlan, printBackPreview, printMovePreview, renderReport } from '../output/offboard.js';
 import { jobObserver } from '../output/progress.js';
 import { describeError } from '../output/errors.js';
+import { makeChalk } from '../output/color.js';
 import { campaignNames, buildReport, writeReportFile } from '../services/jobs/report.js';
 import { jobFailure, runJob, type JobWork } from '../services/jobs/run.js';
 import { Stop } from '../services/jobs/stop.js';
@@ -152,7 +153,11 @@ export async function offboard(
     return;
   }
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
-  terminal.err(describePlan(plan, title, who, terminal.stderrIsTTY, p.sofar.given).trimEnd());
+  const c = makeChalk(terminal.stderrColor);
+  const box = terminal.stderrIsTTY
+    ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }
+    : undefined;
+  terminal.err(describePlan(plan, title, who, terminal.stderrIsTTY, p.sofar.given, box).trimEnd());
   if (o.dryRun) {
     const report = buildReport({ ...work, dryRun: true });
     if (ctx.output.format === 'json') await ctx.output.json(report);

@@ -1,3 +1,4 @@
+import { boxed } from './box.js';
 import { csvLines } from './csv.js';
 import type { Task } from '../api/types.js';
 import type { MoveReport } from '../domain/job.js';
@@ -25,6 +26,8 @@ export function describePlan(
   short: boolean,
   /** What earlier runs of the job gave each successor: counted toward --cap and the weights. */
   given: ReadonlyMap<string, number> = new Map(),
+  /** On a terminal: what each successor gets as a boxed table this wide (in a log: a line each). */
+  box?: { width: number; styleHead: (text: string) => string },
 ): string {
   const num = (n: number) => n.toLocaleString('en-US');
   // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
@@ -40,12 +43,7 @@ export function describePlan(
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
     lines.push('  to each:');
-    for (const s of plan.successors) {
-      const earlier = given.get(s.id) ?? 0;
-      lines.push(
-        `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})${earlier ? ` + ${earlier} from earlier runs` : ''}`,
-      );
-    }
+    lines.push(...(box ? successorBox(plan, who, given, box) : successorLines(plan, who, given)));
   }
   if (plan.staying.tasks > 0)
     lines.push(
@@ -60,6 +58,42 @@ export function describePlan(
       lines.push(`    … and ${plan.task_by_task.length - shown.length} more (see --dry-run --json)`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What each successor gets, a line each: `bob (×2): 4 runs, 10 tasks (TODAY 8, HOT 2) + 3 from earlier runs`. */
+function successorLines(plan: ReassignPlan, who: Who, given: ReadonlyMap<string, number>): string[] {
+  return plan.successors.map((s) => {
+    const earlier = given.get(s.id) ?? 0;
+    return `    ${who(s.id)}${s.weight !== 1 ? ` (×${s.weight})` : ''}: ${plural(s.runs, 'run')}, ${plural(s.tasks, 'task')} (${counts(s.by_priority, (k) => safeText(k))})${earlier ? ` + ${earlier} from earlier runs` : ''}`;
+  });
+}
+
+/** The same, boxed (cli-table3): a column each, the successor's name giving way on a narrow terminal. */
+function successorBox(
+  plan: ReassignPlan,
+  who: Who,
+  given: ReadonlyMap<string, number>,
+  box: { width: number; styleHead: (text: string) => string },
+): string[] {
+  const earlier = given.size > 0;
+  const head = ['successor', 'weight', 'runs', 'tasks', 'by priority', ...(earlier ? ['earlier runs'] : [])];
+  const rows = plan.successors.map((s) => [
+    who(s.id),
+    `×${s.weight}`,
+    String(s.runs),
+    String(s.tasks),
+    counts(s.by_priority, (k) => safeText(k)),
+    ...(earlier ? [String(given.get(s.id) ?? 0)] : []),
+  ]);
+  const text = boxed({
+    head,
+    rows,
+    width: box.width - 4,
+    shrink: 0,
+    right: [1, 2, 3, 5],
+    styleHead: box.styleHead,
+  });
+  return text.split('\n').map((line) => `    ${line}`);
 }
 
 /** A dry run's rows on stdout, in the shape of every preview (the target is the successor's UUID). */
