@@ -1,4 +1,4 @@
-import { isUuid } from './domain/ids.js';
+import { isUuid } from './basics/ids.js';
 import { UsageError } from './errors.js';
 import type { Session } from './session.js';
 

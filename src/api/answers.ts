@@ -1,4 +1,4 @@
-import { clip } from '../domain/text.js';
+import { clip } from '../basics/text.js';
 import { ApiError, NetworkError } from './errors.js';
 import { errors as undiciErrors, type ResponseData } from './http.js';
 import type { ProxyChoice } from './proxy.js';

@@ -23,10 +23,10 @@ import { ApiError, NetworkError } from './errors.js';
 import { Pacer } from './pacer.js';
 import { chooseProxy, type ProxyChoice } from './proxy.js';
 import { UnexpectedAnswer, unexpectedAnswerError } from './shape.js';
-import { clip } from '../domain/text.js';
+import { clip } from '../basics/text.js';
 import { PATHS } from './wire.js';
 import { redactUrl } from './url.js';
-import { formatDuration } from '../domain/time.js';
+import { formatDuration } from '../basics/time.js';
 
 /** A wait at least this long is worth telling the person about. */
 const LONG_WAIT_MS = 5000;

@@ -3,7 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 import { parseUuid } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
 

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { FLAG_GROUPS, helpDetails } from '../help.js';
 import { parseEnumList, collect } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 
 export function registerTemplates(program: Command, app: App): void {
   const templates = program

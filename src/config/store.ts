@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type * as Jsonc from 'jsonc-parser';
 import type WriteFileAtomic from 'write-file-atomic';
 import * as v from 'valibot';
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 import { ConfigError, TopoError, UsageError } from '../errors.js';
 
 export interface ProfileData {

@@ -5,7 +5,7 @@ import {
   type SequenceTemplate,
   type Task,
 } from '../api/types.js';
-import { safeText } from './text.js';
+import { safeText } from '../basics/text.js';
 
 /** A task as topo works with it: with what was looked up about it, whether it is open, who holds it. */
 

@@ -2,7 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
 import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
-import { plural } from '../domain/text.js';
+import { plural } from '../basics/text.js';
 import { EXIT, PartialFailureError, TopoError } from '../errors.js';
 import { blockedLines, nothingBackLine, summaryLines, undoPlanLines } from '../output/jobs.js';
 import { enrichNote } from '../output/notes.js';

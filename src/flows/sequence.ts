@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import { whoFrom } from '../domain/task.js';
-import { plural } from '../domain/text.js';
+import { plural } from '../basics/text.js';
 import { makeChalk } from '../output/color.js';
 import { describeError } from '../output/errors.js';
 import { printDryRun, printOutcomes, printPreview } from '../output/outcomes.js';

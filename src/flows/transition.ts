@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import type { ItemOutcome } from '../domain/outcome.js';
 import { whoFrom } from '../domain/task.js';
-import { plural } from '../domain/text.js';
+import { plural } from '../basics/text.js';
 import { InterruptedError, type Signal } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { stoppingLine } from '../output/notes.js';

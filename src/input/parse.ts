@@ -1,5 +1,5 @@
-import { isUuid } from '../domain/ids.js';
-import { isoTime } from '../domain/time.js';
+import { isUuid } from '../basics/ids.js';
+import { isoTime } from '../basics/time.js';
 import { UsageError } from '../errors.js';
 
 /** Turning argv strings into typed values, rejecting bad input before any request is sent. */

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Message, Task } from '../api/types.js';
 import { enumLabel, relativeTime } from './format.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 import { labelled } from './show.js';
 import { wrapIndented } from './thread.js';
 import { contactName, priorityStyle, runStatusLabel, statusStyle, templateLabel } from './tasks.js';

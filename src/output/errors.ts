@@ -1,7 +1,7 @@
 import { ApiError } from '../api/errors.js';
 import { EXIT, TopoError, type ExitCode } from '../errors.js';
 import { encodeJson } from './exporter.js';
-import { clip, safeText } from '../domain/text.js';
+import { clip, safeText } from '../basics/text.js';
 
 /** Errors in one shape: one line "message (type, request id)" for people, one JSON object for scripts. */
 

@@ -1,4 +1,4 @@
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 
 /** Text helpers shared by the renderers: enum labels, relative times, short ids. */
 

@@ -1,12 +1,12 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobRow, MoveReport } from '../domain/job.js';
-import { plural } from '../domain/text.js';
-import { formatDuration } from '../domain/time.js';
+import { plural } from '../basics/text.js';
+import { formatDuration } from '../basics/time.js';
 import { relativeTime } from './format.js';
 import type { ListView } from './printer.js';
 import type { FitStep } from './table.js';
 import type { Who } from '../domain/task.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 
 /**
  * Jobs as people read them: `tasks reassign --jobs` (every job, what it moved, what is left, where it stands),

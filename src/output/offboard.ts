@@ -4,7 +4,7 @@ import type { Task } from '../api/types.js';
 import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
 import { enumLabel } from './format.js';
-import { plural, safeText } from '../domain/text.js';
+import { plural, safeText } from '../basics/text.js';
 import { previewView } from './outcomes.js';
 import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';

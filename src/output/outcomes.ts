@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import type { ItemError, ItemOutcome, PreviewItem, PreviewResult } from '../domain/outcome.js';
 import { enumLabel } from './format.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel } from './tasks.js';
 import { type Who } from '../domain/task.js';

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 import type { FitStep, FittedTable, TableColumn } from './table.js';
 
 /**

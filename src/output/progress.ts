@@ -1,5 +1,5 @@
 import type { JobObserver, ProgressSink } from '../domain/job.js';
-import { formatDuration } from '../domain/time.js';
+import { formatDuration } from '../basics/time.js';
 import type { Terminal } from '../terminal.js';
 import { stoppingLine } from './notes.js';
 import { TABLE_PAGE } from './printer.js';

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import { enumLabel, relativeTime } from './format.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,

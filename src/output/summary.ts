@@ -1,4 +1,4 @@
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 
 /**
  * A short summary of labelled values (`auth status`): on a terminal a box drawn by cli-table3, the labels in

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { TASK_FIELDS, type Contact, type SequenceTemplate, type Task } from '../api/types.js';
 import { enumLabel, relativeTime, shortId } from './format.js';
-import { safeText } from '../domain/text.js';
+import { safeText } from '../basics/text.js';
 import type { Related, Relation, TaskRow, Who } from '../domain/task.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';

@@ -1,6 +1,6 @@
 import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
 import { hashString, Random } from './random.js';
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds } from '../basics/time.js';
 import type { SandboxState } from './seed.js';
 
 /**

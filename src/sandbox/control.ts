@@ -1,4 +1,4 @@
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 import type { NewTask } from './store.js';
 
 /** Bodies of the control endpoints that change data: parsed, or a message saying what is wrong. */

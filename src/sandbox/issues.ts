@@ -1,4 +1,4 @@
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 
 /** An error answer of the sandbox, shaped as Topo shapes them: thrown by a handler, sent by the server. */
 export class SandboxIssue extends Error {

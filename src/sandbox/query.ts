@@ -1,6 +1,6 @@
 import type { Page } from '../api/types.js';
 import { MAX_PAGE_SIZE } from '../api/wire.js';
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 import { parseIsoDate, validation } from './issues.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds } from '../basics/time.js';
 import type { Message, Task } from '../api/types.js';
 import { hashString, Random } from './random.js';
 

@@ -26,11 +26,11 @@ import {
   TEMPLATE_QUERY,
 } from '../api/wire.js';
 import { parseNewTask, parsePatch } from './control.js';
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 import { errorBody, issue, notFound, pathUuid, SandboxIssue, validation } from './issues.js';
 import { pageOf, QueryReader } from './query.js';
 import { Random } from './random.js';
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds } from '../basics/time.js';
 import type { SandboxState } from './seed.js';
 import { SandboxStore, type ListFilter } from './store.js';
 

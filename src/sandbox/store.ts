@@ -20,7 +20,7 @@ import {
   type RunSeed,
 } from './companions.js';
 import { hashString, Random } from './random.js';
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds } from '../basics/time.js';
 import { seedState, threadFor, type SandboxOverrides, type SandboxState, type SandboxUser } from './seed.js';
 
 export { sandboxTemplateIds } from './companions.js';

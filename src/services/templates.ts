@@ -5,7 +5,7 @@ import { AuthError, UsageError } from '../errors.js';
 import { listTemplates } from '../api/templates.js';
 import type { SequenceTemplate } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
-import { isUuid } from '../domain/ids.js';
+import { isUuid } from '../basics/ids.js';
 
 /** Campaigns by name: `--template` takes a name (exact, as the API matches) or a UUID. */
 

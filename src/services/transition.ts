@@ -3,7 +3,7 @@ import { ApiError, NetworkError } from '../api/errors.js';
 import { InterruptedError, type Signal } from '../errors.js';
 import { getTask, reopenTask, skipTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
-import { plural } from '../domain/text.js';
+import { plural } from '../basics/text.js';
 import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
 import { bulkFailure, errorFromItem, errorOf, isAuthFailure, isRetryable, runPool } from './bulk.js';
 

@@ -4,7 +4,7 @@ import { InterruptedError, UsageError, type Signal } from '../errors.js';
 import type { OnInterrupt } from './jobs/stop.js';
 import type { Task } from '../api/types.js';
 import type { Filters } from '../input/filters.js';
-import { isoTime } from '../domain/time.js';
+import { isoTime } from '../basics/time.js';
 import { listTasks } from './listing.js';
 
 /**

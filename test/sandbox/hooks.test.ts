@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Contact, Message, Page, SequenceRun, SequenceTemplate, Task } from '../../src/api/types.js';
-import { isoSeconds } from '../../src/domain/time.js';
+import { isoSeconds } from '../../src/basics/time.js';
 import { seedState } from '../../src/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { sandboxTemplateIds, SandboxStore } from '../../src/sandbox/store.js';

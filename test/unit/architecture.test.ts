@@ -79,6 +79,8 @@ describe('the structure of src/', () => {
 
   it('keeps the API, config and sandbox layers free of the terminal, output and services', () => {
     const upper = [
+      'domain/',
+      'flows/',
       'commands/',
       'services/',
       'output/',
@@ -133,14 +135,19 @@ describe('the structure of src/', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('keeps the domain at the bottom: it imports only the domain, the wire types of the API and the errors', () => {
+  it('keeps the domain low: it imports only the domain, the basics, the wire types of the API and the errors', () => {
     const wrong: string[] = [];
     for (const [file, deps] of graph) {
       if (!file.startsWith('domain/')) continue;
       for (const dep of deps)
-        if (!dep.startsWith('domain/') && !['api/types.ts', 'errors.ts'].includes(dep))
+        if (!/^(domain|basics)\//.test(dep) && !['api/types.ts', 'errors.ts'].includes(dep))
           wrong.push(`${file} → ${dep}`);
     }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the basics at the ground: they import nothing of topo', () => {
+    const wrong = [...graph].filter(([file, deps]) => file.startsWith('basics/') && deps.length > 0);
     expect(wrong).toEqual([]);
   });
 

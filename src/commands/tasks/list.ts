@@ -147,7 +147,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   ] = await Promise.all([
     ctx.session.api(),
     import('../../services/listing.js'),
-    import('../../domain/text.js'),
+    import('../../basics/text.js'),
     import('../../output/tasks.js'),
     import('../../output/progress.js'),
     import('../../services/enrich.js'),

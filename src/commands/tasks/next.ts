@@ -7,7 +7,7 @@ import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { isUuid } from '../../domain/ids.js';
+import { isUuid } from '../../basics/ids.js';
 import { collect, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS } from '../../output/tasks.js';

@@ -5,7 +5,7 @@ import type { JobMove, MoveRecord, Phase, ProgressSink, TaskFate } from '../../d
 import type { ItemError } from '../../domain/outcome.js';
 import { callsForRun, type PlannedCall } from '../../domain/plan.js';
 import type { Who } from '../../domain/task.js';
-import { isoSeconds } from '../../domain/time.js';
+import { isoSeconds } from '../../basics/time.js';
 import { errorOf, isAuthFailure, runPool } from '../bulk.js';
 import { runOpenTasks } from './runs.js';
 import type { Stop } from './stop.js';

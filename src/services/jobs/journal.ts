@@ -1,7 +1,7 @@
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
 import type { JobHeader, JournalLine } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
-import { isUuid } from '../../domain/ids.js';
+import { isUuid } from '../../basics/ids.js';
 
 /**
  * A job's journal as it is on disk: JSON lines, read line by line. What cannot be read never stops the rest:

@@ -11,8 +11,8 @@ import type {
 } from '../../domain/job.js';
 import type { ReassignPlan } from '../../domain/plan.js';
 import type { Who } from '../../domain/task.js';
-import { plural } from '../../domain/text.js';
-import { isoSeconds } from '../../domain/time.js';
+import { plural } from '../../basics/text.js';
+import { isoSeconds } from '../../basics/time.js';
 import { InterruptedError, PartialFailureError, type Signal } from '../../errors.js';
 import { isAuthFailure } from '../bulk.js';
 import { execute, type ExecuteOptions, type Execution } from './execute.js';

@@ -1,4 +1,4 @@
-import { isoSeconds } from '../../domain/time.js';
+import { isoSeconds } from '../../basics/time.js';
 import type { ApiClient } from '../../api/client.js';
 import { getTask } from '../../api/tasks.js';
 import type { Task } from '../../api/types.js';

@@ -1,4 +1,4 @@
-import { isoSeconds } from '../../domain/time.js';
+import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';

@@ -3,7 +3,7 @@ import type { Task, TaskQuery } from '../../api/types.js';
 import type { JobSpec, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
 import { planOffboard, type ReassignPlan, type Successor } from '../../domain/plan.js';
 import type { Who } from '../../domain/task.js';
-import { isoSeconds } from '../../domain/time.js';
+import { isoSeconds } from '../../basics/time.js';
 import { collectOpenTasks, openListingCost } from '../listing.js';
 import { buildReport } from '../jobs/report.js';
 import type { JobWork } from '../jobs/run.js';
