@@ -16,8 +16,8 @@ export interface Box {
   rows: string[][];
   /** The columns wide, the box included. */
   width: number;
-  /** The column that gives way when the box is too wide (its cells are cut with '…'). */
-  shrink: number;
+  /** The columns that give way, in turn, when the box is too wide (their cells wrapped, or cut with '…'). */
+  shrink: number[];
   /** Columns aligned right (counts). */
   right?: number[];
   styleHead?: (text: string) => string;
@@ -38,8 +38,10 @@ export function boxed(b: Box): string {
       ) + PADDING,
   );
   const total = () => widths.reduce((sum, w) => sum + w, 0) + columns + 1;
-  const excess = total() - b.width;
-  if (excess > 0) widths[b.shrink] = Math.max(PADDING + 4, widths[b.shrink]! - excess);
+  for (const column of b.shrink) {
+    const excess = total() - b.width;
+    if (excess > 0) widths[column] = Math.max(PADDING + 6, widths[column]! - excess);
+  }
   const table = new Table({
     ...(b.head && { head: b.head.map((h) => (b.styleHead ? b.styleHead(h) : h)) }),
     colWidths: widths,

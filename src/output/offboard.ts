@@ -89,7 +89,8 @@ function successorBox(
     head,
     rows,
     width: box.width - 4,
-    shrink: 0,
+    shrink: [4, 0],
+    wrap: true,
     right: [1, 2, 3, 5],
     styleHead: box.styleHead,
   });

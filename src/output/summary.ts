@@ -12,5 +12,5 @@ export async function labelledSummary(
   if (terminalWidth === undefined)
     return cells.map(([label, value]) => `${`${label}:`.padEnd(12)}${value}\n`).join('');
   const { boxed } = await import('./box.js');
-  return `${boxed({ rows: cells, width: terminalWidth, shrink: 1, wrap: true })}\n`;
+  return `${boxed({ rows: cells, width: terminalWidth, shrink: [1], wrap: true })}\n`;
 }
