@@ -93,103 +93,118 @@ export function planOffboard(
   who: (userId: string | null) => string,
   before: JobSoFar = NOTHING_BEFORE,
 ): ReassignPlan {
-  const byRun = new Map<string, Task[]>();
-  for (const t of tasks) {
-    const list = byRun.get(t.sequence_id) ?? [];
-    list.push(t);
-    byRun.set(t.sequence_id, list);
-  }
-  // Each breakdown adds up to what it breaks down: the tasks that move, and apart, those that stay.
-  const byType: Record<string, number> = {};
-  const byPriority: Record<string, number> = {};
-  const staying: ReassignPlan['staying'] = { tasks: 0, runs: 0, by_type: {}, by_priority: {} };
-  const count = (run: Task[], type: Record<string, number>, priority: Record<string, number>) => {
-    for (const t of run) {
-      type[t.type] = (type[t.type] ?? 0) + 1;
-      priority[t.priority] = (priority[t.priority] ?? 0) + 1;
-    }
-  };
-  const rank = (run: Task[]) => Math.min(...run.map((t) => PRIORITY_RANK[t.priority] ?? 3));
-  const oldest = (run: Task[]) =>
-    run.reduce((m, t) => (t.created_at < m ? t.created_at : m), run[0]!.created_at);
   const ids = new Set(successors.map((s) => s.id));
   const pinnedTo = (runId: string) => {
     const to = before.pinned.get(runId);
     return to !== undefined && ids.has(to) ? to : undefined;
   };
-  // Runs begun by an earlier run first: they are finished before anything new is shared out.
-  const runs = [...byRun.entries()].sort(
-    ([ia, a], [ib, b]) =>
-      Number(pinnedTo(ib) !== undefined) - Number(pinnedTo(ia) !== undefined) ||
-      rank(a) - rank(b) ||
-      (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0),
-  );
-  const shares: SuccessorShare[] = successors.map((s) => ({
-    id: s.id,
-    weight: s.weight,
-    runs: 0,
+  const plan: ReassignPlan = {
     tasks: 0,
+    runs: 0,
+    calls: 0,
+    // Each breakdown adds up to what it breaks down: the tasks that move, and apart, those that stay.
+    by_type: {},
     by_priority: {},
-  }));
+    moves: [],
+    successors: successors.map((s) => ({ id: s.id, weight: s.weight, runs: 0, tasks: 0, by_priority: {} })),
+    kept: [],
+    staying: { tasks: 0, runs: 0, by_type: {}, by_priority: {} },
+    task_by_task: [],
+  };
   /** What a successor has from the whole job once this plan is done: earlier runs and this one. */
   const total = (s: SuccessorShare) => (before.given.get(s.id) ?? 0) + s.tasks;
-  const moves: RunMove[] = [];
-  const kept: string[] = [];
-  const taskByTask: ReassignPlan['task_by_task'] = [];
-  let calls = 0;
-  for (const [sequenceId, run] of runs) {
+  for (const [sequenceId, run] of orderedRuns(tasks, pinnedTo)) {
     const pinned = pinnedTo(sequenceId);
-    const fits = shares.filter(
+    const fits = plan.successors.filter(
       (s) => (pinned === undefined || s.id === pinned) && (cap === undefined || total(s) + run.length <= cap),
     );
     if (fits.length === 0) {
-      moves.push({
-        sequence_id: sequenceId,
-        task_ids: run.map((t) => t.id),
-        to: null,
-        scope: 'TASK',
-        reason: pinned ? 'its successor is at the cap' : 'every successor is at the cap',
-      });
-      kept.push(...run.map((t) => t.id));
-      staying.tasks += run.length;
-      staying.runs++;
-      count(run, staying.by_type, staying.by_priority);
+      keep(plan, sequenceId, run, pinned ? 'its successor is at the cap' : 'every successor is at the cap');
       continue;
     }
     // The successor furthest below their share once this run is theirs (ties: the order given).
     const to = fits.reduce((best, s) =>
       (total(s) + run.length) / s.weight < (total(best) + run.length) / best.weight ? s : best,
     );
-    to.runs++;
-    to.tasks += run.length;
-    count(run, byType, byPriority);
-    for (const t of run) to.by_priority[t.priority] = (to.by_priority[t.priority] ?? 0) + 1;
-    const moving = new Set(run.map((t) => t.id));
-    const others = openTasksOfRun(sequenceId).filter((t) => !moving.has(t.id));
-    const whole = others.length === 0 && run.length > 1;
-    const reason = others.length > 0 ? sharedReason(others, run, who) : null;
-    moves.push({
-      sequence_id: sequenceId,
-      task_ids: run.map((t) => t.id),
-      to: to.id,
-      scope: whole ? 'SEQUENCE' : 'TASK',
-      reason,
-    });
-    calls += whole ? 1 : run.length;
-    if (reason) taskByTask.push({ sequence_id: sequenceId, reason, task_ids: run.map((t) => t.id) });
+    give(plan, sequenceId, run, to, openTasksOfRun(sequenceId), who);
   }
-  return {
-    tasks: tasks.length - kept.length,
-    runs: moves.filter((m) => m.to !== null).length,
-    calls,
-    by_type: byType,
-    by_priority: byPriority,
-    moves,
-    successors: shares,
-    kept,
-    staying,
-    task_by_task: taskByTask,
-  };
+  plan.tasks = tasks.length - plan.kept.length;
+  plan.runs = plan.moves.filter((m) => m.to !== null).length;
+  return plan;
+}
+
+/** The tasks by run, in the order runs are shared out: runs begun by an earlier run, the most urgent, the oldest. */
+function orderedRuns(
+  tasks: readonly Task[],
+  pinnedTo: (runId: string) => string | undefined,
+): [string, Task[]][] {
+  const byRun = new Map<string, Task[]>();
+  for (const t of tasks) {
+    const list = byRun.get(t.sequence_id) ?? [];
+    list.push(t);
+    byRun.set(t.sequence_id, list);
+  }
+  const rank = (run: Task[]) => Math.min(...run.map((t) => PRIORITY_RANK[t.priority] ?? 3));
+  const oldest = (run: Task[]) =>
+    run.reduce((m, t) => (t.created_at < m ? t.created_at : m), run[0]!.created_at);
+  // Runs begun by an earlier run first: they are finished before anything new is shared out.
+  return [...byRun.entries()].sort(
+    ([ia, a], [ib, b]) =>
+      Number(pinnedTo(ib) !== undefined) - Number(pinnedTo(ia) !== undefined) ||
+      rank(a) - rank(b) ||
+      (oldest(a) < oldest(b) ? -1 : oldest(a) > oldest(b) ? 1 : 0),
+  );
+}
+
+function count(run: Task[], type: Record<string, number>, priority: Record<string, number>): void {
+  for (const t of run) {
+    type[t.type] = (type[t.type] ?? 0) + 1;
+    priority[t.priority] = (priority[t.priority] ?? 0) + 1;
+  }
+}
+
+/** A run that stays with the leaver (the cap), counted apart. */
+function keep(plan: ReassignPlan, sequenceId: string, run: Task[], reason: string): void {
+  plan.moves.push({
+    sequence_id: sequenceId,
+    task_ids: run.map((t) => t.id),
+    to: null,
+    scope: 'TASK',
+    reason,
+  });
+  plan.kept.push(...run.map((t) => t.id));
+  plan.staying.tasks += run.length;
+  plan.staying.runs++;
+  count(run, plan.staying.by_type, plan.staying.by_priority);
+}
+
+/** A run to a successor: whole in one call when it holds nothing else, task by task otherwise. */
+function give(
+  plan: ReassignPlan,
+  sequenceId: string,
+  run: Task[],
+  to: SuccessorShare,
+  openNow: readonly Task[],
+  who: (userId: string | null) => string,
+): void {
+  to.runs++;
+  to.tasks += run.length;
+  count(run, plan.by_type, plan.by_priority);
+  for (const t of run) to.by_priority[t.priority] = (to.by_priority[t.priority] ?? 0) + 1;
+  const moving = new Set(run.map((t) => t.id));
+  const others = openNow.filter((t) => !moving.has(t.id));
+  const whole = others.length === 0 && run.length > 1;
+  const reason = others.length > 0 ? sharedReason(others, run, who) : null;
+  const ids = run.map((t) => t.id);
+  plan.moves.push({
+    sequence_id: sequenceId,
+    task_ids: ids,
+    to: to.id,
+    scope: whole ? 'SEQUENCE' : 'TASK',
+    reason,
+  });
+  plan.calls += whole ? 1 : run.length;
+  if (reason) plan.task_by_task.push({ sequence_id: sequenceId, reason, task_ids: ids });
 }
 
 function sharedReason(others: Task[], moving: Task[], who: (id: string | null) => string): string {
