@@ -13,7 +13,13 @@ import { makeChalk } from '../output/color.js';
 import { campaignNames, buildReport, writeReportFile } from '../services/jobs/report.js';
 import { jobFailure, runJob, type JobWork } from '../services/jobs/run.js';
 import { Stop } from '../services/jobs/stop.js';
-import { closeIdle, planOffboarding, type OffboardOptions } from '../services/offboard/plan.js';
+import {
+  closeIdle,
+  planOffboarding,
+  type OffboardDeps,
+  type OffboardOptions,
+  type OffboardPlan,
+} from '../services/offboard/plan.js';
 import { planUndo } from '../services/offboard/undo.js';
 import type { Job } from '../services/jobs/store.js';
 
@@ -107,6 +113,30 @@ async function stateDir(ctx: Context): Promise<string> {
   return (await import('../config/paths.js')).stateDir(ctx.session.env);
 }
 
+/** Nothing to move: said, the job closed when it was stopped before, its report and blocked runs given. */
+async function idleOffboarding(
+  ctx: Context,
+  deps: OffboardDeps & { client: ApiClient; who: Who },
+  p: OffboardPlan,
+  o: OffboardOptions & { report: string | undefined },
+): Promise<void> {
+  const { terminal } = ctx;
+  const { client, who } = deps;
+  terminal.err(
+    p.tasks.size === 0
+      ? `${who(o.from)} holds no open tasks${Object.keys(o.filters).length ? ' matching the filters' : ''}: nothing to do.`
+      : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
+  );
+  const idle = await closeIdle(deps, p, o, (m) => terminal.err(`note: ${m}`));
+  if (idle.ended) terminal.err(`Job ${idle.ended.id}: nothing left to move; recorded as ended.`);
+  const unwritten = o.report
+    ? await writeReport(ctx, client, o.report, idle.report, who, undefined)
+    : undefined;
+  if (ctx.output.format === 'json') await ctx.output.json(idle.report);
+  for (const line of blockedLines(idle.report, who)) terminal.err(line);
+  if (unwritten) throw new PartialFailureError(unwritten);
+}
+
 /** Offboarding: plan, then nothing to do, a dry run, or the job run after the confirmation. */
 export async function offboard(
   ctx: Context,
@@ -136,22 +166,7 @@ export async function offboard(
     terminal.err(
       `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
     );
-  if (plan.tasks === 0) {
-    terminal.err(
-      p.tasks.size === 0
-        ? `${who(o.from)} holds no open tasks${Object.keys(o.filters).length ? ' matching the filters' : ''}: nothing to do.`
-        : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
-    );
-    const idle = await closeIdle(deps, p, o, (m) => terminal.err(`note: ${m}`));
-    if (idle.ended) terminal.err(`Job ${idle.ended.id}: nothing left to move; recorded as ended.`);
-    const unwritten = o.report
-      ? await writeReport(ctx, client, o.report, idle.report, who, undefined)
-      : undefined;
-    if (ctx.output.format === 'json') await ctx.output.json(idle.report);
-    for (const line of blockedLines(idle.report, who)) terminal.err(line);
-    if (unwritten) throw new PartialFailureError(unwritten);
-    return;
-  }
+  if (plan.tasks === 0) return idleOffboarding(ctx, { ...deps, client, who }, p, o);
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
   const c = makeChalk(terminal.stderrColor);
   const box = terminal.stderrIsTTY

@@ -33,21 +33,9 @@ export async function planUndo(
   const { job } = o;
   if (!o.dryRun) await preflight(client);
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
-  const restored = new Map(
-    [...job.outcomes('undo').values(), ...job.outcomes('return').values()]
-      .filter((r) => r.result === 'moved')
-      .map((r) => [r.task_id, r]),
-  );
   // What each moved task is now: one request per task, or by listing whoever got them when cheaper.
   const current = await currentTasks(client, moved, o.concurrency);
-  const back: UndoPlan['back'] = [];
-  const leftAlone: UndoPlan['leftAlone'] = [];
-  for (const r of moved) {
-    const t = current.get(r.task_id);
-    const reason = whyLeftAlone(r, t, restored.get(r.task_id), who);
-    if (reason) leftAlone.push({ task_id: r.task_id, reason });
-    else back.push({ record: r, task: t! });
-  }
+  const { back, leftAlone } = sortOut(job, moved, current, who);
   const fates = new Map<string, TaskFate>(
     back.map(({ record, task }) => [
       task.id,
@@ -87,6 +75,29 @@ export async function planUndo(
     blockedCheck: null,
   };
   return { work, job, back, leftAlone, moved };
+}
+
+/** Which of the moved tasks go back, and which stay where they are now (and why). */
+function sortOut(
+  job: Job,
+  moved: MoveRecord[],
+  current: Map<string, Task>,
+  who: Who,
+): Pick<UndoPlan, 'back' | 'leftAlone'> {
+  const restored = new Map(
+    [...job.outcomes('undo').values(), ...job.outcomes('return').values()]
+      .filter((r) => r.result === 'moved')
+      .map((r) => [r.task_id, r]),
+  );
+  const back: UndoPlan['back'] = [];
+  const leftAlone: UndoPlan['leftAlone'] = [];
+  for (const r of moved) {
+    const t = current.get(r.task_id);
+    const reason = whyLeftAlone(r, t, restored.get(r.task_id), who);
+    if (reason) leftAlone.push({ task_id: r.task_id, reason });
+    else back.push({ record: r, task: t! });
+  }
+  return { back, leftAlone };
 }
 
 /** Why a task the job moved stays where it is now; undefined when it goes back. */
