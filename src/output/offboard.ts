@@ -10,7 +10,7 @@ import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
 import type { Who } from '../domain/task.js';
 
-/** How an offboarding looks: the plan, the preview, progress, the summary and the report for people. */
+/** How an offboarding looks: its plan in words, the preview of a dry run or an undo, the report file's text. */
 
 const counts = (rec: Record<string, number>, label: (k: string) => string) =>
   Object.entries(rec)

@@ -7,6 +7,7 @@ import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
+import { asksUnassigned } from '../../input/filters.js';
 import { isUuid } from '../../basics/ids.js';
 import { collect, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
@@ -55,10 +56,9 @@ Output:
       // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
       const typed = command.getOptionValueSource('assignee') !== 'default';
       // 'none', as in tasks list: the queue of the tasks nobody holds.
-      const assignee =
-        flags.assignee === 'none'
-          ? null
-          : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
+      const assignee = asksUnassigned(flags)
+        ? null
+        : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
       const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
       await runNext(ctx, assignee, owner, relations);
     }),

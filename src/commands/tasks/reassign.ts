@@ -11,14 +11,12 @@ import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
 import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../input/parse.js';
-import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
+import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
 import { plural } from '../../basics/text.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
-
-const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
 
 interface ReassignFlags {
   to?: string;

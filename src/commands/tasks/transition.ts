@@ -6,6 +6,7 @@ import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY } from '../../input/choices.js';
 import { readTaskIds } from '../../input/ids.js';
 import { parsePositiveInt } from '../../input/parse.js';
+import { OUTCOME_FIELDS } from '../../output/fields.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import type { TransitionSpec } from '../../services/transition.js';
@@ -17,8 +18,6 @@ interface TransitionFlags {
   dryRun?: boolean;
   concurrency: string;
 }
-
-export const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
 
 export function registerTransition(
   tasks: Command,
