@@ -90,7 +90,6 @@ if (fast !== undefined) {
   // Ctrl-C and SIGTERM end quietly with 130 and 143, unless a command asked to handle the next one itself
   // (a bulk job lets its calls in flight finish first); a second one always ends the process.
   const handlers = new Set();
-  const listeners = new Map();
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
@@ -101,18 +100,12 @@ if (fast !== undefined) {
       handlers.clear();
       for (const handler of pending) handler(signal);
     };
-    listeners.set(signal, listener);
     process.on(signal, listener);
   }
   const interrupts = {
     add(handler) {
       handlers.add(handler);
       return () => handlers.delete(handler);
-    },
-    reclaim() {
-      for (const [signal, own] of listeners) {
-        for (const other of process.listeners(signal)) if (other !== own) process.off(signal, other);
-      }
     },
   };
   process.stdout.on('error', (error) => {

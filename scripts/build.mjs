@@ -1,11 +1,12 @@
-// Builds dist/: our code and commander bundled into a few ES modules (fast start-up), other packages
+// Builds dist/: our code, commander and valibot bundled into a few ES modules (fast start-up), other packages
 // loaded from node_modules when a command needs them. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { entryPoints } from './entries.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const bundled = new Set(['commander']);
+// valibot is bundled too: only the schemas topo uses are kept (it is made to be tree-shaken).
+const bundled = new Set(['commander', 'valibot']);
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints,

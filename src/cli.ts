@@ -1,7 +1,7 @@
 import { CommanderError, Option, type Command } from 'commander';
 import type { CompletionSpec } from './complete.js';
 import type { App } from './app.js';
-import { EXIT, TopoError, UsageError, type ExitCode } from './api/errors.js';
+import { EXIT, TopoError, UsageError, type ExitCode } from './errors.js';
 import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';

@@ -1,7 +1,7 @@
 import { Option, RootCommand, type Command as TabCommand, type Complete } from '@bomb.sh/tab';
 import { redactUrl } from './api/url.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
-import { safeText } from './output/format.js';
+import { safeText } from './basics/text.js';
 import type { Env, IO } from './terminal.js';
 
 /**

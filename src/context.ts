@@ -1,4 +1,5 @@
 import type { SecretStore } from './config/keychain.js';
+import type { NameLookups } from './input/filters.js';
 import type { Exporter } from './output/exporter.js';
 import { Output } from './output/printer.js';
 import { People } from './people.js';
@@ -56,6 +57,30 @@ export class Context {
     });
     this.people = new People(this.session);
     this.output = new Output(this.terminal, output.exporter, output.csv);
+  }
+
+  /** Names typed in flags to ids: people by alias (see People), campaigns by name (one request each). */
+  lookups(): NameLookups {
+    return {
+      person: (value, flag) => this.people.resolve(value, flag),
+      templates: async (values) => {
+        const [client, { resolveTemplates }] = await Promise.all([
+          this.session.api(),
+          import('./services/templates.js'),
+        ]);
+        return resolveTemplates(client, values, (names) => this.rememberTemplateNames(names));
+      },
+    };
+  }
+
+  /** Campaign names seen, kept for shell completion in this workspace; a cache that cannot be written is not. */
+  async rememberTemplateNames(names: string[]): Promise<void> {
+    const [{ cacheDir }, { saveTemplateNames }, workspace] = await Promise.all([
+      import('./config/paths.js'),
+      import('./config/names-cache.js'),
+      this.session.workspace(),
+    ]);
+    saveTemplateNames(cacheDir(this.session.env), workspace, names, this.now());
   }
 
   async close(): Promise<void> {

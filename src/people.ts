@@ -1,7 +1,6 @@
-import { UsageError } from './api/errors.js';
+import { isUuid } from './basics/ids.js';
+import { UsageError } from './errors.js';
 import type { Session } from './session.js';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * People by name: Topo's API knows users only by UUID, so a person is a UUID, an alias of the profile, or
@@ -59,7 +58,7 @@ export class People {
    * by itself is named instead, with what to do.
    */
   async resolve(value: string, flag: string | { command: string }): Promise<string> {
-    if (UUID_RE.test(value)) return value.toLowerCase();
+    if (isUuid(value)) return value.toLowerCase();
     const aliases = await this.aliases();
     // Own keys only: 'constructor' or 'toString' are not people.
     if (Object.hasOwn(aliases, value)) return aliases[value]!.toLowerCase();

@@ -1,5 +1,5 @@
 import type * as Inquirer from '@inquirer/prompts';
-import { CancelledError } from './api/errors.js';
+import { CancelledError } from './errors.js';
 
 /** Questions asked on the terminal. Callers check that there is a person at both ends first. */
 export interface Prompter {
@@ -14,34 +14,11 @@ export interface Prompter {
   tick<T>(message: string, choices: { name: string; value: T; short?: string }[]): Promise<T[]>;
 }
 
+/** Each character of a text, as a union of one-character strings. */
+type CharOf<S extends string> = S extends `${infer C}${infer Rest}` ? C | CharOf<Rest> : never;
+
 /** A key for an action: a lower-case letter, pressed alone to pick it. */
-type ActionKey =
-  | 'a'
-  | 'b'
-  | 'c'
-  | 'd'
-  | 'e'
-  | 'f'
-  | 'g'
-  | 'h'
-  | 'i'
-  | 'j'
-  | 'k'
-  | 'l'
-  | 'm'
-  | 'n'
-  | 'o'
-  | 'p'
-  | 'q'
-  | 'r'
-  | 's'
-  | 't'
-  | 'u'
-  | 'v'
-  | 'w'
-  | 'x'
-  | 'y'
-  | 'z';
+type ActionKey = CharOf<'abcdefghijklmnopqrstuvwxyz'>;
 
 export interface Choice<T> {
   key: ActionKey;

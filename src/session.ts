@@ -1,8 +1,9 @@
 import type { ApiClient } from './api/client.js';
-import { AuthError, UsageError } from './api/errors.js';
+import { AuthError, UsageError } from './errors.js';
 import { redactUrl } from './api/url.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
 import type { SecretStore } from './config/keychain.js';
+import type { Workspace } from './domain/job.js';
 import type { ConfigData, ConfigWriter, ProfileData } from './config/store.js';
 import type { Sandbox } from './sandbox/server.js';
 import type { Env, Terminal } from './terminal.js';
@@ -152,7 +153,6 @@ export class Session {
         dir,
         checkProfileName(this.profileName),
         (m) => this.terminal.warn(m),
-        () => this.terminal.reclaimSignals(),
         this.deps.lockWaitMs,
       );
     }
@@ -207,6 +207,17 @@ export class Session {
       this.globals.apiUrl || this.env.TOPO_API_URL || (await this.profile()).api_url || DEFAULT_BASE_URL;
     await checkBaseUrl(url, Boolean(this.globals.allowInsecureHttp));
     return url;
+  }
+
+  /**
+   * This run's workspace, where jobs and remembered names belong: the API URL (never with its credentials)
+   * and the profile. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
+   */
+  async workspace(): Promise<Workspace> {
+    return {
+      api_url: this.globals.sandbox ? 'sandbox' : redactUrl(await this.baseUrl()),
+      profile: this.profileName,
+    };
   }
 
   async api(): Promise<ApiClient> {

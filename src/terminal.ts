@@ -1,4 +1,5 @@
 import { text as readAll } from 'node:stream/consumers';
+import type { Signal } from './errors.js';
 import type { Prompter } from './prompt.js';
 
 /** The streams of a run and whether each is a terminal: what `main()` is given, so tests can inject them. */
@@ -17,14 +18,7 @@ export type Env = Record<string, string | undefined>;
 export interface InterruptRegistry {
   /** The handler runs on the next Ctrl-C or SIGTERM instead of ending the process; returns its removal. */
   add(handler: (signal: Signal) => void): () => void;
-  /**
-   * Removes signal listeners that libraries installed on loading (the config library's atomic writer kills the
-   * process on SIGINT); their clean-up still runs on exit.
-   */
-  reclaim(): void;
 }
-
-export type Signal = 'SIGINT' | 'SIGTERM';
 
 export interface TerminalOptions {
   /** false with --no-color. */
@@ -178,11 +172,6 @@ export class Terminal {
       for (const [signal, listener] of listeners) process.off(signal, listener);
     };
     return dispose;
-  }
-
-  /** See InterruptRegistry.reclaim. */
-  reclaimSignals(): void {
-    this.options.interrupts?.reclaim();
   }
 }
 

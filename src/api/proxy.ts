@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** The proxy a client goes through, decided once from the API's base URL and the environment. */
 export interface ProxyChoice {

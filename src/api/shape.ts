@@ -1,18 +1,17 @@
+import * as v from 'valibot';
 import { ApiError } from './errors.js';
 import type { ApiKeyInfo, Contact, Message, Page, SequenceRun, SequenceTemplate, Task } from './types.js';
 
 /**
- * The shapes the rest of topo relies on, checked where answers arrive: an answer that is not what the contract
- * says becomes one clear error ("unexpected answer from the API: …") instead of a JavaScript error further on.
- * Only what the code depends on is checked; unknown fields and enum values pass as they come.
+ * The shapes the rest of topo relies on, as valibot schemas checked where answers arrive: an answer that is not
+ * what the contract says becomes one clear error ("unexpected answer from the API: …") instead of a JavaScript
+ * error further on. Only what the code depends on is checked; unknown fields and enum values pass as they come.
  */
 
 /** Deeper than this, printing an answer as JSON would overflow the stack. */
 export const MAX_NESTING = 64;
 /** More fields than this is no task: listing them would overflow the stack. */
 export const MAX_FIELDS = 1000;
-/** Longest API error message shown; the rest is cut. */
-export const MAX_MESSAGE_LENGTH = 300;
 
 /** Raised by the checks below; the client turns it into an ApiError that names the request. */
 export class UnexpectedAnswer extends Error {
@@ -37,11 +36,6 @@ export function unexpectedAnswerError(
   );
 }
 
-/** Text from the API cut to a length fit for one line of an error message. */
-export function clip(text: string, max = MAX_MESSAGE_LENGTH): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 /** What a value is, in a few words, without echoing what it holds. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -57,6 +51,99 @@ export function describeValue(value: unknown): string {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** "expected X, got <what the value was>": the words of every issue below. */
+const expected = (what: string) => (issue: v.BaseIssue<unknown>) =>
+  `expected ${what}, got ${describeValue(issue.input)}`;
+
+const record = (what: string) => v.custom<Record<string, unknown>>(isRecord, expected(what));
+
+function countFieldsUpTo(record: Record<string, unknown>, max: number): number {
+  let count = 0;
+  for (const key in record) {
+    if (Object.hasOwn(record, key) && ++count > max) break;
+  }
+  return count;
+}
+
+const fieldsAtMost = (kind: string) =>
+  v.check<Record<string, unknown>, string>(
+    (r) => countFieldsUpTo(r, MAX_FIELDS) <= MAX_FIELDS,
+    `a ${kind} has more than ${MAX_FIELDS} fields`,
+  );
+
+/** An object whose `ids` are non-empty strings (the ids the code follows), with at most MAX_FIELDS fields. */
+function resource(kind: string, ids: readonly string[]) {
+  const checks = ids.map((id) =>
+    v.check<Record<string, unknown>, (issue: v.BaseIssue<Record<string, unknown>>) => string>(
+      (r) => typeof r[id] === 'string' && r[id] !== '',
+      (issue) =>
+        id === 'id' && kind === 'task'
+          ? `expected a task with an id, got one whose id is ${describeValue(issue.input.id)}`
+          : `expected a ${kind} with ${id === 'id' ? 'an id' : `a ${id}`}, got ${describeValue(issue.input[id])}`,
+    ),
+  );
+  return v.pipe(record(`a ${kind} (an object)`), ...checks, fieldsAtMost(kind));
+}
+
+const wholeNumber = (name: string) => {
+  const message = expected(`${name} to be a whole number of 0 or more`);
+  return v.pipe(v.number(message), v.safeInteger(message), v.minValue(0, message));
+};
+
+/** One page of a listing: its items, each checked, and the counts the walk relies on. */
+function page(kind: string, item: v.GenericSchema) {
+  return v.pipe(
+    record(`a page of ${kind}s (an object)`),
+    v.looseObject({
+      items: v.array(item, expected("the page's items to be a list")),
+      total_count: wholeNumber('total_count'),
+      total_pages: wholeNumber('total_pages'),
+      has_more: v.boolean(expected('has_more to be true or false')),
+    }),
+  );
+}
+
+/** How an issue of one item of a list is said: its place (1-based) and the issue's words. */
+interface ItemWords {
+  /** The field that holds the list; none: the answer is the list. */
+  under?: string;
+  words: (place: number, message: string) => string;
+}
+
+const PAGE_ITEM: ItemWords = { under: 'items', words: (n, m) => `item ${n} of the page: ${m}` };
+
+/** Checks a value, returning it typed; the first issue becomes the words of an UnexpectedAnswer. */
+function checker<T>(schema: v.GenericSchema, item: ItemWords = PAGE_ITEM): (value: unknown) => T {
+  return (value) => {
+    const result = v.safeParse(schema, value, { abortEarly: true });
+    if (!result.success) throw new UnexpectedAnswer(explain(result.issues[0], item));
+    if (nestedDeeperThan(value, MAX_NESTING))
+      throw new UnexpectedAnswer(`the answer is nested more than ${MAX_NESTING} levels deep`);
+    return value as T;
+  };
+}
+
+/** An issue in words: an item of a page is named by its place; a missing field reads as "nothing". */
+function explain(issue: v.BaseIssue<unknown>, items: ItemWords): string {
+  const path = issue.path ?? [];
+  const item = items.under === undefined ? path[0] : path[0]?.key === items.under ? path[1] : undefined;
+  const key = path.at(-1);
+  // A field that is missing altogether: the words of its own schema, as for a field that is null.
+  const message =
+    issue.kind === 'schema' && issue.type === 'loose_object' && key && key.type === 'object'
+      ? `expected ${FIELD_WORDS[String(key.key)] ?? String(key.key)}, got nothing`
+      : issue.message;
+  return item?.type === 'array' ? items.words(Number(item.key) + 1, message) : message;
+}
+
+const FIELD_WORDS: Record<string, string> = {
+  items: "the page's items to be a list",
+  total_count: 'total_count to be a whole number of 0 or more',
+  total_pages: 'total_pages to be a whole number of 0 or more',
+  has_more: 'has_more to be true or false',
+  scopes: "the key's scopes to be a list of names",
+};
 
 /** Nested deeper than `max` objects or lists (checked without recursion, so any depth is safe). */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
@@ -78,142 +165,39 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-function checkNesting(value: unknown): void {
-  if (nestedDeeperThan(value, MAX_NESTING)) {
-    throw new UnexpectedAnswer(`the answer is nested more than ${MAX_NESTING} levels deep`);
-  }
-}
-
-function countFieldsUpTo(record: Record<string, unknown>, max: number): number {
-  let count = 0;
-  for (const key in record) {
-    if (Object.hasOwn(record, key) && ++count > max) break;
-  }
-  return count;
-}
-
-function taskProblem(value: unknown): string | undefined {
-  if (!isRecord(value)) return `expected a task (an object), got ${describeValue(value)}`;
-  if (typeof value.id !== 'string' || value.id === '') {
-    return `expected a task with an id, got one whose id is ${describeValue(value.id)}`;
-  }
-  if (countFieldsUpTo(value, MAX_FIELDS) > MAX_FIELDS) return `a task has more than ${MAX_FIELDS} fields`;
-  return undefined;
-}
-
-function wholeNumber(envelope: Record<string, unknown>, name: string): number {
-  const value = envelope[name];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new UnexpectedAnswer(
-      `expected ${name} to be a whole number of 0 or more, got ${describeValue(value)}`,
-    );
-  }
-  return value;
-}
+const TASK = resource('task', ['id']);
+const RUN = resource('sequence run', ['id', 'sequence_template_id']);
+const TEMPLATE = resource('sequence template', ['id']);
 
 /** GET /tasks/{id}, and the task that skip, reopen and reassign answer with. */
-export function checkTask(value: unknown): Task {
-  const problem = taskProblem(value);
-  if (problem) throw new UnexpectedAnswer(problem);
-  checkNesting(value);
-  return value as Task;
-}
-
+export const checkTask = checker<Task>(TASK);
 /** One page of GET /tasks. */
-export function checkTaskPage(value: unknown): Page<Task> {
-  if (!isRecord(value))
-    throw new UnexpectedAnswer(`expected a page of tasks (an object), got ${describeValue(value)}`);
-  const items = value.items;
-  if (!Array.isArray(items)) {
-    throw new UnexpectedAnswer(`expected the page's items to be a list, got ${describeValue(items)}`);
-  }
-  for (let i = 0; i < items.length; i++) {
-    const problem = taskProblem(items[i]);
-    if (problem) throw new UnexpectedAnswer(`item ${i + 1} of the page: ${problem}`);
-  }
-  wholeNumber(value, 'total_count');
-  wholeNumber(value, 'total_pages');
-  if (typeof value.has_more !== 'boolean') {
-    throw new UnexpectedAnswer(`expected has_more to be true or false, got ${describeValue(value.has_more)}`);
-  }
-  checkNesting(value);
-  return value as unknown as Page<Task>;
-}
-
+export const checkTaskPage = checker<Page<Task>>(page('task', TASK));
 /** GET /tasks/{id}/messages: a bare list of messages. */
-export function checkMessages(value: unknown): Message[] {
-  if (!Array.isArray(value)) {
-    throw new UnexpectedAnswer(`expected the messages to be a list, got ${describeValue(value)}`);
-  }
-  for (let i = 0; i < value.length; i++) {
-    if (!isRecord(value[i])) {
-      throw new UnexpectedAnswer(`expected message ${i + 1} to be an object, got ${describeValue(value[i])}`);
-    }
-  }
-  checkNesting(value);
-  return value as Message[];
-}
-
+export const checkMessages = checker<Message[]>(
+  v.array(
+    v.custom(isRecord, (issue) => `to be an object, got ${describeValue(issue.input)}`),
+    expected('the messages to be a list'),
+  ),
+  { words: (n, m) => `expected message ${n} ${m}` },
+);
 /** GET /me: the key itself. */
-export function checkKeyInfo(value: unknown): ApiKeyInfo {
-  if (!isRecord(value))
-    throw new UnexpectedAnswer(`expected the key's details (an object), got ${describeValue(value)}`);
-  const scopes = value.scopes;
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
-    throw new UnexpectedAnswer(
-      `expected the key's scopes to be a list of names, got ${describeValue(scopes)}`,
-    );
-  }
-  checkNesting(value);
-  return value as unknown as ApiKeyInfo;
-}
-
-/** A resource with string ids where the code follows them (a run's template; its contact may be null). */
-function resource<T>(kind: string, ids: readonly string[]): (value: unknown) => T {
-  return (value) => {
-    const problem = resourceProblem(value, kind, ids);
-    if (problem) throw new UnexpectedAnswer(problem);
-    checkNesting(value);
-    return value as T;
-  };
-}
-
-function resourceProblem(value: unknown, kind: string, ids: readonly string[]): string | undefined {
-  if (!isRecord(value)) return `expected a ${kind} (an object), got ${describeValue(value)}`;
-  for (const id of ids) {
-    if (typeof value[id] !== 'string' || value[id] === '')
-      return `expected a ${kind} with ${id === 'id' ? 'an id' : `a ${id}`}, got ${describeValue(value[id])}`;
-  }
-  if (countFieldsUpTo(value, MAX_FIELDS) > MAX_FIELDS) return `a ${kind} has more than ${MAX_FIELDS} fields`;
-  return undefined;
-}
-
-/** One page of a listing of resources. */
-function pageOf<T>(kind: string, ids: readonly string[]): (value: unknown) => Page<T> {
-  return (value) => {
-    if (!isRecord(value))
-      throw new UnexpectedAnswer(`expected a page of ${kind}s (an object), got ${describeValue(value)}`);
-    const items = value.items;
-    if (!Array.isArray(items))
-      throw new UnexpectedAnswer(`expected the page's items to be a list, got ${describeValue(items)}`);
-    for (let i = 0; i < items.length; i++) {
-      const problem = resourceProblem(items[i], kind, ids);
-      if (problem) throw new UnexpectedAnswer(`item ${i + 1} of the page: ${problem}`);
-    }
-    wholeNumber(value, 'total_count');
-    wholeNumber(value, 'total_pages');
-    if (typeof value.has_more !== 'boolean')
-      throw new UnexpectedAnswer(
-        `expected has_more to be true or false, got ${describeValue(value.has_more)}`,
-      );
-    checkNesting(value);
-    return value as unknown as Page<T>;
-  };
-}
-
-const RUN_IDS = ['id', 'sequence_template_id'] as const;
-export const checkRun = resource<SequenceRun>('sequence run', RUN_IDS);
-export const checkRunPage = pageOf<SequenceRun>('sequence run', RUN_IDS);
-export const checkTemplate = resource<SequenceTemplate>('sequence template', ['id']);
-export const checkTemplatePage = pageOf<SequenceTemplate>('sequence template', ['id']);
-export const checkContact = resource<Contact>('contact', ['id']);
+export const checkKeyInfo = checker<ApiKeyInfo>(
+  v.pipe(
+    record("the key's details (an object)"),
+    v.looseObject({
+      // A name that is not a string: the list is what is said (`a list of 2`), not the name.
+      scopes: v.array(
+        v.string(
+          (issue) =>
+            `expected the key's scopes to be a list of names, got ${describeValue(issue.path?.[1]?.input)}`,
+        ),
+        expected("the key's scopes to be a list of names"),
+      ),
+    }),
+  ),
+);
+export const checkRun = checker<SequenceRun>(RUN);
+export const checkTemplate = checker<SequenceTemplate>(TEMPLATE);
+export const checkTemplatePage = checker<Page<SequenceTemplate>>(page('sequence template', TEMPLATE));
+export const checkContact = checker<Contact>(resource('contact', ['id']));

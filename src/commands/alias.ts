@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { action, type App } from '../app.js';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { isUuid, parseUuid } from '../input/parse.js';
+import { isUuid } from '../basics/ids.js';
+import { parseUuid } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { action, type App } from '../app.js';
-import { ApiError, AuthError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { AuthError, UsageError } from '../errors.js';
 import type { ApiKeyInfo } from '../api/types.js';
 import { redactUrl } from '../api/url.js';
 import { SCOPES } from '../api/wire.js';
@@ -232,41 +233,46 @@ async function status(ctx: Context): Promise<void> {
         : creds.source === 'sandbox'
           ? `sandbox demo key${session.env.TOPO_API_KEY === creds.key ? ', chosen by TOPO_API_KEY' : ''}`
           : `profile '${session.profileName}'`;
-    const lines = [
-      `Profile:    ${session.profileName}`,
-      `API:        ${result.api_url}`,
-      `Key from:   ${from}`,
+    const rows: [string, string][] = [
+      ['Profile', session.profileName],
+      ['API', result.api_url],
+      ['Key from', from],
       ...(creds.storage
         ? [
-            `Stored in:  ${creds.storage === 'keychain' ? `the OS keychain (${(await session.keychain())?.name ?? 'keychain'})` : `the config file ${await session.configPath()}`}`,
+            [
+              'Stored in',
+              creds.storage === 'keychain'
+                ? `the OS keychain (${(await session.keychain())?.name ?? 'keychain'})`
+                : `the config file ${await session.configPath()}`,
+            ] as [string, string],
           ]
         : []),
       ...(result.valid
-        ? [
-            `Key:        ${result.name} (${result.key_prefix}…)`,
-            `Workspace:  ${result.organization_id}`,
-            `Scopes:     ${result.scopes.join(', ') || '(none)'}`,
-            `Allows:     ${
-              VIEWS.filter((v) => result.views[v.name])
-                .map((v) => v.what)
-                .join('; ') || 'nothing'
-            }`,
-            ...(VIEWS.some((v) => !result.views[v.name])
-              ? [
-                  `Not:        ${VIEWS.filter((v) => !result.views[v.name])
-                    .map((v) => `${v.what} (needs ${v.scope})`)
-                    .join('; ')}`,
-                ]
-              : []),
-          ]
-        : [`Key:        rejected by the API (${result.error})`]),
+        ? keyRows(result)
+        : [['Key', `rejected by the API (${result.error})`] as [string, string]]),
     ];
-    await terminal.out(`${lines.join('\n')}\n`);
+    const { labelledSummary } = await import('../output/summary.js');
+    await terminal.out(await labelledSummary(rows, output.format === 'table' ? terminal.columns : undefined));
   }
   if (shadowed) terminal.warn(`TOPO_API_KEY shadows the key stored in profile '${session.profileName}'`);
   if (result.valid && !result.scopes.includes(SCOPES.write))
     terminal.warn(`this key lacks '${SCOPES.write}'`);
   if (failure) throw new AuthError("the API rejected the key; run 'topo auth login' again");
+}
+
+/** What a key that the API accepted is, and what it allows. */
+function keyRows(result: AuthStatus): [string, string][] {
+  const allowed = VIEWS.filter((v) => result.views[v.name]);
+  const not = VIEWS.filter((v) => !result.views[v.name]);
+  return [
+    ['Key', `${result.name} (${result.key_prefix}…)`],
+    ['Workspace', String(result.organization_id)],
+    ['Scopes', result.scopes.join(', ') || '(none)'],
+    ['Allows', allowed.map((v) => v.what).join('; ') || 'nothing'],
+    ...(not.length > 0
+      ? [['Not', not.map((v) => `${v.what} (needs ${v.scope})`).join('; ')] as [string, string]]
+      : []),
+  ];
 }
 
 async function logout(ctx: Context): Promise<void> {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, type App } from '../app.js';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
 import { parsePositiveInt } from '../input/parse.js';

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { FLAG_GROUPS, helpDetails } from '../help.js';
 import { parseEnumList, collect } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
+import { safeText } from '../basics/text.js';
 
 export function registerTemplates(program: Command, app: App): void {
   const templates = program
@@ -44,13 +45,13 @@ export function registerTemplates(program: Command, app: App): void {
 
 async function runList(ctx: Context, flags: { status?: string[] }): Promise<void> {
   const statuses = flags.status ? parseEnumList(flags.status, TEMPLATE_STATUSES, '--status') : undefined;
-  const [client, { allTemplates }, { enumLabel, safeText }, { templateLabel }] = await Promise.all([
+  const [client, { allTemplates }, { enumLabel }, { templateLabel }] = await Promise.all([
     ctx.session.api(),
     import('../services/templates.js'),
     import('../output/format.js'),
     import('../output/tasks.js'),
   ]);
-  const all = await allTemplates(ctx.session, client, ctx.now());
+  const all = await allTemplates(client, (names) => ctx.rememberTemplateNames(names));
   const shown = statuses ? all.filter((t) => statuses.includes(String(t.status))) : all;
   const { output, terminal } = ctx;
   const c = output.chalk();

@@ -1,3 +1,4 @@
+import { isoTime } from '../basics/time.js';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePrivateDir } from './store.js';
@@ -49,7 +50,7 @@ export function saveTemplateNames(
   try {
     makePrivateDir(dir);
     const data = read(dir);
-    data[keyOf(workspace)] = { saved_at: new Date(now).toISOString(), names: [...new Set(names)].sort() };
+    data[keyOf(workspace)] = { saved_at: isoTime(now), names: [...new Set(names)].sort() };
     const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
     writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
     renameSync(tmp, join(dir, FILE));

@@ -2,7 +2,10 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Jsonc from 'jsonc-parser';
-import { ConfigError, TopoError, UsageError } from '../api/errors.js';
+import type WriteFileAtomic from 'write-file-atomic';
+import * as v from 'valibot';
+import { isUuid } from '../basics/ids.js';
+import { ConfigError, TopoError, UsageError } from '../errors.js';
 
 export interface ProfileData {
   /** Kept here only where no OS keychain is available. */
@@ -21,7 +24,6 @@ export interface ConfigData {
 export const CONFIG_FILE_NAME = 'config.json';
 
 const PROFILE_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkProfileName(name: string): string {
   if (!PROFILE_RE.test(name)) {
@@ -76,29 +78,49 @@ export function faultOf(text: string): string {
   return `${what} at line ${line}, column ${column}`;
 }
 
-function checkConfig(data: unknown, path: string): asserts data is ConfigData {
-  const fail = (reason: string) => corrupt(path, reason);
-  if (!isObject(data)) throw fail('it must hold a JSON object');
-  const profiles = data.profiles ?? {};
-  if (!isObject(profiles)) throw fail("'profiles' must be an object");
-  for (const [name, profile] of Object.entries(profiles)) {
-    if (!isObject(profile)) throw fail(`profile '${name}' must be an object`);
-    for (const key of ['api_key', 'api_url'] as const) {
-      if (profile[key] !== undefined && typeof profile[key] !== 'string')
-        throw fail(`profile '${name}': ${key} must be a string`);
-    }
-    if (profile.aliases === undefined) continue;
-    if (!isObject(profile.aliases)) throw fail(`profile '${name}': aliases must be an object`);
-    for (const [alias, id] of Object.entries(profile.aliases)) {
-      if (typeof id !== 'string' || !UUID_RE.test(id))
-        throw fail(`profile '${name}': alias '${alias}' must map to a UUID string`);
-    }
-  }
-  if (data.notices !== undefined && !isObject(data.notices)) throw fail("'notices' must be an object");
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A JSON object (not a list), then what it must hold. */
+const object = (inner: v.GenericSchema) => v.pipe(v.unknown(), v.check(isObject), inner);
+
+/** What topo relies on in its config file (other keys pass as they are). */
+const CONFIG = object(
+  v.looseObject({
+    profiles: v.optional(
+      object(
+        v.record(
+          v.string(),
+          object(
+            v.looseObject({
+              api_key: v.optional(v.string()),
+              api_url: v.optional(v.string()),
+              aliases: v.optional(object(v.record(v.string(), v.custom<string>(isUuid)))),
+            }),
+          ),
+        ),
+      ),
+    ),
+    notices: v.optional(object(v.record(v.string(), v.unknown()))),
+  }),
+);
+
+function checkConfig(data: unknown, path: string): asserts data is ConfigData {
+  const result = v.safeParse(CONFIG, data, { abortEarly: true });
+  if (!result.success)
+    throw corrupt(path, configProblem((result.issues[0].path ?? []).map((p) => String(p.key))));
+}
+
+/** Where the config file goes wrong, in words, from the path of the first problem. */
+function configProblem([top, name, field, alias]: string[]): string {
+  if (top === undefined) return 'it must hold a JSON object';
+  if (top !== 'profiles') return `'${top}' must be an object`;
+  if (name === undefined) return "'profiles' must be an object";
+  if (field === undefined) return `profile '${name}' must be an object`;
+  if (field !== 'aliases') return `profile '${name}': ${field} must be a string`;
+  if (alias === undefined) return `profile '${name}': aliases must be an object`;
+  return `profile '${name}': alias '${alias}' must map to a UUID string`;
 }
 
 function corrupt(path: string, reason: string): TopoError {
@@ -137,8 +159,8 @@ export function makePrivateDir(dir: string): void {
 }
 
 /**
- * Writing the config: read-modify-write under a lock shared by every topo process, written atomically (the
- * config library writes a temporary file and renames it), readable by the owner alone.
+ * Writing the config: read-modify-write under a lock shared by every topo process (proper-lockfile), written
+ * atomically by write-file-atomic (a temporary file renamed over it, synced first), readable by the owner alone.
  */
 export class ConfigWriter {
   readonly path: string;
@@ -147,8 +169,6 @@ export class ConfigWriter {
     readonly dir: string,
     readonly profileName: string,
     private readonly warn: (message: string) => void,
-    /** Called once the config library is loaded (it installs signal listeners of its own). */
-    private readonly afterLoad: () => void = () => undefined,
     /** How long to wait for another topo's lock: forty processes writing at once on a busy machine fit. */
     private readonly lockWaitMs = 30_000,
   ) {
@@ -180,8 +200,9 @@ export class ConfigWriter {
 
   private async locked(change: (data: ConfigData) => void): Promise<void> {
     makePrivateDir(this.dir);
-    const [lockfile, { default: Conf }] = await Promise.all([import('proper-lockfile'), import('conf')]);
-    this.afterLoad();
+    // Loaded only to write: reading the config needs neither.
+    const lockfile = await import('proper-lockfile');
+    const writeFileAtomic = createRequire(import.meta.url)('write-file-atomic') as typeof WriteFileAtomic;
     const lockPath = join(this.dir, 'config.lock');
     let release: () => Promise<void>;
     try {
@@ -206,16 +227,7 @@ export class ConfigWriter {
     try {
       const data = readConfig(this.dir, this.warn);
       change(data);
-      // No defaults and no schema: the file was checked above, and defaults would make the library write
-      // on construction, outside this lock.
-      const conf = new Conf<ConfigData>({
-        cwd: this.dir,
-        configName: 'config',
-        projectSuffix: '',
-        configFileMode: 0o600,
-        clearInvalidConfig: false,
-      });
-      conf.store = data;
+      await writeFileAtomic(this.path, JSON.stringify(data, undefined, '\t'), { mode: 0o600 });
     } finally {
       await release();
     }

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../api/types.js';
 import { STATUS_CHOICES } from './choices.js';
 import { collect, parseChoice, parseEnumList, parseUuid, parseWhen } from './parse.js';
@@ -54,15 +54,14 @@ export function addFilterFlags(cmd: Command, group: string): Command {
     .option('--created-before <when>', 'ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w');
 }
 
-/** Checks the filters without a request; `lookups` then resolves people and campaign names. */
-export function parseFilters(flags: FilterFlags, now: number): Filters {
-  const status = parseChoice(flags.status, STATUS_CHOICES, '--status');
-  const statuses: TaskStatus[] =
-    status === 'open'
-      ? ['PENDING', 'IN_PROGRESS']
-      : status === 'all'
-        ? []
-        : [status.toUpperCase() as TaskStatus];
+/** The flags that pick a subset of tasks, whatever their status and holder (`tasks list`, `reassign --from`). */
+export type SubsetFlags = Pick<
+  FilterFlags,
+  'type' | 'priority' | 'sequence' | 'createdAfter' | 'createdBefore'
+>;
+
+/** Types, priorities, a run and creation bounds, checked without a request. */
+export function parseSubset(flags: SubsetFlags, now: number): Omit<TaskQuery, 'status'> {
   const query: Omit<TaskQuery, 'status'> = {};
   if (flags.type) query.types = parseEnumList(flags.type, TASK_TYPES, '--type');
   if (flags.priority) query.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
@@ -72,13 +71,47 @@ export function parseFilters(flags: FilterFlags, now: number): Filters {
   if (query.createdAfter && query.createdBefore && query.createdAfter >= query.createdBefore) {
     throw new UsageError('--created-after must be earlier than --created-before');
   }
-  const unassigned = Boolean(flags.unassigned) || flags.assignee === 'none';
+  return query;
+}
+
+/** `-a none` (or --unassigned): the tasks nobody holds, which the API cannot filter on. */
+export function asksUnassigned(flags: Pick<FilterFlags, 'assignee' | 'unassigned'>): boolean {
   if (flags.unassigned && flags.assignee && flags.assignee !== 'none')
     throw new UsageError('--unassigned and --assignee cannot be used together');
+  return Boolean(flags.unassigned) || flags.assignee === 'none';
+}
+
+/** Checks the filters without a request; `resolveFilterNames` then resolves people and campaign names. */
+export function parseFilters(flags: FilterFlags, now: number): Filters {
+  const status = parseChoice(flags.status, STATUS_CHOICES, '--status');
+  const statuses: TaskStatus[] =
+    status === 'open'
+      ? ['PENDING', 'IN_PROGRESS']
+      : status === 'all'
+        ? []
+        : [status.toUpperCase() as TaskStatus];
+  const query = parseSubset(flags, now);
   return {
     statuses,
     statusLabel: status === 'all' ? '' : `${status.replace('_', ' ')} `,
     query,
-    unassigned,
+    unassigned: asksUnassigned(flags),
   };
+}
+
+/** How names typed in flags become ids: people by UUID, alias or me; campaigns by name or UUID. */
+export interface NameLookups {
+  person(value: string, flag: string): Promise<string>;
+  templates(values: readonly string[]): Promise<string[]>;
+}
+
+/** People and campaign names, resolved last: every local check has passed before the first request. */
+export async function resolveFilterNames(
+  lookups: NameLookups,
+  flags: Pick<FilterFlags, 'assignee' | 'template'>,
+  filters: { query: Omit<TaskQuery, 'status'>; unassigned?: boolean },
+): Promise<void> {
+  if (flags.assignee && !filters.unassigned)
+    filters.query.assigneeUserId = await lookups.person(flags.assignee, '--assignee');
+  if (flags.template) filters.query.templateIds = await lookups.templates(flags.template);
 }

@@ -1,6 +1,6 @@
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
-import { isUuid } from './parse.js';
+import { isUuid } from '../basics/ids.js';
 
 /**
  * Task IDs from arguments, or from standard input with `-`: one per line or separated by spaces; a line of

@@ -1,12 +1,8 @@
-import { UsageError } from '../api/errors.js';
+import { isUuid } from '../basics/ids.js';
+import { isoTime } from '../basics/time.js';
+import { UsageError } from '../errors.js';
 
 /** Turning argv strings into typed values, rejecting bad input before any request is sent. */
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
-}
 
 export function parseUuid(value: string, what: string): string {
   if (!isUuid(value)) throw new UsageError(`${what}: '${value}' is not a UUID`);
@@ -38,15 +34,6 @@ export function parseChoice<T extends string>(value: string, allowed: readonly T
   return lower;
 }
 
-export function parseUuidList(values: string[], flag: string): string[] {
-  const ids = values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  if (ids.length === 0) throw new UsageError(`${flag}: give at least one UUID`);
-  return [...new Set(ids.map((id) => parseUuid(id, flag)))];
-}
-
 const AGE_RE = /^(\d+)(m|h|d|w)$/i;
 const AGE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -65,23 +52,19 @@ export function parseWhen(value: string, flag: string, now: number): string {
     const ms = now - age;
     // Dates reach back about 270,000 years; an age beyond 1970 finds nothing anyway.
     if (ms < 0) throw new UsageError(`${flag}: '${value}' reaches back before 1970`);
-    return toIso(ms);
+    return isoTime(ms);
   }
   if (ISO_DATE_RE.test(value)) {
     const ms = Date.parse(`${value}T00:00:00Z`);
-    if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) return toIso(ms);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) return isoTime(ms);
   }
   if (ISO_DATETIME_RE.test(value)) {
     const ms = Date.parse(value);
-    if (!Number.isNaN(ms)) return toIso(ms);
+    if (!Number.isNaN(ms)) return isoTime(ms);
   }
   throw new UsageError(
     `${flag}: invalid date '${value}' (use an ISO 8601 date such as 2026-03-14, a date-time such as 2026-03-14T09:00:00Z, or an age such as 45m, 12h, 7d, 2w)`,
   );
-}
-
-function toIso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 export function parsePositiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,16 +1,11 @@
 import type { ChalkInstance } from 'chalk';
 import type { Message, Task } from '../api/types.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime } from './format.js';
+import { safeText } from '../basics/text.js';
 import { labelled } from './show.js';
 import { wrapIndented } from './thread.js';
-import {
-  contactName,
-  priorityStyle,
-  runStatusLabel,
-  statusStyle,
-  templateLabel,
-  type Related,
-} from './tasks.js';
+import { contactName, priorityStyle, runStatusLabel, statusStyle, templateLabel } from './tasks.js';
+import { type Related } from '../domain/task.js';
 
 /** The task to do now, as a rep reads it: who, how to reach them, which campaign, what they said last. */
 

@@ -1,5 +1,5 @@
 import { stringify, type Options } from 'csv-stringify/sync';
-import { safeText } from './format.js';
+import { safeText } from '../basics/text.js';
 
 /**
  * The one way topo writes CSV (`--csv` and `--report`): RFC 4180 with CRLF line ends, by csv-stringify. Every

@@ -1,15 +1,13 @@
-import { ApiError, EXIT, TopoError, type ExitCode } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { EXIT, TopoError, type ExitCode } from '../errors.js';
 import { encodeJson } from './exporter.js';
-import { safeText } from './format.js';
+import { clip, safeText } from '../basics/text.js';
 
 /** Errors in one shape: one line "message (type, request id)" for people, one JSON object for scripts. */
 
-/** Messages from outside (the API, a proxy) are cut to this many characters. */
-const MAX_MESSAGE = 300;
-
-export function cutMessage(message: string): string {
-  const first = message.split('\n')[0] ?? '';
-  return first.length > MAX_MESSAGE ? `${first.slice(0, MAX_MESSAGE - 1)}…` : first;
+/** An error's message in one line: its first, clipped. */
+function cutMessage(message: string): string {
+  return clip(message.split('\n')[0] ?? '');
 }
 
 export function exitCodeOf(error: unknown): ExitCode {

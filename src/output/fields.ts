@@ -1,5 +1,8 @@
 /** Field lists that commands name when they register (kept free of imports: start-up stays light). */
 
+/** The keys of each result of a bulk change (skip, reopen, reassign by id): `--json` prints an array of them. */
+export const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
+
 /** The keys of the report of an offboarding, an undo or a return (`--json`). */
 export const JOB_REPORT_FIELDS = [
   'kind',

@@ -1,36 +1,6 @@
-/** Text helpers shared by the renderers: terminal safety, widths, times, enum labels. */
+import { safeText } from '../basics/text.js';
 
-// C0 controls except \n and \t, DEL, and C1 controls (8-bit CSI and friends).
-// eslint-disable-next-line no-control-regex
-const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL_WITH_NEWLINES_RE = /[\u0000-\u001f\u007f-\u009f]/g;
-
-function escapeChar(ch: string): string {
-  const code = ch.charCodeAt(0);
-  if (code === 0x1b) return '\\e';
-  if (code === 0x0d) return '\\r';
-  if (code === 0x0a) return '\\n';
-  if (code === 0x09) return '\\t';
-  return `\\x${code.toString(16).padStart(2, '0')}`;
-}
-
-/**
- * Neutralises text from the API for a terminal: escape sequences and control characters are shown as
- * visible escapes (\e, \x07) so a contact's message cannot clear the screen or forge lines.
- * Single-line fields also lose their newlines and tabs.
- */
-export function safeText(value: unknown, multiline = false): string {
-  const text =
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
-  return text
-    .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
-    .replace(/\u2028|\u2029/g, ' ');
-}
+/** Text helpers shared by the renderers: enum labels, relative times, short ids. */
 
 /** `EMAIL_REPLY` → `email reply`; unknown values are shown as received (made safe). */
 export function enumLabel(value: unknown): string {
@@ -74,12 +44,4 @@ export function relativeTime(iso: string | null | undefined, now: number): strin
 
 export function shortId(id: string | null | undefined): string {
   return id ? `${id.slice(0, 8)}…` : '';
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-export function count(n: number): string {
-  return n.toLocaleString('en-US');
 }

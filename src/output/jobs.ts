@@ -1,25 +1,17 @@
 import type { ChalkInstance } from 'chalk';
+import type { JobRow, MoveReport } from '../domain/job.js';
+import { plural } from '../basics/text.js';
+import { formatDuration } from '../basics/time.js';
 import { relativeTime } from './format.js';
 import type { ListView } from './printer.js';
 import type { FitStep } from './table.js';
-import type { Who } from './tasks.js';
+import type { Who } from '../domain/task.js';
+import { safeText } from '../basics/text.js';
 
-/** `tasks reassign --jobs`: every offboarding job, what it moved, what is left, where it stands. */
-
-export interface JobRow {
-  id: string;
-  created: string;
-  from: string;
-  to: string[];
-  moved: number;
-  /** Not moved in the last run (failed or not started); null when that run never ended. */
-  left: number | null;
-  /** Moved back by an undo or a return. */
-  back: number;
-  until: string | null;
-  state: string;
-  journal: string;
-}
+/**
+ * Jobs as people read them: `tasks reassign --jobs` (every job, what it moved, what is left, where it stands),
+ * and what a run of a job says on stderr as it ends.
+ */
 
 /**
  * How the table narrows: the names give way first (they are cut in the middle), then when each job started,
@@ -70,4 +62,96 @@ export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobR
     },
     json: (r) => r,
   };
+}
+
+/** The closing lines (stderr): what moved and what is left, exactly; the cost; where the record is. */
+export function summaryLines(r: MoveReport, who: Who): string[] {
+  const lines: string[] = [];
+  for (const t of r.tasks.filter((x) => x.result === 'failed'))
+    lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
+  const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
+  // A resumed job counts as a whole, as --jobs and the report do.
+  const before = r.moved_before
+    ? ` (${(r.moved - r.moved_before).toLocaleString('en-US')} in this run, ${r.moved_before.toLocaleString('en-US')} before)`
+    : '';
+  const parts = [`${plural(r.moved, 'task')} ${verb}${before}`, `${r.failed} failed`];
+  if (r.not_started) parts.push(`${r.not_started} not started`);
+  if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
+  if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);
+  lines.push(`Done: ${parts.join(', ')}.`);
+  if (r.remaining && r.remaining.length > 0 && r.kind === 'reassign')
+    lines.push(
+      `${plural(r.remaining.length, 'open task')} still with ${who(r.from)} (failed, or created meanwhile).`,
+    );
+  lines.push(...blockedLines(r, who));
+  if (r.stats) {
+    const s = r.stats;
+    // The floor: the fastest the API's limit allows for this many requests.
+    const floor = s.rate_limit ? (s.requests / s.rate_limit) * 1000 : undefined;
+    const over = floor
+      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${formatDuration(floor)})`
+      : '';
+    lines.push(
+      `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${formatDuration(s.wall_ms)}${over}.`,
+    );
+  }
+  if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
+  return lines;
+}
+
+/** The runs still waiting for a task that is unassigned or still with the leaver, if any. */
+export function blockedLines(r: MoveReport, who: Who): string[] {
+  if (!r.blocked_runs || r.blocked_runs.length === 0) return [];
+  return [
+    `${plural(r.blocked_runs.length, 'sequence run')} still waiting for a task that is unassigned or with ${who(r.from)}:`,
+    ...r.blocked_runs.slice(0, 10).map((id) => `  ${id}`),
+    ...(r.blocked_runs.length > 10 ? [`  … and ${r.blocked_runs.length - 10} more (see --json)`] : []),
+  ];
+}
+
+/** What can be done next with the job, by its kind: undo a move, give back a cover, finish an undo. */
+function jobHint(r: MoveReport): string {
+  const id = r.job!;
+  const unfinished = r.failed + r.not_started > 0;
+  if (r.kind === 'undo')
+    return unfinished
+      ? `Job ${id}: partly undone; run 'topo tasks reassign --undo ${id}' again for the rest.`
+      : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.kind === 'return')
+    return unfinished
+      ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`
+      : `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands.`;
+  if (r.until)
+    return `Job ${id}: a cover until ${r.until.replace(/T00:00:00Z$/, '')}; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}).`;
+  return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;
+}
+
+/** What an undo or a return will do, before it asks: how many go back, and each task it leaves alone. */
+export function undoPlanLines(
+  u: { job: { id: string }; back: unknown[]; leftAlone: { task_id: string; reason: string }[] },
+  phase: 'undo' | 'return',
+  short: boolean,
+): string[] {
+  const verb = phase === 'undo' ? 'Undo' : 'Give back';
+  const { leftAlone } = u;
+  const lines = [
+    `${verb} job ${u.job.id}: ${plural(u.back.length, 'task')} to move back${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
+  ];
+  const shown = short ? leftAlone.slice(0, 20) : leftAlone;
+  for (const l of shown) lines.push(`  ${l.task_id}  ${l.reason}`);
+  if (shown.length < leftAlone.length)
+    lines.push(`  … and ${leftAlone.length - shown.length} more (see --json)`);
+  return lines;
+}
+
+/** An undo or a return with nothing to move back: all is back already, or what is left changed since. */
+export function nothingBackLine(
+  phase: 'undo' | 'return',
+  moved: number,
+  alreadyBack: number,
+  leftAlone: number,
+): string {
+  return alreadyBack === moved && moved > 0
+    ? `Nothing to ${phase}: all ${plural(moved, 'recorded task')} are already back.`
+    : `Nothing to ${phase}: ${alreadyBack} already back, ${leftAlone - alreadyBack} changed since.`;
 }

@@ -1,43 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, safeText } from './format.js';
+import type { ItemError, ItemOutcome, PreviewItem, PreviewResult } from '../domain/outcome.js';
+import { enumLabel } from './format.js';
+import { safeText } from '../basics/text.js';
 import type { ListView, Output } from './printer.js';
-import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
+import { priorityStyle, statusStyle, taskLabel } from './tasks.js';
+import { type Who } from '../domain/task.js';
 import { renderTable, type FitStep } from './table.js';
 
 /** What a bulk command would do (dry runs and previews) and what it did, in one shape for every command. */
-
-export type ItemResult = 'changed' | 'unchanged' | 'failed';
-
-/** Why an item failed: the API's status, type and request id kept. */
-export interface ItemError {
-  status: number | null;
-  type: string | null;
-  message: string;
-  request_id: string | null;
-}
-
-/** What happened to one task of a bulk change. */
-export interface ItemOutcome {
-  id: string;
-  result: ItemResult;
-  task: Task | null;
-  error: ItemError | null;
-}
-
-/** `would_move` and `kept`: an offboarding's dry run (what goes to a successor, what the cap keeps back). */
-export type PreviewResult = 'would_change' | 'would_move' | 'unchanged' | 'kept' | 'would_fail' | 'failed';
-
-export interface PreviewItem {
-  id: string;
-  result: PreviewResult;
-  task: Task | null;
-  error: ItemError | null;
-  /** The new status (skip, reopen) or the new assignee's UUID (reassign). */
-  target: string;
-  /** Why, in words, for the table. */
-  why: string;
-}
 
 /** The documented TSV/CSV columns of every preview and dry run. */
 export const PREVIEW_TSV_FIELDS = [
@@ -92,7 +63,8 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
         { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'person' },
         {
           header: 'WHAT',
-          cell: (p) => p.why,
+          // A task that could not be read: why, from its error.
+          cell: (p) => (p.result === 'failed' ? failureText(p.error) : p.why),
           style: (p, s) =>
             p.result === 'would_change' || p.result === 'would_move'
               ? s

@@ -1,8 +1,8 @@
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
-import { safeText } from './format.js';
+import { safeText } from '../basics/text.js';
 import type { FitStep, FittedTable, TableColumn } from './table.js';
 
 /**
@@ -65,6 +65,21 @@ export class Output {
       case 'table':
         return this.table(records, view.table.columns, view.table.fit);
     }
+  }
+
+  /**
+   * Records that arrive one at a time, minutes apart (a watch): on a terminal a table row, its widths fixed
+   * before the first (`widths`: how wide each column usually is; the header is printed at once), piped a TSV
+   * line, with --json one JSON object a line. Returns what prints one record.
+   */
+  async live<R>(view: ListView<R>, widths: Record<string, number>): Promise<(record: R) => Promise<void>> {
+    if (this.format === 'json') return (r) => this.exporter!.line(this.terminal, view.json(r));
+    if (this.format !== 'table') return (r) => this.terminal.out(tsvLine(view.fields.map((f) => f.value(r))));
+    const { fitTable, renderRows } = await import('./table.js');
+    const columns = view.table.columns.map((c) => ({ ...c, minWidth: widths[c.header] ?? 0 }));
+    const fitted = fitTable(columns, [], this.terminal.columns, view.table.fit);
+    await this.terminal.out(renderRows(fitted, [], (h) => this.chalk().bold(h)));
+    return (r) => this.terminal.out(renderRows(fitted, [r]));
   }
 
   /** A value that is JSON only (no table or TSV form): printed through the exporter. */

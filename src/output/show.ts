@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime } from './format.js';
+import { safeText } from '../basics/text.js';
 import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,
@@ -8,11 +9,10 @@ import {
   priorityStyle,
   runStatusLabel,
   statusStyle,
-  taskListView,
+  withValue,
   templateLabel,
-  type Related,
-  type Relation,
 } from './tasks.js';
+import { type Related, type Relation } from '../domain/task.js';
 
 /** One task, every field: labelled on a terminal, `field<TAB>value` lines when piped. */
 
@@ -58,21 +58,11 @@ export function renderTaskFields(task: Task, view: ShowView): string {
   const order = fieldOrder(task);
   if (!view.tty) {
     const lines = order.map((k) => `${safeText(k)}\t${safeText(task[k])}\n`);
-    if (view.with?.length) {
-      // The same names and values as the extra columns of a piped listing.
-      const fields = taskListView({
-        who: () => '',
-        now: 0,
-        chalk: view.chalk,
-        with: view.with,
-        people: false,
-        time: 'created_at',
-      }).fields;
-      const row = { task, related: view.related ?? {} };
-      for (const relation of view.with)
-        for (const name of WITH_TSV_FIELDS[relation])
-          lines.push(`${name}\t${safeText(fields.find((f) => f.name === name)!.value(row))}\n`);
-    }
+    // The same names and values as the extra columns of a piped listing.
+    const row = { task, related: view.related ?? {} };
+    for (const relation of view.with ?? [])
+      for (const name of WITH_TSV_FIELDS[relation])
+        lines.push(`${name}\t${safeText(withValue(row, name))}\n`);
     return lines.join('');
   }
   const c = view.chalk;

@@ -1,31 +1,12 @@
 import type { ChalkInstance } from 'chalk';
-import {
-  TASK_FIELDS,
-  type Contact,
-  type SequenceRun,
-  type SequenceTemplate,
-  type Task,
-} from '../api/types.js';
-import { enumLabel, relativeTime, safeText, shortId } from './format.js';
+import { TASK_FIELDS, type Contact, type SequenceTemplate, type Task } from '../api/types.js';
+import { enumLabel, relativeTime, shortId } from './format.js';
+import { safeText } from '../basics/text.js';
+import type { Related, Relation, TaskRow, Who } from '../domain/task.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
 
 /** How tasks look: the terminal table, the TSV/CSV columns, the JSON record. */
-
-/** What a task's sequence run, contact and campaign are, when they were looked up. */
-export interface Related {
-  /** undefined: not looked up (or not allowed); null: gone (a deleted contact). */
-  run?: SequenceRun | null;
-  contact?: Contact | null;
-  template?: SequenceTemplate | null;
-}
-
-export interface TaskRow {
-  task: Task;
-  related?: Related;
-}
-
-export type Relation = 'contact' | 'template' | 'run';
 
 /** The JSON fields of a task: the API's, and the related objects `--with` (or naming them) adds. */
 export const TASK_JSON_FIELDS = [...TASK_FIELDS, 'contact', 'sequence_template', 'sequence_run'] as const;
@@ -66,13 +47,6 @@ export function statusStyle(c: ChalkInstance, status: string): (s: string) => st
   if (status === 'COMPLETED') return (s) => c.green(s);
   if (status === 'SKIPPED') return (s) => c.dim(s);
   return (s) => s;
-}
-
-/** UUID → alias, or 'unassigned'. */
-export type Who = (id: string | null) => string;
-
-export function whoFrom(names: Map<string, string>): Who {
-  return (id) => (id ? safeText(names.get(id) ?? id) : 'unassigned');
 }
 
 /** A task in one line of a report, its whole ID to copy: `7f3e9c2a-1b4d-4c8e-9f60-0a1b2c3d4e5f CALL HOT`. */
@@ -226,7 +200,8 @@ export function taskJson(row: TaskRow, relations: readonly Relation[]): Record<s
   return out;
 }
 
-function withValue(row: TaskRow, name: string): unknown {
+/** The value of a `--with` column (contact_name, template_name, …) for a task and what was looked up. */
+export function withValue(row: TaskRow, name: string): unknown {
   const r = row.related;
   const contact = r?.contact ?? undefined;
   switch (name) {

@@ -1,7 +1,8 @@
 import wrapAnsi from 'wrap-ansi';
 import type { Message } from '../api/types.js';
 import { makeChalk } from './color.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime } from './format.js';
+import { safeText } from '../basics/text.js';
 import { UUID_LIKE } from './table.js';
 import { displayWidth, truncate, truncateMiddle } from './width.js';
 

@@ -1,6 +1,7 @@
 import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
 import { hashString, Random } from './random.js';
-import { isoSeconds, type SandboxState } from './seed.js';
+import { isoSeconds } from '../basics/time.js';
+import type { SandboxState } from './seed.js';
 
 /**
  * Sequence runs, their templates and contacts, derived from the seed and the ids alone so the state file
@@ -20,10 +21,6 @@ export function sandboxTemplateIds(state: SandboxState): string[] {
 }
 
 /** Every template of the workspace: the four that hold runs, then one archived without runs. */
-export function allTemplateIds(state: SandboxState): string[] {
-  return TEMPLATES.map((_, i) => templateIdAt(state, i));
-}
-
 function templateIdAt(state: SandboxState, index: number): string {
   return `${state.organization_id.slice(0, 24)}${String(index + 1).padStart(12, '0')}`;
 }

@@ -1,4 +1,4 @@
-import { UUID_RE } from './issues.js';
+import { isUuid } from '../basics/ids.js';
 import type { NewTask } from './store.js';
 
 /** Bodies of the control endpoints that change data: parsed, or a message saying what is wrong. */
@@ -26,14 +26,14 @@ export function parseNewTask(raw: string): Parsed<NewTask> {
   }
   const assignee = fields.assignee_user_id;
   if (assignee !== undefined) {
-    if (assignee !== null && (typeof assignee !== 'string' || !UUID_RE.test(assignee))) {
+    if (assignee !== null && (typeof assignee !== 'string' || !isUuid(assignee))) {
       return fail(`'assignee_user_id' must be a UUID or null`);
     }
     task.assignee_user_id = assignee;
   }
   const sequence = fields.sequence_id;
   if (sequence !== undefined) {
-    if (typeof sequence !== 'string' || !UUID_RE.test(sequence)) return fail(`'sequence_id' must be a UUID`);
+    if (typeof sequence !== 'string' || !isUuid(sequence)) return fail(`'sequence_id' must be a UUID`);
     task.sequence_id = sequence;
   }
   return { ok: true, value: task };

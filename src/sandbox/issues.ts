@@ -1,28 +1,39 @@
-/** The sandbox's error answers, shaped as Topo shapes them. */
-export interface ApiError {
+import { isUuid } from '../basics/ids.js';
+
+/** An error answer of the sandbox, shaped as Topo shapes them: thrown by a handler, sent by the server. */
+export class SandboxIssue extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly data?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'SandboxIssue';
+  }
+}
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function issue(i: {
   status: number;
   type: string;
   message: string;
   data?: unknown;
   headers?: Record<string, string>;
+}): SandboxIssue {
+  return new SandboxIssue(i.status, i.type, i.message, i.data, i.headers);
 }
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-export function validation(field: string, message: string): ApiError {
-  return { status: 400, type: 'ValidationIssue', message, data: [{ field, message }] };
+export function validation(field: string, message: string): SandboxIssue {
+  return new SandboxIssue(400, 'ValidationIssue', message, [{ field, message }]);
 }
 
-export function notFound(message: string): ApiError {
-  return { status: 404, type: 'NotFoundIssue', message };
+export function notFound(message: string): SandboxIssue {
+  return new SandboxIssue(404, 'NotFoundIssue', message);
 }
 
-export function isApiError(error: unknown): error is ApiError {
-  return typeof error === 'object' && error !== null && 'status' in error && 'type' in error;
-}
-
-export function errorBody(e: ApiError, requestId: string) {
+export function errorBody(e: SandboxIssue, requestId: string) {
   return {
     status_code: e.status,
     type: e.type,
@@ -34,7 +45,7 @@ export function errorBody(e: ApiError, requestId: string) {
 
 /** A path id: 400 naming the parameter unless it is a UUID, lower-cased otherwise. */
 export function pathUuid(name: string, id: string): string {
-  if (!UUID_RE.test(id)) throw validation(name, `Invalid ${name}: '${id}' is not a UUID`);
+  if (!isUuid(id)) throw validation(name, `Invalid ${name}: '${id}' is not a UUID`);
   return id.toLowerCase();
 }
 

@@ -1,6 +1,7 @@
 import type { Page } from '../api/types.js';
 import { MAX_PAGE_SIZE } from '../api/wire.js';
-import { parseIsoDate, UUID_RE, validation } from './issues.js';
+import { isUuid } from '../basics/ids.js';
+import { parseIsoDate, validation } from './issues.js';
 
 /**
  * A listing's query string, read as strictly as Topo reads it: an unknown parameter, a second value of a
@@ -122,5 +123,5 @@ function checkEnum(name: string, v: string, allowed: readonly string[]): void {
 }
 
 function checkUuid(name: string, v: string): void {
-  if (!UUID_RE.test(v)) throw validation(name, `Invalid value for '${name}': '${v}' is not a UUID`);
+  if (!isUuid(v)) throw validation(name, `Invalid value for '${name}': '${v}' is not a UUID`);
 }

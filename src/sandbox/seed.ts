@@ -1,3 +1,4 @@
+import { isoSeconds } from '../basics/time.js';
 import type { Message, Task } from '../api/types.js';
 import { hashString, Random } from './random.js';
 
@@ -37,18 +38,6 @@ const REPS: readonly (readonly [string, string])[] = [
 ];
 
 const DAY = 86_400_000;
-
-/** ISO 8601 UTC to the second, e.g. 2026-03-14T09:22:11Z (built by hand: it runs for every seeded date). */
-export function isoSeconds(ms: number): string {
-  const d = new Date(Math.floor(ms / 1000) * 1000);
-  const year = d.getUTCFullYear();
-  if (!(year >= 1000 && year <= 9999)) return d.toISOString().replace('.000Z', 'Z');
-  return `${year}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}Z`;
-}
-
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
 
 /** Builds a deterministic workspace: the same seed and count always give the same users and tasks. */
 export function seedState(options: { seed: number; tasks: number; now: number }): SandboxState {

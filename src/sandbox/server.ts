@@ -26,10 +26,12 @@ import {
   TEMPLATE_QUERY,
 } from '../api/wire.js';
 import { parseNewTask, parsePatch } from './control.js';
-import { errorBody, isApiError, notFound, pathUuid, UUID_RE, validation, type ApiError } from './issues.js';
+import { isUuid } from '../basics/ids.js';
+import { errorBody, issue, notFound, pathUuid, SandboxIssue, validation } from './issues.js';
 import { pageOf, QueryReader } from './query.js';
 import { Random } from './random.js';
-import { isoSeconds, type SandboxState } from './seed.js';
+import { isoSeconds } from '../basics/time.js';
+import type { SandboxState } from './seed.js';
 import { SandboxStore, type ListFilter } from './store.js';
 
 export interface SandboxOptions {
@@ -266,7 +268,7 @@ export class Sandbox {
       status = result.status;
       payload = result.body;
     } catch (error) {
-      const e = isApiError(error) ? error : { status: 500, type: 'InternalIssue', message: String(error) };
+      const e = error instanceof SandboxIssue ? error : new SandboxIssue(500, 'InternalIssue', String(error));
       status = e.status;
       headers = e.headers ?? {};
       payload = errorBody(e, requestId);
@@ -284,7 +286,7 @@ export class Sandbox {
     this.checkRateLimit(key);
     if (this.options.failRate && this.failRng.next() < this.options.failRate) {
       const status = this.failRng.chance(0.5) ? 500 : 503;
-      throw { status, type: 'InternalIssue', message: 'Injected failure (--fail-rate)' } satisfies ApiError;
+      throw issue({ status, type: 'InternalIssue', message: 'Injected failure (--fail-rate)' });
     }
     const caller = this.authenticate(key);
     if (!r.path.startsWith(`${API_PREFIX}/`)) throw notFound('No such endpoint');
@@ -296,11 +298,11 @@ export class Sandbox {
     if (matches.length === 0) throw notFound('No such endpoint');
     const match = matches.find((m) => m.route.method === r.method);
     if (!match) {
-      throw {
+      throw issue({
         status: 405,
         type: 'MethodNotAllowed',
         message: `Use ${matches[0]!.route.method} for ${r.path}`,
-      } satisfies ApiError;
+      });
     }
     if (match.route.scope) this.requireScope(caller, match.route.scope);
     return { status: 200, body: match.route.handle(r, match.id, caller) };
@@ -346,12 +348,12 @@ export class Sandbox {
     if (!result.ok && result.reason === 'state') {
       const verb = action === 'skip' ? 'skipped' : 'reopened';
       const allowed = action === 'skip' ? 'PENDING or IN_PROGRESS' : 'COMPLETED or SKIPPED';
-      throw {
+      throw issue({
         status: 422,
         type: 'BusinessIssue',
         message: `Task is ${result.task.status} and cannot be ${verb}; only ${allowed} tasks can be ${verb}`,
         data: { status: result.task.status },
-      } satisfies ApiError;
+      });
     }
     if (!result.ok) throw notFound('Task not found');
     return result.task;
@@ -361,12 +363,12 @@ export class Sandbox {
     const { assignee, scope } = parseReassignBody(r.body);
     const task = this.findTask(id);
     if (!this.store.isUser(assignee)) {
-      throw {
+      throw issue({
         status: 422,
         type: 'BusinessIssue',
         message: `User ${assignee} is not a member of this workspace`,
         data: { field: BODY.assigneeUserId },
-      } satisfies ApiError;
+      });
     }
     const result = this.store.reassign(task.id, assignee, scope);
     if (!result.ok) throw notFound('Task not found');
@@ -457,26 +459,26 @@ export class Sandbox {
 
   private authenticate(key: string | null) {
     if (!key)
-      throw {
+      throw issue({
         status: 401,
         type: 'UnauthorizedIssue',
         message: 'Missing or malformed API key',
-      } satisfies ApiError;
+      });
     const entry = this.keys.get(key);
     if (!entry || entry.revoked) {
-      throw { status: 401, type: 'UnauthorizedIssue', message: 'Invalid API key' } satisfies ApiError;
+      throw issue({ status: 401, type: 'UnauthorizedIssue', message: 'Invalid API key' });
     }
     return entry;
   }
 
   private requireScope(caller: SandboxKey, scope: string): void {
     if (!caller.scopes.includes(scope)) {
-      throw {
+      throw issue({
         status: 403,
         type: 'UnauthorizedIssue',
         message: `This API key lacks the '${scope}' scope`,
         data: { required_scope: scope },
-      } satisfies ApiError;
+      });
     }
   }
 
@@ -493,7 +495,7 @@ export class Sandbox {
     while (times.length > 0 && times[0]! <= now - 1000) times.shift();
     if (times.length >= limit) {
       const wait = Math.max(1, Math.ceil((times[0]! + 1000 - now) / 1000));
-      throw {
+      throw issue({
         status: 429,
         type: 'RateLimitIssue',
         message: `Rate limit of ${limit} requests per second exceeded`,
@@ -503,7 +505,7 @@ export class Sandbox {
           'x-ratelimit-limit': String(limit),
           'x-ratelimit-remaining': '0',
         },
-      } satisfies ApiError;
+      });
     }
     times.push(now);
   }
@@ -537,7 +539,7 @@ export class Sandbox {
       return;
     }
     const type = status === 429 ? 'RateLimitIssue' : status >= 500 ? 'InternalIssue' : 'InjectedIssue';
-    send(res, status, errorBody({ status, type, message: `Injected ${status}` }, r.requestId), headers);
+    send(res, status, errorBody(new SandboxIssue(status, type, `Injected ${status}`), r.requestId), headers);
   }
 
   private control(method: string, path: string, body: string, res: ServerResponse): void {
@@ -612,7 +614,7 @@ function parseReassignBody(raw: string): { assignee: string; scope: 'TASK' | 'SE
   if (assignee === undefined || assignee === null) {
     throw validation(BODY.assigneeUserId, `Field '${BODY.assigneeUserId}' is required`);
   }
-  if (typeof assignee !== 'string' || !UUID_RE.test(assignee)) {
+  if (typeof assignee !== 'string' || !isUuid(assignee)) {
     throw validation(BODY.assigneeUserId, `Invalid value for '${BODY.assigneeUserId}': not a UUID`);
   }
   const scope = record[BODY.scope] ?? 'TASK';

@@ -20,14 +20,8 @@ import {
   type RunSeed,
 } from './companions.js';
 import { hashString, Random } from './random.js';
-import {
-  isoSeconds,
-  seedState,
-  threadFor,
-  type SandboxOverrides,
-  type SandboxState,
-  type SandboxUser,
-} from './seed.js';
+import { isoSeconds } from '../basics/time.js';
+import { seedState, threadFor, type SandboxOverrides, type SandboxState, type SandboxUser } from './seed.js';
 
 export { sandboxTemplateIds } from './companions.js';
 

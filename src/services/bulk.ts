@@ -1,16 +1,8 @@
-import {
-  ApiError,
-  CancelledError,
-  EXIT,
-  TopoError,
-  UsageError,
-  exitCodeForStatus,
-  type ExitCode,
-} from '../api/errors.js';
-import type { ItemError, ItemOutcome } from '../output/outcomes.js';
-import type { Signal, Terminal } from '../terminal.js';
+import { ApiError, exitCodeForStatus } from '../api/errors.js';
+import { EXIT, PartialFailureError, TopoError, type ExitCode } from '../errors.js';
+import type { ItemError, ItemOutcome } from '../domain/outcome.js';
 
-/** What bulk commands share: per-item results, confirming, a bounded pool of workers, exit codes. */
+/** What bulk changes share: per-item results, a bounded pool of workers, exit codes. */
 
 export function errorOf(error: unknown): ItemError {
   if (error instanceof ApiError) {
@@ -39,34 +31,6 @@ export function errorFromItem(e: ItemError, message = e.message): TopoError {
 /** Whether running the same command again may fix this failure (not a 404 or a refused state). */
 export function isRetryable(e: ItemError): boolean {
   return e.status === null || e.status === 409 || e.status === 429 || e.status >= 500;
-}
-
-/**
- * Checked before anything is sent: a change that needs confirmation cannot go ahead without a person or --yes.
- */
-export function requireConfirmable(
-  terminal: Terminal,
-  opts: { yes?: boolean; dryRun?: boolean },
-  what: string,
-): void {
-  if (opts.yes || opts.dryRun || terminal.canPrompt) return;
-  throw new UsageError(
-    `${what} needs confirmation, but there is no terminal to ask: pass --yes (or --dry-run to preview)`,
-  );
-}
-
-/** Asks on the terminal unless --yes; declining ends the run with exit 130 and nothing changed. */
-export async function confirm(terminal: Terminal, opts: { yes?: boolean }, question: string): Promise<void> {
-  if (opts.yes) return;
-  const ok = await (await terminal.prompter()).confirm(question);
-  if (!ok) throw new CancelledError('cancelled: nothing was changed');
-}
-
-/** What bulk work says when a signal asks it to stop: what it is doing first (the calls in flight finish). */
-export function stoppingLine(signal: Signal, doing = 'letting the calls in flight finish'): string {
-  return signal === 'SIGINT'
-    ? `Stopping: ${doing} (Ctrl-C again to quit at once)…`
-    : `Stopping (SIGTERM): ${doing} (a second signal quits at once)…`;
 }
 
 /** The client's requests that are waiting out a 429 (see runPool). */
@@ -145,6 +109,21 @@ export function bulkExitCode(outcomes: readonly ItemOutcome[]): ExitCode {
     failed.map((o) => (o.error?.status ? exitCodeForStatus(o.error.status) : EXIT.failure)),
   );
   return codes.size === 1 ? [...codes][0]! : EXIT.failure;
+}
+
+/**
+ * The error of a bulk change that did not all go through, the one way it is raised: exit 6 when some items
+ * changed (a partial failure); when all failed, their common status and type, or their common exit code.
+ */
+export function bulkFailure(outcomes: readonly ItemOutcome[], message: string): TopoError {
+  const code = bulkExitCode(outcomes);
+  if (code === EXIT.partial) return new PartialFailureError(message);
+  const failed = outcomes.filter((o) => o.result === 'failed');
+  const kinds = new Set(failed.map((f) => `${f.error?.status}/${f.error?.type}`));
+  // All failed alike: the shared status and type (not one item's request id); else a plain failure.
+  if (kinds.size === 1 && failed[0]?.error)
+    return errorFromItem({ ...failed[0].error, request_id: null }, message);
+  return new TopoError(message, code);
 }
 
 export function isAuthFailure(error: unknown): boolean {

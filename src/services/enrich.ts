@@ -7,8 +7,7 @@ import { getMe } from '../api/tasks.js';
 import { getTemplate } from '../api/templates.js';
 import type { Contact, SequenceRun, SequenceTemplate, Task } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
-import { describeError } from '../output/errors.js';
-import type { Related, Relation, TaskRow } from '../output/tasks.js';
+import type { EnrichNotice, Related, Relation, TaskRow } from '../domain/task.js';
 
 /**
  * Who and what a task is about: its sequence run, the run's contact and campaign (template). Each resource is
@@ -32,8 +31,8 @@ export class Enricher {
 
   constructor(
     private readonly client: ApiClient,
-    /** Where notices go (stderr): each is said once. */
-    private readonly notice: (text: string) => void,
+    /** Where notices go: each is given once. */
+    private readonly notice: (notice: EnrichNotice) => void,
   ) {
     // The key's scopes, asked once: a key without them is never sent a lookup it would be refused.
     this.scopes = getMe(client).then(
@@ -138,9 +137,7 @@ export class Enricher {
         if (error instanceof ApiError && error.status === 401) throw error;
         if (this.failure === undefined) {
           this.failure = error;
-          this.notice(
-            `note: some contacts and campaigns could not be looked up (${describeError(error)}); their IDs are shown instead`,
-          );
+          this.notice({ kind: 'lookup-failed', error });
         }
         return undefined;
       }
@@ -152,15 +149,7 @@ export class Enricher {
     const fresh = scopes.filter((scope) => !this.denied.has(scope));
     if (fresh.length === 0) return;
     for (const scope of fresh) this.denied.add(scope);
-    const what = !fresh.includes(SCOPES.sequencesRead)
-      ? 'contact names and details are not shown'
-      : fresh.length > 1
-        ? 'contacts and campaigns are not shown'
-        : 'contacts and campaigns are not shown (runs and templates need it)';
-    const several = fresh.length > 1;
-    this.notice(
-      `note: this API key lacks the ${fresh.map((scope) => `'${scope}'`).join(' and ')} scope${several ? 's' : ''}, so ${what}. Create a key with ${several ? 'them' : 'it'} (Settings → Developers → API Keys) and run 'topo auth login'.`,
-    );
+    this.notice({ kind: 'missing-scopes', scopes: fresh });
   }
 }
 

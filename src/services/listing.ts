@@ -98,10 +98,6 @@ export async function openListingCost(client: ApiClient, query: Omit<TaskQuery, 
   return totals.reduce((sum, p) => sum + Math.ceil(p.total_count / MAX_PAGE_SIZE), 0);
 }
 
-export function isOpen(task: Task): boolean {
-  return (OPEN_STATUSES as readonly string[]).includes(task.status);
-}
-
 /** Starts fetching a stream now (its first page travels while other requests are made), yielding it later. */
 export function prefetched<T>(stream: AsyncGenerator<T>): AsyncGenerator<T> {
   const first = stream.next();

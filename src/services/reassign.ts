@@ -1,34 +1,16 @@
-import { ApiError, EXIT, TopoError } from '../api/errors.js';
+import type { ApiClient } from '../api/client.js';
+import { ApiError } from '../api/errors.js';
+import { EXIT, PartialFailureError, TopoError } from '../errors.js';
 import { getTask, reassignTask } from '../api/tasks.js';
 import type { Task } from '../api/types.js';
-import type { Context } from '../context.js';
-import { makeChalk } from '../output/color.js';
-import { describeError } from '../output/errors.js';
-import { plural } from '../output/format.js';
-import {
-  printDryRun,
-  printOutcomes,
-  printPreview,
-  type ItemOutcome,
-  type PreviewItem,
-} from '../output/outcomes.js';
-import { taskLabel, whoFrom, type Who } from '../output/tasks.js';
-import { confirm } from './bulk.js';
+import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
+import type { Who } from '../domain/task.js';
 import type { TransitionSpec } from './transition.js';
 import { collectOpenTasks } from './listing.js';
 
 /** Reassigning one task, or every open task of its sequence run. */
 
-export interface ReassignOptions {
-  id: string;
-  to: string;
-  /** The name the person gave for the new assignee, for messages. */
-  toLabel: string;
-  yes: boolean;
-  dryRun: boolean;
-}
-
-function preview(task: Task, to: string, who: Who): PreviewItem {
+export function preview(task: Task, to: string, who: Who): PreviewItem {
   const already = task.assignee_user_id === to;
   return {
     id: task.id,
@@ -58,61 +40,52 @@ export function reassignChange(to: string, toLabel: string, who: Who): Transitio
   };
 }
 
-/** Every open task of a task's sequence run to one person, after a preview and a confirmation. */
-export async function runSequenceReassign(ctx: Context, o: ReassignOptions): Promise<void> {
-  const { terminal, output } = ctx;
-  const client = await ctx.session.api();
-  const who = whoFrom(await ctx.people.names());
-  const c = makeChalk(terminal.stderrColor);
-  const task = await getTask(client, o.id);
-  // scope sequence: preview the run's open tasks, confirm, move, then list again to report what moved.
-  const runTasks = () => collectOpenTasks(client, { sequenceId: task.sequence_id }, 4);
-  const listed = await runTasks();
+/** A task's sequence run as it is now: the task, and every open task of its run (the task first if closed). */
+export interface RunView {
+  task: Task;
+  /** The run's open tasks as listed. */
+  listed: Task[];
+  /** What the move would touch: the listed tasks, and the task itself when it is not open. */
+  before: Task[];
+}
+
+const runTasks = (client: ApiClient, sequenceId: string) => collectOpenTasks(client, { sequenceId }, 4);
+
+export async function readRun(client: ApiClient, id: string): Promise<RunView> {
+  const task = await getTask(client, id);
+  const listed = await runTasks(client, task.sequence_id);
   const before = listed.some((t) => t.id === task.id) ? [...listed] : [task, ...listed];
-  const items = before.map((t) => preview(t, o.to, who));
-  const owner = task.assignee_user_id;
-  const others = before.filter((t) => t.assignee_user_id !== owner);
-  if (o.dryRun) {
-    await printDryRun(output, items, who, output.chalk());
-  } else {
-    terminal.err(`Open tasks of sequence run ${task.sequence_id}:`);
-    printPreview(output, items, who, c);
-  }
-  if (others.length > 0) {
-    const names = [...new Set(others.map((t) => who(t.assignee_user_id)))].join(', ');
-    terminal.err(
-      `Note: ${others.length} of these belong to someone other than ${who(owner)} (${names}); they move too.`,
-    );
-  }
-  const moving = items.filter((i) => i.result === 'would_change');
-  if (o.dryRun) return;
-  if (moving.length === 0) {
-    terminal.err(
-      `All ${before.length} open tasks of the run are already assigned to ${who(o.to)}: nothing to do.`,
-    );
-    await printOutcomes(
-      output,
-      before.map((t) => ({ id: t.id, result: 'unchanged', task: t, error: null })),
-    );
-    return;
-  }
-  await confirm(
-    terminal,
-    o,
-    `Reassign these ${before.length} open tasks of sequence run ${task.sequence_id} to ${who(o.to)}?`,
-  );
-  if (!o.yes) {
-    // The person confirmed what the preview showed: the run must still hold exactly that.
-    const now = await runTasks();
+  return { task, listed, before };
+}
+
+export interface RunMoved {
+  outcomes: ItemOutcome[];
+  /** Open tasks that appeared in the run meanwhile (not part of the move). */
+  newcomers: Task[];
+  /** Why listing the run again to check failed, if it did: what moved is then what the call says. */
+  checkError: unknown;
+}
+
+/**
+ * Every open task of the run to `to` in one SEQUENCE call. With `recheck` (the person confirmed a preview),
+ * the run must still hold exactly what was shown. Afterwards the run is listed again to say what moved.
+ */
+export async function moveRun(
+  client: ApiClient,
+  view: RunView,
+  o: { to: string; toLabel: string; recheck: boolean; who: Who },
+): Promise<RunMoved> {
+  const { task, listed, before } = view;
+  if (o.recheck) {
+    const now = await runTasks(client, task.sequence_id);
     const same =
       now.length === listed.length &&
       now.every((t) => listed.some((b) => b.id === t.id && b.assignee_user_id === t.assignee_user_id));
-    if (!same) {
+    if (!same)
       throw new TopoError(
         `the open tasks of sequence run ${task.sequence_id} changed since the preview; nothing was moved. Run the command again to see them`,
         EXIT.state,
       );
-    }
   }
   await reassignTask(client, task.id, o.to, 'SEQUENCE').catch((error: unknown) => {
     throw explainReassignError(error, o.toLabel);
@@ -120,47 +93,53 @@ export async function runSequenceReassign(ctx: Context, o: ReassignOptions): Pro
   let after: Map<string, Task> | undefined;
   let checkError: unknown;
   try {
-    after = new Map((await runTasks()).map((t) => [t.id, t]));
+    after = new Map((await runTasks(client, task.sequence_id)).map((t) => [t.id, t]));
   } catch (error) {
     checkError = error;
   }
-  const outcomes: ItemOutcome[] = before.map((t) => {
-    if (t.assignee_user_id === o.to) return { id: t.id, result: 'unchanged', task: t, error: null };
-    // Without the check, the call's success is all that is known: the API moves every open task of the run.
-    if (!after) return { id: t.id, result: 'changed', task: { ...t, assignee_user_id: o.to }, error: null };
-    const now = t.id === task.id && !after.has(t.id) ? { ...t, assignee_user_id: o.to } : after.get(t.id);
-    if (now?.assignee_user_id === o.to) return { id: t.id, result: 'changed', task: now, error: null };
-    const why = now ? `still assigned to ${who(now.assignee_user_id)}` : 'no longer open';
-    return {
-      id: t.id,
-      result: now ? 'failed' : 'unchanged',
-      task: now ?? t,
-      error: now ? { status: null, type: null, message: why, request_id: null } : null,
-    };
-  });
-  for (const out of outcomes) {
-    if (out.result === 'changed' && terminal.stderrIsTTY)
-      terminal.err(`${c.green('✓')} reassigned ${taskLabel(out.task!)} to ${who(o.to)}`);
-    if (out.result === 'failed')
-      terminal.err(`${c.red('✗')} ${taskLabel(out.task!)} did not move: ${out.error!.message}`);
-  }
+  const outcomes = before.map((t) => outcomeOf(t, task.id, after, o.to, o.who));
   const newcomers = after ? [...after.values()].filter((t) => !before.some((b) => b.id === t.id)) : [];
-  if (newcomers.length > 0)
-    terminal.err(
-      `Note: ${plural(newcomers.length, 'open task')} appeared in the run meanwhile and were not part of this move.`,
+  return { outcomes, newcomers, checkError };
+}
+
+function outcomeOf(
+  t: Task,
+  taskId: string,
+  after: Map<string, Task> | undefined,
+  to: string,
+  who: Who,
+): ItemOutcome {
+  if (t.assignee_user_id === to) return { id: t.id, result: 'unchanged', task: t, error: null };
+  // Without the check, the call's success is all that is known: the API moves every open task of the run.
+  if (!after) return { id: t.id, result: 'changed', task: { ...t, assignee_user_id: to }, error: null };
+  const now = t.id === taskId && !after.has(t.id) ? { ...t, assignee_user_id: to } : after.get(t.id);
+  if (now?.assignee_user_id === to) return { id: t.id, result: 'changed', task: now, error: null };
+  const why = now ? `still assigned to ${who(now.assignee_user_id)}` : 'no longer open';
+  return {
+    id: t.id,
+    result: now ? 'failed' : 'unchanged',
+    task: now ?? t,
+    error: now ? { status: null, type: null, message: why, request_id: null } : null,
+  };
+}
+
+/** The error a run's move ends with: a check that failed (the move was made), or tasks that did not move. */
+export function runMoveFailure(
+  r: RunMoved,
+  sequenceId: string,
+  describe: (error: unknown) => string,
+): Error | undefined {
+  const moved = r.outcomes.filter((x) => x.result === 'changed').length;
+  const failed = r.outcomes.filter((x) => x.result === 'failed').length;
+  if (r.checkError)
+    return new PartialFailureError(
+      `the run was moved, but listing it again to check failed (${describe(r.checkError)}); check with 'topo tasks list --sequence ${sequenceId}'`,
     );
-  await printOutcomes(output, outcomes);
-  const moved = outcomes.filter((x) => x.result === 'changed').length;
-  const failed = outcomes.filter((x) => x.result === 'failed').length;
-  terminal.err(`${moved} moved, ${outcomes.length - moved - failed} unchanged, ${failed} failed.`);
-  if (checkError) {
-    throw new TopoError(
-      `the run was moved, but listing it again to check failed (${describeError(checkError)}); check with 'topo tasks list --sequence ${task.sequence_id}'`,
-      EXIT.partial,
-    );
+  if (failed > 0) {
+    const message = `${failed} task(s) of the run did not move`;
+    return moved > 0 ? new PartialFailureError(message) : new TopoError(message);
   }
-  if (failed > 0)
-    throw new TopoError(`${failed} task(s) of the run did not move`, moved > 0 ? EXIT.partial : EXIT.failure);
+  return undefined;
 }
 
 /** A 422 on reassign most often means the user is not in the workspace: say so plainly. */

@@ -1,26 +1,24 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { ApiClient } from '../api/client.js';
-import { ApiError, AuthError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { AuthError, UsageError } from '../errors.js';
 import { listTemplates } from '../api/templates.js';
 import type { SequenceTemplate } from '../api/types.js';
 import { SCOPES } from '../api/wire.js';
-import { cacheDir } from '../config/paths.js';
-import { saveTemplateNames } from '../config/names-cache.js';
-import { isUuid } from '../input/parse.js';
-import type { Session } from '../session.js';
+import { isUuid } from '../basics/ids.js';
 
 /** Campaigns by name: `--template` takes a name (exact, as the API matches) or a UUID. */
 
-/** Every template, remembering their names for shell completion. */
+/** Where the names of the campaigns seen go (shell completion offers them). */
+export type RememberNames = (names: string[]) => Promise<void> | void;
+
+/** Every template, their names remembered. */
 export async function allTemplates(
-  session: Session,
   client: ApiClient,
-  now: number,
+  remember: RememberNames = () => undefined,
 ): Promise<SequenceTemplate[]> {
   const templates = await withScope(() => listTemplates(client), 'listing campaigns');
-  const names = templates.map((t) => t.name).filter((n): n is string => typeof n === 'string');
-  const { currentWorkspace } = await import('./jobs.js');
-  saveTemplateNames(cacheDir(session.env), await currentWorkspace(session), names, now);
+  await remember(templates.map((t) => t.name).filter((n): n is string => typeof n === 'string'));
   return templates;
 }
 
@@ -29,10 +27,9 @@ export async function allTemplates(
  * is first tried as one name (campaign names may hold commas), then as a list.
  */
 export async function resolveTemplates(
-  session: Session,
   client: ApiClient,
   values: readonly string[],
-  now: number,
+  remember?: RememberNames,
   flag = '--template',
 ): Promise<string[]> {
   const ids: string[] = [];
@@ -66,7 +63,7 @@ export async function resolveTemplates(
         ids.push(...found);
         continue;
       }
-      all ??= await allTemplates(session, client, now);
+      all ??= await allTemplates(client, remember);
       throw new UsageError(`${flag}: no campaign named '${part}'${suggestion(part, all)}`);
     }
   }

@@ -1,32 +1,11 @@
 import type { ApiClient } from '../api/client.js';
-import { ApiError, InterruptedError, NetworkError, PartialFailureError, TopoError } from '../api/errors.js';
+import { ApiError, NetworkError } from '../api/errors.js';
+import { InterruptedError, type Signal } from '../errors.js';
 import { getTask, reopenTask, skipTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
-import type { Context } from '../context.js';
-import { makeChalk } from '../output/color.js';
-import { plural } from '../output/format.js';
-import {
-  failureText,
-  outcomeLine,
-  unchangedLine,
-  printDryRun,
-  printOutcomes,
-  printPreview,
-  type ItemOutcome,
-  type PreviewItem,
-} from '../output/outcomes.js';
-import { whoFrom } from '../output/tasks.js';
-import type { Signal } from '../terminal.js';
-import {
-  bulkExitCode,
-  confirm,
-  errorFromItem,
-  errorOf,
-  isAuthFailure,
-  isRetryable,
-  runPool,
-  stoppingLine,
-} from './bulk.js';
+import { plural } from '../basics/text.js';
+import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
+import { bulkFailure, errorFromItem, errorOf, isAuthFailure, isRetryable, runPool } from './bulk.js';
 
 /**
  * A change to tasks, one by one: skip, reopen, or reassign to someone. Each has the same course (read, plan,
@@ -84,25 +63,18 @@ export function statusChange(
   };
 }
 
-export interface TransitionOptions {
-  yes: boolean;
-  dryRun: boolean;
-  concurrency: number;
-}
-
 const MAX_POST_ATTEMPTS = 3;
 
-/** What each task is now, and what the change would do to it. */
-async function plan(
+/** What each task is now, and what the change would do to it (failed: it could not be read). */
+export async function previewTransition(
   client: ApiClient,
   spec: TransitionSpec,
   ids: readonly string[],
-  concurrency: number,
-  shouldStop: () => boolean,
+  o: { concurrency: number; shouldStop: () => boolean },
 ): Promise<PreviewItem[]> {
   const items = await runPool(
     ids,
-    concurrency,
+    o.concurrency,
     async (id): Promise<PreviewItem> => {
       try {
         const task = await getTask(client, id);
@@ -111,105 +83,57 @@ async function plan(
         return { id, result, task, error: null, target: spec.target, why: spec.why(task, state) };
       } catch (error) {
         if (isAuthFailure(error)) throw error;
-        const e = errorOf(error);
-        return { id, result: 'failed', task: null, error: e, target: spec.target, why: failureText(e) };
+        return { id, result: 'failed', task: null, error: errorOf(error), target: spec.target, why: '' };
       }
     },
-    shouldStop,
+    o.shouldStop,
     client,
   );
   return items.filter((i): i is PreviewItem => i !== undefined);
 }
 
 /**
- * Skips or reopens tasks: reads each one first (so results are true and nothing already done is sent),
- * shows and confirms when there are several, changes them with bounded concurrency, and reports each.
- */
-export async function runTransition(
-  ctx: Context,
-  spec: TransitionSpec,
-  ids: readonly string[],
-  o: TransitionOptions,
-): Promise<void> {
-  const { terminal, output } = ctx;
-  if (ids.length === 0) {
-    terminal.err('Nothing to do: no task IDs were given on standard input.');
-    if (output.format === 'json') await output.json([]);
-    return;
-  }
-  const client = await ctx.session.api();
-  const who = whoFrom(await ctx.people.names());
-  let signal: Signal | undefined;
-  const dispose = terminal.onInterrupt((s) => {
-    signal = s;
-    terminal.err(`\n${stoppingLine(s)}`);
-  });
-  try {
-    const items = await plan(client, spec, ids, o.concurrency, () => signal !== undefined);
-    if (signal) throw new InterruptedError('interrupted before any change: nothing was changed', signal);
-    if (o.dryRun) {
-      await printDryRun(output, items, who, output.chalk());
-      unreadable(items);
-      return;
-    }
-    const toSend = items.filter((i) => i.result !== 'unchanged' && i.result !== 'failed');
-    if (ids.length > 1 && !o.yes && toSend.length > 0) {
-      printPreview(output, items, who, makeChalk(terminal.stderrColor));
-      await confirm(terminal, o, `${capitalize(spec.verb)} ${plural(toSend.length, 'task')}?`);
-    }
-    await execute(ctx, client, spec, items, o, () => signal);
-  } finally {
-    dispose();
-  }
-}
-
-/**
  * A dry run exits as the run would for what is already known: IDs that cannot be read (not found, refused)
  * are a failure, with the code a run would give (3 when every one is not found, 6 when some are).
  */
-function unreadable(items: readonly PreviewItem[]): void {
+export function unreadableFailure(items: readonly PreviewItem[]): Error | undefined {
   const failed = items.filter((i) => i.result === 'failed');
-  if (failed.length === 0) return;
-  const outcomes = items.map(
-    (i) =>
-      ({
-        id: i.id,
-        result: i.result === 'failed' ? 'failed' : 'changed',
-        task: null,
-        error: i.error,
-      }) as ItemOutcome,
+  if (failed.length === 0) return undefined;
+  const outcomes: ItemOutcome[] = items.map((i) => ({
+    id: i.id,
+    result: i.result === 'failed' ? 'failed' : 'changed',
+    task: null,
+    error: i.error,
+  }));
+  return bulkFailure(
+    outcomes,
+    `${failed.length} of ${plural(items.length, 'task')} could not be read; nothing was changed`,
   );
-  const code = bulkExitCode(outcomes);
-  const message = `${failed.length} of ${plural(items.length, 'task')} could not be read; nothing was changed`;
-  if (code === 6) throw new PartialFailureError(message);
-  const kinds = new Set(failed.map((f) => `${f.error?.status}/${f.error?.type}`));
-  if (kinds.size === 1) throw errorFromItem({ ...failed[0]!.error!, request_id: null }, message);
-  throw new TopoError(message, code);
 }
 
-async function execute(
-  ctx: Context,
+export interface Applied {
+  /** Each task's outcome, in the order given; tasks not attempted (a stop came first) are left out. */
+  outcomes: ItemOutcome[];
+  /** A refusal that stopped the change (it would hit every task). */
+  stopError: unknown;
+}
+
+/**
+ * Changes the tasks with bounded concurrency, each told through `onOutcome` as it ends (what the preview found
+ * unchanged or unreadable first). The first change goes alone: a refusal that would hit every task (a key
+ * without the scope, a user outside the workspace) costs one call, not one per worker.
+ */
+export async function applyTransitions(
   client: ApiClient,
   spec: TransitionSpec,
   items: readonly PreviewItem[],
-  o: TransitionOptions,
-  interrupted: () => Signal | undefined,
-): Promise<void> {
-  const { terminal, output } = ctx;
-  const c = makeChalk(terminal.stderrColor);
-  const several = items.length > 1;
+  o: { concurrency: number; shouldStop: () => boolean; onOutcome: (outcome: ItemOutcome) => void },
+): Promise<Applied> {
   const results = new Map<string, ItemOutcome>();
   let stopError: unknown;
   const report = (outcome: ItemOutcome) => {
     results.set(outcome.id, outcome);
-    // A single task that failed is told by the error line alone.
-    const failed = outcome.result === 'failed';
-    if ((terminal.stderrIsTTY && (several || !failed)) || (failed && several))
-      terminal.err(
-        outcome.result === 'unchanged' && outcome.task
-          ? unchangedLine(outcome.task, spec.why(outcome.task, 'done'), c)
-          : outcomeLine(outcome, spec.past, c, outcome.result === 'changed' ? (spec.detail ?? '') : ''),
-      );
+    o.onOutcome(outcome);
   };
   for (const item of items) {
     if (item.result === 'unchanged')
@@ -229,20 +153,23 @@ async function execute(
       stopError ??= error;
     }
   };
-  const shouldStop = () => stopError !== undefined || interrupted() !== undefined;
-  // The first change goes alone: a refusal that would hit every task (a key without the scope, a user
-  // outside the workspace) costs one call, not one per worker.
+  const shouldStop = () => stopError !== undefined || o.shouldStop();
   await runPool(toSend.slice(0, 1), 1, send, shouldStop);
   await runPool(toSend.slice(1), o.concurrency, send, shouldStop, client);
-  const ordered = items.map((i) => results.get(i.id)).filter((r): r is ItemOutcome => r !== undefined);
-  await printOutcomes(output, ordered);
-  const n = (r: string) => ordered.filter((x) => x.result === r).length;
-  const left = items.length - ordered.length;
-  if (several) {
-    terminal.err(
-      `${n('changed')} ${spec.past}, ${n('unchanged')} unchanged, ${n('failed')} failed${left ? `, ${left} not attempted` : ''}.`,
-    );
-  }
+  const outcomes = items.map((i) => results.get(i.id)).filter((r): r is ItemOutcome => r !== undefined);
+  return { outcomes, stopError };
+}
+
+/** The error a change ends with, once its results are said: a refusal, an interruption, or failures. */
+export function transitionFailure(
+  spec: TransitionSpec,
+  items: readonly PreviewItem[],
+  applied: Applied,
+  signal: Signal | undefined,
+): Error | undefined {
+  const { outcomes, stopError } = applied;
+  const several = items.length > 1;
+  const left = items.length - outcomes.length;
   if (stopError) {
     const e = stopError as ApiError;
     const rest = !several
@@ -250,35 +177,25 @@ async function execute(
       : left > 0
         ? `; stopped with ${plural(left, 'task')} not attempted`
         : '';
-    throw new ApiError(`${e.message}${rest}`, e.status, e.type, e.requestId, e.body);
+    return new ApiError(`${e.message}${rest}`, e.status, e.type, e.requestId, e.body);
   }
-  const signal = interrupted();
   if (signal && left > 0) {
-    throw new InterruptedError(
-      `interrupted: ${n('changed')} ${spec.past}, ${plural(left, 'task')} left; run the same command again to finish`,
+    const changed = outcomes.filter((x) => x.result === 'changed').length;
+    return new InterruptedError(
+      `interrupted: ${changed} ${spec.past}, ${plural(left, 'task')} left; run the same command again to finish`,
       signal,
     );
   }
-  const code = bulkExitCode(ordered);
-  if (code === 0) return;
-  const failed = ordered.filter((x) => x.result === 'failed');
+  const failed = outcomes.filter((x) => x.result === 'failed');
+  if (failed.length === 0) return undefined;
   if (!several) {
     const only = failed[0]!;
-    throw errorFromItem(only.error!, `task ${only.id} was not ${spec.past}: ${only.error!.message}`);
+    return errorFromItem(only.error!, `task ${only.id} was not ${spec.past}: ${only.error!.message}`);
   }
   const retry = failed.some((f) => f.error && isRetryable(f.error))
     ? '; run the same command again to retry them'
     : '';
-  const message = `${failed.length} of ${plural(ordered.length, 'task')} failed${retry}`;
-  if (code === 6) throw new PartialFailureError(message);
-  const kinds = new Set(failed.map((f) => `${f.error?.status}/${f.error?.type}`));
-  // All failed alike: the shared status and type (not one item's request id); else a plain failure.
-  if (kinds.size === 1) throw errorFromItem({ ...failed[0]!.error!, request_id: null }, message);
-  throw new TopoError(message, code);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return bulkFailure(outcomes, `${failed.length} of ${plural(outcomes.length, 'task')} failed${retry}`);
 }
 
 /**

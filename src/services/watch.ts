@@ -1,10 +1,10 @@
 import type { ApiClient } from '../api/client.js';
-import { ApiError, InterruptedError, UsageError } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
+import { InterruptedError, UsageError, type Signal } from '../errors.js';
+import type { OnInterrupt } from './jobs/stop.js';
 import type { Task } from '../api/types.js';
-import type { Context } from '../context.js';
 import type { Filters } from '../input/filters.js';
-import { describeError } from '../output/errors.js';
-import type { Signal } from '../terminal.js';
+import { isoTime } from '../basics/time.js';
 import { listTasks } from './listing.js';
 
 /**
@@ -20,23 +20,31 @@ export interface WatchOptions {
   count?: number;
   /** Called for each new task, in order, once. */
   onTask: (task: Task) => Promise<void>;
+  /** Contact with the API lost (said once until it is back), and back. */
+  onContact: (event: { lost: unknown } | { back: true }) => void;
+}
+
+export interface WatchDeps {
+  client: ApiClient;
+  sleep: (ms: number) => Promise<void>;
+  onInterrupt: OnInterrupt;
 }
 
 /** Tasks of the same second as the newest one seen are asked for again (the API's bound is strict). */
 const OVERLAP_MS = 1000;
 
-export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): Promise<void> {
-  const { terminal } = ctx;
+export async function watch(d: WatchDeps, o: WatchOptions): Promise<void> {
+  const { client } = d;
   let signal: Signal | undefined;
   let wake: () => void = () => undefined;
-  const dispose = terminal.onInterrupt((s) => {
+  const dispose = d.onInterrupt((s) => {
     signal = s;
     wake();
   });
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      void ctx.sleep(ms).then(resolve);
+      void d.sleep(ms).then(resolve);
     });
   const listing = (createdAfter: string | undefined) =>
     listTasks(client, {
@@ -59,16 +67,13 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
     try {
       const value = await work();
       if (lost !== undefined) {
-        terminal.err('Back in contact with the API.');
+        o.onContact({ back: true });
         lost = undefined;
       }
       return { value };
     } catch (error) {
       if (isFatal(error)) throw error;
-      if (lost === undefined)
-        terminal.err(
-          `Lost contact with the API (${describeError(error)}); still watching, asking again every ${o.intervalMs / 1000} s…`,
-        );
+      if (lost === undefined) o.onContact({ lost: error });
       lost = error;
       return undefined;
     }
@@ -83,7 +88,7 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
         const newest = await newestCreated(client, o);
         const around = new Map<string, number>();
         if (newest !== undefined)
-          for await (const task of listing(iso(newest - OVERLAP_MS)))
+          for await (const task of listing(isoTime(newest - OVERLAP_MS)))
             around.set(task.id, Date.parse(task.created_at));
         return { newest, around };
       });
@@ -101,7 +106,7 @@ export async function watch(ctx: Context, client: ApiClient, o: WatchOptions): P
       if (signal) break;
       const polled = await ask(async () => {
         const fresh: Task[] = [];
-        for await (const task of listing(since === undefined ? undefined : iso(since - OVERLAP_MS)))
+        for await (const task of listing(since === undefined ? undefined : isoTime(since - OVERLAP_MS)))
           fresh.push(task);
         return fresh;
       });
@@ -152,8 +157,4 @@ function laterOf(a: string | undefined, b: string | undefined): string | undefin
   if (a === undefined) return b;
   if (b === undefined) return a;
   return Date.parse(a) >= Date.parse(b) ? a : b;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }

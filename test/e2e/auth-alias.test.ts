@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../../src/output/width.js';
 import { sandbox, tempDir, topo } from '../helpers.js';
 
 describe('auth', () => {
@@ -276,5 +277,31 @@ describe('--sandbox', () => {
     expect(wrong.stderr).toBe(
       "warning: TOPO_API_KEY is not one of the sandbox's keys: --sandbox uses its demo key with every scope\n",
     );
+  });
+});
+
+describe('auth status on a terminal', () => {
+  it('the same facts in a box fitted to the terminal (cli-table3), without colour of its own when colour is off', async () => {
+    const env = { TOPO_DATA_DIR: join(tempDir(), 'data'), NO_COLOR: '1' };
+    const piped = await topo(['--sandbox', 'auth', 'status'], { key: null, env });
+    for (const columns of [60, 120]) {
+      const boxed = await topo(['--sandbox', 'auth', 'status'], { key: null, env, tty: true, columns });
+      expect(boxed.code).toBe(0);
+      const lines = boxed.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^┌─+┬─+┐$/);
+      expect(lines.at(-1)).toMatch(/^└─+┴─+┘$/);
+      for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(columns);
+      expect(boxed.stdout).not.toContain('\u001b');
+      // Every label and every word of every value of the piped lines is in the box (wrapped, never cut).
+      const words = (text: string) =>
+        text
+          .replace(/[│┌┐└┘├┤┬┴┼─:]/g, ' ')
+          .split(/\s+/)
+          .filter(Boolean)
+          .sort();
+      expect(words(boxed.stdout).filter((w) => !/^http|\/v1$/.test(w))).toEqual(
+        words(piped.stdout).filter((w) => !/^http|\/v1$/.test(w)),
+      );
+    }
   });
 });

@@ -112,6 +112,23 @@ describe('tasks next', () => {
     expect(run.stderr).toContain(`✓ reassigned ${third!.id} ${third!.type} ${third!.priority}`);
   });
 
+  it('a conversation that cannot be read: the card without it, and a note that says so (never swallowed)', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!;
+    const [first] = queueOf(s, alice.id);
+    s.injectFault({ path: `/tasks/${first!.id}/messages$`, status: 503, times: 10 });
+    const run = await topo(['tasks', 'next', '-a', alice.id], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      deps: { prompter: scriptedPrompter(['quit']) },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(first!.id);
+    expect(run.stdout).not.toContain('Last from');
+    expect(run.stderr).toMatch(/^note: the conversation could not be read \(.*\); 't' tries again$/m);
+  });
+
   it('t shows the thread exactly as tasks thread does: the contact by name, colleagues by alias', async () => {
     const s = await sandbox();
     // A rep whose next task has a reply from a contact who is known.
@@ -142,7 +159,7 @@ describe('tasks next', () => {
   it('Ctrl-C at the question ends quietly with 130; a refused action is reported and the loop goes on', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!.id;
-    const { CancelledError } = await import('../../src/api/errors.js');
+    const { CancelledError } = await import('../../src/errors.js');
     const prompter = scriptedPrompter([
       'reassign',
       '00000000-0000-4000-8000-00000000abcd',
@@ -235,7 +252,6 @@ function interrupts() {
   const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
   const registry: InterruptRegistry = {
     add: (h) => (handlers.add(h), () => handlers.delete(h)),
-    reclaim: () => undefined,
   };
   return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Terminal } from '@xterm/headless';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../../src/output/width.js';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { BIN, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
@@ -497,7 +498,6 @@ describe('one job, one journal, one undo', () => {
     const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
     const interrupts = {
       add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
-      reclaim: () => undefined,
     };
     // Ctrl-C the moment the first call for that run reaches the API.
     s.onRequest((q) => {
@@ -1282,6 +1282,67 @@ describe('the plan adds up', () => {
       },
     });
     expect(s.received('PATCH')).toHaveLength(0);
+  });
+});
+
+describe('the plan on a terminal', () => {
+  it('what each successor gets is a box fitted to the terminal (cli-table3) with the facts of the lines a log gets', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const args = [
+      'tasks',
+      'reassign',
+      '--from',
+      w.alice.id,
+      '--to',
+      `${w.bob.id}=2,${w.carla.id}`,
+      '--cap',
+      '10',
+      '--dry-run',
+    ];
+    const logged = await topo(args, { sandbox: s });
+    const each = (id: string) =>
+      new RegExp(`^    ${id}(?: \\(×(\\d+)\\))?: (\\d+) runs?, (\\d+) tasks? \\((.*)\\)$`, 'm');
+    for (const columns of [60, 120]) {
+      const shown = await topo(args, { sandbox: s, tty: true, columns, env: { NO_COLOR: '1' } });
+      expect(shown.code).toBe(0);
+      const box = shown.stderr.split('\n').filter((l) => /^ {4}[┌│└]/.test(l));
+      expect(box[0]).toMatch(/^ {4}┌─+┬/);
+      for (const line of box) expect(displayWidth(line)).toBeLessThanOrEqual(columns);
+      // A successor's row, and the lines its wrapped cells go on in (their counts empty).
+      const cellsOf = (l: string) =>
+        l
+          .split('│')
+          .slice(1, -1)
+          .map((c) => c.trim());
+      const all = box.slice(1, -1).map(cellsOf);
+      // The head (it may wrap too) ends where the first count is.
+      const rows = all.slice(all.findIndex((cells) => /^\d+$/.test(cells[2]!)));
+      const blocks: string[][][] = [];
+      for (const cells of rows)
+        if (/^\d+$/.test(cells[2]!)) blocks.push([cells]);
+        else blocks.at(-1)!.push(cells);
+      const joined = blocks.map((b) => [
+        b.map((c) => c[0]).join(''),
+        ...[1, 2, 3].map((i) => b[0]![i]),
+        b
+          .map((c) => c[4])
+          .filter(Boolean)
+          .join(' '),
+      ]);
+      for (const id of [w.bob.id, w.carla.id]) {
+        const [, weight, runs, tasks, byPriority] = each(id).exec(logged.stderr)!;
+        // A narrow terminal cuts a successor's UUID as tables do (both ends kept); a wide one shows it whole.
+        const head = id.slice(0, 8);
+        const row = joined.find((r) => r[0]!.startsWith(head))!;
+        if (columns >= 120) expect(row[0]).toBe(id);
+        else
+          expect(row[0] === id || (row[0]!.includes('…') && id.startsWith(row[0]!.split('…')[0]!))).toBe(
+            true,
+          );
+        expect(row.slice(1)).toEqual([`×${weight ?? 1}`, runs, tasks, byPriority]);
+      }
+    }
   });
 });
 

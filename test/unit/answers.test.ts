@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
-import { ApiError, EXIT } from '../../src/api/errors.js';
+import { ApiError } from '../../src/api/errors.js';
+import { EXIT } from '../../src/errors.js';
 import { nestedDeeperThan } from '../../src/api/shape.js';
 import { getMe, getMessages, getTask, listTasksPage, reassignTask, skipTask } from '../../src/api/tasks.js';
 import type { Sandbox } from '../../src/sandbox/server.js';

@@ -2,7 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** The shape of the code, read from its imports: no cycles, and commands stay at the top. */
+/**
+ * The shape of the code, read from its imports: no cycles, commands at the top, services below the output
+ * room and silent, the domain at the bottom (see ARCHITECTURE.md).
+ */
 
 const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 
@@ -68,7 +71,7 @@ describe('the structure of src/', () => {
     for (const [file, deps] of graph) {
       if (!/^(output|input)\//.test(file)) continue;
       for (const dep of deps)
-        if (/^(commands|services)\//.test(dep) || ['context.ts', 'app.ts', 'cli.ts'].includes(dep))
+        if (/^(commands|services|flows)\//.test(dep) || ['context.ts', 'app.ts', 'cli.ts'].includes(dep))
           wrong.push(`${file} → ${dep}`);
     }
     expect(wrong).toEqual([]);
@@ -76,6 +79,8 @@ describe('the structure of src/', () => {
 
   it('keeps the API, config and sandbox layers free of the terminal, output and services', () => {
     const upper = [
+      'domain/',
+      'flows/',
       'commands/',
       'services/',
       'output/',
@@ -91,5 +96,66 @@ describe('the structure of src/', () => {
       for (const dep of deps) if (upper.some((u) => dep.startsWith(u))) wrong.push(`${file} → ${dep}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('no service imports the output room, the terminal, the context or what stands above them', () => {
+    const above = [
+      'output/',
+      'flows/',
+      'commands/',
+      'context.ts',
+      'app.ts',
+      'cli.ts',
+      'terminal.ts',
+      'session.ts',
+      'people.ts',
+      'prompt.ts',
+    ];
+    const wrong: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!file.startsWith('services/')) continue;
+      for (const dep of deps) if (above.some((a) => dep.startsWith(a))) wrong.push(`${file} → ${dep}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('services write to no stream and ask nobody: they return results, and take callbacks for the rest', () => {
+    const writes =
+      /process\.(stdout|stderr|stdin)|\bconsole\.|\.(err|warn|out|page)\(|\bio\.(stdout|stderr)|prompter\(/;
+    const wrong: string[] = [];
+    for (const file of graph.keys()) {
+      if (!file.startsWith('services/')) continue;
+      readFileSync(join(SRC, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (writes.test(line) && !/^\s*(\/\/|\*)/.test(line))
+            wrong.push(`${file}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the domain low: it imports only the domain, the basics, the wire types of the API and the errors', () => {
+    const wrong: string[] = [];
+    for (const [file, deps] of graph) {
+      if (!file.startsWith('domain/')) continue;
+      for (const dep of deps)
+        if (!/^(domain|basics)\//.test(dep) && !['api/types.ts', 'errors.ts'].includes(dep))
+          wrong.push(`${file} → ${dep}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the basics at the ground: they import nothing of topo', () => {
+    const wrong = [...graph].filter(([file, deps]) => file.startsWith('basics/') && deps.length > 0);
+    expect(wrong).toEqual([]);
+  });
+
+  it('no file outside the sandbox is over 400 lines', () => {
+    const long = [...graph.keys()]
+      .filter((f) => !f.startsWith('sandbox/'))
+      .map((f) => [f, readFileSync(join(SRC, f), 'utf8').split('\n').length] as const)
+      .filter(([, lines]) => lines > 400);
+    expect(long).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, parseRetryAfter, statedRate } from '../../src/api/client.js';
-import { ApiError, EXIT, NetworkError } from '../../src/api/errors.js';
+import { parseRetryAfter, statedRate } from '../../src/api/answers.js';
+import { ApiClient } from '../../src/api/client.js';
+import { ApiError, NetworkError } from '../../src/api/errors.js';
+import { EXIT } from '../../src/errors.js';
 import { sandbox, waitFor } from '../helpers.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 

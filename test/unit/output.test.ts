@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import stringWidth from 'string-width';
-import { relativeTime, safeText } from '../../src/output/format.js';
+import { safeText } from '../../src/basics/text.js';
+import { relativeTime } from '../../src/output/format.js';
 import { NARROW, displayWidth } from '../../src/output/width.js';
 import { memoryIO, sandbox, tempDir, SEED_NOW } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/api/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { makeExporter } from '../../src/output/exporter.js';
 import { parseEnumList, parsePositiveInt, parseWhen } from '../../src/input/parse.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
-import { callsForRun, planOffboard } from '../../src/services/plan.js';
+import { callsForRun, planOffboard } from '../../src/domain/plan.js';
 
 let n = 0;
 function task(run: string, assignee: string | null, extra: Partial<Task> = {}): Task {

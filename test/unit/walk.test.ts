@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, type ApiRequest } from '../../src/api/client.js';
+import { ApiClient } from '../../src/api/client.js';
+import type { ApiRequest } from '../../src/api/request.js';
 import { ApiError } from '../../src/api/errors.js';
 import { walkTasks } from '../../src/api/walk.js';
 import type { Page, Task } from '../../src/api/types.js';

@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
-import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
+import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
 import { collect, parseChoice, parsePositiveInt, parseWhen, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation, type TaskRow } from '../../domain/task.js';
 import type { Listing } from '../../services/listing.js';
 
 interface ListFlags extends FilterFlags {
@@ -115,7 +118,7 @@ async function parseListFlags(ctx: Context, flags: ListFlags, limitGiven: boolea
     query.sortBy = 'updated_at';
     query.sortOrder = 'desc';
   }
-  await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
+  await resolveFilterNames(ctx.lookups(), flags, filters);
   return {
     listing: {
       statuses: filters.statuses,
@@ -138,13 +141,13 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     client,
     { listTasks, prefetched, filteredLocally },
     { plural },
-    { taskListView, whoFrom },
+    { taskListView },
     { withSpinner },
     enrich,
   ] = await Promise.all([
     ctx.session.api(),
     import('../../services/listing.js'),
-    import('../../output/format.js'),
+    import('../../basics/text.js'),
     import('../../output/tasks.js'),
     import('../../output/progress.js'),
     import('../../services/enrich.js'),
@@ -154,7 +157,8 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   const small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
   const people = output.format === 'table' && (small || relations.length > 0);
   const want = new Set<Relation>([...relations, ...(people ? (['contact', 'template'] as const) : [])]);
-  const enricher = want.size > 0 ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher =
+    want.size > 0 ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   let total = 0;
   const tasks = prefetched(listTasks(client, o.listing, (n) => (total = n)));
   const allowed = enricher ? await enricher.allows() : { sequences: false, contacts: false };
@@ -171,7 +175,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   if (o.select) {
     const picked: TaskRow[] = [];
     for await (const row of rows) picked.push(row);
-    const { pickAndAct } = await import('../../services/select.js');
+    const { pickAndAct } = await import('../../flows/select.js');
     await pickAndAct(ctx, picked);
     return;
   }

@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { CancelledError, InterruptedError } from '../../api/errors.js';
+import { CancelledError, InterruptedError } from '../../errors.js';
 import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { collect, isUuid, parseWith } from '../../input/parse.js';
+import { asksUnassigned } from '../../input/filters.js';
+import { isUuid } from '../../basics/ids.js';
+import { collect, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Related, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Related, type Relation } from '../../domain/task.js';
 
 type Action = 'skip' | 'thread' | 'reassign' | 'next' | 'quit';
 
@@ -51,10 +56,9 @@ Output:
       // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
       const typed = command.getOptionValueSource('assignee') !== 'default';
       // 'none', as in tasks list: the queue of the tasks nobody holds.
-      const assignee =
-        flags.assignee === 'none'
-          ? null
-          : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
+      const assignee = asksUnassigned(flags)
+        ? null
+        : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
       const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
       await runNext(ctx, assignee, owner, relations);
     }),
@@ -78,7 +82,7 @@ async function runNext(
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const card = output.format === 'table';
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const aside = new Set<string>();
   for (;;) {
     const head = await nextTask(client, assignee, aside);
@@ -112,11 +116,16 @@ async function runNext(
         );
       return;
     }
-    const [{ getMessages }, { renderCard, lastInbound }] = await Promise.all([
+    const [{ getMessages }, { renderCard, lastInbound }, { describeError }] = await Promise.all([
       import('../../api/tasks.js'),
       import('../../output/card.js'),
+      import('../../output/errors.js'),
     ]);
-    const messages = await getMessages(client, task.id).catch(() => []);
+    // The card is shown without the last message when the conversation cannot be read, and says so.
+    const messages = await getMessages(client, task.id).catch((error: unknown) => {
+      terminal.err(`note: the conversation could not be read (${describeError(error)}); 't' tries again`);
+      return [];
+    });
     await terminal.out(
       renderCard(task, related!, lastInbound(messages), {
         chalk: output.chalk(),
@@ -166,7 +175,7 @@ async function act(ctx: Context, task: Task, related: Related, aside: Set<string
     } catch (error) {
       if (error instanceof CancelledError) continue;
       const { errorLine } = await import('../../output/errors.js');
-      terminal.io.stderr.write(errorLine(error, false));
+      terminal.err(errorLine(error, false));
       continue;
     }
     terminal.err('');
@@ -175,7 +184,10 @@ async function act(ctx: Context, task: Task, related: Related, aside: Set<string
 }
 
 async function skip(ctx: Context, task: Task): Promise<void> {
-  const { runTransition, skipChange } = await import('../../services/transition.js');
+  const [{ runTransition }, { skipChange }] = await Promise.all([
+    import('../../flows/transition.js'),
+    import('../../services/transition.js'),
+  ]);
   await runTransition(ctx, skipChange(), [task.id], { yes: true, dryRun: false, concurrency: 1 });
 }
 
@@ -191,10 +203,9 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
   ).search('Reassign to (an alias, or a user UUID):', choices, isUuid);
   if (!picked) return false;
   const to = await ctx.people.resolve(picked, 'reassign to');
-  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+  const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
-    import('../../services/transition.js'),
-    import('../../output/tasks.js'),
+    import('../../flows/transition.js'),
   ]);
   await runTransition(ctx, reassignChange(to, picked, whoFrom(names)), [task.id], {
     yes: true,

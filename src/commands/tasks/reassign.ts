@@ -1,26 +1,22 @@
 import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
-import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery } from '../../api/types.js';
+import { describeWorkspace } from '../../domain/job.js';
+import { isoSeconds } from '../../basics/time.js';
+import { UsageError } from '../../errors.js';
+import type { TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
-import {
-  ageMs,
-  collect,
-  parseChoice,
-  parseEnumList,
-  parsePositiveInt,
-  parseWhen,
-} from '../../input/parse.js';
-import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS } from '../../output/fields.js';
-import { plural } from '../../output/format.js';
-import type { Successor } from '../../services/plan.js';
+import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../input/parse.js';
+import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
+import { plural } from '../../basics/text.js';
+import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
-
-const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
+import { requireConfirmable } from '../../flows/confirm.js';
+import { parseSubset, resolveFilterNames } from '../../input/filters.js';
 
 interface ReassignFlags {
   to?: string;
@@ -161,10 +157,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   if (flags.scope !== undefined) throw new UsageError(`--scope goes with a task ID, not with ${mode}`);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   const common = { dryRun: Boolean(flags.dryRun), yes: Boolean(flags.yes), concurrency };
-  const [bulk, offboard] = await Promise.all([
-    import('../../services/bulk.js'),
-    import('../../services/offboard.js'),
-  ]);
+  const jobs = await import('../../flows/job.js');
   const moveFlags = [
     'to',
     'from',
@@ -181,14 +174,10 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     const extra = moveFlags.find((f) => flags[f] !== undefined);
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
-    const job = mode === '--undo' ? await offboard.findJob(ctx, flags.undo!) : undefined;
-    bulk.requireConfirmable(
-      ctx.terminal,
-      flags,
-      mode === '--undo' ? 'undoing a job' : 'giving back cover jobs',
-    );
-    if (job) await offboard.runUndo(ctx, { job, phase: 'undo', ...common });
-    else await offboard.runReturns(ctx, common);
+    const job = mode === '--undo' ? await jobs.findJob(ctx, flags.undo!) : undefined;
+    requireConfirmable(ctx.terminal, flags, mode === '--undo' ? 'undoing a job' : 'giving back cover jobs');
+    if (job) await jobs.undo(ctx, { job, phase: 'undo', ...common });
+    else await jobs.giveBack(ctx, common);
     return;
   }
   if (!flags.to)
@@ -196,13 +185,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
       "--to is required: who should get the tasks (a UUID, an alias, or 'me'; several with commas)",
     );
   const now = ctx.now();
-  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = {};
-  if (flags.type) filters.types = parseEnumList(flags.type, TASK_TYPES, '--type');
-  if (flags.priority) filters.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
-  if (flags.createdAfter) filters.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
-  if (flags.createdBefore) filters.createdBefore = parseWhen(flags.createdBefore, '--created-before', now);
-  if (filters.createdAfter && filters.createdBefore && filters.createdAfter >= filters.createdBefore)
-    throw new UsageError('--created-after must be earlier than --created-before');
+  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = parseSubset(flags, now);
   const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
   const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
   if (flags.report !== undefined) checkReportPath(flags.report);
@@ -215,15 +198,9 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     if (successors.some((s) => s.id === id)) throw new UsageError(`--to: '${w.name}' is named twice`);
     successors.push({ id, weight: w.weight });
   }
-  bulk.requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
-  if (flags.template) {
-    const [client, { resolveTemplates }] = await Promise.all([
-      ctx.session.api(),
-      import('../../services/templates.js'),
-    ]);
-    filters.templateIds = await resolveTemplates(ctx.session, client, flags.template, now);
-  }
-  await offboard.runOffboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
+  requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
+  await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
+  await jobs.offboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
 }
 
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
@@ -248,7 +225,7 @@ function parseUntil(value: string, now: number): string {
   // A time from now, in the units of ages (m is minutes, as in 45m).
   const ahead = ageMs(value);
   if (ahead === 0) throw new UsageError(`--until: ${value} from now has passed already: give a time ahead`);
-  if (ahead !== undefined) return new Date(now + ahead).toISOString().replace(/\.\d+Z$/, 'Z');
+  if (ahead !== undefined) return isoSeconds(now + ahead);
   const iso = parseWhen(value, '--until', now);
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
   return iso;
@@ -260,10 +237,10 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
     import('../../config/paths.js'),
     import('../../output/jobs.js'),
-    import('../../services/jobs.js'),
+    import('../../services/jobs/store.js'),
   ]);
   // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
-  const workspace = await jobs.currentWorkspace(ctx.session);
+  const workspace = await ctx.session.workspace();
   // A journal that cannot be read is named and left out; the others are listed.
   const problems: string[] = [];
   const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
@@ -274,7 +251,7 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const elsewhere = new Map<string, number>();
   for (const j of all)
     if (!here.includes(j)) {
-      const where = jobs.describeWorkspace(j.header!);
+      const where = describeWorkspace(j.header!);
       elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
     }
   if (elsewhere.size > 0) {
@@ -283,7 +260,6 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
       `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
     );
   }
-  const { whoFrom } = await import('../../output/tasks.js');
   await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
 }
 
@@ -307,26 +283,22 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   const scope = parseChoice(flags.scope ?? 'task', SCOPE_CHOICES, '--scope');
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   if (args.length === 0) throw new UsageError('give the IDs of the tasks to reassign (or - to read them)');
-  const [{ readTaskIds }, bulk] = await Promise.all([
-    import('../../input/ids.js'),
-    import('../../services/bulk.js'),
-  ]);
+  const { readTaskIds } = await import('../../input/ids.js');
   const ids = await readTaskIds(ctx.terminal, args);
   const to = await ctx.people.resolve(flags.to, '--to');
   const common = { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun) };
   if (scope === 'sequence') {
     if (ids.length !== 1)
       throw new UsageError('--scope sequence takes one task ID: the run is the one it belongs to');
-    bulk.requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
-    const { runSequenceReassign } = await import('../../services/reassign.js');
-    await runSequenceReassign(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
+    requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
+    const { reassignRun } = await import('../../flows/sequence.js');
+    await reassignRun(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
     return;
   }
-  if (ids.length > 1) bulk.requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
-  const [{ reassignChange }, { runTransition }, { whoFrom }] = await Promise.all([
+  if (ids.length > 1) requireConfirmable(ctx.terminal, flags, `reassigning ${ids.length} tasks`);
+  const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
-    import('../../services/transition.js'),
-    import('../../output/tasks.js'),
+    import('../../flows/transition.js'),
   ]);
   const who = whoFrom(await ctx.people.names());
   await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });

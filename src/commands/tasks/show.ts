@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
 import { action, type App } from '../../app.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, parseUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation } from '../../domain/task.js';
 
 export function registerShow(tasks: Command, app: App): void {
   const cmd = tasks
@@ -51,7 +53,7 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   // On a terminal the person sees who the task is about without asking.
   const want = new Set<Relation>(output.format === 'table' ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const task = await getTask(client, id);
   const [related] = enricher ? await enricher.relate([task], want) : [{}];
   if (output.format === 'json') {

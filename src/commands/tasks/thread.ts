@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
 import { action, type App } from '../../app.js';
 import { MESSAGE_FIELDS } from '../../api/types.js';
 import type { Context } from '../../context.js';
@@ -6,7 +7,7 @@ import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { collect, parseUuid, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
-import type { Related, Relation } from '../../output/tasks.js';
+import type { Related, Relation } from '../../domain/task.js';
 
 const THREAD_JSON_FIELDS = [...MESSAGE_FIELDS, 'contact', 'sequence_template', 'sequence_run'] as const;
 
@@ -54,7 +55,7 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
   ]);
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const want = new Set<Relation>(output.format === 'table' ? ['contact'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   // The contact comes from the task's run: the task is read alongside the messages.
   const [messages, related] = await Promise.all([
     getMessages(client, id),

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY } from '../../input/choices.js';
 import { readTaskIds } from '../../input/ids.js';
 import { parsePositiveInt } from '../../input/parse.js';
+import { OUTCOME_FIELDS } from '../../output/fields.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { requireConfirmable } from '../../flows/confirm.js';
 import type { TransitionSpec } from '../../services/transition.js';
 
 /** skip and reopen: the same shape of command, a different transition. */
@@ -16,8 +18,6 @@ interface TransitionFlags {
   dryRun?: boolean;
   concurrency: string;
 }
-
-export const OUTCOME_FIELDS = ['id', 'result', 'task', 'error'] as const;
 
 export function registerTransition(
   tasks: Command,
@@ -58,9 +58,8 @@ Output:
         throw new UsageError("--csv prints a dry run's preview: add --dry-run");
       const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
       const ids = await readTaskIds(ctx.terminal, args);
-      const { requireConfirmable } = await import('../../services/bulk.js');
       if (ids.length > 1) requireConfirmable(ctx.terminal, flags, `${meta.verb} of ${ids.length} tasks`);
-      const { runTransition } = await import('../../services/transition.js');
+      const { runTransition } = await import('../../flows/transition.js');
       await runTransition(ctx, await spec(), ids, {
         yes: Boolean(flags.yes),
         dryRun: Boolean(flags.dryRun),

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
+import { enrichNote } from '../../output/notes.js';
+import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../api/errors.js';
+import { UsageError } from '../../errors.js';
 import type { Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
-import { addFilterFlags, parseFilters, type FilterFlags } from '../../input/filters.js';
+import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
 import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
 import { encodeJson } from '../../output/exporter.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { TASK_JSON_FIELDS, type Relation, type TaskRow } from '../../output/tasks.js';
+import { TASK_JSON_FIELDS } from '../../output/tasks.js';
+import { type Relation, type TaskRow } from '../../domain/task.js';
 
 interface WatchFlags extends FilterFlags {
   interval: string;
@@ -70,7 +73,7 @@ export function registerWatch(tasks: Command, app: App): void {
       const exec = flags.exec ? [...flags.exec, ...args] : undefined;
       if (exec) await checkProgram(exec[0]!, ctx.session.env);
       const relations = parseWith(flags.with, WITH_CHOICES);
-      await (await import('../../services/filters.js')).resolveFilterNames(ctx, flags, filters);
+      await resolveFilterNames(ctx.lookups(), flags, filters);
       await runWatch(ctx, {
         filters,
         intervalMs: intervalS * 1000,
@@ -94,21 +97,20 @@ interface WatchRun {
 
 async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const { output, terminal } = ctx;
-  const [client, { watch }, enrich, tasksOutput, { fitTable, renderRows }, { tsvLine }] = await Promise.all([
+  const [client, { watch }, enrich, { taskJson, taskListView }, { describeError }] = await Promise.all([
     ctx.session.api(),
     import('../../services/watch.js'),
     import('../../services/enrich.js'),
     import('../../output/tasks.js'),
-    import('../../output/table.js'),
-    import('../../output/printer.js'),
+    import('../../output/errors.js'),
   ]);
   const relations = enrich.relationsWanted(o.relations, output.exporter?.named());
   const table = output.format === 'table' && !o.exec;
   const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
-  const enricher = want.size ? new enrich.Enricher(client, (m) => terminal.err(m)) : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false };
-  const view = tasksOutput.taskListView({
-    who: tasksOutput.whoFrom(await ctx.people.names()),
+  const view = taskListView({
+    who: whoFrom(await ctx.people.names()),
     now: ctx.now(),
     chalk: output.chalk(),
     with: relations,
@@ -117,9 +119,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     hideAssignee: o.filters.query.assigneeUserId !== undefined || o.filters.unassigned,
   });
   // The widths of a terminal row are fixed once, before any row, so rows printed minutes apart line up.
-  const columns = view.table.columns.map((c) => ({ ...c, minWidth: WATCH_WIDTHS[c.header] ?? 0 }));
-  const fitted = table ? fitTable(columns, [], terminal.columns, view.table.fit) : undefined;
-  if (fitted) await terminal.out(renderRows(fitted, [], (h) => output.chalk().bold(h)));
+  const print = o.exec ? undefined : await output.live(view, WATCH_WIDTHS);
   if (terminal.stderrIsTTY)
     terminal.err(`Watching for new tasks every ${o.intervalMs / 1000} s (Ctrl-C to stop)…`);
   if (ctx.globals.sandbox)
@@ -128,21 +128,27 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
         'and create them with POST /__sandbox/tasks (see the README, "Test hooks")',
     );
   const run = o.exec ? await programRunner(ctx, o.exec) : undefined;
-  await watch(ctx, client, {
-    filters: o.filters,
-    intervalMs: o.intervalMs,
-    ...(o.count !== undefined && { count: o.count }),
-    onTask: async (task) => {
-      const [related] = enricher ? await enricher.relate([task], want) : [{}];
-      const row: TaskRow = { task, related: related! };
-      if (run) await run(task, tasksOutput.taskJson(row, relations));
-      else if (output.format === 'json')
-        await output.exporter!.line(terminal, tasksOutput.taskJson(row, relations));
-      else if (fitted) await terminal.out(renderRows(fitted, [row]));
-      else await terminal.out(tsvLine(view.fields.map((f) => f.value(row))));
-      if (o.bell) terminal.io.stderr.write('\u0007');
+  await watch(
+    { client, sleep: ctx.sleep, onInterrupt: (handler) => terminal.onInterrupt(handler) },
+    {
+      filters: o.filters,
+      intervalMs: o.intervalMs,
+      ...(o.count !== undefined && { count: o.count }),
+      onTask: async (task) => {
+        const [related] = enricher ? await enricher.relate([task], want) : [{}];
+        const row: TaskRow = { task, related: related! };
+        if (run) await run(task, taskJson(row, relations));
+        else await print!(row);
+        if (o.bell) terminal.io.stderr.write('\u0007');
+      },
+      onContact: (event) =>
+        terminal.err(
+          'back' in event
+            ? 'Back in contact with the API.'
+            : `Lost contact with the API (${describeError(event.lost)}); still watching, asking again every ${o.intervalMs / 1000} s…`,
+        ),
     },
-  });
+  );
 }
 
 /**

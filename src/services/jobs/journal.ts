@@ -1,6 +1,7 @@
 import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
-import { UsageError } from '../api/errors.js';
-import { isUuid } from '../input/parse.js';
+import type { JobHeader, JournalLine } from '../../domain/job.js';
+import { UsageError } from '../../errors.js';
+import { isUuid } from '../../basics/ids.js';
 
 /**
  * A job's journal as it is on disk: JSON lines, read line by line. What cannot be read never stops the rest:
@@ -8,64 +9,6 @@ import { isUuid } from '../input/parse.js';
  * appended, set aside in a file of its own; any other line that is not a topo journal line (hand-edited, a
  * foreign file) is skipped and named.
  */
-
-/** What a journal's lines hold. */
-
-export interface JobSpec {
-  /** Where and as whom: the same command against another workspace is another job. */
-  api_url: string;
-  profile: string;
-  from: string;
-  to: { id: string; weight: number }[];
-  cap: number | null;
-  filters: Record<string, unknown>;
-  /** Temporary cover: the day the tasks go back (ISO). */
-  until: string | null;
-}
-
-export interface JobHeader extends JobSpec {
-  kind: 'job';
-  id: string;
-  created: string;
-}
-
-export type Phase = 'move' | 'undo' | 'return';
-
-export interface MoveRecord {
-  kind: 'move';
-  phase: Phase;
-  task_id: string;
-  sequence_id: string;
-  /** The task's type and priority, for a report of the whole job (absent in older journals). */
-  type?: string;
-  priority?: string;
-  /** The assignee the task really had just before the call. */
-  from: string | null;
-  to: string;
-  scope: 'TASK' | 'SEQUENCE';
-  time: string;
-  /** 'started' is written before the call: a run killed mid-call still leaves a record to check. */
-  result: 'started' | 'moved' | 'failed';
-  error?: string;
-  request_id?: string;
-  /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
-  reconciled?: boolean;
-}
-
-export interface RunRecord {
-  kind: 'run' | 'end';
-  phase: Phase;
-  time: string;
-  planned?: number;
-  moved?: number;
-  failed?: number;
-  /** Tasks of the plan not moved (not started, failed, or kept by the cap). */
-  left?: number;
-  interrupted?: boolean;
-  verified?: boolean;
-}
-
-export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 export interface JournalText {
   lines: JournalLine[];
@@ -163,20 +106,18 @@ function parseLine(line: string): JournalLine | undefined {
   return isLine(r) ? (r as unknown as JournalLine) : undefined;
 }
 
-const uuid = (v: unknown) => typeof v === 'string' && isUuid(v);
-
 function isLine(r: Record<string, unknown>): boolean {
   if (r.kind === 'job')
     return (
       typeof r.id === 'string' &&
       /^[0-9a-f]{8}$/.test(r.id) &&
-      uuid(r.from) &&
+      isUuid(r.from) &&
       Array.isArray(r.to) &&
       r.to.every(
         (t: unknown) =>
           typeof t === 'object' &&
           t !== null &&
-          uuid((t as Record<string, unknown>).id) &&
+          isUuid((t as Record<string, unknown>).id) &&
           Number.isInteger((t as Record<string, unknown>).weight),
       )
     );
@@ -186,10 +127,10 @@ function isLine(r: Record<string, unknown>): boolean {
   return (
     r.kind === 'move' &&
     ['move', 'undo', 'return'].includes(r.phase as string) &&
-    uuid(r.task_id) &&
-    uuid(r.sequence_id) &&
-    uuid(r.to) &&
-    (r.from === null || uuid(r.from)) &&
+    isUuid(r.task_id) &&
+    isUuid(r.sequence_id) &&
+    isUuid(r.to) &&
+    (r.from === null || isUuid(r.from)) &&
     ['started', 'moved', 'failed'].includes(r.result as string)
   );
 }

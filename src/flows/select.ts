@@ -1,14 +1,17 @@
 import { BULK_CONCURRENCY } from '../input/choices.js';
-import { UsageError } from '../api/errors.js';
+import { UsageError } from '../errors.js';
 import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import type { Choice } from '../prompt.js';
-import { isUuid } from '../input/parse.js';
-import { enumLabel, relativeTime, safeText, shortId } from '../output/format.js';
+import { isUuid } from '../basics/ids.js';
+import { enumLabel, relativeTime, shortId } from '../output/format.js';
+import { safeText } from '../basics/text.js';
 import { truncate } from '../output/width.js';
-import { contactLabel, whoFrom, type TaskRow } from '../output/tasks.js';
-import { reassignChange } from './reassign.js';
-import { reopenChange, runTransition, skipChange } from './transition.js';
+import { contactLabel } from '../output/tasks.js';
+import { whoFrom, type TaskRow } from '../domain/task.js';
+import { reassignChange } from '../services/reassign.js';
+import { reopenChange, skipChange } from '../services/transition.js';
+import { runTransition } from './transition.js';
 
 /**
  * Picking tasks from a list and acting on the ticked ones: skip, reopen or reassign, through the same bulk

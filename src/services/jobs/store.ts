@@ -1,25 +1,21 @@
+import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { UsageError } from '../api/errors.js';
-import { redactUrl } from '../api/url.js';
-import { makePrivateDir } from '../config/store.js';
-import type { JobRow } from '../output/jobs.js';
-import type { Session } from '../session.js';
-import {
-  describeLines,
-  readJournal,
-  setAsideTornLine,
-  type JobHeader,
-  type JobSpec,
-  type JournalLine,
-  type JournalText,
-  type MoveRecord,
-  type Phase,
-  type RunRecord,
-} from './journal.js';
-
-export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } from './journal.js';
+import { describeWorkspace } from '../../domain/job.js';
+import { UsageError } from '../../errors.js';
+import { makePrivateDir } from '../../config/store.js';
+import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import type {
+  JobHeader,
+  JobRow,
+  JobSpec,
+  JournalLine,
+  MoveRecord,
+  Phase,
+  RunRecord,
+  Workspace,
+} from '../../domain/job.js';
 
 /**
  * A bulk reassignment as a job: an id, one journal, every run of the same command appended to it. The
@@ -28,25 +24,8 @@ export type { JobHeader, JobSpec, JournalLine, MoveRecord, Phase, RunRecord } fr
  * and when it ends (moves, then undo or return).
  */
 
-/** Where a job ran: the API it was sent to and the profile it ran as. */
-export type Workspace = Pick<JobSpec, 'api_url' | 'profile'>;
-
-/** This run's workspace. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port. */
-export async function currentWorkspace(session: Session): Promise<Workspace> {
-  return {
-    // Never a password in a journal: a URL's credentials are left out (the same workspace either way).
-    api_url: session.globals.sandbox ? 'sandbox' : redactUrl(await session.baseUrl()),
-    profile: session.profileName,
-  };
-}
-
 export function inWorkspace(job: Job, w: Workspace): boolean {
   return job.header?.api_url === w.api_url && job.header.profile === w.profile;
-}
-
-/** A workspace in words, for notes: `profile 'default' at https://…`. */
-export function describeWorkspace(w: Workspace): string {
-  return `profile '${w.profile}' at ${w.api_url}`;
 }
 
 /** The id of the job a command stands for: the same leaver, successors, filters and workspace. */
@@ -96,7 +75,7 @@ export class Job {
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
     const path = join(dir, `${id}.jsonl`);
-    const header: JobHeader = { kind: 'job', id, created: stamp(now), ...spec };
+    const header: JobHeader = { kind: 'job', id, created: isoSeconds(now.getTime()), ...spec };
     if (existsSync(path)) {
       const job = Job.read(path);
       // Not a journal at all (no line of it can be read): set aside whole, and the job starts afresh.
@@ -269,10 +248,6 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-export function stamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 /** Where each job stands: for `tasks reassign --jobs`. */

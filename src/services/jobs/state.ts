@@ -1,10 +1,12 @@
-import type { ApiClient } from '../api/client.js';
-import { getTask } from '../api/tasks.js';
-import type { Task } from '../api/types.js';
-import { isAuthFailure, runPool } from './bulk.js';
-import { stamp, type Job, type MoveRecord } from './jobs.js';
-import { collectOpenTasks, openListingCost } from './listing.js';
-import type { JobSoFar } from './plan.js';
+import { isoSeconds } from '../../basics/time.js';
+import type { ApiClient } from '../../api/client.js';
+import { getTask } from '../../api/tasks.js';
+import type { Task } from '../../api/types.js';
+import { isAuthFailure, runPool } from '../bulk.js';
+import type { Job } from './store.js';
+import type { MoveRecord } from '../../domain/job.js';
+import { collectOpenTasks, openListingCost } from '../listing.js';
+import type { JobSoFar } from '../../domain/plan.js';
 
 /**
  * Where a job stands before a run of it: what earlier runs did, checked with the API where a stop left a call
@@ -36,7 +38,7 @@ export async function jobSoFar(
     const current = await currentTasks(client, unanswered, concurrency);
     for (const r of unanswered) {
       if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
-      const landed: MoveRecord = { ...r, result: 'moved', time: stamp(new Date(now())), reconciled: true };
+      const landed: MoveRecord = { ...r, result: 'moved', time: isoSeconds(now()), reconciled: true };
       standing.set(r.task_id, landed);
       reconciled.push(landed);
     }

@@ -1,0 +1,52 @@
+/**
+ * Text rules every room shares: what text from outside may put on a terminal (safeText), how long a line of
+ * it may be (clip), and counts in words (plural).
+ */
+
+// C0 controls except \n and \t, DEL, and C1 controls (8-bit CSI and friends).
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_WITH_NEWLINES_RE = /[\u0000-\u001f\u007f-\u009f]/g;
+
+function escapeChar(ch: string): string {
+  const code = ch.charCodeAt(0);
+  if (code === 0x1b) return '\\e';
+  if (code === 0x0d) return '\\r';
+  if (code === 0x0a) return '\\n';
+  if (code === 0x09) return '\\t';
+  return `\\x${code.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Neutralises text from the API for a terminal: escape sequences and control characters are shown as
+ * visible escapes (\e, \x07) so a contact's message cannot clear the screen or forge lines.
+ * Single-line fields also lose their newlines and tabs.
+ */
+export function safeText(value: unknown, multiline = false): string {
+  const text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  return text
+    .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
+    .replace(/\u2028|\u2029/g, ' ');
+}
+
+/** Longest text from outside (an API message, a proxy's answer) put in one line; the rest is cut. */
+export const MAX_LINE = 300;
+
+/** A text cut to `max` characters, ending with '…' when cut: the one clipper. */
+export function clip(text: string, max = MAX_LINE): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString('en-US');
+}

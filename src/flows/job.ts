@@ -1,0 +1,271 @@
+import type { ApiClient } from '../api/client.js';
+import type { Context } from '../context.js';
+import type { MoveReport } from '../domain/job.js';
+import { whoFrom, type Who } from '../domain/task.js';
+import { plural } from '../basics/text.js';
+import { EXIT, PartialFailureError, TopoError } from '../errors.js';
+import { blockedLines, nothingBackLine, summaryLines, undoPlanLines } from '../output/jobs.js';
+import { enrichNote } from '../output/notes.js';
+import { describePlan, printBackPreview, printMovePreview, renderReport } from '../output/offboard.js';
+import { jobObserver } from '../output/progress.js';
+import { describeError } from '../output/errors.js';
+import { makeChalk } from '../output/color.js';
+import { campaignNames, buildReport, writeReportFile } from '../services/jobs/report.js';
+import { jobFailure, runJob, type JobWork } from '../services/jobs/run.js';
+import { Stop } from '../services/jobs/stop.js';
+import {
+  closeIdle,
+  planOffboarding,
+  type OffboardDeps,
+  type OffboardOptions,
+  type OffboardPlan,
+} from '../services/offboard/plan.js';
+import { planUndo } from '../services/offboard/undo.js';
+import type { Job } from '../services/jobs/store.js';
+
+/**
+ * The course of a job as the person lives it, whatever its kind: the plan said, a dry run or a confirmation
+ * (the task count typed), the run with its progress and Ctrl-C, then the report, `--json` and the summary. A
+ * kind of job brings its planner (services/) and how its plan reads (output/); the rest is here.
+ */
+
+/** Runs a planned job: journal, calls, checks, report file, `--json`, summary; then its exit code. */
+async function runWork(
+  ctx: Context,
+  client: ApiClient,
+  work: JobWork,
+  o: { who: Who; started: number; concurrency: number; report: string | undefined },
+): Promise<void> {
+  const { terminal, output } = ctx;
+  const observer = jobObserver(terminal, ctx.now);
+  const stop = new Stop((handler) => terminal.onInterrupt(handler), observer.stopping);
+  try {
+    const result = await runJob(work, {
+      client,
+      now: ctx.now,
+      who: o.who,
+      stop,
+      observer,
+      concurrency: o.concurrency,
+      started: o.started,
+    });
+    const unwritten = o.report
+      ? await writeReport(ctx, client, o.report, result.report, o.who, stop)
+      : undefined;
+    // A Ctrl-C from here on comes too late to change what the journal says.
+    const interrupted = stop.signal;
+    stop.doing = 'finishing the summary';
+    if (output.format === 'json') await output.json(result.report);
+    for (const line of summaryLines(result.report, o.who)) terminal.err(line);
+    const { verifyError, blockedUnknown } = result.verification;
+    if (verifyError)
+      terminal.err(
+        `Not verified: listing what is left failed (${describeError(verifyError)}); check with 'topo tasks list -a ${work.spec.from}'.`,
+      );
+    if (blockedUnknown)
+      terminal.err(
+        "note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.",
+      );
+    const failure = jobFailure(result, interrupted, unwritten);
+    if (failure) throw failure;
+  } finally {
+    stop.end();
+  }
+}
+
+/**
+ * `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). A report that cannot
+ * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
+ */
+async function writeReport(
+  ctx: Context,
+  client: ApiClient,
+  path: string,
+  report: MoveReport,
+  who: Who,
+  stop: Stop | undefined,
+): Promise<string | undefined> {
+  const { terminal } = ctx;
+  const runIds = report.tasks.map((t) => t.sequence_id);
+  const names = await campaignNames(client, runIds, stop, (n) => terminal.err(enrichNote(n)));
+  const text = renderReport(path, report, who, names);
+  const reason = writeReportFile(path, text);
+  if (reason === undefined) {
+    terminal.err(report.dry_run ? `Report (the plan; nothing moved): ${path}` : `Report: ${path}`);
+    return undefined;
+  }
+  // Checked before anything moved; a disk that fills or a folder removed since must not lose the report.
+  terminal.err(`warning: the report could not be written to ${path} (${reason}); here it is:`);
+  terminal.err(text.trimEnd());
+  return `the report could not be written to ${path} (${reason}); it was printed on stderr`;
+}
+
+/** On a terminal the person types the number of tasks (unless --yes); anything else cancels. */
+async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
+  if (yes) return;
+  const answer = await (await ctx.terminal.prompter()).input(`${what} Type ${count} to confirm:`);
+  if (answer.trim().replace(/,/g, '') !== String(count)) {
+    throw new TopoError('cancelled: the number did not match; nothing was changed', EXIT.cancelled);
+  }
+}
+
+async function stateDir(ctx: Context): Promise<string> {
+  return (await import('../config/paths.js')).stateDir(ctx.session.env);
+}
+
+/** Nothing to move: said, the job closed when it was stopped before, its report and blocked runs given. */
+async function idleOffboarding(
+  ctx: Context,
+  deps: OffboardDeps & { client: ApiClient; who: Who },
+  p: OffboardPlan,
+  o: OffboardOptions & { report: string | undefined },
+): Promise<void> {
+  const { terminal } = ctx;
+  const { client, who } = deps;
+  terminal.err(
+    p.tasks.size === 0
+      ? `${who(o.from)} holds no open tasks${Object.keys(o.filters).length ? ' matching the filters' : ''}: nothing to do.`
+      : `Every task stays with ${who(o.from)} (the cap): nothing to move.`,
+  );
+  const idle = await closeIdle(deps, p, o, (m) => terminal.err(`note: ${m}`));
+  if (idle.ended) terminal.err(`Job ${idle.ended.id}: nothing left to move; recorded as ended.`);
+  const unwritten = o.report
+    ? await writeReport(ctx, client, o.report, idle.report, who, undefined)
+    : undefined;
+  if (ctx.output.format === 'json') await ctx.output.json(idle.report);
+  for (const line of blockedLines(idle.report, who)) terminal.err(line);
+  if (unwritten) throw new PartialFailureError(unwritten);
+}
+
+/** Offboarding: plan, then nothing to do, a dry run, or the job run after the confirmation. */
+export async function offboard(
+  ctx: Context,
+  o: OffboardOptions & { yes: boolean; report: string | undefined },
+): Promise<void> {
+  const { terminal } = ctx;
+  // The cost is counted from here, as the requests are: the listing's requests count toward the floor too.
+  const began = ctx.now();
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  const deps = {
+    client,
+    now: ctx.now,
+    who,
+    stateDir: await stateDir(ctx),
+    workspace: await ctx.session.workspace(),
+  };
+  const p = await planOffboarding(
+    {
+      ...deps,
+      onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
+    },
+    o,
+  );
+  const { plan, work } = p;
+  if (p.sofar.reconciled.length > 0)
+    terminal.err(
+      `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
+    );
+  if (plan.tasks === 0) return idleOffboarding(ctx, { ...deps, client, who }, p, o);
+  const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
+  const c = makeChalk(terminal.stderrColor);
+  const box = terminal.stderrIsTTY
+    ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }
+    : undefined;
+  terminal.err(describePlan(plan, title, who, terminal.stderrIsTTY, p.sofar.given, box).trimEnd());
+  if (o.dryRun) {
+    const report = buildReport({ ...work, dryRun: true });
+    if (ctx.output.format === 'json') await ctx.output.json(report);
+    else await printMovePreview(ctx.output, plan, p.tasks, who);
+    // The planned report: what would move, to whom, for a review before the run.
+    const unwritten = o.report ? await writeReport(ctx, client, o.report, report, who, undefined) : undefined;
+    terminal.err('Dry run: nothing was changed.');
+    if (unwritten) throw new PartialFailureError(unwritten);
+    return;
+  }
+  const asked = ctx.now();
+  await confirmCount(ctx, o.yes, plan.tasks, `Move ${plan.tasks} tasks from ${who(o.from)}?`);
+  // The time at the question is the person's, not the job's.
+  await runWork(ctx, client, work, {
+    who,
+    started: began + (ctx.now() - asked),
+    concurrency: o.concurrency,
+    report: o.report,
+  });
+}
+
+/** The job `--undo` names (its id, `last` of this workspace, or a journal file): found before anything else. */
+export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
+  const [{ Job, inWorkspace }, { describeWorkspace }] = await Promise.all([
+    import('../services/jobs/store.js'),
+    import('../domain/job.js'),
+  ]);
+  const workspace = await ctx.session.workspace();
+  const job = Job.find(await stateDir(ctx), idOrPath, workspace);
+  if (job.header && !inWorkspace(job, workspace))
+    ctx.terminal.err(
+      `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,
+    );
+  return job;
+}
+
+/** Undoing a job, or giving back a temporary cover: each task back to whom it came from, if unchanged. */
+export async function undo(
+  ctx: Context,
+  o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
+): Promise<void> {
+  const { terminal, output } = ctx;
+  const began = ctx.now();
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  // What cannot be read is said, and the rest is undone.
+  if (o.job.unreadable.length > 0)
+    terminal.err(
+      `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
+    );
+  const u = await planUndo({ client, who }, o);
+  for (const line of undoPlanLines(u, o.phase, terminal.stderrIsTTY)) terminal.err(line);
+  if (u.back.length === 0 || o.dryRun) {
+    if (u.back.length === 0) {
+      const alreadyBack = u.leftAlone.filter((l) => l.reason.startsWith('already back')).length;
+      terminal.err(nothingBackLine(o.phase, u.moved.length, alreadyBack, u.leftAlone.length));
+    }
+    const report = { ...buildReport({ ...u.work, dryRun: o.dryRun, job: o.job }), skipped: u.leftAlone };
+    if (output.format === 'json') await output.json(report);
+    else if (u.back.length > 0)
+      await printBackPreview(
+        output,
+        u.back.map((b) => ({ task: b.task, to: b.record.from! })),
+        who,
+      );
+    if (u.back.length > 0) terminal.err('Dry run: nothing was changed.');
+    return;
+  }
+  const verb = o.phase === 'undo' ? 'Undo' : 'Give back';
+  const asked = ctx.now();
+  await confirmCount(ctx, o.yes, u.back.length, `${verb} ${u.back.length} tasks?`);
+  await runWork(ctx, client, u.work, {
+    who,
+    started: began + (ctx.now() - asked),
+    concurrency: o.concurrency,
+    report: undefined,
+  });
+}
+
+/** Covers whose end has come: each given back, when confirmed. */
+export async function giveBack(
+  ctx: Context,
+  o: { dryRun: boolean; yes: boolean; concurrency: number },
+): Promise<void> {
+  const { dueReturns } = await import('../services/offboard/return.js');
+  const r = dueReturns(await stateDir(ctx), await ctx.session.workspace(), ctx.now());
+  for (const problem of r.problems) ctx.terminal.err(`note: ${problem}`);
+  if (r.due.length === 0) {
+    ctx.terminal.err(
+      `Nothing to give back: no cover job has reached its --until date${r.returned ? ` and not been given back yet (${plural(r.returned, 'job')} given back already)` : ''}.`,
+    );
+    if (ctx.output.format === 'json') await ctx.output.json([]);
+    return;
+  }
+  for (const job of r.due) await undo(ctx, { job, phase: 'return', ...o });
+}

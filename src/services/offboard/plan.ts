@@ -1,0 +1,178 @@
+import type { ApiClient } from '../../api/client.js';
+import type { Task, TaskQuery } from '../../api/types.js';
+import type { JobSpec, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
+import { planOffboard, type ReassignPlan, type Successor } from '../../domain/plan.js';
+import type { Who } from '../../domain/task.js';
+import { isoSeconds } from '../../basics/time.js';
+import { collectOpenTasks, openListingCost } from '../listing.js';
+import { buildReport } from '../jobs/report.js';
+import type { JobWork } from '../jobs/run.js';
+import { openTasksByRun, preflight } from '../jobs/runs.js';
+import { jobSoFar, type SoFar } from '../jobs/state.js';
+import { Job } from '../jobs/store.js';
+import { blockedRuns } from '../jobs/verify.js';
+
+/**
+ * Offboarding's plan: every open task of a leaver to one or several successors, by sequence run, as a job
+ * that keeps its promises across runs (the cap and the weights count what earlier runs gave).
+ */
+
+export interface OffboardOptions {
+  from: string;
+  successors: Successor[];
+  cap: number | undefined;
+  /** The subset to move (types, priorities, templates, creation bounds), as for `tasks list`. */
+  filters: Omit<TaskQuery, 'status' | 'assigneeUserId'>;
+  until: string | undefined;
+  dryRun: boolean;
+  concurrency: number;
+}
+
+export interface OffboardDeps {
+  client: ApiClient;
+  now: () => number;
+  who: Who;
+  /** Where journals are kept, and this run's workspace (a job belongs to one). */
+  stateDir: string;
+  workspace: Workspace;
+  /** Told the job as earlier runs left it, as soon as it is read (before the API is asked anything). */
+  onEarlier?: (job: Job) => void;
+}
+
+/** An offboarding planned: the work to run, and what the plan was made from. */
+export interface OffboardPlan {
+  work: JobWork;
+  plan: ReassignPlan;
+  /** The leaver's open tasks in the subset, by id. */
+  tasks: Map<string, Task>;
+  /** The job as earlier runs left it (undefined: never ran). */
+  before: Job | undefined;
+  sofar: SoFar;
+}
+
+export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Promise<OffboardPlan> {
+  const { client } = d;
+  const query = { assigneeUserId: o.from, ...o.filters };
+  const spec: JobSpec = {
+    ...d.workspace,
+    from: o.from,
+    to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
+    cap: o.cap ?? null,
+    filters: { ...o.filters },
+    until: o.until ?? null,
+  };
+  // What earlier runs of this job did: read before the plan, which must keep the job's promises.
+  const before = Job.existing(d.stateDir, spec);
+  if (before) d.onEarlier?.(before);
+  // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
+  // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
+  const [, tasks, workspaceCost, sofar] = await Promise.all([
+    o.dryRun ? undefined : preflight(client),
+    collectOpenTasks(client, query, o.concurrency),
+    openListingCost(client, {}),
+    jobSoFar(client, before, d.now, o.concurrency),
+  ]);
+  const runIds = [...new Set(tasks.map((t) => t.sequence_id))];
+  const runs = await openTasksByRun(client, runIds, workspaceCost, o.concurrency);
+  const plan = planOffboard(tasks, (id) => runs.get(id) ?? [], o.successors, o.cap, d.who, sofar);
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const fates = fatesOf(plan, byId, o.from);
+  // What earlier runs moved (late answers found included): the report covers the whole job.
+  const earlier = [...sofar.standing.values()].filter((r) => r.result === 'moved' && !fates.has(r.task_id));
+  const unassignedRuns = [...runs]
+    .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
+    .map(([id]) => id);
+  const work: JobWork = {
+    kind: 'reassign',
+    phase: 'move',
+    spec,
+    plan,
+    moves: plan.moves.filter((m) => m.to).map((m) => ({ ...m, from: o.from })),
+    fates,
+    earlier,
+    reconciled: sofar.reconciled,
+    planned: plan.tasks,
+    openJournal: (observer) => {
+      const job = Job.open(d.stateDir, spec, new Date(d.now()), (m) => observer.note(m));
+      observer.opened(job);
+      return job;
+    },
+    // What the leaver holds now, within the subset: failures, tasks created meanwhile, the cap's share.
+    left: async () => (await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
+    kept: plan.kept,
+    blockedCheck: (remaining) => ({
+      leaver: o.from,
+      known: blockedCandidates(fates, remaining, plan.kept, unassignedRuns),
+      // A resumed job's report checks the runs earlier runs moved too.
+      earlier: earlier.map((r) => r.sequence_id),
+    }),
+  };
+  return { work, plan, tasks: byId, before, sofar };
+}
+
+function fatesOf(plan: ReassignPlan, byId: Map<string, Task>, from: string): Map<string, TaskFate> {
+  const fates = new Map<string, TaskFate>();
+  for (const move of plan.moves)
+    for (const id of move.task_ids)
+      fates.set(id, {
+        task: byId.get(id)!,
+        from,
+        to: move.to,
+        result: move.to ? 'not_started' : 'kept',
+        reason: move.to ? null : 'cap',
+      });
+  return fates;
+}
+
+/** Runs that may be blocked: those holding an unassigned open task, and those of what is left or kept. */
+function blockedCandidates(
+  fates: Map<string, TaskFate>,
+  remaining: string[],
+  kept: string[],
+  unassignedRuns: string[],
+): string[] {
+  const known = new Set(unassignedRuns);
+  for (const fate of fates.values())
+    if (remaining.includes(fate.task.id) || kept.includes(fate.task.id)) known.add(fate.task.sequence_id);
+  return [...known];
+}
+
+/** An offboarding with nothing to move, closed: what its report says, and whether the job was ended now. */
+export interface IdleOffboarding {
+  report: MoveReport;
+  /** The job this run recorded as ended (it had been stopped or interrupted before), if any. */
+  ended: Job | undefined;
+}
+
+/**
+ * Nothing to move: the same command run again with nothing left ends its job, stopped or interrupted before;
+ * a job that ran before is checked for runs still blocked.
+ */
+export async function closeIdle(
+  d: OffboardDeps,
+  p: OffboardPlan,
+  o: OffboardOptions,
+  note: (m: string) => void,
+): Promise<IdleOffboarding> {
+  const { work } = p;
+  const job = o.dryRun || !p.before ? undefined : Job.open(d.stateDir, work.spec, new Date(d.now()), note);
+  job?.append(work.reconciled);
+  let ended: Job | undefined;
+  if (job && !job.settled()) {
+    const time = isoSeconds(d.now());
+    job.append([
+      { kind: 'run', phase: 'move', time, planned: 0 },
+      { kind: 'end', phase: 'move', time, moved: 0, failed: 0, left: 0, interrupted: false, verified: true },
+    ]);
+    ended = job;
+  }
+  const blocked = job
+    ? await blockedRuns(d.client, o.from, {
+        known: [...new Set(p.plan.kept.map((id) => p.tasks.get(id)!.sequence_id))],
+        earlier: work.earlier.map((r) => r.sequence_id),
+        concurrency: o.concurrency,
+      })
+    : null;
+  const report = buildReport({ ...work, dryRun: o.dryRun, ...(job && { job }), blocked });
+  return { report, ended };
+}
