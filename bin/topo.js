@@ -16,6 +16,15 @@ const sea = (() => {
   }
 })();
 
+/**
+ * A bundle of the build (dist/cli.cjs, dist/complete.cjs), compiled from its code cache (bin/load.cjs). Inside
+ * the single executable, the sources it was built from are bundled with this file (scripts/package.mjs).
+ */
+function bundle(name) {
+  if (sea) return name === 'cli' ? require('../dist/cli.cjs') : require('../dist/complete.cjs');
+  return require('./load.cjs').load(name).exports;
+}
+
 /** A file of the package, by its path in the package ('dist/help.json'). */
 function packageFile(path) {
   return sea ? sea.getAsset(path, 'utf8') : readFileSync(join(__dirname, '..', path), 'utf8');
@@ -62,7 +71,8 @@ function completionScript() {
 function completionRequest() {
   if (args[0] !== 'complete' || args[1] !== '--' || args.includes('--help') || args.includes('-h'))
     return false;
-  import('../dist/complete.js')
+  Promise.resolve()
+    .then(() => bundle('complete'))
     .then(({ complete }) =>
       complete(
         JSON.parse(packageFile('dist/completion.json')),
@@ -113,10 +123,14 @@ if (fast !== undefined) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  // undici parses HTTP with WebAssembly; V8 would hold the process at exit to finish optimising it, which a
-  // short command never profits from. Baseline-compiled code only: set before undici loads.
-  require('node:v8').setFlagsFromString('--liftoff-only');
-  import('../dist/cli.js').then(async ({ main }) => {
+  // undici parses HTTP with WebAssembly; V8 would also optimise that code in the background and hold the
+  // process at exit to finish it, which a short command never profits from: baseline-compiled code only. Set
+  // as undici compiles its parser (scripts/bundling.mjs), not at start: a change of V8's flags makes V8 reject
+  // every code cache made without it (Node's for its own modules, ours for the bundle), so that whatever loads
+  // after it is compiled from source.
+  globalThis[Symbol.for('topo.beforeWasm')] = () => require('node:v8').setFlagsFromString('--liftoff-only');
+  Promise.resolve().then(async () => {
+    const { main } = bundle('cli');
     process.exitCode = await main(
       args,
       {

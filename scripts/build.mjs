@@ -1,37 +1,97 @@
-// Builds dist/: our code, commander and valibot bundled into a few ES modules (fast start-up), other packages
-// loaded from node_modules when a command needs them. Type checking is `npm run typecheck`.
+// Builds dist/: what bin/topo.js runs, made for a fast start (README "Performance"):
+// - dist/cli.cjs and dist/complete.cjs: our code and the packages it uses bundled into one CommonJS script
+//   each (one file to read, no module resolution, no ES module loader), with the parts of undici it uses and
+//   nothing that a plain HTTP/1 request does not need (scripts/bundling.mjs);
+// - dist/<name>.cjs.cache: V8's code cache of each, made by running a few commands (scripts/code-cache.mjs),
+//   which bin/load.cjs compiles the script from;
+// - dist/help.json and dist/completion.json: help and the commands' description for completion, which
+//   `--help` and a Tab press answer from without loading the CLI;
+// - dist/sandbox/*.js: the sandbox as ES modules, for the benchmarks and scripts that start one.
+// Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { entryPoints } from './entries.mjs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { createRequireCalls, lateRequire, lighterStart } from './bundling.mjs';
+import { bundles, modules } from './entries.mjs';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-// valibot is bundled too: only the schemas topo uses are kept (it is made to be tree-shaken).
-const bundled = new Set(['commander', 'valibot']);
+const define = { __TOPO_VERSION__: JSON.stringify(pkg.version) };
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+// Left in node_modules, loaded by require() when a command uses them: the OS keychain's native addon, and
+// large CommonJS packages that only the editor prompt (iconv-lite, chardet) reaches. Every byte of the
+// bundle is read at each start.
+const external = ['@napi-rs/keyring', 'iconv-lite', 'chardet'];
+const isExternal = (path) => external.some((name) => path === name || path.startsWith(`${name}/`));
+
+const result = await build({
+  absWorkingDir: ROOT,
+  entryPoints: bundles,
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // Less to read and keep in memory; names are kept (stack traces, class names in messages).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: 'ascii',
+  legalComments: 'none',
+  external,
+  plugins: [lateRequire(isExternal), createRequireCalls(ROOT), lighterStart()],
+  define,
+  metafile: true,
+  // Code that cannot work in a CommonJS script is an error, not a warning.
+  logOverride: { 'empty-import-meta': 'error', 'unsupported-require-call': 'error' },
+  logLevel: 'warning',
+});
+for (const [out, { imports }] of Object.entries(result.metafile.outputs)) {
+  const left = imports.filter(
+    (i) =>
+      i.kind === 'dynamic-import' ||
+      (i.external && !i.path.startsWith('node:') && !builtinModules.includes(i.path) && !isExternal(i.path)),
+  );
+  if (left.length > 0)
+    throw new Error(`${out} still imports ${left.map((i) => i.path).join(', ')} at run time`);
+}
+// The last line names the build: a code cache made for other code is never used (bin/load.cjs).
+for (const name of Object.keys(bundles)) {
+  const file = new URL(`../dist/${name}.cjs`, import.meta.url);
+  const hash = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 32);
+  appendFileSync(file, `// build ${hash}\n`);
+}
+
 await build({
-  entryPoints,
+  absWorkingDir: ROOT,
+  entryPoints: modules,
   outdir: 'dist',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: false,
-  external: Object.keys(pkg.dependencies).filter((name) => !bundled.has(name)),
-  // commander is CommonJS: give its require() calls a real require.
+  external: Object.keys(pkg.dependencies),
   banner: {
     js: "import { createRequire as __topoRequire } from 'node:module'; const require = __topoRequire(import.meta.url);",
   },
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
+  define,
   logLevel: 'warning',
 });
 
-// Help texts and the description of the commands for completion, made ahead of time: `topo … --help` and
-// `topo complete -- …` answer from them without loading the CLI (bin/topo.js).
-const { renderHelpCache, renderCompletionSpec } = await import('../dist/cli.js');
+const { renderHelpCache, renderCompletionSpec } = createRequire(import.meta.url)('../dist/cli.cjs');
 writeFileSync(new URL('../dist/help.json', import.meta.url), JSON.stringify(await renderHelpCache()));
 writeFileSync(
   new URL('../dist/completion.json', import.meta.url),
   JSON.stringify(await renderCompletionSpec()),
 );
+
+// In a Node process of its own, with no V8 flag set: the caches are made as bin/topo.js will load them.
+execFileSync(process.execPath, [fileURLToPath(new URL('code-cache.mjs', import.meta.url))], {
+  stdio: 'inherit',
+});

@@ -1,7 +1,9 @@
 // Writes completions/ from the completion library (not from the committed files the binary prints).
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
-import { main } from '../dist/cli.js';
+
+const { main } = createRequire(import.meta.url)('../dist/cli.cjs');
 
 const files = { bash: 'topo.bash', zsh: '_topo', fish: 'topo.fish' };
 for (const [shell, file] of Object.entries(files)) {

@@ -18,9 +18,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { entryPoints } from './entries.mjs';
+import { createRequireCalls, lateRequire, lighterStart } from './bundling.mjs';
+import { bundles } from './entries.mjs';
 
 const started = performance.now();
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -113,34 +114,19 @@ if (process.platform === 'win32') {
 `;
 
 const plugins = [
+  lateRequire(),
   {
-    // Inside the executable there is no import() (Node 20): a dynamic import of a Node module becomes a require.
-    name: 'builtin-import',
-    setup(b) {
-      const builtins = new Set(builtinModules);
-      b.onResolve({ filter: /^[a-z:_/]+$/ }, (args) => {
-        if (args.kind !== 'dynamic-import' || !builtins.has(args.path.replace(/^node:/, '')))
-          return undefined;
-        return { path: args.path, namespace: 'builtin' };
-      });
-      b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(args.path)});`,
-        loader: 'js',
-      }));
-    },
-  },
-  {
-    // bin/topo.js imports the build's output (dist/cli.js …): bundle the sources it is built from.
+    // bin/topo.js requires the build's bundles (dist/cli.cjs …): bundle the sources they are built from.
     name: 'dist-to-source',
     setup(b) {
-      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      b.onResolve({ filter: /^\.\.?\/.*\.c?js$/ }, (args) => {
         const target = resolve(args.resolveDir, args.path);
         const name = rel(target)
           .replace(/^dist\//, '')
-          .replace(/\.js$/, '');
+          .replace(/\.c?js$/, '');
         if (!rel(target).startsWith('dist/')) return undefined;
-        if (!entryPoints[name]) throw new Error(`${rel(target)} is not an entry point of the build`);
-        return { path: join(ROOT, entryPoints[name]) };
+        if (!bundles[name]) throw new Error(`${rel(target)} is not a bundle of the build`);
+        return { path: join(ROOT, bundles[name]) };
       });
     },
   },
@@ -154,24 +140,8 @@ const plugins = [
       }));
     },
   },
-  {
-    // `const load = createRequire(import.meta.url)` picks single files of a package (undici's parts):
-    // its calls become require() calls, which the bundle follows.
-    name: 'create-require',
-    setup(b) {
-      b.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
-        const text = readFileSync(args.path, 'utf8');
-        if (!text.includes('createRequire(import.meta.url)')) return undefined;
-        const made = /^\s*const (\w+) = createRequire\(import\.meta\.url\);$/m.exec(text);
-        if (!made) throw new Error(`${rel(args.path)}: createRequire(import.meta.url) in an unknown form`);
-        const contents = text
-          .replace(made[0], '')
-          .replace(new RegExp(`\\b${made[1]}\\((['"][^'"]+['"])\\)`, 'g'), 'require($1)');
-        return { contents, loader: extname(args.path).slice(1) };
-      });
-    },
-  },
+  createRequireCalls(ROOT),
+  lighterStart(),
 ];
 
 const bundle = join(WORK, 'topo.cjs');

@@ -1,5 +1,6 @@
 // The parts of undici the client uses, loaded one by one. The package's index loads every dispatcher, the
 // mocks, the caches and fetch: about 100 ms of start-up that a command calling the API would pay for nothing.
+// The build bundles these parts into dist/cli.cjs (scripts/bundling.mjs makes the calls of `load` require()).
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
 
@@ -17,9 +18,15 @@ const dispatchRequest = load('undici/lib/api/api-request.js') as (
   options: Undici.Dispatcher.RequestOptions,
 ) => Promise<ResponseData>;
 
-/** A proxy agent. Its CONNECT tunnel needs the whole dispatcher API, so a proxy loads the whole package. */
+/**
+ * A proxy agent. Its CONNECT tunnel uses the dispatcher methods the package's index adds to every dispatcher
+ * (request, stream, pipeline, upgrade, connect): added here, without the rest of the index (fetch, WebSocket,
+ * caches, mocks).
+ */
 export function proxyAgent(options: Undici.ProxyAgent.Options): Undici.ProxyAgent {
-  const { ProxyAgent } = load('undici') as typeof Undici;
+  const Dispatcher = load('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
+  Object.assign(Dispatcher.prototype, load('undici/lib/api/index.js'));
+  const ProxyAgent = load('undici/lib/dispatcher/proxy-agent.js') as typeof Undici.ProxyAgent;
   return new ProxyAgent(options);
 }
 

@@ -7,6 +7,9 @@ import * as v from 'valibot';
 import { isUuid } from '../basics/ids.js';
 import { ConfigError, TopoError, UsageError } from '../errors.js';
 
+/** Packages loaded when first needed (writing, or explaining a broken file): start-up never pays for them. */
+const load = createRequire(import.meta.url);
+
 export interface ProfileData {
   /** Kept here only where no OS keychain is available. */
   api_key?: string;
@@ -62,7 +65,6 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
 /** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
 export function faultOf(text: string): string {
   // Loaded only for a broken file: start-up never pays for it.
-  const load = createRequire(import.meta.url);
   const jsonc = load('jsonc-parser') as typeof Jsonc;
   const errors: Jsonc.ParseError[] = [];
   jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
@@ -202,7 +204,7 @@ export class ConfigWriter {
     makePrivateDir(this.dir);
     // Loaded only to write: reading the config needs neither.
     const lockfile = await import('proper-lockfile');
-    const writeFileAtomic = createRequire(import.meta.url)('write-file-atomic') as typeof WriteFileAtomic;
+    const writeFileAtomic = load('write-file-atomic') as typeof WriteFileAtomic;
     const lockPath = join(this.dir, 'config.lock');
     let release: () => Promise<void>;
     try {

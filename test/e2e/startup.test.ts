@@ -1,65 +1,110 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { sandbox, tempDir, topo } from '../helpers.js';
 
-/**
- * A command pays only for what it uses: the real binary runs with a hook that records every file it loads
- * (ES modules as they are resolved, CommonJS modules from the require cache at exit).
- */
-async function loaded(args: string[], env: Record<string, string> = {}) {
-  const dir = tempDir();
-  const log = join(dir, 'loaded.txt');
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  if (r.url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, r.url.slice(7) + '\\n');
-  return r;
+interface Loaded {
+  /** Node's own modules, as process.moduleLoadList names them ('http', 'internal/http2/core'). */
+  builtins: string[];
+  /** Files loaded by require() (node_modules, bin/). */
+  required: string[];
+  /** The scripts compiled by bin/load.cjs, and whether V8 took each from its code cache. */
+  scripts: { file: string; cached: boolean }[];
 }
-`,
-  );
-  const register = join(dir, 'register.mjs');
+
+/**
+ * A command pays only for what it uses: the real binary runs with a preloaded script that records, at exit,
+ * Node's modules it loaded, the files it required and the bundles it compiled (and whether from their cache).
+ */
+async function loaded(args: string[], env: Record<string, string> = {}, code = 0): Promise<Loaded> {
+  const dir = tempDir();
+  const log = join(dir, 'loaded.json');
+  const preload = join(dir, 'preload.cjs');
   writeFileSync(
-    register,
-    `import { register, createRequire } from 'node:module';
-import { appendFileSync } from 'node:fs';
-register(${JSON.stringify(pathToFileURL(hooks).href)});
-const cache = createRequire(import.meta.url).cache;
-process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(cache).join('\\n') + '\\n'));
+    preload,
+    `const { writeFileSync } = require('node:fs');
+const vm = require('node:vm');
+const scripts = [];
+vm.Script = class extends vm.Script {
+  constructor(source, options) {
+    super(source, options);
+    scripts.push({ file: options.filename, cached: Boolean(options.cachedData) && !this.cachedDataRejected });
+  }
+};
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  writeFileSync(${JSON.stringify(log)}, JSON.stringify({ builtins, required: Object.keys(require.cache), scripts }));
+});
 `,
   );
   const s = await sandbox();
   const r = await topo(args, {
     spawn: true,
     sandbox: s,
-    env: { NODE_OPTIONS: `--import ${pathToFileURL(register).href}`, ...env },
+    env: { NODE_OPTIONS: `--require ${preload}`, ...env },
   });
-  expect(r.code, r.stderr).toBe(0);
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  expect(r.code, r.stderr).toBe(code);
+  return JSON.parse(readFileSync(log, 'utf8')) as Loaded;
 }
+
+const ofPackage = (files: string[]) =>
+  files.filter((f) => f.includes('/dist/') || f.includes('/node_modules/'));
+/** What a plain HTTP/1 request never needs: HTTP/2, TLS and crypto (https:// only), child processes. */
+const HEAVY = ['http2', 'https', 'tls', 'crypto', 'child_process'];
 
 describe('start-up', () => {
   it('--version loads nothing but the entry point', async () => {
     const files = await loaded(['--version']);
-    expect(files.filter((f) => f.includes('/dist/') || f.includes('/node_modules/'))).toEqual([]);
+    expect(ofPackage(files.required)).toEqual([]);
+    expect(files.scripts).toEqual([]);
   });
 
-  it('a completion request (a Tab press) loads neither the CLI nor commander nor the config library', async () => {
+  it('a completion request (a Tab press) compiles the completer from its cache, not the CLI, and requires no package', async () => {
     const files = await loaded(['complete', '--', 'tasks', 'list', '--status', '']);
-    expect(files.some((f) => f.endsWith('/dist/complete.js'))).toBe(true);
-    expect(files.filter((f) => f.endsWith('/dist/cli.js'))).toEqual([]);
-    expect(files.filter((f) => /\/node_modules\/(commander|conf|ajv)\//.test(f))).toEqual([]);
+    expect(files.scripts).toEqual([{ file: expect.stringMatching(/\/dist\/complete\.cjs$/), cached: true }]);
+    expect(ofPackage(files.required)).toEqual([]);
+    expect(files.builtins.filter((m) => HEAVY.includes(m) || m === 'http')).toEqual([]);
   });
 
-  it('a listing loads the undici parts it uses, not the whole package, and no config library', async () => {
+  it('a listing compiles the CLI from its cache and loads only what an HTTP/1 request needs', async () => {
     const files = await loaded(['tasks', 'list', '-L', '1']);
-    expect(files.some((f) => f.endsWith('/undici/lib/dispatcher/agent.js'))).toBe(true);
-    expect(files.filter((f) => f.endsWith('/undici/index.js'))).toEqual([]);
-    expect(files.filter((f) => /\/undici\/lib\/(web|mock|cache)\//.test(f))).toEqual([]);
-    expect(files.filter((f) => /\/node_modules\/(conf|ajv|semver|atomically)\//.test(f))).toEqual([]);
+    expect(files.scripts).toEqual([{ file: expect.stringMatching(/\/dist\/cli\.cjs$/), cached: true }]);
+    // undici's parts, commander and the rest are in the bundle; nothing is resolved in node_modules.
+    expect(ofPackage(files.required)).toEqual([]);
+    expect(files.builtins).toContain('http');
+    expect(files.builtins.filter((m) => HEAVY.includes(m) || m.startsWith('internal/http2/'))).toEqual([]);
+  });
+
+  it('an https:// API loads TLS when it connects (and still no HTTP/2 nor child processes)', async () => {
+    // Nothing listens on port 9: the command fails after its retries, having opened TLS connections.
+    const files = await loaded(['tasks', 'list', '-L', '1'], { TOPO_API_URL: 'https://127.0.0.1:9/v1' }, 1);
+    expect(files.builtins).toEqual(expect.arrayContaining(['tls', 'crypto']));
+    expect(files.builtins.filter((m) => ['http2', 'child_process'].includes(m))).toEqual([]);
+  });
+
+  it('what the bundle loads late works from it: the config written, a broken config explained by line and column', async () => {
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
+    const s = await sandbox();
+    const set = await topo(['alias', 'set', 'boss', '00000000-0000-4000-8000-000000000001'], {
+      spawn: true,
+      sandbox: s,
+      env,
+    });
+    expect(set.code, set.stderr).toBe(0);
+    expect(readFileSync(join(home, 'config', 'config.json'), 'utf8')).toContain(
+      '"boss": "00000000-0000-4000-8000-000000000001"',
+    );
+    mkdirSync(join(home, 'broken'), { mode: 0o700 });
+    writeFileSync(join(home, 'broken', 'config.json'), '{"profiles":\n', { mode: 0o600 });
+    const r = await topo(['tasks', 'list'], {
+      spawn: true,
+      sandbox: s,
+      env: { TOPO_CONFIG_DIR: join(home, 'broken') },
+    });
+    expect(r.stderr).toMatch(
+      /^error: config file .*config\.json is not valid \(not valid JSON: value expected at line 2, column 1\)/,
+    );
+    expect(r.code).toBe(2);
   });
 });

@@ -1,0 +1,111 @@
+// What the build (dist/) and the single executable (package.mjs) share when they bundle the CLI into one
+// CommonJS script: how our code's ES-module ways of loading things late become require() calls, and three
+// changes to bundled packages that keep a plain HTTP/1 command from loading what it never uses.
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { extname, join, relative, sep } from 'node:path';
+
+const builtins = new Set(builtinModules);
+const isBuiltin = (path) => builtins.has(path.replace(/^node:/, ''));
+
+/**
+ * A dynamic import() of a Node module, or of a package left out of the bundle, becomes a require(): a
+ * script compiled from its code cache (bin/load.cjs), like one inside a single executable, has no import().
+ * `external` says which packages are left out.
+ */
+export function lateRequire(external = () => false) {
+  return {
+    name: 'late-require',
+    setup(b) {
+      b.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (args.kind !== 'dynamic-import' || !(isBuiltin(args.path) || external(args.path)))
+          return undefined;
+        return { path: args.path, namespace: 'late-require' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'late-require' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * `const load = createRequire(import.meta.url)` picks single files of a package (undici's parts) or loads a
+ * CommonJS package late: its calls become require() calls, which the bundle follows.
+ */
+export function createRequireCalls(root) {
+  return {
+    name: 'create-require',
+    setup(b) {
+      b.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('createRequire(import.meta.url)')) return undefined;
+        const made = /^\s*const (\w+) = createRequire\(import\.meta\.url\);$/m.exec(text);
+        if (!made)
+          throw new Error(`${relative(root, args.path)}: createRequire(import.meta.url) in an unknown form`);
+        const contents = text
+          .replace(made[0], '')
+          .replace(new RegExp(`\\b${made[1]}\\((['"][^'"]+['"])\\)`, 'g'), 'require($1)');
+        return { contents, loader: extname(args.path).slice(1) };
+      });
+      // A package whose CommonJS entry is a UMD factory (its require() calls hidden from the bundler) is
+      // bundled from its ES module build instead.
+      b.onResolve({ filter: new RegExp(`^(${UMD_MAIN.join('|')})$`) }, (args) => {
+        if (args.kind !== 'require-call') return undefined;
+        const pkg = JSON.parse(readFileSync(join(root, 'node_modules', args.path, 'package.json'), 'utf8'));
+        return { path: join(root, 'node_modules', args.path, pkg.module) };
+      });
+    },
+  };
+}
+
+/** Packages whose `main` is a UMD factory that a bundle cannot follow. */
+const UMD_MAIN = ['jsonc-parser'];
+
+/** Replaces `from` by `to` in a package's file, and fails the build when the package's code has changed. */
+function patch(b, file, from, to) {
+  const filter = new RegExp(
+    `[/\\\\]node_modules[/\\\\]${file.replace(/[/.]/g, (c) => (c === '/' ? '[/\\\\]' : '\\.'))}$`,
+  );
+  b.onLoad({ filter }, (args) => {
+    const text = readFileSync(args.path, 'utf8');
+    if (!text.includes(from)) throw new Error(`${file} changed: '${from}' is not in it any more`);
+    return { contents: text.replace(from, to), loader: 'js' };
+  });
+}
+
+/**
+ * What a plain HTTP/1 request does not need, loaded when it is used:
+ * - undici's HTTP/2 client loads `node:http2` (and with it `tls` and `crypto`) as it starts: it is loaded
+ *   when a server offers HTTP/2, which only a TLS connection can;
+ * - commander loads `node:child_process` for its stand-alone executable subcommands, which topo has none of;
+ * - undici compiles its HTTP parser (WebAssembly) when it opens its first connection: it calls
+ *   `globalThis[Symbol.for('topo.beforeWasm')]` first, where bin/topo.js sets V8's flags for it (see there).
+ */
+export function lighterStart() {
+  return {
+    name: 'lighter-start',
+    setup(b) {
+      patch(
+        b,
+        'undici/lib/dispatcher/client.js',
+        "const connectH2 = require('./client-h2.js')",
+        "let h2; const connectH2 = (...args) => (h2 ??= require('./client-h2.js'))(...args)",
+      );
+      patch(
+        b,
+        'commander/lib/command.js',
+        "const childProcess = require('node:child_process');",
+        "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      );
+      patch(
+        b,
+        'undici/lib/dispatcher/client-h1.js',
+        'function lazyllhttp () {',
+        "function lazyllhttp () {\n  globalThis[Symbol.for('topo.beforeWasm')]?.()",
+      );
+    },
+  };
+}
