@@ -1,8 +1,9 @@
-// `npm test` after the build: the tests (vitest), and beside them the type checker, eslint and prettier at
-// the lowest CPU priority, so that they use what the tests leave (the tests wait on sockets and child
+// `npm test` after the build: the tests (vitest), and beside them the type checker at the lowest CPU
+// priority, so that they use what the tests leave (the tests wait on sockets and child
 // processes much of the time) and never slow the tests down; once the tests end, the checks still running get
 // the usual priority back (where the system allows it). The tests' output streams as they run; each check's
-// output is printed whole when it ends. The exit code says whether all passed.
+// output is printed whole when it ends. The exit code says whether all passed. eslint and prettier are
+// `npm run lint` (CI runs it too): style is not behaviour, and the suite keeps to its minute.
 import { spawn } from 'node:child_process';
 import { constants, setPriority } from 'node:os';
 
@@ -18,8 +19,6 @@ const prioritize = (pid, priority) => {
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 const checks = [
   ['typecheck', 'tsc', ['-p', 'tsconfig.check.json']],
-  ['eslint', 'eslint', ['.']],
-  ['prettier', 'prettier', ['--check', '.']],
 ];
 
 const run = (command, args, stdio, low = false) =>
