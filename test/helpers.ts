@@ -11,6 +11,12 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/
 import type { IO } from '../src/terminal.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
+/**
+ * Tasks the sandbox seeds beyond its `tasks` count: a to-do and a playbook approval for each of its six reps,
+ * added after the others so that the rest of the workspace is what it always was.
+ */
+export const MORE_TYPES_SEEDED = 12;
+
 /** The seeded data ends on this day, so the workspace is the same on every run. */
 export const SEED_NOW = Date.parse('2026-11-01T00:00:00Z');
 

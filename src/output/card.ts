@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Message, Task } from '../api/types.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime, safeText, typeLabel } from './format.js';
 import { labelled } from './show.js';
 import { wrapIndented } from './thread.js';
 import {
@@ -31,7 +31,7 @@ export function renderCard(
 ): string {
   const c = v.chalk;
   const head = [
-    c.bold(enumLabel(task.type)),
+    c.bold(typeLabel(task.type)),
     priorityStyle(c, String(task.priority))(safeText(task.priority)),
     statusStyle(c, String(task.status))(enumLabel(task.status)),
   ].join(' · ');

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { csvLines } from './csv.js';
 import type { ReassignScope, Task } from '../api/types.js';
 import type { Terminal } from '../terminal.js';
-import { enumLabel, plural, safeText } from './format.js';
+import { plural, safeText, typeLabel } from './format.js';
 import { previewView, type PreviewItem } from './outcomes.js';
 import type { Output } from './printer.js';
 import type { Who } from './tasks.js';
@@ -132,7 +132,7 @@ export function describePlan(
   const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);
   const lines = [
     title,
-    `  by type:       ${counts(plan.by_type, enumLabel)}`,
+    `  by type:       ${counts(plan.by_type, typeLabel)}`,
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
     `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
     `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,

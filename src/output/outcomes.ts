@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, safeText } from './format.js';
+import { enumLabel, safeText, typeLabel } from './format.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel, type Who } from './tasks.js';
 import { renderTable, type FitStep } from './table.js';
@@ -57,6 +57,8 @@ export const PREVIEW_TSV_FIELDS = [
  * headers wider than their values, then who holds the task now (the summary says it too), give way first.
  */
 const PREVIEW_FIT: readonly FitStep[] = [
+  // The one type wider than 'new lead review' gives way first ('playbook appro…'): the rest lays out as before.
+  { column: 'TYPE', shrink: 15 },
   { column: 'WHAT', shrink: 24 },
   { column: 'PRIORITY', shrink: 5 },
   { column: 'ASSIGNEE', toValues: true },
@@ -78,7 +80,7 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
     table: {
       columns: [
         { header: 'ID', cell: (p) => safeText(p.id), cut: 'middle' },
-        { header: 'TYPE', cell: (p) => enumLabel(p.task?.type ?? '') },
+        { header: 'TYPE', cell: (p) => typeLabel(p.task?.type ?? '') },
         {
           header: 'PRIORITY',
           cell: (p) => safeText(p.task?.priority ?? ''),

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, relativeTime, safeText } from './format.js';
+import { enumLabel, relativeTime, safeText, typeLabel } from './format.js';
 import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,
@@ -83,7 +83,8 @@ export function renderTaskFields(task: Task, view: ShowView): string {
     if (TIME_FIELDS.has(key)) return `${safeText(raw)} ${c.dim(`(${relativeTime(String(raw), view.now)})`)}`;
     if (key === 'priority') return priorityStyle(c, String(raw))(safeText(raw));
     if (key === 'status') return statusStyle(c, String(raw))(enumLabel(raw));
-    if (key === 'type' || key === 'disposition' || key === 'reopen_reason') return enumLabel(raw);
+    if (key === 'type') return typeLabel(raw);
+    if (key === 'disposition' || key === 'reopen_reason') return enumLabel(raw);
     if (key === 'assignee_user_id') {
       const alias = view.names.get(String(raw));
       return alias ? `${safeText(alias)} ${c.dim(`(${safeText(raw)})`)}` : safeText(raw);

@@ -6,7 +6,7 @@ import {
   type SequenceTemplate,
   type Task,
 } from '../api/types.js';
-import { enumLabel, relativeTime, safeText, shortId } from './format.js';
+import { enumLabel, relativeTime, safeText, shortId, typeLabel } from './format.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
 
@@ -140,7 +140,7 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
   }
   const columns: TableColumn<TaskRow>[] = [
     { header: 'ID', cell: (r) => safeText(r.task.id), cut: 'middle' },
-    { header: 'TYPE', cell: (r) => enumLabel(r.task.type) },
+    { header: 'TYPE', cell: (r) => typeLabel(r.task.type) },
     {
       header: 'PRIORITY',
       cell: (r) => safeText(r.task.priority),
@@ -194,9 +194,12 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
 /**
  * Who gives way first on a narrow terminal: the run's UUID, the campaign, the contact, the assignee and the
  * PRIORITY header (its values are at most 5 wide), so that the ID stays whole, and copyable, down to 100
- * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns.
+ * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns
+ * ('playbook approval', the one type wider than 'new lead review', is cut to as wide first).
  */
 export const TASK_TABLE_FIT: readonly FitStep[] = [
+  // The one type wider than 'new lead review' gives way first ('playbook appro…'): the rest lays out as before.
+  { column: 'TYPE', shrink: 15 },
   { column: 'SEQUENCE RUN', shrink: 13 },
   { column: 'SEQUENCE RUN', drop: true },
   { column: 'CAMPAIGN', shrink: 14 },

@@ -58,11 +58,17 @@ describe('shell completion protocol', () => {
     ],
     [
       ['tasks', 'list', '--type', ''],
-      ['call', 'email_reply', 'linkedin_reply', 'new_lead_review'],
+      ['call', 'email_reply', 'linkedin_reply', 'new_lead_review', 'todo', 'playbook_approval'],
     ],
     [
       ['tasks', 'list', '-t', 'call,'],
-      ['call,email_reply', 'call,linkedin_reply', 'call,new_lead_review'],
+      [
+        'call,email_reply',
+        'call,linkedin_reply',
+        'call,new_lead_review',
+        'call,todo',
+        'call,playbook_approval',
+      ],
     ],
     [['tasks', 'list', '--priority', 'hot,to'], ['hot,today']],
     [

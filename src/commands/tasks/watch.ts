@@ -152,7 +152,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
  */
 const WATCH_WIDTHS: Record<string, number> = {
   ID: 36,
-  TYPE: 'new lead review'.length,
+  TYPE: 'playbook approval'.length,
   PRIORITY: 'TODAY'.length,
   STATUS: 'in progress'.length,
   ASSIGNEE: 36,
