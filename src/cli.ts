@@ -50,6 +50,7 @@ export function buildProgram(app: App): Command {
       'allow an http:// API URL that is not this machine (the key travels unencrypted)',
     )
     .option('--no-color', 'no colour (env: NO_COLOR)')
+    .option('--no-links', 'no hyperlinks to call or email contacts on a terminal (env: TOPO_LINKS=0)')
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => app.io.stdout.write(s),

@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Message, Task } from '../api/types.js';
 import { enumLabel, relativeTime, safeText, typeLabel } from './format.js';
+import { NO_LINKS, type Links } from './links.js';
 import { labelled } from './show.js';
 import { wrapIndented } from './thread.js';
 import {
@@ -21,6 +22,8 @@ export interface CardView {
   /** Whose queue (null: the unassigned tasks), and how long it is. */
   owner: string | null;
   open: number;
+  /** On a terminal that shows them: the phone, email and LinkedIn URL as links. */
+  links?: Links;
 }
 
 export function renderCard(
@@ -46,10 +49,11 @@ export function renderCard(
       .join(', ');
     lines.push(`  ${c.bold(contactName(p))}${role ? ` — ${role}` : ''}`);
   }
+  const link = v.links ?? NO_LINKS;
   const rows: [string, string][] = [];
-  if (p?.phone_number) rows.push(['Phone', safeText(p.phone_number)]);
-  if (p?.email) rows.push(['Email', safeText(p.email)]);
-  if (p?.linkedin_url) rows.push(['LinkedIn', safeText(p.linkedin_url)]);
+  if (p?.phone_number) rows.push(['Phone', link.phone(safeText(p.phone_number), p.phone_number)]);
+  if (p?.email) rows.push(['Email', link.email(safeText(p.email), p.email)]);
+  if (p?.linkedin_url) rows.push(['LinkedIn', link.web(safeText(p.linkedin_url), p.linkedin_url)]);
   if (related.template)
     rows.push([
       'Campaign',

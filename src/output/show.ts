@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import { enumLabel, relativeTime, safeText, typeLabel } from './format.js';
+import { NO_LINKS, type Links } from './links.js';
 import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,
@@ -44,6 +45,8 @@ export interface ShowView {
   related?: Related;
   /** Piped: the relations asked for with --with, appended as `field<TAB>value` lines. */
   with?: readonly Relation[];
+  /** On a terminal that shows them: the email, phone and LinkedIn URL as links. */
+  links?: Links;
 }
 
 /** The fields a person reads first; the rest follow the contact and campaign. */
@@ -108,6 +111,7 @@ function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
   const r = view.related;
   if (!r) return [];
   const c = view.chalk;
+  const link = view.links ?? NO_LINKS;
   const blocks: [string, string][][] = [];
   if (r.contact === null) blocks.push([['Contact', c.dim('contact deleted')]]);
   else if (r.contact) {
@@ -123,9 +127,9 @@ function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
       ['Contact', c.bold(contactName(p))],
       ['Title', p.job_title ? safeText(p.job_title) : null],
       ['Company', company],
-      ['Email', p.email ? safeText(p.email) : null],
-      ['Phone', p.phone_number ? safeText(p.phone_number) : null],
-      ['LinkedIn', p.linkedin_url ? safeText(p.linkedin_url) : null],
+      ['Email', p.email ? link.email(safeText(p.email), p.email) : null],
+      ['Phone', p.phone_number ? link.phone(safeText(p.phone_number), p.phone_number) : null],
+      ['LinkedIn', p.linkedin_url ? link.web(safeText(p.linkedin_url), p.linkedin_url) : null],
       ['Location', place || null],
     ];
     blocks.push(lines.filter((l): l is [string, string] => l[1] !== null));

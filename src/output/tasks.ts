@@ -7,6 +7,7 @@ import {
   type Task,
 } from '../api/types.js';
 import { enumLabel, relativeTime, safeText, shortId, typeLabel } from './format.js';
+import { NO_LINKS, type Links } from './links.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
 
@@ -86,6 +87,12 @@ export function contactName(contact: Contact): string {
   return safeText(name || contact.email || contact.id);
 }
 
+/** A contact's name in a message's header, linked to answer them on its channel: LinkedIn, or else email. */
+export function contactLink(contact: Contact, links: Links): (name: string, channel: string) => string {
+  return (name, channel) =>
+    channel === 'LINKEDIN' ? links.web(name, contact.linkedin_url) : links.email(name, contact.email);
+}
+
 /** "Ada Lovelace · Acme Corp", "contact deleted", or '' when not looked up. */
 export function contactLabel(related: Related | undefined): string {
   if (!related || related.contact === undefined) return '';
@@ -127,10 +134,13 @@ export interface TaskViewOptions {
   time: 'created_at' | 'updated_at';
   /** Leave out ASSIGNEE (a listing of one person's tasks says whose they are once). */
   hideAssignee?: boolean;
+  /** On a terminal that shows them: CONTACT links to call the contact (or email them, or their LinkedIn). */
+  links?: Links;
 }
 
 export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
   const c = o.chalk;
+  const links = o.links ?? NO_LINKS;
   const fields: FieldColumn<TaskRow>[] = TASK_TSV_FIELDS.map((name) => ({
     name,
     value: (r: TaskRow) => r.task[name],
@@ -166,7 +176,8 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
           {
             header: 'CONTACT',
             cell: (r: TaskRow) => contactLabel(r.related),
-            style: (r: TaskRow, s: string) => (r.related?.contact ? s : c.dim(s)),
+            style: (r: TaskRow, s: string) =>
+              r.related?.contact ? links.contact(s, r.related.contact) : c.dim(s),
           },
           { header: 'CAMPAIGN', cell: (r: TaskRow) => templateLabel(r.related?.template) },
         ]

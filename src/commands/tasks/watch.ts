@@ -115,6 +115,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     people: table && allowed.sequences,
     time: 'created_at',
     hideAssignee: o.filters.query.assigneeUserId !== undefined || o.filters.unassigned,
+    links: await output.links(),
   });
   // The widths of a terminal row are fixed once, before any row, so rows printed minutes apart line up.
   const columns = view.table.columns.map((c) => ({ ...c, minWidth: WATCH_WIDTHS[c.header] ?? 0 }));
