@@ -6,6 +6,7 @@ import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerStatus } from './commands/status.js';
 import { registerTasks } from './commands/tasks/index.js';
 import { registerTemplates } from './commands/templates.js';
 import { VERSION } from './version.js';
@@ -73,6 +74,7 @@ export function buildProgram(app: App): Command {
       'topo tasks reassign --from alice --to bob --dry-run',
     ],
   });
+  registerStatus(program, app);
   registerTasks(program, app);
   registerTemplates(program, app);
   registerAuth(program, app);
