@@ -116,7 +116,7 @@ function finishProgram(program: Command): void {
 function registerHelp(program: Command, app: App): void {
   program
     .command('help [topic...]')
-    .summary('help about a command, or a topic: environment, exit-codes, formatting')
+    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day')
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {
@@ -153,6 +153,7 @@ function overview(program: Command): string {
   lines.push('Try it without a key:  topo --sandbox tasks list');
   lines.push('More:                  topo <command> --help');
   lines.push('                       topo help environment | exit-codes | formatting');
+  lines.push('                       topo help start-of-day');
   return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 

@@ -38,10 +38,11 @@ export function registerStatus(program: Command, app: App): void {
       'topo status --team bob,carla,dev',
       'topo status --team bob,carla,dev --json --query "team[].[alias, open]"',
     ],
-    notes: `Requests:
-  A rep's view: 20 listings of one task each, side by side, then the next task's sequence run
-  and contact (with the scopes that allow them). A team's: 8 listings for each member and 2 for
-  each finished offboarding whose work went to the team, side by side (at most 32 at once).
+    notes: `Requests (the same whatever the size of the workspace):
+  A rep's view: 20 listings of one task each and the key's scopes, side by side, then the next
+  task's sequence run, then its contact (where the key may read them): 3 round trips. A team's:
+  8 listings for each member and 2 for each finished offboarding whose work went to the team,
+  side by side (at most 32 at once).
 
 Output:
   On a terminal, fitted to the width, with links to call the next contact where the terminal
@@ -49,9 +50,9 @@ Output:
     {assignee_user_id, alias, open, pending, in_progress, by_priority, by_type,
      replies_waiting, oldest_hot, next}
   and with --team:
-    {team: [{user_id, alias, open, pending, in_progress, by_priority}], spread: {fewest, most},
-     covers_due, unfinished_jobs: [{id, from, to, state, until, ended_at}],
-     reached_leavers: [{job, open_tasks}]}`,
+    {team: [{user_id, alias, open, pending, in_progress, by_priority}],
+     spread: {fewest, most}, covers_due, unfinished_jobs, reached_leavers}
+  where a job is {id, from, to, state, until, ended_at} and a leaver {job, open_tasks}.`,
   });
   cmd.action(
     action(app, async (ctx, flags: StatusFlags, command: Command) => {

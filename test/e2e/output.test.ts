@@ -320,6 +320,7 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'templates list': ['templates', 'list'],
     'tasks next': ['tasks', 'next', '-a', s.store.users[0]!.id],
     'tasks watch': ['tasks', 'watch', '--interval', '5', '--count', '1'],
+    'topo status': ['status', '-a', s.store.users[0]!.id],
   };
   return argv[path];
 }
@@ -343,6 +344,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks next',
         'tasks watch',
         'templates list',
+        'topo status',
       ].sort(),
     );
   });
