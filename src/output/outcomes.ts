@@ -57,12 +57,13 @@ export const PREVIEW_TSV_FIELDS = [
  * headers wider than their values, then who holds the task now (the summary says it too), give way first.
  */
 const PREVIEW_FIT: readonly FitStep[] = [
-  // The one type wider than 'new lead review' gives way first ('playbook appro…'): the rest lays out as before.
-  { column: 'TYPE', shrink: 15 },
   { column: 'WHAT', shrink: 24 },
   { column: 'PRIORITY', shrink: 5 },
   { column: 'ASSIGNEE', toValues: true },
   { column: 'ASSIGNEE', shrink: 4 },
+  // The one type wider than 'new lead review' gives way before the ID ('playbook appro…'): below, previews
+  // lay out as they do without it.
+  { column: 'TYPE', shrink: 15 },
   { column: 'ID', shrink: 13 },
   { column: 'TYPE', shrink: 9 },
   { column: 'WHAT', shrink: 12 },

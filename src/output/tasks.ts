@@ -206,15 +206,17 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
  * Who gives way first on a narrow terminal: the run's UUID, the campaign, the contact, the assignee and the
  * PRIORITY header (its values are at most 5 wide), so that the ID stays whole, and copyable, down to 100
  * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns
- * ('playbook approval', the one type wider than 'new lead review', is cut to as wide first).
+ * ('playbook approval', the one type wider than 'new lead review', is cut to as wide once the campaign and
+ * the contact have given way a first time).
  */
 export const TASK_TABLE_FIT: readonly FitStep[] = [
-  // The one type wider than 'new lead review' gives way first ('playbook appro…'): the rest lays out as before.
-  { column: 'TYPE', shrink: 15 },
   { column: 'SEQUENCE RUN', shrink: 13 },
   { column: 'SEQUENCE RUN', drop: true },
   { column: 'CAMPAIGN', shrink: 14 },
   { column: 'CONTACT', shrink: 22 },
+  // The one type wider than 'new lead review' gives way next ('playbook appro…'): below, tables lay out as
+  // they do without it.
+  { column: 'TYPE', shrink: 15 },
   { column: 'CAMPAIGN', shrink: 10 },
   { column: 'CONTACT', shrink: 16 },
   { column: 'ASSIGNEE', shrink: 8 },
