@@ -55,11 +55,14 @@ export function telTarget(number: unknown): string | undefined {
   return `tel:${main.startsWith('+') ? '+' : ''}${digits}`;
 }
 
-/** `mailto:` and the address, each part percent-encoded (no header or second address can ride along). */
+/**
+ * `mailto:` and the address: one `@`, a domain of letters, digits, dots and hyphens, the local part
+ * percent-encoded (no header, body or second address can ride along).
+ */
 export function mailtoTarget(address: unknown): string | undefined {
   if (typeof address !== 'string' || !CLEAN_TEXT.test(address)) return undefined;
-  const at = address.lastIndexOf('@');
-  if (at < 1 || at === address.length - 1) return undefined;
+  const at = address.indexOf('@');
+  if (at < 1 || at !== address.lastIndexOf('@') || !DOMAIN.test(address.slice(at + 1))) return undefined;
   const target = `mailto:${encodeURIComponent(address.slice(0, at))}@${encodeURIComponent(address.slice(at + 1))}`;
   return CLEAN_TARGET.test(target) ? target : undefined;
 }
@@ -76,6 +79,8 @@ export function webTarget(url: unknown): string | undefined {
   if (!['https:', 'http:'].includes(parsed.protocol) || parsed.username || parsed.password) return undefined;
   return CLEAN_TARGET.test(parsed.href) ? parsed.href : undefined;
 }
+
+const DOMAIN = /^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
 
 /** Text without spaces or control characters (C0, DEL, C1): an address or a URL as the API should send it. */
 // eslint-disable-next-line no-control-regex
