@@ -110,6 +110,9 @@ describe('shell completion protocol', () => {
     expect(await complete(['tasks', 'list', '-a', 'b'], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', '--from', ''], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['bea', 'bob']);
+    // A team is a list: the names not yet given, after a comma.
+    expect(await complete(['status', '--team', ''], env)).toEqual(['bea', 'bob']);
+    expect(await complete(['status', '--team', 'bob,'], env)).toEqual(['bob,bea']);
     // -a also offers 'none' (unassigned tasks); --from and --to do not.
     expect(await complete(['--profile', 'eu', 'tasks', 'list', '--assignee', ''], env)).toEqual([
       'zed',

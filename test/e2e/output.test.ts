@@ -51,7 +51,9 @@ describe('terminal tables fit the width', () => {
     if (columns >= 80) {
       // TYPE, STATUS and the age stay whole down to 80 columns.
       for (const line of lines.slice(1)) {
-        expect(line).toMatch(/ {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2}/);
+        expect(line).toMatch(
+          / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2}/,
+        );
         expect(line).toMatch(/ (pending|in progress) /);
         expect(line).toMatch(/(\d+(mo|[mhdwy]) ago|just now)$/);
       }
@@ -120,7 +122,9 @@ describe('IDs to copy', () => {
       for (const row of rows) {
         expect(displayWidth(row)).toBeLessThanOrEqual(columns);
         expect(row).toMatch(/ {2}would move to (bob|carla)$/);
-        expect(row).toMatch(/ {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}/);
+        expect(row).toMatch(
+          / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}/,
+        );
       }
     }
   });

@@ -84,7 +84,6 @@ describe('link targets', () => {
 
 describe('links on a terminal', () => {
   it('an OSC 8 sequence has no display width', () => {
-     
     const osc8 = '\u001b]8;;tel:+441614960568\u0007+44 161 496 0568\u001b]8;;\u0007';
     expect(displayWidth(osc8)).toBe('+44 161 496 0568'.length);
   });
