@@ -141,7 +141,7 @@ function countPieces(
   skipZero = false,
 ): Piece[] {
   return Object.entries(counts)
-    .filter(([key, n]) => (key === 'other' || skipZero ? n > 0 : true))
+    .filter(([key, n]) => n > 0 || (key !== 'other' && !skipZero))
     .map(([key, n]) => {
       const name = key === 'other' ? 'other' : label(key);
       return { plain: `${name} ${n}`, drawn: `${style && key !== 'other' ? style(key)(name) : name} ${n}` };
@@ -177,7 +177,7 @@ export function renderRepStatus(s: RepStatus, v: StatusView): string {
         : piece('none'),
     ],
   ];
-  const labelWidth = 'Oldest HOT'.length;
+  const labelWidth = Math.max(...[...rows.map(([label]) => label), 'Next'].map(displayWidth));
   rows.push(['Next', nextLine(s, v, v.width - labelWidth - 2)]);
   return `${fitTitle(title, v.width)}\n\n${labelledLines(rows, v).join('\n')}\n`;
 }
