@@ -15,7 +15,7 @@ interface StatusFlags {
 export function registerStatus(program: Command, app: App): void {
   const cmd = program
     .command('status')
-    .summary('where you stand: open tasks by priority and type, replies waiting, the next task')
+    .summary('where you stand: open tasks, replies waiting, the next task')
     .description(
       'Shows where a rep stands, in one screen: open tasks by priority and by type, how many are in ' +
         'progress, replies waiting, the age of the oldest HOT task, and the next task by the rule of ' +
