@@ -221,15 +221,9 @@ describe.runIf(hasScript)('on a real terminal, as the terminal says what it is',
 
   it.each([
     ['WezTerm', 3, { TERM_PROGRAM: 'WezTerm', TERM_PROGRAM_VERSION: '20240203-110809-5046fc22' }],
-    ['VS Code', 3, { TERM_PROGRAM: 'vscode', TERM_PROGRAM_VERSION: '1.95.0' }],
     ['a VTE terminal', 3, { VTE_VERSION: '7600' }],
     ['Apple Terminal', 0, { TERM_PROGRAM: 'Apple_Terminal', TERM_PROGRAM_VERSION: '453' }],
     ['plain xterm', 0, {}],
-    [
-      'WezTerm with TOPO_LINKS=0',
-      0,
-      { TERM_PROGRAM: 'WezTerm', TERM_PROGRAM_VERSION: '20240203', TOPO_LINKS: '0' },
-    ],
     [
       'WezTerm with --no-links',
       0,

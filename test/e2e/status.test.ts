@@ -321,13 +321,16 @@ describe('topo status --team', () => {
     for (const q of sweep) expect(q.query).toContain('types=CALL');
   });
 
-  it.each([60, 80, 120])(
-    'on a terminal of %i columns: every line fits; piped, the same text without colour',
-    async (columns) => {
-      const w = await withJobs();
-      const { s, env } = w;
-      s.store.createTask({ assignee_user_id: w.erin.id, type: 'CALL' });
-      const deps = { now: () => Date.now() + 2 * DAY, sleep: fastSleep };
+  it('on a terminal of 60, 80 and 120 columns every line fits; piped, the same text without colour', async () => {
+    const w = await withJobs();
+    const { s, env } = w;
+    s.store.createTask({ assignee_user_id: w.erin.id, type: 'CALL' });
+    const deps = { now: () => Date.now() + 2 * DAY, sleep: fastSleep };
+    const piped = await topo(['status', '--team', 'bob,carla,dev'], { sandbox: s, env, deps });
+    expect(piped.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    expect(piped.stdout).not.toMatch(/\u001b/);
+    for (const columns of [60, 80, 120]) {
       const tty = await topo(['status', '--team', 'bob,carla,dev'], {
         sandbox: s,
         env,
@@ -352,32 +355,25 @@ describe('topo status --team', () => {
       expect(text).toMatch(
         /\nReached {5}erin: 1 open task since job [0-9a-f]{8} ended 2d ago what a sweep of each job would move now\n$/,
       );
-      // Piped: nothing is cut or wrapped (at 120 columns nothing was), and no colour.
-      const piped = await topo(['status', '--team', 'bob,carla,dev'], { sandbox: s, env, deps });
-      expect(piped.code).toBe(0);
-      // eslint-disable-next-line no-control-regex
-      expect(piped.stdout).not.toMatch(/\u001b/);
+      // Piped, nothing is cut or wrapped: at 120 columns nothing needed to be.
       if (columns === 120) expect(piped.stdout).toBe(tty.stdout);
-    },
-  );
-
-  it("jobs that involve nobody of the team, or of another workspace, are not the team's", async () => {
-    const w = await withJobs();
-    const r = await topo(
-      ['status', '--team', 'bob', '--json', 'covers_due,unfinished_jobs,reached_leavers'],
+    }
+    // Jobs that involve nobody of the team (alice was neither a leaver nor a successor) are not the team's.
+    const alone = await topo(
+      ['status', '--team', s.store.users[0]!.id, '--json', 'covers_due,unfinished_jobs,reached_leavers'],
       {
-        sandbox: w.s,
-        env: w.env,
-        deps: { now: () => Date.now() + 2 * DAY, sleep: fastSleep },
+        sandbox: s,
+        env,
+        deps,
       },
     );
-    expect(JSON.parse(r.stdout)).toEqual({ covers_due: [], unfinished_jobs: [], reached_leavers: [] });
-    // The same team against another API (another workspace) has none of them.
+    expect(JSON.parse(alone.stdout)).toEqual({ covers_due: [], unfinished_jobs: [], reached_leavers: [] });
+    // Nor are those of another workspace: the same team against another API has none of them.
     const other = await sandbox();
     const elsewhere = await topo(['status', '--team', w.dev.id, '--json', 'covers_due,unfinished_jobs'], {
       sandbox: other,
-      env: w.env,
-      deps: { now: () => Date.now() + 2 * DAY, sleep: fastSleep },
+      env,
+      deps,
     });
     expect(elsewhere.code).toBe(0);
     expect(JSON.parse(elsewhere.stdout)).toEqual({ covers_due: [], unfinished_jobs: [] });
