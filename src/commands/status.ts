@@ -33,10 +33,8 @@ export function registerStatus(program: Command, app: App): void {
   helpDetails(cmd, {
     examples: [
       'topo status',
-      'topo status -a bob',
-      'topo status --json by_priority,next',
+      'topo status -a bob --json by_priority,next',
       'topo status --team bob,carla,dev',
-      'topo status --team bob,carla,dev --json --query "team[].[alias, open]"',
     ],
     notes: `Requests (the same whatever the size of the workspace):
   A rep's view: 20 listings of one task each and the key's scopes, side by side, then the next
