@@ -17,9 +17,7 @@ const prioritize = (pid, priority) => {
 };
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
-const checks = [
-  ['typecheck', 'tsc', ['-p', 'tsconfig.check.json']],
-];
+const checks = [['typecheck', 'tsc', ['-p', 'tsconfig.check.json']]];
 
 const run = (command, args, stdio, low = false) =>
   new Promise((resolve) => {

@@ -6,6 +6,7 @@ import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerStatus } from './commands/status.js';
 import { registerTasks } from './commands/tasks/index.js';
 import { registerTemplates } from './commands/templates.js';
 import { VERSION } from './version.js';
@@ -50,6 +51,7 @@ export function buildProgram(app: App): Command {
       'allow an http:// API URL that is not this machine (the key travels unencrypted)',
     )
     .option('--no-color', 'no colour (env: NO_COLOR)')
+    .option('--no-links', 'no hyperlinks to call or email contacts on a terminal (env: TOPO_LINKS=0)')
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => app.io.stdout.write(s),
@@ -72,6 +74,7 @@ export function buildProgram(app: App): Command {
       'topo tasks reassign --from alice --to bob --dry-run',
     ],
   });
+  registerStatus(program, app);
   registerTasks(program, app);
   registerTemplates(program, app);
   registerAuth(program, app);
@@ -113,7 +116,7 @@ function finishProgram(program: Command): void {
 function registerHelp(program: Command, app: App): void {
   program
     .command('help [topic...]')
-    .summary('help about a command, or a topic: environment, exit-codes, formatting')
+    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day')
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {
@@ -150,6 +153,7 @@ function overview(program: Command): string {
   lines.push('Try it without a key:  topo --sandbox tasks list');
   lines.push('More:                  topo <command> --help');
   lines.push('                       topo help environment | exit-codes | formatting');
+  lines.push('                       topo help start-of-day');
   return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 

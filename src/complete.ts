@@ -18,8 +18,8 @@ export type ValueSource =
   | { list: string[] }
   /** Values with a description each. */
   | { entries: [string, string][] }
-  /** Read at completion time from this machine's settings. */
-  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates' };
+  /** Read at completion time from this machine's settings; with `commas`, a comma-separated list of them. */
+  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates'; commas?: boolean };
 
 export interface OptionSpec {
   name: string;
@@ -128,6 +128,12 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
       else if ('list' in source) commaList(current, source.list, c);
       else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
       // Names from the API or a hand-edited file: control characters shown, never sent to the shell raw.
+      else if (source.commas)
+        commaList(
+          current,
+          local[source.local].map((v) => safeText(v)),
+          c,
+        );
       else for (const v of local[source.local]) c(safeText(v), DESCRIPTION[source.local]);
     };
   };

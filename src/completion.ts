@@ -29,6 +29,7 @@ const SOURCES: Record<string, ValueSource> = {
   with: { list: [...WITH_CHOICES] },
   assignee: { local: 'assignees' },
   to: { local: 'aliases' },
+  team: { local: 'aliases', commas: true },
   from: { local: 'aliases' },
   profile: { local: 'profiles' },
   template: { local: 'templates' },

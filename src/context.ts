@@ -45,6 +45,7 @@ export class Context {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.terminal = new Terminal(io, env, {
       ...(globals.color === false && { color: false }),
+      ...(globals.links === false && { links: false }),
       ...(deps.prompter && { prompter: deps.prompter }),
       ...(deps.interrupts && { interrupts: deps.interrupts }),
     });

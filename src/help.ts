@@ -84,7 +84,7 @@ class TopoHelp extends Help {
     }
     const root = rootOf(cmd);
     extra.push(
-      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting'.`,
+      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting', '${root.name()} help start-of-day'.`,
     );
     const limit = helper.helpWidth ?? 80;
     return `${[...blocks, ...extra.map((text) => fitLines(text, limit, helper))].join('\n\n')}\n`;
@@ -198,6 +198,8 @@ Precedence: flag > environment > profile in the config file > default.
                    (up to 4) attempts, so a request that is never answered fails after 4 of them
   HTTP log         --debug, TOPO_DEBUG=1 (stderr; the key is never logged)
   colour           --no-color, NO_COLOR (any value), TERM=dumb turn it off; FORCE_COLOR=1 forces it
+  links            on a terminal that supports them: --no-links, TOPO_LINKS=0 turn them off;
+                   TOPO_LINKS=1 or FORCE_HYPERLINK=1 force them (never when piped)
   pager            --no-pager, TOPO_PAGER, PAGER; default 'less -FRX' (for 'tasks thread' on a terminal)
   config folder    TOPO_CONFIG_DIR; default $XDG_CONFIG_HOME/topo (~/Library/Preferences/topo on macOS,
                    %APPDATA%\\topo\\Config on Windows); config.json is 0600 in a 0700 folder
@@ -209,6 +211,37 @@ Precedence: flag > environment > profile in the config file > default.
                    the file ('topo auth status' says which)
   plain http       --allow-insecure-http permits an http:// API URL that is not this machine
   progress bars    only when stderr is a terminal and CI is unset
+`,
+  },
+  'start-of-day': {
+    summary: 'topo status, tasks next, and contacts one click away',
+    text: `Start of the day
+
+  topo status                where you stand: open tasks by priority and type, in progress,
+                             replies waiting, the oldest HOT task, and the next task with the
+                             contact's name, company and phone
+  topo tasks next            the task to do now: who, their phone and email, the campaign and
+                             what they wrote last; then a key: s skip, t thread, r reassign,
+                             n next, q quit
+  topo status --team a,b,c   for admins: each member's open tasks by priority, the spread,
+                             covers due for return, jobs left unfinished, and the open tasks
+                             that reached a leaver since their offboarding
+
+The next task is chosen by one rule: in progress before pending, then HOT, TODAY, EXTRA,
+then the oldest. Every count is the API's own total, asked side by side, so the cost does not
+grow with the workspace: 'topo status' sends 20 listings of one task and asks the key's scopes
+at once, then looks up the next task's run, then its contact (3 round trips); --team sends 8
+listings a member and 2 a finished offboarding, at once (1 round trip, 32 requests at most in
+flight).
+
+Contacts one click away
+  On a terminal that supports hyperlinks (iTerm2, WezTerm, VS Code, GNOME Terminal and other
+  VTE terminals, Windows Terminal, kitty, Alacritty, Ghostty), a phone number is a tel: link
+  (your dialer calls it), an email a mailto: link and a LinkedIn URL a link to the page: in
+  'tasks show', the 'tasks next' card, the headers of 'tasks thread', 'status' and the CONTACT
+  column of tables. The text shown is the same, so nothing moves.
+  off        --no-links, TOPO_LINKS=0; never when piped, with --json or --csv
+  forced     TOPO_LINKS=1 or FORCE_HYPERLINK=1, for a terminal the detection does not know
 `,
   },
   'exit-codes': {
@@ -253,6 +286,9 @@ Piped           no colour, no header, one record per line, tab-separated, full I
 Errors          with --json, errors are JSON on stderr too:
                   {"error": {"code": 4, "status": 403, "type": "...", "message": "...", "request_id": "..."}}
 Colour          off with NO_COLOR, --no-color, TERM=dumb or when piped; FORCE_COLOR=1 forces it.
+Links           on a terminal that supports hyperlinks, phones, emails and LinkedIn URLs are links
+                (the text is unchanged); never piped, in JSON or CSV; off with --no-links or
+                TOPO_LINKS=0 (see 'topo help start-of-day').
 Safety          control characters and escape sequences in API text are shown as \\e, \\x07, … so data
                 cannot drive your terminal; JSON output stays exact.
 `,

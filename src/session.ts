@@ -15,6 +15,8 @@ export interface GlobalOptions {
   debug?: boolean;
   /** false with --no-color. */
   color?: boolean;
+  /** false with --no-links. */
+  links?: boolean;
   /** Seconds. */
   timeout?: number;
   sandbox?: boolean;

@@ -23,6 +23,8 @@ export interface InterruptRegistry {
 export interface TerminalOptions {
   /** false with --no-color. */
   color?: boolean;
+  /** false with --no-links. */
+  links?: boolean;
   prompter?: Prompter;
   interrupts?: InterruptRegistry;
 }
@@ -77,6 +79,20 @@ export class Terminal {
     if (force !== undefined) return force !== '0' && force !== 'false';
     if (this.env.TERM === 'dumb') return false;
     return isTTY;
+  }
+
+  /**
+   * Hyperlinks on stdout (contacts one click away): never piped, off with --no-links or TOPO_LINKS=0, on with
+   * TOPO_LINKS=1; otherwise where the terminal supports them, as a well-kept library judges it (which also
+   * honours FORCE_HYPERLINK=1). Asked only where a link may be drawn, so piped output never loads it.
+   */
+  async hyperlinks(): Promise<boolean> {
+    if (this.options.links === false || !this.io.stdoutIsTTY) return false;
+    const setting = (this.env.TOPO_LINKS ?? '').trim().toLowerCase();
+    if (['0', 'false', 'no', 'off'].includes(setting)) return false;
+    if (['1', 'true', 'yes', 'on'].includes(setting)) return true;
+    const { terminalSupportsHyperlinks } = await import('./output/links.js');
+    return terminalSupportsHyperlinks(this.env);
   }
 
   /** Prompts need a person at both ends. */

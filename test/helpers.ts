@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { link } from 'ansi-escapes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,12 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/
 import type { IO } from '../src/terminal.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
+/**
+ * Tasks the sandbox seeds beyond its `tasks` count: a to-do and a playbook approval for each of its six reps,
+ * added after the others so that the rest of the workspace is what it always was.
+ */
+export const MORE_TYPES_SEEDED = 12;
+
 /** The seeded data ends on this day, so the workspace is the same on every run. */
 export const SEED_NOW = Date.parse('2026-11-01T00:00:00Z');
 
@@ -235,4 +242,23 @@ export function scriptedPrompter(answers: unknown[]): Prompter & { asked: string
     search: async (message, choices) => next<string>(message, choices),
     tick: async (message, choices) => next(message, choices),
   };
+}
+
+/**
+ * The hyperlinks in terminal text, and the text without them. Built from the library's own sequences, so it
+ * reads them as this process draws them (OSC 8; inside tmux, wrapped for it).
+ */
+export function hyperlinks(text: string): { targets: string[]; text: string } {
+  const marker = 'tel:0';
+  const [open, close] = link('\u0000', marker).split('\u0000') as [string, string];
+  const [before, after] = open.split(marker) as [string, string];
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // A target never holds a control character: it ends at the first.
+  const pattern = new RegExp(`${escape(before)}([^\\u0000-\\u001f]+)${escape(after)}|${escape(close)}`, 'g');
+  const targets: string[] = [];
+  const plain = text.replace(pattern, (whole, target: string | undefined) => {
+    if (target !== undefined) targets.push(target);
+    return '';
+  });
+  return { targets, text: plain };
 }

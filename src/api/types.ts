@@ -1,6 +1,14 @@
 /** Wire types of Topo's Tasks API. Enums stay open: the API may add values inside v1. */
 
-export const TASK_TYPES = ['CALL', 'EMAIL_REPLY', 'LINKEDIN_REPLY', 'NEW_LEAD_REVIEW'] as const;
+/** The four of the Tasks API reference, and the two Topo's other published surfaces show (to-dos, playbooks). */
+export const TASK_TYPES = [
+  'CALL',
+  'EMAIL_REPLY',
+  'LINKEDIN_REPLY',
+  'NEW_LEAD_REVIEW',
+  'TODO',
+  'PLAYBOOK_APPROVAL',
+] as const;
 export const TASK_PRIORITIES = ['HOT', 'TODAY', 'EXTRA'] as const;
 export const TASK_STATUSES = ['PENDING', 'IN_PROGRESS', 'COMPLETED', 'SKIPPED'] as const;
 export const DISPOSITIONS = ['ANSWERED', 'VOICEMAIL_LEFT', 'NO_ANSWER'] as const;

@@ -4,7 +4,7 @@ import type { Task } from '../api/types.js';
 import type { Context } from '../context.js';
 import type { Choice } from '../prompt.js';
 import { isUuid } from '../basics/ids.js';
-import { enumLabel, relativeTime, shortId } from '../output/format.js';
+import { enumLabel, relativeTime, shortId, typeLabel } from '../output/format.js';
 import { safeText } from '../basics/text.js';
 import { truncate } from '../output/width.js';
 import { contactLabel } from '../output/tasks.js';
@@ -33,7 +33,7 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
   const line = (r: TaskRow) =>
     truncate(
       [
-        enumLabel(r.task.type),
+        typeLabel(r.task.type),
         safeText(r.task.priority),
         enumLabel(r.task.status),
         who(r.task.assignee_user_id),

@@ -38,7 +38,7 @@ export function addFilterFlags(cmd: Command, group: string): Command {
     )
     .option(
       '-t, --type <types>',
-      'call, email_reply, linkedin_reply, new_lead_review (comma-separated or repeated)',
+      'call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval (comma-separated or repeated)',
       collect,
     )
     .option('-p, --priority <priorities>', 'hot, today, extra (comma-separated or repeated)', collect)

@@ -1,7 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { Message, Task } from '../api/types.js';
-import { enumLabel, relativeTime } from './format.js';
+import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
+import { NO_LINKS, type Links } from './links.js';
 import { labelled } from './show.js';
 import { wrapIndented } from './thread.js';
 import { contactName, priorityStyle, runStatusLabel, statusStyle, templateLabel } from './tasks.js';
@@ -16,6 +17,8 @@ export interface CardView {
   /** Whose queue (null: the unassigned tasks), and how long it is. */
   owner: string | null;
   open: number;
+  /** On a terminal that shows them: the phone, email and LinkedIn URL as links. */
+  links?: Links;
 }
 
 export function renderCard(
@@ -26,7 +29,7 @@ export function renderCard(
 ): string {
   const c = v.chalk;
   const head = [
-    c.bold(enumLabel(task.type)),
+    c.bold(typeLabel(task.type)),
     priorityStyle(c, String(task.priority))(safeText(task.priority)),
     statusStyle(c, String(task.status))(enumLabel(task.status)),
   ].join(' · ');
@@ -41,10 +44,11 @@ export function renderCard(
       .join(', ');
     lines.push(`  ${c.bold(contactName(p))}${role ? ` — ${role}` : ''}`);
   }
+  const link = v.links ?? NO_LINKS;
   const rows: [string, string][] = [];
-  if (p?.phone_number) rows.push(['Phone', safeText(p.phone_number)]);
-  if (p?.email) rows.push(['Email', safeText(p.email)]);
-  if (p?.linkedin_url) rows.push(['LinkedIn', safeText(p.linkedin_url)]);
+  if (p?.phone_number) rows.push(['Phone', link.phone(safeText(p.phone_number), p.phone_number)]);
+  if (p?.email) rows.push(['Email', link.email(safeText(p.email), p.email)]);
+  if (p?.linkedin_url) rows.push(['LinkedIn', link.web(safeText(p.linkedin_url), p.linkedin_url)]);
   if (related.template)
     rows.push([
       'Campaign',

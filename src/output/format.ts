@@ -7,6 +7,14 @@ export function enumLabel(value: unknown): string {
   return safeText(value).toLowerCase().replace(/_/g, ' ');
 }
 
+/** Types whose words are not their wire name's: a to-do reads as one word. */
+const TYPE_WORDS: Readonly<Record<string, string>> = { TODO: 'to-do' };
+
+/** A task's type as a person reads it (`email reply`, `to-do`); a type the API adds later, in its own words. */
+export function typeLabel(type: unknown): string {
+  return (typeof type === 'string' && Object.hasOwn(TYPE_WORDS, type) && TYPE_WORDS[type]) || enumLabel(type);
+}
+
 // Made on first use: building it loads locale data (tens of milliseconds) that piped output never needs.
 let relative: Intl.RelativeTimeFormat | undefined;
 /** Each phrase once: a long table repeats the same few hundred ("3d ago"). */

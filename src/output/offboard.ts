@@ -3,7 +3,7 @@ import { csvLines } from './csv.js';
 import type { Task } from '../api/types.js';
 import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
-import { enumLabel } from './format.js';
+import { typeLabel } from './format.js';
 import { plural, safeText } from '../basics/text.js';
 import { previewView } from './outcomes.js';
 import { type PreviewItem } from '../domain/outcome.js';
@@ -35,7 +35,7 @@ export function describePlan(
   const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);
   const lines = [
     title,
-    `  by type:       ${counts(plan.by_type, enumLabel)}`,
+    `  by type:       ${counts(plan.by_type, typeLabel)}`,
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
     `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
     `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,

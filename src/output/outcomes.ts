@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import type { ItemError, ItemOutcome, PreviewItem, PreviewResult } from '../domain/outcome.js';
-import { enumLabel } from './format.js';
+import { enumLabel, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
 import type { ListView, Output } from './printer.js';
 import { priorityStyle, statusStyle, taskLabel } from './tasks.js';
@@ -32,6 +32,9 @@ const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'PRIORITY', shrink: 5 },
   { column: 'ASSIGNEE', toValues: true },
   { column: 'ASSIGNEE', shrink: 4 },
+  // The one type wider than 'new lead review' gives way before the ID ('playbook appro…'): below, previews
+  // lay out as they do without it.
+  { column: 'TYPE', shrink: 15 },
   { column: 'ID', shrink: 13 },
   { column: 'TYPE', shrink: 9 },
   { column: 'WHAT', shrink: 12 },
@@ -49,7 +52,7 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
     table: {
       columns: [
         { header: 'ID', cell: (p) => safeText(p.id), cut: 'middle' },
-        { header: 'TYPE', cell: (p) => enumLabel(p.task?.type ?? '') },
+        { header: 'TYPE', cell: (p) => typeLabel(p.task?.type ?? '') },
         {
           header: 'PRIORITY',
           cell: (p) => safeText(p.task?.priority ?? ''),

@@ -3,6 +3,7 @@ import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
 import { safeText } from '../basics/text.js';
+import type { Links } from './links.js';
 import type { FitStep, FittedTable, TableColumn } from './table.js';
 
 /**
@@ -48,6 +49,12 @@ export class Output {
   /** Colour for stdout. */
   chalk() {
     return makeChalk(this.terminal.color);
+  }
+
+  /** Hyperlinks for what is drawn on a terminal (tables, cards, views); none in TSV, CSV or JSON. */
+  async links(): Promise<Links> {
+    const { NO_LINKS, terminalLinks } = await import('./links.js');
+    return this.format === 'table' && (await this.terminal.hyperlinks()) ? terminalLinks() : NO_LINKS;
   }
 
   /** Prints records as they come (a table waits for its first page); returns how many there were. */

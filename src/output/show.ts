@@ -1,7 +1,8 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
-import { enumLabel, relativeTime } from './format.js';
+import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
+import { NO_LINKS, type Links } from './links.js';
 import { displayWidth, padEnd } from './width.js';
 import {
   WITH_TSV_FIELDS,
@@ -44,6 +45,8 @@ export interface ShowView {
   related?: Related;
   /** Piped: the relations asked for with --with, appended as `field<TAB>value` lines. */
   with?: readonly Relation[];
+  /** On a terminal that shows them: the email, phone and LinkedIn URL as links. */
+  links?: Links;
 }
 
 /** The fields a person reads first; the rest follow the contact and campaign. */
@@ -73,7 +76,8 @@ export function renderTaskFields(task: Task, view: ShowView): string {
     if (TIME_FIELDS.has(key)) return `${safeText(raw)} ${c.dim(`(${relativeTime(String(raw), view.now)})`)}`;
     if (key === 'priority') return priorityStyle(c, String(raw))(safeText(raw));
     if (key === 'status') return statusStyle(c, String(raw))(enumLabel(raw));
-    if (key === 'type' || key === 'disposition' || key === 'reopen_reason') return enumLabel(raw);
+    if (key === 'type') return typeLabel(raw);
+    if (key === 'disposition' || key === 'reopen_reason') return enumLabel(raw);
     if (key === 'assignee_user_id') {
       const alias = view.names.get(String(raw));
       return alias ? `${safeText(alias)} ${c.dim(`(${safeText(raw)})`)}` : safeText(raw);
@@ -97,6 +101,7 @@ function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
   const r = view.related;
   if (!r) return [];
   const c = view.chalk;
+  const link = view.links ?? NO_LINKS;
   const blocks: [string, string][][] = [];
   if (r.contact === null) blocks.push([['Contact', c.dim('contact deleted')]]);
   else if (r.contact) {
@@ -112,9 +117,9 @@ function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
       ['Contact', c.bold(contactName(p))],
       ['Title', p.job_title ? safeText(p.job_title) : null],
       ['Company', company],
-      ['Email', p.email ? safeText(p.email) : null],
-      ['Phone', p.phone_number ? safeText(p.phone_number) : null],
-      ['LinkedIn', p.linkedin_url ? safeText(p.linkedin_url) : null],
+      ['Email', p.email ? link.email(safeText(p.email), p.email) : null],
+      ['Phone', p.phone_number ? link.phone(safeText(p.phone_number), p.phone_number) : null],
+      ['LinkedIn', p.linkedin_url ? link.web(safeText(p.linkedin_url), p.linkedin_url) : null],
       ['Location', place || null],
     ];
     blocks.push(lines.filter((l): l is [string, string] => l[1] !== null));

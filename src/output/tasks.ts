@@ -1,8 +1,9 @@
 import type { ChalkInstance } from 'chalk';
 import { TASK_FIELDS, type Contact, type SequenceTemplate, type Task } from '../api/types.js';
-import { enumLabel, relativeTime, shortId } from './format.js';
+import { enumLabel, relativeTime, shortId, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
 import type { Related, Relation, TaskRow, Who } from '../domain/task.js';
+import { NO_LINKS, type Links } from './links.js';
 import type { FieldColumn, ListView } from './printer.js';
 import type { FitStep, TableColumn } from './table.js';
 
@@ -60,6 +61,12 @@ export function contactName(contact: Contact): string {
   return safeText(name || contact.email || contact.id);
 }
 
+/** A contact's name in a message's header, linked to answer them on its channel: LinkedIn, or else email. */
+export function contactLink(contact: Contact, links: Links): (name: string, channel: string) => string {
+  return (name, channel) =>
+    channel === 'LINKEDIN' ? links.web(name, contact.linkedin_url) : links.email(name, contact.email);
+}
+
 /** "Ada Lovelace · Acme Corp", "contact deleted", or '' when not looked up. */
 export function contactLabel(related: Related | undefined): string {
   if (!related || related.contact === undefined) return '';
@@ -101,10 +108,13 @@ export interface TaskViewOptions {
   time: 'created_at' | 'updated_at';
   /** Leave out ASSIGNEE (a listing of one person's tasks says whose they are once). */
   hideAssignee?: boolean;
+  /** On a terminal that shows them: CONTACT links to call the contact (or email them, or their LinkedIn). */
+  links?: Links;
 }
 
 export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
   const c = o.chalk;
+  const links = o.links ?? NO_LINKS;
   const fields: FieldColumn<TaskRow>[] = TASK_TSV_FIELDS.map((name) => ({
     name,
     value: (r: TaskRow) => r.task[name],
@@ -114,7 +124,7 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
   }
   const columns: TableColumn<TaskRow>[] = [
     { header: 'ID', cell: (r) => safeText(r.task.id), cut: 'middle' },
-    { header: 'TYPE', cell: (r) => enumLabel(r.task.type) },
+    { header: 'TYPE', cell: (r) => typeLabel(r.task.type) },
     {
       header: 'PRIORITY',
       cell: (r) => safeText(r.task.priority),
@@ -140,7 +150,8 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
           {
             header: 'CONTACT',
             cell: (r: TaskRow) => contactLabel(r.related),
-            style: (r: TaskRow, s: string) => (r.related?.contact ? s : c.dim(s)),
+            style: (r: TaskRow, s: string) =>
+              r.related?.contact ? links.contact(s, r.related.contact) : c.dim(s),
           },
           { header: 'CAMPAIGN', cell: (r: TaskRow) => templateLabel(r.related?.template) },
         ]
@@ -168,13 +179,18 @@ export function taskListView(o: TaskViewOptions): ListView<TaskRow> {
 /**
  * Who gives way first on a narrow terminal: the run's UUID, the campaign, the contact, the assignee and the
  * PRIORITY header (its values are at most 5 wide), so that the ID stays whole, and copyable, down to 100
- * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns.
+ * columns; below that the ID is cut in the middle. TYPE, STATUS and the age stay whole down to 80 columns
+ * ('playbook approval', the one type wider than 'new lead review', is cut to as wide once the campaign and
+ * the contact have given way a first time).
  */
 export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'SEQUENCE RUN', shrink: 13 },
   { column: 'SEQUENCE RUN', drop: true },
   { column: 'CAMPAIGN', shrink: 14 },
   { column: 'CONTACT', shrink: 22 },
+  // The one type wider than 'new lead review' gives way next ('playbook appro…'): below, tables lay out as
+  // they do without it.
+  { column: 'TYPE', shrink: 15 },
   { column: 'CAMPAIGN', shrink: 10 },
   { column: 'CONTACT', shrink: 16 },
   { column: 'ASSIGNEE', shrink: 8 },

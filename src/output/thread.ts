@@ -14,6 +14,11 @@ export interface ThreadView {
   names: Map<string, string>;
   /** Who inbound messages come from, when the contact is known ('contact' otherwise). */
   contact?: string;
+  /**
+   * On a terminal that shows links: the contact's name in an inbound message's header, linked to answer them
+   * on the message's channel (their LinkedIn page, or an email).
+   */
+  contactLink?: (name: string, channel: string) => string;
 }
 
 /** The API does not promise an order: oldest first, keeping the API's order for equal times. */
@@ -68,10 +73,16 @@ export function renderThread(messages: Message[], view: ThreadView): string {
       // A narrow terminal keeps the age and leaves out the exact time, which the piped transcript has.
       const lead = `${arrow} ${direction} · ${channel} · `;
       const room = view.width - displayWidth(`${lead} · ${age}`);
-      const head =
-        displayWidth(full) <= view.width
-          ? full
-          : `${lead}${displayWidth(who) <= room ? who : UUID_LIKE.test(who) ? truncateMiddle(who, Math.max(9, room)) : truncate(who, Math.max(6, room))} · ${age}`;
+      const fits = displayWidth(full) <= view.width;
+      const shown =
+        fits || displayWidth(who) <= room
+          ? who
+          : UUID_LIKE.test(who)
+            ? truncateMiddle(who, Math.max(9, room))
+            : truncate(who, Math.max(6, room));
+      // The name is linked once cut to its width: the text shown, and so the width, stay as they are.
+      const linked = inbound && view.contactLink ? view.contactLink(shown, String(m.channel)) : shown;
+      const head = `${lead}${linked}${fits ? ` · ${safeText(m.sent_at)} (${age})` : ` · ${age}`}`;
       const styled = inbound ? c.green.bold(head) : c.blue.bold(head);
       const lines = [styled];
       if (m.subject) lines.push(c.bold(`Subject: ${safeText(m.subject)}`));

@@ -61,6 +61,7 @@ export function seedState(options: { seed: number; tasks: number; now: number })
       tasks.push(makeTask(rng, { organization_id, sequenceId, assignee, created, now: options.now }));
     }
   }
+  tasks.push(...moreTypes(options.seed, organization_id, users, options.now));
   return {
     version: 1,
     seed: options.seed,
@@ -71,16 +72,45 @@ export function seedState(options: { seed: number; tasks: number; now: number })
   };
 }
 
+/**
+ * The task types Topo has beyond the API reference's four: a to-do and a playbook approval for each rep, each
+ * in a run of its own. Drawn after the other tasks from a random stream of their own, so that every task seeded
+ * before them is what it always was.
+ */
+export const MORE_TASK_TYPES = ['TODO', 'PLAYBOOK_APPROVAL'] as const;
+
+function moreTypes(seed: number, organization_id: string, users: SandboxUser[], now: number): Task[] {
+  // A stream of their own, named for where these types come from (Topo's assistant surface).
+  const rng = new Random(hashString('types of the assistant', seed >>> 0));
+  return users.flatMap((user) =>
+    MORE_TASK_TYPES.map((type) => {
+      const created = now - 60_000 - rng.next() * 30 * DAY;
+      const sequenceId = rng.uuid();
+      return makeTask(rng, { organization_id, sequenceId, assignee: user.id, created, now, type });
+    }),
+  );
+}
+
 function makeTask(
   rng: Random,
-  p: { organization_id: string; sequenceId: string; assignee: string | null; created: number; now: number },
+  p: {
+    organization_id: string;
+    sequenceId: string;
+    assignee: string | null;
+    created: number;
+    now: number;
+    /** Drawn when not given. */
+    type?: string;
+  },
 ): Task {
-  const type = rng.weighted([
-    ['CALL', 35],
-    ['EMAIL_REPLY', 30],
-    ['LINKEDIN_REPLY', 20],
-    ['NEW_LEAD_REVIEW', 15],
-  ] as const);
+  const type =
+    p.type ??
+    rng.weighted([
+      ['CALL', 35],
+      ['EMAIL_REPLY', 30],
+      ['LINKEDIN_REPLY', 20],
+      ['NEW_LEAD_REVIEW', 15],
+    ] as const);
   const priority = rng.weighted([
     ['HOT', 20],
     ['TODAY', 50],
@@ -156,6 +186,8 @@ const INBOUND_LINES = [
  * Outbound messages greet the run's contact by first name, or "there" when the run has none.
  */
 export function threadFor(state: SandboxState, task: Task, firstName: string | null = null): Message[] {
+  // A to-do or a playbook approval is the rep's own work: no conversation behind it.
+  if ((MORE_TASK_TYPES as readonly string[]).includes(task.type)) return [];
   const rng = new Random(hashString(task.id, state.seed >>> 0));
   const empty = task.type === 'NEW_LEAD_REVIEW' || task.type === 'CALL' ? rng.chance(0.15) : false;
   if (empty) return [];

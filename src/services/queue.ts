@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import { listTasksPage } from '../api/tasks.js';
-import { TASK_PRIORITIES, type Task, type TaskStatus } from '../api/types.js';
+import { TASK_PRIORITIES, type Page, type Task, type TaskStatus } from '../api/types.js';
 import { MAX_PAGE_SIZE } from '../api/wire.js';
 import { listTasks } from './listing.js';
 
@@ -9,7 +9,7 @@ import { listTasks } from './listing.js';
  * any priority the API adds later), then oldest first. The queue of nobody (null) is the unassigned tasks.
  */
 
-const STATUS_ORDER: readonly TaskStatus[] = ['IN_PROGRESS', 'PENDING'];
+export const STATUS_ORDER: readonly TaskStatus[] = ['IN_PROGRESS', 'PENDING'];
 
 export interface QueueHead {
   /** The task to do now, or null when the queue is empty. */
@@ -19,8 +19,8 @@ export interface QueueHead {
 }
 
 /**
- * The first task of the queue that is not left aside. One round trip: for each open status, one listing per
- * known priority and one of every priority (which also counts the queue), each oldest first.
+ * The first task of the queue that is not left aside. One round trip: the queue's listings (see
+ * queueListings), side by side.
  */
 export async function nextTask(
   client: ApiClient,
@@ -28,31 +28,61 @@ export async function nextTask(
   aside: ReadonlySet<string> = new Set(),
 ): Promise<QueueHead> {
   if (assignee === null) return nextUnassigned(client, aside);
-  const size = Math.min(MAX_PAGE_SIZE, aside.size + 1);
+  return queueHead(await queueListings(client, assignee, Math.min(MAX_PAGE_SIZE, aside.size + 1)), aside);
+}
+
+/** Lets a request go now or later (a pool shared by several views' requests). */
+export type Gate = <T>(send: () => Promise<T>) => Promise<T>;
+
+/** The first tasks of one open status of a person's queue, oldest first. */
+export interface StatusListing {
+  status: TaskStatus;
+  /** One page per known priority, in TASK_PRIORITIES order: its first tasks, and how many there are. */
+  byPriority: Page<Task>[];
+  /** Every priority: how many tasks have this status, and the first of them. */
+  every: Page<Task>;
+}
+
+/**
+ * What a person's queue is ranked from: for each open status (in progress first), one listing per known
+ * priority and one of every priority (which also counts the status), each oldest first and `size` long.
+ */
+export function queueListings(
+  client: ApiClient,
+  assignee: string,
+  size: number,
+  gate: Gate = (send) => send(),
+): Promise<StatusListing[]> {
   const query = (status: TaskStatus, priority?: string) =>
-    listTasksPage(
-      client,
-      {
-        status,
-        assigneeUserId: assignee,
-        sortBy: 'created_at',
-        sortOrder: 'asc',
-        ...(priority && { priorities: [priority] }),
-      },
-      1,
-      size,
+    gate(() =>
+      listTasksPage(
+        client,
+        {
+          status,
+          assigneeUserId: assignee,
+          sortBy: 'created_at',
+          sortOrder: 'asc',
+          ...(priority && { priorities: [priority] }),
+        },
+        1,
+        size,
+      ),
     );
-  const pages = await Promise.all(
-    STATUS_ORDER.map((status) =>
-      Promise.all([...TASK_PRIORITIES.map((p) => query(status, p)), query(status)]),
-    ),
+  return Promise.all(
+    STATUS_ORDER.map(async (status) => {
+      const pages = await Promise.all([...TASK_PRIORITIES.map((p) => query(status, p)), query(status)]);
+      return { status, byPriority: pages.slice(0, -1), every: pages.at(-1)! };
+    }),
   );
+}
+
+/** The queue's head by the rule, and how many tasks it holds, from its listings. */
+export function queueHead(listings: readonly StatusListing[], aside: ReadonlySet<string>): QueueHead {
   let open = 0;
   const ranked: Task[] = [];
-  for (const byPriority of pages) {
-    const every = byPriority[byPriority.length - 1]!;
+  for (const { byPriority, every } of listings) {
     open += every.total_count;
-    for (const page of byPriority.slice(0, -1)) ranked.push(...page.items);
+    for (const page of byPriority) ranked.push(...page.items);
     // Priorities the API added after this version: after the known ones.
     ranked.push(...every.items.filter((t) => !(TASK_PRIORITIES as readonly string[]).includes(t.priority)));
   }

@@ -58,11 +58,17 @@ describe('shell completion protocol', () => {
     ],
     [
       ['tasks', 'list', '--type', ''],
-      ['call', 'email_reply', 'linkedin_reply', 'new_lead_review'],
+      ['call', 'email_reply', 'linkedin_reply', 'new_lead_review', 'todo', 'playbook_approval'],
     ],
     [
       ['tasks', 'list', '-t', 'call,'],
-      ['call,email_reply', 'call,linkedin_reply', 'call,new_lead_review'],
+      [
+        'call,email_reply',
+        'call,linkedin_reply',
+        'call,new_lead_review',
+        'call,todo',
+        'call,playbook_approval',
+      ],
     ],
     [['tasks', 'list', '--priority', 'hot,to'], ['hot,today']],
     [
@@ -104,6 +110,9 @@ describe('shell completion protocol', () => {
     expect(await complete(['tasks', 'list', '-a', 'b'], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', '--from', ''], env)).toEqual(['bea', 'bob']);
     expect(await complete(['tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['bea', 'bob']);
+    // A team is a list: the names not yet given, after a comma.
+    expect(await complete(['status', '--team', ''], env)).toEqual(['bea', 'bob']);
+    expect(await complete(['status', '--team', 'bob,'], env)).toEqual(['bob,bea']);
     // -a also offers 'none' (unassigned tasks); --from and --to do not.
     expect(await complete(['--profile', 'eu', 'tasks', 'list', '--assignee', ''], env)).toEqual([
       'zed',

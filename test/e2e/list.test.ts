@@ -172,7 +172,7 @@ describe('tasks list', () => {
     ],
     [
       ['--type', 'sms'],
-      "--type: invalid value 'sms' (allowed: call, email_reply, linkedin_reply, new_lead_review)",
+      "--type: invalid value 'sms' (allowed: call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval)",
     ],
     [['--priority', 'urgent'], "--priority: invalid value 'urgent' (allowed: hot, today, extra)"],
     [['--sequence', 'abc'], "--sequence: 'abc' is not a UUID"],

@@ -174,7 +174,7 @@ describe('tasks reassign --from: one successor', () => {
       ],
       [
         ['--from', w.alice.id, '--to', w.bob.id, '-t', 'fax'],
-        "error: --type: invalid value 'fax' (allowed: call, email_reply, linkedin_reply, new_lead_review)",
+        "error: --type: invalid value 'fax' (allowed: call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval)",
       ],
       [
         ['--undo', '/nonexistent/journal.jsonl', '--yes'],
@@ -1212,14 +1212,15 @@ describe('the plan adds up', () => {
       sandbox: s,
     });
     expect(all.code).toBe(0);
-    // 14 runs: 9 wholly held runs of several tasks, 3 runs of one task, 2 shared runs (3 + 1 tasks).
+    // 16 runs: 9 wholly held runs of several tasks, 5 runs of one task (a to-do and a playbook approval among
+    // them), 2 shared runs (3 + 1 tasks).
     expect(all.stderr).toContain(
       [
-        `Plan: move 31 open tasks from ${w.alice.id} to ${w.bob.id}`,
-        '  by type:       call 13, email reply 10, new lead review 7, linkedin reply 1',
-        '  by priority:   TODAY 20, HOT 6, EXTRA 5',
-        '  sequence runs: 14 (12 moved whole in one call, 2 task by task)',
-        '  API calls:     at most 16 (12 whole runs + 4 tasks one by one)',
+        `Plan: move 33 open tasks from ${w.alice.id} to ${w.bob.id}`,
+        '  by type:       call 13, email reply 10, new lead review 7, linkedin reply 1, playbook approval 1, to-do 1',
+        '  by priority:   TODAY 22, HOT 6, EXTRA 5',
+        '  sequence runs: 16 (14 moved whole in one call, 2 task by task)',
+        '  API calls:     at most 18 (14 whole runs + 4 tasks one by one)',
         '                 each run is read again just before its move',
       ].join('\n'),
     );
@@ -1241,9 +1242,9 @@ describe('the plan adds up', () => {
       .replace(/\n$/, '')
       .split('\n')
       .map((l) => l.split('\t'));
-    expect(rows).toHaveLength(31);
+    expect(rows).toHaveLength(33);
     expect(rows.filter((r) => r[1] === 'would_move')).toHaveLength(20);
-    expect(rows.filter((r) => r[1] === 'kept').map((r) => r[7])).toEqual(Array(11).fill(''));
+    expect(rows.filter((r) => r[1] === 'kept').map((r) => r[7])).toEqual(Array(13).fill(''));
     expect(capped.stderr).toBe(
       [
         `Plan: move 20 open tasks from ${w.alice.id} to ${w.bob.id}, ${w.carla.id}`,
@@ -1255,7 +1256,7 @@ describe('the plan adds up', () => {
         '  to each:',
         `    ${w.bob.id}: 4 runs, 10 tasks (TODAY 8, HOT 2)`,
         `    ${w.carla.id}: 4 runs, 10 tasks (TODAY 4, HOT 4, EXTRA 2)`,
-        '  staying:       11 tasks in 6 runs (every successor is at --cap): TODAY 8, EXTRA 3',
+        '  staying:       13 tasks in 8 runs (every successor is at --cap): TODAY 10, EXTRA 3',
         '  runs handled task by task, so nobody else’s work moves:',
         `    ${shared}  3 tasks: the run also holds open tasks not being moved (unassigned ×1)`,
         'Dry run: nothing was changed.',
@@ -1266,7 +1267,7 @@ describe('the plan adds up', () => {
     const report = JSON.parse(json.stdout) as { tasks: { task_id: string; result: string }[] };
     expect(report.tasks.map((t) => [t.task_id, t.result])).toEqual(rows.map((r) => [r[0], r[1]]));
     expect(report).toMatchObject({
-      kept: 11,
+      kept: 13,
       plan: {
         tasks: 20,
         runs: 8,
@@ -1274,10 +1275,10 @@ describe('the plan adds up', () => {
         by_type: { CALL: 8, EMAIL_REPLY: 7, LINKEDIN_REPLY: 1, NEW_LEAD_REVIEW: 4 },
         by_priority: { TODAY: 12, HOT: 6, EXTRA: 2 },
         staying: {
-          tasks: 11,
-          runs: 6,
-          by_type: { CALL: 5, EMAIL_REPLY: 3, NEW_LEAD_REVIEW: 3 },
-          by_priority: { TODAY: 8, EXTRA: 3 },
+          tasks: 13,
+          runs: 8,
+          by_type: { CALL: 5, EMAIL_REPLY: 3, NEW_LEAD_REVIEW: 3, PLAYBOOK_APPROVAL: 1, TODO: 1 },
+          by_priority: { TODAY: 10, EXTRA: 3 },
         },
       },
     });

@@ -51,7 +51,9 @@ describe('terminal tables fit the width', () => {
     if (columns >= 80) {
       // TYPE, STATUS and the age stay whole down to 80 columns.
       for (const line of lines.slice(1)) {
-        expect(line).toMatch(/ {2}(call|email reply|linkedin reply|new lead review) {2}/);
+        expect(line).toMatch(
+          / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2}/,
+        );
         expect(line).toMatch(/ (pending|in progress) /);
         expect(line).toMatch(/(\d+(mo|[mhdwy]) ago|just now)$/);
       }
@@ -101,7 +103,7 @@ describe('IDs to copy', () => {
         else expect(line).toMatch(new RegExp(`^${ids[i]!.slice(0, 6)}[0-9a-f-]*…`));
         // TYPE and STATUS stay whole, as in task tables.
         expect(line).toMatch(
-          / {2}(call|email reply|linkedin reply|new lead review) {2,}\S+ {2,}(pending|in progress) {2}/,
+          / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}\S+ {2,}(pending|in progress) {2}/,
         );
       });
       expect(r.stderr).toBe('Dry run: 3 would change; nothing was changed.\n');
@@ -120,7 +122,9 @@ describe('IDs to copy', () => {
       for (const row of rows) {
         expect(displayWidth(row)).toBeLessThanOrEqual(columns);
         expect(row).toMatch(/ {2}would move to (bob|carla)$/);
-        expect(row).toMatch(/ {2}(call|email reply|linkedin reply|new lead review) {2,}/);
+        expect(row).toMatch(
+          / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}/,
+        );
       }
     }
   });
@@ -320,6 +324,7 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'templates list': ['templates', 'list'],
     'tasks next': ['tasks', 'next', '-a', s.store.users[0]!.id],
     'tasks watch': ['tasks', 'watch', '--interval', '5', '--count', '1'],
+    'topo status': ['status', '-a', s.store.users[0]!.id],
   };
   return argv[path];
 }
@@ -343,6 +348,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks next',
         'tasks watch',
         'templates list',
+        'topo status',
       ].sort(),
     );
   });

@@ -188,7 +188,7 @@ describe('the rep’s view on a terminal', () => {
           // TYPE, STATUS and the age stay whole down to 80 columns.
           if (columns >= 80)
             expect(row).toMatch(
-              / {2}(call|email reply|linkedin reply|new lead review) {2,}\S+ {2,}(pending|in progress) {2,}.*(\d+(mo|[mhdwy]) ago|just now)$/,
+              / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}\S+ {2,}(pending|in progress) {2,}.*(\d+(mo|[mhdwy]) ago|just now)$/,
             );
         });
       }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, tempDir, topo } from '../helpers.js';
+import { BIN, MORE_TYPES_SEEDED, tempDir, topo } from '../helpers.js';
 
 describe('topo sandbox', () => {
   it('prints the base URL, the demo keys and the users, serves the API, and stops cleanly on SIGTERM', async () => {
@@ -26,7 +26,7 @@ describe('topo sandbox', () => {
       headers: { authorization: 'Bearer topo_sandbox_ro' },
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { total_count: number }).total_count).toBe(40);
+    expect(((await res.json()) as { total_count: number }).total_count).toBe(40 + MORE_TYPES_SEEDED);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, Page, Task } from '../../src/api/types.js';
 import { sandboxTemplateIds } from '../../src/sandbox/store.js';
-import { http, sandbox, tempDir } from '../helpers.js';
+import { http, MORE_TYPES_SEEDED, sandbox, tempDir } from '../helpers.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { startSandbox } from '../../src/sandbox/server.js';
@@ -61,8 +61,8 @@ describe('sandbox: listing', () => {
     expect(r.status).toBe(200);
     const page = r.body as Page<Task>;
     expect(page.items).toHaveLength(10);
-    expect(page.total_count).toBe(300);
-    expect(page.total_pages).toBe(30);
+    expect(page.total_count).toBe(300 + MORE_TYPES_SEEDED);
+    expect(page.total_pages).toBe(32);
     expect(page.has_more).toBe(true);
     for (const t of page.items) {
       expect(Object.keys(t)).toEqual([
@@ -102,8 +102,8 @@ describe('sandbox: listing', () => {
       ids.push(...page.items.map((t) => t.id));
       if (!page.has_more) break;
     }
-    expect(ids).toHaveLength(300);
-    expect(new Set(ids).size).toBe(300);
+    expect(ids).toHaveLength(300 + MORE_TYPES_SEEDED);
+    expect(new Set(ids).size).toBe(300 + MORE_TYPES_SEEDED);
   });
 
   it('filters by status, types, priorities, assignee, sequence run and template', async () => {
@@ -182,7 +182,7 @@ describe('sandbox: listing', () => {
       .body as Page<Task>;
     expect(before.total_count).toBe(s.store.state.tasks.filter((x) => x.created_at < t.created_at).length);
     const same = s.store.state.tasks.filter((x) => x.created_at === t.created_at).length;
-    expect(after.total_count + before.total_count + same).toBe(300);
+    expect(after.total_count + before.total_count + same).toBe(300 + MORE_TYPES_SEEDED);
   });
 
   it.each([
@@ -225,17 +225,17 @@ describe('sandbox: listing', () => {
   it('serves 20,000 tasks: the last page too, and a change rebuilds only what it touched', async () => {
     const s = await sandbox({ tasks: 20_000 });
     const first = (await http(s, 'GET', '/tasks', { query: [['size', '100']] })).body as Page<Task>;
-    expect(first.total_count).toBe(20_000);
-    expect(first.total_pages).toBe(200);
+    expect(first.total_count).toBe(20_000 + MORE_TYPES_SEEDED);
+    expect(first.total_pages).toBe(201);
     const last = (
       await http(s, 'GET', '/tasks', {
         query: [
           ['size', '100'],
-          ['page', '200'],
+          ['page', '201'],
         ],
       })
     ).body as Page<Task>;
-    expect(last.items).toHaveLength(100);
+    expect(last.items).toHaveLength(MORE_TYPES_SEEDED);
     expect(last.has_more).toBe(false);
     // runs and contacts are derived on first use, then served from caches dropped only for what changes
     const runs = (await http(s, 'GET', '/sequences', { query: [['size', '100']] })).body as Page<{

@@ -6,7 +6,7 @@ import { isoSeconds } from '../../src/basics/time.js';
 import { seedState } from '../../src/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { sandboxTemplateIds, SandboxStore } from '../../src/sandbox/store.js';
-import { http, sandbox, SEED_NOW, tempDir } from '../helpers.js';
+import { http, MORE_TYPES_SEEDED, sandbox, SEED_NOW, tempDir } from '../helpers.js';
 import { CONTACT_KEYS, RUN_KEYS, TEMPLATE_KEYS, UUID } from './expect.js';
 
 /** A control endpoint, beside the API: no key. */
@@ -45,7 +45,7 @@ describe('sandbox hooks: creating a task', () => {
         ],
       })
     ).body as Page<Task>;
-    expect(newest.total_count).toBe(51);
+    expect(newest.total_count).toBe(51 + MORE_TYPES_SEEDED);
     const run = (await http(s, 'GET', `/sequences/${task.sequence_id}`)).body as SequenceRun;
     expect(run.status).toBe('WAITING_FOR_USER');
     expect(sandboxTemplateIds(s.store.state)).toContain(run.sequence_template_id);
@@ -108,7 +108,7 @@ describe('sandbox hooks: creating a task', () => {
     const r = await control(s, 'POST', '/tasks', body);
     expect(r.status).toBe(400);
     expect((r.body as { error: string }).error).toContain(mentions);
-    expect(s.store.state.tasks).toHaveLength(20);
+    expect(s.store.state.tasks).toHaveLength(20 + MORE_TYPES_SEEDED);
   });
 
   it('createTask stamps the store clock, and the same steps give the same ids', () => {
@@ -301,7 +301,7 @@ describe('sandbox hooks: the state file', () => {
     writeFileSync(file, JSON.stringify(old));
     const s = await startSandbox({ port: 0, dataFile: file });
     try {
-      expect(s.store.state.tasks).toHaveLength(40);
+      expect(s.store.state.tasks).toHaveLength(40 + MORE_TYPES_SEEDED);
       const templates = (await http(s, 'GET', '/sequence-templates')).body as Page<SequenceTemplate>;
       expect(templates.total_count).toBe(5);
       const newest = [...old.tasks].sort((a, b) => (a.created_at < b.created_at ? 1 : -1))[0]!;

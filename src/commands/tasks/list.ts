@@ -170,6 +170,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     people: people && allowed.sequences,
     time: o.time,
     hideAssignee: o.listing.query.assigneeUserId !== undefined || Boolean(o.listing.unassigned),
+    links: await output.links(),
   });
   const rows = enrich.relatedRows(tasks, enricher, want, small ? o.listing.limit! : 100);
   if (o.select) {

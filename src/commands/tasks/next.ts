@@ -84,6 +84,7 @@ async function runNext(
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
   const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
   const aside = new Set<string>();
+  const links = await output.links();
   for (;;) {
     const head = await nextTask(client, assignee, aside);
     const task = head.task;
@@ -133,6 +134,7 @@ async function runNext(
         width: terminal.columns,
         owner,
         open: head.open,
+        links,
       }),
     );
     if (!terminal.canPrompt) return;
@@ -217,12 +219,13 @@ async function reassign(ctx: Context, task: Task): Promise<boolean> {
 
 /** The thread as `tasks thread` shows it: the contact by name on inbound messages, colleagues by alias. */
 async function showThread(ctx: Context, task: Task, related: Related): Promise<void> {
-  const [client, { getMessages }, { renderThread, oldestFirst }, { contactName }] = await Promise.all([
-    ctx.session.api(),
-    import('../../api/tasks.js'),
-    import('../../output/thread.js'),
-    import('../../output/tasks.js'),
-  ]);
+  const [client, { getMessages }, { renderThread, oldestFirst }, { contactName, contactLink }] =
+    await Promise.all([
+      ctx.session.api(),
+      import('../../api/tasks.js'),
+      import('../../output/thread.js'),
+      import('../../output/tasks.js'),
+    ]);
   const messages = await getMessages(client, task.id);
   if (messages.length === 0) {
     ctx.terminal.err('This task has no messages.');
@@ -235,7 +238,10 @@ async function showThread(ctx: Context, task: Task, related: Related): Promise<v
       width: ctx.terminal.columns,
       now: ctx.now(),
       names: await ctx.people.names(),
-      ...(related.contact && { contact: contactName(related.contact) }),
+      ...(related.contact && {
+        contact: contactName(related.contact),
+        contactLink: contactLink(related.contact, await ctx.output.links()),
+      }),
     }),
   );
 }

@@ -70,6 +70,7 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
       now: ctx.now(),
       related: related!,
       with: relations,
+      links: await output.links(),
     }),
   );
 }

@@ -73,7 +73,7 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
     terminal.err('This task has no messages.');
     return;
   }
-  const [{ renderThread, oldestFirst }, { contactName }] = await Promise.all([
+  const [{ renderThread, oldestFirst }, { contactName, contactLink }] = await Promise.all([
     import('../../output/thread.js'),
     import('../../output/tasks.js'),
   ]);
@@ -83,7 +83,10 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
     width: terminal.columns,
     now: ctx.now(),
     names: await ctx.people.names(),
-    ...(related.contact && { contact: contactName(related.contact) }),
+    ...(related.contact && {
+      contact: contactName(related.contact),
+      contactLink: contactLink(related.contact, await output.links()),
+    }),
   });
   await (pager ? terminal.page(text) : terminal.out(text));
 }

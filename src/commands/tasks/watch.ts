@@ -117,6 +117,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     people: table && allowed.sequences,
     time: 'created_at',
     hideAssignee: o.filters.query.assigneeUserId !== undefined || o.filters.unassigned,
+    links: await output.links(),
   });
   // The widths of a terminal row are fixed once, before any row, so rows printed minutes apart line up.
   const print = o.exec ? undefined : await output.live(view, WATCH_WIDTHS);
@@ -158,7 +159,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
  */
 const WATCH_WIDTHS: Record<string, number> = {
   ID: 36,
-  TYPE: 'new lead review'.length,
+  TYPE: 'playbook approval'.length,
   PRIORITY: 'TODAY'.length,
   STATUS: 'in progress'.length,
   ASSIGNEE: 36,
