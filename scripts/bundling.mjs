@@ -64,12 +64,16 @@ export function createRequireCalls(root) {
 /** Packages whose `main` is a UMD factory that a bundle cannot follow. */
 const UMD_MAIN = ['jsonc-parser'];
 
-/** Replaces `from` by `to` in a package's file, and fails the build when the package's code has changed. */
+/**
+ * Replaces `from` by `to` in a file of the package installed at the top of node_modules (not in copies nested
+ * in other packages), and fails the build when the package's code has changed.
+ */
 function patch(b, file, from, to) {
   const filter = new RegExp(
     `[/\\\\]node_modules[/\\\\]${file.replace(/[/.]/g, (c) => (c === '/' ? '[/\\\\]' : '\\.'))}$`,
   );
   b.onLoad({ filter }, (args) => {
+    if (args.path.split(/[/\\\\]node_modules[/\\\\]/).length > 2) return undefined;
     const text = readFileSync(args.path, 'utf8');
     if (!text.includes(from)) throw new Error(`${file} changed: '${from}' is not in it any more`);
     return { contents: text.replace(from, to), loader: 'js' };
@@ -82,7 +86,9 @@ function patch(b, file, from, to) {
  *   when a server offers HTTP/2, which only a TLS connection can;
  * - commander loads `node:child_process` for its stand-alone executable subcommands, which topo has none of;
  * - undici compiles its HTTP parser (WebAssembly) when it opens its first connection: it calls
- *   `globalThis[Symbol.for('topo.beforeWasm')]` first, where bin/topo.js sets V8's flags for it (see there).
+ *   `globalThis[Symbol.for('topo.beforeWasm')]` first, where bin/topo.js sets V8's flags for it (see there);
+ * - string-width makes an Intl.Segmenter as it loads (about 15 ms: ICU's data is read): it is made when a
+ *   text that is not plain ASCII is first measured (src/output/width.ts measures that by itself).
  */
 export function lighterStart() {
   return {
@@ -105,6 +111,12 @@ export function lighterStart() {
         'undici/lib/dispatcher/client-h1.js',
         'function lazyllhttp () {',
         "function lazyllhttp () {\n  globalThis[Symbol.for('topo.beforeWasm')]?.()",
+      );
+      patch(
+        b,
+        'string-width/index.js',
+        'const segmenter = new Intl.Segmenter();',
+        'let made; const segmenter = { segment: (text) => (made ??= new Intl.Segmenter()).segment(text) };',
       );
     },
   };

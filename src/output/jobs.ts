@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { JobRow, MoveReport } from '../domain/job.js';
-import { plural } from '../basics/text.js';
+import { count, plural } from '../basics/text.js';
 import { formatDuration } from '../basics/time.js';
 import { relativeTime } from './format.js';
 import type { ListView } from './printer.js';
@@ -72,7 +72,7 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
   // A resumed job counts as a whole, as --jobs and the report do.
   const before = r.moved_before
-    ? ` (${(r.moved - r.moved_before).toLocaleString('en-US')} in this run, ${r.moved_before.toLocaleString('en-US')} before)`
+    ? ` (${count(r.moved - r.moved_before)} in this run, ${count(r.moved_before)} before)`
     : '';
   const parts = [`${plural(r.moved, 'task')} ${verb}${before}`, `${r.failed} failed`];
   if (r.not_started) parts.push(`${r.not_started} not started`);

@@ -4,7 +4,7 @@ import type { Task } from '../api/types.js';
 import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
 import { typeLabel } from './format.js';
-import { plural, safeText } from '../basics/text.js';
+import { count, plural, safeText } from '../basics/text.js';
 import { previewView } from './outcomes.js';
 import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
@@ -29,7 +29,7 @@ export function describePlan(
   /** On a terminal: what each successor gets as a boxed table this wide (in a log: a line each). */
   box?: { width: number; styleHead: (text: string) => string },
 ): string {
-  const num = (n: number) => n.toLocaleString('en-US');
+  const num = count;
   // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
   const whole = plan.runs - plan.task_by_task.length;
   const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);

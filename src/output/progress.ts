@@ -1,5 +1,6 @@
 import type { JobObserver, ProgressSink } from '../domain/job.js';
 import { formatDuration } from '../basics/time.js';
+import { count } from '../basics/text.js';
 import type { Terminal } from '../terminal.js';
 import { stoppingLine } from './notes.js';
 import { TABLE_PAGE } from './printer.js';
@@ -22,8 +23,8 @@ export async function* withSpinner<T>(
       n++;
       // A stopped spinner draws itself again when its text changes: once the table prints, it is left alone.
       if (n < TABLE_PAGE && n % 100 === 0) {
-        const of = total() ? ` of ${total().toLocaleString('en-US')}` : '';
-        spin.text = `${text} ${n.toLocaleString('en-US')}${of}`;
+        const of = total() ? ` of ${count(total())}` : '';
+        spin.text = `${text} ${count(n)}${of}`;
       }
       if (n === TABLE_PAGE) spin.stop();
       yield record;

@@ -15,16 +15,21 @@ export function displayWidth(text: string): number {
 export const NARROW =
   /^[\u0020-\u007e\u00a0-\u00a8\u00aa-\u00ac\u00af-\u02ff\u2010-\u2027\u2030-\u203b\u203d-\u2048\u204a-\u205e\u2713]*$/;
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// Made when first needed: making one reads ICU's data (about 15 ms), which a command may never need.
+let segmenter: Intl.Segmenter | undefined;
+const graphemes = (text: string) =>
+  (segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(text);
 
 /** The text cut to at most `width` columns, ending with '…' when cut. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
   if (displayWidth(text) <= width) return text;
   if (width === 1) return '…';
+  // One column a character: cut where the width says (no grapheme to keep whole).
+  if (NARROW.test(text)) return `${text.slice(0, width - 1).trimEnd()}…`;
   let out = '';
   let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of graphemes(text)) {
     const w = displayWidth(segment);
     if (used + w > width - 1) break;
     out += segment;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import stringWidth from 'string-width';
 import { safeText } from '../../src/basics/text.js';
-import { relativeTime } from '../../src/output/format.js';
+import { UNITS, relativeTime } from '../../src/output/format.js';
 import { NARROW, displayWidth } from '../../src/output/width.js';
 import { memoryIO, sandbox, tempDir, SEED_NOW } from '../helpers.js';
 
@@ -45,6 +45,25 @@ describe('relativeTime', () => {
     expect(relativeTime('2026-11-26T12:00:00Z', now)).toBe('3d ago');
     expect(relativeTime('2026-11-29T11:59:30Z', now)).toBe('just now');
     expect(relativeTime(null, now)).toBe('');
+  });
+
+  it("says each age as Intl.RelativeTimeFormat's narrow English does, in the past and the future", () => {
+    const intl = new Intl.RelativeTimeFormat('en', { style: 'narrow', numeric: 'always' });
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    let checked = 0;
+    for (const [unit, size] of UNITS) {
+      for (const n of [1, 2, 5, 11, 59]) {
+        for (const sign of [-1, 1]) {
+          const iso = new Date(now + sign * n * size + sign * 1000).toISOString();
+          const expected = intl.format(sign * n, unit);
+          // A larger unit takes over past its size (60 minutes is 1h): compare where this unit is the one used.
+          if (UNITS.some(([, bigger]) => bigger > size && n * size >= bigger)) continue;
+          expect(relativeTime(iso, now), `${sign * n} ${unit}`).toBe(expected);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
   });
 });
 

@@ -140,7 +140,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   const [
     client,
     { listTasks, prefetched, filteredLocally },
-    { plural },
+    { count, plural },
     { taskListView },
     { withSpinner },
     enrich,
@@ -193,5 +193,5 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   if (shown === 0) terminal.err(`No ${what}s match.`);
   // Filtered here, the API's total counts tasks that did not pass: only what was shown is known.
   else if (filteredLocally(o.listing)) terminal.err(`Showing ${plural(shown, what)}`);
-  else terminal.err(`Showing ${shown.toLocaleString('en-US')} of ${plural(total, what)}`);
+  else terminal.err(`Showing ${count(shown)} of ${plural(total, what)}`);
 }
