@@ -45,10 +45,12 @@ function packageFiles() {
   return ['package.json', ...pkg.files].flatMap((entry) => walk(join(ROOT, entry))).map(rel);
 }
 
-// What bin/topo.js reads at run time: every file of the package but the code (bundled) and the documents.
+// What bin/topo.js reads at run time: every file of the package but the code (bundled), the documents, and
+// the code caches of dist/'s bundles (made for those scripts, not for the executable's, and made anew, with
+// other bytes, by every build).
 const assets = Object.fromEntries(
   packageFiles()
-    .filter((path) => !/\.(c|m)?js$|\.md$/.test(path))
+    .filter((path) => !/\.(c|m)?js$|\.md$|\.cache$/.test(path))
     .map((path) => [path, join(ROOT, path)]),
 );
 
