@@ -3,6 +3,7 @@ import wrapAnsi from 'wrap-ansi';
 import type { Counts, JobNote, RepStatus, TeamStatus } from '../domain/status.js';
 import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { plural, safeText } from '../basics/text.js';
+import { boxed } from './box.js';
 import { NO_LINKS, type Links } from './links.js';
 import type { FitStep, TableColumn } from './table.js';
 import { contactName, priorityStyle, taskJson } from './tasks.js';
@@ -260,7 +261,23 @@ export async function renderTeamStatus(s: TeamStatus, v: StatusView): Promise<st
     ...(others ? [{ header: 'OTHER', cell: count('other') }] : []),
     { header: 'IN PROGRESS', cell: (m) => String(m.inProgress) },
   ];
-  const table = renderTable(columns, s.members, v.width, TEAM_FIT, (h) => c.bold(h));
+  // A team is a handful of people named on the command line: boxed by cli-table3 on a terminal; piped, the
+  // plain aligned table (a line a member, for grep and awk).
+  const table = Number.isFinite(v.width)
+    ? `${boxed({
+        head: columns.map((col) => col.header),
+        rows: s.members.map((m) =>
+          columns.map((col) => {
+            const text = col.cell(m);
+            return col.style ? col.style(m, text) : text;
+          }),
+        ),
+        width: v.width,
+        shrink: [0],
+        right: columns.map((_, i) => i).filter((i) => i > 0),
+        styleHead: (h) => c.bold(h),
+      })}\n`
+    : renderTable(columns, s.members, v.width, TEAM_FIT, (h) => c.bold(h));
   const moved = (j: JobNote) =>
     `${safeText(v.who(j.from))} → ${j.to.map((id) => safeText(v.who(id))).join(', ')}`;
   const rows: [string, Piece[] | Piece][] = [

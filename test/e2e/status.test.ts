@@ -343,9 +343,21 @@ describe('topo status --team', () => {
         expect(displayWidth(line)).toBeLessThanOrEqual(columns);
       // Lines wrapped on a narrow terminal go on under their value: joined again to read the notes whole.
       const text = tty.stdout.replace(/\n {12}(?=\S)/g, ' ');
+      // The members boxed by cli-table3 on a terminal: a head, a row a member, the numbers aligned right.
       expect(text).toMatch(
-        /^Team: 3 members, \d+ open tasks, \d+ in progress\n\nMEMBER +OPEN +HOT +TODAY +EXTRA +IN PROGRESS\nbob /,
+        /^Team: 3 members, \d+ open tasks, \d+ in progress\n\n┌─+┬[─┬]+┐\n│ MEMBER +│ OPEN │ HOT │ TODAY │ EXTRA │ IN PROGRESS │\n│ bob +│ +\d+ │/,
       );
+      const boxRows = text.split('\n').filter((line) => line.startsWith('│ ') && !line.includes('MEMBER'));
+      const plainRows = piped.stdout.split('\n').slice(3, 6);
+      // The same facts as the piped table's lines.
+      expect(
+        boxRows.map((line) =>
+          line
+            .split('│')
+            .slice(1, -1)
+            .map((cell) => cell.trim()),
+        ),
+      ).toEqual(plainRows.map((line) => line.split(/ {2,}/)));
       expect(text).toMatch(
         /\nCovers due {2}femi → dev, until \d{4}-\d\d-\d\d \d\d:\d\d \(job [0-9a-f]{8}\) give them back: 'topo tasks reassign --return'\n/,
       );
@@ -355,8 +367,11 @@ describe('topo status --team', () => {
       expect(text).toMatch(
         /\nReached {5}erin: 1 open task since job [0-9a-f]{8} ended 2d ago what a sweep of each job would move now\n$/,
       );
-      // Piped, nothing is cut or wrapped: at 120 columns nothing needed to be.
-      if (columns === 120) expect(piped.stdout).toBe(tty.stdout);
+      // Piped, the plain table and the same notes, nothing cut or wrapped.
+      expect(piped.stdout).toMatch(
+        /^Team: 3 members, \d+ open tasks, \d+ in progress\n\nMEMBER +OPEN +HOT +TODAY +EXTRA +IN PROGRESS\nbob /,
+      );
+      if (columns === 120) expect(piped.stdout.split('\n\n').at(-1)).toBe(tty.stdout.split('\n\n').at(-1));
     }
     // Jobs that involve nobody of the team (alice was neither a leaver nor a successor) are not the team's.
     const alone = await topo(
