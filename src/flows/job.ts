@@ -4,7 +4,13 @@ import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
 import { EXIT, PartialFailureError, TopoError } from '../errors.js';
-import { blockedLines, nothingBackLine, summaryLines, undoPlanLines } from '../output/jobs.js';
+import {
+  blockedLines,
+  jobChangeLines,
+  nothingBackLine,
+  summaryLines,
+  undoPlanLines,
+} from '../output/jobs.js';
 import { enrichNote } from '../output/notes.js';
 import { describePlan, printBackPreview, printMovePreview, renderReport } from '../output/offboard.js';
 import { jobObserver } from '../output/progress.js';
@@ -162,6 +168,7 @@ export async function offboard(
     o,
   );
   const { plan, work } = p;
+  if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
   if (p.sofar.reconciled.length > 0)
     terminal.err(
       `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,

@@ -200,7 +200,17 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   }
   requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
   await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
-  await jobs.offboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
+  const untilFromNow = flags.until !== undefined && ageMs(flags.until) !== undefined;
+  await jobs.offboard(ctx, {
+    from,
+    successors,
+    cap,
+    filters,
+    until,
+    untilFromNow,
+    report: flags.report,
+    ...common,
+  });
 }
 
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
