@@ -230,12 +230,21 @@ export async function undo(
     terminal.err(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
-  const u = await planUndo({ client, who }, o);
-  for (const line of undoPlanLines(u, o.phase, terminal.stderrIsTTY)) terminal.err(line);
+  const u = await planUndo({ client, who, now: ctx.now }, o);
+  if (u.reconciled.length > 0)
+    terminal.err(
+      `note: the API shows ${plural(u.reconciled.length, 'task')} moved back whose call an earlier ${o.phase} of this job left without an answer: counted as moved back.`,
+    );
+  const alreadyBack = u.work.earlier.length;
+  for (const line of undoPlanLines({ ...u, alreadyBack }, o.phase, terminal.stderrIsTTY)) terminal.err(line);
   if (u.back.length === 0 || o.dryRun) {
     if (u.back.length === 0) {
-      const alreadyBack = u.leftAlone.filter((l) => l.reason.startsWith('already back')).length;
-      terminal.err(nothingBackLine(o.phase, u.moved.length, alreadyBack, u.leftAlone.length));
+      // What was found landed is journaled, so --jobs counts it too.
+      if (!o.dryRun && u.reconciled.length > 0) {
+        o.job.prepareAppend((m) => terminal.err(`note: ${m}`));
+        o.job.append(u.reconciled);
+      }
+      terminal.err(nothingBackLine(o.phase, u.moved.length, alreadyBack, u.leftAlone.length + alreadyBack));
     }
     const report = { ...buildReport({ ...u.work, dryRun: o.dryRun, job: o.job }), skipped: u.leftAlone };
     if (output.format === 'json') await output.json(report);

@@ -128,14 +128,21 @@ function jobHint(r: MoveReport): string {
 
 /** What an undo or a return will do, before it asks: how many go back, and each task it leaves alone. */
 export function undoPlanLines(
-  u: { job: { id: string }; back: unknown[]; leftAlone: { task_id: string; reason: string }[] },
+  u: {
+    job: { id: string };
+    back: unknown[];
+    leftAlone: { task_id: string; reason: string }[];
+    /** Moved back by an earlier undo or return of the job (counted with this one's). */
+    alreadyBack?: number;
+  },
   phase: 'undo' | 'return',
   short: boolean,
 ): string[] {
   const verb = phase === 'undo' ? 'Undo' : 'Give back';
   const { leftAlone } = u;
+  const already = u.alreadyBack ? `; ${u.alreadyBack} already back` : '';
   const lines = [
-    `${verb} job ${u.job.id}: ${plural(u.back.length, 'task')} to move back${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
+    `${verb} job ${u.job.id}: ${plural(u.back.length, 'task')} to move back${already}${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
   ];
   const shown = short ? leftAlone.slice(0, 20) : leftAlone;
   for (const l of shown) lines.push(`  ${l.task_id}  ${l.reason}`);

@@ -333,6 +333,81 @@ describe('a job over several runs', { timeout: 120_000 }, () => {
   });
 });
 
+describe('an undo or a return killed mid-call, then run again', { timeout: 120_000 }, () => {
+  it.each(['undo', 'return'] as const)(
+    '%s: --jobs says it stopped mid-run; the rerun finds what landed, counts it, and agrees with the API',
+    async (phase) => {
+      const s = await sandbox({ tasks: TASKS });
+      const w = world(s, [1]);
+      const env = { TOPO_STATE_DIR: tempDir() };
+      // A cover whose end has passed (for a return), or a plain job (for an undo).
+      const cover = phase === 'return' ? ['--until', '1d'] : [];
+      const job = await topo(
+        ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), ...cover, '--yes'],
+        {
+          sandbox: s,
+          env,
+          deps: { now: () => Date.now() - 2 * 86_400_000 },
+        },
+      );
+      expect(job.code, job.stderr).toBe(0);
+      const moved = apiMoved(s, w).size;
+      expect(moved).toBe(w.mine.size);
+      const ofJob = s.received('PATCH').length;
+      const args = ['tasks', 'reassign', ...(phase === 'undo' ? ['--undo', 'last'] : ['--return']), '--yes'];
+      // Killed the moment the API receives the third call back: it lands, its answer never arrives.
+      const run = spawnTopo([...args, '--concurrency', '1'], { sandbox: s, env });
+      run.child.stdout.resume();
+      let patches = 0;
+      const off = s.onRequest((r) => {
+        if (r.method === 'PATCH' && ++patches === 3) run.child.kill('SIGKILL');
+      });
+      await run.exit;
+      off();
+      await waitFor(() => s.received('PATCH').every((r) => r.status !== 0), 10_000, 'the last call handled');
+      const backBefore = w.mine.size - apiMoved(s, w).size;
+      expect(backBefore).toBeGreaterThan(0);
+      const list = async () =>
+        JSON.parse(
+          (
+            await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,back,left,state'], {
+              sandbox: s,
+              env,
+            })
+          ).stdout,
+        ) as unknown[];
+      expect(await list()).toEqual([
+        { moved, back: expect.any(Number), left: null, state: 'stopped mid-run' },
+      ]);
+      const sent = s.received('PATCH').length;
+      const again = await topo([...args, '--json'], { sandbox: s, env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(
+        new RegExp(
+          `note: the API shows \\d+ tasks? moved back whose call an earlier ${phase} of this job left`,
+        ),
+      );
+      expect(again.stderr).not.toContain('now with');
+      expect(apiMoved(s, w).size).toBe(0);
+      const rep = JSON.parse(again.stdout) as { moved: number; moved_before: number; skipped: unknown[] };
+      expect(rep).toMatchObject({ moved, moved_before: backBefore, skipped: [] });
+      // Nothing back already was sent again.
+      const again2 = s.received('PATCH').slice(sent);
+      for (const id of w.mine.keys())
+        if (
+          s
+            .received('PATCH')
+            .slice(ofJob, sent)
+            .some((r) => r.path.includes(id) && r.status === 200)
+        )
+          expect(again2.some((r) => r.path.includes(id))).toBe(false);
+      expect(await list()).toEqual([
+        { moved, back: moved, left: 0, state: phase === 'undo' ? 'undone' : 'given back' },
+      ]);
+    },
+  );
+});
+
 describe('the same job, whatever the day, the order or the cap', () => {
   it('a cover with --until 14d run on three days is one job: the cap counts all three, the first end stands', async () => {
     const s = await sandbox();
