@@ -208,7 +208,9 @@ export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
     import('../domain/job.js'),
   ]);
   const workspace = await ctx.session.workspace();
-  const job = Job.find(await stateDir(ctx), idOrPath, workspace);
+  const problems: string[] = [];
+  const job = Job.find(await stateDir(ctx), idOrPath, workspace, problems);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
   if (job.header && !inWorkspace(job, workspace))
     ctx.terminal.err(
       `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,

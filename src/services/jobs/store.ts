@@ -1,11 +1,11 @@
 import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
 import { makePrivateDir } from '../../config/store.js';
-import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import { describeLines, kindOf, readJournal, setAsideTornLine, type JournalText } from './journal.js';
 import type {
   JobHeader,
   JobRow,
@@ -147,11 +147,12 @@ export class Job {
 
   /**
    * A job by id, `last` (the newest of this workspace), or the path of its journal (older journals
-   * included). An id or a path works whatever the workspace.
+   * included). An id or a path works whatever the workspace. For `last`, the journals left out are said in
+   * `problems`.
    */
-  static find(stateDir: string, idOrPath: string, workspace: Workspace): Job {
+  static find(stateDir: string, idOrPath: string, workspace: Workspace, problems: string[] = []): Job {
     if (idOrPath === 'last') {
-      const last = Job.all(stateDir)
+      const last = Job.all(stateDir, problems)
         .filter((j) => inWorkspace(j, workspace))
         .at(-1);
       if (!last)
@@ -190,6 +191,14 @@ export class Job {
     const jobs: Job[] = [];
     for (const f of readdirSync(dir).filter((name) => name.endsWith('.jsonl'))) {
       const path = join(dir, f);
+      // Looked at before it is opened: a FIFO would block the open, a symlink may lead anywhere.
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (!st) continue;
+      const kind = kindOf(st);
+      if (kind) {
+        problems.push(`${path} is not a regular file (${kind}); left out`);
+        continue;
+      }
       try {
         const job = Job.read(path);
         if (job.header) jobs.push(job);
