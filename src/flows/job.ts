@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { EXIT, PartialFailureError, TopoError } from '../errors.js';
+import { EXIT, InterruptedError, PartialFailureError, TopoError, type Signal } from '../errors.js';
 import {
   blockedLines,
   jobChangeLines,
@@ -106,6 +106,28 @@ async function writeReport(
   return `the report could not be written to ${path} (${reason}); it was printed on stderr`;
 }
 
+/**
+ * Planning only reads: a Ctrl-C or SIGTERM while it runs ends it at once (its requests let go), saying that
+ * nothing was changed, with 130 or 143. Nothing is journaled before the run starts.
+ */
+async function cancellable<T>(ctx: Context, client: ApiClient, planning: () => Promise<T>): Promise<T> {
+  let cancel: (signal: Signal) => void = () => undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    cancel = (signal) => reject(new InterruptedError('cancelled: nothing was changed', signal));
+  });
+  const dispose = ctx.terminal.onInterrupt((signal) => {
+    client.abandon();
+    cancel(signal);
+  });
+  try {
+    const work = planning();
+    work.catch(() => undefined);
+    return await Promise.race([work, cancelled]);
+  } finally {
+    dispose();
+  }
+}
+
 /** On a terminal the person types the number of tasks (unless --yes); anything else cancels. */
 async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
   if (yes) return;
@@ -160,12 +182,14 @@ export async function offboard(
     stateDir: await stateDir(ctx),
     workspace: await ctx.session.workspace(),
   };
-  const p = await planOffboarding(
-    {
-      ...deps,
-      onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
-    },
-    o,
+  const p = await cancellable(ctx, client, () =>
+    planOffboarding(
+      {
+        ...deps,
+        onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
+      },
+      o,
+    ),
   );
   const { plan, work } = p;
   if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
@@ -232,7 +256,7 @@ export async function undo(
     terminal.err(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
-  const u = await planUndo({ client, who, now: ctx.now }, o);
+  const u = await cancellable(ctx, client, () => planUndo({ client, who, now: ctx.now }, o));
   if (u.reconciled.length > 0)
     terminal.err(
       `note: the API shows ${plural(u.reconciled.length, 'task')} moved back whose call an earlier ${o.phase} of this job left without an answer: counted as moved back.`,
