@@ -77,7 +77,6 @@ export interface JobChange {
   until?: { kept: string; asked: string };
 }
 
-
 export type JournalLine = JobHeader | MoveRecord | RunRecord;
 
 /** Where a job ran: the API it was sent to and the profile it ran as. */

@@ -167,10 +167,7 @@ export function nothingBackLine(
  * A run of an existing job that asks for another cap, other weights or another end: the job goes on with the
  * new cap and weights over the whole job (what earlier runs gave counts); a cover keeps its first end.
  */
-export function jobChangeLines(
-  change: JobChange,
-  who: Who,
-): string[] {
+export function jobChangeLines(change: JobChange, who: Who): string[] {
   const lines: string[] = [];
   if (change.was && change.now) {
     const terms = (t: JobTerms) =>

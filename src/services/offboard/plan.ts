@@ -54,7 +54,6 @@ export interface OffboardPlan {
   changed: JobChange | undefined;
 }
 
-
 export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Promise<OffboardPlan> {
   const { client } = d;
   const query = { assigneeUserId: o.from, ...o.filters };
@@ -123,9 +122,7 @@ function changeOf(before: Job, spec: JobSpec, untilFromNow: boolean): JobChange 
   const change: JobChange = { id: before.id };
   const was = before.terms();
   const weights = (t: JobTerms) =>
-    JSON.stringify(
-      t.to.map((x) => [x.id, x.weight]).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)),
-    );
+    JSON.stringify(t.to.map((x) => [x.id, x.weight]).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));
   if (was && (was.cap !== spec.cap || weights(was) !== weights(spec))) {
     change.was = was;
     change.now = { cap: spec.cap, to: spec.to };
