@@ -16,7 +16,7 @@ import { describePlan, printBackPreview, printMovePreview, renderReport } from '
 import { jobObserver } from '../output/progress.js';
 import { describeError } from '../output/errors.js';
 import { makeChalk } from '../output/color.js';
-import { campaignNames, buildReport, writeReportFile } from '../services/jobs/report.js';
+import { campaignNames, buildReport, NAMES_AFTER_STOP_MS, writeReportFile } from '../services/jobs/report.js';
 import { jobFailure, runJob, type JobWork } from '../services/jobs/run.js';
 import { Stop } from '../services/jobs/stop.js';
 import {
@@ -80,7 +80,7 @@ async function runWork(
 }
 
 /**
- * `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). A report that cannot
+ * `--report <file>`, with each run's campaign name (after a Ctrl-C, looked up for a few seconds at most). A report that cannot
  * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
  */
 async function writeReport(
@@ -94,7 +94,11 @@ async function writeReport(
   const { terminal } = ctx;
   const runIds = report.tasks.map((t) => t.sequence_id);
   const names = await campaignNames(client, runIds, stop, (n) => terminal.err(enrichNote(n)));
-  const text = renderReport(path, report, who, names);
+  if (!names)
+    terminal.err(
+      `note: the report has no campaign names: looking them up took more than ${NAMES_AFTER_STOP_MS / 1000} s after the stop.`,
+    );
+  const text = renderReport(path, report, who, names ?? new Map());
   const reason = writeReportFile(path, text);
   if (reason === undefined) {
     terminal.err(report.dry_run ? `Report (the plan; nothing moved): ${path}` : `Report: ${path}`);

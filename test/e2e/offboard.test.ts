@@ -1349,6 +1349,47 @@ describe('the plan on a terminal', () => {
 });
 
 describe('Ctrl-C at any point of a job', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    "%s during the moves: the --report file still names each run's campaign, as a finished run's does",
+    async (signal) => {
+      const s = await sandbox();
+      const w = world(s);
+      const { env } = stateEnv();
+      const csv = join(tempDir(), 'job.csv');
+      const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+      const interrupts = {
+        add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
+      };
+      let patches = 0;
+      s.onRequest((q) => {
+        if (q.method === 'PATCH' && ++patches === 4) for (const h of [...handlers]) h(signal);
+      });
+      const args = [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        w.bob.id,
+        '--yes',
+        '--concurrency',
+        '1',
+      ];
+      const r = await topo([...args, '--report', csv], { sandbox: s, env, deps: { interrupts } });
+      expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(r.stderr).not.toContain('no campaign names');
+      const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+        header: true,
+        skipEmptyLines: true,
+      }).data;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        const run = s.store.run(row.sequence_run!)!;
+        expect(row.template, row.sequence_run).toBe(s.store.template(run.sequence_template_id)!.name);
+      }
+    },
+  );
+
   it.each([
     ['SIGINT', 'an offboarding', 130],
     ['SIGTERM', 'an offboarding', 143],
