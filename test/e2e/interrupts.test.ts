@@ -129,7 +129,7 @@ describe('prompts on a real terminal', () => {
     ['SIGTERM', 143, 'SIGTERM'],
     ['Ctrl-D', 130, '\u0004'],
   ] as const)(
-    '%s at the typed count of an offboarding: "cancelled: nothing was changed", exit %i, nothing moved',
+    '%s at the typed count of an offboarding: cancelled, nothing was changed, exit %i, nothing moved',
     async (_name, exit, what) => {
       const s = await sandbox();
       const home = tempDir();

@@ -1395,7 +1395,7 @@ describe('Ctrl-C at any point of a job', () => {
     ['SIGTERM', 'an offboarding', 143],
     ['SIGTERM', 'an undo', 143],
   ] as const)(
-    '%s while %s is still planning: "cancelled: nothing was changed", exit %i, nothing sent or journaled',
+    '%s while %s is still planning: cancelled, nothing was changed, exit %i, nothing sent or journaled',
     async (signal, what, exit) => {
       const s = await sandbox();
       const w = world(s);
