@@ -156,7 +156,11 @@ describe('prompts on a real terminal', () => {
           const mine = new Set([child.pid]);
           for (let grew = true; grew;) {
             grew = false;
-            for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (grew = true));
+            for (const r of rows)
+              if (mine.has(r.ppid) && !mine.has(r.pid)) {
+                mine.add(r.pid);
+                grew = true;
+              }
           }
           const topoPid = rows.find((r) => mine.has(r.pid) && r.args.startsWith(process.execPath))!.pid;
           process.kill(topoPid, what);

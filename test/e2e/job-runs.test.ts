@@ -471,7 +471,10 @@ describe('the same job, whatever the day, the order or the cap', () => {
     expect(apiMoved(s, w).size).toBe(0);
     const again = await topo([...args, '--until', '2d'], at('2026-11-20T09:00:00Z'));
     expect(again.code, again.stderr).toBe(0);
-    const [a, b] = [first, again].map((r) => JSON.parse(r.stdout) as { job: string; until: string });
+    const [a, b] = [first, again].map((r) => JSON.parse(r.stdout) as { job: string; until: string }) as [
+      { job: string; until: string },
+      { job: string; until: string },
+    ];
     expect(b.job).not.toBe(a.job);
     expect(b.until).toBe('2026-11-22T09:00:00Z');
     expect(apiMoved(s, w).size).toBe(3);
