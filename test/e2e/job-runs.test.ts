@@ -337,7 +337,7 @@ describe('an undo or a return killed mid-call, then run again', { timeout: 120_0
   it.each(['undo', 'return'] as const)(
     '%s: --jobs says it stopped mid-run; the rerun finds what landed, counts it, and agrees with the API',
     async (phase) => {
-      const s = await sandbox({ tasks: TASKS });
+      const s = await sandbox();
       const w = world(s, [1]);
       const env = { TOPO_STATE_DIR: tempDir() };
       // A cover whose end has passed (for a return), or a plain job (for an undo).
