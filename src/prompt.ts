@@ -1,5 +1,5 @@
 import type * as Inquirer from '@inquirer/prompts';
-import { CancelledError } from './errors.js';
+import { CancelledError, InterruptedError, type Signal } from './errors.js';
 
 /** Questions asked on the terminal. Callers check that there is a person at both ends first. */
 export interface Prompter {
@@ -38,7 +38,10 @@ type Streams = { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream };
  * Inquirer prompts drawn on stderr, so stdout stays data. Ctrl-C at a prompt cancels with nothing changed
  * (exit 130); Ctrl-D answers no to a yes/no question and cancels any other.
  */
-export function createPrompter(io: Streams): Prompter {
+export function createPrompter(
+  io: Streams,
+  onInterrupt?: (handler: (signal: Signal) => void) => () => void,
+): Prompter {
   const ask = async <T>(
     question: (prompts: typeof Inquirer, context: object) => Promise<T>,
     onEndOfInput: () => T,
@@ -53,7 +56,19 @@ export function createPrompter(io: Streams): Prompter {
         controller.abort();
       }
     };
+    // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
+    const onEnd = () => {
+      ended = true;
+      controller.abort();
+    };
+    // A SIGINT or SIGTERM sent to the process (not typed: a typed Ctrl-C is a key in raw mode) cancels too.
+    let signalled: Signal | undefined;
+    const offInterrupt = onInterrupt?.((signal) => {
+      signalled = signal;
+      controller.abort();
+    });
     io.stdin.on('data', onData);
+    io.stdin.on('end', onEnd);
     const context = {
       input: io.stdin,
       output: io.stderr,
@@ -61,9 +76,14 @@ export function createPrompter(io: Streams): Prompter {
       signal: controller.signal,
     };
     try {
+      if ((io.stdin as { readableEnded?: boolean }).readableEnded) onEnd();
       return await question(prompts, context);
     } catch (error) {
       const name = error instanceof Error ? error.name : '';
+      if (signalled && name === 'AbortPromptError') {
+        io.stderr.write('\n');
+        throw new InterruptedError('cancelled: nothing was changed', signalled);
+      }
       if (ended && name === 'AbortPromptError') {
         io.stderr.write('\n');
         return onEndOfInput();
@@ -74,7 +94,9 @@ export function createPrompter(io: Streams): Prompter {
       }
       throw error;
     } finally {
+      offInterrupt?.();
       io.stdin.off('data', onData);
+      io.stdin.off('end', onEnd);
     }
   };
   const cancel = (): never => {

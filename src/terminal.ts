@@ -165,7 +165,7 @@ export class Terminal {
   async prompter(): Promise<Prompter> {
     if (!this.promptImpl) {
       const { createPrompter } = await import('./prompt.js');
-      this.promptImpl = createPrompter(this.io);
+      this.promptImpl = createPrompter(this.io, (handler) => this.onInterrupt(handler));
     }
     return this.promptImpl;
   }

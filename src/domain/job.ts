@@ -59,6 +59,22 @@ export interface RunRecord {
   left?: number;
   interrupted?: boolean;
   verified?: boolean;
+  /** A move run's cap and successors with their weights (absent in older journals: the header's hold). */
+  cap?: number | null;
+  to?: { id: string; weight: number }[];
+}
+
+/** How much a job gives each successor: what a later run may change, the job staying the same. */
+export type JobTerms = Pick<JobSpec, 'cap' | 'to'>;
+
+/** What a run of an existing job asks differently from what the job holds. */
+export interface JobChange {
+  id: string;
+  /** The cap and weights before, when this run changes them (they count the whole job). */
+  was?: JobTerms;
+  now?: JobTerms;
+  /** A cover's end as its first run recorded (it stands), and the one this run's --until would have set. */
+  until?: { kept: string; asked: string };
 }
 
 export type JournalLine = JobHeader | MoveRecord | RunRecord;

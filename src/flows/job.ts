@@ -3,14 +3,20 @@ import type { Context } from '../context.js';
 import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { EXIT, PartialFailureError, TopoError } from '../errors.js';
-import { blockedLines, nothingBackLine, summaryLines, undoPlanLines } from '../output/jobs.js';
+import { EXIT, InterruptedError, PartialFailureError, TopoError, type Signal } from '../errors.js';
+import {
+  blockedLines,
+  jobChangeLines,
+  nothingBackLine,
+  summaryLines,
+  undoPlanLines,
+} from '../output/jobs.js';
 import { enrichNote } from '../output/notes.js';
 import { describePlan, printBackPreview, printMovePreview, renderReport } from '../output/offboard.js';
 import { jobObserver } from '../output/progress.js';
 import { describeError } from '../output/errors.js';
 import { makeChalk } from '../output/color.js';
-import { campaignNames, buildReport, writeReportFile } from '../services/jobs/report.js';
+import { campaignNames, buildReport, NAMES_AFTER_STOP_MS, writeReportFile } from '../services/jobs/report.js';
 import { jobFailure, runJob, type JobWork } from '../services/jobs/run.js';
 import { Stop } from '../services/jobs/stop.js';
 import {
@@ -74,7 +80,7 @@ async function runWork(
 }
 
 /**
- * `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). A report that cannot
+ * `--report <file>`, with each run's campaign name (after a Ctrl-C, looked up for a few seconds at most). A report that cannot
  * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
  */
 async function writeReport(
@@ -88,7 +94,11 @@ async function writeReport(
   const { terminal } = ctx;
   const runIds = report.tasks.map((t) => t.sequence_id);
   const names = await campaignNames(client, runIds, stop, (n) => terminal.err(enrichNote(n)));
-  const text = renderReport(path, report, who, names);
+  if (!names)
+    terminal.err(
+      `note: the report has no campaign names: looking them up took more than ${NAMES_AFTER_STOP_MS / 1000} s after the stop.`,
+    );
+  const text = renderReport(path, report, who, names ?? new Map());
   const reason = writeReportFile(path, text);
   if (reason === undefined) {
     terminal.err(report.dry_run ? `Report (the plan; nothing moved): ${path}` : `Report: ${path}`);
@@ -98,6 +108,28 @@ async function writeReport(
   terminal.err(`warning: the report could not be written to ${path} (${reason}); here it is:`);
   terminal.err(text.trimEnd());
   return `the report could not be written to ${path} (${reason}); it was printed on stderr`;
+}
+
+/**
+ * Planning only reads: a Ctrl-C or SIGTERM while it runs ends it at once (its requests let go), saying that
+ * nothing was changed, with 130 or 143. Nothing is journaled before the run starts.
+ */
+async function cancellable<T>(ctx: Context, client: ApiClient, planning: () => Promise<T>): Promise<T> {
+  let cancel: (signal: Signal) => void = () => undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    cancel = (signal) => reject(new InterruptedError('cancelled: nothing was changed', signal));
+  });
+  const dispose = ctx.terminal.onInterrupt((signal) => {
+    client.abandon();
+    cancel(signal);
+  });
+  try {
+    const work = planning();
+    work.catch(() => undefined);
+    return await Promise.race([work, cancelled]);
+  } finally {
+    dispose();
+  }
 }
 
 /** On a terminal the person types the number of tasks (unless --yes); anything else cancels. */
@@ -154,14 +186,17 @@ export async function offboard(
     stateDir: await stateDir(ctx),
     workspace: await ctx.session.workspace(),
   };
-  const p = await planOffboarding(
-    {
-      ...deps,
-      onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
-    },
-    o,
+  const p = await cancellable(ctx, client, () =>
+    planOffboarding(
+      {
+        ...deps,
+        onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
+      },
+      o,
+    ),
   );
   const { plan, work } = p;
+  if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
   if (p.sofar.reconciled.length > 0)
     terminal.err(
       `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
@@ -201,7 +236,9 @@ export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
     import('../domain/job.js'),
   ]);
   const workspace = await ctx.session.workspace();
-  const job = Job.find(await stateDir(ctx), idOrPath, workspace);
+  const problems: string[] = [];
+  const job = Job.find(await stateDir(ctx), idOrPath, workspace, problems);
+  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
   if (job.header && !inWorkspace(job, workspace))
     ctx.terminal.err(
       `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,
@@ -223,12 +260,21 @@ export async function undo(
     terminal.err(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
-  const u = await planUndo({ client, who }, o);
-  for (const line of undoPlanLines(u, o.phase, terminal.stderrIsTTY)) terminal.err(line);
+  const u = await cancellable(ctx, client, () => planUndo({ client, who, now: ctx.now }, o));
+  if (u.reconciled.length > 0)
+    terminal.err(
+      `note: the API shows ${plural(u.reconciled.length, 'task')} moved back whose call an earlier ${o.phase} of this job left without an answer: counted as moved back.`,
+    );
+  const alreadyBack = u.work.earlier.length;
+  for (const line of undoPlanLines({ ...u, alreadyBack }, o.phase, terminal.stderrIsTTY)) terminal.err(line);
   if (u.back.length === 0 || o.dryRun) {
     if (u.back.length === 0) {
-      const alreadyBack = u.leftAlone.filter((l) => l.reason.startsWith('already back')).length;
-      terminal.err(nothingBackLine(o.phase, u.moved.length, alreadyBack, u.leftAlone.length));
+      // What was found landed is journaled, so --jobs counts it too.
+      if (!o.dryRun && u.reconciled.length > 0) {
+        o.job.prepareAppend((m) => terminal.err(`note: ${m}`));
+        o.job.append(u.reconciled);
+      }
+      terminal.err(nothingBackLine(o.phase, u.moved.length, alreadyBack, u.leftAlone.length + alreadyBack));
     }
     const report = { ...buildReport({ ...u.work, dryRun: o.dryRun, job: o.job }), skipped: u.leftAlone };
     if (output.format === 'json') await output.json(report);

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { JobRow, MoveReport } from '../domain/job.js';
+import type { JobChange, JobRow, JobTerms, MoveReport } from '../domain/job.js';
 import { count, plural } from '../basics/text.js';
 import { formatDuration } from '../basics/time.js';
 import { relativeTime } from './format.js';
@@ -128,14 +128,21 @@ function jobHint(r: MoveReport): string {
 
 /** What an undo or a return will do, before it asks: how many go back, and each task it leaves alone. */
 export function undoPlanLines(
-  u: { job: { id: string }; back: unknown[]; leftAlone: { task_id: string; reason: string }[] },
+  u: {
+    job: { id: string };
+    back: unknown[];
+    leftAlone: { task_id: string; reason: string }[];
+    /** Moved back by an earlier undo or return of the job (counted with this one's). */
+    alreadyBack?: number;
+  },
   phase: 'undo' | 'return',
   short: boolean,
 ): string[] {
   const verb = phase === 'undo' ? 'Undo' : 'Give back';
   const { leftAlone } = u;
+  const already = u.alreadyBack ? `; ${u.alreadyBack} already back` : '';
   const lines = [
-    `${verb} job ${u.job.id}: ${plural(u.back.length, 'task')} to move back${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
+    `${verb} job ${u.job.id}: ${plural(u.back.length, 'task')} to move back${already}${leftAlone.length ? `; ${leftAlone.length} left alone:` : '.'}`,
   ];
   const shown = short ? leftAlone.slice(0, 20) : leftAlone;
   for (const l of shown) lines.push(`  ${l.task_id}  ${l.reason}`);
@@ -154,4 +161,24 @@ export function nothingBackLine(
   return alreadyBack === moved && moved > 0
     ? `Nothing to ${phase}: all ${plural(moved, 'recorded task')} are already back.`
     : `Nothing to ${phase}: ${alreadyBack} already back, ${leftAlone - alreadyBack} changed since.`;
+}
+
+/**
+ * A run of an existing job that asks for another cap, other weights or another end: the job goes on with the
+ * new cap and weights over the whole job (what earlier runs gave counts); a cover keeps its first end.
+ */
+export function jobChangeLines(change: JobChange, who: Who): string[] {
+  const lines: string[] = [];
+  if (change.was && change.now) {
+    const terms = (t: JobTerms) =>
+      `${t.cap === null ? 'no cap' : `--cap ${t.cap}`}, ${t.to.map((x) => `${who(x.id)}=${x.weight}`).join(',')}`;
+    lines.push(
+      `note: job ${change.id} (the same leaver and successors) goes on with ${terms(change.now)}; its earlier runs had ${terms(change.was)}. The cap and the weights count what the whole job moved; to start over instead, undo it first (--undo ${change.id}).`,
+    );
+  }
+  if (change.until)
+    lines.push(
+      `note: job ${change.id} is a cover until ${change.until.kept}, as its first run set; this --until (${change.until.asked}) does not change it. To end it sooner or later, give it back (--return) or undo it.`,
+    );
+  return lines;
 }

@@ -124,6 +124,56 @@ describe('prompts on a real terminal', () => {
     expect(s.received('PATCH')).toHaveLength(0);
   });
 
+  it.runIf(hasScript).each([
+    ['SIGINT sent by kill', 130, 'SIGINT'],
+    ['SIGTERM', 143, 'SIGTERM'],
+    ['Ctrl-D', 130, '\u0004'],
+  ] as const)(
+    '%s at the typed count of an offboarding: cancelled, nothing was changed, exit %i, nothing moved',
+    async (_name, exit, what) => {
+      const s = await sandbox();
+      const home = tempDir();
+      const env = { ...terminalEnv(s), TOPO_STATE_DIR: join(home, 's'), NO_COLOR: '1' };
+      const args = ['tasks', 'reassign', '--from', s.store.users[0]!.id, '--to', s.store.users[1]!.id];
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: { ...env, TERM: 'xterm', COLUMNS: '100' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let screen = '';
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      try {
+        await waitFor(() => /Type \d+ to confirm/.test(screen), 15_000, 'the prompt');
+        if (what.startsWith('SIG')) {
+          // The topo process under script (a signal from outside, not a key typed on the terminal).
+          const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' });
+          const rows = table
+            .trim()
+            .split('\n')
+            .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!)
+            .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3]! }));
+          const mine = new Set([child.pid]);
+          for (let grew = true; grew;) {
+            grew = false;
+            for (const r of rows)
+              if (mine.has(r.ppid) && !mine.has(r.pid)) {
+                mine.add(r.pid);
+                grew = true;
+              }
+          }
+          const topoPid = rows.find((r) => mine.has(r.pid) && r.args.startsWith(process.execPath))!.pid;
+          process.kill(topoPid, what);
+        } else child.stdin.write(what);
+        expect(await closed).toBe(exit);
+      } finally {
+        child.kill('SIGKILL');
+      }
+      expect(screen).toContain('error: cancelled: nothing was changed');
+      expect(s.received('PATCH')).toHaveLength(0);
+    },
+  );
+
   it.runIf(hasScript)('"y" goes ahead', async () => {
     const { code, s } = await run('y\r', (ids) => ['tasks', 'skip', ...ids], /Skip 2 tasks\?/);
     expect(code).toBe(0);

@@ -333,6 +333,226 @@ describe('a job over several runs', { timeout: 120_000 }, () => {
   });
 });
 
+describe('an undo or a return killed mid-call, then run again', { timeout: 120_000 }, () => {
+  it.each(['undo', 'return'] as const)(
+    '%s: --jobs says it stopped mid-run; the rerun finds what landed, counts it, and agrees with the API',
+    async (phase) => {
+      const s = await sandbox();
+      const w = world(s, [1]);
+      const env = { TOPO_STATE_DIR: tempDir() };
+      // A cover whose end has passed (for a return), or a plain job (for an undo).
+      const cover = phase === 'return' ? ['--until', '1d'] : [];
+      const job = await topo(
+        ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), ...cover, '--yes'],
+        {
+          sandbox: s,
+          env,
+          deps: { now: () => Date.now() - 2 * 86_400_000 },
+        },
+      );
+      expect(job.code, job.stderr).toBe(0);
+      const moved = apiMoved(s, w).size;
+      expect(moved).toBe(w.mine.size);
+      const ofJob = s.received('PATCH').length;
+      const args = ['tasks', 'reassign', ...(phase === 'undo' ? ['--undo', 'last'] : ['--return']), '--yes'];
+      // Killed the moment the API receives the third call back: it lands, its answer never arrives.
+      const run = spawnTopo([...args, '--concurrency', '1'], { sandbox: s, env });
+      run.child.stdout.resume();
+      let patches = 0;
+      const off = s.onRequest((r) => {
+        if (r.method === 'PATCH' && ++patches === 3) run.child.kill('SIGKILL');
+      });
+      await run.exit;
+      off();
+      await waitFor(() => s.received('PATCH').every((r) => r.status !== 0), 10_000, 'the last call handled');
+      const backBefore = w.mine.size - apiMoved(s, w).size;
+      expect(backBefore).toBeGreaterThan(0);
+      const list = async () =>
+        JSON.parse(
+          (
+            await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,back,left,state'], {
+              sandbox: s,
+              env,
+            })
+          ).stdout,
+        ) as unknown[];
+      expect(await list()).toEqual([
+        { moved, back: expect.any(Number), left: null, state: 'stopped mid-run' },
+      ]);
+      const sent = s.received('PATCH').length;
+      const again = await topo([...args, '--json'], { sandbox: s, env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(
+        new RegExp(
+          `note: the API shows \\d+ tasks? moved back whose call an earlier ${phase} of this job left`,
+        ),
+      );
+      expect(again.stderr).not.toContain('now with');
+      expect(apiMoved(s, w).size).toBe(0);
+      const rep = JSON.parse(again.stdout) as { moved: number; moved_before: number; skipped: unknown[] };
+      expect(rep).toMatchObject({ moved, moved_before: backBefore, skipped: [] });
+      // Nothing back already was sent again.
+      const again2 = s.received('PATCH').slice(sent);
+      for (const id of w.mine.keys())
+        if (
+          s
+            .received('PATCH')
+            .slice(ofJob, sent)
+            .some((r) => r.path.includes(id) && r.status === 200)
+        )
+          expect(again2.some((r) => r.path.includes(id))).toBe(false);
+      expect(await list()).toEqual([
+        { moved, back: moved, left: 0, state: phase === 'undo' ? 'undone' : 'given back' },
+      ]);
+    },
+  );
+});
+
+describe('the same job, whatever the day, the order or the cap', () => {
+  it('a cover with --until 14d run on three days is one job: the cap counts all three, the first end stands', async () => {
+    const s = await sandbox();
+    const w = world(s, [1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const args = ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), '--cap', '5'];
+    const day = 86_400_000;
+    const runs = [];
+    for (const d of [0, 1, 2]) {
+      const r = await topo([...args, '--until', '14d', '--yes', '--json'], {
+        sandbox: s,
+        env,
+        deps: { now: () => Date.parse('2026-11-10T09:00:00Z') + d * day },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('note:');
+      runs.push(JSON.parse(r.stdout) as { job: string; until: string; moved: number });
+    }
+    expect(apiMoved(s, w).size).toBe(5);
+    expect(new Set(runs.map((r) => r.job)).size).toBe(1);
+    expect(runs.map((r) => r.until)).toEqual(Array(3).fill('2026-11-24T09:00:00Z'));
+    expect(runs.map((r) => r.moved)).toEqual([5, 5, 5]);
+    const jobs = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,until'], { sandbox: s, env })).stdout,
+    );
+    expect(jobs).toEqual([{ moved: 5, until: '2026-11-24T09:00:00Z' }]);
+    // Another end, given as a date: the cover keeps its own, and says so.
+    const other = await topo([...args, '--until', '2026-12-01', '--yes'], {
+      sandbox: s,
+      env,
+      deps: { now: () => Date.parse('2026-11-13T09:00:00Z') },
+    });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).toContain(
+      `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (2026-12-01T00:00:00Z) does not change it.`,
+    );
+    expect(apiMoved(s, w).size).toBe(5);
+  });
+
+  it('a cover given back, then the same cover again: a new job, not the old one reopened', async () => {
+    const s = await sandbox();
+    const w = world(s, [1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const args = [
+      'tasks',
+      'reassign',
+      '--from',
+      w.leaver,
+      '--to',
+      toFlag(w),
+      '--cap',
+      '3',
+      '--yes',
+      '--json',
+    ];
+    const at = (iso: string) => ({ sandbox: s, env, deps: { now: () => Date.parse(iso) } });
+    const first = await topo([...args, '--until', '2d'], at('2026-11-10T09:00:00Z'));
+    expect(first.code, first.stderr).toBe(0);
+    const back = await topo(['tasks', 'reassign', '--return', '--yes'], at('2026-11-13T09:00:00Z'));
+    expect(back.code, back.stderr).toBe(0);
+    expect(apiMoved(s, w).size).toBe(0);
+    const again = await topo([...args, '--until', '2d'], at('2026-11-20T09:00:00Z'));
+    expect(again.code, again.stderr).toBe(0);
+    const [a, b] = [first, again].map((r) => JSON.parse(r.stdout) as { job: string; until: string }) as [
+      { job: string; until: string },
+      { job: string; until: string },
+    ];
+    expect(b.job).not.toBe(a.job);
+    expect(b.until).toBe('2026-11-22T09:00:00Z');
+    expect(apiMoved(s, w).size).toBe(3);
+    const jobs = JSON.parse(
+      (
+        await topo(
+          ['tasks', 'reassign', '--jobs', '--json', 'id,moved,back,state'],
+          at('2026-11-20T10:00:00Z'),
+        )
+      ).stdout,
+    );
+    expect(jobs).toEqual([
+      { id: a.job, moved: 3, back: 3, state: 'given back' },
+      { id: b.job, moved: 3, back: 0, state: 'covering' },
+    ]);
+  });
+
+  it('the successors in another order, or another cap, is the same job: the cap counts the whole job, and a note says what changed', async () => {
+    const s = await sandbox();
+    const w = world(s, [1, 1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const [bob, carla] = w.successors.map((x) => x.id) as [string, string];
+    const run = (to: string, cap: number, more: string[] = []) =>
+      topo(
+        [
+          'tasks',
+          'reassign',
+          '--from',
+          w.leaver,
+          '--to',
+          to,
+          '--cap',
+          String(cap),
+          '--yes',
+          '--json',
+          ...more,
+        ],
+        {
+          sandbox: s,
+          env,
+        },
+      );
+    const held = () => {
+      const got = new Map<string, number>();
+      for (const to of apiMoved(s, w).values()) got.set(to, (got.get(to) ?? 0) + 1);
+      return [got.get(bob) ?? 0, got.get(carla) ?? 0];
+    };
+    const first = await run(`${bob},${carla}`, 3);
+    expect(first.code, first.stderr).toBe(0);
+    const job = (JSON.parse(first.stdout) as { job: string }).job;
+    const firstHeld = held();
+    expect(Math.max(...firstHeld)).toBeLessThanOrEqual(3);
+    // The other order: the same job, nothing more (the cap is reached), no note (nothing changed).
+    const swapped = await run(`${carla},${bob}`, 3);
+    expect(swapped.code, swapped.stderr).toBe(0);
+    expect((JSON.parse(swapped.stdout) as { job: string }).job).toBe(job);
+    expect(swapped.stderr).not.toContain('note:');
+    expect(held()).toEqual(firstHeld);
+    // A dry run with a higher cap: the same job, said, nothing moved.
+    const dry = await run(`${bob},${carla}`, 5, ['--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(
+      `note: job ${job} (the same leaver and successors) goes on with --cap 5, ${bob}=1,${carla}=1; its earlier runs had --cap 3, ${bob}=1,${carla}=1.`,
+    );
+    expect(held()).toEqual(firstHeld);
+    // A higher cap: the same job, counted over the whole job.
+    const raised = await run(`${bob},${carla}`, 5);
+    expect(raised.code, raised.stderr).toBe(0);
+    expect(raised.stderr).toContain(`note: job ${job} (the same leaver and successors) goes on with --cap 5`);
+    expect((JSON.parse(raised.stdout) as { job: string }).job).toBe(job);
+    expect(held()).toEqual([5, 5]);
+    const jobs = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'id,moved'], { sandbox: s, env })).stdout,
+    );
+    expect(jobs).toEqual([{ id: job, moved: 10 }]);
+  });
+});
+
 describe(`killed at random points and resumed (${TRIALS} trials)`, { timeout: 120_000 }, () => {
   afterAll(() => {
     if (TRIALS > 3) console.log(`kill trials: ${JSON.stringify(met)}`);

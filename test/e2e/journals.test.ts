@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('a journal that cannot be read', () => {
       `note: ${join(jobs, 'ffff0000.jsonl')} is not a topo journal (none of its lines can be read); left out\n`,
     );
     expect(r.stderr).toContain(
-      `note: cannot read journal ${join(jobs, 'eeee0000.jsonl')}: EISDIR; left out\n`,
+      `note: ${join(jobs, 'eeee0000.jsonl')} is not a regular file (a folder); left out\n`,
     );
     expect(r.stderr).not.toContain('root:x');
     // Another workspace's listing too.
@@ -96,6 +97,31 @@ describe('a journal that cannot be read', () => {
     });
     expect(undo.code).toBe(0);
     expect(JSON.parse(undo.stdout)).toEqual({ job: id });
+  });
+
+  it('a FIFO in the jobs folder never blocks --jobs or --undo last: it is named and left out', async () => {
+    const { s, env, id, dir } = await aJob();
+    const fifo = join(dir, 'jobs', 'dddd0000.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // In a process of its own: before, the open of a FIFO blocked the whole process (no timer, no signal).
+    for (const cmd of [
+      ['tasks', 'reassign', '--jobs', '--json', 'id'],
+      ['tasks', 'reassign', '--undo', 'last', '--dry-run', '--json', 'job'],
+    ]) {
+      const r = await topo(cmd, { sandbox: s, env, spawn: true, timeoutMs: 15_000 });
+      expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toContain(`note: ${fifo} is not a regular file (a FIFO); left out\n`);
+      expect(JSON.parse(r.stdout)).toEqual(cmd.includes('--jobs') ? [{ id }] : { job: id });
+    }
+    // Named by path, it is refused in one line.
+    const named = await topo(['tasks', 'reassign', '--undo', fifo, '--yes'], {
+      sandbox: s,
+      env,
+      spawn: true,
+      timeoutMs: 15_000,
+    });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe(`error: journal ${fifo} is not a regular file (a FIFO)\n`);
   });
 
   it('--undo works on the lines that can be read and says which could not', async () => {

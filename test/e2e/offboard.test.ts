@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import {
+  existsSync,
   appendFileSync,
   chmodSync,
   mkdirSync,
@@ -1348,6 +1349,81 @@ describe('the plan on a terminal', () => {
 });
 
 describe('Ctrl-C at any point of a job', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    "%s during the moves: the --report file still names each run's campaign, as a finished run's does",
+    async (signal) => {
+      const s = await sandbox();
+      const w = world(s);
+      const { env } = stateEnv();
+      const csv = join(tempDir(), 'job.csv');
+      const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+      const interrupts = {
+        add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
+      };
+      let patches = 0;
+      s.onRequest((q) => {
+        if (q.method === 'PATCH' && ++patches === 4) for (const h of [...handlers]) h(signal);
+      });
+      const args = [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice.id,
+        '--to',
+        w.bob.id,
+        '--yes',
+        '--concurrency',
+        '1',
+      ];
+      const r = await topo([...args, '--report', csv], { sandbox: s, env, deps: { interrupts } });
+      expect(r.code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(r.stderr).not.toContain('no campaign names');
+      const rows = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+        header: true,
+        skipEmptyLines: true,
+      }).data;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        const run = s.store.run(row.sequence_run!)!;
+        expect(row.template, row.sequence_run).toBe(s.store.template(run.sequence_template_id)!.name);
+      }
+    },
+  );
+
+  it.each([
+    ['SIGINT', 'an offboarding', 130],
+    ['SIGTERM', 'an offboarding', 143],
+    ['SIGTERM', 'an undo', 143],
+  ] as const)(
+    '%s while %s is still planning: cancelled, nothing was changed, exit %i, nothing sent or journaled',
+    async (signal, what, exit) => {
+      const s = await sandbox();
+      const w = world(s);
+      const { dir, env } = stateEnv();
+      const move = ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'];
+      if (what === 'an undo') expect((await topo(move, { sandbox: s, env })).code).toBe(0);
+      const journal = what === 'an undo' ? readFileSync(journalOf(dir).path, 'utf8') : undefined;
+      const patches = s.received('PATCH').length;
+      const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+      const interrupts = {
+        add: (h: (signal: 'SIGINT' | 'SIGTERM') => void) => (handlers.add(h), () => handlers.delete(h)),
+      };
+      // The signal comes as the plan's first read of tasks reaches the API (its answer held back a while).
+      s.injectFault({ method: 'GET', path: '^/v1/tasks', delayMs: 300, times: 1000 });
+      const off = s.onRequest((q) => {
+        if (q.method === 'GET' && q.path.startsWith('/v1/tasks')) for (const h of [...handlers]) h(signal);
+      });
+      const args = what === 'an undo' ? ['tasks', 'reassign', '--undo', 'last', '--yes'] : move;
+      const r = await topo(args, { sandbox: s, env, deps: { interrupts } });
+      off();
+      expect(r.code).toBe(exit);
+      expect(r.stderr).toBe('error: cancelled: nothing was changed\n');
+      expect(s.received('PATCH')).toHaveLength(patches);
+      if (journal === undefined) expect(existsSync(join(dir, 'jobs'))).toBe(false);
+      else expect(readFileSync(journalOf(dir).path, 'utf8')).toBe(journal);
+    },
+  );
+
   it('during the check after the last move: what moved is said and journaled, the process does not wait, a re-run closes the job', async () => {
     const s = await sandbox({ latencyMs: 2 });
     const w = world(s);

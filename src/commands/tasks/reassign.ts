@@ -115,7 +115,9 @@ export function registerReassign(tasks: Command, app: App): void {
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
   by --from with one SEQUENCE call and the rest task by task so nobody else's work moves, journals
   each move, then checks what is left. Ctrl-C (at any point) lets the calls in flight finish, says
-  and journals what moved and what is left; re-running continues.
+  and journals what moved and what is left; re-running continues. The same leaver, successors (in
+  any order) and filters are the same job: another --cap or other weights go on with it (noted),
+  counted over the whole job; a cover keeps the end its first run recorded.
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
   Each task's result: would_move or kept (dry run; kept: held back by --cap), then moved, failed,
   not_started (the job stopped first), kept, or skipped (changed hands or closed since the plan).
@@ -125,8 +127,9 @@ Jobs (--jobs), their states:
   incomplete       the last run ended with tasks failed or not started (LEFT): run it again
   interrupted      the last run was stopped by Ctrl-C or SIGTERM with tasks left; it said and
                    journaled what moved and what was left: run the same command again
-  stopped mid-run  the last run ended without a word (killed, a crash): LEFT is unknown (?);
-                   run the same command again, it reads what is left and records the end
+  stopped mid-run  the last run (moves, an undo or a return) ended without a word (killed, a
+                   crash): LEFT is unknown (?); run the same command again, it looks up the
+                   calls left without an answer, reads what is left and records the end
   covering, due for return, undone, partly undone, given back
 
 Results (task IDs or --scope sequence; --json prints an array of {id, result, task, error}):
@@ -200,7 +203,17 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   }
   requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
   await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
-  await jobs.offboard(ctx, { from, successors, cap, filters, until, report: flags.report, ...common });
+  const untilFromNow = flags.until !== undefined && ageMs(flags.until) !== undefined;
+  await jobs.offboard(ctx, {
+    from,
+    successors,
+    cap,
+    filters,
+    until,
+    untilFromNow,
+    report: flags.report,
+    ...common,
+  });
 }
 
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */

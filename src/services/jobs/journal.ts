@@ -1,4 +1,13 @@
-import { appendFileSync, openSync, closeSync, ftruncateSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  type Stats,
+} from 'node:fs';
 import type { JobHeader, JournalLine } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
 import { isUuid } from '../../basics/ids.js';
@@ -28,12 +37,21 @@ export class JournalError extends UsageError {}
 
 export function readJournal(path: string): JournalText {
   let buffer: Buffer;
+  let fd: number | undefined;
   try {
-    buffer = readFileSync(path);
+    // Opened without waiting (a FIFO would block the open until a writer came) and read only if it is a
+    // plain file: a FIFO, a device or a socket in the jobs folder never hangs topo.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const kind = kindOf(fstatSync(fd));
+    if (kind) throw new JournalError(`journal ${path} is not a regular file (${kind})`);
+    buffer = readFileSync(fd);
   } catch (error) {
+    if (error instanceof JournalError) throw error;
     throw new JournalError(
       `cannot read journal ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const text = buffer.toString('utf8');
   const raw = text.split('\n');
@@ -141,4 +159,15 @@ export function describeLines(numbers: number[]): string {
   const more = numbers.length > 10 ? ` and ${numbers.length - 10} more` : '';
   if (numbers.length === 1) return `line ${shown[0]}`;
   return `lines ${shown.join(', ')}${more}`;
+}
+
+/** What a path is when it is not a plain file, in words (undefined: a plain file). */
+export function kindOf(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a plain file';
 }

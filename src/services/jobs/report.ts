@@ -109,25 +109,33 @@ function fateLine(f: TaskFate, dryRun: boolean): TaskLine {
   };
 }
 
+/** How long the campaign names are still looked up for after a Ctrl-C or SIGTERM. */
+export const NAMES_AFTER_STOP_MS = 5000;
+
 /**
- * Each run's campaign name, for the report file; none when a stop comes first (the lookups are let go, and
- * the report is written without them).
+ * Each run's campaign name, for the report file. After a stop (Ctrl-C, SIGTERM) they are still looked up, for a
+ * few seconds at most: undefined when that was not enough (the lookups are let go, and the report is written
+ * without them).
  */
 export async function campaignNames(
   client: ApiClient,
   runIds: string[],
   stop: Stop | undefined,
   notice: ConstructorParameters<typeof Enricher>[1],
-): Promise<Map<string, string>> {
+): Promise<Map<string, string> | undefined> {
   const lookup = async () => {
     const runs = await new Enricher(client, notice).ofRuns(runIds, true);
     return new Map([...runs].map(([id, r]) => [id, r.template?.name ?? '']));
   };
   if (!stop) return lookup();
-  stop.doing = 'writing the report without campaign names';
-  const names = (await stop.unless(lookup).catch(() => undefined))?.value;
-  if (stop.signal) client.abandon();
-  return names ?? new Map();
+  stop.doing = `looking up the report's campaign names (${NAMES_AFTER_STOP_MS / 1000} s at most)`;
+  const looking = lookup().then((value) => ({ value }));
+  looking.catch(() => undefined);
+  const names = await Promise.race([looking, stop.grace(NAMES_AFTER_STOP_MS).then(() => undefined)]).catch(
+    () => ({ value: new Map<string, string>() }),
+  );
+  if (!names) client.abandon();
+  return names?.value;
 }
 
 /**

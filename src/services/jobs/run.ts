@@ -77,7 +77,16 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
   const job = work.openJournal(o.observer);
   for (const fate of work.skipped ?? []) work.fates.set(fate.task.id, fate);
   job.append(work.reconciled);
-  job.append([{ kind: 'run', phase: work.phase, time: isoSeconds(o.now()), planned: work.planned }]);
+  job.append([
+    {
+      kind: 'run',
+      phase: work.phase,
+      time: isoSeconds(o.now()),
+      planned: work.planned,
+      // What this run gives each successor: a later run that changes it goes on with the same job.
+      ...(work.phase === 'move' && { cap: work.spec.cap, to: work.spec.to }),
+    },
+  ]);
   const execution = await execute({
     ...o,
     job,

@@ -33,6 +33,11 @@ export class Stop {
     return Promise.race([running.then((value) => ({ value })), this.stopped.then(() => undefined)]);
   }
 
+  /** Resolves `ms` after the stop (from now, when it came already); never, when no stop comes. */
+  grace(ms: number): Promise<void> {
+    return this.stopped.then(() => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()));
+  }
+
   end(): void {
     this.dispose();
   }

@@ -1,15 +1,16 @@
 import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
 import { makePrivateDir } from '../../config/store.js';
-import { describeLines, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import { describeLines, kindOf, readJournal, setAsideTornLine, type JournalText } from './journal.js';
 import type {
   JobHeader,
   JobRow,
   JobSpec,
+  JobTerms,
   JournalLine,
   MoveRecord,
   Phase,
@@ -28,20 +29,45 @@ export function inWorkspace(job: Job, w: Workspace): boolean {
   return job.header?.api_url === w.api_url && job.header.profile === w.profile;
 }
 
-/** The id of the job a command stands for: the same leaver, successors, filters and workspace. */
-export function jobId(spec: JobSpec): string {
+/**
+ * The id of the job a command stands for: who leaves, who takes over (in any order), the subset, the
+ * workspace, and whether it is a cover. Not the cap, the weights or the cover's end: those are how much and
+ * until when, and a run that changes them goes on with the same job (the cap and the weights count the whole
+ * job; a cover keeps the end its first run recorded, however `--until 14d` reads on a later day). `generation`
+ * numbers a later cover of the same people once an earlier one was given back.
+ */
+export function jobId(spec: JobSpec, generation = 1): string {
   const canonical = JSON.stringify([
     spec.api_url,
     spec.profile,
     spec.from,
-    spec.to.map((t) => [t.id, t.weight]),
-    spec.cap,
+    spec.to.map((t) => t.id).sort(),
     Object.entries(spec.filters)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
-    spec.until,
+    spec.until !== null,
+    ...(generation > 1 ? [generation] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
+}
+
+/** Whether a job's header says it is the job of this spec (a journal named by an older id included). */
+function sameJob(h: JobHeader, spec: JobSpec): boolean {
+  const ids = (to: JobSpec['to']) => JSON.stringify(to.map((t) => t.id).sort());
+  const filters = (f: JobSpec['filters']) =>
+    JSON.stringify(
+      Object.entries(f)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  return (
+    h.api_url === spec.api_url &&
+    h.profile === spec.profile &&
+    h.from === spec.from &&
+    ids(h.to) === ids(spec.to) &&
+    filters(h.filters) === filters(spec.filters) &&
+    (h.until !== null) === (spec.until !== null)
+  );
 }
 
 export function jobsDir(stateDir: string): string {
@@ -71,13 +97,14 @@ export class Job {
    * set aside first and said once through `note`.
    */
   static open(stateDir: string, spec: JobSpec, now: Date, note: (message: string) => void): Job {
-    const id = jobId(spec);
     const dir = jobsDir(stateDir);
     makePrivateDir(dir);
-    const path = join(dir, `${id}.jsonl`);
+    const found = Job.locate(stateDir, spec);
+    const path = found.path;
+    const id = basename(path).replace(/\.jsonl$/, '');
     const header: JobHeader = { kind: 'job', id, created: isoSeconds(now.getTime()), ...spec };
-    if (existsSync(path)) {
-      const job = Job.read(path);
+    if (found.job) {
+      const job = found.job;
       // Not a journal at all (no line of it can be read): set aside whole, and the job starts afresh.
       if (!job.head && job.lines.length === 0 && job.unreadable.length > 0) {
         const aside = `${path}.foreign`;
@@ -99,12 +126,33 @@ export class Job {
   }
 
   /**
-   * A job by id, `last` (the newest of this workspace), or the path of its journal (older journals
-   * included). An id or a path works whatever the workspace.
+   * Where the job of this spec is: its journal by id (a cover given back makes room for the next one of the
+   * same people), else a journal of an older id whose header says it is this job and that is not given back,
+   * else the path of a new one.
    */
-  static find(stateDir: string, idOrPath: string, workspace: Workspace): Job {
+  private static locate(stateDir: string, spec: JobSpec): { path: string; job?: Job } {
+    const dir = jobsDir(stateDir);
+    for (let generation = 1; ; generation++) {
+      const path = join(dir, `${jobId(spec, generation)}.jsonl`);
+      if (!existsSync(path)) {
+        const older = Job.all(stateDir)
+          .filter((j) => sameJob(j.header!, spec) && !j.givenBack())
+          .at(-1);
+        return older ? { path: older.path, job: older } : { path };
+      }
+      const job = Job.read(path);
+      if (!(spec.until !== null && job.givenBack())) return { path, job };
+    }
+  }
+
+  /**
+   * A job by id, `last` (the newest of this workspace), or the path of its journal (older journals
+   * included). An id or a path works whatever the workspace. For `last`, the journals left out are said in
+   * `problems`.
+   */
+  static find(stateDir: string, idOrPath: string, workspace: Workspace, problems: string[] = []): Job {
     if (idOrPath === 'last') {
-      const last = Job.all(stateDir)
+      const last = Job.all(stateDir, problems)
         .filter((j) => inWorkspace(j, workspace))
         .at(-1);
       if (!last)
@@ -128,10 +176,9 @@ export class Job {
     return byPath;
   }
 
-  /** The job of this spec, if it ever ran. */
+  /** The job of this spec, if it ever ran (and, for a cover, was not given back). */
   static existing(stateDir: string, spec: JobSpec): Job | undefined {
-    const path = join(jobsDir(stateDir), `${jobId(spec)}.jsonl`);
-    return existsSync(path) ? Job.read(path) : undefined;
+    return Job.locate(stateDir, spec).job;
   }
 
   /**
@@ -144,6 +191,14 @@ export class Job {
     const jobs: Job[] = [];
     for (const f of readdirSync(dir).filter((name) => name.endsWith('.jsonl'))) {
       const path = join(dir, f);
+      // Looked at before it is opened: a FIFO would block the open, a symlink may lead anywhere.
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (!st) continue;
+      const kind = kindOf(st);
+      if (kind) {
+        problems.push(`${path} is not a regular file (${kind}); left out`);
+        continue;
+      }
       try {
         const job = Job.read(path);
         if (job.header) jobs.push(job);
@@ -230,6 +285,26 @@ export class Job {
     return end !== undefined && !end.interrupted && (end.left ?? 0) === 0;
   }
 
+  /** The cap and the weights its last run of moves had (the header's, for a journal that does not say). */
+  terms(): JobTerms | undefined {
+    const run = this.lines
+      .filter((l): l is RunRecord => l.kind === 'run' && l.phase === 'move' && l.to !== undefined)
+      .at(-1);
+    if (run) return { cap: run.cap ?? null, to: run.to! };
+    return this.header ? { cap: this.header.cap, to: this.header.to } : undefined;
+  }
+
+  /** Whether a return of this cover ran to its end (not stopped by a kill, Ctrl-C or SIGTERM). */
+  givenBack(): boolean {
+    const end = this.lastEnd('return');
+    return end !== undefined && !end.interrupted;
+  }
+
+  /** The last run of any phase: its start record when it never ended (a kill), else its end. */
+  lastRun(): RunRecord | undefined {
+    return this.lines.filter((l): l is RunRecord => l.kind === 'run' || l.kind === 'end').at(-1);
+  }
+
   /** The end record of the last run of a phase, if it ended. */
   lastEnd(phase: Phase = 'move'): RunRecord | undefined {
     const runs = this.lines.filter(
@@ -260,15 +335,17 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
       const back = [...j.outcomes('undo').values(), ...j.outcomes('return').values()].filter(
         (r) => r.result === 'moved',
       ).length;
-      const end = j.lastEnd('move');
+      // Where the job stands is where its last run (a move, an undo or a return) left it.
+      const last = j.lastRun();
+      const end = last?.kind === 'end' ? last : undefined;
       // The last run began and never ended (killed, a crash): what is left is not known until it runs again.
-      const midRun = !end && j.lines.some((l) => l.kind === 'run' && l.phase === 'move');
+      const midRun = last?.kind === 'run';
       let state: string;
-      if (j.lastEnd('return')) state = 'given back';
-      else if (j.lastEnd('undo')) state = back >= moved ? 'undone' : 'partly undone';
-      else if (midRun) state = 'stopped mid-run';
+      if (midRun) state = 'stopped mid-run';
       // Stopped by Ctrl-C or SIGTERM with work left (stopped during the check, nothing was left: done).
       else if (end?.interrupted && (end.left ?? 0) > 0) state = 'interrupted';
+      else if (end?.phase === 'return') state = 'given back';
+      else if (end?.phase === 'undo') state = back >= moved ? 'undone' : 'partly undone';
       else if ((end?.left ?? 0) > 0) state = 'incomplete';
       else if (h.until) state = Date.parse(h.until) <= now ? 'due for return' : 'covering';
       else state = 'done';

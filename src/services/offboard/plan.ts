@@ -1,6 +1,6 @@
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
-import type { JobSpec, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
+import type { JobChange, JobSpec, JobTerms, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
 import { planOffboard, type ReassignPlan, type Successor } from '../../domain/plan.js';
 import type { Who } from '../../domain/task.js';
 import { isoSeconds } from '../../basics/time.js';
@@ -24,6 +24,8 @@ export interface OffboardOptions {
   /** The subset to move (types, priorities, templates, creation bounds), as for `tasks list`. */
   filters: Omit<TaskQuery, 'status' | 'assigneeUserId'>;
   until: string | undefined;
+  /** `--until` was a time from now (`14d`): the same words again are the same cover, said without a note. */
+  untilFromNow?: boolean;
   dryRun: boolean;
   concurrency: number;
 }
@@ -48,6 +50,8 @@ export interface OffboardPlan {
   /** The job as earlier runs left it (undefined: never ran). */
   before: Job | undefined;
   sofar: SoFar;
+  /** The job goes on with terms other than its earlier runs had, or keeps the end its first run recorded. */
+  changed: JobChange | undefined;
 }
 
 export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Promise<OffboardPlan> {
@@ -64,6 +68,9 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);
+  const changed = before?.header ? changeOf(before, spec, o.untilFromNow ?? false) : undefined;
+  // A cover keeps the end its first run recorded: `--until 14d` run again is the same cover.
+  if (before?.header?.until) spec.until = before.header.until;
   // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
   // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
   const [, tasks, workspaceCost, sofar] = await Promise.all([
@@ -107,7 +114,22 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
       earlier: earlier.map((r) => r.sequence_id),
     }),
   };
-  return { work, plan, tasks: byId, before, sofar };
+  return { work, plan, tasks: byId, before, sofar, changed };
+}
+
+/** What this run asks differently from what the job holds (undefined: nothing). */
+function changeOf(before: Job, spec: JobSpec, untilFromNow: boolean): JobChange | undefined {
+  const change: JobChange = { id: before.id };
+  const was = before.terms();
+  const weights = (t: JobTerms) =>
+    JSON.stringify(t.to.map((x) => [x.id, x.weight]).sort(([a], [b]) => (String(a) < String(b) ? -1 : 1)));
+  if (was && (was.cap !== spec.cap || weights(was) !== weights(spec))) {
+    change.was = was;
+    change.now = { cap: spec.cap, to: spec.to };
+  }
+  const kept = before.header?.until;
+  if (kept && spec.until && kept !== spec.until && !untilFromNow) change.until = { kept, asked: spec.until };
+  return change.was || change.until ? change : undefined;
 }
 
 function fatesOf(plan: ReassignPlan, byId: Map<string, Task>, from: string): Map<string, TaskFate> {
@@ -161,7 +183,7 @@ export async function closeIdle(
   if (job && !job.settled()) {
     const time = isoSeconds(d.now());
     job.append([
-      { kind: 'run', phase: 'move', time, planned: 0 },
+      { kind: 'run', phase: 'move', time, planned: 0, cap: work.spec.cap, to: work.spec.to },
       { kind: 'end', phase: 'move', time, moved: 0, failed: 0, left: 0, interrupted: false, verified: true },
     ]);
     ended = job;

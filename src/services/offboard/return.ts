@@ -16,8 +16,8 @@ export function dueReturns(stateDir: string, workspace: Workspace, now: number):
   const problems: string[] = [];
   const covers = Job.all(stateDir, problems).filter((j) => inWorkspace(j, workspace) && j.header?.until);
   return {
-    due: covers.filter((j) => Date.parse(j.header!.until!) <= now && !j.lastEnd('return')),
-    returned: covers.filter((j) => j.lastEnd('return')).length,
+    due: covers.filter((j) => Date.parse(j.header!.until!) <= now && !j.givenBack()),
+    returned: covers.filter((j) => j.givenBack()).length,
     problems,
   };
 }

@@ -3,6 +3,7 @@ import { getTask } from '../../api/tasks.js';
 import type { Task } from '../../api/types.js';
 import type { JobMove, JobSpec, MoveRecord, TaskFate } from '../../domain/job.js';
 import { isOpen, type Who } from '../../domain/task.js';
+import { isoSeconds } from '../../basics/time.js';
 import { runPool } from '../bulk.js';
 import type { JobWork } from '../jobs/run.js';
 import { preflight } from '../jobs/runs.js';
@@ -23,10 +24,12 @@ export interface UndoPlan {
   leftAlone: { task_id: string; reason: string }[];
   /** Every task the job moved (failed calls aside). */
   moved: MoveRecord[];
+  /** Calls of an earlier undo or return left without an answer that the API shows landed. */
+  reconciled: MoveRecord[];
 }
 
 export async function planUndo(
-  d: { client: ApiClient; who: Who },
+  d: { client: ApiClient; who: Who; now: () => number },
   o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; concurrency: number },
 ): Promise<UndoPlan> {
   const { client, who } = d;
@@ -35,7 +38,12 @@ export async function planUndo(
   const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
   // What each moved task is now: one request per task, or by listing whoever got them when cheaper.
   const current = await currentTasks(client, moved, o.concurrency);
-  const { back, leftAlone } = sortOut(job, moved, current, who);
+  // Calls of an earlier undo or return that a kill left without an answer: those the API shows landed (the
+  // task is back with whom it came from) are journaled as moved, as a resumed job's moves are.
+  const reconciled = [...backOutcomes(job).values()]
+    .filter((r) => r.result === 'started' && current.get(r.task_id)?.assignee_user_id === r.to)
+    .map((r): MoveRecord => ({ ...r, result: 'moved', time: isoSeconds(d.now()), reconciled: true }));
+  const { back, leftAlone, earlier } = sortOut(job, moved, current, reconciled, who);
   const fates = new Map<string, TaskFate>(
     back.map(({ record, task }) => [
       task.id,
@@ -49,8 +57,8 @@ export async function planUndo(
     plan: null,
     moves: movesBack(back),
     fates,
-    earlier: [],
-    reconciled: [],
+    earlier,
+    reconciled,
     planned: back.length,
     skipped: leftAlone.map((l) => ({
       task: { id: l.task_id, sequence_id: '' } as Task,
@@ -74,41 +82,57 @@ export async function planUndo(
     kept: [],
     blockedCheck: null,
   };
-  return { work, job, back, leftAlone, moved };
+  return { work, job, back, leftAlone, moved, reconciled };
 }
 
-/** Which of the moved tasks go back, and which stay where they are now (and why). */
+/** The last record of each task an undo or a return dealt with ('started' last: a call left unanswered). */
+function backOutcomes(job: Job): Map<string, MoveRecord> {
+  return new Map(
+    job
+      .moves()
+      .filter((r) => r.phase !== 'move')
+      .map((r) => [r.task_id, r]),
+  );
+}
+
+/**
+ * Which of the moved tasks go back, which are back already (an earlier undo or return moved them: counted
+ * with this run's, as a resumed job's moves are), and which stay where they are now (and why).
+ */
 function sortOut(
   job: Job,
   moved: MoveRecord[],
   current: Map<string, Task>,
+  reconciled: MoveRecord[],
   who: Who,
-): Pick<UndoPlan, 'back' | 'leftAlone'> {
-  const restored = new Map(
-    [...job.outcomes('undo').values(), ...job.outcomes('return').values()]
-      .filter((r) => r.result === 'moved')
-      .map((r) => [r.task_id, r]),
-  );
+): Pick<UndoPlan, 'back' | 'leftAlone'> & { earlier: MoveRecord[] } {
+  const restored = backOutcomes(job);
+  for (const r of reconciled) restored.set(r.task_id, r);
+  // Where in the journal each record is (one found landed only now comes last).
+  const at = (r: MoveRecord) => {
+    const i = job.lines.indexOf(r);
+    return i < 0 ? Infinity : i;
+  };
   const back: UndoPlan['back'] = [];
   const leftAlone: UndoPlan['leftAlone'] = [];
+  const earlier: MoveRecord[] = [];
   for (const r of moved) {
     const t = current.get(r.task_id);
-    const reason = whyLeftAlone(r, t, restored.get(r.task_id), who);
+    const done = restored.get(r.task_id);
+    // Moved back after the job moved it (a later move of the task makes it the job's to undo again).
+    if (done?.result === 'moved' && at(done) > at(r)) {
+      earlier.push(done);
+      continue;
+    }
+    const reason = whyLeftAlone(r, t, who);
     if (reason) leftAlone.push({ task_id: r.task_id, reason });
     else back.push({ record: r, task: t! });
   }
-  return { back, leftAlone };
+  return { back, leftAlone, earlier };
 }
 
 /** Why a task the job moved stays where it is now; undefined when it goes back. */
-function whyLeftAlone(
-  r: MoveRecord,
-  t: Task | undefined,
-  restored: MoveRecord | undefined,
-  who: Who,
-): string | undefined {
-  if (restored && t?.assignee_user_id === r.from)
-    return `already back with ${who(r.from)} (by an earlier ${restored.phase})`;
+function whyLeftAlone(r: MoveRecord, t: Task | undefined, who: Who): string | undefined {
   if (!t) return 'not found any more';
   if (!isOpen(t)) return `${String(t.status).toLowerCase()} since`;
   if (t.assignee_user_id !== r.to) return `now with ${who(t.assignee_user_id)}`;
