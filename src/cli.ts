@@ -5,6 +5,7 @@ import { EXIT, TopoError, UsageError, type ExitCode } from './errors.js';
 import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
+import { registerPlan } from './commands/plan.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerStatus } from './commands/status.js';
 import { registerTasks } from './commands/tasks/index.js';
@@ -76,6 +77,7 @@ export function buildProgram(app: App): Command {
   });
   registerStatus(program, app);
   registerTasks(program, app);
+  registerPlan(program, app);
   registerTemplates(program, app);
   registerAuth(program, app);
   registerAlias(program, app);

@@ -40,6 +40,8 @@ export function jobId(spec: JobSpec): string {
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
     spec.until,
+    // A plan file applied is a job of its own: the same plan (and applier) again resumes it.
+    ...(spec.plan ? [spec.plan.digest, spec.plan.applied_by.key_id] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
@@ -283,6 +285,10 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         until: h.until,
         state,
         journal: j.path,
+        planned_by: h.plan
+          ? { key_id: h.plan.planned_by.key_id, key_name: h.plan.planned_by.key_name }
+          : null,
+        applied_by: h.plan?.applied_by ?? null,
       };
     });
 }
