@@ -135,10 +135,15 @@ describe('plan files: one key plans, another applies', () => {
     const table = await w.run(['tasks', 'reassign', '--jobs'], { tty: true, columns: 260 });
     expect(table.stdout).toContain('Sandbox read-write → Sandbox tasks only');
 
-    // Applied again: nothing of it is left to move.
+    // Applied again: what moved is not moved again; the drifted tasks are looked at again and left alone.
+    const sentBefore = patches(s).length;
     const again = await w.run(['plan', 'apply', path, '--yes'], { key: APPROVER });
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain('Nothing of this plan is left to move.');
+    expect(again.stderr).toContain(
+      `note: ${plan.tasks.length - 2} tasks of this plan moved in an earlier run of it`,
+    );
+    expect(again.stderr).toContain('2 left alone (changed since)');
+    expect(patches(s)).toHaveLength(sentBefore);
 
     // And it undoes as any job: every task back with alice.
     const undone = await w.run(['tasks', 'reassign', '--undo', 'last', '--yes']);
@@ -186,11 +191,16 @@ describe('plan files: one key plans, another applies', () => {
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain('more than 24 hours');
     expect(s.requests.length).toBe(sent);
-    const r4 = await w.run(['plan', 'apply', path, '--yes', '--max-age', '2d'], {
+    const md = join(w.dir, 'applied.md');
+    const r4 = await w.run(['plan', 'apply', path, '--yes', '--max-age', '2d', '--report', md], {
       deps: { now: () => later },
     });
     expect(r4.code).toBe(0);
     expect(patches(s).length).toBeGreaterThan(0);
+    expect(statSync(md).mode & 0o777).toBe(0o600);
+    expect(readFileSync(md, 'utf8')).toMatch(
+      /^# Plan applied \(job [0-9a-f]{8}\)\n\nPlanned by key 'Sandbox read-write' \(/,
+    );
   });
 });
 
