@@ -118,7 +118,7 @@ function finishProgram(program: Command): void {
 function registerHelp(program: Command, app: App): void {
   program
     .command('help [topic...]')
-    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day')
+    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day, automation')
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {
@@ -155,7 +155,7 @@ function overview(program: Command): string {
   lines.push('Try it without a key:  topo --sandbox tasks list');
   lines.push('More:                  topo <command> --help');
   lines.push('                       topo help environment | exit-codes | formatting');
-  lines.push('                       topo help start-of-day');
+  lines.push('                       topo help start-of-day | automation');
   return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 

@@ -39,9 +39,9 @@ async function stateDir(ctx: Context): Promise<string> {
 }
 
 /** The plan on stderr: who made it and where, then what moves as an offboarding's plan reads. */
-function describe(ctx: Context, plan: PlanFile, path: string, who: Who): void {
+function describe(ctx: Context, plan: PlanFile, path: string, who: Who, read = true): void {
   const { terminal } = ctx;
-  for (const line of planHeaderLines(plan, path, ctx.now())) terminal.err(line);
+  for (const line of planHeaderLines(plan, path, ctx.now(), read)) terminal.err(line);
   if (plan.tasks.length === 0) return;
   const c = makeChalk(terminal.stderrColor);
   const box = terminal.stderrIsTTY
@@ -81,7 +81,7 @@ export async function writePlanOut(
     { kind: o.kind, rules: o.rules, tasks: o.tasks, needsApproval: o.needsApproval },
     { apiUrl: workspace.api_url, me, now: ctx.now() },
   );
-  describe(ctx, plan, o.path, who);
+  describe(ctx, plan, o.path, who, false);
   const reason = writePlanFile(o.path, plan);
   if (reason)
     throw new TopoError(`the plan could not be written to ${o.path} (${reason}); nothing was moved`);

@@ -27,10 +27,10 @@ export function planTitle(plan: PlanFile, who: Who): string {
 }
 
 /** Who planned it and when, where it applies, whether it needs a second key (stderr, before the plan). */
-export function planHeaderLines(plan: PlanFile, path: string, now: number): string[] {
+export function planHeaderLines(plan: PlanFile, path: string, now: number, read: boolean): string[] {
   const by = plan.planned_by;
   return [
-    `Plan file ${path} (${plan.digest.slice(0, 19)}…, unchanged since it was written)`,
+    `Plan file ${path} (${plan.digest.slice(0, 19)}…${read ? ', unchanged since it was written' : ''})`,
     `  planned by:  key '${safeText(by.key_name)}' (${by.key_id}) at ${by.at} (${relativeTime(by.at, now)})`,
     `  workspace:   ${safeText(plan.workspace.api_url)}, organization ${safeText(plan.workspace.organization_id)}`,
     plan.needs_approval
