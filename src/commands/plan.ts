@@ -28,8 +28,8 @@ export function registerPlan(program: Command, app: App): void {
     );
   helpDetails(plan, {
     examples: [
-      'topo tasks reassign --from erin --to bob,carla --plan-out erin.plan.json --needs-approval',
-      'topo plan show erin.plan.json',
+      'topo tasks reassign --from femi --to bob,carla --plan-out femi.plan.json --needs-approval',
+      'topo plan show femi.plan.json',
     ],
   });
 
@@ -42,7 +42,7 @@ export function registerPlan(program: Command, app: App): void {
     );
   addOutputFlags(show, {});
   helpDetails(show, {
-    examples: ['topo plan show erin.plan.json', 'topo plan show erin.plan.json --json'],
+    examples: ['topo plan show femi.plan.json', 'topo plan show femi.plan.json --json'],
   });
   show.action(
     action(app, async (ctx, file: string) => {
@@ -77,7 +77,7 @@ export function registerPlan(program: Command, app: App): void {
   addOutputFlags(apply, { fields: JOB_REPORT_FIELDS });
   helpDetails(apply, {
     examples: [
-      'TOPO_API_KEY=topo_sandbox_tasks topo plan apply erin.plan.json --yes   # a second key approves',
+      'TOPO_API_KEY=topo_sandbox_tasks topo plan apply femi.plan.json --yes   # a second key approves',
       'topo tasks reassign --jobs                                           # who planned, who applied',
     ],
     notes: `Exit codes:

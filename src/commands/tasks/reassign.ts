@@ -116,6 +116,7 @@ export function registerReassign(tasks: Command, app: App): void {
       'topo tasks reassign --jobs',
       'topo tasks reassign --undo last --dry-run',
       'topo tasks reassign --return --yes                             # give back covers that ended',
+      'topo tasks reassign --from femi --to bob,carla --plan-out femi.plan.json --needs-approval',
     ],
     notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
@@ -125,6 +126,12 @@ export function registerReassign(tasks: Command, app: App): void {
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
   Each task's result: would_move or kept (dry run; kept: held back by --cap), then moved, failed,
   not_started (the job stopped first), kept, or skipped (changed hands or closed since the plan).
+
+Plans as files (--plan-out FILE, with --from or task IDs):
+  Writes the plan instead of running it: the key that planned it, the workspace, the rules and
+  every task with where it is and where it goes, sealed by a SHA-256 digest (0600; never contact
+  details). Nothing moves. --needs-approval: it must be applied with another key. Then
+  'topo plan show FILE' and 'topo plan apply FILE' (see topo help automation).
 
 Jobs (--jobs), their states:
   done             the last run ended with nothing of the plan left
