@@ -77,6 +77,7 @@ export function registerPlan(program: Command, app: App): void {
   addOutputFlags(apply, { fields: JOB_REPORT_FIELDS });
   helpDetails(apply, {
     examples: [
+      'topo plan show femi.plan.json                                        # look first',
       'TOPO_API_KEY=topo_sandbox_tasks topo plan apply femi.plan.json --yes   # a second key approves',
       'topo tasks reassign --jobs                                           # who planned, who applied',
     ],
