@@ -118,7 +118,9 @@ function finishProgram(program: Command): void {
 function registerHelp(program: Command, app: App): void {
   program
     .command('help [topic...]')
-    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day, automation')
+    .summary(
+      'help about a command, or a topic: environment, exit-codes, formatting, start-of-day, automation',
+    )
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {

@@ -6,7 +6,6 @@ import { ageMs, parsePositiveInt } from '../input/parse.js';
 import { UsageError } from '../errors.js';
 import { JOB_REPORT_FIELDS } from '../output/fields.js';
 import { addOutputFlags } from '../output/flags.js';
-import { requireConfirmable } from '../flows/confirm.js';
 import { checkOutputPath } from '../input/outfile.js';
 
 interface ApplyFlags {
@@ -99,7 +98,10 @@ Undo it as any job: topo tasks reassign --undo <job>.`,
       if (flags.maxAge !== undefined && !maxAgeMs)
         throw new UsageError(`--max-age: '${flags.maxAge}' is not an age (e.g. 36h, 3d, 1w)`);
       if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
-      requireConfirmable(ctx.terminal, flags, 'applying a plan');
+      if (!flags.yes && !ctx.terminal.canPrompt)
+        throw new UsageError(
+          `applying a plan needs confirmation, but there is no terminal to ask: pass --yes (look at it first with 'topo plan show ${file}')`,
+        );
       const [{ applyPlan }, { DEFAULT_MAX_AGE_MS }] = await Promise.all([
         import('../flows/planfile.js'),
         import('../services/planfile.js'),

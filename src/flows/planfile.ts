@@ -203,7 +203,7 @@ export async function applyPlan(
   });
   if (work.earlier.length > 0)
     terminal.err(
-      `note: ${plural(work.earlier.length, 'task')} of this plan moved in an earlier run of it; the rest is applied.`,
+      `note: ${plural(work.earlier.length, 'task')} of this plan moved in an earlier run of it${work.planned > 0 ? '; the rest is applied' : ''}.`,
     );
   if (work.planned === 0) {
     terminal.err('Nothing of this plan is left to move.');

@@ -281,6 +281,13 @@ describe('plan files of task IDs and of a sequence run', () => {
       expect(r.stderr).toContain(message);
     }
     expect(s.received('PATCH')).toHaveLength(0);
+    const untyped = await w.run(['plan', 'apply', path]);
+    expect(untyped.code).toBe(2);
+    expect(untyped.stderr).toContain('no terminal to ask: pass --yes');
+    const guide = await w.run(['help', 'automation']);
+    expect(guide.code).toBe(0);
+    expect(guide.stdout).toContain('--plan-out');
+    expect(s.requests).toHaveLength(0);
     const bad = await w.run(['plan', 'apply', path, '--yes', '--max-age', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--max-age: 'soon' is not an age");
