@@ -230,6 +230,26 @@ describe('plan files of task IDs and of a sequence run', () => {
     expect(applied.code).toBe(0);
     for (const t of open) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.dev);
 
+    // Tasks of two people in one plan: a job with no single leaver, listed and undone as any other.
+    const two = [w.bob, w.carla].map((id) =>
+      s.store.state.tasks.find((t) => isOpen(t) && t.assignee_user_id === id)!,
+    );
+    const twoPath = join(w.dir, 'two.json');
+    expect(
+      (await w.run(['tasks', 'reassign', ...two.map((t) => t.id), '--to', w.dev, '--plan-out', twoPath]))
+        .code,
+    ).toBe(0);
+    expect((await w.run(['plan', 'apply', twoPath, '--yes'])).code).toBe(0);
+    for (const t of two) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.dev);
+    const listed = JSON.parse((await w.run(['tasks', 'reassign', '--jobs', '--json'])).stdout) as {
+      id: string;
+      from: string | null;
+    }[];
+    const mixed = listed.find((j) => j.from === null)!;
+    expect(mixed).toMatchObject({ moved: 2, state: 'done' });
+    expect((await w.run(['tasks', 'reassign', '--undo', mixed.id, '--yes'])).code).toBe(0);
+    expect(two.map((t) => s.store.get(t.id)!.assignee_user_id)).toEqual([w.bob, w.carla]);
+
     // A run wholly with one person: planned with --scope sequence, moved by one SEQUENCE call.
     const runs = new Map<string, Task[]>();
     for (const t of s.store.state.tasks.filter(isOpen))
