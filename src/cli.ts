@@ -5,6 +5,7 @@ import { EXIT, TopoError, UsageError, type ExitCode } from './errors.js';
 import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
 import { registerAlias } from './commands/alias.js';
+import { registerPlan } from './commands/plan.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerStatus } from './commands/status.js';
 import { registerTasks } from './commands/tasks/index.js';
@@ -76,6 +77,7 @@ export function buildProgram(app: App): Command {
   });
   registerStatus(program, app);
   registerTasks(program, app);
+  registerPlan(program, app);
   registerTemplates(program, app);
   registerAuth(program, app);
   registerAlias(program, app);
@@ -116,7 +118,9 @@ function finishProgram(program: Command): void {
 function registerHelp(program: Command, app: App): void {
   program
     .command('help [topic...]')
-    .summary('help about a command, or a topic: environment, exit-codes, formatting, start-of-day')
+    .summary(
+      'help about a command, or a topic: environment, exit-codes, formatting, start-of-day, automation',
+    )
     .action((topic: string[]) => {
       const [first] = topic;
       if (first && HELP_TOPICS[first]) {
@@ -153,7 +157,7 @@ function overview(program: Command): string {
   lines.push('Try it without a key:  topo --sandbox tasks list');
   lines.push('More:                  topo <command> --help');
   lines.push('                       topo help environment | exit-codes | formatting');
-  lines.push('                       topo help start-of-day');
+  lines.push('                       topo help start-of-day | automation');
   return `${fitLines(lines.join('\n'), HELP_WIDTH)}\n`;
 }
 

@@ -84,7 +84,7 @@ class TopoHelp extends Help {
     }
     const root = rootOf(cmd);
     extra.push(
-      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting', '${root.name()} help start-of-day'.`,
+      `Learn more:\n  Use '${root.name()} <command> --help' for more about a command.\n  Topics: '${root.name()} help environment', '${root.name()} help exit-codes',\n          '${root.name()} help formatting', '${root.name()} help start-of-day',\n          '${root.name()} help automation'.`,
     );
     const limit = helper.helpWidth ?? 80;
     return `${[...blocks, ...extra.map((text) => fitLines(text, limit, helper))].join('\n\n')}\n`;
@@ -244,6 +244,55 @@ Contacts one click away
   forced     TOPO_LINKS=1 or FORCE_HYPERLINK=1, for a terminal the detection does not know
 `,
   },
+  automation: {
+    summary: 'letting scripts and assistants drive topo safely: JSON, dry runs, plans, exit codes, undo',
+    text: `Automation: scripts and assistants
+
+The CLI is the interface: a program (a script, a cron job, an AI assistant)
+drives topo with the commands a person types; there is no other protocol.
+The safe course:
+
+1. Read with --json. stdout carries data only; --json prints every field as
+   the API sent it (--json a,b: some; --query: a JMESPath expression), and
+   with --json an error is JSON on stderr too, its exit code in it. Nothing
+   prompts without a terminal: a change that needs a yes exits 2 and names
+   --yes, so a program never hangs.
+     topo tasks list -a erin --all --json id,priority,sequence_id
+
+2. Plan before changing. --dry-run shows what would change, changing
+   nothing (--dry-run --json: the whole plan). For a bulk move, --plan-out
+   FILE writes the plan and moves nothing: the planning key, the workspace,
+   the rules, every task with where it is and where it goes, sealed by a
+   SHA-256 digest; never contact details.
+     topo tasks reassign --from erin --to bob --plan-out erin.plan.json \\
+       --needs-approval
+
+3. A person looks, then applies. 'topo plan show FILE' prints the plan as a
+   preview (--json: the file). 'topo plan apply FILE' runs exactly that
+   plan, once checks made before anything is sent pass: the file is
+   unchanged, of this workspace and at most 24 h old (--max-age for more),
+   else exit 2; a plan written with --needs-approval is applied with
+   another key than the one that planned it, else exit 5. A task that
+   changed hands or closed since is left alone and reported (skipped, with
+   the reason). Let the program plan with its key, a person apply with
+   theirs: the job records both.
+     TOPO_API_KEY=<your key> topo plan apply erin.plan.json
+
+4. Branch on the exit code, never on the words: 0 done; 2 usage (fix the
+   command); 3 not found; 4 the key (none, invalid, a scope missing);
+   5 refused by a task's state, or a plan that needs a second key; 6 partly
+   done (run the same command again: a job finishes what is left);
+   130/143 stopped, what was done reported.
+
+5. Check and undo. 'topo tasks reassign --jobs --json' lists every job: what
+   moved, what is left, its state, and for a plan who planned and who
+   applied it. 'topo tasks reassign --undo <job> --dry-run', then without
+   --dry-run, puts back what a job moved, where nothing changed since.
+
+A key without tasks:write lets a program read and plan (--dry-run,
+--plan-out) but never move anything: only 'plan apply' needs tasks:write.
+`,
+  },
   'exit-codes': {
     summary: 'what each exit code means',
     text: `Exit codes
@@ -255,7 +304,8 @@ Contacts one click away
        does not exist
   3    not found (404)
   4    authentication: no key configured, key invalid (401), key lacks the scope (403)
-  5    refused by the task's state (409, 422), or a new assignee outside the workspace
+  5    refused by the task's state (409, 422), a new assignee outside the workspace, or a plan file
+       that needs a second approver applied with the key that planned it
   6    partial: a bulk command where some items succeeded and some failed, or an offboarding that
        left tasks to move or could not be verified
   130  cancelled: Ctrl-C (what was done is reported), or a declined confirmation

@@ -1,6 +1,7 @@
 import type { Task } from '../api/types.js';
 import type { Signal } from '../errors.js';
 import type { ReassignPlan, RunMove, SuccessorShare } from './plan.js';
+import type { KeyRef, PlanKind } from './planfile.js';
 
 /**
  * A job: a bulk reassignment with an id and a journal, run once or several times (resumed), undone or given
@@ -11,12 +12,22 @@ export interface JobSpec {
   /** Where and as whom: the same command against another workspace is another job. */
   api_url: string;
   profile: string;
-  from: string;
+  /** Whose tasks move; null when a plan file moves several people's. */
+  from: string | null;
   to: { id: string; weight: number }[];
   cap: number | null;
   filters: Record<string, unknown>;
   /** Temporary cover: the day the tasks go back (ISO). */
   until: string | null;
+  /** A plan file applied: which plan, who planned it and when, who applied it (absent otherwise). */
+  plan?: JobPlanRef;
+}
+
+export interface JobPlanRef {
+  kind: PlanKind;
+  digest: string;
+  planned_by: KeyRef & { at: string };
+  applied_by: KeyRef;
 }
 
 export interface JobHeader extends JobSpec {
@@ -112,7 +123,7 @@ export interface MoveReport {
   kind: 'reassign' | 'undo' | 'return';
   job: string | null;
   journal: string | null;
-  from: string;
+  from: string | null;
   to: SuccessorShare[];
   until: string | null;
   plan: Omit<ReassignPlan, 'moves' | 'successors' | 'kept'> | null;
@@ -131,6 +142,9 @@ export interface MoveReport {
   blocked_runs: string[] | null;
   interrupted: boolean;
   dry_run: boolean;
+  /** For a plan file applied: who planned it (and when) and who applied it; null otherwise. */
+  planned_by: (KeyRef & { at: string }) | null;
+  applied_by: KeyRef | null;
   tasks: TaskLine[];
   /** What the job cost: requests (retries included), 429s waited out, wall time, the rate the API accepted. */
   stats: {
@@ -147,7 +161,7 @@ export interface MoveReport {
 export interface JobRow {
   id: string;
   created: string;
-  from: string;
+  from: string | null;
   to: string[];
   moved: number;
   /** Not moved in the last run (failed or not started); null when that run never ended. */
@@ -157,11 +171,15 @@ export interface JobRow {
   until: string | null;
   state: string;
   journal: string;
+  /** A plan file applied: the planning key and the applying key (null for other jobs). */
+  planned_by: KeyRef | null;
+  applied_by: KeyRef | null;
 }
 
 /** One run's tasks to move in a job, and who holds them now (the leaver; for an undo, the successor). */
 export interface JobMove extends RunMove {
-  from: string;
+  /** null: unassigned when planned (a plan file of task IDs may hold such tasks). */
+  from: string | null;
 }
 
 /** Progress of a job's calls, as the person sees it: a bar on a terminal, a line every tenth otherwise. */

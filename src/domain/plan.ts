@@ -227,7 +227,7 @@ function sharedReason(others: Task[], moving: Task[], who: (id: string | null) =
  */
 export function callsForRun(
   move: RunMove,
-  leaver: string,
+  leaver: string | null,
   openNow: readonly Task[],
 ): { calls: PlannedCall[]; gone: Task[]; closed: string[] } {
   const planned = new Set(move.task_ids);

@@ -36,7 +36,7 @@ import type { Job } from '../services/jobs/store.js';
  */
 
 /** Runs a planned job: journal, calls, checks, report file, `--json`, summary; then its exit code. */
-async function runWork(
+export async function runWork(
   ctx: Context,
   client: ApiClient,
   work: JobWork,
@@ -66,7 +66,7 @@ async function runWork(
     const { verifyError, blockedUnknown } = result.verification;
     if (verifyError)
       terminal.err(
-        `Not verified: listing what is left failed (${describeError(verifyError)}); check with 'topo tasks list -a ${work.spec.from}'.`,
+        `Not verified: listing what is left failed (${describeError(verifyError)}); check with 'topo tasks list${work.spec.from ? ` -a ${work.spec.from}` : ''}'.`,
       );
     if (blockedUnknown)
       terminal.err(
@@ -133,7 +133,7 @@ async function cancellable<T>(ctx: Context, client: ApiClient, planning: () => P
 }
 
 /** On a terminal the person types the number of tasks (unless --yes); anything else cancels. */
-async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
+export async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
   if (yes) return;
   const answer = await (await ctx.terminal.prompter()).input(`${what} Type ${count} to confirm:`);
   if (answer.trim().replace(/,/g, '') !== String(count)) {

@@ -23,6 +23,8 @@ export const JOB_REPORT_FIELDS = [
   'blocked_runs',
   'interrupted',
   'dry_run',
+  'planned_by',
+  'applied_by',
   'tasks',
   'stats',
 ] as const;
@@ -39,4 +41,6 @@ export const JOB_LIST_FIELDS = [
   'until',
   'state',
   'journal',
+  'planned_by',
+  'applied_by',
 ] as const;

@@ -18,6 +18,7 @@ import { safeText } from '../basics/text.js';
  * then the cover's end date; the id, the counts and the state stay.
  */
 const JOBS_FIT: readonly FitStep[] = [
+  { column: 'BY', shrink: 16 },
   { column: 'TO', shrink: 12 },
   { column: 'FROM', shrink: 10 },
   { column: 'TO', shrink: 8 },
@@ -27,9 +28,11 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'FROM', shrink: 6 },
   { column: 'UNTIL', drop: true },
   { column: 'BACK', drop: true },
+  { column: 'BY', drop: true },
 ];
 
-export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobRow> {
+/** `byColumn`: some job is a plan file applied, so the table shows who planned and who applied (BY). */
+export function jobsView(who: Who, c: ChalkInstance, now: number, byColumn = false): ListView<JobRow> {
   return {
     fields: [
       { name: 'id', value: (r) => r.id },
@@ -41,6 +44,8 @@ export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobR
       { name: 'back', value: (r) => r.back },
       { name: 'until', value: (r) => r.until },
       { name: 'state', value: (r) => r.state },
+      { name: 'planned_by', value: (r) => r.planned_by?.key_id ?? null },
+      { name: 'applied_by', value: (r) => r.applied_by?.key_id ?? null },
     ],
     table: {
       columns: [
@@ -57,6 +62,18 @@ export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobR
           cell: (r) => r.state,
           style: (r, s) => (r.state === 'done' ? c.green(s) : r.state === 'due for return' ? c.yellow(s) : s),
         },
+        // A plan file applied: the key that planned it, and the key that applied it.
+        ...(byColumn
+          ? [
+              {
+                header: 'BY',
+                cell: (r: JobRow) =>
+                  r.planned_by
+                    ? `${safeText(r.planned_by.key_name)} → ${safeText(r.applied_by?.key_name ?? '')}`
+                    : '',
+              },
+            ]
+          : []),
       ],
       fit: JOBS_FIT,
     },
@@ -95,6 +112,10 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
       `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${formatDuration(s.wall_ms)}${over}.`,
     );
   }
+  if (r.planned_by && r.applied_by)
+    lines.push(
+      `Planned by key '${safeText(r.planned_by.key_name)}' at ${r.planned_by.at}; applied by key '${safeText(r.applied_by.key_name)}'.`,
+    );
   if (r.job) lines.push(`${jobHint(r)} Journal: ${r.journal}`);
   return lines;
 }

@@ -152,8 +152,11 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     t.priority,
     t.result,
     t.reason ?? '',
+    // A plan file applied: the keys that planned and applied it, on every row (a CSV has no header lines).
+    ...(r.planned_by ? [r.planned_by.key_id, r.applied_by?.key_id ?? ''] : []),
   ]);
-  if (!path.endsWith('.md')) return csvLines([REPORT_COLUMNS, ...rows]);
+  const columns = r.planned_by ? [...REPORT_COLUMNS, 'planned_by', 'applied_by'] : REPORT_COLUMNS;
+  if (!path.endsWith('.md')) return csvLines([columns, ...rows]);
   const cell = (v: unknown) => safeText(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
   const table = (head: string[], body: unknown[][]) =>
     [
@@ -164,9 +167,19 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
   const what = r.dry_run
     ? `Plan (dry run, nothing moved): ${plural(r.tasks.filter((t) => t.result === 'would_move').length, 'task')} would move, ${r.kept} kept.`
     : `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`;
+  const title = r.planned_by
+    ? 'Plan applied'
+    : `${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}`;
+  const keys = r.planned_by
+    ? [
+        `Planned by key '${cell(r.planned_by.key_name)}' (${r.planned_by.key_id}) at ${r.planned_by.at}; applied by key '${cell(r.applied_by?.key_name ?? '')}' (${r.applied_by?.key_id ?? ''}).`,
+        '',
+      ]
+    : [];
   return [
-    `# ${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}${r.job ? ` (job ${r.job})` : ''}`,
+    `# ${title}${r.job ? ` (job ${r.job})` : ''}`,
     '',
+    ...keys,
     what,
     '',
     '## By successor',
@@ -186,7 +199,7 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     '',
     '## Tasks',
     '',
-    table(REPORT_COLUMNS, rows),
+    table(columns, rows),
     '',
   ].join('\n');
 }

@@ -127,12 +127,15 @@ function oldest(tasks: readonly (Task | undefined)[]): Task | null {
 /** The jobs as `tasks reassign --jobs` sees them, with when their last run of moves ended. */
 function jobNotes(jobs: readonly Job[], now: number): JobNote[] {
   const ends = new Map(jobs.map((j) => [j.id, j.lastEnd('move')?.time ?? null]));
-  return jobRows([...jobs], now).map((r) => ({
-    id: r.id,
-    from: r.from,
-    to: r.to,
-    state: r.state,
-    until: r.until,
-    endedAt: ends.get(r.id) ?? null,
-  }));
+  // A plan file that moved several people's tasks has no leaver: nothing of it reaches one.
+  return jobRows([...jobs], now)
+    .flatMap(({ from, ...r }) => (from === null ? [] : [{ ...r, from }]))
+    .map((r) => ({
+      id: r.id,
+      from: r.from,
+      to: r.to,
+      state: r.state,
+      until: r.until,
+      endedAt: ends.get(r.id) ?? null,
+    }));
 }

@@ -30,14 +30,14 @@ export function jobSubset(filters: Record<string, unknown>): Omit<TaskQuery, 'st
 }
 
 /** The open tasks a sweep of the job would take: the leaver's, within the job's subset. */
-export function sweepQuery(job: Pick<JobHeader, 'from' | 'filters'>): Omit<TaskQuery, 'status'> {
+export function sweepQuery(job: Pick<JobHeader, 'filters'> & { from: string }): Omit<TaskQuery, 'status'> {
   return { ...jobSubset(job.filters), assigneeUserId: job.from };
 }
 
 /** How many open tasks a sweep of the job would move now: one small page per open status, side by side. */
 export async function countSweepable(
   client: ApiClient,
-  job: Pick<JobHeader, 'from' | 'filters'>,
+  job: Pick<JobHeader, 'filters'> & { from: string },
   gate: Gate = (send) => send(),
 ): Promise<number> {
   const query = sweepQuery(job);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.js';
@@ -309,7 +310,11 @@ function allCommands(cmd: Command): Command[] {
 }
 
 /** How to run each command that prints data against the sandbox, with its required arguments. */
-function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[] | undefined {
+function runnable(
+  path: string,
+  s: Awaited<ReturnType<typeof sandbox>>,
+  planFile: string,
+): string[] | undefined {
   const open = s.store.state.tasks.find(isOpen)!;
   const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!;
   const argv: Record<string, string[]> = {
@@ -325,6 +330,8 @@ function runnable(path: string, s: Awaited<ReturnType<typeof sandbox>>): string[
     'tasks next': ['tasks', 'next', '-a', s.store.users[0]!.id],
     'tasks watch': ['tasks', 'watch', '--interval', '5', '--count', '1'],
     'topo status': ['status', '-a', s.store.users[0]!.id],
+    'plan show': ['plan', 'show', planFile],
+    'plan apply': ['plan', 'apply', planFile, '--yes'],
   };
   return argv[path];
 }
@@ -349,13 +356,25 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'tasks watch',
         'templates list',
         'topo status',
+        'plan show',
+        'plan apply',
       ].sort(),
     );
   });
 
   it.each(printing.map((c) => [pathOf(c), c] as const))('%s', async (path, cmd) => {
     const s = await sandbox();
-    const argv = runnable(path, s)!;
+    const planFile = join(tempDir(), 'plan.json');
+    if (path.startsWith('plan ')) {
+      // A plan to show or apply: one task to someone who does not hold it.
+      const to = s.store.users[1]!.id;
+      const task = s.store.state.tasks.find((t) => isOpen(t) && t.assignee_user_id !== to)!;
+      const planned = await topo(['tasks', 'reassign', task.id, '--to', to, '--plan-out', planFile], {
+        sandbox: s,
+      });
+      expect(planned.code).toBe(0);
+    }
+    const argv = runnable(path, s, planFile)!;
     const help = cmd.helpInformation();
     const fields = outputSpecOf(cmd)?.fields;
     if (fields) {

@@ -1,5 +1,3 @@
-import { accessSync, constants, lstatSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
@@ -17,6 +15,7 @@ import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
+import { checkOutputPath } from '../../input/outfile.js';
 
 interface ReassignFlags {
   to?: string;
@@ -36,6 +35,8 @@ interface ReassignFlags {
   scope?: string;
   yes?: boolean;
   dryRun?: boolean;
+  planOut?: string;
+  needsApproval?: boolean;
 }
 
 export function registerReassign(tasks: Command, app: App): void {
@@ -83,6 +84,11 @@ export function registerReassign(tasks: Command, app: App): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show what would move, change nothing')
     .option(
+      '--plan-out <file>',
+      "write the plan to a file and move nothing; 'topo plan apply <file>' runs it (see topo help automation)",
+    )
+    .option('--needs-approval', 'with --plan-out: the plan must be applied with another key than this one')
+    .option(
       '--concurrency <n>',
       `most calls at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
       String(BULK_CONCURRENCY.default),
@@ -110,6 +116,7 @@ export function registerReassign(tasks: Command, app: App): void {
       'topo tasks reassign --jobs',
       'topo tasks reassign --undo last --dry-run',
       'topo tasks reassign --return --yes                             # give back covers that ended',
+      'topo tasks reassign --from femi --to bob,carla --plan-out femi.plan.json --needs-approval',
     ],
     notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
@@ -121,6 +128,12 @@ export function registerReassign(tasks: Command, app: App): void {
   --json prints {kind, from, to, journal, plan, calls, moved, failed, not_started, remaining, …}.
   Each task's result: would_move or kept (dry run; kept: held back by --cap), then moved, failed,
   not_started (the job stopped first), kept, or skipped (changed hands or closed since the plan).
+
+Plans as files (--plan-out FILE, with --from or task IDs):
+  Writes the plan instead of running it: the key that planned it, the workspace, the rules and
+  every task with where it is and where it goes, sealed by a SHA-256 digest (0600; never contact
+  details). Nothing moves. --needs-approval: it must be applied with another key. Then
+  'topo plan show FILE' and 'topo plan apply FILE' (see topo help automation).
 
 Jobs (--jobs), their states:
   done             the last run ended with nothing of the plan left
@@ -146,6 +159,15 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
             ? "--csv prints a dry run's preview: add --dry-run, or write what moved with --report <file>.csv"
             : "--csv prints a dry run's preview or the --jobs list: add --dry-run",
         );
+      if (flags.needsApproval && flags.planOut === undefined)
+        throw new UsageError('--needs-approval goes with --plan-out: it marks the plan file');
+      if (flags.planOut !== undefined) {
+        if (flags.jobs || flags.undo !== undefined || flags.return || flags.dryRun || flags.yes)
+          throw new UsageError(
+            '--plan-out writes a plan and moves nothing: not with --jobs, --undo, --return, --dry-run or --yes',
+          );
+        checkOutputPath(flags.planOut, '--plan-out');
+      }
       if (flags.jobs) await listJobs(ctx, ids, flags);
       else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
         await runBulkReassign(ctx, ids, flags);
@@ -191,7 +213,7 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = parseSubset(flags, now);
   const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
   const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
-  if (flags.report !== undefined) checkReportPath(flags.report);
+  if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
   const wanted = parseSuccessors(flags.to);
   const from = await ctx.people.resolve(flags.from!, '--from');
   const successors: Successor[] = [];
@@ -201,8 +223,18 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     if (successors.some((s) => s.id === id)) throw new UsageError(`--to: '${w.name}' is named twice`);
     successors.push({ id, weight: w.weight });
   }
-  requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
+  if (flags.planOut === undefined)
+    requireConfirmable(ctx.terminal, flags, 'moving every open task of a user');
   await resolveFilterNames(ctx.lookups(), { template: flags.template }, { query: filters });
+  if (flags.planOut !== undefined) {
+    if (flags.report !== undefined)
+      throw new UsageError('--report goes with the run: give it to topo plan apply, not with --plan-out');
+    const { offboardPlanOut } = await import('../../flows/planfile.js');
+    const needsApproval = Boolean(flags.needsApproval);
+    const o = { from, successors, cap, filters, until, concurrency, needsApproval };
+    await offboardPlanOut(ctx, { ...o, path: flags.planOut });
+    return;
+  }
   const untilFromNow = flags.until !== undefined && ageMs(flags.until) !== undefined;
   await jobs.offboard(ctx, {
     from,
@@ -273,7 +305,11 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
       `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
     );
   }
-  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
+  const byColumn = rows.some((r) => r.planned_by);
+  await ctx.output.list(
+    rows,
+    jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now(), byColumn),
+  );
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
@@ -300,9 +336,22 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   const ids = await readTaskIds(ctx.terminal, args);
   const to = await ctx.people.resolve(flags.to, '--to');
   const common = { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun) };
+  if (scope === 'sequence' && ids.length !== 1)
+    throw new UsageError('--scope sequence takes one task ID: the run is the one it belongs to');
+  if (flags.planOut !== undefined) {
+    const { taskIdsPlanOut } = await import('../../flows/planfile.js');
+    const path = flags.planOut;
+    await taskIdsPlanOut(ctx, {
+      ids,
+      to,
+      scope,
+      concurrency,
+      path,
+      needsApproval: Boolean(flags.needsApproval),
+    });
+    return;
+  }
   if (scope === 'sequence') {
-    if (ids.length !== 1)
-      throw new UsageError('--scope sequence takes one task ID: the run is the one it belongs to');
     requireConfirmable(ctx.terminal, flags, 'reassigning a whole sequence run');
     const { reassignRun } = await import('../../flows/sequence.js');
     await reassignRun(ctx, { id: ids[0]!, to, toLabel: flags.to, ...common });
@@ -315,32 +364,4 @@ async function runTaskReassign(ctx: Context, args: string[], flags: ReassignFlag
   ]);
   const who = whoFrom(await ctx.people.names());
   await runTransition(ctx, reassignChange(to, flags.to, who), ids, { ...common, concurrency });
-}
-
-/**
- * `--report`'s file must be writable before anything moves: a typo must not be found after the job. It is
- * written through a new file (0600) renamed over the name: so its folder must take a new file, and an existing
- * name must be a plain file — a symlink or a device is refused, never written through.
- */
-function checkReportPath(path: string): void {
-  if (!path.trim()) throw new UsageError('--report: give a file name');
-  if (path === '-')
-    throw new UsageError(
-      "--report: give a file name ('-' is not one; --json prints the same data on stdout)",
-    );
-  const dir = dirname(resolve(path));
-  let reason: string | undefined;
-  try {
-    const existing = lstatSync(path, { throwIfNoEntry: false });
-    if (!statSync(dir).isDirectory()) reason = `${dir} is not a folder`;
-    else if (existing?.isDirectory()) reason = `${path} is a folder`;
-    else if (existing?.isSymbolicLink())
-      reason = 'it is a symbolic link (a report is never written through one; name the file itself)';
-    else if (existing && !existing.isFile()) reason = 'it is not a plain file';
-    else accessSync(dir, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    reason = code === 'ENOENT' ? `there is no folder ${dir}` : `it is not writable (${code ?? 'error'})`;
-  }
-  if (reason) throw new UsageError(`--report: cannot write '${path}': ${reason}`);
 }

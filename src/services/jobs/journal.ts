@@ -129,7 +129,8 @@ function isLine(r: Record<string, unknown>): boolean {
     return (
       typeof r.id === 'string' &&
       /^[0-9a-f]{8}$/.test(r.id) &&
-      isUuid(r.from) &&
+      // null: a plan file that moved several people's tasks
+      (isUuid(r.from) || (r.from === null && typeof r.plan === 'object')) &&
       Array.isArray(r.to) &&
       r.to.every(
         (t: unknown) =>

@@ -53,6 +53,8 @@ export function buildReport(r: ReportInput): MoveReport {
     blocked_runs: r.blocked ?? null,
     interrupted: Boolean(r.interrupted),
     dry_run: r.dryRun,
+    planned_by: r.spec.plan?.planned_by ?? null,
+    applied_by: r.spec.plan?.applied_by ?? null,
     tasks: [...earlier.map(earlierLine), ...fates.map((f) => fateLine(f, r.dryRun))],
     stats: r.stats ?? null,
   };

@@ -1,6 +1,6 @@
 import type { ApiClient } from '../../api/client.js';
 import { getMe } from '../../api/tasks.js';
-import type { Task } from '../../api/types.js';
+import type { ApiKeyInfo, Task } from '../../api/types.js';
 import { walkTasks } from '../../api/walk.js';
 import { SCOPES } from '../../api/wire.js';
 import { isOpen } from '../../domain/task.js';
@@ -11,13 +11,14 @@ import { collectOpenTasks } from '../listing.js';
 /** What a job reads of the API: the key's scopes before anything moves, and what sequence runs hold open. */
 
 /** The key may change tasks: a read-only key is found out before the plan, not at the first call. */
-export async function preflight(client: ApiClient): Promise<void> {
+export async function preflight(client: ApiClient): Promise<ApiKeyInfo> {
   const me = await getMe(client);
   if (Array.isArray(me.scopes) && !me.scopes.includes(SCOPES.write)) {
     throw new AuthError(
       `this API key lacks the '${SCOPES.write}' scope, so nothing can be moved; nothing was changed. Use a key with it (Settings → Developers → API Keys)`,
     );
   }
+  return me;
 }
 
 /** What a run holds open now (one request for any run of up to a hundred tasks). */

@@ -47,6 +47,8 @@ export function jobId(spec: JobSpec, generation = 1): string {
       .sort(([a], [b]) => (a < b ? -1 : 1)),
     spec.until !== null,
     ...(generation > 1 ? [generation] : []),
+    // A plan file applied is a job of its own: the same plan (and applier) again resumes it.
+    ...(spec.plan ? [spec.plan.digest, spec.plan.applied_by.key_id] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
@@ -66,7 +68,10 @@ function sameJob(h: JobHeader, spec: JobSpec): boolean {
     h.from === spec.from &&
     ids(h.to) === ids(spec.to) &&
     filters(h.filters) === filters(spec.filters) &&
-    (h.until !== null) === (spec.until !== null)
+    (h.until !== null) === (spec.until !== null) &&
+    // A plan applied is the job of that plan and applier only; a job run from flags is never a plan's.
+    (h.plan?.digest ?? null) === (spec.plan?.digest ?? null) &&
+    (h.plan?.applied_by.key_id ?? null) === (spec.plan?.applied_by.key_id ?? null)
   );
 }
 
@@ -360,6 +365,10 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         until: h.until,
         state,
         journal: j.path,
+        planned_by: h.plan
+          ? { key_id: h.plan.planned_by.key_id, key_name: h.plan.planned_by.key_name }
+          : null,
+        applied_by: h.plan?.applied_by ?? null,
       };
     });
 }

@@ -1,0 +1,315 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import type { PlanFile } from '../../src/domain/planfile.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { sandbox, tempDir, topo, type RunOptions } from '../helpers.js';
+
+/**
+ * Plans as files: written by one key (`--plan-out`, nothing moved), applied by another (`plan apply`), moving
+ * exactly what is still as planned; edited plans, plans of another workspace, old plans and a second-approver
+ * plan applied by its own key are refused before anything is sent.
+ */
+
+const PLANNER = 'topo_sandbox_rw';
+const APPROVER = 'topo_sandbox_tasks';
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+
+function setup(s: Sandbox) {
+  const dir = tempDir();
+  const [alice, bob, carla, dev] = s.store.users;
+  const run = (args: string[], o: RunOptions = {}) =>
+    topo(args, { sandbox: s, ...o, env: { TOPO_STATE_DIR: join(dir, 'state'), ...o.env } });
+  return { dir, alice: alice!.id, bob: bob!.id, carla: carla!.id, dev: dev!.id, run };
+}
+
+const patches = (s: Sandbox) => s.received('PATCH');
+const readPlan = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as PlanFile;
+
+describe('plan files: one key plans, another applies', () => {
+  it('moves exactly the planned tasks still as planned, leaves drifted ones with their reason, records both keys', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    const path = join(w.dir, 'alice.plan.json');
+    const snapshot = new Map(s.store.state.tasks.map((t) => [t.id, { ...t }]));
+    const planned = await w.run(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        w.alice,
+        '--to',
+        `${w.bob},${w.carla}`,
+        '--plan-out',
+        path,
+        '--needs-approval',
+      ],
+      { key: PLANNER },
+    );
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain(`Plan written to ${path}`);
+    expect(patches(s)).toHaveLength(0);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const plan = readPlan(path);
+    // The sandbox has two keys that may change tasks, with identities of their own.
+    const [rw, tasksKey] = await Promise.all(
+      [PLANNER, APPROVER].map(async (key) => {
+        const r = await fetch(`${s.url}/me`, { headers: { authorization: `Bearer ${key}` } });
+        return { key: (await r.json()) as { id: string; name: string } };
+      }),
+    );
+    expect(rw!.key.id).not.toBe(tasksKey!.key.id);
+    expect(plan).toMatchObject({
+      kind: 'offboard',
+      needs_approval: true,
+      workspace: { api_url: s.url, organization_id: s.store.state.organization_id },
+      planned_by: { key_id: rw!.key.id, key_name: rw!.key.name },
+      rules: { from: w.alice, cap: null, until: null },
+    });
+    expect(plan.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const aliceOpen = s.store.state.tasks.filter((t) => t.assignee_user_id === w.alice && isOpen(t));
+    expect(plan.tasks.map((t) => t.task_id).sort()).toEqual(aliceOpen.map((t) => t.id).sort());
+    for (const t of plan.tasks) {
+      expect(t.before.assignee_user_id).toBe(w.alice);
+      expect([w.bob, w.carla]).toContain(t.after.assignee_user_id);
+    }
+    // Never contact details.
+    const text = readFileSync(path, 'utf8');
+    for (const c of s.store.contacts().slice(0, 50))
+      for (const v of [c.email, c.phone_number, c.last_name]) if (v) expect(text).not.toContain(v);
+
+    // Meanwhile: one planned task changes hands, another closes.
+    const [moved, closed] = [plan.tasks[0]!.task_id, plan.tasks.at(-1)!.task_id];
+    expect((await w.run(['tasks', 'reassign', moved, '--to', w.dev])).code).toBe(0);
+    expect((await w.run(['tasks', 'skip', closed])).code).toBe(0);
+    const drifted = new Map(s.store.state.tasks.map((t) => [t.id, { ...t }]));
+    const before = patches(s).length;
+
+    // The planning key cannot approve its own plan: exit 5, nothing sent but the key's own description.
+    const own = await w.run(['plan', 'apply', path, '--yes'], { key: PLANNER });
+    expect(own.code).toBe(5);
+    expect(own.stderr).toContain('this plan needs a second approver');
+    expect(own.stderr).toContain("'Sandbox read-write'");
+    expect(patches(s)).toHaveLength(before);
+
+    const applied = await w.run(['plan', 'apply', path, '--yes', '--json'], { key: APPROVER });
+    expect(applied.stderr).toContain("Planned by key 'Sandbox read-write'");
+    expect(applied.code).toBe(0);
+    const report = JSON.parse(applied.stdout) as Record<string, unknown> & {
+      skipped: { task_id: string; reason: string }[];
+      tasks: { task_id: string; result: string }[];
+    };
+    expect(report.planned_by).toMatchObject({ key_id: rw!.key.id, key_name: 'Sandbox read-write' });
+    expect(report.applied_by).toEqual({ key_id: tasksKey!.key.id, key_name: 'Sandbox tasks only' });
+    expect(report.moved).toBe(plan.tasks.length - 2);
+    expect(report.skipped).toEqual(
+      expect.arrayContaining([
+        { task_id: moved, reason: `now with ${w.dev}` },
+        { task_id: closed, reason: 'closed since the plan' },
+      ]),
+    );
+    // What the sandbox holds: the planned tasks still as planned went where the plan says; nothing else moved.
+    const after = new Map(plan.tasks.map((t) => [t.task_id, t.after.assignee_user_id]));
+    for (const t of s.store.state.tasks) {
+      if (t.id === moved || t.id === closed || !after.has(t.id)) {
+        expect(t.assignee_user_id).toBe(drifted.get(t.id)!.assignee_user_id);
+        if (!after.has(t.id)) expect(t.assignee_user_id).toBe(snapshot.get(t.id)!.assignee_user_id);
+      } else expect(t.assignee_user_id).toBe(after.get(t.id));
+    }
+    // Every call of the job was made with the approving key.
+    const calls = patches(s).slice(before);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c.key === APPROVER)).toBe(true);
+
+    // The job records both keys: --jobs shows them, and the journal's header holds them.
+    const jobs = await w.run(['tasks', 'reassign', '--jobs', '--json']);
+    const [job] = JSON.parse(jobs.stdout) as Record<string, unknown>[];
+    expect(job).toMatchObject({
+      from: w.alice,
+      moved: plan.tasks.length - 2,
+      state: 'done',
+      planned_by: { key_id: rw!.key.id, key_name: 'Sandbox read-write' },
+      applied_by: { key_id: tasksKey!.key.id, key_name: 'Sandbox tasks only' },
+    });
+    const table = await w.run(['tasks', 'reassign', '--jobs'], { tty: true, columns: 260 });
+    expect(table.stdout).toContain('Sandbox read-write → Sandbox tasks only');
+
+    // Applied again: what moved is not moved again; the drifted tasks are looked at again and left alone.
+    const sentBefore = patches(s).length;
+    const again = await w.run(['plan', 'apply', path, '--yes'], { key: APPROVER });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `note: ${plan.tasks.length - 2} tasks of this plan moved in an earlier run of it`,
+    );
+    expect(again.stderr).toContain('2 left alone (changed since)');
+    expect(patches(s)).toHaveLength(sentBefore);
+
+    // And it undoes as any job: every task back with alice.
+    const undone = await w.run(['tasks', 'reassign', '--undo', 'last', '--yes']);
+    expect(undone.code).toBe(0);
+    for (const t of plan.tasks)
+      if (t.task_id !== moved && t.task_id !== closed)
+        expect(s.store.get(t.task_id)!.assignee_user_id).toBe(w.alice);
+  });
+
+  it('refuses an edited plan, a plan of another workspace and an old plan, with nothing sent', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    const path = join(w.dir, 'p.json');
+    expect(
+      (await w.run(['tasks', 'reassign', '--from', w.alice, '--to', w.bob, '--plan-out', path])).code,
+    ).toBe(0);
+    const text = readFileSync(path, 'utf8');
+    const plan = JSON.parse(text) as PlanFile;
+
+    // Edited: one task sent elsewhere.
+    const edited = join(w.dir, 'edited.json');
+    plan.tasks[0]!.after.assignee_user_id = w.dev;
+    writeFileSync(edited, JSON.stringify(plan, null, 2));
+    let sent = s.requests.length;
+    const r1 = await w.run(['plan', 'apply', edited, '--yes']);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain('was changed after it was planned');
+    expect(s.requests.length).toBe(sent);
+    expect((await w.run(['plan', 'show', edited])).code).toBe(2);
+
+    // Another workspace: the same plan against another sandbox.
+    const other = await sandbox({ seed: 2 });
+    const r2 = await topo(['plan', 'apply', path, '--yes'], {
+      sandbox: other,
+      env: { TOPO_STATE_DIR: join(w.dir, 'state') },
+    });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('this plan was made for another workspace');
+    expect(other.received('PATCH')).toHaveLength(0);
+
+    // Too old: refused unless --max-age says more.
+    sent = s.requests.length;
+    const later = Date.now() + 25 * 3600_000;
+    const r3 = await w.run(['plan', 'apply', path, '--yes'], { deps: { now: () => later } });
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain('more than 24 hours');
+    expect(s.requests.length).toBe(sent);
+    const md = join(w.dir, 'applied.md');
+    const r4 = await w.run(['plan', 'apply', path, '--yes', '--max-age', '2d', '--report', md], {
+      deps: { now: () => later },
+    });
+    expect(r4.code).toBe(0);
+    expect(patches(s).length).toBeGreaterThan(0);
+    expect(statSync(md).mode & 0o777).toBe(0o600);
+    expect(readFileSync(md, 'utf8')).toMatch(
+      /^# Plan applied \(job [0-9a-f]{8}\)\n\nPlanned by key 'Sandbox read-write' \(/,
+    );
+  });
+});
+
+describe('plan files of task IDs and of a sequence run', () => {
+  it('plans task IDs (leaving out what is closed or already there) and applies them; a run moves in one call', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    const open = s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === w.alice).slice(0, 2);
+    const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!;
+    const ids = [...open.map((t) => t.id), done.id];
+    const path = join(w.dir, 'ids.json');
+    const r = await w.run(['tasks', 'reassign', ...ids, '--to', w.dev, '--plan-out', path]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`note: ${done.id} is not in the plan: completed`);
+    expect(patches(s)).toHaveLength(0);
+    const plan = readPlan(path);
+    expect(plan.kind).toBe('reassign');
+    expect(plan.tasks.map((t) => t.task_id)).toEqual(open.map((t) => t.id));
+
+    const shown = await w.run(['plan', 'show', path]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.trim().split('\n')).toHaveLength(2);
+    expect(shown.stderr).toContain('planned by:  key');
+    expect(JSON.parse((await w.run(['plan', 'show', path, '--json'])).stdout)).toEqual(plan);
+
+    const applied = await w.run(['plan', 'apply', path, '--yes']);
+    expect(applied.code).toBe(0);
+    for (const t of open) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.dev);
+
+    // Tasks of two people in one plan: a job with no single leaver, listed and undone as any other.
+    const two = [w.bob, w.carla].map((id) =>
+      s.store.state.tasks.find((t) => isOpen(t) && t.assignee_user_id === id)!,
+    );
+    const twoPath = join(w.dir, 'two.json');
+    expect(
+      (await w.run(['tasks', 'reassign', ...two.map((t) => t.id), '--to', w.dev, '--plan-out', twoPath]))
+        .code,
+    ).toBe(0);
+    expect((await w.run(['plan', 'apply', twoPath, '--yes'])).code).toBe(0);
+    for (const t of two) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.dev);
+    const listed = JSON.parse((await w.run(['tasks', 'reassign', '--jobs', '--json'])).stdout) as {
+      id: string;
+      from: string | null;
+    }[];
+    const mixed = listed.find((j) => j.from === null)!;
+    expect(mixed).toMatchObject({ moved: 2, state: 'done' });
+    expect((await w.run(['tasks', 'reassign', '--undo', mixed.id, '--yes'])).code).toBe(0);
+    expect(two.map((t) => s.store.get(t.id)!.assignee_user_id)).toEqual([w.bob, w.carla]);
+
+    // A run wholly with one person: planned with --scope sequence, moved by one SEQUENCE call.
+    const runs = new Map<string, Task[]>();
+    for (const t of s.store.state.tasks.filter(isOpen))
+      runs.set(t.sequence_id, [...(runs.get(t.sequence_id) ?? []), t]);
+    const [runId, runTasks] = [...runs].find(
+      ([, ts]) => ts.length > 1 && ts.every((t) => t.assignee_user_id === w.bob),
+    )!;
+    const seqPath = join(w.dir, 'seq.json');
+    const seq = await w.run([
+      'tasks',
+      'reassign',
+      runTasks[0]!.id,
+      '--to',
+      w.carla,
+      '--scope',
+      'sequence',
+      '--plan-out',
+      seqPath,
+    ]);
+    expect(seq.code).toBe(0);
+    expect(readPlan(seqPath)).toMatchObject({ kind: 'reassign_sequence', rules: { sequence_id: runId } });
+    const before = patches(s).length;
+    expect((await w.run(['plan', 'apply', seqPath, '--yes'])).code).toBe(0);
+    const calls = patches(s).slice(before);
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ scope: 'SEQUENCE', assignee_user_id: w.carla });
+    for (const t of runTasks) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.carla);
+  });
+
+  it('says which flags go with --plan-out before any request', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    const path = join(w.dir, 'x.json');
+    const cases: [string[], string][] = [
+      [['--from', w.alice, '--to', w.bob, '--needs-approval'], '--needs-approval goes with --plan-out'],
+      [
+        ['--from', w.alice, '--to', w.bob, '--plan-out', path, '--yes'],
+        '--plan-out writes a plan and moves nothing',
+      ],
+      [['--from', w.alice, '--to', w.bob, '--plan-out', '-'], "--plan-out: give a file name ('-' is not one"],
+      [
+        ['--from', w.alice, '--to', w.bob, '--plan-out', path, '--report', 'r.csv'],
+        '--report goes with the run',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = await w.run(['tasks', 'reassign', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    expect(s.received('PATCH')).toHaveLength(0);
+    const untyped = await w.run(['plan', 'apply', path]);
+    expect(untyped.code).toBe(2);
+    expect(untyped.stderr).toContain('no terminal to ask: pass --yes');
+    const guide = await w.run(['help', 'automation']);
+    expect(guide.code).toBe(0);
+    expect(guide.stdout).toContain('--plan-out');
+    expect(s.requests).toHaveLength(0);
+    const bad = await w.run(['plan', 'apply', path, '--yes', '--max-age', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--max-age: 'soon' is not an age");
+  });
+});
