@@ -30,7 +30,7 @@ import type { Job } from '../services/jobs/store.js';
  */
 
 /** Runs a planned job: journal, calls, checks, report file, `--json`, summary; then its exit code. */
-async function runWork(
+export async function runWork(
   ctx: Context,
   client: ApiClient,
   work: JobWork,
@@ -77,7 +77,7 @@ async function runWork(
  * `--report <file>`, with each run's campaign name (left out when a Ctrl-C comes first). A report that cannot
  * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
  */
-async function writeReport(
+export async function writeReport(
   ctx: Context,
   client: ApiClient,
   path: string,
@@ -101,7 +101,7 @@ async function writeReport(
 }
 
 /** On a terminal the person types the number of tasks (unless --yes); anything else cancels. */
-async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
+export async function confirmCount(ctx: Context, yes: boolean, count: number, what: string): Promise<void> {
   if (yes) return;
   const answer = await (await ctx.terminal.prompter()).input(`${what} Type ${count} to confirm:`);
   if (answer.trim().replace(/,/g, '') !== String(count)) {

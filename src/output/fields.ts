@@ -39,4 +39,7 @@ export const JOB_LIST_FIELDS = [
   'until',
   'state',
   'journal',
+  'kind',
+  'swept',
+  'swept_at',
 ] as const;

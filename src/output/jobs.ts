@@ -27,6 +27,7 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'FROM', shrink: 6 },
   { column: 'UNTIL', drop: true },
   { column: 'BACK', drop: true },
+  { column: 'SWEPT', drop: true },
 ];
 
 export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobRow> {
@@ -46,11 +47,19 @@ export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobR
       columns: [
         { header: 'JOB', cell: (r) => r.id },
         { header: 'STARTED', cell: (r) => relativeTime(r.created, now), style: (_r, s) => c.dim(s) },
-        { header: 'FROM', cell: (r) => who(r.from), cut: 'person' },
+        {
+          header: 'FROM',
+          cell: (r) => (r.kind === 'rebalance' ? 'rebalance of' : who(r.from)),
+          cut: 'person',
+        },
         { header: 'TO', cell: (r) => r.to.map((id) => who(id)).join(', '), cut: 'person' },
         { header: 'MOVED', cell: (r) => String(r.moved) },
         { header: 'LEFT', cell: (r) => (r.left === null ? '?' : String(r.left)) },
         { header: 'BACK', cell: (r) => String(r.back) },
+        {
+          header: 'SWEPT',
+          cell: (r) => (r.swept_at ? `${r.swept} ${relativeTime(r.swept_at, now)}` : String(r.swept)),
+        },
         { header: 'UNTIL', cell: (r) => r.until?.slice(0, 10) ?? '' },
         {
           header: 'STATE',
@@ -69,7 +78,12 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   const lines: string[] = [];
   for (const t of r.tasks.filter((x) => x.result === 'failed'))
     lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
-  const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
+  const verb =
+    r.kind === 'reassign' || r.kind === 'rebalance'
+      ? 'moved'
+      : r.kind === 'undo'
+        ? 'moved back'
+        : 'given back';
   // A resumed job counts as a whole, as --jobs and the report do.
   const before = r.moved_before
     ? ` (${count(r.moved - r.moved_before)} in this run, ${count(r.moved_before)} before)`

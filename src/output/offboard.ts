@@ -165,7 +165,7 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     ? `Plan (dry run, nothing moved): ${plural(r.tasks.filter((t) => t.result === 'would_move').length, 'task')} would move, ${r.kept} kept.`
     : `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`;
   return [
-    `# ${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}${r.job ? ` (job ${r.job})` : ''}`,
+    `# ${r.kind === 'rebalance' ? `Rebalance of ${r.to.map((t) => cell(who(t.id))).join(', ')}` : `${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}`}${r.job ? ` (job ${r.job})` : ''}`,
     '',
     what,
     '',

@@ -51,6 +51,10 @@ export interface JobWork {
   kept: string[];
   blockedCheck: VerifyOptions['blocked'];
   stopsJob?: ExecuteOptions['stopsJob'];
+  /** A sweep's run (its run and end lines say so, for `--jobs`). */
+  sweep?: boolean;
+  /** A rebalance's loads and moves, for its report. */
+  team?: MoveReport['team'];
 }
 
 export interface JobRunOptions {
@@ -77,7 +81,8 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
   const job = work.openJournal(o.observer);
   for (const fate of work.skipped ?? []) work.fates.set(fate.task.id, fate);
   job.append(work.reconciled);
-  job.append([{ kind: 'run', phase: work.phase, time: isoSeconds(o.now()), planned: work.planned }]);
+  const sweep = work.sweep ? { sweep: true } : {};
+  job.append([{ kind: 'run', phase: work.phase, time: isoSeconds(o.now()), planned: work.planned, ...sweep }]);
   const execution = await execute({
     ...o,
     job,
@@ -110,6 +115,7 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
       left,
       interrupted: stop.signal !== undefined,
       verified: verification.remaining !== null,
+      ...sweep,
     },
   ]);
   const report = buildReport({
@@ -177,7 +183,7 @@ export function jobFailure(
   const still = r.verification.remaining?.length ?? r.left;
   if (report.failed > 0 || still > 0) {
     const retry =
-      report.failed > 0 || report.kind === 'reassign' ? '; run the same command again to move them' : '';
+      report.failed > 0 || report.kind === 'reassign' || report.kind === 'rebalance' ? '; run the same command again to move them' : '';
     return new PartialFailureError(`${plural(still, 'open task')} left${retry}`);
   }
   if (unwritten) return new PartialFailureError(unwritten);

@@ -40,6 +40,8 @@ export function jobId(spec: JobSpec): string {
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
     spec.until,
+    // A rebalance is a job of its own each time it is started (older ids are unchanged).
+    ...(spec.rebalance ? [spec.rebalance] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
@@ -240,6 +242,19 @@ export class Job {
   }
 }
 
+/** What sweeps moved into a job: the moves of its runs marked as sweeps, and when the last of them ran. */
+function sweptOf(job: Job): { swept: number; swept_at: string | null } {
+  let sweeping = false;
+  let swept = 0;
+  let at: string | null = null;
+  for (const line of job.lines) {
+    if (line.kind === 'run' && line.phase === 'move') sweeping = line.sweep === true;
+    else if (line.kind === 'end' && line.phase === 'move' && line.sweep) at = line.time;
+    else if (line.kind === 'move' && line.phase === 'move' && sweeping && line.result === 'moved') swept++;
+  }
+  return { swept, swept_at: at };
+}
+
 async function syncFile(path: string): Promise<void> {
   const { open } = await import('node:fs/promises');
   const handle = await open(path, 'r');
@@ -283,6 +298,8 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
         until: h.until,
         state,
         journal: j.path,
+        kind: h.rebalance ? 'rebalance' : 'offboard',
+        ...sweptOf(j),
       };
     });
 }
