@@ -82,7 +82,9 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
   for (const fate of work.skipped ?? []) work.fates.set(fate.task.id, fate);
   job.append(work.reconciled);
   const sweep = work.sweep ? { sweep: true } : {};
-  job.append([{ kind: 'run', phase: work.phase, time: isoSeconds(o.now()), planned: work.planned, ...sweep }]);
+  job.append([
+    { kind: 'run', phase: work.phase, time: isoSeconds(o.now()), planned: work.planned, ...sweep },
+  ]);
   const execution = await execute({
     ...o,
     job,
@@ -183,7 +185,9 @@ export function jobFailure(
   const still = r.verification.remaining?.length ?? r.left;
   if (report.failed > 0 || still > 0) {
     const retry =
-      report.failed > 0 || report.kind === 'reassign' || report.kind === 'rebalance' ? '; run the same command again to move them' : '';
+      report.failed > 0 || report.kind === 'reassign' || report.kind === 'rebalance'
+        ? '; run the same command again to move them'
+        : '';
     return new PartialFailureError(`${plural(still, 'open task')} left${retry}`);
   }
   if (unwritten) return new PartialFailureError(unwritten);

@@ -1,6 +1,6 @@
 import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
@@ -156,7 +156,12 @@ export class Job {
         problems.push(`${(error as Error).message}; left out`);
       }
     }
-    return jobs.sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
+    // Jobs begun within the same second (a script's): the journal made first is the older.
+    const born = (j: Job) => statSync(j.path).birthtimeMs || statSync(j.path).ctimeMs;
+    const created = (j: Job) => j.header?.created ?? '';
+    return jobs.sort((a, b) =>
+      created(a) !== created(b) ? (created(a) < created(b) ? -1 : 1) : born(a) - born(b),
+    );
   }
 
   static read(path: string): Job {
