@@ -113,6 +113,18 @@ describe('tasks rebalance', () => {
       'team',
     ]);
     expect(JSON.parse(wide.stdout).team.held.active).toBe(0);
+    // A subset: only calls count and move; a run holding anything else open stays.
+    const calls = await run(['rebalance', '--team', team.join(','), '-t', 'call', '--dry-run', '--json']);
+    const subset = JSON.parse(calls.stdout);
+    const callsOf = (id: string) =>
+      s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === id && t.type === 'CALL').length;
+    expect(subset.team.members.map((m: { before: number }) => m.before)).toEqual(team.map(callsOf));
+    expect(subset.tasks.length).toBeGreaterThan(0);
+    for (const line of subset.tasks as { task_id: string; sequence_id: string }[]) {
+      expect(s.store.get(line.task_id)!.type).toBe('CALL');
+      const runOpen = s.store.state.tasks.filter((t) => isOpen(t) && t.sequence_id === line.sequence_id);
+      expect(runOpen.every((t) => t.type === 'CALL')).toBe(true);
+    }
   });
 
   it('a run shared with someone outside the team stays; a team already even has nothing to move', async () => {

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
+import { MAX_PAGE_SIZE } from '../../api/wire.js';
 import { isoSeconds } from '../../basics/time.js';
 import type { JobSpec, TaskFate, Workspace } from '../../domain/job.js';
 import { UNFINISHED_STATES } from '../../domain/status.js';
@@ -56,14 +57,17 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
   const { away, unfinished } = jobsOfTeam(d, o);
   const limit = pLimit(STATUS_REQUESTS_AT_ONCE);
   // Reads only, side by side: the key's scopes (nothing is written without them) and each member's count.
-  const [, loads] = await Promise.all([
+  // Reads only, side by side: the key's scopes (nothing is written without them), each member's count, and
+  // what a walk of the workspace's open tasks would cost.
+  const [, loads, workspaceCost] = await Promise.all([
     o.dryRun ? undefined : preflight(client),
     Promise.all(o.team.map((id) => countSweepable(client, { from: id, filters: { ...o.filters } }, limit))),
+    openListingCost(client, {}),
   ]);
   const counts = new Map(o.team.map((id, i) => [id, loads[i]!]));
   const present = o.team.filter((id) => !away.has(id));
   const mean = present.reduce((n, id) => n + counts.get(id)!, 0) / Math.max(1, present.length);
-  // Only the members above the mean give: only their runs are listed.
+  // Only the members above the mean give: only their runs are read.
   const donors = present.filter((id) => counts.get(id)! > mean);
   const quiet = planBalance({
     counts,
@@ -72,17 +76,9 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
     tolerance: o.tolerance,
     includeActive: o.includeActive,
   });
-  const [listed, workspaceCost] = quiet.within
-    ? [[], 0]
-    : await Promise.all([
-        Promise.all(
-          donors.map((id) => collectOpenTasks(client, { ...o.filters, assigneeUserId: id }, o.concurrency)),
-        ),
-        openListingCost(client, {}),
-      ]);
-  const tasks = listed.flat();
-  const runIds = [...new Set(tasks.map((t) => t.sequence_id))];
-  const openOfRun = await openTasksByRun(client, runIds, workspaceCost, o.concurrency);
+  const { tasks, openOfRun } = quiet.within
+    ? { tasks: [], openOfRun: new Map<string, Task[]>() }
+    : await donorsWork(client, donors, counts, workspaceCost, o);
   const balance = planBalance({
     counts,
     away,
@@ -140,6 +136,37 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
     blockedCheck: null,
   };
   return { work, balance, tasks: byId, continues: unfinished };
+}
+
+/**
+ * The donors' open tasks in the subset, and what each of their runs holds open: without filters, one walk of the
+ * workspace's open tasks says both when it takes fewer requests than listing the donors and then their runs.
+ */
+async function donorsWork(
+  client: ApiClient,
+  donors: string[],
+  counts: ReadonlyMap<string, number>,
+  workspaceCost: number,
+  o: RebalanceOptions,
+): Promise<{ tasks: Task[]; openOfRun: Map<string, Task[]> }> {
+  const givers = new Set(donors);
+  // Listing the donors: a page per status and per hundred tasks; then at least a request per run of four.
+  const held = donors.reduce((n, id) => n + counts.get(id)!, 0);
+  const listingCost = donors.reduce((n, id) => n + 2 + Math.floor(counts.get(id)! / MAX_PAGE_SIZE), 0);
+  if (Object.keys(o.filters).length === 0 && workspaceCost <= listingCost + held / 4) {
+    const all = await collectOpenTasks(client, {}, o.concurrency);
+    const tasks = all.filter((t) => givers.has(t.assignee_user_id ?? ''));
+    const runs = new Set(tasks.map((t) => t.sequence_id));
+    const openOfRun = new Map<string, Task[]>([...runs].map((id) => [id, []]));
+    for (const t of all) openOfRun.get(t.sequence_id)?.push(t);
+    return { tasks, openOfRun };
+  }
+  const listed = await Promise.all(
+    donors.map((id) => collectOpenTasks(client, { ...o.filters, assigneeUserId: id }, o.concurrency)),
+  );
+  const tasks = listed.flat();
+  const runIds = [...new Set(tasks.map((t) => t.sequence_id))];
+  return { tasks, openOfRun: await openTasksByRun(client, runIds, workspaceCost, o.concurrency) };
 }
 
 /**
