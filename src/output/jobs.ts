@@ -30,7 +30,8 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'SWEPT', drop: true },
 ];
 
-export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobRow> {
+/** `swept`: some job was swept (its column is shown only then). */
+export function jobsView(who: Who, c: ChalkInstance, now: number, swept = false): ListView<JobRow> {
   return {
     fields: [
       { name: 'id', value: (r) => r.id },
@@ -56,10 +57,15 @@ export function jobsView(who: Who, c: ChalkInstance, now: number): ListView<JobR
         { header: 'MOVED', cell: (r) => String(r.moved) },
         { header: 'LEFT', cell: (r) => (r.left === null ? '?' : String(r.left)) },
         { header: 'BACK', cell: (r) => String(r.back) },
-        {
-          header: 'SWEPT',
-          cell: (r) => (r.swept_at ? `${r.swept} ${relativeTime(r.swept_at, now)}` : String(r.swept)),
-        },
+        ...(swept
+          ? [
+              {
+                header: 'SWEPT',
+                cell: (r: JobRow) =>
+                  r.swept_at ? `${r.swept} ${relativeTime(r.swept_at, now)}` : String(r.swept),
+              },
+            ]
+          : []),
         { header: 'UNTIL', cell: (r) => r.until?.slice(0, 10) ?? '' },
         {
           header: 'STATE',

@@ -124,7 +124,8 @@ function unevenTeam(
     while (left > 0) {
       const size = Math.min(rng.int(1, 4), left);
       const sequenceId = rng.uuid();
-      let created = now - 60_000 - rng.next() * 20 * DAY;
+      // In the middle of the seeded span: the newest and the oldest tasks of the workspace stay what they were.
+      let created = now - 50 * DAY + rng.next() * 8 * DAY;
       for (let step = 0; step < size; step++) {
         created = Math.min(created + rng.int(1, 48) * 3_600_000, now - 60_000);
         const type = rng.weighted([

@@ -300,7 +300,11 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
       `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
     );
   }
-  await ctx.output.list(rows, jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now()));
+  const swept = rows.some((r) => r.swept_at !== null);
+  await ctx.output.list(
+    rows,
+    jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now(), swept),
+  );
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
