@@ -19,12 +19,12 @@ export function describeBalance(
   box?: { width: number; styleHead: (text: string) => string },
 ): string {
   const lines = [
-    `Plan: rebalance ${plural(b.members.length, 'member')}: mean ${oneDecimal(b.mean)} open tasks, within ${percent(b.tolerance)} is ${oneDecimal(b.band.low)}–${oneDecimal(b.band.high)}`,
+    `Plan: rebalance ${plural(b.members.length, 'member')} (mean ${oneDecimal(b.mean)}; within ${percent(b.tolerance)}: ${oneDecimal(b.band.low)}–${oneDecimal(b.band.high)})`,
   ];
   lines.push(...(box ? memberBox(b, who, box) : memberLines(b, who)));
   if (b.moves.length > 0) {
     lines.push(
-      `  moves:   ${plural(b.runs, 'whole sequence run')}, ${plural(b.tasks, 'task')}, ${plural(b.calls, 'API call')} (each run read again just before its move)`,
+      `  moves:   ${plural(b.runs, 'whole run')}, ${plural(b.tasks, 'task')}, ${plural(b.calls, 'API call')}`,
     );
     for (const [pair, moves] of byPair(b)) {
       const tasks = moves.reduce((n, m) => n + m.task_ids.length, 0);
@@ -32,26 +32,25 @@ export function describeBalance(
       for (const m of moves) byPriority.set(m.priority, (byPriority.get(m.priority) ?? 0) + 1);
       const classes = [...byPriority].map(([p, n]) => `${safeText(p)} ${n}`).join(', ');
       lines.push(
-        `    ${pairLabel(pair, who)}: ${plural(moves.length, 'run')}, ${plural(tasks, 'task')} (runs by most urgent task: ${classes})`,
+        `    ${pairLabel(pair, who)}: ${plural(moves.length, 'run')}, ${plural(tasks, 'task')} (${classes})`,
       );
     }
   }
   lines.push(
-    `  spread:  ${count(b.spread.before)} → ${count(b.spread.after)} tasks between the most and the fewest; furthest from the mean ${percent(b.widest.before)} → ${percent(b.widest.after)}`,
+    `  spread:  ${count(b.spread.before)} → ${count(b.spread.after)} (most − fewest); from the mean ${percent(b.widest.before)} → ${percent(b.widest.after)}`,
   );
   const held = [
-    b.held.active &&
-      `${plural(b.held.active, 'run')} with a conversation under way or a task in progress (--include-active moves them)`,
+    b.held.active && `${plural(b.held.active, 'run')} with a reply or a task in progress (--include-active)`,
     b.held.shared && `${plural(b.held.shared, 'run')} shared with someone else`,
     b.held.outside && `${plural(b.held.outside, 'run')} with open tasks outside the filters`,
   ].filter(Boolean);
   if (held.length) lines.push(`  staying: ${held.join('; ')}`);
   for (const m of b.members.filter((x) => x.away))
     lines.push(
-      `  away:    ${who(m.id)} (cover job ${m.away!.job}${m.away!.until ? ` until ${m.away!.until.slice(0, 10)}` : ''}) receives nothing and is left out of the mean`,
+      `  away:    ${who(m.id)} (cover job ${m.away!.job}${m.away!.until ? ` until ${m.away!.until.slice(0, 10)}` : ''}): receives nothing, not in the mean`,
     );
   if (!b.within && b.moves.length > 0)
-    lines.push('  No further whole-run move narrows the gap: this is as even as whole runs allow.');
+    lines.push('  No further whole-run move narrows the gap: as even as whole runs allow.');
   return `${lines.join('\n')}\n`;
 }
 

@@ -35,7 +35,7 @@ describe('tasks rebalance', () => {
     expect(team.map((id) => openOf(s, id))).toEqual([26, 15, 8, 4, 2]);
     s.requests.length = 0;
     const r = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
-    expect(r.stderr).toMatch(/^Plan: rebalance 5 members: mean 11 open tasks, within 15% is 9\.3–12\.6\n/);
+    expect(r.stderr).toMatch(/^Plan: rebalance 5 members \(mean 11; within 15%: 9\.3–12\.6\)\n/);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.kind).toBe('rebalance');
@@ -94,7 +94,7 @@ describe('tasks rebalance', () => {
     expect(kaiLoad).toMatchObject({ gets: 0, away: { until: expect.any(String) } });
     expect(plan.team.moves.every((m: { to: string }) => m.to !== kai)).toBe(true);
     expect(dry.stderr).toContain(`away:    ${kai} (cover job `);
-    expect(dry.stderr).toContain('receives nothing and is left out of the mean');
+    expect(dry.stderr).toContain('): receives nothing, not in the mean');
     // Held back without --include-active: runs with a task in progress or a reply; with it, they may move.
     expect(plan.team.held.active).toBeGreaterThan(0);
     const giaActive = s.store.state.tasks.filter(
