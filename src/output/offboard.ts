@@ -169,20 +169,31 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     '',
     what,
     '',
-    '## By successor',
-    '',
-    table(
-      ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
-      r.to.map((s) => [
-        who(s.id),
-        s.weight,
-        s.runs,
-        s.tasks,
-        s.by_priority.HOT ?? 0,
-        s.by_priority.TODAY ?? 0,
-        s.by_priority.EXTRA ?? 0,
-      ]),
-    ),
+    ...(r.team
+      ? [
+          '## By member',
+          '',
+          table(
+            ['member', 'before', 'gives', 'gets', 'after (planned)', 'away'],
+            r.team.members.map((m) => [who(m.id), m.before, m.gives, m.gets, m.after, m.away ? 'yes' : '']),
+          ),
+        ]
+      : [
+          '## By successor',
+          '',
+          table(
+            ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
+            r.to.map((s) => [
+              who(s.id),
+              s.weight,
+              s.runs,
+              s.tasks,
+              s.by_priority.HOT ?? 0,
+              s.by_priority.TODAY ?? 0,
+              s.by_priority.EXTRA ?? 0,
+            ]),
+          ),
+        ]),
     '',
     '## Tasks',
     '',

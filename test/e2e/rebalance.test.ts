@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
@@ -26,7 +27,7 @@ const assignees = (s: Sandbox) => new Map(s.store.state.tasks.map((t) => [t.id, 
 
 describe('tasks rebalance', () => {
   it('ends within the tolerance, moving only whole runs held by the giver with no conversation under way; --undo last puts every task back', async () => {
-    const { s, team, run } = await unevenTeam();
+    const { s, team, env, run } = await unevenTeam();
     // An offboarding just before (the same second, as in a script): `--undo last` is the rebalance all the same.
     const [, , , dev, , femi] = s.store.users.map((u) => u.id);
     expect((await run(['reassign', '--from', femi!, '--to', dev!, '-t', 'call', '--yes'])).code).toBe(0);
@@ -34,7 +35,8 @@ describe('tasks rebalance', () => {
     const openBefore = new Map(s.store.state.tasks.filter(isOpen).map((t) => [t.id, { ...t }]));
     expect(team.map((id) => openOf(s, id))).toEqual([26, 15, 8, 4, 2]);
     s.requests.length = 0;
-    const r = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    const reportFile = join(tempDir(), 'rebalance.md');
+    const r = await run(['rebalance', '--team', team.join(','), '--yes', '--json', '--report', reportFile]);
     expect(r.stderr).toMatch(/^Plan: rebalance 5 members \(mean 11; within 15%: 9\.3–12\.6\)\n/);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -68,6 +70,14 @@ describe('tasks rebalance', () => {
       const size = moved.filter((t) => t.sequence_id === task.sequence_id).length;
       expect(JSON.parse(p.body).scope).toBe(size > 1 ? 'SEQUENCE' : 'TASK');
     }
+    // The report file: each member before and after.
+    const text = readFileSync(reportFile, 'utf8');
+    expect(text).toContain(`| member | before | gives | gets | after (planned) | away |`);
+    expect(text).toContain(`| ${team[0]} | 26 | ${26 - after[0]!} | 0 | ${after[0]} |  |`);
+    // The team's status reads the workspace's jobs, the rebalance among them.
+    const status = await topo(['status', '--team', team.join(','), '--json'], { sandbox: s, env });
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
     // The job is listed, and undone whole.
     const jobs = await run(['reassign', '--jobs', '--json']);
     expect(JSON.parse(jobs.stdout)).toEqual([
