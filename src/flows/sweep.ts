@@ -63,7 +63,12 @@ export async function sweep(
       }
       const began = ctx.now();
       const p = await planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules);
-      if (p.plan.tasks === 0) continue;
+      if (p.plan.tasks === 0) {
+        terminal.err(
+          `Job ${c.job.id}: every task stays with ${who(c.header.from)} (its successors are at --cap).`,
+        );
+        continue;
+      }
       p.work.sweep = true;
       try {
         await runWork(ctx, client, p.work, {

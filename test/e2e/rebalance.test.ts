@@ -167,6 +167,26 @@ describe('tasks rebalance', () => {
     expect(s.received('PATCH')).toHaveLength(0);
   });
 
+  it('a rebalance left unfinished is continued by the same command, as one job that --undo last puts back whole', async () => {
+    const { s, team, run } = await unevenTeam();
+    const before = assignees(s);
+    // The first calls fail every attempt: the job ends incomplete (exit 6) with those runs left.
+    s.injectFault({ method: 'PATCH', status: 500, times: 12 });
+    const first = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(first.code).toBe(6);
+    const job = JSON.parse(first.stdout).job as string;
+    expect(JSON.parse(first.stdout).failed).toBeGreaterThan(0);
+    const again = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(again.stderr).toContain(`note: continuing rebalance job ${job}, which was left unfinished.\n`);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).job).toBe(job);
+    for (const id of team) expect(Math.abs(openOf(s, id) - 11)).toBeLessThanOrEqual(11 * 0.15);
+    const jobs = JSON.parse((await run(['reassign', '--jobs', '--json'])).stdout);
+    expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done' })]);
+    expect((await run(['reassign', '--undo', 'last', '--yes'])).code).toBe(0);
+    expect(assignees(s)).toEqual(before);
+  });
+
   it('bad input: a clear line and exit 2 before any request', async () => {
     const { s, team, run } = await unevenTeam();
     const cases: [string[], string][] = [

@@ -67,6 +67,23 @@ describe('tasks reassign --sweep', () => {
     expect(s.received('PATCH')).toHaveLength(0);
   });
 
+  it('the cap of the job holds across sweeps: a successor at the cap gets nothing more', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const calls = s.store.state.tasks.filter(
+      (t) => isOpen(t) && t.assignee_user_id === w.erin && t.type === 'CALL',
+    );
+    const cap = String(calls.length);
+    expect((await run(['--from', w.erin, '--to', w.bob, '-t', 'call', '--cap', cap, '--yes'])).code).toBe(0);
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/: every task stays with \S+ \(its successors are at --cap\)\.\n/);
+    expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
   it('a cover still covering is swept to its successor; an undone job is not', async () => {
     const w = await workspace();
     const { s, run } = w;
