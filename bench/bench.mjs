@@ -1,6 +1,6 @@
 // `npm run bench`: measures topo against the sandbox on this machine and writes bench/results.md.
 // Every ratio compares two things measured side by side in the same run. Not a test: nothing here fails.
-//   node bench/bench.mjs [--only startup,single-file,command,enrich,status,fetch,memory,table,offboard-fast,offboard] [--runs n]
+//   node bench/bench.mjs [--only startup,single-file,command,enrich,status,fetch,memory,table,offboard-fast,offboard,rebalance] [--runs n]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, createWriteStream } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -566,6 +566,123 @@ async function benchOffboard() {
 Goal: within 10% of the rate-limit floor with zero failed calls — ${o.ok && o.ratio <= 1.1 ? 'met' : 'missed'}.`);
 }
 
+/**
+ * A team of five holding 400, 300, 150, 100 and 50 open tasks (1,000) in runs of one to four tasks; about one
+ * run in five holds a reply or a task in progress (it stays). Everyone else's tasks are the seeded ones.
+ */
+function rebalanceState() {
+  const base = seedState({ seed: 5, tasks: 2_000, now: Date.parse('2026-11-01T00:00:00Z') });
+  const team = base.users.slice(0, 5);
+  const loads = [400, 300, 150, 100, 50];
+  const tasks = base.tasks.filter((t) => !team.some((u) => u.id === t.assignee_user_id));
+  let n = 0;
+  const id = (prefix) => `${prefix}-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+  const start = Date.parse('2026-09-01T00:00:00Z');
+  let r = 0;
+  team.forEach((member, m) => {
+    for (let left = loads[m]; left > 0; r++) {
+      const size = Math.min(1 + (r % 4), left);
+      const run = id('5e000000');
+      for (let i = 0; i < size; i++) {
+        const created = new Date(start + (r * 5 + i) * 60_000).toISOString().replace('.000Z', 'Z');
+        const active = r % 5 === 0 && i === 0;
+        tasks.push({
+          id: id('7a000000'),
+          organization_id: base.organization_id,
+          type: active ? 'EMAIL_REPLY' : ['CALL', 'NEW_LEAD_REVIEW'][(r + i) % 2],
+          priority: ['EXTRA', 'TODAY', 'HOT'][(r + i) % 3],
+          status: 'PENDING',
+          sequence_id: run,
+          assignee_user_id: member.id,
+          disposition: null,
+          reopened_at: null,
+          reopen_reason: null,
+          skipped_at: null,
+          completed_at: null,
+          created_at: created,
+          updated_at: created,
+        });
+      }
+      left -= size;
+    }
+  });
+  return { state: { ...base, tasks }, team, loads };
+}
+
+async function rebalanceOnce() {
+  const rateLimit = 50;
+  const { state, team, loads } = rebalanceState();
+  const sandbox = await startSandbox({ port: 0, rateLimit, latencyMs: 100, state });
+  try {
+    const reportFile = join(tmp, 'rebalance.json');
+    const spawnedAt = Date.now();
+    const r = await run(
+      process.execPath,
+      [
+        BIN,
+        'tasks',
+        'rebalance',
+        '--team',
+        team.map((u) => u.id).join(','),
+        '--yes',
+        '--json',
+        '--concurrency',
+        '16',
+      ],
+      { extraEnv: { TOPO_API_URL: sandbox.url, TOPO_API_KEY: 'topo_sandbox_rw' }, stdoutFile: reportFile },
+    );
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    const after = team.map(
+      (u) =>
+        state.tasks.filter(
+          (t) => t.assignee_user_id === u.id && (t.status === 'PENDING' || t.status === 'IN_PROGRESS'),
+        ).length,
+    );
+    const first = sandbox.requests[0]?.at ?? spawnedAt;
+    const last = sandbox.requests.at(-1)?.at ?? spawnedAt;
+    const requests = sandbox.requests.length;
+    const limited = sandbox.requests.filter((q) => q.status === 429).length;
+    const served = requests - limited;
+    const floor = (served / rateLimit) * 1000;
+    const ratio = r.wall / floor;
+    const within = after.every((x) => Math.abs(x - 200) <= 200 * 0.15);
+    const ok = r.code === 0 && within && report.failed === 0;
+    return {
+      ratio,
+      ok,
+      table: `## Rebalance: 1,000 open tasks, a team of 5, 50 requests per second, 100 ms per request
+
+| measure | value |
+|---|---|
+| exit code | ${r.code} |
+| open tasks before | ${loads.join(' / ')} (mean 200) |
+| open tasks after | ${after.join(' / ')} (within 15%: ${within ? 'yes' : 'no'}) |
+| runs moved / tasks moved / runs held back (a reply) | ${report.team.runs} / ${report.moved} / ${report.team.held.active} |
+| reassign calls (one per whole run) | ${report.calls} |
+| requests answered (counts, listings, calls, verification) | ${served.toLocaleString('en-US')} |
+| 429 answers, waited out | ${limited} |
+| failed calls | ${report.failed} |
+| wall time | ${(r.wall / 1000).toFixed(1)} s |
+| of which: start to the first request / the last request to exit | ${ms(first - spawnedAt)} / ${ms(spawnedAt + r.wall - last)} |
+| rate-limit floor (requests answered ÷ ${rateLimit}/s) | ${(floor / 1000).toFixed(1)} s |
+| wall time ÷ floor | ${ratio.toFixed(3)}× |`,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function benchRebalance() {
+  log('rebalancing 1,000 tasks across a team of 5 at 50 requests per second, 100 ms latency (3 runs)…');
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await rebalanceOnce());
+  const o = [...runs].sort((a, b) => a.ratio - b.ratio)[1];
+  const all = runs.map((r) => `${r.ratio.toFixed(3)}×`).join(', ');
+  results.push(`${o.table}
+
+Three runs: ${all} (the median run is shown). Goal: every member within 15% of the mean, zero failed calls, ≤ 1.10× the rate-limit floor — ${runs.every((r) => r.ok) && o.ratio <= 1.1 ? 'met' : 'missed'}.`);
+}
+
 try {
   if (wants('startup')) await benchStartup();
   if (wants('single-file')) await benchSingleFile();
@@ -577,6 +694,7 @@ try {
   if (wants('table')) await benchTable();
   if (wants('offboard-fast')) await benchOffboardFast();
   if (wants('offboard')) await benchOffboard();
+  if (wants('rebalance')) await benchRebalance();
   const header = `# Benchmark results
 
 Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: Node ${process.versions.node}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${process.platform}.

@@ -9,14 +9,16 @@ import { main } from '../src/cli.js';
 import type { ContextDeps } from '../src/context.js';
 import type { Prompter } from '../src/prompt.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import { TEAM_TASKS } from '../src/sandbox/seed.js';
 import type { IO } from '../src/terminal.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
 /**
- * Tasks the sandbox seeds beyond its `tasks` count: a to-do and a playbook approval for each of its six reps,
- * added after the others so that the rest of the workspace is what it always was.
+ * Tasks the sandbox seeds beyond its `tasks` count: a to-do and a playbook approval for each of its six reps, and
+ * the open tasks of the uneven team (gia, hugo, ines, jon, kai), added after the others so that the rest of the
+ * workspace is what it always was.
  */
-export const MORE_TYPES_SEEDED = 12;
+export const MORE_TYPES_SEEDED = 12 + TEAM_TASKS;
 
 /** The seeded data ends on this day, so the workspace is the same on every run. */
 export const SEED_NOW = Date.parse('2026-11-01T00:00:00Z');

@@ -15,6 +15,7 @@ export interface SandboxCommandOptions {
   failRate?: string;
   latency?: string;
   reset?: boolean;
+  newTask?: string;
 }
 
 export function registerSandbox(program: Command, app: App): void {
@@ -35,13 +36,18 @@ export function registerSandbox(program: Command, app: App): void {
     .option('--fail-rate <0..1>', 'share of requests answered 500 or 503')
     .option('--latency <ms>', 'delay before each answer')
     .optionsGroup('Options:')
-    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'));
+    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'))
+    .option(
+      '--new-task <user>',
+      'in the state of `topo --sandbox …`: a new pending call for this rep (alias or UUID), as Topo makes one',
+    );
   helpDetails(cmd, {
     examples: [
       'topo sandbox                                        # (runs a server)',
       'topo sandbox --port 0 --tasks 100000 --seed 7       # (runs a server)',
       'topo sandbox --data ./sandbox.json --rate-limit 10 --latency 50   # (runs a server)',
       'topo sandbox --reset',
+      'topo sandbox --new-task erin                       # work reaching a rep (try --sweep after an offboarding)',
     ],
     notes: `Keys:
   topo_sandbox_rw     tasks:read, tasks:write, sequences:read, contacts:read
@@ -73,6 +79,7 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
     ctx.terminal.err(`Sandbox state reset (${file}).`);
     return;
   }
+  if (opts.newTask !== undefined) return newTask(ctx, opts.newTask);
   const port = parseNonNegative(opts.port, '--port', 65535)!;
   const tasks = parseNonNegative(opts.tasks, '--tasks', 2_000_000)!;
   const seed = parseNonNegative(opts.seed, '--seed', 2 ** 32 - 1)!;
@@ -125,4 +132,21 @@ export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Pro
   await new Promise<void>((resolve) => ctx.terminal.onInterrupt(() => resolve()));
   await sandbox.close();
   ctx.terminal.err('Sandbox stopped.');
+}
+
+/** `--new-task <user>`: a pending call for a rep of the state `topo --sandbox …` keeps, in a new run. */
+async function newTask(ctx: Context, user: string): Promise<void> {
+  const [{ sandboxDataFile }, { SandboxStore }] = await Promise.all([
+    import('../config/paths.js'),
+    import('../sandbox/store.js'),
+  ]);
+  const store = SandboxStore.open({ seed: 1, tasks: 300, dataFile: sandboxDataFile(ctx.session.env) });
+  const rep = store.users.find((u) => u.alias === user || u.id === user.toLowerCase());
+  if (!rep)
+    throw new UsageError(
+      `--new-task: '${user}' is none of the sandbox's reps (${store.users.map((u) => u.alias).join(', ')})`,
+    );
+  const task = store.createTask({ assignee_user_id: rep.id, type: 'CALL' });
+  ctx.terminal.err(`New pending call for ${rep.alias} in run ${task.sequence_id}:`);
+  await ctx.terminal.out(`${task.id}\n`);
 }

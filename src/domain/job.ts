@@ -2,6 +2,7 @@ import type { Task } from '../api/types.js';
 import type { Signal } from '../errors.js';
 import type { ReassignPlan, RunMove, SuccessorShare } from './plan.js';
 import type { KeyRef, PlanKind } from './planfile.js';
+import type { TeamBalance } from './rebalance.js';
 
 /**
  * A job: a bulk reassignment with an id and a journal, run once or several times (resumed), undone or given
@@ -21,6 +22,8 @@ export interface JobSpec {
   until: string | null;
   /** A plan file applied: which plan, who planned it and when, who applied it (absent otherwise). */
   plan?: JobPlanRef;
+  /** A rebalance of a team (its `from` is null: every member may give): what it was asked. */
+  rebalance?: RebalanceSpec;
 }
 
 export interface JobPlanRef {
@@ -28,6 +31,14 @@ export interface JobPlanRef {
   digest: string;
   planned_by: KeyRef & { at: string };
   applied_by: KeyRef;
+}
+
+export interface RebalanceSpec {
+  team: string[];
+  tolerance: number;
+  include_active: boolean;
+  /** When it was first run: each rebalance is a job of its own (a rerun of an unfinished one continues it). */
+  started: string;
 }
 
 export interface JobHeader extends JobSpec {
@@ -63,6 +74,8 @@ export interface RunRecord {
   kind: 'run' | 'end';
   phase: Phase;
   time: string;
+  /** A run of `tasks reassign --sweep`: the job's rules applied to what reached its leaver since. */
+  sweep?: boolean;
   planned?: number;
   moved?: number;
   failed?: number;
@@ -120,7 +133,7 @@ export interface TaskLine {
 
 /** What a job did (or would do): printed by --json (see JOB_REPORT_FIELDS), written by --report. */
 export interface MoveReport {
-  kind: 'reassign' | 'undo' | 'return';
+  kind: 'reassign' | 'rebalance' | 'undo' | 'return';
   job: string | null;
   journal: string | null;
   from: string | null;
@@ -155,6 +168,8 @@ export interface MoveReport {
     rate_limit: number | null;
     wall_ms: number;
   } | null;
+  /** A rebalance: each member's load before and after, the spread, the moves of whole runs. */
+  team?: TeamBalance;
 }
 
 /** `tasks reassign --jobs`: where each job stands. */
@@ -174,6 +189,11 @@ export interface JobRow {
   /** A plan file applied: the planning key and the applying key (null for other jobs). */
   planned_by: KeyRef | null;
   applied_by: KeyRef | null;
+  /** 'offboard' (or a cover) or 'rebalance'. */
+  kind: 'offboard' | 'rebalance';
+  /** Tasks moved by sweeps (`--sweep`), and when the last sweep that moved any ran. */
+  swept: number;
+  swept_at: string | null;
 }
 
 /** One run's tasks to move in a job, and who holds them now (the leaver; for an undo, the successor). */

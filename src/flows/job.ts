@@ -40,7 +40,14 @@ export async function runWork(
   ctx: Context,
   client: ApiClient,
   work: JobWork,
-  o: { who: Who; started: number; concurrency: number; report: string | undefined },
+  o: {
+    who: Who;
+    started: number;
+    concurrency: number;
+    report: string | undefined;
+    /** Several jobs in one command (a sweep): each report is kept here for one JSON array, not printed. */
+    reports?: MoveReport[];
+  },
 ): Promise<void> {
   const { terminal, output } = ctx;
   const observer = jobObserver(terminal, ctx.now);
@@ -61,7 +68,8 @@ export async function runWork(
     // A Ctrl-C from here on comes too late to change what the journal says.
     const interrupted = stop.signal;
     stop.doing = 'finishing the summary';
-    if (output.format === 'json') await output.json(result.report);
+    if (o.reports) o.reports.push(result.report);
+    else if (output.format === 'json') await output.json(result.report);
     for (const line of summaryLines(result.report, o.who)) terminal.err(line);
     const { verifyError, blockedUnknown } = result.verification;
     if (verifyError)
@@ -83,7 +91,7 @@ export async function runWork(
  * `--report <file>`, with each run's campaign name (after a Ctrl-C, looked up for a few seconds at most). A report that cannot
  * be written is printed on stderr instead; the reason is returned, for exit 6 once the summary is said.
  */
-async function writeReport(
+export async function writeReport(
   ctx: Context,
   client: ApiClient,
   path: string,

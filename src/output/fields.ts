@@ -43,4 +43,7 @@ export const JOB_LIST_FIELDS = [
   'journal',
   'planned_by',
   'applied_by',
+  'kind',
+  'swept',
+  'swept_at',
 ] as const;

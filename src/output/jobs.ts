@@ -28,11 +28,20 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'FROM', shrink: 6 },
   { column: 'UNTIL', drop: true },
   { column: 'BACK', drop: true },
+  { column: 'SWEPT', drop: true },
   { column: 'BY', drop: true },
 ];
 
-/** `byColumn`: some job is a plan file applied, so the table shows who planned and who applied (BY). */
-export function jobsView(who: Who, c: ChalkInstance, now: number, byColumn = false): ListView<JobRow> {
+/**
+ * Columns shown only when a job needs them: `swept`, some job was swept (SWEPT); `byColumn`, some job is a plan
+ * file applied, so the table shows who planned and who applied (BY).
+ */
+export function jobsView(
+  who: Who,
+  c: ChalkInstance,
+  now: number,
+  { swept = false, byColumn = false }: { swept?: boolean; byColumn?: boolean } = {},
+): ListView<JobRow> {
   return {
     fields: [
       { name: 'id', value: (r) => r.id },
@@ -46,16 +55,32 @@ export function jobsView(who: Who, c: ChalkInstance, now: number, byColumn = fal
       { name: 'state', value: (r) => r.state },
       { name: 'planned_by', value: (r) => r.planned_by?.key_id ?? null },
       { name: 'applied_by', value: (r) => r.applied_by?.key_id ?? null },
+      { name: 'kind', value: (r) => r.kind },
+      { name: 'swept', value: (r) => r.swept },
+      { name: 'swept_at', value: (r) => r.swept_at },
     ],
     table: {
       columns: [
         { header: 'JOB', cell: (r) => r.id },
         { header: 'STARTED', cell: (r) => relativeTime(r.created, now), style: (_r, s) => c.dim(s) },
-        { header: 'FROM', cell: (r) => who(r.from), cut: 'person' },
+        {
+          header: 'FROM',
+          cell: (r) => (r.kind === 'rebalance' ? 'rebalance of' : who(r.from)),
+          cut: 'person',
+        },
         { header: 'TO', cell: (r) => r.to.map((id) => who(id)).join(', '), cut: 'person' },
         { header: 'MOVED', cell: (r) => String(r.moved) },
         { header: 'LEFT', cell: (r) => (r.left === null ? '?' : String(r.left)) },
         { header: 'BACK', cell: (r) => String(r.back) },
+        ...(swept
+          ? [
+              {
+                header: 'SWEPT',
+                cell: (r: JobRow) =>
+                  r.swept_at ? `${r.swept} ${relativeTime(r.swept_at, now)}` : String(r.swept),
+              },
+            ]
+          : []),
         { header: 'UNTIL', cell: (r) => r.until?.slice(0, 10) ?? '' },
         {
           header: 'STATE',
@@ -86,7 +111,12 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   const lines: string[] = [];
   for (const t of r.tasks.filter((x) => x.result === 'failed'))
     lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
-  const verb = r.kind === 'reassign' ? 'moved' : r.kind === 'undo' ? 'moved back' : 'given back';
+  const verb =
+    r.kind === 'reassign' || r.kind === 'rebalance'
+      ? 'moved'
+      : r.kind === 'undo'
+        ? 'moved back'
+        : 'given back';
   // A resumed job counts as a whole, as --jobs and the report do.
   const before = r.moved_before
     ? ` (${count(r.moved - r.moved_before)} in this run, ${count(r.moved_before)} before)`

@@ -169,7 +169,9 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     : `${plural(r.moved, 'task')} moved, ${r.failed} failed, ${r.not_started} not started, ${r.kept} kept.`;
   const title = r.planned_by
     ? 'Plan applied'
-    : `${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}`;
+    : r.kind === 'rebalance'
+      ? `Rebalance of ${r.to.map((t) => cell(who(t.id))).join(', ')}`
+      : `${r.kind === 'reassign' ? 'Offboarding' : r.kind === 'undo' ? 'Undo' : 'Return'} of ${cell(who(r.from))}`;
   const keys = r.planned_by
     ? [
         `Planned by key '${cell(r.planned_by.key_name)}' (${r.planned_by.key_id}) at ${r.planned_by.at}; applied by key '${cell(r.applied_by?.key_name ?? '')}' (${r.applied_by?.key_id ?? ''}).`,
@@ -182,20 +184,31 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     ...keys,
     what,
     '',
-    '## By successor',
-    '',
-    table(
-      ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
-      r.to.map((s) => [
-        who(s.id),
-        s.weight,
-        s.runs,
-        s.tasks,
-        s.by_priority.HOT ?? 0,
-        s.by_priority.TODAY ?? 0,
-        s.by_priority.EXTRA ?? 0,
-      ]),
-    ),
+    ...(r.team
+      ? [
+          '## By member',
+          '',
+          table(
+            ['member', 'before', 'gives', 'gets', 'after (planned)', 'away'],
+            r.team.members.map((m) => [who(m.id), m.before, m.gives, m.gets, m.after, m.away ? 'yes' : '']),
+          ),
+        ]
+      : [
+          '## By successor',
+          '',
+          table(
+            ['successor', 'weight', 'runs', 'tasks', 'HOT', 'TODAY', 'EXTRA'],
+            r.to.map((s) => [
+              who(s.id),
+              s.weight,
+              s.runs,
+              s.tasks,
+              s.by_priority.HOT ?? 0,
+              s.by_priority.TODAY ?? 0,
+              s.by_priority.EXTRA ?? 0,
+            ]),
+          ),
+        ]),
     '',
     '## Tasks',
     '',

@@ -62,12 +62,14 @@ export function seedState(options: { seed: number; tasks: number; now: number })
     }
   }
   tasks.push(...moreTypes(options.seed, organization_id, users, options.now));
+  const team = unevenTeam(options.seed, organization_id, options.now);
+  tasks.push(...team.tasks);
   return {
     version: 1,
     seed: options.seed,
     seeded_at: isoSeconds(options.now),
     organization_id,
-    users,
+    users: [...users, ...team.users],
     tasks,
   };
 }
@@ -89,6 +91,65 @@ function moreTypes(seed: number, organization_id: string, users: SandboxUser[], 
       return makeTask(rng, { organization_id, sequenceId, assignee: user.id, created, now, type });
     }),
   );
+}
+
+/**
+ * A second team whose loads are uneven (to try `tasks rebalance`): five reps with 26, 15, 8, 4 and 2 open tasks,
+ * in runs of one to four. Drawn last from a stream of their own, so that everything seeded before is as it was.
+ */
+const TEAM: readonly (readonly [string, string, number])[] = [
+  ['Gia Romano', 'gia', 26],
+  ['Hugo Lambert', 'hugo', 15],
+  ['Ines Sato', 'ines', 8],
+  ['Jon Berg', 'jon', 4],
+  ['Kai Nakamura', 'kai', 2],
+];
+
+/** How many tasks the uneven team holds: seeded beyond `tasks`, as the more types are. */
+export const TEAM_TASKS = TEAM.reduce((n, [, , load]) => n + load, 0);
+
+/** The reps of the first team: the users a thread's sender is drawn from. */
+export const FIRST_TEAM_SIZE = REPS.length;
+
+function unevenTeam(
+  seed: number,
+  organization_id: string,
+  now: number,
+): { users: SandboxUser[]; tasks: Task[] } {
+  const rng = new Random(hashString('an uneven team', seed >>> 0));
+  const users = TEAM.map(([name, alias]) => ({ id: rng.uuid(), name, alias }));
+  const tasks: Task[] = [];
+  TEAM.forEach(([, , load], i) => {
+    let left = load;
+    while (left > 0) {
+      const size = Math.min(rng.int(1, 4), left);
+      const sequenceId = rng.uuid();
+      // In the middle of the seeded span: the newest and the oldest tasks of the workspace stay what they were.
+      let created = now - 50 * DAY + rng.next() * 8 * DAY;
+      for (let step = 0; step < size; step++) {
+        created = Math.min(created + rng.int(1, 48) * 3_600_000, now - 60_000);
+        const type = rng.weighted([
+          ['CALL', 55],
+          ['NEW_LEAD_REVIEW', 35],
+          ['EMAIL_REPLY', 6],
+          ['LINKEDIN_REPLY', 4],
+        ] as const);
+        const task = makeTask(rng, {
+          organization_id,
+          sequenceId,
+          assignee: users[i]!.id,
+          created,
+          now,
+          type,
+        });
+        // Open work only: what a rebalance counts and moves.
+        const status = rng.chance(0.05) ? 'IN_PROGRESS' : 'PENDING';
+        tasks.push({ ...task, status, completed_at: null, skipped_at: null, disposition: null });
+      }
+      left -= size;
+    }
+  });
+  return { users, tasks };
 }
 
 function makeTask(
@@ -195,7 +256,7 @@ export function threadFor(state: SandboxState, task: Task, firstName: string | n
   const channel = task.type === 'LINKEDIN_REPLY' ? 'LINKEDIN' : 'EMAIL';
   const greeting = firstName?.trim() ? firstName : 'there';
   const subject = rng.pick(SUBJECTS);
-  const sender = task.assignee_user_id ?? rng.pick(state.users).id;
+  const sender = task.assignee_user_id ?? rng.pick(state.users.slice(0, FIRST_TEAM_SIZE)).id;
   const end = Date.parse(task.created_at);
   let at = end - count * rng.int(2, 30) * 3_600_000;
   const messages: Message[] = [];

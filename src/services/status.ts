@@ -76,9 +76,11 @@ export async function teamStatus(
   now: number,
 ): Promise<TeamStatus> {
   const limit = pLimit(STATUS_REQUESTS_AT_ONCE);
-  const notes = jobNotes(jobs, now).filter((j) => [j.from, ...j.to].some((id) => team.includes(id)));
+  // A rebalance has no leaver: it is neither a cover to give back nor an offboarding to sweep.
+  const offboardings = jobs.filter((j) => !j.header?.rebalance);
+  const notes = jobNotes(offboardings, now).filter((j) => [j.from, ...j.to].some((id) => team.includes(id)));
   const finished = notes.filter((j) => j.state === 'done' && j.until === null);
-  const headers = new Map(jobs.map((j) => [j.id, j.header]));
+  const headers = new Map(offboardings.map((j) => [j.id, j.header]));
   const [members, reached] = await Promise.all([
     Promise.all(team.map(async (id) => memberOf(id, await queueListings(client, id, 1, limit)))),
     Promise.all(

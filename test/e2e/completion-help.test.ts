@@ -29,6 +29,7 @@ describe('shell completion protocol', () => {
       'skip',
       'reopen',
       'reassign',
+      'rebalance',
     ]);
     expect(await complete(['auth', ''])).toEqual(['login', 'status', 'logout']);
   });
@@ -204,7 +205,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"
       env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
       encoding: 'utf8',
     });
-    expect(out).toBe('in_progress\nreopen\nreassign\n');
+    expect(out).toBe('in_progress\nreopen\nreassign\nrebalance\n');
   });
 });
 

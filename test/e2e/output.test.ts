@@ -324,6 +324,16 @@ function runnable(
     'tasks skip': ['tasks', 'skip', open.id, '--dry-run'],
     'tasks reopen': ['tasks', 'reopen', done.id, '--dry-run'],
     'tasks reassign': ['tasks', 'reassign', open.id, '--to', s.store.users[1]!.id, '--dry-run'],
+    'tasks rebalance': [
+      'tasks',
+      'rebalance',
+      '--team',
+      s.store.users
+        .slice(6)
+        .map((u) => u.id)
+        .join(','),
+      '--dry-run',
+    ],
     'auth status': ['auth', 'status'],
     'alias list': ['alias', 'list'],
     'templates list': ['templates', 'list'],
@@ -348,6 +358,7 @@ describe('JSON fields: what help lists is what --json accepts', () => {
         'auth status',
         'tasks list',
         'tasks reassign',
+        'tasks rebalance',
         'tasks reopen',
         'tasks show',
         'tasks skip',

@@ -414,7 +414,8 @@ describe('task types', () => {
     );
     expect(r.code).toBe(0);
     const got = JSON.parse(r.stdout) as { type: string; assignee_user_id: string }[];
-    for (const user of s.store.users)
+    // The six reps of the first team (the second, uneven team holds calls, reviews and replies only).
+    for (const user of s.store.users.slice(0, 6))
       expect(
         got
           .filter((t) => t.assignee_user_id === user.id)

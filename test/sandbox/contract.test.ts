@@ -62,7 +62,7 @@ describe('sandbox: listing', () => {
     const page = r.body as Page<Task>;
     expect(page.items).toHaveLength(10);
     expect(page.total_count).toBe(300 + MORE_TYPES_SEEDED);
-    expect(page.total_pages).toBe(32);
+    expect(page.total_pages).toBe(Math.ceil((300 + MORE_TYPES_SEEDED) / 10));
     expect(page.has_more).toBe(true);
     for (const t of page.items) {
       expect(Object.keys(t)).toEqual([

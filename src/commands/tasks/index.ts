@@ -5,6 +5,7 @@ import { registerList } from './list.js';
 import { registerNext } from './next.js';
 import { registerWatch } from './watch.js';
 import { registerReassign } from './reassign.js';
+import { registerRebalance } from './rebalance.js';
 import { registerShow } from './show.js';
 import { registerThread } from './thread.js';
 import { registerTransition } from './transition.js';
@@ -53,4 +54,5 @@ export function registerTasks(program: Command, app: App): void {
     ],
   });
   registerReassign(tasks, app);
+  registerRebalance(tasks, app);
 }

@@ -23,6 +23,7 @@ interface ReassignFlags {
   undo?: string;
   jobs?: boolean;
   return?: boolean;
+  sweep?: boolean;
   cap?: string;
   until?: string;
   report?: string;
@@ -68,8 +69,12 @@ export function registerReassign(tasks: Command, app: App): void {
       '--undo <job>',
       "move a job's tasks back where they were: its id, 'last' (of this workspace), or a journal file",
     )
-    .option('--jobs', 'list the offboarding jobs of this workspace: when, from, to, moved, left, state')
+    .option('--jobs', 'list the jobs of this workspace: when, from, to, moved, left, swept, state')
     .option('--return', 'give back the tasks of cover jobs (of this workspace) whose --until date has passed')
+    .option(
+      '--sweep',
+      'apply every finished offboarding (and cover still covering) again to open tasks that reached its leaver since',
+    )
     .optionsGroup(FLAG_GROUPS.filters)
     .option('-t, --type <types>', 'with --from: only these types (comma-separated or repeated)', collect)
     .option(
@@ -98,9 +103,13 @@ export function registerReassign(tasks: Command, app: App): void {
     modes: [
       { label: 'with --jobs', fields: JOB_LIST_FIELDS, when: (opts) => opts.jobs !== undefined },
       {
-        label: 'with --from, --undo or --return',
+        label: 'with --from, --undo, --return or --sweep',
         fields: JOB_REPORT_FIELDS,
-        when: (opts) => opts.from !== undefined || opts.undo !== undefined || opts.return !== undefined,
+        when: (opts) =>
+          opts.from !== undefined ||
+          opts.undo !== undefined ||
+          opts.return !== undefined ||
+          opts.sweep !== undefined,
       },
     ],
     csv: true,
@@ -117,6 +126,7 @@ export function registerReassign(tasks: Command, app: App): void {
       'topo tasks reassign --undo last --dry-run',
       'topo tasks reassign --return --yes                             # give back covers that ended',
       'topo tasks reassign --from femi --to bob,carla --plan-out femi.plan.json --needs-approval',
+      'topo tasks reassign --sweep --yes                              # work that reached a leaver since',
     ],
     notes: `Offboarding (--from):
   Finds every open task of --from (every page), groups them by sequence run, moves runs held wholly
@@ -169,6 +179,7 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
         checkOutputPath(flags.planOut, '--plan-out');
       }
       if (flags.jobs) await listJobs(ctx, ids, flags);
+      else if (flags.sweep) await runSweep(ctx, ids, flags);
       else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
         await runBulkReassign(ctx, ids, flags);
       else await runTaskReassign(ctx, ids, flags);
@@ -248,6 +259,33 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
   });
 }
 
+/** `--sweep`: the jobs say who and what; only --yes, --dry-run, --json and --concurrency go with it. */
+async function runSweep(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
+  const other = (
+    [
+      'to',
+      'from',
+      'undo',
+      'return',
+      'cap',
+      'until',
+      'report',
+      'type',
+      'priority',
+      'template',
+      'createdAfter',
+      'createdBefore',
+      'scope',
+    ] as const
+  ).find((f) => flags[f] !== undefined && flags[f] !== false);
+  if (ids.length > 0 || other)
+    throw new UsageError('--sweep takes no other selection: each job says who and what');
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
+  requireConfirmable(ctx.terminal, flags, 'a sweep');
+  const { sweep } = await import('../../flows/sweep.js');
+  await sweep(ctx, { yes: Boolean(flags.yes), dryRun: Boolean(flags.dryRun), concurrency });
+}
+
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
 function parseSuccessors(value: string): { name: string; weight: number }[] {
   const parts = value
@@ -293,6 +331,9 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
   const here = all.filter((j) => jobs.inWorkspace(j, workspace));
   const rows = jobs.jobRows(here, ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
+  const { lastSweep } = await import('../../services/offboard/sweep.js');
+  const last = lastSweep(stateDir(ctx.session.env), workspace);
+  if (last) ctx.terminal.err(`Last sweep: ${last.time} (${plural(last.moved, 'task')} moved).`);
   const elsewhere = new Map<string, number>();
   for (const j of all)
     if (!here.includes(j)) {
@@ -306,9 +347,10 @@ async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Prom
     );
   }
   const byColumn = rows.some((r) => r.planned_by);
+  const swept = rows.some((r) => r.swept_at !== null);
   await ctx.output.list(
     rows,
-    jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now(), byColumn),
+    jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now(), { swept, byColumn }),
   );
 }
 

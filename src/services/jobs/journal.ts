@@ -129,8 +129,8 @@ function isLine(r: Record<string, unknown>): boolean {
     return (
       typeof r.id === 'string' &&
       /^[0-9a-f]{8}$/.test(r.id) &&
-      // null: a plan file that moved several people's tasks
-      (isUuid(r.from) || (r.from === null && typeof r.plan === 'object')) &&
+      // null: a plan file that moved several people's tasks, or a rebalance (every member may give)
+      (isUuid(r.from) || (r.from === null && (typeof r.plan === 'object' || isTeam(r.rebalance)))) &&
       Array.isArray(r.to) &&
       r.to.every(
         (t: unknown) =>
@@ -152,6 +152,12 @@ function isLine(r: Record<string, unknown>): boolean {
     (r.from === null || isUuid(r.from)) &&
     ['started', 'moved', 'failed'].includes(r.result as string)
   );
+}
+
+/** A rebalance's header names its team: UUIDs. */
+function isTeam(value: unknown): boolean {
+  const team = (value as { team?: unknown } | null)?.team;
+  return Array.isArray(team) && team.length > 0 && team.every(isUuid);
 }
 
 /** The unreadable lines in words: `lines 5, 9 and 12`. */

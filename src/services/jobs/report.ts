@@ -26,6 +26,8 @@ export interface ReportInput {
   stats?: MoveReport['stats'];
   /** What earlier runs of the job moved (and this run did not plan again). */
   earlier?: MoveRecord[];
+  /** A rebalance's loads and moves. */
+  team?: MoveReport['team'];
 }
 
 export function buildReport(r: ReportInput): MoveReport {
@@ -57,6 +59,7 @@ export function buildReport(r: ReportInput): MoveReport {
     applied_by: r.spec.plan?.applied_by ?? null,
     tasks: [...earlier.map(earlierLine), ...fates.map((f) => fateLine(f, r.dryRun))],
     stats: r.stats ?? null,
+    ...(r.team && { team: r.team }),
   };
 }
 

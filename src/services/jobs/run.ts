@@ -51,6 +51,10 @@ export interface JobWork {
   kept: string[];
   blockedCheck: VerifyOptions['blocked'];
   stopsJob?: ExecuteOptions['stopsJob'];
+  /** A sweep's run (its run and end lines say so, for `--jobs`). */
+  sweep?: boolean;
+  /** A rebalance's loads and moves, for its report. */
+  team?: MoveReport['team'];
 }
 
 export interface JobRunOptions {
@@ -85,6 +89,7 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
       planned: work.planned,
       // What this run gives each successor: a later run that changes it goes on with the same job.
       ...(work.phase === 'move' && { cap: work.spec.cap, to: work.spec.to }),
+      ...(work.sweep && { sweep: true }),
     },
   ]);
   const execution = await execute({
@@ -119,6 +124,7 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
       left,
       interrupted: stop.signal !== undefined,
       verified: verification.remaining !== null,
+      ...(work.sweep && { sweep: true }),
     },
   ]);
   const report = buildReport({
@@ -186,7 +192,9 @@ export function jobFailure(
   const still = r.verification.remaining?.length ?? r.left;
   if (report.failed > 0 || still > 0) {
     const retry =
-      report.failed > 0 || report.kind === 'reassign' ? '; run the same command again to move them' : '';
+      report.failed > 0 || report.kind === 'reassign' || report.kind === 'rebalance'
+        ? '; run the same command again to move them'
+        : '';
     return new PartialFailureError(`${plural(still, 'open task')} left${retry}`);
   }
   if (unwritten) return new PartialFailureError(unwritten);

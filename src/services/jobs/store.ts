@@ -1,6 +1,6 @@
 import { isoSeconds } from '../../basics/time.js';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
@@ -49,6 +49,8 @@ export function jobId(spec: JobSpec, generation = 1): string {
     ...(generation > 1 ? [generation] : []),
     // A plan file applied is a job of its own: the same plan (and applier) again resumes it.
     ...(spec.plan ? [spec.plan.digest, spec.plan.applied_by.key_id] : []),
+    // A rebalance is a job of its own each time it is started (a rerun of an unfinished one continues it).
+    ...(spec.rebalance ? [spec.rebalance] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 8);
 }
@@ -71,7 +73,8 @@ function sameJob(h: JobHeader, spec: JobSpec): boolean {
     (h.until !== null) === (spec.until !== null) &&
     // A plan applied is the job of that plan and applier only; a job run from flags is never a plan's.
     (h.plan?.digest ?? null) === (spec.plan?.digest ?? null) &&
-    (h.plan?.applied_by.key_id ?? null) === (spec.plan?.applied_by.key_id ?? null)
+    (h.plan?.applied_by.key_id ?? null) === (spec.plan?.applied_by.key_id ?? null) &&
+    JSON.stringify(h.rebalance ?? null) === JSON.stringify(spec.rebalance ?? null)
   );
 }
 
@@ -214,7 +217,12 @@ export class Job {
         problems.push(`${(error as Error).message}; left out`);
       }
     }
-    return jobs.sort((a, b) => ((a.header?.created ?? '') < (b.header?.created ?? '') ? -1 : 1));
+    // Jobs begun within the same second (a script's): the journal made first is the older.
+    const born = (j: Job) => statSync(j.path).birthtimeMs || statSync(j.path).ctimeMs;
+    const created = (j: Job) => j.header?.created ?? '';
+    return jobs.sort((a, b) =>
+      created(a) !== created(b) ? (created(a) < created(b) ? -1 : 1) : born(a) - born(b),
+    );
   }
 
   static read(path: string): Job {
@@ -320,6 +328,19 @@ export class Job {
   }
 }
 
+/** What sweeps moved into a job: the moves of its runs marked as sweeps, and when the last of them ran. */
+function sweptOf(job: Job): { swept: number; swept_at: string | null } {
+  let sweeping = false;
+  let swept = 0;
+  let at: string | null = null;
+  for (const line of job.lines) {
+    if (line.kind === 'run' && line.phase === 'move') sweeping = line.sweep === true;
+    else if (line.kind === 'end' && line.phase === 'move' && line.sweep) at = line.time;
+    else if (line.kind === 'move' && line.phase === 'move' && sweeping && line.result === 'moved') swept++;
+  }
+  return { swept, swept_at: at };
+}
+
 async function syncFile(path: string): Promise<void> {
   const { open } = await import('node:fs/promises');
   const handle = await open(path, 'r');
@@ -369,6 +390,8 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
           ? { key_id: h.plan.planned_by.key_id, key_name: h.plan.planned_by.key_name }
           : null,
         applied_by: h.plan?.applied_by ?? null,
+        kind: h.rebalance ? 'rebalance' : 'offboard',
+        ...sweptOf(j),
       };
     });
 }

@@ -1,0 +1,59 @@
+import type { Context } from '../context.js';
+import { whoFrom } from '../domain/task.js';
+import { PartialFailureError } from '../errors.js';
+import { makeChalk } from '../output/color.js';
+import { describeBalance, printBalancePreview } from '../output/rebalance.js';
+import { buildReport } from '../services/jobs/report.js';
+import { planRebalancing, type RebalanceOptions } from '../services/rebalance/plan.js';
+import { confirmCount, runWork, writeReport } from './job.js';
+
+/** A rebalance as the person lives it: the plan, a dry run or the confirmation, then the job's common course. */
+export async function rebalance(
+  ctx: Context,
+  o: RebalanceOptions & { yes: boolean; report: string | undefined },
+): Promise<void> {
+  const { terminal, output } = ctx;
+  // The cost is counted from here, as the requests are: the counts and listings count toward the floor too.
+  const began = ctx.now();
+  const client = await ctx.session.api();
+  const who = whoFrom(await ctx.people.names());
+  const { stateDir } = await import('../config/paths.js');
+  const p = await planRebalancing(
+    { client, now: ctx.now, stateDir: stateDir(ctx.session.env), workspace: await ctx.session.workspace() },
+    o,
+  );
+  const { balance, work } = p;
+  if (p.continues)
+    terminal.err(`note: continuing rebalance job ${p.continues.id}, which was left unfinished.`);
+  const c = makeChalk(terminal.stderrColor);
+  const box = terminal.stderrIsTTY
+    ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }
+    : undefined;
+  terminal.err(describeBalance(balance, who, box).trimEnd());
+  if (balance.moves.length === 0 || o.dryRun) {
+    const report = buildReport({ ...work, dryRun: true });
+    if (output.format === 'json') await output.json(report);
+    else if (balance.moves.length > 0) await printBalancePreview(output, balance, p.tasks, who);
+    const unwritten =
+      o.report && balance.moves.length > 0
+        ? await writeReport(ctx, client, o.report, report, who, undefined)
+        : undefined;
+    terminal.err(
+      balance.moves.length === 0
+        ? balance.within
+          ? 'Every member is within the tolerance: nothing to move.'
+          : 'No whole-run move narrows the gap: nothing to move.'
+        : 'Dry run: nothing was changed.',
+    );
+    if (unwritten) throw new PartialFailureError(unwritten);
+    return;
+  }
+  const asked = ctx.now();
+  await confirmCount(ctx, o.yes, balance.tasks, `Move ${balance.tasks} tasks in ${balance.runs} runs?`);
+  await runWork(ctx, client, work, {
+    who,
+    started: began + (ctx.now() - asked),
+    concurrency: o.concurrency,
+    report: o.report,
+  });
+}

@@ -1,0 +1,99 @@
+import type { Context } from '../context.js';
+import type { MoveReport } from '../domain/job.js';
+import { whoFrom } from '../domain/task.js';
+import { plural } from '../basics/text.js';
+import { isoSeconds } from '../basics/time.js';
+import { PartialFailureError } from '../errors.js';
+import { planOffboarding } from '../services/offboard/plan.js';
+import { reachedSince, recordSweep, rulesOf, sweepableJobs, sweepLock } from '../services/offboard/sweep.js';
+import { confirmCount, runWork } from './job.js';
+
+/**
+ * `tasks reassign --sweep`: every offboarding done (and cover covering) of the workspace applied again to what
+ * reached its leaver since, by its own rules, journaled into the same job. Made for cron: one at a time, one
+ * line when there is nothing to sweep.
+ */
+export async function sweep(
+  ctx: Context,
+  o: { yes: boolean; dryRun: boolean; concurrency: number },
+): Promise<void> {
+  const { terminal, output } = ctx;
+  const { stateDir: stateDirOf } = await import('../config/paths.js');
+  const stateDir = stateDirOf(ctx.session.env);
+  const workspace = await ctx.session.workspace();
+  const release = o.dryRun ? undefined : await sweepLock(stateDir);
+  try {
+    const problems: string[] = [];
+    const jobs = sweepableJobs(stateDir, workspace, ctx.now(), problems);
+    for (const problem of problems) terminal.err(`note: ${problem}`);
+    const client = await ctx.session.api();
+    const who = whoFrom(await ctx.people.names());
+    const reached = (await reachedSince(client, jobs)).filter((c) => c.reached > 0);
+    const total = reached.reduce((n, c) => n + c.reached, 0);
+    if (total === 0) {
+      terminal.err(
+        jobs.length === 0
+          ? 'Nothing to sweep: no offboarding of this workspace is done and no cover is covering.'
+          : `Nothing to sweep: no open task has reached the leaver of ${plural(jobs.length, 'finished offboarding or cover', 'finished offboardings or covers')} since.`,
+      );
+      if (!o.dryRun) recordSweep(stateDir, workspace, { time: isoSeconds(ctx.now()), moved: 0 });
+      if (output.format === 'json') await output.json([]);
+      return;
+    }
+    for (const c of reached)
+      terminal.err(
+        `Job ${c.job.id} (${who(c.header.from)} → ${c.header.to.map((t) => who(t.id)).join(', ')}): ${plural(c.reached, 'open task')} reached ${who(c.header.from)} since.`,
+      );
+    if (o.dryRun) {
+      terminal.err('Dry run: nothing was changed.');
+      if (output.format === 'json')
+        await output.json(reached.map((c) => ({ job: c.job.id, from: c.header.from, reached: c.reached })));
+      return;
+    }
+    await confirmCount(ctx, o.yes, total, `Sweep ${total} tasks to the successors of their jobs?`);
+    const reports: MoveReport[] = [];
+    let failure: unknown;
+    for (const c of reached) {
+      const rules = rulesOf(c.header, { dryRun: false, concurrency: o.concurrency });
+      if (!rules) {
+        terminal.err(
+          `note: job ${c.job.id} was recorded by an older version; its rules cannot be applied again.`,
+        );
+        continue;
+      }
+      const began = ctx.now();
+      const p = await planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules);
+      if (p.plan.tasks === 0) {
+        terminal.err(
+          `Job ${c.job.id}: every task stays with ${who(c.header.from)} (its successors are at --cap).`,
+        );
+        continue;
+      }
+      p.work.sweep = true;
+      try {
+        await runWork(ctx, client, p.work, {
+          who,
+          started: began,
+          concurrency: o.concurrency,
+          report: undefined,
+          reports,
+        });
+      } catch (error) {
+        // One job's trouble does not keep the others from their sweep; it is said, and the exit code says it.
+        if (!(error instanceof PartialFailureError)) throw error;
+        failure ??= error;
+      }
+    }
+    recordSweep(stateDir, workspace, {
+      time: isoSeconds(ctx.now()),
+      moved: reports.reduce(
+        (n, r) => n + r.tasks.filter((t) => t.result === 'moved' && t.reason !== 'in an earlier run').length,
+        0,
+      ),
+    });
+    if (output.format === 'json') await output.json(reports);
+    if (failure) throw failure;
+  } finally {
+    await release?.();
+  }
+}

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type WriteFileAtomic from 'write-file-atomic';
+import { makePrivateDir } from '../../config/store.js';
+import type { ApiClient } from '../../api/client.js';
+import type { JobHeader, Workspace } from '../../domain/job.js';
+import { TopoError } from '../../errors.js';
+import { inWorkspace, Job, jobId, jobRows, jobsDir } from '../jobs/store.js';
+import { countSweepable, jobSubset } from '../sweep.js';
+import type { OffboardOptions } from './plan.js';
+
+/**
+ * `tasks reassign --sweep`: the offboardings of a workspace that are done, and the covers still covering, each
+ * with how many open tasks reached its leaver since (within its subset); one sweep at a time (a lock); when the
+ * last sweep of the workspace ran.
+ */
+
+export interface SweepCandidate {
+  job: Job;
+  header: JobHeader;
+  /** Open tasks of the leaver in the job's subset now. */
+  reached: number;
+}
+
+/** The jobs a sweep applies: offboardings done and covers covering (an undone or returned job is not). */
+export function sweepableJobs(
+  stateDir: string,
+  workspace: Workspace,
+  now: number,
+  problems: string[],
+): Job[] {
+  // A job with one leaver only: not a rebalance, nor a plan file of several people's tasks.
+  const jobs = Job.all(stateDir, problems).filter(
+    (j) => inWorkspace(j, workspace) && !j.header?.rebalance && typeof j.header?.from === 'string',
+  );
+  const states = new Map(jobRows(jobs, now).map((r) => [r.id, r.state]));
+  return jobs.filter((j) => {
+    const state = states.get(j.id);
+    return j.header!.until ? state === 'covering' : state === 'done';
+  });
+}
+
+/** How many tasks reached each job's leaver since: two small listings a job, side by side. */
+export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Promise<SweepCandidate[]> {
+  return Promise.all(
+    jobs.map(async (job) => ({
+      job,
+      header: job.header!,
+      reached: await countSweepable(client, { ...job.header!, from: job.header!.from! }),
+    })),
+  );
+}
+
+/** The job's own rules as an offboarding's options: the same spec, so the same job (journal, cap, shares). */
+export function rulesOf(
+  header: JobHeader,
+  o: { dryRun: boolean; concurrency: number },
+): OffboardOptions | undefined {
+  if (header.from === null) return undefined;
+  const options: OffboardOptions = {
+    from: header.from,
+    successors: header.to.map((t) => ({ id: t.id, weight: t.weight })),
+    cap: header.cap ?? undefined,
+    filters: jobSubset(header.filters),
+    until: header.until ?? undefined,
+    ...o,
+  };
+  // A header whose rules cannot be said again exactly (a subset of an older version) is not swept.
+  const again = jobId({ ...header, cap: header.cap, filters: { ...options.filters } });
+  return again === header.id ? options : undefined;
+}
+
+/** The lock that keeps sweeps one at a time (per state folder); released by what it returns. */
+export async function sweepLock(stateDir: string): Promise<() => Promise<void>> {
+  const lockfile = await import('proper-lockfile');
+  const dir = jobsDir(stateDir);
+  makePrivateDir(dir);
+  try {
+    return await lockfile.lock(dir, { lockfilePath: join(dir, 'sweep.lock'), retries: 0, stale: 30_000 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new TopoError(
+      `another sweep is running (lock ${join(dir, 'sweep.lock')}); this one did nothing. Remove the lock if no topo is running.`,
+    );
+  }
+}
+
+const load = createRequire(import.meta.url);
+
+/** When the last sweep of each workspace ran, and what it moved: `<state>/jobs/sweeps.json`. */
+export interface LastSweep {
+  time: string;
+  moved: number;
+}
+
+const sweepsFile = (stateDir: string) => join(jobsDir(stateDir), 'sweeps.json');
+const key = (w: Workspace) => `${w.profile} ${w.api_url}`;
+
+export function lastSweep(stateDir: string, workspace: Workspace): LastSweep | undefined {
+  const file = sweepsFile(stateDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, LastSweep>;
+    const last = all[key(workspace)];
+    return last && typeof last.time === 'string' && typeof last.moved === 'number' ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function recordSweep(stateDir: string, workspace: Workspace, last: LastSweep): void {
+  const file = sweepsFile(stateDir);
+  let all: Record<string, LastSweep> = {};
+  try {
+    if (existsSync(file)) all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, LastSweep>;
+  } catch {
+    all = {};
+  }
+  all[key(workspace)] = last;
+  const writeFileAtomic = load('write-file-atomic') as typeof WriteFileAtomic;
+  writeFileAtomic.sync(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { sandbox, tempDir, topo } from '../helpers.js';
+
+/** `topo tasks rebalance`: whole runs from the members above the team's mean to those below, as a job. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+const REPLIES = ['EMAIL_REPLY', 'LINKEDIN_REPLY'];
+
+/** The uneven team the sandbox seeds (gia, hugo, ines, jon, kai), and a state folder of their own. */
+async function unevenTeam() {
+  const s = await sandbox();
+  const team = s.store.users.slice(6).map((u) => u.id);
+  expect(s.store.users.slice(6).map((u) => u.alias)).toEqual(['gia', 'hugo', 'ines', 'jon', 'kai']);
+  const home = tempDir();
+  const env = { TOPO_STATE_DIR: join(home, 'state'), TOPO_CONFIG_DIR: join(home, 'config') };
+  const run = (argv: string[]) => topo(['tasks', ...argv], { sandbox: s, env });
+  return { s, team, env, run };
+}
+
+const openOf = (s: Sandbox, user: string) =>
+  s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === user).length;
+const assignees = (s: Sandbox) => new Map(s.store.state.tasks.map((t) => [t.id, t.assignee_user_id]));
+
+describe('tasks rebalance', () => {
+  it('ends within the tolerance, moving only whole runs held by the giver with no conversation under way; --undo last puts every task back', async () => {
+    const { s, team, env, run } = await unevenTeam();
+    // An offboarding just before (the same second, as in a script): `--undo last` is the rebalance all the same.
+    const [, , , dev, , femi] = s.store.users.map((u) => u.id);
+    expect((await run(['reassign', '--from', femi!, '--to', dev!, '-t', 'call', '--yes'])).code).toBe(0);
+    const before = assignees(s);
+    const openBefore = new Map(s.store.state.tasks.filter(isOpen).map((t) => [t.id, { ...t }]));
+    expect(team.map((id) => openOf(s, id))).toEqual([26, 15, 8, 4, 2]);
+    s.requests.length = 0;
+    const reportFile = join(tempDir(), 'rebalance.md');
+    const r = await run(['rebalance', '--team', team.join(','), '--yes', '--json', '--report', reportFile]);
+    expect(r.stderr).toMatch(/^Plan: rebalance 5 members \(mean 11; within 15%: 9\.3–12\.6\)\n/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.kind).toBe('rebalance');
+    expect(report.team.within).toBe(true);
+    // What the sandbox holds now: every member within 15% of the mean of 11.
+    const after = team.map((id) => openOf(s, id));
+    for (const n of after) expect(Math.abs(n - 11)).toBeLessThanOrEqual(11 * 0.15);
+    expect(report.team.members.map((m: { after: number }) => m.after)).toEqual(after);
+    // What moved: whole runs, each from a member to another, every open task of the run with the giver before.
+    const moved = [...openBefore.values()].filter(
+      (t) => s.store.get(t.id)!.assignee_user_id !== t.assignee_user_id,
+    );
+    expect(moved.length).toBe(report.moved);
+    expect(moved.length).toBeGreaterThan(0);
+    for (const t of moved) {
+      expect(team).toContain(t.assignee_user_id);
+      expect(team).toContain(s.store.get(t.id)!.assignee_user_id);
+      const runBefore = [...openBefore.values()].filter((x) => x.sequence_id === t.sequence_id);
+      expect(runBefore.every((x) => x.assignee_user_id === t.assignee_user_id)).toBe(true);
+      expect(runBefore.every((x) => moved.includes(x))).toBe(true);
+      expect(runBefore.some((x) => x.status === 'IN_PROGRESS' || REPLIES.includes(x.type))).toBe(false);
+    }
+    // Nothing of anyone outside the team; one call per run.
+    for (const [id, who] of before)
+      if (!team.includes(who ?? '')) expect(s.store.get(id)!.assignee_user_id).toBe(who);
+    const patches = s.received('PATCH');
+    expect(patches).toHaveLength(new Set(moved.map((t) => t.sequence_id)).size);
+    for (const p of patches) {
+      const task = moved.find((t) => p.path === `/v1/tasks/${t.id}/assignee`)!;
+      const size = moved.filter((t) => t.sequence_id === task.sequence_id).length;
+      expect(JSON.parse(p.body).scope).toBe(size > 1 ? 'SEQUENCE' : 'TASK');
+    }
+    // The report file: each member before and after.
+    const text = readFileSync(reportFile, 'utf8');
+    expect(text).toContain(`| member | before | gives | gets | after (planned) | away |`);
+    expect(text).toContain(`| ${team[0]} | 26 | ${26 - after[0]!} | 0 | ${after[0]} |  |`);
+    // The team's status reads the workspace's jobs, the rebalance among them.
+    const status = await topo(['status', '--team', team.join(','), '--json'], { sandbox: s, env });
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    // The job is listed, and undone whole.
+    const jobs = await run(['reassign', '--jobs', '--json']);
+    expect(JSON.parse(jobs.stdout)).toEqual([
+      expect.objectContaining({ kind: 'offboard' }),
+      expect.objectContaining({ id: report.job, kind: 'rebalance', moved: moved.length, state: 'done' }),
+    ]);
+    const undo = await run(['reassign', '--undo', 'last', '--yes']);
+    expect(undo.code).toBe(0);
+    expect(assignees(s)).toEqual(before);
+  });
+
+  it('a dry run plans and moves nothing; a member away receives nothing; --include-active may move a conversation', async () => {
+    const { s, team, run } = await unevenTeam();
+    const [gia, , , jon, kai] = team as [string, string, string, string, string];
+    // kai is away: a cover job gives kai's work to jon until later.
+    expect((await run(['reassign', '--from', kai, '--to', jon, '--until', '14d', '--yes'])).code).toBe(0);
+    s.requests.length = 0;
+    const dry = await run(['rebalance', '--team', team.join(','), '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    expect(s.received('PATCH')).toHaveLength(0);
+    const plan = JSON.parse(dry.stdout);
+    expect(plan.dry_run).toBe(true);
+    const kaiLoad = plan.team.members.find((m: { id: string }) => m.id === kai);
+    expect(kaiLoad).toMatchObject({ gets: 0, away: { until: expect.any(String) } });
+    expect(plan.team.moves.every((m: { to: string }) => m.to !== kai)).toBe(true);
+    expect(dry.stderr).toContain(`away:    ${kai} (cover job `);
+    expect(dry.stderr).toContain('): receives nothing, not in the mean');
+    // Held back without --include-active: runs with a task in progress or a reply; with it, they may move.
+    expect(plan.team.held.active).toBeGreaterThan(0);
+    const giaActive = s.store.state.tasks.filter(
+      (t) =>
+        isOpen(t) && t.assignee_user_id === gia && (t.status === 'IN_PROGRESS' || REPLIES.includes(t.type)),
+    );
+    const activeRuns = new Set(giaActive.map((t) => t.sequence_id));
+    expect(plan.team.moves.some((m: { sequence_id: string }) => activeRuns.has(m.sequence_id))).toBe(false);
+    const wide = await run([
+      'rebalance',
+      '--team',
+      team.join(','),
+      '--include-active',
+      '--dry-run',
+      '--json',
+      'team',
+    ]);
+    expect(JSON.parse(wide.stdout).team.held.active).toBe(0);
+    // A subset: only calls count and move; a run holding anything else open stays.
+    const calls = await run(['rebalance', '--team', team.join(','), '-t', 'call', '--dry-run', '--json']);
+    const subset = JSON.parse(calls.stdout);
+    const callsOf = (id: string) =>
+      s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === id && t.type === 'CALL').length;
+    expect(subset.team.members.map((m: { before: number }) => m.before)).toEqual(team.map(callsOf));
+    expect(subset.tasks.length).toBeGreaterThan(0);
+    for (const line of subset.tasks as { task_id: string; sequence_id: string }[]) {
+      expect(s.store.get(line.task_id)!.type).toBe('CALL');
+      const runOpen = s.store.state.tasks.filter((t) => isOpen(t) && t.sequence_id === line.sequence_id);
+      expect(runOpen.every((t) => t.type === 'CALL')).toBe(true);
+    }
+  });
+
+  it('a run shared with someone outside the team stays; a team already even has nothing to move', async () => {
+    const { s, team, run } = await unevenTeam();
+    const [gia, hugo] = team as [string, string];
+    const alice = s.store.users[0]!.id;
+    // One task of each of gia's runs goes to alice: no run of gia's is whole with her any more.
+    const giaRuns = new Map<string, Task>();
+    for (const t of s.store.state.tasks)
+      if (isOpen(t) && t.assignee_user_id === gia && !giaRuns.has(t.sequence_id))
+        giaRuns.set(t.sequence_id, t);
+    for (const t of giaRuns.values())
+      if (s.store.state.tasks.filter((x) => isOpen(x) && x.sequence_id === t.sequence_id).length > 1)
+        s.store.reassign(t.id, alice, 'TASK');
+    const r = await run(['rebalance', '--team', team.join(','), '--dry-run', '--json', 'team']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout).team;
+    expect(plan.held.shared).toBeGreaterThan(0);
+    for (const m of plan.moves as { sequence_id: string; from: string }[])
+      if (m.from === gia)
+        expect(
+          s.store.state.tasks
+            .filter((x) => isOpen(x) && x.sequence_id === m.sequence_id)
+            .every((x) => x.assignee_user_id === gia),
+        ).toBe(true);
+    s.requests.length = 0;
+    const even = await run(['rebalance', '--team', `${hugo},${team[2]}`, '--tolerance', '90%', '--yes']);
+    expect(even.code).toBe(0);
+    expect(even.stderr).toMatch(/Every member is within the tolerance: nothing to move\.\n$/);
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it('a rebalance left unfinished is continued by the same command, as one job that --undo last puts back whole', async () => {
+    const { s, team, run } = await unevenTeam();
+    const before = assignees(s);
+    // The first calls fail every attempt: the job ends incomplete (exit 6) with those runs left.
+    s.injectFault({ method: 'PATCH', status: 500, times: 12 });
+    const first = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(first.code).toBe(6);
+    const job = JSON.parse(first.stdout).job as string;
+    expect(JSON.parse(first.stdout).failed).toBeGreaterThan(0);
+    const again = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(again.stderr).toContain(`note: continuing rebalance job ${job}, which was left unfinished.\n`);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).job).toBe(job);
+    for (const id of team) expect(Math.abs(openOf(s, id) - 11)).toBeLessThanOrEqual(11 * 0.15);
+    const jobs = JSON.parse((await run(['reassign', '--jobs', '--json'])).stdout);
+    expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done' })]);
+    expect((await run(['reassign', '--undo', 'last', '--yes'])).code).toBe(0);
+    expect(assignees(s)).toEqual(before);
+  });
+
+  it('bad input: a clear line and exit 2 before any request', async () => {
+    const { s, team, run } = await unevenTeam();
+    const cases: [string[], string][] = [
+      [['rebalance'], 'error: --team is required: the members to balance, comma-separated (at least two)\n'],
+      [
+        ['rebalance', '--team', team[0]!, '--yes'],
+        'error: --team: name at least two members, comma-separated\n',
+      ],
+      [
+        ['rebalance', '--team', team.join(','), '--tolerance', '150%', '--yes'],
+        "error: --tolerance: '150%' is not a percentage from 0 to 99 (such as 15%)\n",
+      ],
+      [
+        ['rebalance', '--team', `${team[0]},${team[0]}`, '--yes'],
+        `error: --team: '${team[0]}' is named twice\n`,
+      ],
+      [
+        ['rebalance', '--team', team.join(',')],
+        'error: rebalancing a team needs confirmation, but there is no terminal to ask: pass --yes (or --dry-run to preview)\n',
+      ],
+    ];
+    for (const [argv, stderr] of cases) {
+      const r = await run(argv);
+      expect(r.stderr).toBe(stderr);
+      expect(r.code).toBe(2);
+    }
+    expect(s.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { describe, expect, it } from 'vitest';
+import type { Task } from '../../src/api/types.js';
+import { sandbox, tempDir, topo } from '../helpers.js';
+
+/** `tasks reassign --sweep`: a finished offboarding's rules applied again to what reached its leaver since. */
+
+const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
+
+async function workspace() {
+  const s = await sandbox();
+  const [, bob, carla, dev, erin, femi] = s.store.users.map((u) => u.id) as string[];
+  const home = tempDir();
+  const state = join(home, 'state');
+  const env = { TOPO_STATE_DIR: state, TOPO_CONFIG_DIR: join(home, 'config') };
+  const run = (argv: string[]) => topo(['tasks', 'reassign', ...argv], { sandbox: s, env });
+  return { s, env, state, run, bob: bob!, carla: carla!, dev: dev!, erin: erin!, femi: femi! };
+}
+
+describe('tasks reassign --sweep', () => {
+  it('moves a task created for the leaver after an offboarding to a successor by its rules; a second sweep has nothing to do', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const off = await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '-t', 'call', '--yes', '--json']);
+    expect(off.code).toBe(0);
+    const job = JSON.parse(off.stdout).job as string;
+    // Work reaches erin since: a call (in the job's subset) and an email reply (outside it).
+    const call = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const reply = s.store.createTask({ assignee_user_id: w.erin, type: 'EMAIL_REPLY' });
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `Job ${job} (${w.erin} → ${w.bob}, ${w.carla}): 1 open task reached ${w.erin} since.\n`,
+    );
+    const reports = JSON.parse(r.stdout);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ kind: 'reassign', job, failed: 0 });
+    // The sandbox: the call is with a successor, moved by one call; the reply stays.
+    expect([w.bob, w.carla]).toContain(s.store.get(call.id)!.assignee_user_id);
+    expect(s.store.get(reply.id)!.assignee_user_id).toBe(w.erin);
+    const patches = s.received('PATCH');
+    expect(patches.map((p) => p.path)).toEqual([`/v1/tasks/${call.id}/assignee`]);
+    expect(
+      s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === w.erin && t.type === 'CALL'),
+    ).toEqual([]);
+    // Journaled into the same job, as a sweep; --jobs counts it.
+    const journal = readFileSync(join(w.state, 'jobs', `${job}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(journal.filter((l) => l.kind === 'run' && l.sweep)).toHaveLength(1);
+    const jobs = await run(['--jobs', '--json']);
+    expect(JSON.parse(jobs.stdout)).toEqual([
+      expect.objectContaining({ id: job, swept: 1, swept_at: expect.any(String), state: 'done' }),
+    ]);
+    expect(jobs.stderr).toMatch(/^Last sweep: \S+ \(1 task moved\)\.\n/);
+    // Again: nothing to sweep, one line, exit 0, nothing moved.
+    s.requests.length = 0;
+    const again = await run(['--sweep', '--yes']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(
+      'Nothing to sweep: no open task has reached the leaver of 1 finished offboarding or cover since.\n',
+    );
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it('the cap of the job holds across sweeps: a successor at the cap gets nothing more', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const calls = s.store.state.tasks.filter(
+      (t) => isOpen(t) && t.assignee_user_id === w.erin && t.type === 'CALL',
+    );
+    const cap = String(calls.length);
+    expect((await run(['--from', w.erin, '--to', w.bob, '-t', 'call', '--cap', cap, '--yes'])).code).toBe(0);
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/: every task stays with \S+ \(its successors are at --cap\)\.\n/);
+    expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
+    expect(s.received('PATCH')).toHaveLength(0);
+  });
+
+  it('a cover still covering is swept to its successor; an undone job is not', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    expect((await run(['--from', w.femi, '--to', w.dev, '--until', '14d', '--yes'])).code).toBe(0);
+    const off = await run(['--from', w.erin, '--to', w.bob, '-t', 'call', '--yes', '--json']);
+    expect((await run(['--undo', JSON.parse(off.stdout).job, '--yes'])).code).toBe(0);
+    const forFemi = s.store.createTask({ assignee_user_id: w.femi, type: 'NEW_LEAD_REVIEW' });
+    const forErin = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const r = await run(['--sweep', '--yes']);
+    expect(r.code).toBe(0);
+    expect(s.store.get(forFemi.id)!.assignee_user_id).toBe(w.dev);
+    expect(s.store.get(forErin.id)!.assignee_user_id).toBe(w.erin);
+  });
+
+  it('nothing to sweep without jobs; one sweep at a time; bad input refused before any request', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const none = await run(['--sweep', '--yes']);
+    expect(none).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'Nothing to sweep: no offboarding of this workspace is done and no cover is covering.\n',
+    });
+    // Another sweep holds the lock: this one says so and does nothing.
+    const dir = join(w.state, 'jobs');
+    mkdirSync(dir, { recursive: true });
+    const release = await lockfile.lock(dir, { lockfilePath: join(dir, 'sweep.lock') });
+    try {
+      const busy = await run(['--sweep', '--yes']);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toMatch(
+        /^error: another sweep is running \(lock .*sweep\.lock\); this one did nothing/,
+      );
+    } finally {
+      await release();
+    }
+    s.requests.length = 0;
+    const bad = await run(['--sweep', '--from', w.erin, '--yes']);
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: 'error: --sweep takes no other selection: each job says who and what\n',
+    });
+    const noYes = await run(['--sweep']);
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toContain('pass --yes');
+    expect(s.requests).toHaveLength(0);
+  });
+});
