@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { describeWorkspace } from '../../domain/job.js';
 import { isoSeconds } from '../../basics/time.js';
 import { UsageError } from '../../errors.js';
 import type { TaskQuery } from '../../api/types.js';
@@ -10,7 +9,6 @@ import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
 import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
-import { plural } from '../../basics/text.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
@@ -178,8 +176,11 @@ Results (task IDs or --scope sequence; --json prints an array of {id, result, ta
           );
         checkOutputPath(flags.planOut, '--plan-out');
       }
-      if (flags.jobs) await listJobs(ctx, ids, flags);
-      else if (flags.sweep) await runSweep(ctx, ids, flags);
+      if (flags.jobs) {
+        if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
+          throw new UsageError('--jobs lists the jobs: give it no other selection');
+        await (await import('../../flows/jobs-list.js')).listJobs(ctx);
+      } else if (flags.sweep) await runSweep(ctx, ids, flags);
       else if (flags.undo !== undefined || flags.from !== undefined || flags.return)
         await runBulkReassign(ctx, ids, flags);
       else await runTaskReassign(ctx, ids, flags);
@@ -312,46 +313,6 @@ function parseUntil(value: string, now: number): string {
   const iso = parseWhen(value, '--until', now);
   if (Date.parse(iso) <= now) throw new UsageError(`--until: ${value} has passed`);
   return iso;
-}
-
-async function listJobs(ctx: Context, ids: string[], flags: ReassignFlags): Promise<void> {
-  if (ids.length > 0 || flags.from || flags.to || flags.undo || flags.return)
-    throw new UsageError('--jobs lists the jobs: give it no other selection');
-  const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
-    import('../../config/paths.js'),
-    import('../../output/jobs.js'),
-    import('../../services/jobs/store.js'),
-  ]);
-  // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
-  const workspace = await ctx.session.workspace();
-  // A journal that cannot be read is named and left out; the others are listed.
-  const problems: string[] = [];
-  const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
-  for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
-  const here = all.filter((j) => jobs.inWorkspace(j, workspace));
-  const rows = jobs.jobRows(here, ctx.now());
-  if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
-  const { lastSweep } = await import('../../services/offboard/sweep.js');
-  const last = lastSweep(stateDir(ctx.session.env), workspace);
-  if (last) ctx.terminal.err(`Last sweep: ${last.time} (${plural(last.moved, 'task')} moved).`);
-  const elsewhere = new Map<string, number>();
-  for (const j of all)
-    if (!here.includes(j)) {
-      const where = describeWorkspace(j.header!);
-      elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
-    }
-  if (elsewhere.size > 0) {
-    const others = all.length - here.length;
-    ctx.terminal.err(
-      `note: ${plural(others, 'job')} of other workspaces not shown: ${[...elsewhere].map(([w, n]) => `${n} of ${w}`).join(', ')} (see them with --profile, --api-url or --sandbox).`,
-    );
-  }
-  const byColumn = rows.some((r) => r.planned_by);
-  const swept = rows.some((r) => r.swept_at !== null);
-  await ctx.output.list(
-    rows,
-    jobsView(whoFrom(await ctx.people.names()), ctx.output.chalk(), ctx.now(), { swept, byColumn }),
-  );
 }
 
 /** Task IDs to someone: one by one, or one task's whole sequence run with --scope sequence. */
