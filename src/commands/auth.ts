@@ -7,6 +7,7 @@ import { redactUrl } from '../api/url.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
+import { keyFault } from '../input/key.js';
 import { addOutputFlags } from '../output/flags.js';
 
 export function registerAuth(program: Command, app: App): void {
@@ -89,7 +90,9 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
     key = (await (await terminal.prompter()).password('Paste your Topo API key:')).trim();
   }
   if (!key) throw new UsageError('no API key given');
-  if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
+  // Whitespace around a pasted key is dropped above; anything else that is not visible ASCII is refused.
+  const fault = keyFault(key);
+  if (fault) throw new UsageError(`the API key given ${fault}, which no API key has; nothing was saved`);
   if (!key.startsWith('topo_')) terminal.warn("Topo API keys start with 'topo_'; checking this one anyway");
   const baseUrl = await session.baseUrl();
   const client = await session.makeClient(key, baseUrl);
