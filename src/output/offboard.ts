@@ -5,6 +5,7 @@ import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
 import { typeLabel } from './format.js';
 import { count, plural, safeText } from '../basics/text.js';
+import { markdownText } from './markdown.js';
 import { previewView } from './outcomes.js';
 import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
@@ -154,7 +155,7 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     t.reason ?? '',
   ]);
   if (!path.endsWith('.md')) return csvLines([REPORT_COLUMNS, ...rows]);
-  const cell = (v: unknown) => safeText(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const cell = markdownText;
   const table = (head: string[], body: unknown[][]) =>
     [
       `| ${head.join(' | ')} |`,
