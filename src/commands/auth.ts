@@ -118,10 +118,16 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
     profile.key_storage = keychain ? 'keychain' : 'file';
     if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
   });
+  const { hanging } = await import('../output/thread.js');
+  const width = terminal.stderrIsTTY ? terminal.columns : Infinity;
   terminal.err(
-    `✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`,
+    hanging(
+      '✓ ',
+      `Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`,
+      width,
+    ),
   );
-  terminal.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
+  terminal.err(hanging('  Scopes: ', info.scopes.join(', ') || '(none)', width));
   terminal.err(`  Profile: ${session.profileName} (${writer.path})`);
   terminal.err(
     `  Key stored in: ${keychain ? `the OS keychain (${keychain.name})` : `the config file (mode 600)`}`,
