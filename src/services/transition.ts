@@ -159,8 +159,7 @@ export async function applyTransitions(
   await runPool(toSend.slice(0, 1), 1, send, shouldStop);
   await runPool(toSend.slice(1), o.concurrency, send, shouldStop, client);
   const outcomes = items.map(
-    (i): ItemOutcome =>
-      results.get(i.id) ?? { id: i.id, result: 'not_attempted', task: i.task, error: null },
+    (i): ItemOutcome => results.get(i.id) ?? { id: i.id, result: 'not_attempted', task: i.task, error: null },
   );
   return { outcomes, stopError };
 }

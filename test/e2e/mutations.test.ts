@@ -176,14 +176,19 @@ describe('tasks skip / reopen', () => {
       s.requests.length = 0;
       const r = await topo([...command, ...ids, '--yes', '--json'], { sandbox: s, key: 'topo_sandbox_ro' });
       expect(r.code, command.join(' ')).toBe(4);
-      const results = JSON.parse(r.stdout) as { id: string; result: string; task: unknown; error: any }[];
+      const results = JSON.parse(r.stdout) as {
+        id: string;
+        result: string;
+        task: unknown;
+        error: { status: number; type: string; request_id: string } | null;
+      }[];
       expect(results.map((x) => [x.id, x.result])).toEqual([
         [ids[0], 'failed'],
         [ids[1], 'not_attempted'],
         [ids[2], 'not_attempted'],
       ]);
       expect(results[0]!.error).toMatchObject({ status: 403, type: 'UnauthorizedIssue' });
-      expect(results[0]!.error.request_id).toMatch(/^req_/);
+      expect(results[0]!.error!.request_id).toMatch(/^req_/);
       expect(results[1]!.error).toBeNull();
       expect(results[1]!.task).toMatchObject({ id: ids[1] });
       expect(r.stderr).toMatch(/, 0 unchanged, 1 failed, 2 not attempted\.\n/);
