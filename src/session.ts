@@ -2,6 +2,7 @@ import type { ApiClient } from './api/client.js';
 import { AuthError, UsageError } from './errors.js';
 import { redactUrl } from './api/url.js';
 import { DEFAULT_BASE_URL } from './api/wire.js';
+import { checkKey } from './input/key.js';
 import type { SecretStore } from './config/keychain.js';
 import type { Workspace } from './domain/job.js';
 import type { ConfigData, ConfigWriter, ProfileData } from './config/store.js';
@@ -129,6 +130,9 @@ export class Session {
     const name = this.profileName;
     const known = Object.keys(this.configData?.profiles ?? {});
     if (name === 'default' || this.globals.sandbox || known.includes(name)) return profile;
+    // With no profile configured at all (a CI machine), a profile named beside TOPO_API_KEY only names the
+    // workspace its jobs and aliases belong to: there is nothing to have mistyped it against.
+    if (known.length === 0 && this.env.TOPO_API_KEY) return profile;
     throw new UsageError(
       `no profile '${name}'${known.length ? ` (profiles: ${known.sort().join(', ')})` : ''}; 'topo auth login --profile ${name}' creates it`,
     );
@@ -183,9 +187,11 @@ export class Session {
       return { key: chosen ?? SANDBOX_DEFAULT_KEY, source: 'sandbox', storage: null, baseUrl: sandbox.url };
     }
     const baseUrl = await this.baseUrl();
-    const envKey = this.env.TOPO_API_KEY;
-    if (envKey) return { key: envKey, source: 'environment', storage: null, baseUrl };
+    // A profile named explicitly must exist whatever the key's source: a mistyped name is never ignored.
     const profile = await this.existingProfile();
+    const envKey = this.env.TOPO_API_KEY;
+    if (envKey)
+      return { key: checkKey(envKey, 'TOPO_API_KEY'), source: 'environment', storage: null, baseUrl };
     if (profile.key_storage === 'keychain') {
       const keychain = await this.keychain();
       if (!keychain) {
@@ -194,9 +200,21 @@ export class Session {
         );
       }
       const key = await keychain.get(keychainAccount(this.profileName)).catch(() => null);
-      if (key) return { key, source: 'profile', storage: 'keychain', baseUrl };
+      if (key)
+        return {
+          key: checkKey(key, `the key of profile '${this.profileName}' in the OS keychain`),
+          source: 'profile',
+          storage: 'keychain',
+          baseUrl,
+        };
     }
-    if (profile.api_key) return { key: profile.api_key, source: 'profile', storage: 'file', baseUrl };
+    if (profile.api_key)
+      return {
+        key: checkKey(profile.api_key, `the key of profile '${this.profileName}' in the config file`),
+        source: 'profile',
+        storage: 'file',
+        baseUrl,
+      };
     throw new AuthError(
       `no API key${this.profileName === 'default' ? '' : ` for profile '${this.profileName}'`}. Run 'topo auth login' or set TOPO_API_KEY (or try 'topo --sandbox …').`,
     );
@@ -216,6 +234,7 @@ export class Session {
    * and the profile. The sandbox listens on a new port each time: its jobs are the sandbox's, whatever the port.
    */
   async workspace(): Promise<Workspace> {
+    await this.existingProfile();
     return {
       api_url: this.globals.sandbox ? 'sandbox' : redactUrl(await this.baseUrl()),
       profile: this.profileName,
@@ -281,11 +300,18 @@ export function keychainAccount(profile: string): string {
 /** The key goes over plain http:// only to this machine, unless the user says otherwise. */
 export async function checkBaseUrl(baseUrl: string, allowInsecureHttp: boolean): Promise<void> {
   let url: URL;
-  const shown = redactUrl(baseUrl);
+  // A query string or fragment may hold a token: it is never quoted back.
+  const cut = baseUrl.search(/[?#]/);
+  const shown = redactUrl(cut >= 0 ? baseUrl.slice(0, cut) : baseUrl);
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`invalid API URL '${shown}'`);
+    throw new UsageError(`invalid API URL '${shown}${cut >= 0 ? '…' : ''}'`);
+  }
+  if (cut >= 0) {
+    throw new UsageError(
+      `invalid API URL '${shown}…': it must not have a query string or fragment (?… or #…); give the base URL alone, e.g. ${DEFAULT_BASE_URL}`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`invalid API URL '${shown}': use https://`);

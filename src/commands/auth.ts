@@ -7,6 +7,7 @@ import { redactUrl } from '../api/url.js';
 import { SCOPES } from '../api/wire.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
+import { keyFault } from '../input/key.js';
 import { addOutputFlags } from '../output/flags.js';
 
 export function registerAuth(program: Command, app: App): void {
@@ -89,7 +90,9 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
     key = (await (await terminal.prompter()).password('Paste your Topo API key:')).trim();
   }
   if (!key) throw new UsageError('no API key given');
-  if (/\s/.test(key)) throw new UsageError('the API key must not contain spaces or line breaks');
+  // Whitespace around a pasted key is dropped above; anything else that is not visible ASCII is refused.
+  const fault = keyFault(key);
+  if (fault) throw new UsageError(`the API key given ${fault}, which no API key has; nothing was saved`);
   if (!key.startsWith('topo_')) terminal.warn("Topo API keys start with 'topo_'; checking this one anyway");
   const baseUrl = await session.baseUrl();
   const client = await session.makeClient(key, baseUrl);
@@ -115,10 +118,16 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
     profile.key_storage = keychain ? 'keychain' : 'file';
     if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
   });
+  const { hanging } = await import('../output/thread.js');
+  const width = terminal.stderrIsTTY ? terminal.columns : Infinity;
   terminal.err(
-    `✓ Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`,
+    hanging(
+      '✓ ',
+      `Logged in to workspace ${info.organization_id} as key '${info.name}' (${info.key_prefix}…)`,
+      width,
+    ),
   );
-  terminal.err(`  Scopes: ${info.scopes.join(', ') || '(none)'}`);
+  terminal.err(hanging('  Scopes: ', info.scopes.join(', ') || '(none)', width));
   terminal.err(`  Profile: ${session.profileName} (${writer.path})`);
   terminal.err(
     `  Key stored in: ${keychain ? `the OS keychain (${keychain.name})` : `the config file (mode 600)`}`,

@@ -2,7 +2,8 @@ import type { Task } from '../api/types.js';
 
 /** What a bulk change would do to each task (a preview) and what it did (an outcome): one shape for every command. */
 
-export type ItemResult = 'changed' | 'unchanged' | 'failed';
+/** `not_attempted`: a stop came first (a refusal that would hit every task, Ctrl-C); nothing was sent for it. */
+export type ItemResult = 'changed' | 'unchanged' | 'failed' | 'not_attempted';
 
 /** Why an item failed: the API's status, type and request id kept. */
 export interface ItemError {

@@ -81,7 +81,7 @@ export async function runTransition(
     await printOutcomes(output, applied.outcomes);
     if (several) {
       const n = (r: string) => applied.outcomes.filter((x) => x.result === r).length;
-      const left = items.length - applied.outcomes.length;
+      const left = n('not_attempted');
       terminal.err(
         `${n('changed')} ${spec.past}, ${n('unchanged')} unchanged, ${n('failed')} failed${left ? `, ${left} not attempted` : ''}.`,
       );

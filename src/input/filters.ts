@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../api/types.js';
 import { STATUS_CHOICES } from './choices.js';
-import { collect, parseChoice, parseEnumList, parseUuid, parseWhen } from './parse.js';
+import { collect, parseChoice, parseEnumList, parseTypes, parseUuid, parseWhen } from './parse.js';
 
 /** The filters of `tasks list`, shared by the commands that take them (`tasks watch`). */
 
@@ -38,7 +38,7 @@ export function addFilterFlags(cmd: Command, group: string): Command {
     )
     .option(
       '-t, --type <types>',
-      'call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval (comma-separated or repeated)',
+      'call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval (comma-separated or repeated); a type topo does not know yet in capitals',
       collect,
     )
     .option('-p, --priority <priorities>', 'hot, today, extra (comma-separated or repeated)', collect)
@@ -61,9 +61,13 @@ export type SubsetFlags = Pick<
 >;
 
 /** Types, priorities, a run and creation bounds, checked without a request. */
-export function parseSubset(flags: SubsetFlags, now: number): Omit<TaskQuery, 'status'> {
+export function parseSubset(
+  flags: SubsetFlags,
+  now: number,
+  warn: (message: string) => void,
+): Omit<TaskQuery, 'status'> {
   const query: Omit<TaskQuery, 'status'> = {};
-  if (flags.type) query.types = parseEnumList(flags.type, TASK_TYPES, '--type');
+  if (flags.type) query.types = parseTypes(flags.type, TASK_TYPES, '--type', warn);
   if (flags.priority) query.priorities = parseEnumList(flags.priority, TASK_PRIORITIES, '--priority');
   if (flags.sequence) query.sequenceId = parseUuid(flags.sequence, '--sequence');
   if (flags.createdAfter) query.createdAfter = parseWhen(flags.createdAfter, '--created-after', now);
@@ -82,7 +86,7 @@ export function asksUnassigned(flags: Pick<FilterFlags, 'assignee' | 'unassigned
 }
 
 /** Checks the filters without a request; `resolveFilterNames` then resolves people and campaign names. */
-export function parseFilters(flags: FilterFlags, now: number): Filters {
+export function parseFilters(flags: FilterFlags, now: number, warn: (message: string) => void): Filters {
   const status = parseChoice(flags.status, STATUS_CHOICES, '--status');
   const statuses: TaskStatus[] =
     status === 'open'
@@ -90,7 +94,7 @@ export function parseFilters(flags: FilterFlags, now: number): Filters {
       : status === 'all'
         ? []
         : [status.toUpperCase() as TaskStatus];
-  const query = parseSubset(flags, now);
+  const query = parseSubset(flags, now, warn);
   return {
     statuses,
     statusLabel: status === 'all' ? '' : `${status.replace('_', ' ')} `,

@@ -1,3 +1,4 @@
+import { closest, distance } from 'fastest-levenshtein';
 import { isUuid } from '../basics/ids.js';
 import { isoTime } from '../basics/time.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,43 @@ export function parseEnumList(values: string[], allowed: readonly string[], flag
       throw new UsageError(
         `${flag}: invalid value '${value}' (allowed: ${allowed.map((a) => a.toLowerCase()).join(', ')})`,
       );
+    }
+    if (!result.includes(wire)) result.push(wire);
+  }
+  if (result.length === 0) throw new UsageError(`${flag}: give at least one value`);
+  return result;
+}
+
+/**
+ * Task types, any case, for an API that may add types inside v1: a known one is sent as its wire name; an
+ * unknown one written in capitals (as the API writes its types) is sent as given, with a warning; any other
+ * unknown one is a usage error, naming the known type it is closest to.
+ */
+export function parseTypes(
+  values: string[],
+  known: readonly string[],
+  flag: string,
+  warn: (message: string) => void,
+): string[] {
+  const result: string[] = [];
+  for (const raw of values.flatMap((v) => v.split(','))) {
+    const value = raw.trim();
+    if (!value) continue;
+    const wire = value.toUpperCase().replace(/-/g, '_');
+    const near = closest(wire, [...known]);
+    const close = distance(wire, near) <= Math.max(2, Math.floor(wire.length / 4));
+    if (!known.includes(wire)) {
+      if (/^[A-Z][A-Z0-9_]*$/.test(value)) {
+        warn(
+          `${flag}: '${value}' is not a type topo knows${close ? ` (did you mean ${near.toLowerCase()}?)` : ''}; sent to the API as given`,
+        );
+      } else {
+        throw new UsageError(
+          close
+            ? `${flag}: invalid value '${value}' (did you mean ${near.toLowerCase()}?)`
+            : `${flag}: invalid value '${value}' (allowed: ${known.map((a) => a.toLowerCase()).join(', ')}, or a type topo does not know yet in capitals, as the API writes it)`,
+        );
+      }
     }
     if (!result.includes(wire)) result.push(wire);
   }

@@ -4,7 +4,7 @@ import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
 import { NO_LINKS, type Links } from './links.js';
 import { labelled } from './show.js';
-import { wrapIndented } from './thread.js';
+import { hanging, wrapIndented } from './thread.js';
 import { contactName, priorityStyle, runStatusLabel, statusStyle, templateLabel } from './tasks.js';
 import { type Related } from '../domain/task.js';
 
@@ -34,7 +34,11 @@ export function renderCard(
     statusStyle(c, String(task.status))(enumLabel(task.status)),
   ].join(' · ');
   const whose = v.owner === null ? 'unassigned' : `for ${safeText(v.owner)}`;
-  const lines = [`${c.bold('Next')} ${whose}: ${head}  ${c.dim(`(${v.open} open)`)}`, ''];
+  // On a narrow terminal the rest hangs under the type: `Next unassigned: email reply · TODAY ·` / `in progress`.
+  const lines = [
+    hanging(`${c.bold('Next')} ${whose}: `, `${head}  ${c.dim(`(${v.open}\u00a0open)`)}`, v.width),
+    '',
+  ];
   const p = related.contact;
   if (p === null) lines.push(`  ${c.dim('contact deleted')}`);
   else if (p) {

@@ -5,7 +5,9 @@ import type { MoveReport } from '../domain/job.js';
 import type { ReassignPlan } from '../domain/plan.js';
 import { typeLabel } from './format.js';
 import { count, plural, safeText } from '../basics/text.js';
+import { markdownText } from './markdown.js';
 import { previewView } from './outcomes.js';
+import { hanging } from './thread.js';
 import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
 import type { Who } from '../domain/task.js';
@@ -30,15 +32,30 @@ export function describePlan(
   box?: { width: number; styleHead: (text: string) => string },
 ): string {
   const num = count;
+  const width = box?.width ?? Infinity;
   // A run that holds nothing else moves whole in one call (SEQUENCE, or TASK for a run of one task).
   const whole = plan.runs - plan.task_by_task.length;
   const oneByOne = plan.task_by_task.reduce((n, r) => n + r.task_ids.length, 0);
   const lines = [
-    title,
-    `  by type:       ${counts(plan.by_type, typeLabel)}`,
-    `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
-    `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
-    `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
+    // A successor shown by UUID makes the title long: it wraps, the rest hanging under it.
+    hanging('', title, width, '  '),
+    // On a terminal the lists of counts wrap under their first value; in a log each stays one line.
+    hanging('  by type:       ', counts(plan.by_type, typeLabel), width),
+    hanging(
+      '  by priority:   ',
+      counts(plan.by_priority, (k) => safeText(k)),
+      width,
+    ),
+    hanging(
+      '  sequence runs: ',
+      `${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
+      width,
+    ),
+    hanging(
+      '  API calls:     ',
+      `at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
+      width,
+    ),
     '                 each run is read again just before its move',
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
@@ -47,13 +64,24 @@ export function describePlan(
   }
   if (plan.staying.tasks > 0)
     lines.push(
-      `  staying:       ${plural(plan.staying.tasks, 'task')} in ${plural(plan.staying.runs, 'run')} (every successor is at --cap): ${counts(plan.staying.by_priority, (k) => safeText(k))}`,
+      hanging(
+        '  staying:       ',
+        `${plural(plan.staying.tasks, 'task')} in ${plural(plan.staying.runs, 'run')} (every successor is at --cap): ${counts(plan.staying.by_priority, (k) => safeText(k))}`,
+        width,
+      ),
     );
   if (plan.task_by_task.length > 0) {
     lines.push('  runs handled task by task, so nobody else’s work moves:');
     const shown = short ? plan.task_by_task.slice(0, 20) : plan.task_by_task;
     for (const run of shown)
-      lines.push(`    ${run.sequence_id}  ${plural(run.task_ids.length, 'task')}: ${run.reason}`);
+      lines.push(
+        hanging(
+          `    ${run.sequence_id}  `,
+          `${plural(run.task_ids.length, 'task')}: ${run.reason}`,
+          width,
+          '      ',
+        ),
+      );
     if (shown.length < plan.task_by_task.length)
       lines.push(`    … and ${plan.task_by_task.length - shown.length} more (see --dry-run --json)`);
   }
@@ -157,7 +185,7 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
   ]);
   const columns = r.planned_by ? [...REPORT_COLUMNS, 'planned_by', 'applied_by'] : REPORT_COLUMNS;
   if (!path.endsWith('.md')) return csvLines([columns, ...rows]);
-  const cell = (v: unknown) => safeText(v).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const cell = markdownText;
   const table = (head: string[], body: unknown[][]) =>
     [
       `| ${head.join(' | ')} |`,

@@ -55,6 +55,27 @@ export function wrapIndented(text: string, width: number, indent: string): strin
     .join('\n');
 }
 
+/**
+ * A label and its text fitted to the width: the text wrapped between words, its lines after the first hanging
+ * under where it started (`  by type:       call 3, email reply 2,` / `                 to-do 1`). Not fitted
+ * (Infinity: a log, a pipe), it stays one line.
+ */
+export function hanging(
+  label: string,
+  text: string,
+  width: number,
+  indent = ' '.repeat(displayWidth(label)),
+): string {
+  const line = `${label}${text}`;
+  if (!Number.isFinite(width) || displayWidth(line) <= width) return line;
+  // The lines after the first have the room beside the indent; the first has the label's width less, held by
+  // a stand-in stuck to its first word and taken off after wrapping.
+  const room = Math.max(20, width - indent.length);
+  const held = Math.max(0, Math.min(room - 10, displayWidth(label) - indent.length));
+  const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard: true, trim: true }).split('\n');
+  return parts.map((part, i) => (i === 0 ? `${label}${part.slice(held)}` : `${indent}${part}`)).join('\n');
+}
+
 /** A conversation as text: coloured and wrapped on a terminal, a plain transcript when piped. */
 export function renderThread(messages: Message[], view: ThreadView): string {
   const c = makeChalk(view.color);

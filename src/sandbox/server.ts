@@ -391,7 +391,10 @@ export class Sandbox {
     const status = q.oneOf(QUERY.status, TASK_STATUSES);
     const sequenceId = q.uuid(QUERY.sequenceId);
     const assignee = q.uuid(QUERY.assigneeUserId);
-    const types = q.someOf(QUERY.types, TASK_TYPES);
+    // Like the API, which may know types topo does not: any type one of its tasks has is a valid filter.
+    const types = q.someOf(QUERY.types, [
+      ...new Set([...TASK_TYPES, ...this.store.state.tasks.map((t) => t.type)]),
+    ]);
     const priorities = q.someOf(QUERY.priorities, TASK_PRIORITIES);
     const templates = q.uuids(QUERY.templateIds);
     const after = q.date(QUERY.createdAfter);

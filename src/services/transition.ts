@@ -112,7 +112,7 @@ export function unreadableFailure(items: readonly PreviewItem[]): Error | undefi
 }
 
 export interface Applied {
-  /** Each task's outcome, in the order given; tasks not attempted (a stop came first) are left out. */
+  /** Each task's outcome, in the order given; a task a stop came before is `not_attempted`. */
   outcomes: ItemOutcome[];
   /** A refusal that stopped the change (it would hit every task). */
   stopError: unknown;
@@ -150,13 +150,17 @@ export async function applyTransitions(
         stopError ??= errorFromItem(outcome.error);
     } catch (error) {
       if (!stops(error)) throw error;
+      // The call was made and refused: the task failed with that error, whatever stops after it.
+      report({ id: item.id, result: 'failed', task: item.task, error: errorOf(error) });
       stopError ??= error;
     }
   };
   const shouldStop = () => stopError !== undefined || o.shouldStop();
   await runPool(toSend.slice(0, 1), 1, send, shouldStop);
   await runPool(toSend.slice(1), o.concurrency, send, shouldStop, client);
-  const outcomes = items.map((i) => results.get(i.id)).filter((r): r is ItemOutcome => r !== undefined);
+  const outcomes = items.map(
+    (i): ItemOutcome => results.get(i.id) ?? { id: i.id, result: 'not_attempted', task: i.task, error: null },
+  );
   return { outcomes, stopError };
 }
 
@@ -167,7 +171,8 @@ export function transitionFailure(
   applied: Applied,
   signal: Signal | undefined,
 ): Error | undefined {
-  const { outcomes, stopError } = applied;
+  const { stopError } = applied;
+  const outcomes = applied.outcomes.filter((x) => x.result !== 'not_attempted');
   const several = items.length > 1;
   const left = items.length - outcomes.length;
   if (stopError) {

@@ -146,6 +146,36 @@ describe('auth', () => {
     expect(list.stdout).toBe(`bob\t${s.store.users[1]!.id}\n`);
   });
 
+  it('a profile named that does not exist is refused with TOPO_API_KEY set too, unless no profile exists at all', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    // No profile at all (a CI machine): the name only names the workspace of jobs and aliases.
+    const bare = await topo(['tasks', 'list', '-L', '1', '--profile', 'ci'], { sandbox: s, env });
+    expect(bare.code).toBe(0);
+    await topo(['auth', 'login', '--with-token', '--profile', 'eu'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_sandbox_rw',
+    });
+    s.requests.length = 0;
+    const message = "error: no profile 'nope' (profiles: eu); 'topo auth login --profile nope' creates it\n";
+    for (const [args, extra] of [
+      [['tasks', 'list', '--profile', 'nope'], {}],
+      [['tasks', 'list'], { TOPO_PROFILE: 'nope' }],
+      [['auth', 'status', '--profile', 'nope'], {}],
+      [['tasks', 'reassign', '--jobs', '--profile', 'nope'], {}],
+    ] as [string[], Record<string, string>][]) {
+      const r = await topo(args, { sandbox: s, env: { ...env, ...extra } });
+      expect(r.stderr, args.join(' ')).toBe(message);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    expect(s.requests).toHaveLength(0);
+    const known = await topo(['tasks', 'list', '-L', '1', '--profile', 'eu'], { sandbox: s, env });
+    expect(known.code).toBe(0);
+  });
+
   it('the sandbox has its own profile: --profile with it is refused, TOPO_PROFILE is not used', async () => {
     const home = tempDir();
     const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };

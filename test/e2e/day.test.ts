@@ -60,7 +60,7 @@ describe('tasks next', () => {
     const heads = card.stdout.split('\n').filter((l) => l.startsWith('Next '));
     expect(heads).toHaveLength(2);
     for (const head of heads)
-      expect(head).toMatch(new RegExp(`^Next unassigned: .* \\(${queue.length} open\\)$`));
+      expect(head).toMatch(new RegExp(`^Next unassigned: .* \\(${queue.length}\u00a0open\\)$`));
     expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[0]!.id} `, 'm'));
     expect(card.stdout).toMatch(new RegExp(`^ {2}Task +${queue[1]!.id} `, 'm'));
     // Nobody left: said as such, exit 0.

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import MarkdownIt from 'markdown-it';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { safeText } from '../../src/basics/text.js';
+import { markdownText } from '../../src/output/markdown.js';
 import { sandbox, tempDir, topo } from '../helpers.js';
 
 /**
@@ -128,5 +131,63 @@ describe('CSV exports of hostile data', () => {
     const table = text.split('## Tasks')[1]!.trim().split('\n');
     const columns = table[0]!.split(/(?<!\\)\|/).length;
     for (const line of table) expect(line.split(/(?<!\\)\|/).length).toBe(columns);
+  });
+
+  it('--report Markdown: names from the API render as the text they are, never an image, a link, HTML or emphasis', async () => {
+    const names = [
+      '![x](http://e/x.png)',
+      '<img src=x onerror=alert(1)>',
+      '[a](javascript:alert(1))',
+      '`code` and ``more``',
+      '*bold* **strong** _em_ __em__',
+      'line one\nline two',
+      'a | b \\| c',
+      '<script>alert(1)</script>',
+      '&lt;b&gt; &amp; ~~gone~~ $x^2$',
+      '\\![y](http://e/y.png) \\\\<i>x</i>',
+      '# heading #',
+    ];
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const tasks = s.store.state.tasks.filter(isOpen).slice(0, 40);
+    const runs = [...new Set(tasks.map((t) => s.store.run(t.sequence_id)!.sequence_template_id))];
+    const shown = (name: string) => new MarkdownIt().utils.escapeHtml(safeText(name));
+    // As many offboardings as it takes for every name to be a campaign's, back and forth.
+    for (
+      let first = 0, from = alice!, to = bob!;
+      first < names.length;
+      first += runs.length, [from, to] = [to, from]
+    ) {
+      const batch = runs.map((_, i) => names[(first + i) % names.length]!);
+      runs.forEach((id, i) => s.store.patchTemplate(id, { name: batch[i]! }));
+      for (const t of tasks) s.store.reassign(t.id, from.id, 'TASK');
+      const md = join(tempDir(), 'r.md');
+      const args = ['tasks', 'reassign', '--from', from.id, '--to', to.id, '--yes', '--report', md];
+      const r = await topo(args, { sandbox: s, env: { TOPO_STATE_DIR: tempDir() } });
+      expect(r.code, r.stderr).toBe(0);
+      // Rendered as a permissive renderer would (raw HTML allowed, bare URLs and emails linked).
+      const html = new MarkdownIt({ html: true, linkify: true }).render(readFileSync(md, 'utf8'));
+      expect(html).not.toMatch(/<(img|script|a|em|strong|code|s|del|i)\b/);
+      expect(html).not.toMatch(/href=|src="|&lt;b&gt;/);
+      expect(html.match(/<h\d>/g)).toEqual(['<h1>', '<h2>', '<h2>']);
+      // Every row of the tasks table has its columns, and its campaign is the name as it is, whatever it holds.
+      const rows = html.split('<h2>Tasks</h2>')[1]!.match(/<tr>[\s\S]*?<\/tr>/g)!;
+      const templates = rows.slice(1).map((row) => {
+        const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]!);
+        expect(cells).toHaveLength(11);
+        return cells[6]!;
+      });
+      expect(templates.length).toBeGreaterThanOrEqual(tasks.length);
+      expect(batch.filter((n) => templates.includes(shown(n)))).toEqual(batch);
+    }
+  });
+});
+
+describe('markdownText', () => {
+  it('escapes what Markdown and HTML give a meaning inline, and the backslash first', () => {
+    expect(markdownText('![x](http://e/x.png)')).toBe('\\!\\[x\\](http\\://e/x\\.png)');
+    expect(markdownText('<img src=x onerror=alert(1)>')).toBe('\\<img src=x onerror=alert(1)\\>');
+    expect(markdownText('a\\|b_c*`\nd')).toBe('a\\\\\\|b\\_c\\*\\`\\\\nd');
+    expect(markdownText('7f3e9c2a-1b4d EMAIL_REPLY, 3')).toBe('7f3e9c2a-1b4d EMAIL\\_REPLY, 3');
   });
 });

@@ -167,6 +167,28 @@ describe('tasks list', () => {
     expect(plain.stdout).toBe('');
   });
 
+  it('a type in capitals that topo does not know goes to the API as given, with a one-line warning', async () => {
+    const s = await sandbox();
+    // The API knows a type topo does not.
+    const task = s.store.state.tasks.find((t) => t.status === 'PENDING')!;
+    task.type = 'MEETING_PREP';
+    const r = await topo(['tasks', 'list', '-t', 'MEETING_PREP,call', '--json', 'id,type'], { sandbox: s });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      "warning: --type: 'MEETING_PREP' is not a type topo knows; sent to the API as given\n",
+    );
+    const types = (JSON.parse(r.stdout) as { id: string; type: string }[]).map((t) => t.type);
+    expect(types).toContain('MEETING_PREP');
+    expect(new Set(types)).toEqual(new Set(['MEETING_PREP', 'CALL']));
+    const sent = s.received('GET', /^\/v1\/tasks/)[0]!;
+    expect(new URLSearchParams(sent.query).getAll('types')).toEqual(['MEETING_PREP', 'CALL']);
+    // Close to a known type: the warning says which.
+    const near = await topo(['tasks', 'list', '-t', 'EMIAL_REPLY', '--json'], { sandbox: s });
+    expect(near.stderr).toContain(
+      "warning: --type: 'EMIAL_REPLY' is not a type topo knows (did you mean email_reply?); sent to the API as given\n",
+    );
+  });
+
   it.each([
     [
       ['--status', 'done'],
@@ -174,7 +196,12 @@ describe('tasks list', () => {
     ],
     [
       ['--type', 'sms'],
-      "--type: invalid value 'sms' (allowed: call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval)",
+      "--type: invalid value 'sms' (allowed: call, email_reply, linkedin_reply, new_lead_review, todo, playbook_approval, or a type topo does not know yet in capitals, as the API writes it)",
+    ],
+    [['--type', 'emial_reply'], "--type: invalid value 'emial_reply' (did you mean email_reply?)"],
+    [
+      ['--type', 'Playbook-Aproval'],
+      "--type: invalid value 'Playbook-Aproval' (did you mean playbook_approval?)",
     ],
     [['--priority', 'urgent'], "--priority: invalid value 'urgent' (allowed: hot, today, extra)"],
     [['--sequence', 'abc'], "--sequence: 'abc' is not a UUID"],

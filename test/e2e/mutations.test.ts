@@ -143,8 +143,9 @@ describe('tasks skip / reopen', () => {
     });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("lacks the 'tasks:write' scope");
-    expect(r.stderr).toMatch(/0 skipped, 0 unchanged, 0 failed, 12 not attempted\./);
-    expect(s.received('POST').length).toBeLessThanOrEqual(2);
+    // The one call made was refused: that task failed; the others were not attempted.
+    expect(r.stderr).toMatch(/0 skipped, 0 unchanged, 1 failed, 11 not attempted\./);
+    expect(s.received('POST')).toHaveLength(1);
     expect(snapshot(s)).toBe(before);
     // One task: just the reason, no tally of one.
     const one = await topo(['tasks', 'skip', tasks[0]!.id], { sandbox: s, key: 'topo_sandbox_ro' });
@@ -152,6 +153,47 @@ describe('tasks skip / reopen', () => {
     expect(one.stderr).toMatch(
       /^error: This API key lacks the 'tasks:write' scope; nothing was changed \(UnauthorizedIssue, request req_\w+\)\n$/,
     );
+  });
+
+  it('--json lists every task after a refusal that stops the run: the refused one failed, the rest not attempted', async () => {
+    const s = await sandbox();
+    const pending = byStatus(s, 'PENDING', 3);
+    const skipped = byStatus(s, 'SKIPPED', 3);
+    const runs: [string[], string[]][] = [
+      [['tasks', 'skip'], pending.map((t) => t.id)],
+      [['tasks', 'reopen'], skipped.map((t) => t.id)],
+      [
+        [
+          'tasks',
+          'reassign',
+          '--to',
+          s.store.users.find((u) => pending.every((t) => t.assignee_user_id !== u.id))!.id,
+        ],
+        pending.map((t) => t.id),
+      ],
+    ];
+    for (const [command, ids] of runs) {
+      s.requests.length = 0;
+      const r = await topo([...command, ...ids, '--yes', '--json'], { sandbox: s, key: 'topo_sandbox_ro' });
+      expect(r.code, command.join(' ')).toBe(4);
+      const results = JSON.parse(r.stdout) as {
+        id: string;
+        result: string;
+        task: unknown;
+        error: { status: number; type: string; request_id: string } | null;
+      }[];
+      expect(results.map((x) => [x.id, x.result])).toEqual([
+        [ids[0], 'failed'],
+        [ids[1], 'not_attempted'],
+        [ids[2], 'not_attempted'],
+      ]);
+      expect(results[0]!.error).toMatchObject({ status: 403, type: 'UnauthorizedIssue' });
+      expect(results[0]!.error!.request_id).toMatch(/^req_/);
+      expect(results[1]!.error).toBeNull();
+      expect(results[1]!.task).toMatchObject({ id: ids[1] });
+      expect(r.stderr).toMatch(/, 0 unchanged, 1 failed, 2 not attempted\.\n/);
+      expect(s.requests.filter((q) => q.method !== 'GET')).toHaveLength(1);
+    }
   });
 
   it('--dry-run shows what would change and why, and changes nothing', async () => {

@@ -22,6 +22,101 @@ function header(stdout: string): string[] {
     .split(/\s{2,}/);
 }
 
+describe('free text fits a narrow terminal', () => {
+  const widest = (text: string) => Math.max(...text.split('\n').map(displayWidth));
+
+  it.each([60, 80, 120])(
+    'at %i columns: the tasks next header and an offboarding plan wrap under their labels',
+    async (columns) => {
+      const s = await sandbox();
+      const card = await topo(['tasks', 'next', '-a', 'none'], {
+        sandbox: s,
+        tty: true,
+        columns,
+        deps: { prompter: scriptedPrompter(['quit']) },
+      });
+      expect(card.code).toBe(0);
+      expect(widest(card.stdout.split('\n\n')[0]!)).toBeLessThanOrEqual(columns);
+      // The header goes on under the type, the count of open tasks never split.
+      expect(card.stdout).toMatch(
+        /^Next unassigned: email reply · TODAY · in progress(\n {17}| {2})\(12\u00a0open\)\n/,
+      );
+      const [alice, bob, carla] = s.store.users;
+      const plan = await topo(
+        [
+          'tasks',
+          'reassign',
+          '--from',
+          alice!.id,
+          '--to',
+          `${bob!.id},${carla!.id}`,
+          '--cap',
+          '5',
+          '--dry-run',
+        ],
+        {
+          sandbox: s,
+          tty: true,
+          columns,
+        },
+      );
+      expect(plan.code).toBe(0);
+      const head = plan.stderr.split('  runs handled task by task')[0]!;
+      expect(widest(head)).toBeLessThanOrEqual(columns);
+      expect(head).toContain('  by type:       call 4, email reply 4, linkedin reply 1,');
+      expect(head).toContain('  staying:       23 tasks in 11 runs');
+      if (columns === 60) {
+        expect(head).toContain('linkedin reply 1,\n                 new lead review 1\n');
+        expect(head).toContain('(every successor is at\n                 --cap): TODAY 18, EXTRA 4, HOT 1\n');
+      } else
+        expect(head).toContain(
+          '  by type:       call 4, email reply 4, linkedin reply 1, new lead review 1\n',
+        );
+    },
+  );
+
+  it('in a log (stderr not a terminal) a plan line stays one line, however long', async () => {
+    const s = await sandbox();
+    const [alice, bob, carla] = s.store.users;
+    const plan = await topo(
+      [
+        'tasks',
+        'reassign',
+        '--from',
+        alice!.id,
+        '--to',
+        `${bob!.id},${carla!.id}`,
+        '--cap',
+        '5',
+        '--dry-run',
+      ],
+      {
+        sandbox: s,
+        columns: 60,
+      },
+    );
+    expect(plan.stderr).toContain(
+      '  by type:       call 4, email reply 4, linkedin reply 1, new lead review 1\n',
+    );
+  });
+
+  it('auth login at 60 columns: the scopes wrap under their label', async () => {
+    const s = await sandbox();
+    const r = await topo(['auth', 'login'], {
+      sandbox: s,
+      key: null,
+      tty: true,
+      columns: 60,
+      env: { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') },
+      deps: { prompter: scriptedPrompter(['topo_sandbox_rw', '']) },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(widest(r.stderr.split('\nnote:')[0]!)).toBeLessThanOrEqual(60);
+    expect(r.stderr).toMatch(/^✓ Logged in to workspace\n {2}[0-9a-f-]{36} as key 'Sandbox\n {2}read-write'/);
+    expect(r.stderr).toMatch(/\n {2}Scopes: tasks:read, tasks:write, sequences:read,\n {10}contacts:read\n/);
+  });
+});
+
 describe('terminal tables fit the width', () => {
   it.each([
     [120, ['ID', 'TYPE', 'PRIORITY', 'STATUS', 'ASSIGNEE', 'SEQUENCE RUN', 'CREATED']],

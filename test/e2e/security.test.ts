@@ -114,6 +114,101 @@ describe('plain http', () => {
   });
 });
 
+describe('an API URL with a query string or fragment', () => {
+  it('is refused (exit 2) from the flag, the environment, auth login and the config, before any request, never quoted', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    mkdirSync(join(home, 'cfg'), { mode: 0o700 });
+    const expected = (url: string) =>
+      `error: invalid API URL '${url}…': it must not have a query string or fragment (?… or #…); give the base URL alone, e.g. https://api.topo.io/v1\n`;
+    const runs: [string[], Record<string, string>, string, string?][] = [
+      [['tasks', 'list'], { TOPO_API_URL: `${s.url}?token=hunter2` }, ''],
+      [['--api-url', `${s.url}#hunter2`, 'tasks', 'list'], {}, ''],
+      [['auth', 'login', '--with-token', '--api-url', `${s.url}/?token=hunter2`], {}, '/', 'topo_sandbox_rw'],
+    ];
+    for (const [args, extra, suffix, input] of runs) {
+      const r = await topo(args, { env: { ...env, ...extra }, key: input ? null : undefined, input });
+      expect(r.stderr, args.join(' ')).toBe(expected(s.url + suffix));
+      expect(r.code).toBe(2);
+    }
+    const broken = await topo(['tasks', 'list'], {
+      env: { ...env, TOPO_API_URL: 'https://x y/v1?token=hunter2' },
+    });
+    expect(broken.stderr).toBe("error: invalid API URL 'https://x y/v1…'\n");
+    writeFileSync(
+      join(home, 'cfg', 'config.json'),
+      JSON.stringify({
+        profiles: { default: { api_key: 'topo_sandbox_rw', api_url: `${s.url}?token=hunter2` } },
+      }),
+      { mode: 0o600 },
+    );
+    const stored = await topo(['tasks', 'list'], { env, key: null });
+    expect(stored.stderr).toBe(expected(s.url));
+    expect(stored.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+  });
+});
+
+describe('a key with a control character, space or line break', () => {
+  it('is refused in one line before any request (exit 4), never quoted, wherever it comes from', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const cases: [string, string][] = [
+      ['topo_sandbox_rw\r', 'TOPO_API_KEY ends with a carriage return (\\r)'],
+      ['topo_sandbox_rw\n', 'TOPO_API_KEY ends with a line break (\\n)'],
+      [' topo_sandbox_rw', 'TOPO_API_KEY starts with a space or tab'],
+      ['topo_sandbox\u0001rw', 'TOPO_API_KEY holds a control character'],
+      ['topo_sandbox_rw\u00e9', 'TOPO_API_KEY ends with a character that is not plain ASCII'],
+    ];
+    for (const [key, what] of cases) {
+      const r = await topo(['tasks', 'list'], { sandbox: s, env, key });
+      expect(r.stderr, JSON.stringify(key)).toBe(
+        `error: ${what}, which no API key has; set it again without it\n`,
+      );
+      expect(r.code).toBe(4);
+      expect(r.stderr).not.toContain('sandbox_rw');
+    }
+    // A key stored in the config file by hand is held to the same rule.
+    mkdirSync(join(home, 'cfg'), { mode: 0o700 });
+    writeFileSync(
+      join(home, 'cfg', 'config.json'),
+      JSON.stringify({ profiles: { default: { api_key: 'topo_sandbox_rw\r' } } }),
+      { mode: 0o600 },
+    );
+    const stored = await topo(['tasks', 'list'], { sandbox: s, env, key: null });
+    expect(stored.stderr).toBe(
+      "error: the key of profile 'default' in the config file ends with a carriage return (\\r), which no API key has; set it again without it\n",
+    );
+    expect(stored.code).toBe(4);
+    expect(s.requests).toHaveLength(0);
+  });
+
+  it('auth login drops the whitespace around a pasted key, refuses a control character inside (exit 2)', async () => {
+    const s = await sandbox();
+    const env = { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') };
+    const inside = await topo(['auth', 'login', '--with-token'], {
+      sandbox: s,
+      env,
+      key: null,
+      input: 'topo_sand\u0007box_rw\n',
+    });
+    expect(inside.stderr).toBe(
+      'error: the API key given holds a control character, which no API key has; nothing was saved\n',
+    );
+    expect(inside.code).toBe(2);
+    expect(s.requests).toHaveLength(0);
+    const around = await topo(['auth', 'login', '--with-token'], {
+      sandbox: s,
+      env,
+      key: null,
+      input: '  topo_sandbox_rw\r\n',
+    });
+    expect(around.code).toBe(0);
+  });
+});
+
 describe('key storage', () => {
   function fakeKeychain(): SecretStore & { data: Map<string, string> } {
     const data = new Map<string, string>();

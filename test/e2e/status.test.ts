@@ -475,7 +475,7 @@ describe('task types', () => {
       deps: { prompter: scriptedPrompter(['quit']) },
     });
     expect(card.code).toBe(0);
-    expect(card.stdout).toMatch(/^Next for .*: meeting prep · TODAY · pending {2}\(1 open\)$/m);
+    expect(card.stdout).toMatch(/^Next for .*: meeting prep · TODAY · pending {2}\(1\u00a0open\)$/m);
     const list = await topo(['tasks', 'list', '-a', alice], { sandbox: s, tty: true, columns: 120 });
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`^${meeting.id} {2}meeting prep {2}`, 'm'));

@@ -97,7 +97,7 @@ async function parseListFlags(ctx: Context, flags: ListFlags, limitGiven: boolea
       throw new UsageError('--select shows a list to pick from: not with --json or --csv');
   }
   const now = ctx.now();
-  const filters = parseFilters(flags, now);
+  const filters = parseFilters(flags, now, (m) => ctx.terminal.warn(m));
   const time =
     parseChoice(flags.sort ?? 'created', SORT_CHOICES, '--sort') === 'updated' ? 'updated_at' : 'created_at';
   const query = filters.query;

@@ -222,7 +222,9 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
       "--to is required: who should get the tasks (a UUID, an alias, or 'me'; several with commas)",
     );
   const now = ctx.now();
-  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = parseSubset(flags, now);
+  const filters: Omit<TaskQuery, 'status' | 'assigneeUserId'> = parseSubset(flags, now, (m) =>
+    ctx.terminal.warn(m),
+  );
   const cap = flags.cap === undefined ? undefined : parsePositiveInt(flags.cap, '--cap');
   const until = flags.until === undefined ? undefined : parseUntil(flags.until, now);
   if (flags.report !== undefined) checkOutputPath(flags.report, '--report');

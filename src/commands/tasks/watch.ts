@@ -59,7 +59,7 @@ export function registerWatch(tasks: Command, app: App): void {
   });
   cmd.action(
     action(app, async (ctx, args: string[], flags: WatchFlags) => {
-      const filters = parseFilters(flags, ctx.now());
+      const filters = parseFilters(flags, ctx.now(), (m) => ctx.terminal.warn(m));
       const intervalS = parsePositiveInt(flags.interval, '--interval');
       if (intervalS < MIN_INTERVAL_S || intervalS > MAX_INTERVAL_S)
         throw new UsageError(
