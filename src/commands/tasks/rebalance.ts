@@ -94,7 +94,7 @@ async function runRebalance(ctx: Context, flags: RebalanceFlags): Promise<void> 
   if (names.length < 2) throw new UsageError('--team: name at least two members, comma-separated');
   const tolerance = parseTolerance(flags.tolerance);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
-  const filters = parseSubset(flags, ctx.now());
+  const filters = parseSubset(flags, ctx.now(), (m) => ctx.terminal.warn(m));
   if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
   requireConfirmable(ctx.terminal, flags, 'rebalancing a team');
   const team: string[] = [];
