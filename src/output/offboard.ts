@@ -39,7 +39,7 @@ export function describePlan(
     `  by priority:   ${counts(plan.by_priority, (k) => safeText(k))}`,
     `  sequence runs: ${num(plan.runs)} (${num(whole)} moved whole in one call, ${num(plan.task_by_task.length)} task by task)`,
     `  API calls:     at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
-    '                 each run is read again just before its move',
+    '                 each batch of runs is looked at again just before its calls',
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
     lines.push('  to each:');

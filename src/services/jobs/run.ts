@@ -51,6 +51,8 @@ export interface JobWork {
   kept: string[];
   blockedCheck: VerifyOptions['blocked'];
   stopsJob?: ExecuteOptions['stopsJob'];
+  /** When the plan read the runs (ms): the runs are then looked at by batches just before their calls. */
+  plannedAt?: number;
 }
 
 export interface JobRunOptions {
@@ -86,6 +88,7 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
     fates: work.fates,
     progress: o.observer.progress,
     ...(work.stopsJob && { stopsJob: work.stopsJob }),
+    ...(work.plannedAt !== undefined && { plannedAt: work.plannedAt }),
   });
   const verification = await verify({
     client,

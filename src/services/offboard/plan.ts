@@ -64,6 +64,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);
+  const plannedAt = d.now();
   // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
   // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
   const [, tasks, workspaceCost, sofar] = await Promise.all([
@@ -92,6 +93,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
     earlier,
     reconciled: sofar.reconciled,
     planned: plan.tasks,
+    plannedAt,
     openJournal: (observer) => {
       const job = Job.open(d.stateDir, spec, new Date(d.now()), (m) => observer.note(m));
       observer.opened(job);
