@@ -21,7 +21,7 @@ const SLACK_MS = 1000;
 
 export interface BatchCheck {
   /** What each run of the batch holds open now, or undefined where the run must be read on its own. */
-  openNow: Map<string, Task[] | undefined>;
+  openNow: Map<JobMove, Task[] | undefined>;
   /** Tasks created since the plan that are open now, by run (someone else's tasks a whole-run call would take). */
   created: Map<string, Task[]>;
   /** When the check was read (ms). */
@@ -100,15 +100,15 @@ export async function checkBatch(
   const created = new Map<string, Task[]>();
   for (const t of recent)
     if (isOpen(t)) created.set(t.sequence_id, [...(created.get(t.sequence_id) ?? []), t]);
-  const openNow = new Map<string, Task[] | undefined>();
+  const openNow = new Map<JobMove, Task[] | undefined>();
   for (const m of batch) {
     const mine = (byRun.get(m.sequence_id) ?? []).filter((t) => t.assignee_user_id === m.from);
     if (unknownTimes || !m.task_ids.every((id) => mine.some((t) => t.id === id))) {
-      openNow.set(m.sequence_id, undefined);
+      openNow.set(m, undefined);
       continue;
     }
     const extra = (created.get(m.sequence_id) ?? []).filter((t) => !mine.some((x) => x.id === t.id));
-    openNow.set(m.sequence_id, [...mine, ...extra]);
+    openNow.set(m, [...mine, ...extra]);
   }
   return { openNow, created, at };
 }

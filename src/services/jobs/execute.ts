@@ -164,7 +164,7 @@ class Calls {
       const check = this.check(at.batch)!;
       // The next batch is looked at while this one's last calls are in flight.
       if (at.last) this.check(at.batch + 1);
-      openNow = (await check.catch(() => undefined))?.openNow.get(move.sequence_id);
+      openNow = (await check.catch(() => undefined))?.openNow.get(move);
       if (this.stopping()) return [];
     }
     openNow ??= await runOpenTasks(this.o.client, move.sequence_id);
