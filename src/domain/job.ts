@@ -68,6 +68,12 @@ export interface MoveRecord {
   request_id?: string;
   /** A 'started' call found landed by a later run (the API showed the task with `to`): moved, late. */
   reconciled?: boolean;
+  /**
+   * Not planned: a task created since the plan that a whole-run call took along with its run. `from` is the
+   * holder a look before the call saw it with; with `from_unknown`, none did (`from` is then null).
+   */
+  taken?: boolean;
+  from_unknown?: boolean;
 }
 
 export interface RunRecord {

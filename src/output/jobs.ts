@@ -133,11 +133,14 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   lines.push(...blockedLines(r, who));
   if (r.stats) {
     const s = r.stats;
-    // The floor: the fastest the API's limit allows for this many requests.
+    // The floors: the fastest the API's limit allows for this many requests, and for the calls alone.
     const floor = s.rate_limit ? (s.requests / s.rate_limit) * 1000 : undefined;
-    const over = floor
-      ? ` (${Math.max(0, Math.round((s.wall_ms / floor - 1) * 100))}% over the rate-limit floor of ${formatDuration(floor)})`
-      : '';
+    const calls = s.rate_limit ? (r.calls / s.rate_limit) * 1000 : undefined;
+    const pct = (f: number) => `${Math.max(0, Math.round((s.wall_ms / f - 1) * 100))}%`;
+    const over =
+      floor && calls
+        ? ` (${pct(floor)} over the rate-limit floor of ${formatDuration(floor)}, ${pct(calls)} over the ${formatDuration(calls)} its calls alone take)`
+        : '';
     lines.push(
       `Cost: ${plural(r.calls, 'call')}, ${plural(s.requests, 'request')}, ${plural(s.rate_limited, 'rate-limit wait')}, ${formatDuration(s.wall_ms)}${over}.`,
     );

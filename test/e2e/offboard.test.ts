@@ -389,27 +389,54 @@ describe('pre-flight and refusals', () => {
 });
 
 describe('no stealing after the plan', () => {
+  /** The look before a run's calls: the run read alone, or its batch's listing of the leaver over a span. */
+  const looksAt = (
+    q: { method: string; path: string; query: string; params: [string, string][] },
+    run: string,
+    created: string,
+  ) => {
+    if (q.method !== 'GET' || q.path !== '/v1/tasks') return false;
+    if (q.query.includes(`sequence_id=${run}`)) return true;
+    const p = new Map(q.params);
+    const after = p.get('created_at_after');
+    const before = p.get('created_at_before');
+    return p.has('assignee_user_id') && !!after && !!before && after < created && created < before;
+  };
+
+  /** A run held whole by alice that is not the first to move (that one is read on its own before its call). */
+  async function wholeRun(s: Sandbox, w: ReturnType<typeof world>): Promise<[string, Task[]]> {
+    const dry = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--dry-run', '--json'],
+      {
+        sandbox: s,
+      },
+    );
+    const first = (JSON.parse(dry.stdout) as { tasks: { sequence_id: string }[] }).tasks[0]!.sequence_id;
+    return [...w.runs.entries()].find(
+      ([id, tasks]) =>
+        id !== first && tasks.length >= 2 && tasks.every((t) => t.assignee_user_id === w.alice.id),
+    )!;
+  }
+
   it('a task given to someone else while the job runs stays with them, and the journal says who really had it', async () => {
     const s = await sandbox();
     const w = world(s);
     const { dir, env } = stateEnv();
-    const [runId, open] = [...w.runs.entries()].find(
-      ([, tasks]) => tasks.length >= 2 && tasks.every((t) => t.assignee_user_id === w.alice.id),
-    )!;
+    const [runId, open] = await wholeRun(s, w);
     const [stolen, kept] = open;
-    // The plan is made; just before the run is read for its move, someone gives one of its tasks to carla.
-    s.injectFault({ method: 'GET', path: '^/v1/tasks$', query: `sequence_id=${runId}`, delayMs: 300 });
-    const racer = setInterval(() => {
-      if (s.requests.some((q) => q.query.includes(`sequence_id=${runId}`))) {
+    // The plan is made; as the run is looked at again before its move, someone gives one of its tasks to carla.
+    let raced = false;
+    s.onRequest((q) => {
+      if (!raced && looksAt(q, runId, stolen!.created_at)) {
+        raced = true;
         s.store.reassign(stolen!.id, w.carla.id, 'TASK');
-        clearInterval(racer);
       }
-    }, 1);
+    });
     const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--json'], {
       sandbox: s,
       env,
     });
-    clearInterval(racer);
+    expect(raced).toBe(true);
     expect(r.code).toBe(0);
     expect(s.store.get(stolen!.id)!.assignee_user_id).toBe(w.carla.id);
     expect(s.store.get(kept!.id)!.assignee_user_id).toBe(w.bob.id);
@@ -421,6 +448,91 @@ describe('no stealing after the plan', () => {
     const { lines } = journalOf(dir);
     expect(lines.filter((l) => l.task_id === stolen!.id)).toEqual([]);
     for (const l of lines.filter((x) => x.kind === 'move')) expect(l.from).toBe(w.alice.id);
+  });
+
+  it('a task created in a run after the plan keeps that run from moving whole', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const [runId, open] = await wholeRun(s, w);
+    let created: Task | undefined;
+    s.onRequest((q) => {
+      if (!created && looksAt(q, runId, open[0]!.created_at))
+        created = s.store.createTask({ sequence_id: runId, assignee_user_id: w.carla.id });
+    });
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes'], {
+      sandbox: s,
+      env: stateEnv().env,
+    });
+    expect(r.code).toBe(0);
+    expect(created).toBeDefined();
+    expect(s.store.get(created!.id)!.assignee_user_id).toBe(w.carla.id);
+    for (const t of open) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.bob.id);
+    const onRun = s.received('PATCH').filter((q) => open.some((t) => q.path.includes(t.id)));
+    expect(onRun.map((q) => (JSON.parse(q.body) as { scope: string }).scope)).not.toContain('SEQUENCE');
+  });
+
+  it('the runs are looked at by batches: a few listings a hundred tasks, no read of each run', async () => {
+    const s = await sandbox({ tasks: 3000 });
+    const w = world(s);
+    const r = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', `${w.bob.id},${w.carla.id}`, '--yes', '--json'],
+      { sandbox: s, env: stateEnv().env },
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { moved: number; calls: number };
+    expect(report.moved).toBe(w.aliceOpen.length);
+    expect(w.runs.size).toBeGreaterThan(100);
+    const firstCall = s.requests.findIndex((q) => q.method === 'PATCH');
+    const during = s.requests.slice(firstCall).filter((q) => q.method === 'GET' && q.path === '/v1/tasks');
+    // Each successor's first run is read alone before its first call (a refusal costs one call); the rest go by
+    // batches of about a hundred tasks: two listings of the leaver (one per open status) and one of what was
+    // created since the plan; then the check of what is left (two listings) and of what the calls took along.
+    const batches = Math.ceil(w.aliceOpen.length / 100) + 1;
+    expect(during.filter((q) => q.query.includes('sequence_id='))).toHaveLength(0);
+    expect(during.length).toBeLessThanOrEqual(3 * batches + 3);
+    expect(s.received('PATCH')).toHaveLength(report.calls);
+  });
+
+  it('a whole-run call that takes along a task created meanwhile journals it as taken, from a holder not known; undo leaves it', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { dir, env } = stateEnv();
+    const [runId] = await wholeRun(s, w);
+    let created: Task | undefined;
+    // While the run's whole-run call is in flight (after every look), Topo gives the run a new task of carla.
+    s.onRequest((q) => {
+      if (created || q.method !== 'PATCH') return;
+      const body = JSON.parse(q.body) as { scope: string };
+      const named = s.store.get(q.path.split('/')[3]!);
+      if (body.scope === 'SEQUENCE' && named?.sequence_id === runId)
+        created = s.store.createTask({ sequence_id: runId, assignee_user_id: w.carla.id });
+    });
+    const r = await topo(['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--yes', '--json'], {
+      sandbox: s,
+      env,
+    });
+    expect(r.code).toBe(0);
+    expect(created).toBeDefined();
+    // The API has no conditional update: the call took it. The journal says so, and that who had it is not known.
+    expect(s.store.get(created!.id)!.assignee_user_id).toBe(w.bob.id);
+    const { path, lines } = journalOf(dir);
+    expect(lines.filter((l) => l.task_id === created!.id)).toEqual([
+      expect.objectContaining({ result: 'moved', from: null, to: w.bob.id, taken: true, from_unknown: true }),
+    ]);
+    const report = JSON.parse(r.stdout) as { tasks: { task_id: string; result: string; reason: string }[] };
+    expect(report.tasks.find((t) => t.task_id === created!.id)).toMatchObject({
+      result: 'moved',
+      reason:
+        'taken along with its run by the whole-run call (created since the plan; from a holder not known)',
+    });
+    const id = path.split('/').pop()!.replace('.jsonl', '');
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
+    expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(
+      `  ${created!.id}  taken along with its run by a whole-run call; who had it before is not known`,
+    );
+    expect(s.store.get(created!.id)!.assignee_user_id).toBe(w.bob.id);
+    for (const t of w.aliceOpen) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
   });
 });
 
@@ -1222,7 +1334,7 @@ describe('the plan adds up', () => {
         '  by priority:   TODAY 22, HOT 6, EXTRA 5',
         '  sequence runs: 16 (14 moved whole in one call, 2 task by task)',
         '  API calls:     at most 18 (14 whole runs + 4 tasks one by one)',
-        '                 each run is read again just before its move',
+        '                 each batch of runs is looked at again just before its calls',
       ].join('\n'),
     );
     const args = [
@@ -1253,7 +1365,7 @@ describe('the plan adds up', () => {
         '  by priority:   TODAY 12, HOT 6, EXTRA 2',
         '  sequence runs: 8 (7 moved whole in one call, 1 task by task)',
         '  API calls:     at most 10 (7 whole runs + 3 tasks one by one)',
-        '                 each run is read again just before its move',
+        '                 each batch of runs is looked at again just before its calls',
         '  to each:',
         `    ${w.bob.id}: 4 runs, 10 tasks (TODAY 8, HOT 2)`,
         `    ${w.carla.id}: 4 runs, 10 tasks (TODAY 4, HOT 4, EXTRA 2)`,
@@ -1428,14 +1540,18 @@ describe('Ctrl-C at any point of a job', () => {
     const s = await sandbox({ latencyMs: 2 });
     const w = world(s);
     const { dir, env } = stateEnv();
+    // The leaver's whole listing (not a batch's look before its calls, which names a creation span).
     const isLeaverListing = (q: { method: string; path: string; query: string }) =>
-      q.method === 'GET' && q.path === '/v1/tasks' && q.query.includes('assignee_user_id');
+      q.method === 'GET' &&
+      q.path === '/v1/tasks' &&
+      q.query.includes('assignee_user_id') &&
+      !q.query.includes('created_at_after');
     // The plan's listing (one request per open status) passes; the check after the moves hangs far longer
     // than the test may run: a stop that waited for it would never end the test.
     s.injectFault({
       method: 'GET',
       path: '^/v1/tasks$',
-      query: 'assignee_user_id',
+      query: '^(?!.*created_at_after).*assignee_user_id',
       after: 2,
       times: 2,
       delayMs: 600_000,

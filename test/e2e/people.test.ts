@@ -106,6 +106,36 @@ describe('--with on tasks list', () => {
     expect(parsed.data[0]!.contact_name).toBe(fullName(s, expected[0]!));
   });
 
+  it('a page’s companions in two rounds: every run asked at once, each contact and campaign as its run arrives', async () => {
+    const s = await sandbox({ tasks: 2000 });
+    const page = openNewest(s).slice(0, 30);
+    const runs = new Set(page.map((t) => t.sequence_id));
+    expect(runs.size).toBeGreaterThan(17);
+    // The first run asked is answered at once, the others late, each contact and campaign at once: the order
+    // requests arrive in says what waited for what.
+    s.injectFault({ method: 'GET', path: '^/v1/sequences/', after: 1, delayMs: 400, times: runs.size });
+    const order: { path: string; runsAnswered: number }[] = [];
+    s.onRequest((q) =>
+      order.push({
+        path: q.path,
+        runsAnswered: s.received('GET', /^\/v1\/sequences\//).filter((r) => r.status !== 0).length,
+      }),
+    );
+    const r = await topo(['tasks', 'list', '-L', '30', '--with', 'contact,template,run', '--json'], {
+      sandbox: s,
+    });
+    expect(r.code).toBe(0);
+    const runAsks = order.filter((o) => o.path.startsWith('/v1/sequences/'));
+    expect(runAsks).toHaveLength(runs.size);
+    // No run waited for a late answer (a cap of 16 lookups at once would make all but one beyond it wait).
+    for (const ask of runAsks) expect(ask.runsAnswered).toBeLessThanOrEqual(1);
+    // The first run's contact and campaign are asked for as it arrives, not after the other runs.
+    const contacts = order.filter((o) => o.path.startsWith('/v1/contacts/'));
+    const templates = order.filter((o) => o.path.startsWith('/v1/sequence-templates/'));
+    expect(contacts[0]!.runsAnswered).toBe(1);
+    expect(templates[0]!.runsAnswered).toBe(1);
+  });
+
   it('without --with, piped and JSON output are the tasks alone, and nothing else is asked', async () => {
     const s = await sandbox();
     const json = await topo(['tasks', 'list', '-L', '5', '--json'], { sandbox: s });

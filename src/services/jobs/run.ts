@@ -55,6 +55,8 @@ export interface JobWork {
   sweep?: boolean;
   /** A rebalance's loads and moves, for its report. */
   team?: MoveReport['team'];
+  /** When the plan read the runs (ms): the runs are then looked at by batches just before their calls. */
+  plannedAt?: number;
 }
 
 export interface JobRunOptions {
@@ -100,6 +102,7 @@ export async function runJob(work: JobWork, o: JobRunOptions): Promise<JobResult
     fates: work.fates,
     progress: o.observer.progress,
     ...(work.stopsJob && { stopsJob: work.stopsJob }),
+    ...(work.plannedAt !== undefined && { plannedAt: work.plannedAt }),
   });
   const verification = await verify({
     client,

@@ -71,6 +71,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   const changed = before?.header ? changeOf(before, spec, o.untilFromNow ?? false) : undefined;
   // A cover keeps the end its first run recorded: `--until 14d` run again is the same cover.
   if (before?.header?.until) spec.until = before.header.until;
+  const plannedAt = d.now();
   // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
   // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
   const [, tasks, workspaceCost, sofar] = await Promise.all([
@@ -99,6 +100,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
     earlier,
     reconciled: sofar.reconciled,
     planned: plan.tasks,
+    plannedAt,
     openJournal: (observer) => {
       const job = Job.open(d.stateDir, spec, new Date(d.now()), (m) => observer.note(m));
       observer.opened(job);

@@ -136,6 +136,7 @@ function whyLeftAlone(r: MoveRecord, t: Task | undefined, who: Who): string | un
   if (!t) return 'not found any more';
   if (!isOpen(t)) return `${String(t.status).toLowerCase()} since`;
   if (t.assignee_user_id !== r.to) return `now with ${who(t.assignee_user_id)}`;
+  if (r.from_unknown) return 'taken along with its run by a whole-run call; who had it before is not known';
   if (!r.from) return 'was unassigned before; the API cannot unassign';
   return undefined;
 }
