@@ -56,7 +56,7 @@ export function describePlan(
       `at most ${num(plan.calls)} (${plural(whole, 'whole run')} + ${plural(oneByOne, 'task')} one by one)`,
       width,
     ),
-    '                 each batch of runs is looked at again just before its calls',
+    hanging('                 ', 'each batch of runs is looked at again just before its calls', width),
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
     lines.push('  to each:');
