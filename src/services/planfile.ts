@@ -230,7 +230,8 @@ export function planWork(
     phase: 'move',
     spec,
     plan: reassignPlan,
-    moves: movesOf(rest),
+    // A plan of whole runs (a rebalance) moves each run whole or not at all.
+    moves: movesOf(rest).map((m) => (plan.rules.whole_runs === true ? { ...m, whole: true } : m)),
     fates,
     earlier: [...done.values()],
     reconciled: [],
