@@ -219,7 +219,10 @@ export function balanceRules(b: TeamBalance): Omit<TeamBalance, 'moves'> {
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isPair = (v: unknown, a: string, b: string): boolean =>
-  !!v && typeof v === 'object' && isNumber((v as Record<string, unknown>)[a]) && isNumber((v as Record<string, unknown>)[b]);
+  !!v &&
+  typeof v === 'object' &&
+  isNumber((v as Record<string, unknown>)[a]) &&
+  isNumber((v as Record<string, unknown>)[b]);
 
 /**
  * The balance of a rebalance plan file: its rules' summary with the moves rebuilt from its tasks (a run each,
@@ -241,7 +244,9 @@ export function balanceOfPlan(
     s.members.every(
       (m) =>
         typeof m?.id === 'string' &&
-        ['before', 'after', 'gives', 'gets'].every((k) => isNumber((m as unknown as Record<string, unknown>)[k])),
+        ['before', 'after', 'gives', 'gets'].every((k) =>
+          isNumber((m as unknown as Record<string, unknown>)[k]),
+        ),
     );
   if (
     !s ||
