@@ -72,9 +72,9 @@ export function registerRebalance(tasks: Command, app: App): void {
       'topo tasks rebalance --team gia,hugo,ines,jon,kai --dry-run',
       'topo tasks rebalance --team gia,hugo,ines,jon,kai --tolerance 20% --yes',
       'topo tasks rebalance --team gia,hugo,ines -t call --dry-run --json team',
-      'topo tasks rebalance --team gia,hugo,ines,jon,kai --plan-out team.plan.json --needs-approval',
-      'topo plan show team.plan.json                                # then another key: topo plan apply',
       'topo tasks reassign --undo last --yes                        # every task back',
+      'topo tasks rebalance --team gia,hugo,ines,jon,kai --plan-out team.plan.json',
+      'topo plan show team.plan.json                                # then another key: topo plan apply',
     ],
     notes: `How it plans:
   Counts each member's open tasks (in the filters) with the API's totals, then moves whole sequence
@@ -87,6 +87,7 @@ export function registerRebalance(tasks: Command, app: App): void {
 
 It runs as a job: 'topo tasks reassign --jobs' lists it, '--undo last' puts every task back, Ctrl-C
 stops it with what moved journaled (running the same command again continues it).
+
 Plans as files (--plan-out FILE): the same plan written to a file (who planned it, the team's counts
 before and after, every task of each run that moves), nothing moved; --json prints the file too.
 'topo plan show FILE' prints it, 'topo plan apply FILE' runs it as a job: a run moves only if its
