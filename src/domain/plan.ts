@@ -1,4 +1,5 @@
 import type { ReassignScope, Task } from '../api/types.js';
+import { plural } from '../basics/text.js';
 
 /**
  * Planning a bulk reassignment: who gets which sequence run (one contact keeps one rep), and as few calls as
@@ -16,6 +17,11 @@ export interface RunMove {
   scope: ReassignScope;
   /** Why a run is moved task by task, or stays. */
   reason: string | null;
+  /**
+   * The run moves whole or not at all (a rebalance): if any of its open tasks changed hands since the plan, or
+   * it holds open tasks the plan does not, none of it moves.
+   */
+  whole?: boolean;
 }
 
 export interface PlannedCall {
@@ -223,19 +229,28 @@ function sharedReason(others: Task[], moving: Task[], who: (id: string | null) =
 /**
  * The calls that move one run now, given what the run holds just before them: one SEQUENCE call when its
  * open tasks are still exactly the planned ones, all still with the leaver; otherwise a TASK call for each
- * planned task still with the leaver (the others changed hands or closed since the plan, and stay).
+ * planned task still with the leaver (the others changed hands or closed since the plan, and stay). A run that
+ * moves whole (`move.whole`) and changed since is not moved at all: its tasks still with the leaver are `kept`.
  */
 export function callsForRun(
   move: RunMove,
   leaver: string | null,
   openNow: readonly Task[],
-): { calls: PlannedCall[]; gone: Task[]; closed: string[] } {
+): { calls: PlannedCall[]; gone: Task[]; closed: string[]; kept?: { task_ids: string[]; reason: string } } {
   const planned = new Set(move.task_ids);
   const held = openNow.filter((t) => planned.has(t.id) && t.assignee_user_id === leaver);
   const gone = openNow.filter((t) => planned.has(t.id) && t.assignee_user_id !== leaver);
   const closed = move.task_ids.filter((id) => !openNow.some((t) => t.id === id));
   const others = openNow.filter((t) => !planned.has(t.id));
   const to = move.to!;
+  if (move.whole && (gone.length > 0 || others.length > 0)) {
+    const why = [
+      gone.length > 0 && `${plural(gone.length, 'task')} of it changed hands`,
+      others.length > 0 && `it holds ${plural(others.length, 'open task')} not in the plan`,
+    ].filter(Boolean);
+    const reason = `its run changed since the plan (${why.join('; ')}): a run moves whole or not at all`;
+    return { calls: [], gone, closed, kept: { task_ids: held.map((t) => t.id), reason } };
+  }
   if (move.scope === 'SEQUENCE' && others.length === 0 && gone.length === 0 && held.length > 1) {
     return {
       calls: [

@@ -207,5 +207,84 @@ export function balanceMoves(balance: TeamBalance): (RunMove & { from: string })
     to: m.to,
     scope: m.task_ids.length > 1 ? 'SEQUENCE' : 'TASK',
     reason: null,
+    whole: true,
   }));
+}
+
+/** The balance as a plan file carries it in its rules: everything but the moves (the file's tasks are those). */
+export function balanceRules(b: TeamBalance): Omit<TeamBalance, 'moves'> {
+  const { moves: _moves, ...rest } = b;
+  return rest;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isPair = (v: unknown, a: string, b: string): boolean =>
+  !!v &&
+  typeof v === 'object' &&
+  isNumber((v as Record<string, unknown>)[a]) &&
+  isNumber((v as Record<string, unknown>)[b]);
+
+/**
+ * The balance of a rebalance plan file: its rules' summary with the moves rebuilt from its tasks (a run each,
+ * from its holder to its receiver when planned). Undefined when the rules do not hold one in shape.
+ */
+export function balanceOfPlan(
+  summary: unknown,
+  tasks: readonly {
+    task_id: string;
+    sequence_id: string;
+    priority: string;
+    before: { assignee_user_id: string | null };
+    after: { assignee_user_id: string };
+  }[],
+): TeamBalance | undefined {
+  const s = summary as Omit<TeamBalance, 'moves'> | undefined;
+  const membersOk =
+    Array.isArray(s?.members) &&
+    s.members.every(
+      (m) =>
+        typeof m?.id === 'string' &&
+        ['before', 'after', 'gives', 'gets'].every((k) =>
+          isNumber((m as unknown as Record<string, unknown>)[k]),
+        ),
+    );
+  if (
+    !s ||
+    !membersOk ||
+    !isNumber(s.mean) ||
+    !isNumber(s.tolerance) ||
+    !isPair(s.band, 'low', 'high') ||
+    !isPair(s.spread, 'before', 'after') ||
+    !isPair(s.widest, 'before', 'after') ||
+    typeof s.within !== 'boolean'
+  )
+    return undefined;
+  const runs = new Map<string, TeamBalance['moves'][number]>();
+  for (const t of tasks) {
+    const run = runs.get(t.sequence_id) ?? {
+      sequence_id: t.sequence_id,
+      from: t.before.assignee_user_id ?? '',
+      to: t.after.assignee_user_id,
+      task_ids: [],
+      priority: 'EXTRA',
+    };
+    run.task_ids.push(t.task_id);
+    if ((CLASS_RANK[t.priority] ?? 2) > (CLASS_RANK[run.priority] ?? 2))
+      run.priority = ['EXTRA', 'TODAY', 'HOT'][CLASS_RANK[t.priority] ?? 2]!;
+    runs.set(t.sequence_id, run);
+  }
+  const moves = [...runs.values()];
+  return {
+    ...s,
+    members: s.members.map((m) => ({ ...m, away: m.away ?? null })),
+    held: {
+      active: isNumber(s.held?.active) ? s.held.active : 0,
+      shared: isNumber(s.held?.shared) ? s.held.shared : 0,
+      outside: isNumber(s.held?.outside) ? s.held.outside : 0,
+    },
+    runs: moves.length,
+    tasks: tasks.length,
+    calls: moves.length,
+    moves,
+  };
 }

@@ -7,6 +7,8 @@ import { plural } from '../basics/text.js';
 import { TopoError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { describePlan } from '../output/offboard.js';
+import { describeBalance } from '../output/rebalance.js';
+import { balanceOfPlan } from '../domain/rebalance.js';
 import { planHeaderLines, planTitle, printPlanTasks } from '../output/planfile.js';
 import { preflight } from '../services/jobs/runs.js';
 import { planOffboarding, type OffboardOptions } from '../services/offboard/plan.js';
@@ -47,6 +49,12 @@ function describe(ctx: Context, plan: PlanFile, path: string, who: Who, read = t
   const box = terminal.stderrIsTTY
     ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }
     : undefined;
+  // A rebalance carries its team's balance: each member before and after, the spread, what stays.
+  const balance = plan.kind === 'rebalance' ? balanceOfPlan(plan.rules.balance, plan.tasks) : undefined;
+  if (balance) {
+    terminal.err(describeBalance(balance, who, box).trimEnd());
+    return;
+  }
   const reassign = reassignPlanOf(plan, weightsOf(plan));
   terminal.err(
     describePlan(reassign, planTitle(plan, who), who, terminal.stderrIsTTY, new Map(), box).trimEnd(),

@@ -1,4 +1,6 @@
 import type { Context } from '../context.js';
+import { planTaskOf } from '../domain/planfile.js';
+import { balanceRules } from '../domain/rebalance.js';
 import { whoFrom } from '../domain/task.js';
 import { PartialFailureError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
@@ -6,11 +8,17 @@ import { describeBalance, printBalancePreview } from '../output/rebalance.js';
 import { buildReport } from '../services/jobs/report.js';
 import { planRebalancing, type RebalanceOptions } from '../services/rebalance/plan.js';
 import { confirmCount, runWork, writeReport } from './job.js';
+import { writePlanOut } from './planfile.js';
 
 /** A rebalance as the person lives it: the plan, a dry run or the confirmation, then the job's common course. */
 export async function rebalance(
   ctx: Context,
-  o: RebalanceOptions & { yes: boolean; report: string | undefined },
+  o: RebalanceOptions & {
+    yes: boolean;
+    report: string | undefined;
+    /** `--plan-out FILE`: the plan written to a file, nothing moved. */
+    planOut?: { path: string; needsApproval: boolean };
+  },
 ): Promise<void> {
   const { terminal, output } = ctx;
   // The cost is counted from here, as the requests are: the counts and listings count toward the floor too.
@@ -23,6 +31,29 @@ export async function rebalance(
     o,
   );
   const { balance, work } = p;
+  if (o.planOut) {
+    // The plan as a file: each run that moves, whole (applied, a run that changed since stays whole too).
+    const tasks = balance.moves.flatMap((m) =>
+      m.task_ids.map((id) => planTaskOf(p.tasks.get(id)!, m.to, m.task_ids.length > 1 ? 'SEQUENCE' : 'TASK')),
+    );
+    if (tasks.length === 0) terminal.err(describeBalance(balance, who).trimEnd());
+    await writePlanOut(ctx, {
+      path: o.planOut.path,
+      kind: 'rebalance',
+      rules: {
+        team: o.team,
+        tolerance: o.tolerance,
+        include_active: o.includeActive,
+        filters: { ...o.filters },
+        whole_runs: true,
+        balance: balanceRules(balance),
+      },
+      tasks,
+      leftOut: [],
+      needsApproval: o.planOut.needsApproval,
+    });
+    return;
+  }
   if (p.continues)
     terminal.err(`note: continuing rebalance job ${p.continues.id}, which was left unfinished.`);
   const c = makeChalk(terminal.stderrColor);

@@ -5,7 +5,7 @@ import { getTask } from '../api/tasks.js';
 import type { ApiKeyInfo, Task } from '../api/types.js';
 import { isUuid } from '../basics/ids.js';
 import { isoSeconds } from '../basics/time.js';
-import type { JobSpec, TaskFate, Workspace } from '../domain/job.js';
+import type { JobSpec, RebalanceSpec, TaskFate, Workspace } from '../domain/job.js';
 import {
   PLAN_FORMAT,
   PLAN_VERSION,
@@ -19,6 +19,7 @@ import {
   type PlanKind,
   type PlanTask,
 } from '../domain/planfile.js';
+import { balanceOfPlan } from '../domain/rebalance.js';
 import { isOpen } from '../domain/task.js';
 import { EXIT, TopoError, UsageError } from '../errors.js';
 import { runPool } from './bulk.js';
@@ -182,12 +183,32 @@ export function planSpec(plan: PlanFile, workspace: Workspace, applier: KeyRef):
     filters:
       rules.filters && typeof rules.filters === 'object' ? (rules.filters as Record<string, unknown>) : {},
     until: typeof rules.until === 'string' ? rules.until : null,
+    ...(plan.kind === 'rebalance' && { rebalance: rebalanceSpecOf(plan) }),
     plan: {
       kind: plan.kind,
       digest: plan.digest,
       planned_by: plan.planned_by,
       applied_by: applier,
     },
+  };
+}
+
+/** A rebalance plan's team as its job records it: listed as a rebalance (by `--jobs`, `status`), never swept. */
+function rebalanceSpecOf(plan: PlanFile): RebalanceSpec {
+  const r = plan.rules;
+  const team = Array.isArray(r.team) ? r.team.filter(isUuid) : [];
+  return {
+    team:
+      team.length > 0
+        ? team
+        : [
+            ...new Set(
+              plan.tasks.flatMap((t) => [t.before.assignee_user_id ?? '', t.after.assignee_user_id]),
+            ),
+          ].filter(isUuid),
+    tolerance: typeof r.tolerance === 'number' ? r.tolerance : 0,
+    include_active: r.include_active === true,
+    started: plan.planned_by.at,
   };
 }
 
@@ -225,12 +246,16 @@ export function planWork(
     ]),
   );
   const reassignPlan = reassignPlanOf(plan, weightsOf(plan));
+  // A rebalance's report carries its team as planned: each member before and after.
+  const team = plan.kind === 'rebalance' ? balanceOfPlan(plan.rules.balance, plan.tasks) : undefined;
   return {
-    kind: 'reassign',
+    kind: team ? 'rebalance' : 'reassign',
+    ...(team && { team }),
     phase: 'move',
     spec,
     plan: reassignPlan,
-    moves: movesOf(rest),
+    // A plan of whole runs (a rebalance) moves each run whole or not at all.
+    moves: movesOf(rest).map((m) => (plan.rules.whole_runs === true ? { ...m, whole: true } : m)),
     fates,
     earlier: [...done.values()],
     reconciled: [],

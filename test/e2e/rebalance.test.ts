@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
+import type { PlanFile } from '../../src/domain/planfile.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandbox, tempDir, topo } from '../helpers.js';
+import { sandbox, tempDir, topo, type RunOptions } from '../helpers.js';
 
 /** `topo tasks rebalance`: whole runs from the members above the team's mean to those below, as a job. */
 
+const PLANNER = 'topo_sandbox_rw';
+const APPROVER = 'topo_sandbox_tasks';
 const isOpen = (t: Task) => t.status === 'PENDING' || t.status === 'IN_PROGRESS';
 const REPLIES = ['EMAIL_REPLY', 'LINKEDIN_REPLY'];
 
@@ -17,8 +20,9 @@ async function unevenTeam() {
   expect(s.store.users.slice(6).map((u) => u.alias)).toEqual(['gia', 'hugo', 'ines', 'jon', 'kai']);
   const home = tempDir();
   const env = { TOPO_STATE_DIR: join(home, 'state'), TOPO_CONFIG_DIR: join(home, 'config') };
-  const run = (argv: string[]) => topo(['tasks', ...argv], { sandbox: s, env });
-  return { s, team, env, run };
+  const run = (argv: string[], o: RunOptions = {}) => topo(['tasks', ...argv], { sandbox: s, env, ...o });
+  const plan = (argv: string[], o: RunOptions = {}) => topo(['plan', ...argv], { sandbox: s, env, ...o });
+  return { s, team, env, run, plan };
 }
 
 const openOf = (s: Sandbox, user: string) =>
@@ -187,8 +191,118 @@ describe('tasks rebalance', () => {
     expect(assignees(s)).toEqual(before);
   });
 
+  it('--plan-out: one key plans (no PATCH), another applies whole runs still as planned; a drifted run stays whole; --undo last', async () => {
+    const { s, team, run, plan: planCmd } = await unevenTeam();
+    const dev = s.store.users[3]!.id;
+    const path = join(tempDir(), 'team.plan.json');
+    s.requests.length = 0;
+    const planned = await run(
+      ['rebalance', '--team', team.join(','), '--plan-out', path, '--needs-approval'],
+      {
+        key: PLANNER,
+      },
+    );
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toContain(`Plan written to ${path}: `);
+    // Planning only reads: nothing moved, not one request that could change anything.
+    expect(s.requests.length).toBeGreaterThan(0);
+    expect(s.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(team.map((id) => openOf(s, id))).toEqual([26, 15, 8, 4, 2]);
+    const plan = JSON.parse(readFileSync(path, 'utf8')) as PlanFile;
+    expect(plan).toMatchObject({
+      kind: 'rebalance',
+      needs_approval: true,
+      planned_by: { key_name: 'Sandbox read-write' },
+      rules: { team, tolerance: 0.15, include_active: false, whole_runs: true },
+    });
+    const balance = plan.rules.balance as { members: { id: string; before: number; after: number }[] };
+    expect(balance.members.map((m) => [m.id, m.before])).toEqual(
+      team.map((id, i) => [id, [26, 15, 8, 4, 2][i]]),
+    );
+    // Whole runs: every open task of each planned run, all with one member, going to one member of the team.
+    const runs = new Map<string, PlanFile['tasks']>();
+    for (const t of plan.tasks) runs.set(t.sequence_id, [...(runs.get(t.sequence_id) ?? []), t]);
+    for (const [sequenceId, tasks] of runs) {
+      const open = s.store.state.tasks.filter((t) => isOpen(t) && t.sequence_id === sequenceId);
+      expect(tasks.map((t) => t.task_id).sort()).toEqual(open.map((t) => t.id).sort());
+      expect(new Set(tasks.map((t) => t.before.assignee_user_id)).size).toBe(1);
+      expect(new Set(tasks.map((t) => t.after.assignee_user_id)).size).toBe(1);
+      expect(team).toContain(tasks[0]!.after.assignee_user_id);
+    }
+    // plan show: who planned it, and each member before and after.
+    const shown = await planCmd(['show', path], { key: APPROVER });
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain("planned by:  key 'Sandbox read-write'");
+    expect(shown.stderr).toContain('Plan: rebalance 5 members (mean 11; within 15%: 9.3–12.6)');
+    expect(shown.stderr).toContain(`${team[0]}: 26 → ${balance.members[0]!.after} (gives `);
+
+    // Meanwhile: a task of one planned run changes hands; a task of another closes.
+    const big = [...runs.values()].filter((r) => r.length > 1);
+    const [drifted, shrunk] = [big[0]!, big[1]!];
+    expect((await run(['reassign', drifted[0]!.task_id, '--to', dev])).code).toBe(0);
+    expect((await run(['skip', shrunk[0]!.task_id])).code).toBe(0);
+    const before = assignees(s);
+    s.requests.length = 0;
+
+    expect((await planCmd(['apply', path, '--yes'], { key: PLANNER })).code).toBe(5);
+    const applied = await planCmd(['apply', path, '--yes', '--json'], { key: APPROVER });
+    expect(applied.code).toBe(0);
+    const report = JSON.parse(applied.stdout) as {
+      kind: string;
+      moved: number;
+      team: { members: unknown[] };
+      applied_by: { key_name: string };
+      skipped: { task_id: string; reason: string }[];
+    };
+    expect(report).toMatchObject({ kind: 'rebalance', applied_by: { key_name: 'Sandbox tasks only' } });
+    expect(report.team.members).toHaveLength(5);
+    // The drifted run stays whole, each of its tasks said why; the closed task is skipped, its run moves.
+    expect(report.skipped).toEqual(
+      expect.arrayContaining([
+        { task_id: drifted[0]!.task_id, reason: `now with ${dev}` },
+        ...drifted.slice(1).map((t) => ({
+          task_id: t.task_id,
+          reason:
+            'its run changed since the plan (1 task of it changed hands): a run moves whole or not at all',
+        })),
+        { task_id: shrunk[0]!.task_id, reason: 'closed since the plan' },
+      ]),
+    );
+    expect(report.skipped).toHaveLength(drifted.length + 1);
+    for (const t of plan.tasks) {
+      const now = s.store.get(t.task_id)!.assignee_user_id;
+      if (t.sequence_id === drifted[0]!.sequence_id || t.task_id === shrunk[0]!.task_id)
+        expect(now).toBe(before.get(t.task_id));
+      else expect(now).toBe(t.after.assignee_user_id);
+    }
+    expect(report.moved).toBe(plan.tasks.length - drifted.length - 1);
+    // One call per run moved, every one with the approving key; nothing outside the plan moved.
+    const patches = s.received('PATCH');
+    expect(patches).toHaveLength(runs.size - 1);
+    expect(patches.every((p) => p.key === APPROVER)).toBe(true);
+    const inPlan = new Set(plan.tasks.map((t) => t.task_id));
+    for (const [id, who] of before) if (!inPlan.has(id)) expect(s.store.get(id)!.assignee_user_id).toBe(who);
+
+    // --jobs: a rebalance, with who planned and who applied; --undo last puts every task back.
+    const [job] = JSON.parse((await run(['reassign', '--jobs', '--json'])).stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(job).toMatchObject({
+      kind: 'rebalance',
+      state: 'done',
+      planned_by: { key_name: 'Sandbox read-write' },
+      applied_by: { key_name: 'Sandbox tasks only' },
+    });
+    const table = await run(['reassign', '--jobs'], { tty: true, columns: 320 });
+    expect(table.stdout).toContain('Sandbox read-write → Sandbox tasks only');
+    expect((await run(['reassign', '--undo', 'last', '--yes'])).code).toBe(0);
+    expect(assignees(s)).toEqual(before);
+  });
+
   it('bad input: a clear line and exit 2 before any request', async () => {
     const { s, team, run } = await unevenTeam();
+    const nowhere = join(tempDir(), 'none');
     const cases: [string[], string][] = [
       [['rebalance'], 'error: --team is required: the members to balance, comma-separated (at least two)\n'],
       [
@@ -206,6 +320,22 @@ describe('tasks rebalance', () => {
       [
         ['rebalance', '--team', team.join(',')],
         'error: rebalancing a team needs confirmation, but there is no terminal to ask: pass --yes (or --dry-run to preview)\n',
+      ],
+      [
+        ['rebalance', '--team', team.join(','), '--needs-approval', '--dry-run'],
+        'error: --needs-approval goes with --plan-out: it marks the plan file\n',
+      ],
+      ...(['--dry-run', '--yes'] as const).map((flag): [string[], string] => [
+        ['rebalance', '--team', team.join(','), '--plan-out', join(tempDir(), 'p.json'), flag],
+        'error: --plan-out writes a plan and moves nothing: not with --dry-run or --yes\n',
+      ]),
+      [
+        ['rebalance', '--team', team.join(','), '--plan-out', join(tempDir(), 'p.json'), '--report', 'r.md'],
+        'error: --report goes with the run: give it to topo plan apply, not with --plan-out\n',
+      ],
+      [
+        ['rebalance', '--team', team.join(','), '--plan-out', join(nowhere, 'p.json')],
+        `error: --plan-out: cannot write '${join(nowhere, 'p.json')}': there is no folder ${nowhere}\n`,
       ],
     ];
     for (const [argv, stderr] of cases) {

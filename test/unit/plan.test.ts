@@ -142,4 +142,25 @@ describe('callsForRun', () => {
     expect(gone.map((t) => t.id)).toEqual([b!.id]);
     expect(closed).toEqual([c!.id]);
   });
+
+  it('a run that moves whole stays whole when it changed: nothing is called, what is still held is kept', () => {
+    const [a, b, c] = [task('r', 'alice'), task('r', 'alice'), task('r', 'alice')];
+    const whole = { ...move([a!.id, b!.id], 'SEQUENCE'), whole: true };
+    const drifted = callsForRun(whole, 'alice', [a!, { ...b!, assignee_user_id: 'dev' }]);
+    expect(drifted.calls).toEqual([]);
+    expect(drifted.kept).toEqual({
+      task_ids: [a!.id],
+      reason: 'its run changed since the plan (1 task of it changed hands): a run moves whole or not at all',
+    });
+    const grown = callsForRun(whole, 'alice', [a!, b!, c!]);
+    expect(grown.calls).toEqual([]);
+    expect(grown.kept?.reason).toContain('it holds 1 open task not in the plan');
+    // A task closed since leaves the rest whole: it moves.
+    const shrunk = callsForRun({ ...move([a!.id, b!.id, c!.id], 'SEQUENCE'), whole: true }, 'alice', [
+      a!,
+      b!,
+    ]);
+    expect(shrunk.calls.map((x) => [x.scope, x.task_ids])).toEqual([['SEQUENCE', [a!.id, b!.id]]]);
+    expect(shrunk.closed).toEqual([c!.id]);
+  });
 });

@@ -24,6 +24,8 @@ interface RebalanceFlags {
   concurrency: string;
   yes?: boolean;
   dryRun?: boolean;
+  planOut?: string;
+  needsApproval?: boolean;
 }
 
 export function registerRebalance(tasks: Command, app: App): void {
@@ -55,6 +57,11 @@ export function registerRebalance(tasks: Command, app: App): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show the plan, change nothing')
     .option(
+      '--plan-out <file>',
+      "write the plan to a file and move nothing; 'topo plan apply <file>' runs it (see topo help automation)",
+    )
+    .option('--needs-approval', 'with --plan-out: the plan must be applied with another key than this one')
+    .option(
       '--concurrency <n>',
       `most calls at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
       String(BULK_CONCURRENCY.default),
@@ -66,6 +73,8 @@ export function registerRebalance(tasks: Command, app: App): void {
       'topo tasks rebalance --team gia,hugo,ines,jon,kai --tolerance 20% --yes',
       'topo tasks rebalance --team gia,hugo,ines -t call --dry-run --json team',
       'topo tasks reassign --undo last --yes                        # every task back',
+      'topo tasks rebalance --team gia,hugo,ines,jon,kai --plan-out team.plan.json',
+      'topo plan show team.plan.json                                # then another key: topo plan apply',
     ],
     notes: `How it plans:
   Counts each member's open tasks (in the filters) with the API's totals, then moves whole sequence
@@ -78,6 +87,13 @@ export function registerRebalance(tasks: Command, app: App): void {
 
 It runs as a job: 'topo tasks reassign --jobs' lists it, '--undo last' puts every task back, Ctrl-C
 stops it with what moved journaled (running the same command again continues it).
+
+Plans as files (--plan-out FILE): the same plan written to a file (who planned it, the team's counts
+before and after, every task of each run that moves), nothing moved; --json prints the file too.
+'topo plan show FILE' prints it, 'topo plan apply FILE' runs it as a job: a run moves only if its
+open tasks are all still with the giver and it holds no other open task, else the whole run stays
+and is reported as skipped. --needs-approval: it must be applied with another key.
+
 --json prints the job's report (as 'tasks reassign --from' does) with team: {members (before,
 gives, gets, after, away), mean, tolerance, band, spread, widest, within, held, moves}.`,
   });
@@ -95,8 +111,17 @@ async function runRebalance(ctx: Context, flags: RebalanceFlags): Promise<void> 
   const tolerance = parseTolerance(flags.tolerance);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
   const filters = parseSubset(flags, ctx.now(), (m) => ctx.terminal.warn(m));
+  if (flags.needsApproval && flags.planOut === undefined)
+    throw new UsageError('--needs-approval goes with --plan-out: it marks the plan file');
+  if (flags.planOut !== undefined) {
+    if (flags.dryRun || flags.yes)
+      throw new UsageError('--plan-out writes a plan and moves nothing: not with --dry-run or --yes');
+    if (flags.report !== undefined)
+      throw new UsageError('--report goes with the run: give it to topo plan apply, not with --plan-out');
+    checkOutputPath(flags.planOut, '--plan-out');
+  }
   if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
-  requireConfirmable(ctx.terminal, flags, 'rebalancing a team');
+  if (flags.planOut === undefined) requireConfirmable(ctx.terminal, flags, 'rebalancing a team');
   const team: string[] = [];
   for (const name of names) {
     const id = await ctx.people.resolve(name, '--team');
@@ -110,10 +135,14 @@ async function runRebalance(ctx: Context, flags: RebalanceFlags): Promise<void> 
     tolerance,
     includeActive: Boolean(flags.includeActive),
     filters,
-    dryRun: Boolean(flags.dryRun),
+    // A plan written to a file only reads: no key with tasks:write is needed to plan.
+    dryRun: Boolean(flags.dryRun) || flags.planOut !== undefined,
     yes: Boolean(flags.yes),
     concurrency,
     report: flags.report,
+    ...(flags.planOut !== undefined && {
+      planOut: { path: flags.planOut, needsApproval: Boolean(flags.needsApproval) },
+    }),
   });
 }
 

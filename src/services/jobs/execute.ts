@@ -168,10 +168,11 @@ class Calls {
       if (this.stopping()) return [];
     }
     openNow ??= await runOpenTasks(this.o.client, move.sequence_id);
-    const { calls: planned, gone, closed } = callsForRun(move, move.from, openNow);
+    const { calls: planned, gone, closed, kept } = callsForRun(move, move.from, openNow);
     for (const t of gone)
       this.settle([t.id], 'skipped', { reason: `now with ${this.o.who(t.assignee_user_id)}`, task: t });
     this.settle(closed, 'skipped', { reason: 'closed since the plan' });
+    if (kept) this.settle(kept.task_ids, 'skipped', { reason: kept.reason });
     await this.sendAll(probe ? planned.slice(0, 1) : planned, probe);
     return probe ? planned.slice(1) : [];
   }

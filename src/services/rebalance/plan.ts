@@ -205,8 +205,10 @@ function jobsOfTeam(
       away.set(row.from, { job: row.id, until: row.until });
   const same = (j: Job) => {
     const r = j.header?.rebalance;
+    // A rebalance plan applied from a file is continued by applying the file again, not by planning anew.
     return (
       r !== undefined &&
+      j.header?.plan === undefined &&
       JSON.stringify([r.team, r.tolerance, r.include_active, j.header!.filters]) ===
         JSON.stringify([o.team, o.tolerance, o.includeActive, { ...o.filters }])
     );
