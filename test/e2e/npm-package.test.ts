@@ -67,7 +67,15 @@ const npm = (args: string[], cwd: string) =>
     npm_config_audit: 'false',
   });
 
-describe('the npm package', () => {
+/**
+ * npm packs and installs for seconds of CPU: the release's tests run in CI (`CI` or TOPO_RELEASE_TESTS=1, as
+ * .ci/run sets) and where asked; elsewhere skipped, saying so, so that `npm test` keeps to its minute.
+ */
+const release = Boolean(process.env.CI) || process.env.TOPO_RELEASE_TESTS === '1';
+if (!release)
+  console.warn('npm package: skipped, the release tests run in CI (TOPO_RELEASE_TESTS=1 runs them here)');
+
+describe.runIf(release)('the npm package', () => {
   // npm takes seconds, more on a loaded machine: a generous limit that only a hang reaches.
   it(
     'packs, installs into an empty folder without dev dependencies, and runs',
