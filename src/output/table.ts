@@ -8,8 +8,8 @@ import { displayWidth, truncate, truncateMiddle } from './width.js';
  * square of its rows (20,000 rows as one table took 26–39 s on this project's machine; 100,000 did not finish
  * in 600 s; 500,000 overflow the stack), and in chunks of 500 rows with fixed widths it is linear but 170–280 µs
  * a row, 40–60 times this. A listing has no bound (`tasks list --all`), so lists are drawn here; cli-table3
- * draws the bounded, boxed summaries (box.ts: `auth status`, a plan's successors), where a handful of rows
- * cost nothing.
+ * draws the bounded, boxed summaries (box.ts: `auth status`, a plan's successors, a rebalance's members,
+ * `status --team`), where a handful of rows cost nothing.
  */
 
 /** A column of a terminal table. Cells are plain, safe text; colour is applied after fitting. */

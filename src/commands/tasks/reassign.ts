@@ -11,6 +11,7 @@ import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { addPlanFlags } from './plan-flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
 import { checkOutputPath } from '../../input/outfile.js';
@@ -85,17 +86,8 @@ export function registerReassign(tasks: Command, app: App): void {
     .option('--created-before <when>', 'with --from: only tasks created before this (as for tasks list)')
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'show what would move, change nothing')
-    .option(
-      '--plan-out <file>',
-      "write the plan to a file and move nothing; 'topo plan apply <file>' runs it (see topo help automation)",
-    )
-    .option('--needs-approval', 'with --plan-out: the plan must be applied with another key than this one')
-    .option(
-      '--concurrency <n>',
-      `most calls at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
-      String(BULK_CONCURRENCY.default),
-    );
+    .option('--dry-run', 'show what would move, change nothing');
+  addPlanFlags(cmd);
   addOutputFlags(cmd, {
     fields: OUTCOME_FIELDS,
     modes: [

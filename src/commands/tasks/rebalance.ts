@@ -10,6 +10,7 @@ import { checkOutputPath } from '../../input/outfile.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { addOutputFlags } from '../../output/flags.js';
+import { addPlanFlags } from './plan-flags.js';
 
 interface RebalanceFlags {
   team?: string;
@@ -55,17 +56,8 @@ export function registerRebalance(tasks: Command, app: App): void {
     .option('--created-before <when>', 'only tasks created before this (as for tasks list)')
     .optionsGroup(FLAG_GROUPS.safety)
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'show the plan, change nothing')
-    .option(
-      '--plan-out <file>',
-      "write the plan to a file and move nothing; 'topo plan apply <file>' runs it (see topo help automation)",
-    )
-    .option('--needs-approval', 'with --plan-out: the plan must be applied with another key than this one')
-    .option(
-      '--concurrency <n>',
-      `most calls at once (at most ${BULK_CONCURRENCY.max}); fewer while the API limits the rate`,
-      String(BULK_CONCURRENCY.default),
-    );
+    .option('--dry-run', 'show the plan, change nothing');
+  addPlanFlags(cmd);
   addOutputFlags(cmd, { fields: [...JOB_REPORT_FIELDS, 'team'] });
   helpDetails(cmd, {
     examples: [
