@@ -11,7 +11,7 @@ import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { addPlanFlags } from './plan-flags.js';
+import { addPlanFlags } from '../../input/plan-flags.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
 import { checkOutputPath } from '../../input/outfile.js';

@@ -10,7 +10,7 @@ import { checkOutputPath } from '../../input/outfile.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { JOB_REPORT_FIELDS } from '../../output/fields.js';
 import { addOutputFlags } from '../../output/flags.js';
-import { addPlanFlags } from './plan-flags.js';
+import { addPlanFlags } from '../../input/plan-flags.js';
 
 interface RebalanceFlags {
   team?: string;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { BULK_CONCURRENCY } from '../../input/choices.js';
+import { BULK_CONCURRENCY } from './choices.js';
 
 /** The flags of every bulk move that can be written as a plan file (`tasks reassign`, `tasks rebalance`). */
 export function addPlanFlags(cmd: Command): void {
