@@ -139,10 +139,13 @@ if (fast !== undefined) {
     process.exitCode = await main(
       args,
       {
-        stdin: process.stdin,
+        // Made when a command reads it: process.stdin on a pipe or a file loads Node's file streams.
+        get stdin() {
+          return process.stdin;
+        },
         stdout: process.stdout,
         stderr: process.stderr,
-        stdinIsTTY: Boolean(process.stdin.isTTY),
+        stdinIsTTY: require('node:tty').isatty(0),
         stdoutIsTTY: Boolean(process.stdout.isTTY),
         stderrIsTTY: Boolean(process.stderr.isTTY),
         columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,

@@ -65,25 +65,31 @@ export function createRequireCalls(root) {
 const UMD_MAIN = ['jsonc-parser'];
 
 /**
- * Replaces `from` by `to` in a file of the package installed at the top of node_modules (not in copies nested
- * in other packages), and fails the build when the package's code has changed.
+ * Replaces each `[from, to]` in a file of the package installed at the top of node_modules (not in copies
+ * nested in other packages), and fails the build when the package's code has changed.
  */
-function patch(b, file, from, to) {
+function patch(b, file, ...changes) {
   const filter = new RegExp(
     `[/\\\\]node_modules[/\\\\]${file.replace(/[/.]/g, (c) => (c === '/' ? '[/\\\\]' : '\\.'))}$`,
   );
   b.onLoad({ filter }, (args) => {
     if (args.path.split(/[/\\\\]node_modules[/\\\\]/).length > 2) return undefined;
-    const text = readFileSync(args.path, 'utf8');
-    if (!text.includes(from)) throw new Error(`${file} changed: '${from}' is not in it any more`);
-    return { contents: text.replace(from, to), loader: 'js' };
+    let text = readFileSync(args.path, 'utf8');
+    for (const [from, to] of changes) {
+      if (!text.includes(from)) throw new Error(`${file} changed: '${from}' is not in it any more`);
+      text = text.replace(from, to);
+    }
+    return { contents: text, loader: 'js' };
   });
 }
 
 /**
  * What a plain HTTP/1 request does not need, loaded when it is used:
+ * - undici loads `node:http` for the default size limit of response headers (the client gives its own) and to
+ *   recognise a response of Node's HTTP client among the streams it destroys;
  * - undici's HTTP/2 client loads `node:http2` (and with it `tls` and `crypto`) as it starts: it is loaded
  *   when a server offers HTTP/2, which only a TLS connection can;
+ * - undici loads `node:assert` (five modules of Node's) for assertions that hold: it loads when one fails;
  * - commander loads `node:child_process` for its stand-alone executable subcommands, which topo has none of;
  * - undici compiles its HTTP parser (WebAssembly) when it opens its first connection: it calls
  *   `globalThis[Symbol.for('topo.beforeWasm')]` first, where bin/topo.js sets V8's flags for it (see there);
@@ -97,27 +103,52 @@ export function lighterStart() {
       patch(
         b,
         'undici/lib/dispatcher/client.js',
-        "const connectH2 = require('./client-h2.js')",
-        "let h2; const connectH2 = (...args) => (h2 ??= require('./client-h2.js'))(...args)",
+        [
+          "const connectH2 = require('./client-h2.js')",
+          "let h2; const connectH2 = (...args) => (h2 ??= require('./client-h2.js'))(...args)",
+        ],
+        ["const http = require('node:http')", ''],
+        [
+          'const getDefaultNodeMaxHeaderSize = http &&',
+          "const getDefaultNodeMaxHeaderSize = () => require('node:http').maxHeaderSize\nconst unused = false &&",
+        ],
       );
       patch(
         b,
-        'commander/lib/command.js',
+        'undici/lib/core/util.js',
+        [
+          "const { IncomingMessage } = require('node:http')",
+          // Only a response of node:http (loaded already, then) has this name and this class.
+          "const isIncomingMessage = (s) => s.constructor.name === 'IncomingMessage' && s.constructor === require('node:http').IncomingMessage",
+        ],
+        [
+          'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
+          'if (isIncomingMessage(Object.getPrototypeOf(stream))) {',
+        ],
+      );
+      patch(b, 'commander/lib/command.js', [
         "const childProcess = require('node:child_process');",
         "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
-      );
-      patch(
-        b,
-        'undici/lib/dispatcher/client-h1.js',
+      ]);
+      patch(b, 'undici/lib/dispatcher/client-h1.js', [
         'function lazyllhttp () {',
         "function lazyllhttp () {\n  globalThis[Symbol.for('topo.beforeWasm')]?.()",
+      ]);
+      // undici calls assert(value, message) only (no assert.x): the module loads when an assertion fails.
+      b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+        /[/\\]node_modules[/\\]undici[/\\]/.test(args.importer)
+          ? { path: 'assert', namespace: 'lazy-assert' }
+          : undefined,
       );
-      patch(
-        b,
-        'string-width/index.js',
+      b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+        contents:
+          "module.exports = function assert(value, message) { if (!value) require('node:assert')(value, message) }",
+        loader: 'js',
+      }));
+      patch(b, 'string-width/index.js', [
         'const segmenter = new Intl.Segmenter();',
         'let made; const segmenter = { segment: (text) => (made ??= new Intl.Segmenter()).segment(text) };',
-      );
+      ]);
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   withUrlHint,
   type Answer,
 } from './answers.js';
-import { Agent, Pool, proxyAgent, request, type Dispatcher, type ResponseData } from './http.js';
+import { Agent, Pool, limits, proxyAgent, request, type Dispatcher, type ResponseData } from './http.js';
 import {
   RETRIES,
   type ApiRequest,
@@ -103,7 +103,7 @@ export class ApiClient {
     // undici wants whole milliseconds.
     this.timeoutMs = Math.max(1, Math.round(options.timeoutMs));
     const timeoutMs = this.timeoutMs;
-    const timeouts = { connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    const timeouts = { connect: { timeout: timeoutMs }, ...limits(timeoutMs) };
     this.proxy = options.dispatcher ? undefined : chooseProxy(options.baseUrl, options.env ?? {});
     this.dispatcher =
       options.dispatcher ??
@@ -114,8 +114,7 @@ export class ApiClient {
             // undici's defaults leave the connection to the proxy and its CONNECT answer 10 s and 300 s.
             proxyTls: { timeout: timeoutMs },
             requestTls: { timeout: timeoutMs },
-            clientFactory: (origin, opts) =>
-              new Pool(origin, { ...opts, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }),
+            clientFactory: (origin, opts) => new Pool(origin, { ...opts, ...limits(timeoutMs) }),
           })
         : new Agent(timeouts));
   }

@@ -30,6 +30,14 @@ export function proxyAgent(options: Undici.ProxyAgent.Options): Undici.ProxyAgen
   return new ProxyAgent(options);
 }
 
+/**
+ * A connection's limits: the time to wait for an answer's headers and between parts of its body, and the size
+ * of its headers (Node's default: given here, undici does not load node:http to read it).
+ */
+export function limits(timeoutMs: number): Undici.Client.Options {
+  return { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, maxHeaderSize: 16 * 1024 };
+}
+
 /** One request through a dispatcher: undici's `request()`, without its global dispatcher. */
 export function request(
   dispatcher: Dispatcher,

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// The entry point: only this file ends the process. `--version` and help answer without loading the CLI.
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const args = process.argv.slice(2);
+
+/** Inside the single executable (`npm run package`), the package's files are its embedded assets. */
+const sea = (() => {
+  try {
+    const embedded = require('node:sea');
+    return embedded.isSea() ? embedded : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * A bundle of the build (dist/cli.cjs, dist/complete.cjs), compiled from its code cache (bin/load.cjs). Inside
+ * the single executable, the sources it was built from are bundled with this file (scripts/package.mjs).
+ */
+function bundle(name) {
+  if (sea) return name === 'cli' ? require('../dist/cli.cjs') : require('../dist/complete.cjs');
+  return require('./load.cjs').load(name).exports;
+}
+
+/** A file of the package, by its path in the package ('dist/help.json'). */
+function packageFile(path) {
+  return sea ? sea.getAsset(path, 'utf8') : readFileSync(join(__dirname, '..', path), 'utf8');
+}
+
+/** The command path of a help request (`tasks list --help`, `help tasks list`, bare `topo`), else undefined. */
+function helpKey() {
+  if (args.length === 0) return '';
+  if (args[0] === 'help')
+    return args.length === 1
+      ? '--help'
+      : `${args.length === 2 && !args[1].startsWith('-') ? 'help ' : ''}${args.slice(1).join(' ')}`;
+  const last = args[args.length - 1];
+  if (last !== '--help' && last !== '-h') return undefined;
+  const path = args.slice(0, -1);
+  if (path.some((a) => a.startsWith('-'))) return undefined;
+  return path.length === 0 ? '--help' : path.join(' ');
+}
+
+function cachedHelp() {
+  const key = helpKey();
+  // Rendered at 80 columns: good for pipes and terminals at least that wide.
+  if (key === undefined || (process.stdout.isTTY && (process.stdout.columns || 80) < 80)) return undefined;
+  try {
+    const cache = JSON.parse(packageFile('dist/help.json'));
+    return cache[key] ?? (key.startsWith('help ') ? cache[key.slice(5)] : undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The committed completion script for `topo completion <shell>` (kept current by a test). */
+function completionScript() {
+  const files = { bash: 'topo.bash', zsh: '_topo', fish: 'topo.fish' };
+  if (args.length !== 2 || args[0] !== 'completion' || !files[args[1]]) return undefined;
+  try {
+    return packageFile(`completions/${files[args[1]]}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A shell's completion request (`topo complete -- …`), answered from dist/completion.json. */
+function completionRequest() {
+  if (args[0] !== 'complete' || args[1] !== '--' || args.includes('--help') || args.includes('-h'))
+    return false;
+  Promise.resolve()
+    .then(() => bundle('complete'))
+    .then(({ complete }) =>
+      complete(
+        JSON.parse(packageFile('dist/completion.json')),
+        { stdout: process.stdout },
+        process.env,
+        args.slice(2),
+      ),
+    )
+    // A shell's Tab press gets no error text: nothing to offer, and a failing exit code.
+    .catch(() => (process.exitCode = 1));
+  return true;
+}
+
+let fast;
+if (completionRequest()) {
+  fast = '';
+} else if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  fast = `${JSON.parse(packageFile('package.json')).version}\n`;
+} else {
+  fast = cachedHelp() ?? completionScript();
+}
+if (fast !== undefined) {
+  process.stdout.write(fast);
+} else {
+  // Ctrl-C and SIGTERM end quietly with 130 and 143, unless a command asked to handle the next one itself
+  // (a bulk job lets its calls in flight finish first); a second one always ends the process.
+  const handlers = new Set();
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
+    const listener = () => {
+      if (handlers.size === 0) process.exit(code);
+      const pending = [...handlers];
+      handlers.clear();
+      for (const handler of pending) handler(signal);
+    };
+    process.on(signal, listener);
+  }
+  const interrupts = {
+    add(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+  };
+  process.stdout.on('error', (error) => {
+    // A closed pipe (`topo tasks list --all | head -3`) is a normal end, not a failure.
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  // undici parses HTTP with WebAssembly; V8 would also optimise that code in the background and hold the
+  // process at exit to finish it, which a short command never profits from: baseline-compiled code only. Set
+  // as undici compiles its parser (scripts/bundling.mjs), not at start: a change of V8's flags makes V8 reject
+  // every code cache made without it (Node's for its own modules, ours for the bundle), so that whatever loads
+  // after it is compiled from source.
+  // At the same moment, the young generation stops growing: a walk of every page allocates fast and keeps
+  // little (a page at a time), and V8 would otherwise grow its nursery to 32 MiB for that rate. Kept small, the
+  // peak stays flat with the number of tasks (about 95 MiB at 300,000 and at 500,000, against 125 MiB and more)
+  // for about 1–2% of the walk's time (bench/results.md).
+  globalThis[Symbol.for('topo.beforeWasm')] = () =>
+    require('node:v8').setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
+  Promise.resolve().then(async () => {
+    globalThis.__mark('before-bundle'); const { main } = bundle('cli'); globalThis.__mark('bundle');
+    process.exitCode = await (async()=>{const r= await main(
+      args,
+      {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdinIsTTY: Boolean(process.stdin.isTTY),
+        stdoutIsTTY: Boolean(process.stdout.isTTY),
+        stderrIsTTY: Boolean(process.stderr.isTTY),
+        columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
+      },
+      process.env,
+      { interrupts },
+    ); globalThis.__mark('main-done'); return r})();
+  });
+}
