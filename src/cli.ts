@@ -15,7 +15,23 @@ import { errorLine, exitCodeOf } from './output/errors.js';
 import { HELP_TOPICS, HELP_WIDTH, TopoCommand, fitLines, helpDetails, topicText } from './help.js';
 import type { Env, IO } from './terminal.js';
 
-export function buildProgram(app: App): Command {
+/** The top-level commands, by name. */
+const GROUPS: Record<string, (program: Command, app: App) => void> = {
+  status: registerStatus,
+  tasks: registerTasks,
+  plan: registerPlan,
+  templates: registerTemplates,
+  auth: registerAuth,
+  alias: registerAlias,
+  sandbox: registerSandbox,
+  help: registerHelp,
+};
+
+/**
+ * The command tree. Given the command a run names (`tasks` in `topo tasks list`), only that branch is built:
+ * a run needs no other, and a word that names none (a typo, to be answered with a suggestion) builds all.
+ */
+export function buildProgram(app: App, word?: string): Command {
   const program = new TopoCommand('topo');
   // Help is at most 80 columns wide, so the build can render it ahead of time (see renderHelpCache).
   const width = app.io.stdoutIsTTY ? Math.min(HELP_WIDTH, app.io.columns || HELP_WIDTH) : HELP_WIDTH;
@@ -75,14 +91,9 @@ export function buildProgram(app: App): Command {
       'topo tasks reassign --from alice --to bob --dry-run',
     ],
   });
-  registerStatus(program, app);
-  registerTasks(program, app);
-  registerPlan(program, app);
-  registerTemplates(program, app);
-  registerAuth(program, app);
-  registerAlias(program, app);
-  registerSandbox(program, app);
-  registerHelp(program, app);
+  const only = word !== undefined && Object.hasOwn(GROUPS, word) ? GROUPS[word] : undefined;
+  if (only) only(program, app);
+  else for (const register of Object.values(GROUPS)) register(program, app);
   // `topo help <command>` serves every level; no implicit `help` subcommand in the groups.
   for (const cmd of allCommands(program)) if (cmd.commands.length > 0) cmd.helpCommand(false);
   return program;
@@ -229,7 +240,9 @@ function asksForJson(argv: string[]): boolean {
 /** Runs topo and returns the exit code; only bin/topo.js calls process.exit. */
 export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps = {}): Promise<ExitCode> {
   const app: App = { io, env, deps: { version: VERSION, ...deps }, jsonErrors: asksForJson(argv) };
-  const program = buildProgram(app);
+  // `help` shows any command: the whole tree.
+  const word = commandWord(argv);
+  const program = buildProgram(app, word === 'help' ? undefined : word);
   try {
     if (argv.length === 0) {
       await addCompletion(program, false);
@@ -237,7 +250,6 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       return EXIT.ok;
     }
     // Help about completion shows the placeholder command's help, as the pre-rendered help does.
-    const word = commandWord(argv);
     const completing =
       (word === 'completion' || word === 'complete') && !argv.includes('--help') && !argv.includes('-h');
     const spec = completing ? await addCompletion(program, true) : await addCompletion(program, false);
