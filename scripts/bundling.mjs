@@ -109,8 +109,17 @@ export function lighterStart() {
         ],
         ["const http = require('node:http')", ''],
         [
-          'const getDefaultNodeMaxHeaderSize = http &&',
-          "const getDefaultNodeMaxHeaderSize = () => require('node:http').maxHeaderSize\nconst unused = false &&",
+          `const getDefaultNodeMaxHeaderSize = http &&
+  http.maxHeaderSize &&
+  Number.isInteger(http.maxHeaderSize) &&
+  http.maxHeaderSize > 0
+  ? () => http.maxHeaderSize
+  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }`,
+          `const getDefaultNodeMaxHeaderSize = () => {
+  const { maxHeaderSize } = require('node:http')
+  if (Number.isInteger(maxHeaderSize) && maxHeaderSize > 0) return maxHeaderSize
+  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')
+}`,
         ],
       );
       patch(
@@ -118,12 +127,12 @@ export function lighterStart() {
         'undici/lib/core/util.js',
         [
           "const { IncomingMessage } = require('node:http')",
-          // Only a response of node:http (loaded already, then) has this name and this class.
-          "const isIncomingMessage = (s) => s.constructor.name === 'IncomingMessage' && s.constructor === require('node:http').IncomingMessage",
+          // Only node:http's class (loaded already, then) has this name.
+          "const isIncomingMessage = (C) => C.name === 'IncomingMessage' && C === require('node:http').IncomingMessage",
         ],
         [
           'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
-          'if (isIncomingMessage(Object.getPrototypeOf(stream))) {',
+          'if (isIncomingMessage(Object.getPrototypeOf(stream).constructor)) {',
         ],
       );
       patch(b, 'commander/lib/command.js', [
