@@ -7,8 +7,6 @@ const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 
-const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
-
 /** The last line of a bundle names its build; its cache starts with the same line. */
 function buildLine(text) {
   return text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
@@ -31,7 +29,9 @@ function load(name, { cache = true } = {}) {
     }
   }
   const { Script } = require('node:vm');
-  const script = new Script(WRAPPER[0] + source + WRAPPER[1], { filename: file, cachedData });
+  // The file is a function expression, the function CommonJS would wrap the module in (scripts/build.mjs):
+  // compiled as it was read, with no copy of the text.
+  const script = new Script(source, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return { exports: module.exports, script, buildLine: buildLine(source) };
