@@ -393,7 +393,7 @@ export class Sandbox {
     const assignee = q.uuid(QUERY.assigneeUserId);
     // Like the API, which may know types topo does not: any type one of its tasks has is a valid filter.
     const types = q.someOf(QUERY.types, [
-      ...new Set([...TASK_TYPES, ...this.store.state.tasks.map((t) => t.type)]),
+      ...new Set([...TASK_TYPES, ...this.store.taskTypes()]),
     ]);
     const priorities = q.someOf(QUERY.priorities, TASK_PRIORITIES);
     const templates = q.uuids(QUERY.templateIds);

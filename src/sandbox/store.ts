@@ -87,6 +87,8 @@ export class SandboxStore {
   private createdMs = new Map<string, number>();
   /** Listings per filter, until the next change. */
   private listCache = new Map<string, unknown[]>();
+  /** Every type a task has had: what the listing accepts as a filter, besides the known ones. */
+  private types = new Set<string>();
   /** Sequence template each run was started from (not a task field, but filterable). */
   private templateOf = new Map<string, string>();
   /** What each run draws from the seed: never changes. */
@@ -264,6 +266,11 @@ export class SandboxStore {
     );
   }
 
+  /** The types the workspace's tasks have, kept as tasks are added (a listing never scans them all for it). */
+  taskTypes(): string[] {
+    return [...this.types];
+  }
+
   isUser(id: string): boolean {
     return this.state.users.some((u) => u.id === id);
   }
@@ -432,6 +439,7 @@ export class SandboxStore {
 
   private index(task: Task): void {
     this.byId.set(task.id, task);
+    this.types.add(task.type);
     this.createdMs.set(task.id, Date.parse(task.created_at));
     let run = this.bySequence.get(task.sequence_id);
     if (!run) {

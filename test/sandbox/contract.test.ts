@@ -273,6 +273,34 @@ describe('sandbox: listing', () => {
   });
 });
 
+describe('sandbox: a walk of every page', () => {
+  it('serves each page of a listing it has filtered once without reading every task again', async () => {
+    const s = await sandbox({ tasks: 5_000 });
+    const page = (n: number) =>
+      http(s, 'GET', '/tasks', {
+        query: [
+          ['size', '100'],
+          ['page', String(n)],
+          ['types', 'CALL'],
+        ],
+      });
+    expect((await page(1)).status).toBe(200);
+    const tasks = s.store.state.tasks;
+    let reads = 0;
+    s.store.state.tasks = new Proxy(tasks, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const second = await page(2);
+    expect(second.status).toBe(200);
+    expect((second.body as Page<Task>).items.every((t) => t.type === 'CALL')).toBe(true);
+    expect(reads).toBe(0);
+    s.store.state.tasks = tasks;
+  });
+});
+
 describe('sandbox: one task and its thread', () => {
   it('returns a task by id, 404 NotFoundIssue for an unknown one, 400 for a malformed id', async () => {
     const s = await sandbox();
