@@ -410,9 +410,9 @@ async function onTerminal(argv, extraEnv, stdoutFile) {
 async function benchMemory() {
   const unbounded = join(ROOT, 'bin', '.topo-unbounded.js');
   const source = readFileSync(BIN, 'utf8');
-  const bounded = "'--liftoff-only --semi-space-growth-factor=1'";
+  const bounded = 'const HOLD_YOUNG_GENERATION_AT = 8 * 1024 * 1024;';
   if (!source.includes(bounded)) throw new Error('bin/topo.js no longer sets the bound this compares');
-  writeFileSync(unbounded, source.replace(bounded, "'--liftoff-only'"));
+  writeFileSync(unbounded, source.replace(bounded, 'const HOLD_YOUNG_GENERATION_AT = Infinity;'));
   const formats = [
     ['JSON', ['--json']],
     ['TSV (piped)', []],

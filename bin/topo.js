@@ -30,6 +30,23 @@ function packageFile(path) {
   return sea ? sea.getAsset(path, 'utf8') : readFileSync(join(__dirname, '..', path), 'utf8');
 }
 
+/** The size (both halves) at which V8's young generation stops growing, for a long command (see below). */
+const HOLD_YOUNG_GENERATION_AT = 8 * 1024 * 1024;
+
+/** Stops the young generation's growth once it is HOLD_YOUNG_GENERATION_AT, checked after each collection. */
+function holdYoungGeneration(v8) {
+  const held = () => {
+    const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    if (!young || young.space_size < HOLD_YOUNG_GENERATION_AT) return false;
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    return true;
+  };
+  if (held()) return;
+  const { PerformanceObserver } = require('node:perf_hooks');
+  const observer = new PerformanceObserver(() => held() && observer.disconnect());
+  observer.observe({ entryTypes: ['gc'] });
+}
+
 /** The command path of a help request (`tasks list --help`, `help tasks list`, bare `topo`), else undefined. */
 function helpKey() {
   if (args.length === 0) return '';
@@ -128,12 +145,16 @@ if (fast !== undefined) {
   // as undici compiles its parser (scripts/bundling.mjs), not at start: a change of V8's flags makes V8 reject
   // every code cache made without it (Node's for its own modules, ours for the bundle), so that whatever loads
   // after it is compiled from source.
-  // At the same moment, the young generation stops growing: a walk of every page allocates fast and keeps
-  // little (a page at a time), and V8 would otherwise grow its nursery to 32 MiB for that rate. Kept small, the
-  // peak stays flat with the number of tasks (about 95 MiB at 300,000 and at 500,000, against 125 MiB and more)
-  // for about 1–2% of the walk's time (bench/results.md).
-  globalThis[Symbol.for('topo.beforeWasm')] = () =>
-    require('node:v8').setFlagsFromString('--liftoff-only --semi-space-growth-factor=1');
+  // A command still running a moment later (a walk of every page) then holds V8's young generation once it
+  // has grown to 8 MiB: a walk allocates fast and keeps little (the pages in flight), and V8 would grow its
+  // nursery to 32 MiB for that rate. Held there, the peak stays flat with the number of tasks (about 100 MiB at
+  // 300,000 and at 500,000, against 120 MiB and more); held at its first size (1 MiB) it would be 90 MiB, but
+  // the pages in flight would outlive each young collection and cost about 30% more CPU (bench/results.md).
+  globalThis[Symbol.for('topo.beforeWasm')] = () => {
+    const v8 = require('node:v8');
+    v8.setFlagsFromString('--liftoff-only');
+    setTimeout(() => holdYoungGeneration(v8), 50).unref();
+  };
   Promise.resolve().then(async () => {
     const { main } = bundle('cli');
     process.exitCode = await main(
