@@ -392,9 +392,8 @@ export class Sandbox {
     const sequenceId = q.uuid(QUERY.sequenceId);
     const assignee = q.uuid(QUERY.assigneeUserId);
     // Like the API, which may know types topo does not: any type one of its tasks has is a valid filter.
-    const types = q.someOf(QUERY.types, [
-      ...new Set([...TASK_TYPES, ...this.store.taskTypes()]),
-    ]);
+    const wanted = params.filter(([name]) => name === QUERY.types).map(([, value]) => value);
+    const types = q.someOf(QUERY.types, [...new Set([...TASK_TYPES, ...this.store.taskTypes(wanted)])]);
     const priorities = q.someOf(QUERY.priorities, TASK_PRIORITIES);
     const templates = q.uuids(QUERY.templateIds);
     const after = q.date(QUERY.createdAfter);

@@ -266,8 +266,13 @@ export class SandboxStore {
     );
   }
 
-  /** The types the workspace's tasks have, kept as tasks are added (a listing never scans them all for it). */
-  taskTypes(): string[] {
+  /**
+   * The types the workspace's tasks have, kept as tasks are added: a listing filtered by known types never scans
+   * every task for it. Asked for one not seen, the tasks are looked at again (a test may change one in place).
+   */
+  taskTypes(wanted: readonly string[] = []): string[] {
+    if (wanted.some((t) => !this.types.has(t)))
+      for (const task of this.state.tasks) this.types.add(task.type);
     return [...this.types];
   }
 
