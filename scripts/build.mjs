@@ -34,6 +34,8 @@ const external = [
   '@jmespath-community/jmespath',
   'cli-progress',
   'proper-lockfile',
+  // undici's parser built without SIMD, compiled only where the other cannot be (scripts/bundling.mjs).
+  'undici/lib/llhttp/llhttp-wasm.js',
 ];
 const isExternal = (path) => external.some((name) => path === name || path.startsWith(`${name}/`));
 

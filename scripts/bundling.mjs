@@ -93,6 +93,8 @@ function patch(b, file, ...changes) {
  * - commander loads `node:child_process` for its stand-alone executable subcommands, which topo has none of;
  * - undici compiles its HTTP parser (WebAssembly) when it opens its first connection: it calls
  *   `globalThis[Symbol.for('topo.beforeWasm')]` first, where bin/topo.js sets V8's flags for it (see there);
+ *   its second parser, built without SIMD for machines that cannot run the first, is required by its package
+ *   path, which scripts/build.mjs leaves out of the bundle (72 KB of text read at every start);
  * - string-width makes an Intl.Segmenter as it loads (about 15 ms: ICU's data is read): it is made when a
  *   text that is not plain ASCII is first measured (src/output/width.ts measures that by itself).
  */
@@ -139,10 +141,24 @@ export function lighterStart() {
         "const childProcess = require('node:child_process');",
         "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
       ]);
-      patch(b, 'undici/lib/dispatcher/client-h1.js', [
-        'function lazyllhttp () {',
-        "function lazyllhttp () {\n  globalThis[Symbol.for('topo.beforeWasm')]?.()",
-      ]);
+      patch(
+        b,
+        'undici/lib/dispatcher/client-h1.js',
+        [
+          'function lazyllhttp () {',
+          "function lazyllhttp () {\n  globalThis[Symbol.for('topo.beforeWasm')]?.()",
+        ],
+        // The parser built without SIMD, for a machine whose V8 cannot compile the other: named by package,
+        // so that a build may leave it out of its bundle (scripts/build.mjs) and load it if ever needed.
+        [
+          "process.env.JEST_WORKER_ID ? require('../llhttp/llhttp-wasm.js') : undefined",
+          "process.env.JEST_WORKER_ID ? require('undici/lib/llhttp/llhttp-wasm.js') : undefined",
+        ],
+        [
+          "new WebAssembly.Module(llhttpWasmData || require('../llhttp/llhttp-wasm.js'))",
+          "new WebAssembly.Module(llhttpWasmData || require('undici/lib/llhttp/llhttp-wasm.js'))",
+        ],
+      );
       // undici calls assert(value, message) only (no assert.x): the module loads when an assertion fails.
       b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
         /[/\\]node_modules[/\\]undici[/\\]/.test(args.importer)

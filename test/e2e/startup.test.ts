@@ -81,6 +81,16 @@ describe('start-up', () => {
     ).toEqual([]);
   });
 
+  it('without SIMD, undici’s other parser loads from its package: the bundle holds only the one it uses', async () => {
+    const files = await loaded(['tasks', 'list', '-L', '1'], { UNDICI_NO_WASM_SIMD: '1' });
+    expect(ofPackage(files.required)).toEqual([
+      expect.stringMatching(/\/node_modules\/undici\/lib\/llhttp\/llhttp-wasm\.js$/),
+    ]);
+    // A WebAssembly module in base64 starts with these characters.
+    const bundle = readFileSync(new URL('../../dist/cli.cjs', import.meta.url), 'latin1');
+    expect(bundle.split('AGFzbQ').length - 1).toBe(1);
+  });
+
   it('an https:// API loads TLS when it connects (and still no HTTP/2 nor child processes)', async () => {
     // Nothing listens on port 9: the command fails after its retries, having opened TLS connections.
     const files = await loaded(['tasks', 'list', '-L', '1'], { TOPO_API_URL: 'https://127.0.0.1:9/v1' }, 1);
