@@ -30,6 +30,11 @@ export interface ListView<R> {
 /** Rows a terminal table measures before it starts printing; longer listings keep those widths. */
 export const TABLE_PAGE = 500;
 const FLUSH_AT = 16_384;
+/**
+ * CSV rows written at once: about FLUSH_AT of text. More would cost more than they save: a long walk's text
+ * of 128 KB or more goes straight to V8's old generation, which then fills and is collected far sooner.
+ */
+const CSV_ROWS_AT_ONCE = 64;
 
 export class Output {
   constructor(
@@ -126,7 +131,7 @@ export class Output {
     for await (const record of records) {
       batch.push(fields.map((f) => f.value(record)));
       n++;
-      if (batch.length >= 500) await flush();
+      if (batch.length >= CSV_ROWS_AT_ONCE) await flush();
     }
     await flush();
     return n;

@@ -390,6 +390,28 @@ describe('--csv', () => {
     expect(csvCell('plain')).toBe('plain');
   });
 
+  it('writes a long listing in pieces that join up: one header, every row once, in order', async () => {
+    const s = await sandbox();
+    const args = ['tasks', 'list', '--status', 'all', '--all'];
+    const [csv, tsv] = await Promise.all([
+      topo([...args, '--csv'], { sandbox: s }),
+      topo(args, { sandbox: s }),
+    ]);
+    expect(csv.code, csv.stderr).toBe(0);
+    const parsed = Papa.parse<Record<string, string>>(csv.stdout, { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    const ids = tsv.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.split('\t')[0]);
+    // Far more rows than are written at once (64), and not a multiple of it.
+    expect(ids.length).toBe(s.store.state.tasks.length);
+    expect(ids.length % 64).not.toBe(0);
+    expect(parsed.data.map((row) => row.id)).toEqual(ids);
+    expect(csv.stdout.match(/^id,type,/gm)).toHaveLength(1);
+    expect(csv.stdout.endsWith('\r\n')).toBe(true);
+  });
+
   it('cannot be combined with --json', async () => {
     const r = await topo(['tasks', 'list', '--csv', '--json'], { key: null });
     expect(r.code).toBe(2);
