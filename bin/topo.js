@@ -31,14 +31,20 @@ function packageFile(path) {
 }
 
 /** The size (both halves) at which V8's young generation stops growing, for a long command (see below). */
-const HOLD_YOUNG_GENERATION_AT = 8 * 1024 * 1024;
+const HOLD_YOUNG_GENERATION_AT = 16 * 1024 * 1024;
+/** Then, how far past what its last full collection kept V8 lets the old generation grow: 100% (twofold). */
+const OLD_GENERATION_GROWTH_PERCENT = 100;
 
-/** Stops the young generation's growth once it is HOLD_YOUNG_GENERATION_AT, checked after each collection. */
+/**
+ * Stops the young generation's growth once it is HOLD_YOUNG_GENERATION_AT, checked after each collection, and
+ * from then on lets the old generation grow by OLD_GENERATION_GROWTH_PERCENT at most between full collections.
+ */
 function holdYoungGeneration(v8) {
   const held = () => {
     const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     if (!young || young.space_size < HOLD_YOUNG_GENERATION_AT) return false;
     v8.setFlagsFromString('--semi-space-growth-factor=1');
+    v8.setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH_PERCENT}`);
     return true;
   };
   if (held()) return;
@@ -145,11 +151,13 @@ if (fast !== undefined) {
   // as undici compiles its parser (scripts/bundling.mjs), not at start: a change of V8's flags makes V8 reject
   // every code cache made without it (Node's for its own modules, ours for the bundle), so that whatever loads
   // after it is compiled from source.
-  // A command still running a moment later (a walk of every page) then holds V8's young generation once it
-  // has grown to 8 MiB: a walk allocates fast and keeps little (the pages in flight), and V8 would grow its
-  // nursery to 32 MiB for that rate. Held there, the peak stays flat with the number of tasks (about 100 MiB at
-  // 300,000 and at 500,000, against 120 MiB and more); held at its first size (1 MiB) it would be 90 MiB, but
-  // the pages in flight would outlive each young collection and cost about 30% more CPU (bench/results.md).
+  // A command still running a moment later (a walk of every page) then bounds V8's heap. Its young generation
+  // stops growing at 16 MiB: a walk allocates fast and keeps little (the pages in flight), and V8 would grow
+  // it to 32 MiB for that rate; held smaller, each young collection costs about as much while there are more
+  // of them (8 MiB: up to 15% more CPU for CSV; its first size, 1 MiB: 30%). From then on the old generation
+  // grows twofold at most between full collections: V8 lets it grow up to fourfold for a fast allocator, and
+  // what a walk promotes is nearly all garbage by then. The peak stays near 90 MiB at 300,000 and 500,000
+  // tasks (about 120 MiB with neither bound) for no measurable CPU (bench/results.md).
   globalThis[Symbol.for('topo.beforeWasm')] = () => {
     const v8 = require('node:v8');
     v8.setFlagsFromString('--liftoff-only');
