@@ -150,17 +150,19 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const stack: unknown[] = [value];
   const depths: number[] = [1];
+  const push = (child: unknown, depth: number) => {
+    if (typeof child !== 'object' || child === null) return;
+    stack.push(child);
+    depths.push(depth);
+  };
   while (stack.length > 0) {
     const node = stack.pop() as object;
     const depth = depths.pop()!;
     if (depth > max) return true;
-    const children = Array.isArray(node) ? node : Object.values(node);
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) {
-        stack.push(child);
-        depths.push(depth + 1);
-      }
-    }
+    // A parsed answer's objects have only their own fields: for…in walks them without making a list of their
+    // values (every task of every page is checked).
+    if (Array.isArray(node)) for (const child of node) push(child, depth + 1);
+    else for (const key in node) push((node as Record<string, unknown>)[key], depth + 1);
   }
   return false;
 }

@@ -47,18 +47,21 @@ export async function* walkTasks(
   let emitted = 0;
   let older = new Set<string>();
   let recent = new Set<string>();
-  const emit = function* (items: Task[]): Generator<Task> {
+  /** A page's tasks not seen on the pages before (up to the limit), yielded one by one by the walk itself. */
+  const fresh = (items: Task[]): Task[] => {
     const current = new Set<string>();
+    const tasks: Task[] = [];
     for (const task of items) {
       if (limit !== undefined && emitted >= limit) break;
       const seen = recent.has(task.id) || older.has(task.id) || current.has(task.id);
       current.add(task.id);
       if (seen) continue;
       emitted++;
-      yield task;
+      tasks.push(task);
     }
     older = recent;
     recent = current;
+    return tasks;
   };
 
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -89,7 +92,7 @@ export async function* walkTasks(
           `page ${page} of the listing repeats page ${page - 1}; the API may ignore the page number`,
         );
       }
-      yield* emit(result.items);
+      for (const task of fresh(result.items)) yield task;
       if (limit !== undefined && emitted >= limit) return;
       if (!result.has_more) return;
       total = Math.max(total, result.total_count);
