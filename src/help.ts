@@ -326,7 +326,7 @@ On a terminal   coloured, aligned tables fitted to the width; relative times ("3
 Piped           no colour, no header, one record per line, tab-separated, full IDs, RFC 3339 times.
                 The column order is documented in each command's help and is a stable interface.
 --csv           listings as RFC 4180 CSV with a header row: the TSV's columns (plus --with columns);
-                a value a spreadsheet would run as a formula is prefixed with '.
+                a value that starts as a formula does (= + - @, phone numbers too) is prefixed with '.
 --json          every field exactly as the API sent it (unknown fields kept).
 --json a,b      only those fields, in that order; an unknown field is a usage error listing the valid ones.
                 Lists print one array, streamed as pages arrive. Pretty on a terminal, one line when piped.

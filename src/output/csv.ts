@@ -9,13 +9,12 @@ import { safeText } from '../basics/text.js';
  */
 
 /**
- * A text a spreadsheet would run as a formula (starting with =, @, or + or - followed by more than a number)
- * gets a leading ' — a signed number (-5, +2.5) and a phone number in international form (+44 161 496 0568)
- * are left as they are.
+ * A text that starts as a formula would (=, +, - or @) gets a leading ', which a spreadsheet takes as "this cell
+ * is text" and does not show. Phone numbers and signed numbers too: a spreadsheet computes +1-555-0100 (as
+ * -654), fails on +44 161 496 0568, and shows +441614960568 as 4.41615E+11.
  */
 export function neutraliseFormula(text: string): string {
-  if (!/^[=+\-@]/.test(text)) return text;
-  return /^[+-]\d+(\.\d+)?$/.test(text) || /^\+\d[\d ().-]*$/.test(text) ? text : `'${text}`;
+  return /^[=+\-@]/.test(text) ? `'${text}` : text;
 }
 
 /** A value as its cell shows it. */

@@ -6,7 +6,7 @@ import { buildProgram } from '../../src/cli.js';
 import type { Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import { outputSpecOf } from '../../src/output/flags.js';
-import { csvCell } from '../../src/output/csv.js';
+import { csvCell, csvLines } from '../../src/output/csv.js';
 import { sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
 
 /** The one output layer: table widths, CSV, JSON fields in help and behaviour, errors as JSON, --raw. */
@@ -372,16 +372,19 @@ describe('--csv', () => {
     expect(parsed.data[1]!.assignee_user_id).toBe(expected[1]!.assignee_user_id ?? '');
   });
 
-  it('leaves phone numbers as they are, and still guards what a spreadsheet would run', async () => {
+  it('marks phone numbers and signed numbers as text, as every value a spreadsheet would compute', async () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', '-L', '20', '--with', 'contact', '--csv'], { sandbox: s });
     expect(r.code).toBe(0);
     const rows = Papa.parse<Record<string, string>>(r.stdout, { header: true, skipEmptyLines: true }).data;
     const phones = rows.map((row) => row.contact_phone).filter(Boolean);
     expect(phones.length).toBeGreaterThan(0);
-    for (const phone of phones) expect(phone).toMatch(/^\+\d[\d ().-]*$/);
-    expect(csvCell('+44 161 496 0568')).toBe('+44 161 496 0568');
-    for (const number of ['-5', '+2.5', -3]) expect(csvCell(number)).toBe(String(number));
+    for (const phone of phones) expect(phone).toMatch(/^'\+\d[\d ().-]*$/);
+    for (const phone of ['+44 161 496 0568', '+441614960568', '+1-555-0100', '+1 (555) 0100', '+1-2'])
+      expect(csvCell(phone)).toBe(`'${phone}`);
+    for (const number of ['-5', '+2.5']) expect(csvCell(number)).toBe(`'${number}`);
+    // A number the API sent as a number stays one.
+    expect(csvLines([[-3, 2.5]])).toBe('-3,2.5\r\n');
     expect(csvCell('-2-3')).toBe("'-2-3");
     for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '+1 (555) =1'])
       expect(csvCell(formula)).toBe(`'${formula}`);
