@@ -235,10 +235,8 @@ export class Session {
    */
   async workspace(): Promise<Workspace> {
     await this.existingProfile();
-    return {
-      api_url: this.globals.sandbox ? 'sandbox' : redactUrl(await this.baseUrl()),
-      profile: this.profileName,
-    };
+    if (this.globals.sandbox) return SANDBOX_WORKSPACE;
+    return { api_url: redactUrl(await this.baseUrl()), profile: this.profileName };
   }
 
   async api(): Promise<ApiClient> {
@@ -292,6 +290,9 @@ export class Session {
     if (this.sandboxServer) await (await this.sandboxServer).close();
   }
 }
+
+/** The sandbox's workspace, whatever port it listens on: its own profile, 'sandbox'. */
+export const SANDBOX_WORKSPACE: Workspace = { api_url: 'sandbox', profile: 'sandbox' };
 
 export function keychainAccount(profile: string): string {
   return `profile:${profile}`;

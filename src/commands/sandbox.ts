@@ -3,6 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
+import { plural } from '../basics/text.js';
 import { parsePositiveInt } from '../input/parse.js';
 
 export interface SandboxCommandOptions {
@@ -36,7 +37,12 @@ export function registerSandbox(program: Command, app: App): void {
     .option('--fail-rate <0..1>', 'share of requests answered 500 or 503')
     .option('--latency <ms>', 'delay before each answer')
     .optionsGroup('Options:')
-    .addOption(new Option('--reset', 'forget the state kept by `topo --sandbox …` and start afresh'))
+    .addOption(
+      new Option(
+        '--reset',
+        'forget the state kept by `topo --sandbox …` (its tasks and its jobs) and start afresh',
+      ),
+    )
     .option(
       '--new-task <user>',
       'in the state of `topo --sandbox …`: a new pending call for this rep (alias or UUID), as Topo makes one',
@@ -73,10 +79,23 @@ function parseNonNegative(
 export async function runSandbox(ctx: Context, opts: SandboxCommandOptions): Promise<void> {
   const { sandboxDataFile } = await import('../config/paths.js');
   if (opts.reset) {
-    const { rmSync } = await import('node:fs');
+    const [{ rmSync }, { stateDir }, { Job, inWorkspace }, { forgetSweep }, { SANDBOX_WORKSPACE }] =
+      await Promise.all([
+        import('node:fs'),
+        import('../config/paths.js'),
+        import('../services/jobs/store.js'),
+        import('../services/offboard/sweep.js'),
+        import('../session.js'),
+      ]);
     const file = sandboxDataFile(ctx.session.env);
     rmSync(file, { force: true });
-    ctx.terminal.err(`Sandbox state reset (${file}).`);
+    // The sandbox's jobs were about the tasks just forgotten: their journals go too (and its last sweep).
+    const state = stateDir(ctx.session.env);
+    const jobs = Job.all(state).filter((job) => inWorkspace(job, SANDBOX_WORKSPACE));
+    for (const job of jobs) rmSync(job.path, { force: true });
+    forgetSweep(state, SANDBOX_WORKSPACE);
+    const forgotten = jobs.length === 0 ? '' : `; its ${plural(jobs.length, 'job')} forgotten`;
+    ctx.terminal.err(`Sandbox state reset (${file})${forgotten}.`);
     return;
   }
   if (opts.newTask !== undefined) return newTask(ctx, opts.newTask);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, MORE_TYPES_SEEDED, tempDir, topo } from '../helpers.js';
+import { BIN, MORE_TYPES_SEEDED, sandbox, tempDir, topo } from '../helpers.js';
 
 describe('topo sandbox', () => {
   it('prints the base URL, the demo keys and the users, serves the API, and stops cleanly on SIGTERM', async () => {
@@ -46,5 +47,39 @@ describe('topo sandbox', () => {
     expect(r.stderr).toContain(flag);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
+  });
+  it('--reset forgets the sandbox’s tasks and its jobs, and no other workspace’s', async () => {
+    const home = tempDir();
+    const env = {
+      TOPO_CONFIG_DIR: join(home, 'config'),
+      TOPO_DATA_DIR: join(home, 'data'),
+      TOPO_STATE_DIR: join(home, 'state'),
+    };
+    const onSandbox = { env: { ...env, TOPO_SANDBOX: '1' }, key: null };
+    const moved = await topo(['tasks', 'reassign', '--from', 'erin', '--to', 'bob', '--yes'], onSandbox);
+    expect(moved.code, moved.stderr).toBe(0);
+    // A job of another workspace: a sandbox server at its own URL.
+    const s = await sandbox();
+    const [a, b] = s.store.users;
+    const other = await topo(['tasks', 'reassign', '--from', a!.id, '--to', b!.id, '--yes'], {
+      sandbox: s,
+      env,
+    });
+    expect(other.code, other.stderr).toBe(0);
+    const jobs = async (options: Parameters<typeof topo>[1]) =>
+      JSON.parse((await topo(['tasks', 'reassign', '--jobs', '--json', 'id'], options)).stdout) as unknown[];
+    expect(await jobs(onSandbox)).toHaveLength(1);
+
+    const reset = await topo(['sandbox', '--reset'], { env, key: null });
+    expect(reset.code).toBe(0);
+    expect(reset.stderr).toMatch(/^Sandbox state reset \(.*sandbox\.json\); its 1 job forgotten\.\n$/);
+    expect(await jobs(onSandbox)).toEqual([]);
+    expect(await jobs({ sandbox: s, env })).toHaveLength(1);
+    // The seeded workspace again: erin has her open tasks back.
+    const again = await topo(['tasks', 'reassign', '--from', 'erin', '--to', 'bob', '--dry-run'], onSandbox);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/goes on|earlier runs/);
+    const twice = await topo(['sandbox', '--reset'], { env, key: null });
+    expect(twice.stderr).toMatch(/^Sandbox state reset \(.*sandbox\.json\)\.\n$/);
   });
 });

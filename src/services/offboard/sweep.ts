@@ -110,6 +110,15 @@ export function lastSweep(stateDir: string, workspace: Workspace): LastSweep | u
 }
 
 export function recordSweep(stateDir: string, workspace: Workspace, last: LastSweep): void {
+  updateSweeps(stateDir, (all) => (all[key(workspace)] = last));
+}
+
+/** Forgets a workspace's last sweep (the sandbox's, when it is reset). */
+export function forgetSweep(stateDir: string, workspace: Workspace): void {
+  if (lastSweep(stateDir, workspace)) updateSweeps(stateDir, (all) => delete all[key(workspace)]);
+}
+
+function updateSweeps(stateDir: string, change: (all: Record<string, LastSweep>) => void): void {
   const file = sweepsFile(stateDir);
   let all: Record<string, LastSweep> = {};
   try {
@@ -117,7 +126,7 @@ export function recordSweep(stateDir: string, workspace: Workspace, last: LastSw
   } catch {
     all = {};
   }
-  all[key(workspace)] = last;
+  change(all);
   const writeFileAtomic = load('write-file-atomic') as typeof WriteFileAtomic;
   writeFileAtomic.sync(file, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
 }
