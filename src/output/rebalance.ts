@@ -1,4 +1,4 @@
-import type { Task } from '../api/types.js';
+import { TASK_PRIORITIES, type Task } from '../api/types.js';
 import { count, plural, safeText } from '../basics/text.js';
 import type { PreviewItem } from '../domain/outcome.js';
 import type { TeamBalance } from '../domain/rebalance.js';
@@ -28,11 +28,19 @@ export function describeBalance(
     );
     for (const [pair, moves] of byPair(b)) {
       const tasks = moves.reduce((n, m) => n + m.task_ids.length, 0);
+      // The runs by their priority, most urgent first (a priority topo does not know yet after the known ones).
       const byPriority = new Map<string, number>();
       for (const m of moves) byPriority.set(m.priority, (byPriority.get(m.priority) ?? 0) + 1);
-      const classes = [...byPriority].map(([p, n]) => `${safeText(p)} ${n}`).join(', ');
+      const rank = (p: string) => {
+        const i = (TASK_PRIORITIES as readonly string[]).indexOf(p);
+        return i < 0 ? TASK_PRIORITIES.length : i;
+      };
+      const classes = [...byPriority]
+        .sort(([a], [b]) => rank(a) - rank(b))
+        .map(([p, n]) => `${safeText(p)} ${n}`)
+        .join(', ');
       lines.push(
-        `    ${pairLabel(pair, who)}: ${plural(moves.length, 'run')}, ${plural(tasks, 'task')} (${classes})`,
+        `    ${pairLabel(pair, who)}: ${plural(moves.length, 'run')} (${classes}), ${plural(tasks, 'task')}`,
       );
     }
   }

@@ -109,6 +109,20 @@ describe('tasks rebalance', () => {
     expect(plan.team.moves.every((m: { to: string }) => m.to !== kai)).toBe(true);
     expect(dry.stderr).toContain(`away:    ${kai} (cover job `);
     expect(dry.stderr).toContain('): receives nothing, not in the mean');
+    // Each pair's runs by their priority, most urgent first, then the tasks they hold.
+    const pairs = dry.stderr.split('\n').filter((line) => / → .*: \d+ runs? \(/.test(line));
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const line of pairs) {
+      const m =
+        / → .*: (\d+) runs? \(((?:HOT|TODAY|EXTRA) \d+(?:, (?:HOT|TODAY|EXTRA) \d+)*)\), (\d+) tasks?$/.exec(
+          line,
+        );
+      expect(m, line).not.toBeNull();
+      const classes = m![2]!.split(', ').map((c) => c.split(' '));
+      expect(classes.reduce((n, [, k]) => n + Number(k), 0)).toBe(Number(m![1]));
+      const order = classes.map(([p]) => ['HOT', 'TODAY', 'EXTRA'].indexOf(p!));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+    }
     // Held back without --include-active: runs with a task in progress or a reply; with it, they may move.
     expect(plan.team.held.active).toBeGreaterThan(0);
     const giaActive = s.store.state.tasks.filter(
