@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sandbox, tempDir, topo } from '../helpers.js';
+import { realSleep, sandbox, spawnTopo, tempDir, topo } from '../helpers.js';
 
 interface Loaded {
   /** Node's own modules, as process.moduleLoadList names them ('http', 'internal/http2/core'). */
@@ -160,5 +160,29 @@ process.on('exit', () => {
       '--semi-space-growth-factor=1',
       '--heap-growing-percent=100',
     ]);
+  });
+});
+
+describe('the end of a command', () => {
+  it('ends the process once the command is done, with all it wrote handed over, even to a reader that starts late', async () => {
+    const s = await sandbox();
+    const run = spawnTopo(['tasks', 'list', '--status', 'all', '--all', '--json'], { sandbox: s });
+    // Nothing is read for a while: the command fills the pipe (64 KB) and waits on it. (A 'readable' listener
+    // keeps Node from discarding what is not read when the child ends.)
+    let out = '';
+    let reading = false;
+    const drain = () => {
+      for (let chunk: Buffer | null; (chunk = run.child.stdout.read() as Buffer | null) !== null;)
+        out += chunk.toString();
+    };
+    run.child.stdout.on('readable', () => reading && drain());
+    await realSleep(300);
+    reading = true;
+    drain();
+    expect(await run.exit, run.stderr()).toBe(0);
+    expect(out.length).toBeGreaterThan(100_000);
+    const tasks = JSON.parse(out) as { id: string }[];
+    expect(new Set(tasks.map((t) => t.id)).size).toBe(tasks.length);
+    expect(tasks.length).toBe(s.store.state.tasks.length);
   });
 });
