@@ -81,6 +81,13 @@ const WRAPPED = [
 for (const name of Object.keys(bundles)) {
   const file = new URL(`../dist/${name}.cjs`, import.meta.url);
   const text = WRAPPED[0] + readFileSync(file, 'latin1') + WRAPPED[1];
+  // bin/load.cjs reads the bundle as Latin-1: one byte, one character. esbuild escapes what is not ASCII in
+  // strings, not in a regular expression's literal text (write such a character as \u00f8 in the source).
+  const wide = /[^\0-\x7f]/.exec(text);
+  if (wide)
+    throw new Error(
+      `dist/${name}.cjs: a byte that is not ASCII at ${wide.index}: ${JSON.stringify(text.slice(wide.index - 40, wide.index + 10))}`,
+    );
   const hash = createHash('sha256').update(text, 'latin1').digest('hex').slice(0, 32);
   writeFileSync(file, `${text}// build ${hash}\n`, 'latin1');
 }

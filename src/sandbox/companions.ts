@@ -396,9 +396,9 @@ function ascii(name: string): string {
 
 function spellAscii(name: string): string {
   return name
-    .replace(/ø/gi, 'o')
-    .replace(/æ/gi, 'ae')
-    .replace(/ß/g, 'ss')
+    .replace(/\u00f8/gi, 'o') // ø
+    .replace(/\u00e6/gi, 'ae') // æ
+    .replace(/\u00df/g, 'ss') // ß
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

@@ -91,6 +91,23 @@ describe('start-up', () => {
     expect(bundle.split('AGFzbQ').length - 1).toBe(1);
   });
 
+  it('the bundle runs as its sources do: a name with ø, read by the built binary’s own sandbox, keeps its spelling in the address', async () => {
+    // bin/load.cjs reads the bundle as Latin-1; a character that is not ASCII in it would change meaning.
+    const r = await topo(
+      ['--sandbox', 'tasks', 'list', '--status', 'all', '--all', '--with', 'contact', '--json'],
+      {
+        spawn: true,
+        key: null,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const contacts = (JSON.parse(r.stdout) as { contact: { first_name: string; email: string } | null }[])
+      .map((t) => t.contact)
+      .filter((c) => c?.first_name === 'Søren');
+    expect(contacts.length).toBeGreaterThan(0);
+    for (const c of contacts) expect(c!.email).toMatch(/^soren[.@]/);
+  });
+
   it('an https:// API loads TLS when it connects (and still no HTTP/2 nor child processes)', async () => {
     // Nothing listens on port 9: the command fails after its retries, having opened TLS connections.
     const files = await loaded(['tasks', 'list', '-L', '1'], { TOPO_API_URL: 'https://127.0.0.1:9/v1' }, 1);
