@@ -148,6 +148,12 @@ function parseFields(value: string, known: readonly string[] | undefined): strin
       `--json: unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => `'${f}'`).join(', ') || "''"}${hint} (valid: ${known.join(', ')})`,
     );
   }
+  const twice = [...new Set(fields.filter((f, i) => fields.indexOf(f) !== i))];
+  if (twice.length > 0) {
+    throw new UsageError(
+      `--json: ${twice.map((f) => `'${f}'`).join(', ')} named more than once; name each field once`,
+    );
+  }
   return fields;
 }
 

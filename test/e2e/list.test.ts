@@ -244,6 +244,17 @@ describe('tasks list', () => {
     expect(s.requests).toHaveLength(0);
   });
 
+  it('rejects a --json field named twice before any request', async () => {
+    const s = await sandbox();
+    const r = await topo(['tasks', 'list', '--json', 'id,type, id'], { sandbox: s });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error.message).toBe(
+      "--json: 'id' named more than once; name each field once",
+    );
+    expect(r.stdout).toBe('');
+    expect(s.requests).toHaveLength(0);
+  });
+
   it('rejects an unknown flag and suggests the right one', async () => {
     const r = await topo(['tasks', 'list', '--limt', '3']);
     expect(r.code).toBe(2);
