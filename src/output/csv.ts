@@ -9,13 +9,19 @@ import { safeText } from '../basics/text.js';
  */
 
 /**
- * A text that starts as a formula would (=, +, - or @) gets a leading ', which a spreadsheet takes as "this cell
+ * A text that starts as a formula would (=, +, - or @, maybe after spaces) gets a leading ', which a spreadsheet takes as "this cell
  * is text" and does not show. Phone numbers and signed numbers too: a spreadsheet computes +1-555-0100 (as
  * -654), fails on +44 161 496 0568, and shows +441614960568 as 4.41615E+11.
  */
 export function neutraliseFormula(text: string): string {
-  return /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return FORMULA_START.test(text) ? `'${text}` : text;
 }
+
+/**
+ * = + - @ at the start, or after spaces (a spreadsheet that trims them on import would see the formula), in
+ * their ASCII or full-width forms (＝ ＋ － ＠, which some spreadsheets read as their ASCII twins).
+ */
+const FORMULA_START = /^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
 
 /** A value as its cell shows it. */
 export function csvCell(value: unknown): string {

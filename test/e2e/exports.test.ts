@@ -28,6 +28,9 @@ const HOSTILE = [
   'title\u001b]0;pwned\u0007',
   'csi\u009b31m red',
   '@bell\u0007',
+  ' =1+1',
+  '\u00a0+cmd',
+  '\uff1dHYPERLINK("http://x")',
 ];
 
 /** Gives the contacts and campaigns of the open tasks hostile text. */
@@ -60,7 +63,7 @@ function checkCsv(text: string): string[][] {
     for (const cell of row) {
       expect(cell, JSON.stringify(cell)).not.toMatch(CONTROL);
       expect(cell, JSON.stringify(cell)).not.toMatch(/[\r\n]/);
-      expect(cell, JSON.stringify(cell)).not.toMatch(/^[=+\-@]/);
+      expect(cell, JSON.stringify(cell)).not.toMatch(/^\s*[=+\-@\uff1d\uff0b\uff0d\uff20]/);
     }
   }
   // Outside quoted fields, the only line ends are the records'.

@@ -388,6 +388,18 @@ describe('--csv', () => {
     expect(csvCell('-2-3')).toBe("'-2-3");
     for (const formula of ['+SUM(A1:A9)', '-2+3', '=1', '@cmd', '+1 (555) =1'])
       expect(csvCell(formula)).toBe(`'${formula}`);
+    // After spaces (a no-break space, an ideographic one), and in full-width forms, a formula is one still.
+    for (const formula of [
+      ' =1+1',
+      '\u00a0\u00a0+SUM(A1)',
+      '\u3000@cmd',
+      '\uff1d1+1',
+      ' \uff0bcmd',
+      '\uff0d2',
+      '\uff20x',
+    ])
+      expect(csvCell(formula)).toBe(`'${formula}`);
+    for (const text of ['a =1', ' plain', '\uff1a=1']) expect(csvCell(text)).toBe(text);
     // A tab or a line break is made visible first: what starts with a backslash runs nothing.
     expect(csvCell('\t=1')).toBe('\\t=1');
     expect(csvCell('plain')).toBe('plain');
