@@ -180,11 +180,14 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     t.priority,
     t.result,
     t.reason ?? '',
-    // A plan file applied: the keys that planned and applied it, on every row (a CSV has no header lines).
-    ...(r.planned_by ? [r.planned_by.key_id, r.applied_by?.key_id ?? ''] : []),
+    // A plan file applied: the keys that planned and applied it, on every row (a CSV has no header lines);
+    // empty for a job run at once, so that every job's report has the same columns.
+    r.planned_by?.key_id ?? '',
+    r.planned_by ? (r.applied_by?.key_id ?? '') : '',
   ]);
-  const columns = r.planned_by ? [...REPORT_COLUMNS, 'planned_by', 'applied_by'] : REPORT_COLUMNS;
-  if (!path.endsWith('.md')) return csvLines([columns, ...rows]);
+  if (!path.endsWith('.md')) return csvLines([REPORT_COLUMNS, ...rows]);
+  // Markdown names the keys under its title; its table has their columns only when a plan was applied.
+  const columns = r.planned_by ? REPORT_COLUMNS : REPORT_COLUMNS.slice(0, -2);
   const cell = markdownText;
   const table = (head: string[], body: unknown[][]) =>
     [
@@ -240,7 +243,7 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     '',
     '## Tasks',
     '',
-    table(columns, rows),
+    table(columns, rows.map((row) => row.slice(0, columns.length))),
     '',
   ].join('\n');
 }
@@ -258,4 +261,6 @@ const REPORT_COLUMNS = [
   'priority',
   'result',
   'reason',
+  'planned_by',
+  'applied_by',
 ];

@@ -1045,6 +1045,8 @@ describe('the report and what is verified', () => {
       'priority',
       'result',
       'reason',
+      'planned_by',
+      'applied_by',
     ]);
     expect(parsed.data).toHaveLength(w.aliceOpen.length);
     for (const row of parsed.data) {
@@ -1053,6 +1055,8 @@ describe('the report and what is verified', () => {
       expect(row.old_assignee).toBe(w.alice.id);
       expect(row.result).toBe('moved');
       expect(row.template).toBe(s.store.template(s.store.run(t.sequence_id)!.sequence_template_id)!.name);
+      // Run at once, not from a plan file: the keys' columns are there, empty.
+      expect([row.planned_by, row.applied_by]).toEqual(['', '']);
     }
     const text = readFileSync(csv, 'utf8');
     for (const t of w.aliceOpen) {

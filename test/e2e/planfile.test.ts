@@ -201,6 +201,7 @@ describe('plan files: one key plans, another applies', () => {
     expect(readFileSync(md, 'utf8')).toMatch(
       /^# Plan applied \(job [0-9a-f]{8}\)\n\nPlanned by key 'Sandbox read-write' \(/,
     );
+    expect(readFileSync(md, 'utf8')).toContain('| result | reason | planned_by | applied_by |');
   });
 });
 
