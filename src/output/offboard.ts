@@ -243,7 +243,10 @@ export function renderReport(path: string, r: MoveReport, who: Who, templates: M
     '',
     '## Tasks',
     '',
-    table(columns, rows.map((row) => row.slice(0, columns.length))),
+    table(
+      columns,
+      rows.map((row) => row.slice(0, columns.length)),
+    ),
     '',
   ].join('\n');
 }
