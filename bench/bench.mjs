@@ -208,7 +208,8 @@ Size: \`${name}\` ${mb(statSync(exe).size)}; the \`node\` it is made from ${mb(s
  */
 async function undiciAlone() {
   const { build } = await import('esbuild');
-  const { createRequireCalls, lateRequire, lighterStart } = await import('../scripts/bundling.mjs');
+  const { BUNDLE_OPTIONS, createRequireCalls, lateRequire, lighterStart } =
+    await import('../scripts/bundling.mjs');
   const file = join(tmp, 'undici-alone.cjs');
   const entry = `import { Agent, limits, request } from './src/api/http.ts';
 export async function get(url, key) {
@@ -221,13 +222,7 @@ export async function get(url, key) {
     absWorkingDir: ROOT,
     stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'undici-alone.ts' },
     write: false,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    charset: 'ascii',
+    ...BUNDLE_OPTIONS,
     external: ['undici/lib/llhttp/llhttp-wasm.js'],
     plugins: [lateRequire(), createRequireCalls(ROOT), lighterStart()],
     logLevel: 'warning',

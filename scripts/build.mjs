@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createRequireCalls, lateRequire, lighterStart } from './bundling.mjs';
+import { BUNDLE_OPTIONS, createRequireCalls, lateRequire, lighterStart } from './bundling.mjs';
 import { bundles, modules } from './entries.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,15 +44,7 @@ const result = await build({
   entryPoints: bundles,
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  // Less to read and keep in memory; names are kept (stack traces, class names in messages).
-  minifyWhitespace: true,
-  minifySyntax: true,
-  charset: 'ascii',
-  legalComments: 'none',
+  ...BUNDLE_OPTIONS,
   external,
   plugins: [lateRequire(isExternal), createRequireCalls(ROOT), lighterStart()],
   define,
