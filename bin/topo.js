@@ -184,7 +184,7 @@ if (fast !== undefined) {
     );
     // The command is done (main() settles only when all it started has ended): the process ends as soon as
     // what it wrote has reached the system. Left to end by itself, Node would first run V8's pending
-    // collections and tear its heap down: about 5% of a one-page command's CPU (bench/results.md).
+    // collections and tear its heap down: about 3% of a one-page command's CPU (bench/results.md).
     await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', done))));
     process.exit();
   });

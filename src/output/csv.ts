@@ -9,9 +9,9 @@ import { safeText } from '../basics/text.js';
  */
 
 /**
- * A text that starts as a formula would (=, +, - or @, maybe after spaces) gets a leading ', which a spreadsheet takes as "this cell
- * is text" and does not show. Phone numbers and signed numbers too: a spreadsheet computes +1-555-0100 (as
- * -654), fails on +44 161 496 0568, and shows +441614960568 as 4.41615E+11.
+ * A text that starts as a formula would (=, +, - or @, maybe after spaces) gets a leading ', which a
+ * spreadsheet takes as "this cell is text" and does not show. Phone numbers and signed numbers too: a
+ * spreadsheet computes +1-555-0100 (as -654), fails on +44 161 496 0568, and shows +441614960568 as 4.41615E+11.
  */
 export function neutraliseFormula(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;
