@@ -28,6 +28,8 @@ export default defineConfig({
   define: { __TOPO_VERSION__: JSON.stringify(pkg.version) },
   test: {
     include: ['test/**/*.test.ts'],
+    // After each test, what it started is closed and what it made is removed (test/helpers.ts).
+    setupFiles: ['test/setup.ts'],
     // Guards against a hang, not measures of speed: far above what any test takes on a busy machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach } from 'vitest';
 import { main } from '../src/cli.js';
 import type { ContextDeps } from '../src/context.js';
 import type { Prompter } from '../src/prompt.js';
@@ -24,9 +23,15 @@ export const MORE_TYPES_SEEDED = 12 + TEAM_TASKS;
 export const SEED_NOW = Date.parse('2026-11-01T00:00:00Z');
 
 const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
+
+/**
+ * Closes the sandboxes, removes the folders and kills the processes a test made, newest first. Run after each
+ * test of every file by test/setup.ts: with `isolate: false` the files of a worker share this module, so a hook
+ * registered as it loads would serve only the first of them.
+ */
+export async function runCleanups(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!();
-});
+}
 
 export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const s = await startSandbox({ port: 0, tasks: 300, seed: 1, now: SEED_NOW, ...options });
