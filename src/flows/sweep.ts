@@ -54,7 +54,7 @@ export async function sweep(
     const reports: MoveReport[] = [];
     let failure: unknown;
     for (const c of reached) {
-      const rules = rulesOf(c.header, { dryRun: false, concurrency: o.concurrency });
+      const rules = rulesOf(c.header, { dryRun: false, concurrency: o.concurrency, only: c.only });
       if (!rules) {
         terminal.err(
           `note: job ${c.job.id} was recorded by an older version; its rules cannot be applied again.`,
@@ -65,7 +65,9 @@ export async function sweep(
       const p = await planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules);
       if (p.plan.tasks === 0) {
         terminal.err(
-          `Job ${c.job.id}: every task stays with ${who(c.header.from)} (its successors are at --cap).`,
+          p.plan.kept.length > 0
+            ? `Job ${c.job.id}: every task stays with ${who(c.header.from)} (its successors are at --cap).`
+            : `Job ${c.job.id}: nothing left to move (what reached ${who(c.header.from)} was closed or moved since).`,
         );
         continue;
       }

@@ -13,7 +13,7 @@ import {
 } from '../domain/status.js';
 import { jobRows, type Job } from './jobs/store.js';
 import { queueHead, queueListings, type StatusListing } from './queue.js';
-import { countSweepable } from './sweep.js';
+import { claimSweepable } from './sweep.js';
 
 /**
  * Where a rep, or a team, stands: every count is a listing's `total_count` with pages of one task, all sent side
@@ -81,19 +81,17 @@ export async function teamStatus(
   const notes = jobNotes(offboardings, now).filter((j) => [j.from, ...j.to].some((id) => team.includes(id)));
   const finished = notes.filter((j) => j.state === 'done' && j.until === null);
   const headers = new Map(offboardings.map((j) => [j.id, j.header]));
-  const [members, reached] = await Promise.all([
+  const rules = finished.map((job) => ({
+    id: job.id,
+    from: job.from,
+    created: headers.get(job.id)?.created ?? '',
+    filters: headers.get(job.id)?.filters ?? {},
+  }));
+  const [members, claims] = await Promise.all([
     Promise.all(team.map(async (id) => memberOf(id, await queueListings(client, id, 1, limit)))),
-    Promise.all(
-      finished.map(async (job) => ({
-        job,
-        tasks: await countSweepable(
-          client,
-          { from: job.from, filters: headers.get(job.id)?.filters ?? {} },
-          limit,
-        ),
-      })),
-    ),
+    claimSweepable(client, rules, limit),
   ]);
+  const reached = finished.map((job) => ({ job, tasks: claims.get(job.id)!.reached }));
   return {
     members,
     spread: spreadOf(members),

@@ -2,6 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import { listTasksPage } from '../api/tasks.js';
 import { OPEN_STATUSES, type TaskQuery } from '../api/types.js';
 import type { JobHeader } from '../domain/job.js';
+import { collectOpenTasks } from './listing.js';
 import type { Gate } from './queue.js';
 
 /**
@@ -45,4 +46,68 @@ export async function countSweepable(
     OPEN_STATUSES.map((status) => gate(() => listTasksPage(client, { ...query, status }, 1, 1))),
   );
   return pages.reduce((sum, page) => sum + page.total_count, 0);
+}
+
+/** A job as a sweep sees it: its leaver, its subset, and when it was started (the newest rules win). */
+export interface SweepRule {
+  id: string;
+  created: string;
+  from: string;
+  filters: Record<string, unknown>;
+}
+
+/** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */
+export interface SweepClaim {
+  reached: number;
+  /** The tasks this job takes; undefined: every open task of its leaver in its subset. */
+  only: ReadonlySet<string> | undefined;
+}
+
+/**
+ * What a sweep of each job would take now. A task reaches one leaver once: where several jobs of the same
+ * leaver match it (an offboarding of her calls to one rep, a later one of everything to another), the newest
+ * job takes it and the others do not count it. Two small pages a job; the tasks themselves are listed only
+ * for a leaver with two jobs or more that each match something.
+ */
+export async function claimSweepable(
+  client: ApiClient,
+  jobs: readonly SweepRule[],
+  gate: Gate = (send) => send(),
+): Promise<Map<string, SweepClaim>> {
+  const counts = await Promise.all(jobs.map((job) => countSweepable(client, job, gate)));
+  const claims = new Map<string, SweepClaim>(
+    jobs.map((job, i) => [job.id, { reached: counts[i]!, only: undefined }]),
+  );
+  const byLeaver = new Map<string, SweepRule[]>();
+  jobs.forEach((job, i) => {
+    if (counts[i]! > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
+  });
+  const shared = [...byLeaver.values()].filter((group) => group.length > 1);
+  await Promise.all(
+    shared.map(async (group) => {
+      const held = await Promise.all(
+        group.map(async (job) =>
+          (await gate(() => collectOpenTasks(client, sweepQuery(job), 1))).map((t) => t.id),
+        ),
+      );
+      const taken = new Set<string>();
+      for (const i of newestFirst(group)) {
+        const only = new Set(held[i]!.filter((id) => !taken.has(id)));
+        for (const id of only) taken.add(id);
+        claims.set(group[i]!.id, { reached: only.size, only });
+      }
+    }),
+  );
+  return claims;
+}
+
+/** Indexes of the jobs, the most recently started first (then by id, so the order is the same every time). */
+export function newestFirst(jobs: readonly Pick<SweepRule, 'id' | 'created'>[]): number[] {
+  return jobs
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = jobs[a]!;
+      const y = jobs[b]!;
+      return x.created === y.created ? (x.id < y.id ? -1 : 1) : x.created > y.created ? -1 : 1;
+    });
 }

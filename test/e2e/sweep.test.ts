@@ -98,6 +98,66 @@ describe('tasks reassign --sweep', () => {
     expect(s.store.get(forErin.id)!.assignee_user_id).toBe(w.erin);
   });
 
+  it('a task two jobs of one leaver match is claimed once, by the newer job, in the dry run, the sweep and status', async () => {
+    const w = await workspace();
+    const { s } = w;
+    // Two offboardings of erin a day apart: everything to dev, then (her calls being back) calls to bob, carla.
+    let day = 0;
+    const now = () => Date.parse('2026-11-10T09:00:00Z') + day * 86_400_000;
+    const run = (argv: string[]) =>
+      topo(['tasks', 'reassign', ...argv], { sandbox: s, env: w.env, deps: { now } });
+    const first = await run(['--from', w.erin, '--to', w.dev, '--yes', '--json']);
+    expect(first.code).toBe(0);
+    s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    day = 1;
+    const second = await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '-t', 'call', '--yes', '--json']);
+    expect(second.code).toBe(0);
+    const [older, newer] = [JSON.parse(first.stdout).job, JSON.parse(second.stdout).job] as string[];
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const reply = s.store.createTask({ assignee_user_id: w.erin, type: 'EMAIL_REPLY' });
+    day = 2;
+    const dry = await run(['--sweep', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    // The newer job's line first, the call counted once; the reply (only the older job's subset) is the older's.
+    expect(dry.stderr).toBe(
+      `Job ${newer} (${w.erin} → ${w.bob}, ${w.carla}): 1 open task reached ${w.erin} since.\n` +
+        `Job ${older} (${w.erin} → ${w.dev}): 1 open task reached ${w.erin} since.\n` +
+        'Dry run: nothing was changed.\n',
+    );
+    expect(JSON.parse(dry.stdout)).toEqual([
+      { job: newer, from: w.erin, reached: 1 },
+      { job: older, from: w.erin, reached: 1 },
+    ]);
+    const status = await topo(['status', '--team', `${w.bob},${w.dev}`, '--json'], {
+      sandbox: s,
+      env: w.env,
+      deps: { now },
+    });
+    expect(JSON.parse(status.stdout).reached_leavers).toEqual([
+      { job: expect.objectContaining({ id: older }), open_tasks: 1 },
+      { job: expect.objectContaining({ id: newer }), open_tasks: 1 },
+    ]);
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('--cap');
+    expect([w.bob, w.carla]).toContain(s.store.get(late.id)!.assignee_user_id);
+    expect(s.store.get(reply.id)!.assignee_user_id).toBe(w.dev);
+    // One call a task: the call is not moved twice.
+    expect(s.received('PATCH').map((p) => p.path).sort()).toEqual(
+      [`/v1/tasks/${late.id}/assignee`, `/v1/tasks/${reply.id}/assignee`].sort(),
+    );
+    type Report = { job: string; tasks: { task_id: string; result: string; reason: string | null }[] };
+    const reports = JSON.parse(r.stdout) as Report[];
+    expect(reports.map((x) => x.job)).toEqual([newer, older]);
+    const movedNow = (x: Report) =>
+      x.tasks.filter((t) => t.result === 'moved' && t.reason !== 'in an earlier run').map((t) => t.task_id);
+    expect(reports.map(movedNow)).toEqual([
+      [late.id],
+      [reply.id],
+    ]);
+  });
+
   it('nothing to sweep without jobs; one sweep at a time; bad input refused before any request', async () => {
     const w = await workspace();
     const { s, run } = w;

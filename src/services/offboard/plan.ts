@@ -28,6 +28,8 @@ export interface OffboardOptions {
   untilFromNow?: boolean;
   dryRun: boolean;
   concurrency: number;
+  /** Only these of the leaver's tasks (a sweep's, where a newer job of the same leaver takes the rest). */
+  only?: ReadonlySet<string>;
 }
 
 export interface OffboardDeps {
@@ -74,9 +76,10 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   const plannedAt = d.now();
   // Reads only, side by side: the key's scopes (nothing is written without them), the leaver's open tasks,
   // what a walk of the workspace's open tasks would cost, and the calls an earlier run left unanswered.
+  const mine = (all: Task[]) => (o.only ? all.filter((t) => o.only!.has(t.id)) : all);
   const [, tasks, workspaceCost, sofar] = await Promise.all([
     o.dryRun ? undefined : preflight(client),
-    collectOpenTasks(client, query, o.concurrency),
+    collectOpenTasks(client, query, o.concurrency).then(mine),
     openListingCost(client, {}),
     jobSoFar(client, before, d.now, o.concurrency),
   ]);
@@ -107,7 +110,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
       return job;
     },
     // What the leaver holds now, within the subset: failures, tasks created meanwhile, the cap's share.
-    left: async () => (await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
+    left: async () => mine(await collectOpenTasks(client, query, o.concurrency)).map((t) => t.id),
     kept: plan.kept,
     blockedCheck: (remaining) => ({
       leaver: o.from,

@@ -7,7 +7,7 @@ import type { ApiClient } from '../../api/client.js';
 import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
 import { inWorkspace, Job, jobId, jobRows, jobsDir } from '../jobs/store.js';
-import { countSweepable, jobSubset } from '../sweep.js';
+import { claimSweepable, jobSubset, newestFirst } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
 /**
@@ -19,8 +19,10 @@ import type { OffboardOptions } from './plan.js';
 export interface SweepCandidate {
   job: Job;
   header: JobHeader;
-  /** Open tasks of the leaver in the job's subset now. */
+  /** Open tasks of the leaver in the job's subset now (those a newer job of the same leaver takes aside). */
   reached: number;
+  /** The tasks this job takes, when a newer job of the same leaver matches some of its subset too. */
+  only: ReadonlySet<string> | undefined;
 }
 
 /** The jobs a sweep applies: offboardings done and covers covering (an undone or returned job is not). */
@@ -41,21 +43,23 @@ export function sweepableJobs(
   });
 }
 
-/** How many tasks reached each job's leaver since: two small listings a job, side by side. */
+/**
+ * How many tasks reached each job's leaver since: two small listings a job, side by side; a task that two jobs
+ * of one leaver match is the newest job's. The most recently started job comes first (the order a sweep runs).
+ */
 export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Promise<SweepCandidate[]> {
-  return Promise.all(
-    jobs.map(async (job) => ({
-      job,
-      header: job.header!,
-      reached: await countSweepable(client, { ...job.header!, from: job.header!.from! }),
-    })),
-  );
+  const rules = jobs.map((job) => ({ ...job.header!, from: job.header!.from! }));
+  const claims = await claimSweepable(client, rules);
+  return newestFirst(rules).map((i) => {
+    const job = jobs[i]!;
+    return { job, header: job.header!, ...claims.get(job.id)! };
+  });
 }
 
 /** The job's own rules as an offboarding's options: the same spec, so the same job (journal, cap, shares). */
 export function rulesOf(
   header: JobHeader,
-  o: { dryRun: boolean; concurrency: number },
+  o: { dryRun: boolean; concurrency: number; only?: ReadonlySet<string> | undefined },
 ): OffboardOptions | undefined {
   if (header.from === null) return undefined;
   const options: OffboardOptions = {
