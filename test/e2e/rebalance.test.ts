@@ -199,8 +199,12 @@ describe('tasks rebalance', () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).job).toBe(job);
     for (const id of team) expect(Math.abs(openOf(s, id) - 11)).toBeLessThanOrEqual(11 * 0.15);
+    // The report of the continued run covers the whole job: what the first run moved is counted.
+    const [one, two] = [JSON.parse(first.stdout), JSON.parse(again.stdout)];
+    expect(one.moved).toBeGreaterThan(0);
+    expect(two.moved_before).toBe(one.moved);
     const jobs = JSON.parse((await run(['reassign', '--jobs', '--json'])).stdout);
-    expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done' })]);
+    expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done', moved: two.moved })]);
     expect((await run(['reassign', '--undo', 'last', '--yes'])).code).toBe(0);
     expect(assignees(s)).toEqual(before);
   });

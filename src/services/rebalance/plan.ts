@@ -15,6 +15,7 @@ import {
 import { collectOpenTasks, openListingCost } from '../listing.js';
 import type { JobWork } from '../jobs/run.js';
 import { openTasksByRun, preflight } from '../jobs/runs.js';
+import { jobSoFar } from '../jobs/state.js';
 import { inWorkspace, Job, jobRows } from '../jobs/store.js';
 import { countSweepable } from '../sweep.js';
 import { STATUS_REQUESTS_AT_ONCE } from '../status.js';
@@ -56,13 +57,13 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
   const { client } = d;
   const { away, unfinished } = jobsOfTeam(d, o);
   const limit = pLimit(STATUS_REQUESTS_AT_ONCE);
-  // Reads only, side by side: the key's scopes (nothing is written without them) and each member's count.
-  // Reads only, side by side: the key's scopes (nothing is written without them), each member's count, and
-  // what a walk of the workspace's open tasks would cost.
-  const [, loads, workspaceCost] = await Promise.all([
+  // Reads only, side by side: the key's scopes (nothing is written without them), each member's count,
+  // what a walk of the workspace's open tasks would cost, and where the job this run continues stands.
+  const [, loads, workspaceCost, sofar] = await Promise.all([
     o.dryRun ? undefined : preflight(client),
     Promise.all(o.team.map((id) => countSweepable(client, { from: id, filters: { ...o.filters } }, limit))),
     openListingCost(client, {}),
+    unfinished ? jobSoFar(client, unfinished, d.now, o.concurrency) : undefined,
   ]);
   const counts = new Map(o.team.map((id, i) => [id, loads[i]!]));
   const present = o.team.filter((id) => !away.has(id));
@@ -113,8 +114,9 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
     plan: null,
     moves,
     fates,
-    earlier: [],
-    reconciled: [],
+    // What the runs this one continues moved (late answers found included): the report covers the whole job.
+    earlier: [...(sofar?.standing.values() ?? [])].filter((r) => r.result === 'moved' && !fates.has(r.task_id)),
+    reconciled: sofar?.reconciled ?? [],
     planned: balance.tasks,
     team: balance,
     openJournal: (observer) => {
