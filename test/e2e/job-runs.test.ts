@@ -444,6 +444,17 @@ describe('the same job, whatever the day, the order or the cap', () => {
     expect(other.stderr).toContain(
       `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (2026-12-01T00:00:00Z) does not change it.`,
     );
+    // Other words from now (7d, not 14d): noted too, the end kept.
+    const shorter = await topo([...args, '--until', '7d', '--yes', '--json'], {
+      sandbox: s,
+      env,
+      deps: { now: () => Date.parse('2026-11-13T09:00:00Z') },
+    });
+    expect(shorter.code, shorter.stderr).toBe(0);
+    expect(shorter.stderr).toContain(
+      `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (2026-11-20T09:00:00Z) does not change it.`,
+    );
+    expect(JSON.parse(shorter.stdout).until).toBe('2026-11-24T09:00:00Z');
     expect(apiMoved(s, w).size).toBe(5);
   });
 

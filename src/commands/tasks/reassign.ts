@@ -241,14 +241,14 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     await offboardPlanOut(ctx, { ...o, path: flags.planOut });
     return;
   }
-  const untilFromNow = flags.until !== undefined && ageMs(flags.until) !== undefined;
+  const untilSpan = flags.until === undefined ? undefined : ageMs(flags.until);
   await jobs.offboard(ctx, {
     from,
     successors,
     cap,
     filters,
     until,
-    untilFromNow,
+    ...(untilSpan !== undefined && { untilSpan }),
     report: flags.report,
     ...common,
   });

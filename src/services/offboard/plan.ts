@@ -24,8 +24,11 @@ export interface OffboardOptions {
   /** The subset to move (types, priorities, templates, creation bounds), as for `tasks list`. */
   filters: Omit<TaskQuery, 'status' | 'assigneeUserId'>;
   until: string | undefined;
-  /** `--until` was a time from now (`14d`): the same words again are the same cover, said without a note. */
-  untilFromNow?: boolean;
+  /**
+   * `--until` was a time from now (`14d`), this long in ms: the same words again, on another day, are the same
+   * cover (said without a note); other words (`7d`) are noted.
+   */
+  untilSpan?: number;
   dryRun: boolean;
   concurrency: number;
   /** Only these of the leaver's tasks (a sweep's, where a newer job of the same leaver takes the rest). */
@@ -70,7 +73,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);
-  const changed = before?.header ? changeOf(before, spec, o.untilFromNow ?? false) : undefined;
+  const changed = before?.header ? changeOf(before, spec, o.untilSpan) : undefined;
   // A cover keeps the end its first run recorded: `--until 14d` run again is the same cover.
   if (before?.header?.until) spec.until = before.header.until;
   const plannedAt = d.now();
@@ -123,7 +126,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
 }
 
 /** What this run asks differently from what the job holds (undefined: nothing). */
-function changeOf(before: Job, spec: JobSpec, untilFromNow: boolean): JobChange | undefined {
+function changeOf(before: Job, spec: JobSpec, untilSpan: number | undefined): JobChange | undefined {
   const change: JobChange = { id: before.id };
   const was = before.terms();
   const weights = (t: JobTerms) =>
@@ -133,8 +136,19 @@ function changeOf(before: Job, spec: JobSpec, untilFromNow: boolean): JobChange 
     change.now = { cap: spec.cap, to: spec.to };
   }
   const kept = before.header?.until;
-  if (kept && spec.until && kept !== spec.until && !untilFromNow) change.until = { kept, asked: spec.until };
+  if (kept && spec.until && kept !== spec.until && !sameWords(before.header!.created, kept, untilSpan))
+    change.until = { kept, asked: spec.until };
   return change.was || change.until ? change : undefined;
+}
+
+/**
+ * A time from now asked again in the words of the cover's first run: its first run plus this span is the end it
+ * recorded (give or take the minutes between reading the words and starting the job).
+ */
+function sameWords(created: string, kept: string, span: number | undefined): boolean {
+  if (span === undefined) return false;
+  const drift = Date.parse(created) + span - Date.parse(kept);
+  return Math.abs(drift) <= Math.min(10 * 60_000, span / 20);
 }
 
 function fatesOf(plan: ReassignPlan, byId: Map<string, Task>, from: string): Map<string, TaskFate> {
