@@ -1131,6 +1131,42 @@ describe('the report and what is verified', () => {
     for (const id of keptRuns) expect(report.blocked_runs).toContain(id);
     if (withUnassigned) expect(report.blocked_runs).toContain(withUnassigned[0]);
     expect(r.stderr).toMatch(/\d+ sequence runs? still waiting for a task that is unassigned or with /);
+    // A subset: the runs it moves that still hold a task the leaver keeps are named by the run, and by a rerun.
+    const state = stateEnv().env;
+    const subset = [
+      'tasks',
+      'reassign',
+      '--from',
+      w.carla.id,
+      '--to',
+      w.dev.id,
+      '-p',
+      'hot,today',
+      '-t',
+      'call',
+    ];
+    const keeps = s.store.state.tasks.filter(
+      (t) =>
+        isOpen(t) &&
+        t.assignee_user_id === w.carla.id &&
+        !(t.type === 'CALL' && ['HOT', 'TODAY'].includes(t.priority)),
+    );
+    const once = await topo([...subset, '--yes', '--json'], { sandbox: s, env: state });
+    expect(once.code).toBe(0);
+    const moved = (JSON.parse(once.stdout) as { tasks: { sequence_id: string; result: string }[] }).tasks
+      .filter((t) => t.result === 'moved')
+      .map((t) => t.sequence_id);
+    const expected = [...new Set(moved)].filter(
+      (run) => s.store.run(run)?.status === 'WAITING_FOR_USER' && keeps.some((t) => t.sequence_id === run),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    const firstBlocked = (JSON.parse(once.stdout) as { blocked_runs: string[] }).blocked_runs;
+    for (const id of expected) expect(firstBlocked).toContain(id);
+    const again = await topo([...subset, '--yes', '--json'], { sandbox: s, env: state });
+    expect(again.code).toBe(0);
+    expect([...(JSON.parse(again.stdout) as { blocked_runs: string[] }).blocked_runs].sort()).toEqual(
+      [...firstBlocked].sort(),
+    );
     const noScope = await topo(
       ['tasks', 'reassign', '--from', w.bob.id, '--to', w.carla.id, '--cap', '1', '--yes'],
       { sandbox: s, key: 'topo_sandbox_tasks', env: stateEnv().env },

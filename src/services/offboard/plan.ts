@@ -93,8 +93,12 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   const fates = fatesOf(plan, byId, o.from);
   // What earlier runs moved (late answers found included): the report covers the whole job.
   const earlier = [...sofar.standing.values()].filter((r) => r.result === 'moved' && !fates.has(r.task_id));
-  const unassignedRuns = [...runs]
-    .filter(([, open]) => open.some((t) => t.assignee_user_id === null))
+  // Runs that may still wait on a task nobody does: one unassigned, or one the leaver keeps outside the subset
+  // (a rerun checks the runs the job moved; this run checks the same ones, knowing them from the plan).
+  const stuckRuns = [...runs]
+    .filter(([, open]) =>
+      open.some((t) => t.assignee_user_id === null || (t.assignee_user_id === o.from && !byId.has(t.id))),
+    )
     .map(([id]) => id);
   const work: JobWork = {
     kind: 'reassign',
@@ -117,7 +121,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
     kept: plan.kept,
     blockedCheck: (remaining) => ({
       leaver: o.from,
-      known: blockedCandidates(fates, remaining, plan.kept, unassignedRuns),
+      known: blockedCandidates(fates, remaining, plan.kept, stuckRuns),
       // A resumed job's report checks the runs earlier runs moved too.
       earlier: earlier.map((r) => r.sequence_id),
     }),
@@ -165,14 +169,14 @@ function fatesOf(plan: ReassignPlan, byId: Map<string, Task>, from: string): Map
   return fates;
 }
 
-/** Runs that may be blocked: those holding an unassigned open task, and those of what is left or kept. */
+/** Runs that may be blocked: those the plan saw stuck, and those of what is left or kept. */
 function blockedCandidates(
   fates: Map<string, TaskFate>,
   remaining: string[],
   kept: string[],
-  unassignedRuns: string[],
+  stuckRuns: string[],
 ): string[] {
-  const known = new Set(unassignedRuns);
+  const known = new Set(stuckRuns);
   for (const fate of fates.values())
     if (remaining.includes(fate.task.id) || kept.includes(fate.task.id)) known.add(fate.task.sequence_id);
   return [...known];
