@@ -74,10 +74,16 @@ export function planTaskOf(t: Task, to: string, scope: ReassignScope): PlanTask 
   };
 }
 
-/** The moves of a plan: its tasks by run, holder, successor and scope (one group each), in the file's order. */
-export function movesOf(file: Pick<PlanFile, 'tasks'>): (RunMove & { from: string | null })[] {
+/**
+ * The moves of a plan: its tasks by run, holder, successor and scope (one group each), in the file's order.
+ * A run the plan moves task by task (its tasks written TASK, or several groups in one run) says why; in an
+ * offboarding's plan that holds for a run of one planned task too (a run holding nothing else is written
+ * SEQUENCE), so `plan show` counts runs as the dry run did.
+ */
+export function movesOf(file: Pick<PlanFile, 'tasks' | 'kind'>): (RunMove & { from: string | null })[] {
   const groups = new Map<string, RunMove & { from: string | null }>();
   const holders = new Map<string, Set<string>>();
+  const writtenTask = new Set<string>();
   for (const t of file.tasks) {
     const key = `${t.sequence_id}\t${t.before.assignee_user_id ?? ''}\t${t.after.assignee_user_id}`;
     const group = groups.get(key) ?? {
@@ -89,23 +95,28 @@ export function movesOf(file: Pick<PlanFile, 'tasks'>): (RunMove & { from: strin
       reason: null,
     };
     group.task_ids.push(t.task_id);
-    if (t.scope === 'TASK') group.scope = 'TASK';
+    if (t.scope === 'TASK') {
+      group.scope = 'TASK';
+      writtenTask.add(key);
+    }
     groups.set(key, group);
     const seen = holders.get(t.sequence_id) ?? new Set<string>();
     seen.add(key);
     holders.set(t.sequence_id, seen);
   }
-  for (const g of groups.values()) {
+  const offboarding = file.kind === 'offboard' || file.kind === 'cover';
+  for (const [key, g] of groups) {
+    const shared = (holders.get(g.sequence_id)?.size ?? 0) > 1;
     // A run shared by several groups never moves in one call; a run of one task takes a TASK call anyway.
-    if ((holders.get(g.sequence_id)?.size ?? 0) > 1 || g.task_ids.length < 2) g.scope = 'TASK';
-    if (g.scope === 'TASK' && g.task_ids.length > 1)
+    if (shared || g.task_ids.length < 2) g.scope = 'TASK';
+    if (shared || (writtenTask.has(key) && (g.task_ids.length > 1 || offboarding)))
       g.reason = 'moved task by task: the run held other open tasks when planned';
   }
   return [...groups.values()];
 }
 
 /** The plan in the shape of an offboarding's plan: what the preview, the report and `--json` show. */
-export function reassignPlanOf(file: Pick<PlanFile, 'tasks'>, weights: Map<string, number>): ReassignPlan {
+export function reassignPlanOf(file: Pick<PlanFile, 'tasks' | 'kind'>, weights: Map<string, number>): ReassignPlan {
   const moves = movesOf(file);
   const shares = new Map<string, SuccessorShare>();
   const plan: ReassignPlan = {

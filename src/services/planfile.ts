@@ -277,9 +277,15 @@ export function planWork(
 
 /** An offboarding's plan as a plan file's tasks: every task that moves, with where it goes. */
 export function offboardTasks(p: OffboardPlan): PlanTask[] {
-  return p.plan.moves
-    .filter((m) => m.to !== null)
-    .flatMap((m) => m.task_ids.map((id) => planTaskOf(p.tasks.get(id)!, m.to!, m.scope)));
+  return (
+    p.plan.moves
+      .filter((m) => m.to !== null)
+      // A run moved task by task because it held other open tasks is written TASK; one holding nothing else,
+      // SEQUENCE (a run of one task too: `plan show` tells the two apart as the dry run does).
+      .flatMap((m) =>
+        m.task_ids.map((id) => planTaskOf(p.tasks.get(id)!, m.to!, m.reason ? 'TASK' : 'SEQUENCE')),
+      )
+  );
 }
 
 /** Tasks that cannot go into a plan, and why: closed already, or already with whom they would go to. */

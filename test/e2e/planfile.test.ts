@@ -153,6 +153,29 @@ describe('plan files: one key plans, another applies', () => {
         expect(s.store.get(t.task_id)!.assignee_user_id).toBe(w.alice);
   });
 
+  it('plan show counts whole runs and runs task by task as the dry run of the same move does', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    // A run where alice holds one open task and dev another: alice's task moves on its own, task by task.
+    const open = s.store.state.tasks.filter(isOpen);
+    const shared = [...new Set(open.filter((t) => t.assignee_user_id === w.alice).map((t) => t.sequence_id))]
+      .map((run) => open.filter((t) => t.sequence_id === run))
+      .find((tasks) => tasks.length >= 2)!;
+    for (const t of shared.slice(1)) s.store.reassign(t.id, w.dev, 'TASK');
+    const move = ['tasks', 'reassign', '--from', w.alice, '--to', `${w.bob},${w.carla}`];
+    const runsLine = (text: string) => text.split('\n').find((l) => l.includes('moved whole in one call'));
+    const dry = await w.run([...move, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(runsLine(dry.stderr)).toMatch(/\d+ task by task\)/);
+    const path = join(w.dir, 'alice.plan.json');
+    const out = await w.run([...move, '--plan-out', path]);
+    expect(out.code).toBe(0);
+    const shown = await w.run(['plan', 'show', path]);
+    expect(shown.code).toBe(0);
+    expect(runsLine(shown.stderr)).toBe(runsLine(dry.stderr));
+    expect(runsLine(out.stderr)).toBe(runsLine(dry.stderr));
+  });
+
   it('refuses an edited plan, a plan of another workspace and an old plan, with nothing sent', async () => {
     const s = await sandbox();
     const w = setup(s);
