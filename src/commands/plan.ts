@@ -98,10 +98,6 @@ Undo it as any job: topo tasks reassign --undo <job>.`,
       if (flags.maxAge !== undefined && !maxAgeMs)
         throw new UsageError(`--max-age: '${flags.maxAge}' is not an age (e.g. 36h, 3d, 1w)`);
       if (flags.report !== undefined) checkOutputPath(flags.report, '--report');
-      if (!flags.yes && !ctx.terminal.canPrompt)
-        throw new UsageError(
-          `applying a plan needs confirmation, but there is no terminal to ask: pass --yes (look at it first with 'topo plan show ${file}')`,
-        );
       const [{ applyPlan }, { DEFAULT_MAX_AGE_MS }] = await Promise.all([
         import('../flows/planfile.js'),
         import('../services/planfile.js'),

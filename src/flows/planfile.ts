@@ -4,7 +4,7 @@ import type { PlanFile, PlanKind, PlanTask } from '../domain/planfile.js';
 import { reassignPlanOf } from '../domain/planfile.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { TopoError } from '../errors.js';
+import { TopoError, UsageError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { describePlan } from '../output/offboard.js';
 import { describeBalance } from '../output/rebalance.js';
@@ -195,8 +195,13 @@ export async function applyPlan(
   },
 ): Promise<void> {
   const { terminal } = ctx;
+  // The file first (there, readable, a plan, unchanged, not too old), then whether anyone can be asked.
   const plan = readPlanFile(o.path);
   checkAge(plan, ctx.now(), o.maxAgeMs, o.maxAgeGiven);
+  if (!o.yes && !terminal.canPrompt)
+    throw new UsageError(
+      `applying a plan needs confirmation, but there is no terminal to ask: pass --yes (look at it first with 'topo plan show ${o.path}')`,
+    );
   const began = ctx.now();
   const client = await ctx.session.api();
   const [me, workspace] = await Promise.all([preflight(client), ctx.session.workspace()]);

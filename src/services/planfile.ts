@@ -87,14 +87,25 @@ export function writePlanFile(path: string, plan: PlanFile): string | undefined 
  * Reads a plan file and checks it is one, unchanged since it was written: a file that is not a plan, or whose
  * digest does not match (edited by hand, cut short), is a usage error before any request.
  */
+/** Why a file could not be read, in words. */
+function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of the path is not a folder',
+  };
+  return (code && words[code]) ?? code ?? (error as Error).message;
+}
+
 export function readPlanFile(path: string): PlanFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `cannot read plan file '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    throw new UsageError(`cannot read plan file '${path}': ${readProblem(error)}; nothing was moved`);
   }
   let data: unknown;
   try {

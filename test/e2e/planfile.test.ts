@@ -196,6 +196,22 @@ describe('plan files: one key plans, another applies', () => {
     expect(r1.stderr).toContain('was changed after it was planned');
     expect(s.requests.length).toBe(sent);
     expect((await w.run(['plan', 'show', edited])).code).toBe(2);
+    // The file is checked before anything else, --yes or not: its digest, or that it is there at all.
+    const unasked = await w.run(['plan', 'apply', edited]);
+    expect(unasked.code).toBe(2);
+    expect(unasked.stderr).toContain('was changed after it was planned');
+    const missing = join(w.dir, 'nonexist.json');
+    for (const args of [['apply', missing], ['apply', missing, '--yes'], ['show', missing]])
+      expect(await w.run(['plan', ...args])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: cannot read plan file '${missing}': no such file; nothing was moved\n`,
+      });
+    // A sound plan, no --yes, nobody to ask: said before any request.
+    const untyped = await w.run(['plan', 'apply', path]);
+    expect(untyped.code).toBe(2);
+    expect(untyped.stderr).toContain('no terminal to ask: pass --yes');
+    expect(s.requests.length).toBe(sent);
 
     // Another workspace: the same plan against another sandbox.
     const other = await sandbox({ seed: 2 });
@@ -325,9 +341,10 @@ describe('plan files of task IDs and of a sequence run', () => {
       expect(r.stderr).toContain(message);
     }
     expect(s.received('PATCH')).toHaveLength(0);
+    // The file is read first: this one is not there.
     const untyped = await w.run(['plan', 'apply', path]);
     expect(untyped.code).toBe(2);
-    expect(untyped.stderr).toContain('no terminal to ask: pass --yes');
+    expect(untyped.stderr).toContain(`cannot read plan file '${path}': no such file`);
     const guide = await w.run(['help', 'automation']);
     expect(guide.code).toBe(0);
     expect(guide.stdout).toContain('--plan-out');
