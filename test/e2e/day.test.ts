@@ -221,6 +221,8 @@ describe('tasks list --select', () => {
     for (const [status, answer] of [
       ['completed', 'reopen'],
       ['open', 'nothing'],
+      ['pending', 'nothing'],
+      ['skipped', 'nothing'],
     ] as const) {
       const prompter = scriptedPrompter([all, offer(answer), true]);
       const r = await topo(['tasks', 'list', '--select', '-s', status, '-L', '3'], {
@@ -230,9 +232,12 @@ describe('tasks list --select', () => {
       });
       expect(r.code, r.stderr).toBe(0);
     }
+    // Nor what would change nothing: no reopen for pending tasks, no skip for skipped ones.
     expect(keysOffered).toEqual([
       ['o', 'r', 'q'],
       ['s', 'r', 'q'],
+      ['s', 'r', 'q'],
+      ['o', 'r', 'q'],
     ]);
     expect(s.received('POST').filter((q) => q.path.endsWith('/skip'))).toHaveLength(0);
     expect(s.received('POST').filter((q) => q.path.endsWith('/reopen'))).toHaveLength(3);
