@@ -14,8 +14,10 @@ import { safeText } from '../basics/text.js';
  */
 
 /**
- * How the table narrows: the names give way first (they are cut in the middle), then when each job started,
- * then the cover's end date; the id, the counts and the state stay.
+ * How the table narrows: the names give way first (people and keys are cut), then when each job started, the
+ * cover's end date, when the last sweep ran (SWEPT keeps its count) and who planned and applied; the id, the
+ * counts and the state stay — at 60 columns too. Only a long state (`due for return`) on a terminal narrower
+ * than 66 columns makes BACK, then SWEPT, give way, so that the state is never cut.
  */
 const JOBS_FIT: readonly FitStep[] = [
   { column: 'BY', shrink: 16 },
@@ -27,9 +29,10 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'TO', shrink: 6 },
   { column: 'FROM', shrink: 6 },
   { column: 'UNTIL', drop: true },
+  { column: 'SWEPT', narrow: true },
+  { column: 'BY', drop: true },
   { column: 'BACK', drop: true },
   { column: 'SWEPT', drop: true },
-  { column: 'BY', drop: true },
 ];
 
 /**
@@ -78,6 +81,7 @@ export function jobsView(
                 header: 'SWEPT',
                 cell: (r: JobRow) =>
                   r.swept_at ? `${r.swept} ${relativeTime(r.swept_at, now)}` : String(r.swept),
+                narrow: (r: JobRow) => String(r.swept),
               },
             ]
           : []),

@@ -24,17 +24,21 @@ export interface TableColumn<R> {
   cut?: 'end' | 'middle' | 'person';
   /** The column's width before fitting, whatever its rows: for a table whose rows come later (a watch). */
   minWidth?: number;
+  /** A shorter cell the column shows when a `{ narrow: true }` step is taken (`1` for `1 2 hours ago`). */
+  narrow?(record: R): string;
 }
 
 /**
  * How a table gives way on a narrow terminal, in order: each step shrinks a column down to at most `shrink`
- * columns, or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes
+ * columns, switches it to its shorter `narrow` cell, or drops it. Steps are taken only while the table is wider than the terminal, and a shrink takes
  * only what is needed. Room a drop frees goes back to the columns shrunk before it, the latest shrunk first.
  * A table never exceeds the width: whatever still does not fit is cut from the right.
  */
 export type FitStep =
   | { column: string; shrink: number }
   | { column: string; drop: true }
+  /** The column shows its `narrow` cell instead (the rows are measured again). */
+  | { column: string; narrow: true }
   /** Down to the widest of its values: only a header wider than every value is cut (`ASSIG…`). */
   | { column: string; toValues: true };
 
@@ -72,6 +76,13 @@ export function fitTable<R>(
     if (index < 0) continue;
     if ('drop' in step) {
       shown = shown.filter((_, i) => i !== index);
+    } else if ('narrow' in step) {
+      const { column } = shown[index]!;
+      if (!column.narrow) continue;
+      const narrowed: TableColumn<R> = { ...column, cell: column.narrow };
+      let w = Math.max(displayWidth(column.header), column.minWidth ?? 0);
+      for (const row of rows) w = Math.max(w, displayWidth(narrowed.cell(row)));
+      shown[index] = { column: narrowed, width: w, natural: w };
     } else {
       const entry = shown[index]!;
       const floor = 'toValues' in step ? Math.max(1, values[columns.indexOf(entry.column)]!) : step.shrink;

@@ -57,6 +57,30 @@ describe('tasks reassign --sweep', () => {
       expect.objectContaining({ id: job, swept: 1, swept_at: expect.any(String), state: 'done' }),
     ]);
     expect(jobs.stderr).toMatch(/^Last sweep: \S+ \(1 task moved\)\.\n/);
+    // On a terminal: when the sweep ran, while there is room; at 60 columns SWEPT keeps its count, BACK stays.
+    const table = async (columns: number) => {
+      const t = await topo(['tasks', 'reassign', '--jobs'], { sandbox: s, env: w.env, tty: true, columns });
+      const lines = t.stdout.trimEnd().split('\n');
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(columns);
+      return lines.map((l) => l.split(/\s{2,}/));
+    };
+    const wide = await table(120);
+    expect(wide[0]).toEqual([
+      'JOB',
+      'STARTED',
+      'FROM',
+      'TO',
+      'MOVED',
+      'LEFT',
+      'BACK',
+      'SWEPT',
+      'UNTIL',
+      'STATE',
+    ]);
+    expect(wide[1]![7]).toBe('1 just now');
+    const narrow = await table(60);
+    expect(narrow[0]).toEqual(['JOB', 'FROM', 'TO', 'MOVED', 'LEFT', 'BACK', 'SWEPT', 'STATE']);
+    expect(narrow[1]!.slice(4)).toEqual(['0', '0', '1', 'done']);
     // Again: nothing to sweep, one line, exit 0, nothing moved.
     s.requests.length = 0;
     const again = await run(['--sweep', '--yes']);
@@ -110,7 +134,16 @@ describe('tasks reassign --sweep', () => {
     expect(first.code).toBe(0);
     s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
     day = 1;
-    const second = await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '-t', 'call', '--yes', '--json']);
+    const second = await run([
+      '--from',
+      w.erin,
+      '--to',
+      `${w.bob},${w.carla}`,
+      '-t',
+      'call',
+      '--yes',
+      '--json',
+    ]);
     expect(second.code).toBe(0);
     const [older, newer] = [JSON.parse(first.stdout).job, JSON.parse(second.stdout).job] as string[];
     const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
@@ -144,18 +177,18 @@ describe('tasks reassign --sweep', () => {
     expect([w.bob, w.carla]).toContain(s.store.get(late.id)!.assignee_user_id);
     expect(s.store.get(reply.id)!.assignee_user_id).toBe(w.dev);
     // One call a task: the call is not moved twice.
-    expect(s.received('PATCH').map((p) => p.path).sort()).toEqual(
-      [`/v1/tasks/${late.id}/assignee`, `/v1/tasks/${reply.id}/assignee`].sort(),
-    );
+    expect(
+      s
+        .received('PATCH')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual([`/v1/tasks/${late.id}/assignee`, `/v1/tasks/${reply.id}/assignee`].sort());
     type Report = { job: string; tasks: { task_id: string; result: string; reason: string | null }[] };
     const reports = JSON.parse(r.stdout) as Report[];
     expect(reports.map((x) => x.job)).toEqual([newer, older]);
     const movedNow = (x: Report) =>
       x.tasks.filter((t) => t.result === 'moved' && t.reason !== 'in an earlier run').map((t) => t.task_id);
-    expect(reports.map(movedNow)).toEqual([
-      [late.id],
-      [reply.id],
-    ]);
+    expect(reports.map(movedNow)).toEqual([[late.id], [reply.id]]);
   });
 
   it('nothing to sweep without jobs; one sweep at a time; bad input refused before any request', async () => {
