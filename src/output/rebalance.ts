@@ -5,6 +5,7 @@ import type { TeamBalance } from '../domain/rebalance.js';
 import type { Who } from '../domain/task.js';
 import { boxed } from './box.js';
 import { previewView } from './outcomes.js';
+import { hanging } from './thread.js';
 import type { Output } from './printer.js';
 
 /** How a rebalance reads: each member's load before and after, the moves from whom to whom, the spread. */
@@ -18,13 +19,24 @@ export function describeBalance(
   who: Who,
   box?: { width: number; styleHead: (text: string) => string },
 ): string {
+  // On a terminal each line is wrapped to its width, hanging under its label; in a log a line stays one line.
+  const width = box?.width ?? Infinity;
   const lines = [
-    `Plan: rebalance ${plural(b.members.length, 'member')} (mean ${oneDecimal(b.mean)}; within ${percent(b.tolerance)}: ${oneDecimal(b.band.low)}–${oneDecimal(b.band.high)})`,
+    hanging(
+      '',
+      `Plan: rebalance ${plural(b.members.length, 'member')} (mean ${oneDecimal(b.mean)}; within ${percent(b.tolerance)}: ${oneDecimal(b.band.low)}–${oneDecimal(b.band.high)})`,
+      width,
+      '  ',
+    ),
   ];
   lines.push(...(box ? memberBox(b, who, box) : memberLines(b, who)));
   if (b.moves.length > 0) {
     lines.push(
-      `  moves:   ${plural(b.runs, 'whole run')}, ${plural(b.tasks, 'task')}, ${plural(b.calls, 'API call')}`,
+      hanging(
+        '  moves:   ',
+        `${plural(b.runs, 'whole run')}, ${plural(b.tasks, 'task')}, ${plural(b.calls, 'API call')}`,
+        width,
+      ),
     );
     for (const [pair, moves] of byPair(b)) {
       const tasks = moves.reduce((n, m) => n + m.task_ids.length, 0);
@@ -40,25 +52,40 @@ export function describeBalance(
         .map(([p, n]) => `${safeText(p)} ${n}`)
         .join(', ');
       lines.push(
-        `    ${pairLabel(pair, who)}: ${plural(moves.length, 'run')} (${classes}), ${plural(tasks, 'task')}`,
+        hanging(
+          '    ',
+          `${pairLabel(pair, who)}: ${plural(moves.length, 'run')} (${classes}), ${plural(tasks, 'task')}`,
+          width,
+          '      ',
+        ),
       );
     }
   }
   lines.push(
-    `  spread:  ${count(b.spread.before)} → ${count(b.spread.after)} (most − fewest); from the mean ${percent(b.widest.before)} → ${percent(b.widest.after)}`,
+    hanging(
+      '  spread:  ',
+      `${count(b.spread.before)} → ${count(b.spread.after)} (most − fewest); from the mean ${percent(b.widest.before)} → ${percent(b.widest.after)}`,
+      width,
+    ),
   );
   const held = [
     b.held.active && `${plural(b.held.active, 'run')} with a reply or a task in progress (--include-active)`,
     b.held.shared && `${plural(b.held.shared, 'run')} shared with someone else`,
     b.held.outside && `${plural(b.held.outside, 'run')} with open tasks outside the filters`,
   ].filter(Boolean);
-  if (held.length) lines.push(`  staying: ${held.join('; ')}`);
+  if (held.length) lines.push(hanging('  staying: ', held.join('; '), width));
   for (const m of b.members.filter((x) => x.away))
     lines.push(
-      `  away:    ${who(m.id)} (cover job ${m.away!.job}${m.away!.until ? ` until ${m.away!.until.slice(0, 10)}` : ''}): receives nothing, not in the mean`,
+      hanging(
+        '  away:    ',
+        `${who(m.id)} (cover job ${m.away!.job}${m.away!.until ? ` until ${m.away!.until.slice(0, 10)}` : ''}): receives nothing, not in the mean`,
+        width,
+      ),
     );
   if (!b.within && b.moves.length > 0)
-    lines.push('  No further whole-run move narrows the gap: as even as whole runs allow.');
+    lines.push(
+      hanging('  ', 'No further whole-run move narrows the gap: as even as whole runs allow.', width),
+    );
   return `${lines.join('\n')}\n`;
 }
 

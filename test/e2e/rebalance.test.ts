@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { PlanFile } from '../../src/domain/planfile.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { displayWidth } from '../../src/output/width.js';
 import { sandbox, tempDir, topo, type RunOptions } from '../helpers.js';
 
 /** `topo tasks rebalance`: whole runs from the members above the team's mean to those below, as a job. */
@@ -153,6 +154,20 @@ describe('tasks rebalance', () => {
       const runOpen = s.store.state.tasks.filter((t) => isOpen(t) && t.sequence_id === line.sequence_id);
       expect(runOpen.every((t) => t.type === 'CALL')).toBe(true);
     }
+  });
+
+  it('the plan on a terminal fits its width: long lines wrap under their label; in a log each stays one line', async () => {
+    const { team, run } = await unevenTeam();
+    const argv = ['rebalance', '--team', team.join(','), '--dry-run'];
+    const narrow = await run(argv, { tty: true, columns: 60 });
+    expect(narrow.code).toBe(0);
+    const lines = narrow.stderr.trimEnd().split('\n');
+    for (const line of lines) expect(displayWidth(line), line).toBeLessThanOrEqual(60);
+    const staying = lines.findIndex((l) => l.startsWith('  staying: '));
+    expect(lines[staying]).toBe('  staying: 6 runs with a reply or a task in progress');
+    expect(lines[staying + 1]).toBe('           (--include-active)');
+    const log = await run(argv);
+    expect(log.stderr).toContain('\n  staying: 6 runs with a reply or a task in progress (--include-active)\n');
   });
 
   it('a run shared with someone outside the team stays; a team already even has nothing to move', async () => {
