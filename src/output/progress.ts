@@ -62,13 +62,40 @@ function pace(now: () => number, total: number) {
   return { rate, eta };
 }
 
+/**
+ * The bar's line for a terminal this wide: the counts, the rate-limit waits and the time left always, the bar
+ * as wide as the rest leaves room for (at most 40), the words and then the bar itself given up on a narrow
+ * terminal — never a line the terminal would clip.
+ */
+export function barFormat(columns: number, total: number): { format: string; barsize: number } {
+  const n = String(total).length;
+  // The widest each value gets: done/total, the rate (9999.9), the failures, the waits, the time left (59m 59s).
+  const widths = { value: n, total: n, rate: 6, failed: n, waits: 5, left: 8 };
+  const shapes = [
+    'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
+    '|{bar}| {value}/{total} | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
+    '{bar} {value}/{total} | {failed} failed | 429s {waits} | ETA {left}',
+  ];
+  const room = columns - 1;
+  const textOf = (shape: string) =>
+    shape
+      .replace('{bar}', '')
+      .replace(/\{(\w+)\}/g, (_, key: keyof typeof widths) => 'x'.repeat(widths[key] ?? 0)).length;
+  for (const format of shapes) {
+    const barsize = Math.min(40, room - textOf(format));
+    if (barsize >= 10) return { format, barsize };
+  }
+  return { format: '{value}/{total} | {failed} failed | 429s {waits} | ETA {left}', barsize: 0 };
+}
+
 async function progressBar(terminal: Terminal, now: () => number, total: number) {
   const { rate, eta } = pace(now, total);
   const { SingleBar, Presets } = await import('cli-progress');
   const bar = new SingleBar(
     {
       stream: terminal.io.stderr as NodeJS.WriteStream,
-      format: 'Moving |{bar}| {value}/{total} tasks | {rate}/s | {failed} failed | 429s {waits} | ETA {left}',
+      // The bar is on stderr: its width, when stdout is piped elsewhere (`--json | jq`).
+      ...barFormat((terminal.io.stderr as NodeJS.WriteStream).columns || terminal.columns, total),
       hideCursor: true,
       // Stopped, the bar clears its line and puts the cursor back at its start: a message written then
       // (Stopping…, a note, the summary) takes the bar's place, and the bar is drawn again below it.

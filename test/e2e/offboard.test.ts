@@ -589,6 +589,54 @@ describe('one job, one journal, one undo', () => {
     expect(text).not.toMatch(/Moving \|/);
   });
 
+  it('the progress bar fits a narrow terminal: the counts, the rate-limit waits and the time left are never clipped', async () => {
+    const s = await sandbox({ latencyMs: 5 });
+    const w = world(s);
+    const home = tempDir();
+    const frames = async (cols: number) => {
+      const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: home,
+          TERM: 'xterm',
+          NO_COLOR: '1',
+          TOPO_NO_KEYCHAIN: '1',
+          TOPO_STATE_DIR: join(home, 'state'),
+          TOPO_API_URL: s.url,
+          TOPO_API_KEY: 'topo_sandbox_rw',
+        },
+      });
+      let written = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
+      child.stdin.end();
+      expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+      // Each frame of the bar is drawn from the line's start (ESC[1G) and ends by clearing the rest (ESC[0K).
+      return written
+        .split('\x1b[1G')
+        .slice(1)
+        .map((f) => f.split('\x1b[0K')[0]!)
+        .filter((f) => f.includes(' failed |'));
+    };
+    for (const cols of [60, 80]) {
+      const drawn = await frames(cols);
+      expect(drawn.length).toBeGreaterThan(0);
+      for (const frame of drawn) {
+        expect(displayWidth(frame), frame).toBeLessThan(cols);
+        expect(frame).toMatch(/\d+\/\d+ .*\| \d+ failed \| 429s \d+ \| ETA \S+/);
+      }
+      // Back for the next width.
+      expect(
+        (
+          await topo(['tasks', 'reassign', '--undo', 'last', '--yes'], {
+            sandbox: s,
+            env: { TOPO_STATE_DIR: join(home, 'state') },
+          })
+        ).code,
+      ).toBe(0);
+    }
+  });
+
   it('after Ctrl-C no call starts: a run moved task by task stops after the call in flight', async () => {
     const s = await sandbox();
     const w = world(s);
