@@ -37,9 +37,12 @@ const PREVIEW_FIT: readonly FitStep[] = [
   { column: 'TYPE', shrink: 15 },
   { column: 'ID', shrink: 13 },
   { column: 'TYPE', shrink: 9 },
+  // Who gets the task stays in sight: `would move to ines` reads `→ ines`.
+  { column: 'WHAT', narrow: true },
   { column: 'WHAT', shrink: 12 },
   { column: 'ID', shrink: 9 },
   { column: 'TYPE', shrink: 8 },
+  { column: 'STATUS', shrink: 7 },
 ];
 
 export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
@@ -68,6 +71,8 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
           header: 'WHAT',
           // A task that could not be read: why, from its error.
           cell: (p) => (p.result === 'failed' ? failureText(p.error) : p.why),
+          narrow: (p) =>
+            p.result === 'failed' ? failureText(p.error) : p.why.replace(/^would move to /, '→ '),
           style: (p, s) =>
             p.result === 'would_change' || p.result === 'would_move'
               ? s

@@ -206,7 +206,7 @@ describe('IDs to copy', () => {
     }
   });
 
-  it('a preview keeps what would happen whole down to 80 columns: who each task would go to', async () => {
+  it('a preview keeps what would happen whole down to 80 columns, and who each task would go to at 50', async () => {
     for (const columns of [100, 80]) {
       const r = await topo(
         ['--sandbox', 'tasks', 'reassign', '--from', 'alice', '--to', 'bob,carla', '--dry-run'],
@@ -221,6 +221,18 @@ describe('IDs to copy', () => {
         expect(row).toMatch(
           / {2}(call|email reply|linkedin reply|new lead review|to-do|playbook approval|playbook appro…) {2,}/,
         );
+      }
+    }
+    // Narrower, who gets each task still shows: `→ bob`.
+    for (const columns of [60, 50]) {
+      const r = await topo(
+        ['--sandbox', 'tasks', 'reassign', '--from', 'alice', '--to', 'bob,carla', '--dry-run'],
+        { tty: true, columns },
+      );
+      const rows = r.stdout.trimEnd().split('\n').slice(1);
+      for (const row of rows) {
+        expect(displayWidth(row)).toBeLessThanOrEqual(columns);
+        expect(row).toMatch(/ {2}→ (bob|carla)$/);
       }
     }
   });
