@@ -312,7 +312,8 @@ A key without tasks:write lets a program read and plan (--dry-run,
   143  terminated by SIGTERM (what was done is reported, as for Ctrl-C)
 
 When every item of a bulk command failed for the same reason, it exits with that reason's code
-(e.g. 5 or 3), not 6.
+(e.g. 5 or 3), not 6; when every item failed, for different reasons, it exits 1 (each item's
+reason is on its result line and in --json).
 `,
   },
   formatting: {
