@@ -116,7 +116,10 @@ export function movesOf(file: Pick<PlanFile, 'tasks' | 'kind'>): (RunMove & { fr
 }
 
 /** The plan in the shape of an offboarding's plan: what the preview, the report and `--json` show. */
-export function reassignPlanOf(file: Pick<PlanFile, 'tasks' | 'kind'>, weights: Map<string, number>): ReassignPlan {
+export function reassignPlanOf(
+  file: Pick<PlanFile, 'tasks' | 'kind'>,
+  weights: Map<string, number>,
+): ReassignPlan {
   const moves = movesOf(file);
   const shares = new Map<string, SuccessorShare>();
   const plan: ReassignPlan = {

@@ -201,7 +201,11 @@ describe('plan files: one key plans, another applies', () => {
     expect(unasked.code).toBe(2);
     expect(unasked.stderr).toContain('was changed after it was planned');
     const missing = join(w.dir, 'nonexist.json');
-    for (const args of [['apply', missing], ['apply', missing, '--yes'], ['show', missing]])
+    for (const args of [
+      ['apply', missing],
+      ['apply', missing, '--yes'],
+      ['show', missing],
+    ])
       expect(await w.run(['plan', ...args])).toEqual({
         code: 2,
         stdout: '',

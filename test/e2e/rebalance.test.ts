@@ -167,7 +167,9 @@ describe('tasks rebalance', () => {
     expect(lines[staying]).toBe('  staying: 6 runs with a reply or a task in progress');
     expect(lines[staying + 1]).toBe('           (--include-active)');
     const log = await run(argv);
-    expect(log.stderr).toContain('\n  staying: 6 runs with a reply or a task in progress (--include-active)\n');
+    expect(log.stderr).toContain(
+      '\n  staying: 6 runs with a reply or a task in progress (--include-active)\n',
+    );
   });
 
   it('a run shared with someone outside the team stays; a team already even has nothing to move', async () => {

@@ -29,6 +29,7 @@ describe('plan files', () => {
 
   it('moves a run in one call only when its planned tasks are one holder’s, all going to one person', () => {
     const moves = movesOf({
+      kind: 'offboard',
       tasks: [
         task(1, 1, 1, 2, 'SEQUENCE'),
         task(2, 1, 1, 2, 'SEQUENCE'),
@@ -40,14 +41,19 @@ describe('plan files', () => {
         task(6, 3, 1, 2, 'TASK'),
         // a run of one task
         task(7, 4, null, 2, 'SEQUENCE'),
+        // one task of a run that held others' tasks: task by task, as the dry run counted it
+        task(8, 5, 1, 2, 'TASK'),
       ],
     });
-    expect(moves.map((m) => [m.sequence_id, m.from, m.task_ids.length, m.scope])).toEqual([
-      [uuid(101), uuid(201), 2, 'SEQUENCE'],
-      [uuid(102), uuid(201), 1, 'TASK'],
-      [uuid(102), uuid(203), 1, 'TASK'],
-      [uuid(103), uuid(201), 2, 'TASK'],
-      [uuid(104), null, 1, 'TASK'],
+    expect(moves.map((m) => [m.sequence_id, m.from, m.task_ids.length, m.scope, Boolean(m.reason)])).toEqual([
+      [uuid(101), uuid(201), 2, 'SEQUENCE', false],
+      [uuid(102), uuid(201), 1, 'TASK', true],
+      [uuid(102), uuid(203), 1, 'TASK', true],
+      [uuid(103), uuid(201), 2, 'TASK', true],
+      [uuid(104), null, 1, 'TASK', false],
+      [uuid(105), uuid(201), 1, 'TASK', true],
     ]);
+    // Task IDs planned one by one are not runs moved task by task.
+    expect(movesOf({ kind: 'reassign', tasks: [task(9, 6, 1, 2, 'TASK')] })[0]!.reason).toBeNull();
   });
 });

@@ -115,7 +115,9 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
     moves,
     fates,
     // What the runs this one continues moved (late answers found included): the report covers the whole job.
-    earlier: [...(sofar?.standing.values() ?? [])].filter((r) => r.result === 'moved' && !fates.has(r.task_id)),
+    earlier: [...(sofar?.standing.values() ?? [])].filter(
+      (r) => r.result === 'moved' && !fates.has(r.task_id),
+    ),
     reconciled: sofar?.reconciled ?? [],
     planned: balance.tasks,
     team: balance,
