@@ -415,7 +415,7 @@ describe('the same job, whatever the day, the order or the cap', () => {
     const env = { TOPO_STATE_DIR: tempDir() };
     const args = ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), '--cap', '5'];
     const day = 86_400_000;
-    const runs = [];
+    const runs: { job: string; until: string; moved: number }[] = [];
     for (const d of [0, 1, 2]) {
       const r = await topo([...args, '--until', '14d', '--yes', '--json'], {
         sandbox: s,
@@ -434,26 +434,18 @@ describe('the same job, whatever the day, the order or the cap', () => {
       (await topo(['tasks', 'reassign', '--jobs', '--json', 'moved,until'], { sandbox: s, env })).stdout,
     );
     expect(jobs).toEqual([{ moved: 5, until: '2026-11-24T09:00:00Z' }]);
-    // Another end, given as a date: the cover keeps its own, and says so.
-    const other = await topo([...args, '--until', '2026-12-01', '--yes'], {
-      sandbox: s,
-      env,
-      deps: { now: () => Date.parse('2026-11-13T09:00:00Z') },
-    });
+    // Another end, given as a date or in other words from now (7d, not 14d): the cover keeps its own, and says so.
+    const later = { now: () => Date.parse('2026-11-13T09:00:00Z') };
+    const [other, shorter] = [
+      await topo([...args, '--until', '2026-12-01', '--yes'], { sandbox: s, env, deps: later }),
+      await topo([...args, '--until', '7d', '--yes', '--json'], { sandbox: s, env, deps: later }),
+    ];
+    const kept = (asked: string) =>
+      `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (${asked}) does not change it.`;
     expect(other.code, other.stderr).toBe(0);
-    expect(other.stderr).toContain(
-      `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (2026-12-01T00:00:00Z) does not change it.`,
-    );
-    // Other words from now (7d, not 14d): noted too, the end kept.
-    const shorter = await topo([...args, '--until', '7d', '--yes', '--json'], {
-      sandbox: s,
-      env,
-      deps: { now: () => Date.parse('2026-11-13T09:00:00Z') },
-    });
+    expect(other.stderr).toContain(kept('2026-12-01T00:00:00Z'));
     expect(shorter.code, shorter.stderr).toBe(0);
-    expect(shorter.stderr).toContain(
-      `note: job ${runs[0]!.job} is a cover until 2026-11-24T09:00:00Z, as its first run set; this --until (2026-11-20T09:00:00Z) does not change it.`,
-    );
+    expect(shorter.stderr).toContain(kept('2026-11-20T09:00:00Z'));
     expect(JSON.parse(shorter.stdout).until).toBe('2026-11-24T09:00:00Z');
     expect(apiMoved(s, w).size).toBe(5);
   });

@@ -41,6 +41,27 @@ function world(s: Sandbox) {
   return { alice: alice!, bob: bob!, carla: carla!, dev: dev!, snapshot, aliceOpen, runs };
 }
 
+/** topo run on a terminal this many columns wide (through `script`): its exit, and what it wrote so far. */
+function onTerminal(s: Sandbox, home: string, cols: number, args: string) {
+  const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" ${args}`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      TERM: 'xterm',
+      NO_COLOR: '1',
+      TOPO_NO_KEYCHAIN: '1',
+      TOPO_STATE_DIR: join(home, 'state'),
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+    },
+  });
+  let written = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, exit, written: () => written };
+}
+
 function stateEnv() {
   const dir = tempDir();
   return { dir, env: { TOPO_STATE_DIR: dir } };
@@ -556,29 +577,23 @@ describe('one job, one journal, one undo', () => {
     const s = await sandbox({ latencyMs: 50 });
     const w = world(s);
     const home = tempDir();
-    const command = `stty cols 100 rows 50; exec "${process.execPath}" "${BIN}" tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`;
-    const child = spawn('script', ['-qec', command, '/dev/null'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        TERM: 'xterm',
-        NO_COLOR: '1',
-        TOPO_NO_KEYCHAIN: '1',
-        TOPO_STATE_DIR: join(home, 'state'),
-        TOPO_API_URL: s.url,
-        TOPO_API_KEY: 'topo_sandbox_rw',
-      },
-    });
-    let written = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
-    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const {
+      child,
+      exit,
+      written: output,
+    } = onTerminal(
+      s,
+      home,
+      100,
+      `tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`,
+    );
     await waitFor(() => s.received('PATCH').length >= 2, 15_000, 'two moves');
     child.stdin.write('\x03');
     expect(await exit).toBe(130);
     child.stdin.end();
     // What a person sees: the output played on a terminal 100 columns wide.
     const term = new Terminal({ cols: 100, rows: 50, allowProposedApi: true });
-    await new Promise<void>((resolve) => term.write(written.replace(/\r?\n/g, '\r\n'), resolve));
+    await new Promise<void>((resolve) => term.write(output().replace(/\r?\n/g, '\r\n'), resolve));
     const screen: string[] = [];
     for (let i = 0; i <= term.buffer.active.length; i++)
       screen.push(term.buffer.active.getLine(i)?.translateToString(true) ?? '');
@@ -594,25 +609,16 @@ describe('one job, one journal, one undo', () => {
     const w = world(s);
     const home = tempDir();
     const frames = async (cols: number) => {
-      const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`;
-      const child = spawn('script', ['-qec', command, '/dev/null'], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: home,
-          TERM: 'xterm',
-          NO_COLOR: '1',
-          TOPO_NO_KEYCHAIN: '1',
-          TOPO_STATE_DIR: join(home, 'state'),
-          TOPO_API_URL: s.url,
-          TOPO_API_KEY: 'topo_sandbox_rw',
-        },
-      });
-      let written = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
+      const { child, exit, written } = onTerminal(
+        s,
+        home,
+        cols,
+        `tasks reassign --from ${w.alice.id} --to ${w.bob.id} --yes --concurrency 1`,
+      );
       child.stdin.end();
-      expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+      expect(await exit).toBe(0);
       // Each frame of the bar is drawn from the line's start (ESC[1G) and ends by clearing the rest (ESC[0K).
-      return written
+      return written()
         .split('\x1b[1G')
         .slice(1)
         .map((f) => f.split('\x1b[0K')[0]!)
