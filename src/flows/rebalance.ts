@@ -6,6 +6,7 @@ import { PartialFailureError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { describeBalance, printBalancePreview } from '../output/rebalance.js';
 import { buildReport } from '../services/jobs/report.js';
+import { closeIdleJob } from '../services/jobs/run.js';
 import { planRebalancing, type RebalanceOptions } from '../services/rebalance/plan.js';
 import { confirmCount, runWork, writeReport } from './job.js';
 import { writePlanOut } from './planfile.js';
@@ -62,7 +63,12 @@ export async function rebalance(
     : undefined;
   terminal.err(describeBalance(balance, who, box).trimEnd());
   if (balance.moves.length === 0 || o.dryRun) {
-    const report = buildReport({ ...work, dryRun: true });
+    // Nothing left to move of a rebalance stopped before: the same command ends it, as an offboarding's does.
+    const closed =
+      balance.moves.length === 0 && p.continues && !o.dryRun
+        ? closeIdleJob(stateDir(ctx.session.env), work, ctx.now, (m) => terminal.err(`note: ${m}`))
+        : undefined;
+    const report = buildReport({ ...work, dryRun: !closed, ...(closed && { job: closed.job }) });
     if (output.format === 'json') await output.json(report);
     else if (balance.moves.length > 0) await printBalancePreview(output, balance, p.tasks, who);
     const unwritten =
@@ -76,6 +82,7 @@ export async function rebalance(
           : 'No whole-run move narrows the gap: nothing to move.'
         : 'Dry run: nothing was changed.',
     );
+    if (closed?.ended) terminal.err(`Job ${closed.job.id}: nothing left to move; recorded as ended.`);
     if (unwritten) throw new PartialFailureError(unwritten);
     return;
   }

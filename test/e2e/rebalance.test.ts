@@ -226,6 +226,29 @@ describe('tasks rebalance', () => {
     expect(assignees(s)).toEqual(before);
   });
 
+  it('a rebalance left unfinished whose rest was moved by hand: the same command ends it, done, reporting the whole job', async () => {
+    const { s, team, run } = await unevenTeam();
+    s.injectFault({ method: 'PATCH', status: 500, times: 12 });
+    const first = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(first.code).toBe(6);
+    const job = JSON.parse(first.stdout).job as string;
+    // Someone evens the team by hand: what the job had left to move, moved as planned.
+    const rest = await run(['rebalance', '--team', team.join(','), '--dry-run', '--json']);
+    const moves = JSON.parse(rest.stdout).team.moves as { task_ids: string[]; to: string }[];
+    expect(moves.length).toBeGreaterThan(0);
+    for (const m of moves) for (const id of m.task_ids) s.store.reassign(id, m.to, 'TASK');
+    s.requests.length = 0;
+    const again = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`note: continuing rebalance job ${job}, which was left unfinished.\n`);
+    expect(again.stderr).toContain(`Job ${job}: nothing left to move; recorded as ended.\n`);
+    expect(s.received('PATCH')).toHaveLength(0);
+    const report = JSON.parse(again.stdout);
+    expect(report).toMatchObject({ job, dry_run: false, moved_before: JSON.parse(first.stdout).moved });
+    const jobs = JSON.parse((await run(['reassign', '--jobs', '--json'])).stdout);
+    expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done' })]);
+  });
+
   it('--plan-out: one key plans (no PATCH), another applies whole runs still as planned; a drifted run stays whole; --undo last', async () => {
     const { s, team, run, plan: planCmd } = await unevenTeam();
     const dev = s.store.users[3]!.id;

@@ -18,7 +18,7 @@ import { isAuthFailure } from '../bulk.js';
 import { execute, type ExecuteOptions, type Execution } from './execute.js';
 import { buildReport } from './report.js';
 import type { Stop } from './stop.js';
-import type { Job } from './store.js';
+import { Job } from './store.js';
 import { verify, type Verification, type VerifyOptions } from './verify.js';
 
 /**
@@ -202,4 +202,26 @@ export function jobFailure(
   }
   if (unwritten) return new PartialFailureError(unwritten);
   return undefined;
+}
+
+/**
+ * A job run again with nothing left to move: the calls an earlier run left unanswered and found landed are
+ * journaled, and a job stopped or interrupted before gets an empty run that ends it (`--jobs`: done). Returns
+ * the job, and whether this run ended it.
+ */
+export function closeIdleJob(
+  stateDir: string,
+  work: Pick<JobWork, 'spec' | 'reconciled'>,
+  now: () => number,
+  note: (message: string) => void,
+): { job: Job; ended: boolean } {
+  const job = Job.open(stateDir, work.spec, new Date(now()), note);
+  job.append(work.reconciled);
+  if (job.settled()) return { job, ended: false };
+  const time = isoSeconds(now());
+  job.append([
+    { kind: 'run', phase: 'move', time, planned: 0, cap: work.spec.cap, to: work.spec.to },
+    { kind: 'end', phase: 'move', time, moved: 0, failed: 0, left: 0, interrupted: false, verified: true },
+  ]);
+  return { job, ended: true };
 }

@@ -3,10 +3,9 @@ import type { Task, TaskQuery } from '../../api/types.js';
 import type { JobChange, JobSpec, JobTerms, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
 import { planOffboard, type ReassignPlan, type Successor } from '../../domain/plan.js';
 import type { Who } from '../../domain/task.js';
-import { isoSeconds } from '../../basics/time.js';
 import { collectOpenTasks, openListingCost } from '../listing.js';
 import { buildReport } from '../jobs/report.js';
-import type { JobWork } from '../jobs/run.js';
+import { closeIdleJob, type JobWork } from '../jobs/run.js';
 import { openTasksByRun, preflight } from '../jobs/runs.js';
 import { jobSoFar, type SoFar } from '../jobs/state.js';
 import { Job } from '../jobs/store.js';
@@ -200,17 +199,9 @@ export async function closeIdle(
   note: (m: string) => void,
 ): Promise<IdleOffboarding> {
   const { work } = p;
-  const job = o.dryRun || !p.before ? undefined : Job.open(d.stateDir, work.spec, new Date(d.now()), note);
-  job?.append(work.reconciled);
-  let ended: Job | undefined;
-  if (job && !job.settled()) {
-    const time = isoSeconds(d.now());
-    job.append([
-      { kind: 'run', phase: 'move', time, planned: 0, cap: work.spec.cap, to: work.spec.to },
-      { kind: 'end', phase: 'move', time, moved: 0, failed: 0, left: 0, interrupted: false, verified: true },
-    ]);
-    ended = job;
-  }
+  const closed = o.dryRun || !p.before ? undefined : closeIdleJob(d.stateDir, work, d.now, note);
+  const job = closed?.job;
+  const ended = closed?.ended ? job : undefined;
   const blocked = job
     ? await blockedRuns(d.client, o.from, {
         known: [...new Set(p.plan.kept.map((id) => p.tasks.get(id)!.sequence_id))],
