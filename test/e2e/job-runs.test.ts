@@ -493,6 +493,13 @@ describe('the same job, whatever the day, the order or the cap', () => {
       { id: a.job, moved: 3, back: 3, state: 'given back' },
       { id: b.job, moved: 3, back: 0, state: 'covering' },
     ]);
+    // The second cover is swept as itself (its rules are the first one's, its journal its own); at its cap,
+    // the new task stays, and the note says the cap, not an older version.
+    s.store.createTask({ assignee_user_id: w.leaver, type: 'CALL' });
+    const sweep = await topo(['tasks', 'reassign', '--sweep', '--yes'], at('2026-11-20T11:00:00Z'));
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sweep.stderr).toContain(`Job ${b.job}: every task stays with`);
+    expect(sweep.stderr).not.toContain('older version');
   });
 
   it('the successors in another order, or another cap, is the same job: the cap counts the whole job, and a note says what changed', async () => {

@@ -191,6 +191,40 @@ describe('tasks reassign --sweep', () => {
     expect(reports.map(movedNow)).toEqual([[late.id], [reply.id]]);
   });
 
+  it('a plan file applied is swept into its own job, not into an undone job of the same rules', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const to = `${w.bob},${w.carla}`;
+    // The same rules twice: run and undone, then planned to a file and applied by another key.
+    const first = await run(['--from', w.erin, '--to', to, '--yes', '--json']);
+    const undone = JSON.parse(first.stdout).job as string;
+    expect((await run(['--undo', undone, '--yes'])).code).toBe(0);
+    const path = join(tempDir(), 'erin.plan.json');
+    expect((await run(['--from', w.erin, '--to', to, '--plan-out', path])).code).toBe(0);
+    const applied = await topo(['plan', 'apply', path, '--yes', '--json'], {
+      sandbox: s,
+      env: w.env,
+      key: 'topo_sandbox_tasks',
+    });
+    expect(applied.code).toBe(0);
+    const planJob = JSON.parse(applied.stdout).job as string;
+    expect(planJob).not.toBe(undone);
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const r = await run(['--sweep', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`Job ${planJob} (`);
+    expect(r.stderr).not.toContain(undone);
+    expect([w.bob, w.carla]).toContain(s.store.get(late.id)!.assignee_user_id);
+    expect((JSON.parse(r.stdout) as { job: string }[]).map((x) => x.job)).toEqual([planJob]);
+    const jobs = JSON.parse((await run(['--jobs', '--json'])).stdout) as {
+      id: string;
+      swept: number;
+      state: string;
+    }[];
+    expect(jobs.find((j) => j.id === planJob)).toMatchObject({ swept: 1, state: 'done' });
+    expect(jobs.find((j) => j.id === undone)).toMatchObject({ swept: 0, state: 'undone' });
+  });
+
   it('nothing to sweep without jobs; one sweep at a time; bad input refused before any request', async () => {
     const w = await workspace();
     const { s, run } = w;

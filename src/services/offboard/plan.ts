@@ -32,6 +32,11 @@ export interface OffboardOptions {
   concurrency: number;
   /** Only these of the leaver's tasks (a sweep's, where a newer job of the same leaver takes the rest). */
   only?: ReadonlySet<string>;
+  /**
+   * The job to go on with, as its header says it (a sweep's: a plan file applied, or a cover started again,
+   * is a job of its own that the same rules said again would not find).
+   */
+  spec?: JobSpec;
 }
 
 export interface OffboardDeps {
@@ -61,14 +66,16 @@ export interface OffboardPlan {
 export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Promise<OffboardPlan> {
   const { client } = d;
   const query = { assigneeUserId: o.from, ...o.filters };
-  const spec: JobSpec = {
-    ...d.workspace,
-    from: o.from,
-    to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
-    cap: o.cap ?? null,
-    filters: { ...o.filters },
-    until: o.until ?? null,
-  };
+  const spec: JobSpec = o.spec
+    ? { ...o.spec }
+    : {
+        ...d.workspace,
+        from: o.from,
+        to: o.successors.map((s) => ({ id: s.id, weight: s.weight })),
+        cap: o.cap ?? null,
+        filters: { ...o.filters },
+        until: o.until ?? null,
+      };
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);

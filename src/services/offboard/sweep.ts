@@ -6,7 +6,7 @@ import { makePrivateDir } from '../../config/store.js';
 import type { ApiClient } from '../../api/client.js';
 import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
-import { inWorkspace, Job, jobId, jobRows, jobsDir } from '../jobs/store.js';
+import { inWorkspace, Job, jobRows, jobsDir } from '../jobs/store.js';
 import { claimSweepable, jobSubset, newestFirst } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
@@ -56,23 +56,35 @@ export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Pro
   });
 }
 
-/** The job's own rules as an offboarding's options: the same spec, so the same job (journal, cap, shares). */
+/**
+ * The job's own rules as an offboarding's options, journaled into that very job (its spec as its header says
+ * it: a plan file applied or a cover started again is found by it, not by the rules alone).
+ */
 export function rulesOf(
   header: JobHeader,
   o: { dryRun: boolean; concurrency: number; only?: ReadonlySet<string> | undefined },
 ): OffboardOptions | undefined {
   if (header.from === null) return undefined;
+  const { kind: _kind, id: _id, created: _created, ...spec } = header;
   const options: OffboardOptions = {
     from: header.from,
     successors: header.to.map((t) => ({ id: t.id, weight: t.weight })),
     cap: header.cap ?? undefined,
     filters: jobSubset(header.filters),
     until: header.until ?? undefined,
+    spec,
     ...o,
   };
-  // A header whose rules cannot be said again exactly (a subset of an older version) is not swept.
-  const again = jobId({ ...header, cap: header.cap, filters: { ...options.filters } });
-  return again === header.id ? options : undefined;
+  // A header whose subset cannot be said again exactly (one of an older version) is not swept.
+  const entries = (f: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.entries(f)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  return entries(options.filters as Record<string, unknown>) === entries(header.filters)
+    ? options
+    : undefined;
 }
 
 /** The lock that keeps sweeps one at a time (per state folder); released by what it returns. */
