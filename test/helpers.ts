@@ -9,7 +9,7 @@ import type { ContextDeps } from '../src/context.js';
 import type { Prompter } from '../src/prompt.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { TEAM_TASKS } from '../src/sandbox/seed.js';
-import type { IO } from '../src/terminal.js';
+import type { InterruptRegistry, IO } from '../src/terminal.js';
 
 export const BIN = resolve(import.meta.dirname, '..', 'bin', 'topo.js');
 /**
@@ -268,4 +268,13 @@ export function hyperlinks(text: string): { targets: string[]; text: string } {
     return '';
   });
   return { targets, text: plain };
+}
+
+/** Ctrl-C for in-process runs (`deps: { interrupts: ctrlC.registry }`): the test presses it. */
+export function interrupts() {
+  const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+  const registry: InterruptRegistry = {
+    add: (h) => (handlers.add(h), () => handlers.delete(h)),
+  };
+  return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
 }

@@ -122,10 +122,15 @@ export async function writeReport(
  * Planning only reads: a Ctrl-C or SIGTERM while it runs ends it at once (its requests let go), saying that
  * nothing was changed, with 130 or 143. Nothing is journaled before the run starts.
  */
-async function cancellable<T>(ctx: Context, client: ApiClient, planning: () => Promise<T>): Promise<T> {
+export async function cancellable<T>(
+  ctx: Context,
+  client: ApiClient,
+  planning: () => Promise<T>,
+  said = 'cancelled: nothing was changed',
+): Promise<T> {
   let cancel: (signal: Signal) => void = () => undefined;
   const cancelled = new Promise<never>((_, reject) => {
-    cancel = (signal) => reject(new InterruptedError('cancelled: nothing was changed', signal));
+    cancel = (signal) => reject(new InterruptedError(said, signal));
   });
   const dispose = ctx.terminal.onInterrupt((signal) => {
     client.abandon();

@@ -6,7 +6,7 @@ import { isoSeconds } from '../basics/time.js';
 import { PartialFailureError } from '../errors.js';
 import { planOffboarding } from '../services/offboard/plan.js';
 import { reachedSince, recordSweep, rulesOf, sweepableJobs, sweepLock } from '../services/offboard/sweep.js';
-import { confirmCount, runWork } from './job.js';
+import { cancellable, confirmCount, runWork } from './job.js';
 
 /**
  * `tasks reassign --sweep`: every offboarding done (and cover covering) of the workspace applied again to what
@@ -28,7 +28,9 @@ export async function sweep(
     for (const problem of problems) terminal.err(`note: ${problem}`);
     const client = await ctx.session.api();
     const who = whoFrom(await ctx.people.names());
-    const reached = (await reachedSince(client, jobs)).filter((c) => c.reached > 0);
+    const reached = (await cancellable(ctx, client, () => reachedSince(client, jobs))).filter(
+      (c) => c.reached > 0,
+    );
     const total = reached.reduce((n, c) => n + c.reached, 0);
     if (total === 0) {
       terminal.err(
@@ -62,7 +64,15 @@ export async function sweep(
         continue;
       }
       const began = ctx.now();
-      const p = await planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules);
+      // A stop while a job is planned: nothing of it changed (what jobs before it moved is said above).
+      const p = await cancellable(
+        ctx,
+        client,
+        () => planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules),
+        reports.length === 0
+          ? 'cancelled: nothing was changed'
+          : `cancelled before job ${c.job.id}: what the jobs before it moved stays moved`,
+      );
       if (p.plan.tasks === 0) {
         terminal.err(
           p.plan.kept.length > 0

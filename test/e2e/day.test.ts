@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import type { InterruptRegistry } from '../../src/terminal.js';
-import { sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { interrupts, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** A rep's day: the next task, acting on it, picking from a list, watching for new work. */
 
@@ -251,15 +250,6 @@ describe('tasks list --select', () => {
     expect(s.requests).toHaveLength(0);
   });
 });
-
-/** Ctrl-C for in-process runs: the test presses it. */
-function interrupts() {
-  const handlers = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
-  const registry: InterruptRegistry = {
-    add: (h) => (handlers.add(h), () => handlers.delete(h)),
-  };
-  return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
-}
 
 describe('tasks watch', () => {
   it('prints each new task once as it arrives, rides out 503s and a dropped connection, ends quietly on Ctrl-C', async () => {

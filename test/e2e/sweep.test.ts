@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
-import { sandbox, tempDir, topo } from '../helpers.js';
+import { interrupts, sandbox, tempDir, topo, waitFor } from '../helpers.js';
 
 /** `tasks reassign --sweep`: a finished offboarding's rules applied again to what reached its leaver since. */
 
@@ -223,6 +223,46 @@ describe('tasks reassign --sweep', () => {
     }[];
     expect(jobs.find((j) => j.id === planJob)).toMatchObject({ swept: 1, state: 'done' });
     expect(jobs.find((j) => j.id === undone)).toMatchObject({ swept: 0, state: 'undone' });
+  });
+
+  it('a sweep stopped half-way leaves its job interrupted, and the next sweep goes on with it; Ctrl-C while planning changes nothing', async () => {
+    // Slow enough that the sweep is still moving when Ctrl-C is pressed, however busy the machine.
+    const s = await sandbox({ latencyMs: 20 });
+    const home = tempDir();
+    const env = { TOPO_STATE_DIR: join(home, 'state'), TOPO_CONFIG_DIR: join(home, 'config') };
+    const [, bob, , , erin] = s.store.users.map((u) => u.id) as string[];
+    const run = (argv: string[], ctrlC = interrupts()) =>
+      topo(['tasks', 'reassign', ...argv], { sandbox: s, env, deps: { interrupts: ctrlC.registry } });
+    const off = await run(['--from', erin!, '--to', bob!, '-t', 'call', '--yes', '--json']);
+    const job = JSON.parse(off.stdout).job as string;
+    const late = Array.from({ length: 30 }, () =>
+      s.store.createTask({ assignee_user_id: erin!, type: 'CALL' }),
+    );
+    // Ctrl-C while the sweep plans: nothing was changed, said so.
+    const early = interrupts();
+    s.requests.length = 0;
+    const planning = run(['--sweep', '--yes'], early);
+    await waitFor(() => s.requests.length >= 1, 10_000, 'the first read');
+    early.press();
+    const cancelled = await planning;
+    expect(cancelled.code).toBe(130);
+    expect(cancelled.stderr).toContain('cancelled: nothing was changed');
+    expect(s.received('PATCH')).toHaveLength(0);
+    // Ctrl-C while it moves: the job is left interrupted with tasks left.
+    const mid = interrupts();
+    const moving = run(['--sweep', '--yes', '--concurrency', '1'], mid);
+    await waitFor(() => s.received('PATCH').length >= 3, 10_000, 'three moves');
+    mid.press();
+    expect((await moving).code).toBe(130);
+    const jobs = async () =>
+      JSON.parse((await run(['--jobs', '--json'])).stdout) as { id: string; state: string }[];
+    expect((await jobs())[0]).toMatchObject({ id: job, state: 'interrupted' });
+    // The next sweep finds the job and moves what is left: every late call with bob, the job done.
+    const next = await run(['--sweep', '--yes']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(new RegExp(`Job ${job} \\(.*\\): \\d+ open tasks? reached`));
+    for (const t of late) expect(s.store.get(t.id)!.assignee_user_id).toBe(bob);
+    expect((await jobs())[0]).toMatchObject({ id: job, state: 'done' });
   });
 
   it('nothing to sweep without jobs; one sweep at a time; bad input refused before any request', async () => {

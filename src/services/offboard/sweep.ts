@@ -6,6 +6,7 @@ import { makePrivateDir } from '../../config/store.js';
 import type { ApiClient } from '../../api/client.js';
 import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
+import { UNFINISHED_STATES } from '../../domain/status.js';
 import { inWorkspace, Job, jobRows, jobsDir } from '../jobs/store.js';
 import { claimSweepable, jobSubset, newestFirst } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
@@ -38,8 +39,12 @@ export function sweepableJobs(
   );
   const states = new Map(jobRows(jobs, now).map((r) => [r.id, r.state]));
   return jobs.filter((j) => {
-    const state = states.get(j.id);
-    return j.header!.until ? state === 'covering' : state === 'done';
+    const state = states.get(j.id)!;
+    const cover = j.header!.until;
+    // A sweep stopped half-way (Ctrl-C, a kill, failed calls) leaves its job unfinished: the next sweep goes on.
+    if (j.lastRun()?.sweep && UNFINISHED_STATES.includes(state))
+      return !cover || Date.parse(cover) > now;
+    return cover ? state === 'covering' : state === 'done';
   });
 }
 
