@@ -42,8 +42,7 @@ export function sweepableJobs(
     const state = states.get(j.id)!;
     const cover = j.header!.until;
     // A sweep stopped half-way (Ctrl-C, a kill, failed calls) leaves its job unfinished: the next sweep goes on.
-    if (j.lastRun()?.sweep && UNFINISHED_STATES.includes(state))
-      return !cover || Date.parse(cover) > now;
+    if (j.lastRun()?.sweep && UNFINISHED_STATES.includes(state)) return !cover || Date.parse(cover) > now;
     return cover ? state === 'covering' : state === 'done';
   });
 }
