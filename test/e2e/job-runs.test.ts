@@ -502,6 +502,39 @@ describe('the same job, whatever the day, the order or the cap', () => {
     expect(sweep.stderr).not.toContain('older version');
   });
 
+  it('a job undone, then the same command again: a new job whose counts match --jobs, not the undone one reopened', async () => {
+    const s = await sandbox();
+    const w = world(s, [1, 1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const move = (cap: string) =>
+      topo(['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), '--cap', cap, '--yes', '--json'], {
+        sandbox: s,
+        env,
+      });
+    const first = await move('3');
+    expect(first.code, first.stderr).toBe(0);
+    expect((await topo(['tasks', 'reassign', '--undo', 'last', '--yes'], { sandbox: s, env })).code).toBe(0);
+    expect(apiMoved(s, w).size).toBe(0);
+    const again = await move('2');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('note:');
+    const [a, b] = [first, again].map((r) => JSON.parse(r.stdout) as { job: string; moved: number });
+    expect(b!.job).not.toBe(a!.job);
+    expect(b!.moved).toBe(4);
+    expect(apiMoved(s, w).size).toBe(4);
+    const jobs = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'id,moved,back,state'], { sandbox: s, env }))
+        .stdout,
+    );
+    expect(jobs).toEqual([
+      { id: a!.job, moved: 6, back: 6, state: 'undone' },
+      { id: b!.job, moved: 4, back: 0, state: 'done' },
+    ]);
+    // Undone again, the next one is newer still; --undo last is always the newest.
+    const undo = await topo(['tasks', 'reassign', '--undo', 'last', '--yes', '--json'], { sandbox: s, env });
+    expect(JSON.parse(undo.stdout).job).toBe(b!.job);
+  });
+
   it('the successors in another order, or another cap, is the same job: the cap counts the whole job, and a note says what changed', async () => {
     const s = await sandbox();
     const w = world(s, [1, 1]);

@@ -134,8 +134,8 @@ export class Job {
   }
 
   /**
-   * Where the job of this spec is: its journal by id (a cover given back makes room for the next one of the
-   * same people), else a journal of an older id whose header says it is this job and that is not given back,
+   * Where the job of this spec is: its journal by id (a cover given back, or a job undone, makes room for the
+   * next one of the same people), else a journal of an older id whose header says it is this job and that is not given back,
    * else the path of a new one.
    */
   private static locate(stateDir: string, spec: JobSpec): { path: string; job?: Job } {
@@ -144,12 +144,12 @@ export class Job {
       const path = join(dir, `${jobId(spec, generation)}.jsonl`);
       if (!existsSync(path)) {
         const older = Job.all(stateDir)
-          .filter((j) => sameJob(j.header!, spec) && !j.givenBack())
+          .filter((j) => sameJob(j.header!, spec) && !j.closed())
           .at(-1);
         return older ? { path: older.path, job: older } : { path };
       }
       const job = Job.read(path);
-      if (!(spec.until !== null && job.givenBack())) return { path, job };
+      if (!job.closed()) return { path, job };
     }
   }
 
@@ -305,6 +305,19 @@ export class Job {
       .at(-1);
     if (run) return { cap: run.cap ?? null, to: run.to! };
     return this.header ? { cap: this.header.cap, to: this.header.to } : undefined;
+  }
+
+  /**
+   * Whether the job is over for good: a cover given back, or a job whose last run, an undo, put back all it
+   * moved. The same command then starts a new job of the same people.
+   */
+  closed(): boolean {
+    if (this.header?.until && this.givenBack()) return true;
+    const last = this.lastRun();
+    if (last?.kind !== 'end' || last.phase !== 'undo' || (last.left ?? 0) > 0) return false;
+    const count = (phase: Phase) =>
+      [...this.outcomes(phase).values()].filter((r) => r.result === 'moved').length;
+    return count('undo') >= count('move');
   }
 
   /** Whether a return of this cover ran to its end (not stopped by a kill, Ctrl-C or SIGTERM). */
