@@ -28,15 +28,22 @@ export async function sweep(
     for (const problem of problems) terminal.err(`note: ${problem}`);
     const client = await ctx.session.api();
     const who = whoFrom(await ctx.people.names());
-    const reached = (await cancellable(ctx, client, () => reachedSince(client, jobs))).filter(
-      (c) => c.reached > 0,
-    );
+    const candidates = await cancellable(ctx, client, () => reachedSince(client, jobs));
+    const reached = candidates.filter((c) => c.reached > 0);
     const total = reached.reduce((n, c) => n + c.reached, 0);
     if (total === 0) {
+      const capped = candidates.reduce((n, c) => n + c.capped, 0);
+      const finished = plural(
+        jobs.length,
+        'finished offboarding or cover',
+        'finished offboardings or covers',
+      );
       terminal.err(
         jobs.length === 0
           ? 'Nothing to sweep: no offboarding of this workspace is done and no cover is covering.'
-          : `Nothing to sweep: no open task has reached the leaver of ${plural(jobs.length, 'finished offboarding or cover', 'finished offboardings or covers')} since.`,
+          : capped > 0
+            ? `Nothing to sweep: ${plural(capped, 'open task')} ${capped === 1 ? 'stays' : 'stay'} with the leaver of ${finished}: the successors are at --cap.`
+            : `Nothing to sweep: no open task has reached the leaver of ${finished} since.`,
       );
       if (!o.dryRun) recordSweep(stateDir, workspace, { time: isoSeconds(ctx.now()), moved: 0 });
       if (output.format === 'json') await output.json([]);

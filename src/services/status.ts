@@ -13,7 +13,7 @@ import {
 } from '../domain/status.js';
 import { jobRows, type Job } from './jobs/store.js';
 import { queueHead, queueListings, type StatusListing } from './queue.js';
-import { claimSweepable } from './sweep.js';
+import { claimSweepable, roomOf } from './sweep.js';
 
 /**
  * Where a rep, or a team, stands: every count is a listing's `total_count` with pages of one task, all sent side
@@ -80,12 +80,14 @@ export async function teamStatus(
   const offboardings = jobs.filter((j) => !j.header?.rebalance);
   const notes = jobNotes(offboardings, now).filter((j) => [j.from, ...j.to].some((id) => team.includes(id)));
   const finished = notes.filter((j) => j.state === 'done' && j.until === null);
+  const byId = new Map(offboardings.map((j) => [j.id, j]));
   const headers = new Map(offboardings.map((j) => [j.id, j.header]));
   const rules = finished.map((job) => ({
     id: job.id,
     from: job.from,
     created: headers.get(job.id)?.created ?? '',
     filters: headers.get(job.id)?.filters ?? {},
+    room: roomOf(byId.get(job.id)!),
   }));
   const [members, claims] = await Promise.all([
     Promise.all(team.map(async (id) => memberOf(id, await queueListings(client, id, 1, limit)))),

@@ -2,6 +2,7 @@ import type { ApiClient } from '../api/client.js';
 import { listTasksPage } from '../api/tasks.js';
 import { OPEN_STATUSES, type TaskQuery } from '../api/types.js';
 import type { JobHeader } from '../domain/job.js';
+import type { Job } from './jobs/store.js';
 import { collectOpenTasks } from './listing.js';
 import type { Gate } from './queue.js';
 
@@ -54,11 +55,28 @@ export interface SweepRule {
   created: string;
   from: string;
   filters: Record<string, unknown>;
+  /** How many more tasks its successors may get under its --cap (undefined: no cap). */
+  room?: number | undefined;
+}
+
+/**
+ * How many more tasks a job's --cap lets its successors get: the cap less what the job gave each (as its
+ * journal stands); undefined without a cap. What the cap keeps with the leaver has not "reached" them.
+ */
+export function roomOf(job: Job): number | undefined {
+  const h = job.header;
+  if (!h || h.cap === null) return undefined;
+  const given = new Map<string, number>();
+  for (const r of job.standing().values())
+    if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
+  return h.to.reduce((n, t) => n + Math.max(0, h.cap! - (given.get(t.id) ?? 0)), 0);
 }
 
 /** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */
 export interface SweepClaim {
   reached: number;
+  /** What reached the leaver that the job's --cap keeps with them (not counted in `reached`). */
+  capped: number;
   /** The tasks this job takes; undefined: every open task of its leaver in its subset. */
   only: ReadonlySet<string> | undefined;
 }
@@ -75,12 +93,17 @@ export async function claimSweepable(
   gate: Gate = (send) => send(),
 ): Promise<Map<string, SweepClaim>> {
   const counts = await Promise.all(jobs.map((job) => countSweepable(client, job, gate)));
+  // What a job's cap keeps is not counted: a sweep would not move it.
+  const capped = (job: SweepRule, n: number) => Math.min(n, job.room ?? Infinity);
   const claims = new Map<string, SweepClaim>(
-    jobs.map((job, i) => [job.id, { reached: counts[i]!, only: undefined }]),
+    jobs.map((job, i) => {
+      const reached = capped(job, counts[i]!);
+      return [job.id, { reached, capped: counts[i]! - reached, only: undefined }];
+    }),
   );
   const byLeaver = new Map<string, SweepRule[]>();
   jobs.forEach((job, i) => {
-    if (counts[i]! > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
+    if (capped(job, counts[i]!) > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
   });
   const shared = [...byLeaver.values()].filter((group) => group.length > 1);
   await Promise.all(
@@ -94,7 +117,8 @@ export async function claimSweepable(
       for (const i of newestFirst(group)) {
         const only = new Set(held[i]!.filter((id) => !taken.has(id)));
         for (const id of only) taken.add(id);
-        claims.set(group[i]!.id, { reached: only.size, only });
+        const reached = capped(group[i]!, only.size);
+        claims.set(group[i]!.id, { reached, capped: only.size - reached, only });
       }
     }),
   );

@@ -101,11 +101,21 @@ describe('tasks reassign --sweep', () => {
     expect((await run(['--from', w.erin, '--to', w.bob, '-t', 'call', '--cap', cap, '--yes'])).code).toBe(0);
     const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
     s.requests.length = 0;
+    // What the cap keeps has not "reached" the leaver as work to sweep: not counted, nothing moved.
+    const dry = await run(['--sweep', '--dry-run']);
     const r = await run(['--sweep', '--yes']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/: every task stays with \S+ \(its successors are at --cap\)\.\n/);
+    const said =
+      'Nothing to sweep: 1 open task stays with the leaver of 1 finished offboarding or cover: the successors are at --cap.\n';
+    expect(r.stderr).toBe(said);
+    expect(dry.stderr).toBe(said);
     expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
     expect(s.received('PATCH')).toHaveLength(0);
+    const status = await topo(['status', '--team', w.bob, '--json', 'reached_leavers'], {
+      sandbox: s,
+      env: w.env,
+    });
+    expect(JSON.parse(status.stdout)).toEqual({ reached_leavers: [] });
   });
 
   it('a cover still covering is swept to its successor; an undone job is not', async () => {

@@ -8,7 +8,7 @@ import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
 import { UNFINISHED_STATES } from '../../domain/status.js';
 import { inWorkspace, Job, jobRows, jobsDir } from '../jobs/store.js';
-import { claimSweepable, jobSubset, newestFirst } from '../sweep.js';
+import { claimSweepable, jobSubset, newestFirst, roomOf } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
 /**
@@ -22,6 +22,8 @@ export interface SweepCandidate {
   header: JobHeader;
   /** Open tasks of the leaver in the job's subset now (those a newer job of the same leaver takes aside). */
   reached: number;
+  /** What reached the leaver that the job's --cap keeps with them. */
+  capped: number;
   /** The tasks this job takes, when a newer job of the same leaver matches some of its subset too. */
   only: ReadonlySet<string> | undefined;
 }
@@ -52,7 +54,7 @@ export function sweepableJobs(
  * of one leaver match is the newest job's. The most recently started job comes first (the order a sweep runs).
  */
 export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Promise<SweepCandidate[]> {
-  const rules = jobs.map((job) => ({ ...job.header!, from: job.header!.from! }));
+  const rules = jobs.map((job) => ({ ...job.header!, from: job.header!.from!, room: roomOf(job) }));
   const claims = await claimSweepable(client, rules);
   return newestFirst(rules).map((i) => {
     const job = jobs[i]!;
