@@ -274,9 +274,15 @@ export async function undo(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
   const u = await cancellable(ctx, client, () => planUndo({ client, who, now: ctx.now }, o));
-  if (u.reconciled.length > 0)
+  const foundMoved = u.reconciled.filter((r) => r.phase === 'move').length;
+  const foundBack = u.reconciled.length - foundMoved;
+  if (foundMoved > 0)
     terminal.err(
-      `note: the API shows ${plural(u.reconciled.length, 'task')} moved back whose call an earlier ${o.phase} of this job left without an answer: counted as moved back.`,
+      `note: the API shows ${plural(foundMoved, 'task')} moved whose call the job left without an answer: counted as moved.`,
+    );
+  if (foundBack > 0)
+    terminal.err(
+      `note: the API shows ${plural(foundBack, 'task')} moved back whose call an earlier ${o.phase} of this job left without an answer: counted as moved back.`,
     );
   const alreadyBack = u.work.earlier.length;
   for (const line of undoPlanLines({ ...u, alreadyBack }, o.phase, terminal.stderrIsTTY)) terminal.err(line);

@@ -25,6 +25,44 @@ async function aJob() {
 const jobsJson = async (env: Record<string, string>, s?: Awaited<ReturnType<typeof sandbox>>) =>
   topo(['tasks', 'reassign', '--jobs', '--json', 'id,moved,state'], { env, ...(s && { sandbox: s }) });
 
+describe('calls a kill left without an answer', () => {
+  it('an undo finds those that landed, counts them as moved and back, and leaves the others out', async () => {
+    const { s, alice, env, id, path } = await aJob();
+    // A kill in the middle of the moves: the last three calls landed but were journaled only as started, and
+    // one more was started and never landed (its task is still alice's); the run never ended.
+    const lines = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Each call is journaled as started before it is sent, and as moved once answered.
+    const moves = lines.filter((l) => l.kind === 'move' && l.result === 'moved');
+    const unanswered = new Set(moves.slice(-3));
+    const started = lines.find((l) => l.kind === 'move' && l.result === 'started')!;
+    const stillHers = s.store.createTask({ assignee_user_id: alice, type: 'CALL' });
+    const never = { ...started, task_id: stillHers.id, sequence_id: stillHers.sequence_id };
+    const kept = lines.filter((l) => l.kind !== 'end' && !unanswered.has(l));
+    writeFileSync(path, [...kept, never].map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const before = JSON.parse((await jobsJson(env, s)).stdout);
+    expect(before).toEqual([{ id, moved: moves.length - 3, state: 'stopped mid-run' }]);
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(undo.stderr).toContain(
+      'note: the API shows 3 tasks moved whose call the job left without an answer: counted as moved.',
+    );
+    // Every task the job really moved is back; the one never moved is not mentioned.
+    expect(JSON.parse(undo.stdout).moved).toBe(moves.length);
+    expect(undo.stdout).not.toContain(stillHers.id);
+    for (const m of moves) expect(s.store.get(m.task_id as string)!.assignee_user_id).toBe(alice);
+    const after = await topo(['tasks', 'reassign', '--jobs', '--json', 'id,moved,back,state'], {
+      sandbox: s,
+      env,
+    });
+    expect(JSON.parse(after.stdout)).toEqual([
+      { id, moved: moves.length, back: moves.length, state: 'undone' },
+    ]);
+  });
+});
+
 describe('a torn last line', () => {
   it('is set aside (kept, never appended onto) and said once; the job goes on and stays listed', async () => {
     const { s, alice, env, args, id, path } = await aJob();

@@ -35,15 +35,33 @@ export async function planUndo(
   const { client, who } = d;
   const { job } = o;
   if (!o.dryRun) await preflight(client);
-  const moved = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
+  const calls = [...job.outcomes('move').values()].filter((r) => r.result !== 'failed');
   // What each moved task is now: one request per task, or by listing whoever got them when cheaper.
-  const current = await currentTasks(client, moved, o.concurrency);
+  const current = await currentTasks(client, calls, o.concurrency);
+  const landed = (r: MoveRecord) =>
+    r.result === 'started' && current.get(r.task_id)?.assignee_user_id === r.to;
+  // A call of the job's moves a kill left without an answer: moved if the API shows it landed (journaled so,
+  // as a resumed job would, so that --jobs counts it); never moved otherwise, and nothing to undo.
+  const moved = calls.filter((r) => r.result === 'moved' || landed(r));
+  const found = (r: MoveRecord): MoveRecord => ({
+    ...r,
+    result: 'moved',
+    time: isoSeconds(d.now()),
+    reconciled: true,
+  });
   // Calls of an earlier undo or return that a kill left without an answer: those the API shows landed (the
   // task is back with whom it came from) are journaled as moved, as a resumed job's moves are.
-  const reconciled = [...backOutcomes(job).values()]
-    .filter((r) => r.result === 'started' && current.get(r.task_id)?.assignee_user_id === r.to)
-    .map((r): MoveRecord => ({ ...r, result: 'moved', time: isoSeconds(d.now()), reconciled: true }));
-  const { back, leftAlone, earlier } = sortOut(job, moved, current, reconciled, who);
+  const reconciled = [
+    ...calls.filter(landed).map(found),
+    ...[...backOutcomes(job).values()].filter(landed).map(found),
+  ];
+  const { back, leftAlone, earlier } = sortOut(
+    job,
+    moved,
+    current,
+    reconciled.filter((r) => r.phase !== 'move'),
+    who,
+  );
   const fates = new Map<string, TaskFate>(
     back.map(({ record, task }) => [
       task.id,
