@@ -16,8 +16,9 @@ import { safeText } from '../basics/text.js';
 /**
  * How the table narrows: the names give way first (people and keys are cut), then when each job started, the
  * cover's end date, when the last sweep ran (SWEPT keeps its count) and who planned and applied; the id, the
- * counts and the state stay — at 60 columns too. Only a long state (`due for return`) on a terminal narrower
- * than 66 columns makes BACK, then SWEPT, give way, so that the state is never cut.
+ * counts and the state stay — at 60 columns too, names cut to four. Only a state longer than 12 (`partly
+ * undone`, `due for return`, `stopped mid-run`) beside SWEPT at 60 makes BACK, then SWEPT, give way, so that
+ * the state is never cut.
  */
 const JOBS_FIT: readonly FitStep[] = [
   { column: 'BY', shrink: 16 },
@@ -31,6 +32,8 @@ const JOBS_FIT: readonly FitStep[] = [
   { column: 'UNTIL', drop: true },
   { column: 'SWEPT', narrow: true },
   { column: 'BY', drop: true },
+  { column: 'TO', shrink: 4 },
+  { column: 'FROM', shrink: 4 },
   { column: 'BACK', drop: true },
   { column: 'SWEPT', drop: true },
 ];

@@ -267,6 +267,14 @@ describe('tasks reassign --sweep', () => {
     const jobs = async () =>
       JSON.parse((await run(['--jobs', '--json'])).stdout) as { id: string; state: string }[];
     expect((await jobs())[0]).toMatchObject({ id: job, state: 'interrupted' });
+    // At 60 columns the counts and the state stay beside SWEPT, the names cut.
+    const table = await topo(['tasks', 'reassign', '--jobs'], { sandbox: s, env, tty: true, columns: 60 });
+    const [head, row] = table.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
+    expect(head).toEqual(['JOB', 'FROM', 'TO', 'MOVED', 'LEFT', 'BACK', 'SWEPT', 'STATE']);
+    expect(row!.at(-1)).toBe('interrupted');
     // The next sweep finds the job and moves what is left: every late call with bob, the job done.
     const next = await run(['--sweep', '--yes']);
     expect(next.code, next.stderr).toBe(0);
