@@ -1,4 +1,4 @@
-import { boxed } from './box.js';
+import { boxed, stripAnsi } from './box.js';
 import { csvLines } from './csv.js';
 import type { Task } from '../api/types.js';
 import type { MoveReport } from '../domain/job.js';
@@ -11,6 +11,7 @@ import { hanging } from './thread.js';
 import { type PreviewItem } from '../domain/outcome.js';
 import type { Output } from './printer.js';
 import type { Who } from '../domain/task.js';
+import { displayWidth } from './width.js';
 
 /** How an offboarding looks: its plan in words, the preview of a dry run or an undo, the report file's text. */
 
@@ -60,7 +61,10 @@ export function describePlan(
   ];
   if (plan.successors.length > 1 || plan.kept.length > 0 || given.size > 0) {
     lines.push('  to each:');
-    lines.push(...(box ? successorBox(plan, who, given, box) : successorLines(plan, who, given)));
+    lines.push(
+      ...((box && successorBox(plan, who, given, box)) ??
+        successorLines(plan, who, given).map((l) => hanging('    ', l.slice(4), width, '      '))),
+    );
   }
   if (plan.staying.tasks > 0)
     lines.push(
@@ -96,13 +100,16 @@ function successorLines(plan: ReassignPlan, who: Who, given: ReadonlyMap<string,
   });
 }
 
-/** The same, boxed (cli-table3): a column each, the successor's name giving way on a narrow terminal. */
+/**
+ * The same, boxed (cli-table3): a column each, the successor's name giving way on a narrow terminal. Undefined
+ * when the box would not fit the width or would wrap its cells (a narrow terminal): the lines read better then.
+ */
 function successorBox(
   plan: ReassignPlan,
   who: Who,
   given: ReadonlyMap<string, number>,
   box: { width: number; styleHead: (text: string) => string },
-): string[] {
+): string[] | undefined {
   const earlier = given.size > 0;
   const head = ['successor', 'weight', 'runs', 'tasks', 'by priority', ...(earlier ? ['earlier runs'] : [])];
   const rows = plan.successors.map((s) => [
@@ -122,7 +129,11 @@ function successorBox(
     right: [1, 2, 3, 5],
     styleHead: box.styleHead,
   });
-  return text.split('\n').map((line) => `    ${line}`);
+  const drawn = text.split('\n');
+  const fits = drawn.every((line) => displayWidth(stripAnsi(line)) <= box.width - 4);
+  // A line a row and one for the head, between two borders: more means a cell was wrapped.
+  if (!fits || drawn.length > rows.length + 3) return undefined;
+  return drawn.map((line) => `    ${line}`);
 }
 
 /** A dry run's rows on stdout, in the shape of every preview (the target is the successor's UUID). */

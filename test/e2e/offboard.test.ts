@@ -1494,7 +1494,7 @@ describe('the plan adds up', () => {
 });
 
 describe('the plan on a terminal', () => {
-  it('what each successor gets is a box fitted to the terminal (cli-table3) with the facts of the lines a log gets', async () => {
+  it('what each successor gets is a box fitted to the terminal (cli-table3) with the facts of the lines a log gets; where it would wrap, those lines', async () => {
     const s = await sandbox();
     const w = world(s);
     const args = [
@@ -1511,7 +1511,16 @@ describe('the plan on a terminal', () => {
     const logged = await topo(args, { sandbox: s });
     const each = (id: string) =>
       new RegExp(`^    ${id}(?: \\(×(\\d+)\\))?: (\\d+) runs?, (\\d+) tasks? \\((.*)\\)$`, 'm');
-    for (const columns of [60, 120]) {
+    // Narrow (the UUIDs would wrap in a box): the log's lines, wrapped under themselves to the width.
+    const narrow = await topo(args, { sandbox: s, tty: true, columns: 60, env: { NO_COLOR: '1' } });
+    expect(narrow.stderr).not.toMatch(/^ {4}┌/m);
+    const plan = narrow.stderr.slice(0, narrow.stderr.indexOf('Dry run'));
+    for (const line of plan.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(60);
+    for (const id of [w.bob.id, w.carla.id]) {
+      const line = each(id).exec(logged.stderr)![0];
+      expect(plan.replace(/\n {6}/g, ' ')).toContain(line);
+    }
+    for (const columns of [120]) {
       const shown = await topo(args, { sandbox: s, tty: true, columns, env: { NO_COLOR: '1' } });
       expect(shown.code).toBe(0);
       const box = shown.stderr.split('\n').filter((l) => /^ {4}[┌│└]/.test(l));
