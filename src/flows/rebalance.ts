@@ -33,9 +33,10 @@ export async function rebalance(
   );
   const { balance, work } = p;
   if (o.planOut) {
-    // The plan as a file: each run that moves, whole (applied, a run that changed since stays whole too).
+    // The plan as a file: each run that moves, whole (applied, a run that changed since stays whole too); a
+    // run of one task is whole too (SEQUENCE: its run held nothing else).
     const tasks = balance.moves.flatMap((m) =>
-      m.task_ids.map((id) => planTaskOf(p.tasks.get(id)!, m.to, m.task_ids.length > 1 ? 'SEQUENCE' : 'TASK')),
+      m.task_ids.map((id) => planTaskOf(p.tasks.get(id)!, m.to, 'SEQUENCE')),
     );
     if (tasks.length === 0) terminal.err(describeBalance(balance, who).trimEnd());
     await writePlanOut(ctx, {

@@ -273,6 +273,8 @@ describe('tasks rebalance', () => {
       planned_by: { key_name: 'Sandbox read-write' },
       rules: { team, tolerance: 0.15, include_active: false, whole_runs: true },
     });
+    // Whole runs only: every task is written SEQUENCE, a run of one task included.
+    expect(plan.tasks.every((t) => t.scope === 'SEQUENCE')).toBe(true);
     const balance = plan.rules.balance as { members: { id: string; before: number; after: number }[] };
     expect(balance.members.map((m) => [m.id, m.before])).toEqual(
       team.map((id, i) => [id, [26, 15, 8, 4, 2][i]]),
