@@ -39,7 +39,7 @@ export function registerPlan(program: Command, app: App): void {
       'Checks the file (an edited plan is refused, exit 2), then prints who planned it, when, for which ' +
         'workspace, and what it moves, as the dry run of the same command does; --json prints the file itself.',
     );
-  addOutputFlags(show, {});
+  addOutputFlags(show, { csv: true });
   helpDetails(show, {
     examples: ['topo plan show femi.plan.json', 'topo plan show femi.plan.json --json'],
   });

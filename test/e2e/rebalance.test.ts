@@ -172,6 +172,21 @@ describe('tasks rebalance', () => {
     );
   });
 
+  it('the dry run and plan show print their preview as CSV with --csv, as every dry run does', async () => {
+    const { team, run, plan } = await unevenTeam();
+    const header = 'id,result,type,priority,status,assignee_user_id,sequence_id,target';
+    const dry = await run(['rebalance', '--team', team.join(','), '--dry-run', '--csv']);
+    expect(dry.code).toBe(0);
+    const rows = dry.stdout.trimEnd().split('\r\n');
+    expect(rows[0]).toBe(header);
+    expect(rows.length).toBeGreaterThan(1);
+    const path = join(tempDir(), 'team.plan.json');
+    expect((await run(['rebalance', '--team', team.join(','), '--plan-out', path])).code).toBe(0);
+    const shown = await plan(['show', path, '--csv']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.trimEnd().split('\r\n')).toEqual(rows);
+  });
+
   it('a run shared with someone outside the team stays; a team already even has nothing to move', async () => {
     const { s, team, run } = await unevenTeam();
     const [gia, hugo] = team as [string, string];

@@ -58,7 +58,7 @@ export function registerRebalance(tasks: Command, app: App): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'show the plan, change nothing');
   addPlanFlags(cmd);
-  addOutputFlags(cmd, { fields: [...JOB_REPORT_FIELDS, 'team'] });
+  addOutputFlags(cmd, { fields: [...JOB_REPORT_FIELDS, 'team'], csv: true });
   helpDetails(cmd, {
     examples: [
       'topo tasks rebalance --team gia,hugo,ines,jon,kai --dry-run',
