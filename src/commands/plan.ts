@@ -82,11 +82,13 @@ export function registerPlan(program: Command, app: App): void {
     ],
     notes: `Exit codes:
   0    every task still as planned moved (the others were skipped, with the reason)
-  2    the file is not a plan, was edited, is of another workspace, or is too old (--max-age)
+  1    the API or the network failed before anything moved (the error says which)
+  2    the file is missing, not a plan, was edited, is of another workspace, or is too old (--max-age)
   4    the key cannot change tasks (tasks:write)
   5    the plan needs a second approver and this key planned it
   6    some calls failed or were not made: run the same command again to finish
   130  cancelled (Ctrl-C, or the confirmation declined)
+  143  stopped by SIGTERM (what moved is reported; run the same command again to finish)
 
 --json prints the job's report, as tasks reassign --from does, with planned_by and applied_by.
 Undo it as any job: topo tasks reassign --undo <job>.`,

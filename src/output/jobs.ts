@@ -132,7 +132,8 @@ export function summaryLines(r: MoveReport, who: Who): string[] {
   if (r.not_started) parts.push(`${r.not_started} not started`);
   if (r.kept) parts.push(`${r.kept} kept by ${who(r.from)} (--cap)`);
   if (r.skipped.length) parts.push(`${r.skipped.length} left alone (changed since)`);
-  lines.push(`Done: ${parts.join(', ')}.`);
+  // A run a Ctrl-C or SIGTERM stopped with calls not made is not done: what it did, said as such.
+  lines.push(`${r.interrupted && r.not_started > 0 ? 'Stopped' : 'Done'}: ${parts.join(', ')}.`);
   if (r.remaining && r.remaining.length > 0 && r.kind === 'reassign')
     lines.push(
       `${plural(r.remaining.length, 'open task')} still with ${who(r.from)} (failed, or created meanwhile).`,

@@ -569,6 +569,9 @@ describe('one job, one journal, one undo', () => {
     expect(await run.exit).toBe(143);
     expect(run.stderr()).toContain('Stopping (SIGTERM): ');
     expect(run.stderr()).not.toContain('Ctrl-C again');
+    // Not "Done": what the stopped run did, said as such.
+    expect(run.stderr()).toMatch(/^Stopped: \d+ tasks? moved, 0 failed, \d+ not started\.$/m);
+    expect(run.stderr()).not.toMatch(/^Done:/m);
     expect(run.stderr()).toMatch(/error: interrupted: \d+ tasks? moved, \d+ tasks? left/);
   });
 
