@@ -7,6 +7,8 @@ import { PartialFailureError } from '../errors.js';
 import { planOffboarding } from '../services/offboard/plan.js';
 import { reachedSince, recordSweep, rulesOf, sweepableJobs, sweepLock } from '../services/offboard/sweep.js';
 import { cancellable, confirmCount, runWork } from './job.js';
+import { printMovePreviews } from '../output/offboard.js';
+import { buildReport } from '../services/jobs/report.js';
 
 /**
  * `tasks reassign --sweep`: every offboarding done (and cover covering) of the workspace applied again to what
@@ -54,9 +56,23 @@ export async function sweep(
         `Job ${c.job.id} (${who(c.header.from)} → ${c.header.to.map((t) => who(t.id)).join(', ')}): ${plural(c.reached, 'open task')} reached ${who(c.header.from)} since.`,
       );
     if (o.dryRun) {
-      terminal.err('Dry run: nothing was changed.');
+      // Each job's plan, as its sweep would make it: the tasks on stdout, the jobs' planned reports in --json.
+      const planned = [];
+      for (const c of reached) {
+        const rules = rulesOf(c.header, { dryRun: true, concurrency: o.concurrency, only: c.only });
+        if (!rules) continue;
+        planned.push(
+          await cancellable(ctx, client, () =>
+            planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules),
+          ),
+        );
+      }
       if (output.format === 'json')
-        await output.json(reached.map((c) => ({ job: c.job.id, from: c.header.from, reached: c.reached })));
+        await output.json(
+          planned.map((p) => buildReport({ ...p.work, dryRun: true, ...(p.before && { job: p.before }) })),
+        );
+      else await printMovePreviews(output, planned, who);
+      terminal.err('Dry run: nothing was changed.');
       return;
     }
     await confirmCount(ctx, o.yes, total, `Sweep ${total} tasks to the successors of their jobs?`);

@@ -143,17 +143,27 @@ export async function printMovePreview(
   tasks: Map<string, Task>,
   who: Who,
 ): Promise<void> {
+  await printMovePreviews(output, [{ plan, tasks }], who);
+}
+
+/** Several plans' rows as one preview (a sweep's dry run: each job's plan in turn). */
+export async function printMovePreviews(
+  output: Output,
+  plans: readonly { plan: ReassignPlan; tasks: Map<string, Task> }[],
+  who: Who,
+): Promise<void> {
   const items: PreviewItem[] = [];
-  for (const move of plan.moves)
-    for (const id of move.task_ids)
-      items.push({
-        id,
-        result: move.to ? 'would_move' : 'kept',
-        task: tasks.get(id) ?? null,
-        error: null,
-        target: move.to ?? '',
-        why: move.to ? `would move to ${who(move.to)}` : 'stays (cap)',
-      });
+  for (const { plan, tasks } of plans)
+    for (const move of plan.moves)
+      for (const id of move.task_ids)
+        items.push({
+          id,
+          result: move.to ? 'would_move' : 'kept',
+          task: tasks.get(id) ?? null,
+          error: null,
+          target: move.to ?? '',
+          why: move.to ? `would move to ${who(move.to)}` : 'stays (cap)',
+        });
   await output.list(items, previewView(who, output.chalk()));
 }
 

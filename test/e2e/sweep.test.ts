@@ -167,9 +167,30 @@ describe('tasks reassign --sweep', () => {
         `Job ${older} (${w.erin} → ${w.dev}): 1 open task reached ${w.erin} since.\n` +
         'Dry run: nothing was changed.\n',
     );
-    expect(JSON.parse(dry.stdout)).toEqual([
-      { job: newer, from: w.erin, reached: 1 },
-      { job: older, from: w.erin, reached: 1 },
+    // --json: each job's planned report, the tasks it would move and to whom.
+    type Planned = {
+      job: string;
+      dry_run: boolean;
+      tasks: { task_id: string; result: string; to: string }[];
+    };
+    const planned = JSON.parse(dry.stdout) as Planned[];
+    expect(planned.map((p) => [p.job, p.dry_run])).toEqual([
+      [newer, true],
+      [older, true],
+    ]);
+    const wouldMove = (p: Planned) => p.tasks.filter((t) => t.result === 'would_move').map((t) => t.task_id);
+    expect(planned.map(wouldMove)).toEqual([[late.id], [reply.id]]);
+    expect([w.bob, w.carla]).toContain(planned[0]!.tasks.find((t) => t.task_id === late.id)!.to);
+    // Piped, the preview's rows: a task a line, with whom it would go to.
+    const rows = await run(['--sweep', '--dry-run']);
+    expect(
+      rows.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split('\t').slice(0, 2)),
+    ).toEqual([
+      [late.id, 'would_move'],
+      [reply.id, 'would_move'],
     ]);
     const status = await topo(['status', '--team', `${w.bob},${w.dev}`, '--json'], {
       sandbox: s,
