@@ -282,8 +282,26 @@ export function planWork(
         .filter((f) => f.result === 'failed' || f.result === 'not_started')
         .map((f) => f.task.id),
     kept: [],
-    blockedCheck: null,
+    blockedCheck: leaverOf(plan)
+      ? (remaining) => ({
+          leaver: leaverOf(plan)!,
+          // The runs the plan moved task by task (they held other open tasks), and those of what is left.
+          known: [
+            ...new Set([
+              ...rest.tasks.filter((t) => t.scope === 'TASK').map((t) => t.sequence_id),
+              ...remaining.map((id) => fates.get(id)?.task.sequence_id).filter((r): r is string => !!r),
+            ]),
+          ],
+          earlier: [],
+        })
+      : null,
   };
+}
+
+/** The leaver of an offboarding's or a cover's plan (a plan of task IDs or a rebalance has none). */
+function leaverOf(plan: PlanFile): string | undefined {
+  const from = plan.rules.from;
+  return (plan.kind === 'offboard' || plan.kind === 'cover') && typeof from === 'string' ? from : undefined;
 }
 
 /** An offboarding's plan as a plan file's tasks: every task that moves, with where it goes. */

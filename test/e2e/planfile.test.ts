@@ -103,6 +103,10 @@ describe('plan files: one key plans, another applies', () => {
     expect(report.planned_by).toMatchObject({ key_id: rw!.key.id, key_name: 'Sandbox read-write' });
     expect(report.applied_by).toEqual({ key_id: tasksKey!.key.id, key_name: 'Sandbox tasks only' });
     expect(report.moved).toBe(plan.tasks.length - 2);
+    // The runs still blocked are checked as an offboarding's are; this key may not read runs, and says so.
+    expect(applied.stderr).toContain(
+      "note: which runs are still blocked could not be checked: the key lacks 'sequences:read'.",
+    );
     expect(report.skipped).toEqual(
       expect.arrayContaining([
         { task_id: moved, reason: `now with ${w.dev}` },
