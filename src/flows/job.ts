@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { EXIT, InterruptedError, PartialFailureError, TopoError, type Signal } from '../errors.js';
+import { EXIT, InterruptedError, PartialFailureError, TopoError, UsageError, type Signal } from '../errors.js';
 import {
   blockedLines,
   jobChangeLines,
@@ -252,6 +252,14 @@ export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
   const problems: string[] = [];
   const job = Job.find(await stateDir(ctx), idOrPath, workspace, problems);
   for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
+  // Another API is another workspace: its tasks are not here, and an undo here would act on the wrong one.
+  if (job.header && job.header.api_url !== workspace.api_url) {
+    const where = job.header.api_url === 'sandbox' ? '--sandbox' : `--api-url ${job.header.api_url}`;
+    throw new UsageError(
+      `job ${job.id} ran against another API (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}: undo it there (${where}, with a key of that workspace)`,
+    );
+  }
+  // The same API under another profile's name (a journal from another machine): said, and undone here.
   if (job.header && !inWorkspace(job, workspace))
     ctx.terminal.err(
       `note: job ${job.id} ran in another workspace (${describeWorkspace(job.header)}); this is ${describeWorkspace(workspace)}.`,

@@ -1336,6 +1336,16 @@ describe('tasks reassign --jobs: the jobs of this workspace', () => {
     expect(lastHere.stderr).toBe(
       `error: no job yet in this workspace (profile 'default' at ${s.url}); see 'topo tasks reassign --jobs'\n`,
     );
+    // A job of another API by its id: refused, nothing sent (its tasks are not this workspace's).
+    const elsewhere = await topo(['tasks', 'reassign', '--undo', 'aaaa0001', '--yes'], {
+      sandbox: s,
+      env,
+      deps,
+    });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toBe(
+      `error: job aaaa0001 ran against another API (profile 'default' at https://api.topo.io/v1); this is profile 'default' at ${s.url}: undo it there (--api-url https://api.topo.io/v1, with a key of that workspace)\n`,
+    );
     expect(s.requests).toHaveLength(0);
   });
 
