@@ -3,7 +3,14 @@ import type { Context } from '../context.js';
 import type { MoveReport } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { EXIT, InterruptedError, PartialFailureError, TopoError, UsageError, type Signal } from '../errors.js';
+import {
+  EXIT,
+  InterruptedError,
+  PartialFailureError,
+  TopoError,
+  UsageError,
+  type Signal,
+} from '../errors.js';
 import {
   blockedLines,
   jobChangeLines,
