@@ -8,10 +8,11 @@ import { plural } from '../basics/text.js';
  * cannot be read and for the jobs of other workspaces, and when the last sweep ran.
  */
 export async function listJobs(ctx: Context): Promise<void> {
-  const [{ stateDir }, { jobsView }, jobs] = await Promise.all([
+  const [{ stateDir }, { jobsView }, jobs, { jobRows }] = await Promise.all([
     import('../config/paths.js'),
     import('../output/jobs.js'),
     import('../services/jobs/store.js'),
+    import('../services/jobs/rows.js'),
   ]);
   // The jobs of this workspace (API URL and profile): `last` and --return pick among these too.
   const workspace = await ctx.session.workspace();
@@ -20,7 +21,7 @@ export async function listJobs(ctx: Context): Promise<void> {
   const all = jobs.Job.all(stateDir(ctx.session.env), problems).filter((j) => j.header);
   for (const problem of problems) ctx.terminal.err(`note: ${problem}`);
   const here = all.filter((j) => jobs.inWorkspace(j, workspace));
-  const rows = jobs.jobRows(here, ctx.now());
+  const rows = jobRows(here, ctx.now());
   if (rows.length === 0 && ctx.terminal.stderrIsTTY) ctx.terminal.err('No jobs yet in this workspace.');
   const { lastSweep } = await import('../services/offboard/sweep.js');
   const last = lastSweep(stateDir(ctx.session.env), workspace);

@@ -11,7 +11,8 @@ import {
   type RepStatus,
   type TeamStatus,
 } from '../domain/status.js';
-import { jobRows, type Job } from './jobs/store.js';
+import { jobRows } from './jobs/rows.js';
+import type { Job } from './jobs/store.js';
 import { queueHead, queueListings, type StatusListing } from './queue.js';
 import { claimSweepable, roomOf } from './sweep.js';
 

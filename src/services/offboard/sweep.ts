@@ -7,7 +7,8 @@ import type { ApiClient } from '../../api/client.js';
 import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
 import { UNFINISHED_STATES } from '../../domain/status.js';
-import { inWorkspace, Job, jobRows, jobsDir } from '../jobs/store.js';
+import { jobRows } from '../jobs/rows.js';
+import { inWorkspace, Job, jobsDir } from '../jobs/store.js';
 import { claimSweepable, jobSubset, newestFirst, roomOf } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 

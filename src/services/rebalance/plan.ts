@@ -16,7 +16,8 @@ import { collectOpenTasks, openListingCost } from '../listing.js';
 import type { JobWork } from '../jobs/run.js';
 import { openTasksByRun, preflight } from '../jobs/runs.js';
 import { jobSoFar } from '../jobs/state.js';
-import { inWorkspace, Job, jobRows } from '../jobs/store.js';
+import { jobRows } from '../jobs/rows.js';
+import { inWorkspace, Job } from '../jobs/store.js';
 import { countSweepable } from '../sweep.js';
 import { STATUS_REQUESTS_AT_ONCE } from '../status.js';
 
