@@ -102,8 +102,9 @@ export async function claimSweepable(
     }),
   );
   const byLeaver = new Map<string, SweepRule[]>();
+  // A job at its cap still claims what it matches: its cap, the later word, keeps those with the leaver.
   jobs.forEach((job, i) => {
-    if (capped(job, counts[i]!) > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
+    if (counts[i]! > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
   });
   const shared = [...byLeaver.values()].filter((group) => group.length > 1);
   await Promise.all(

@@ -222,6 +222,33 @@ describe('tasks reassign --sweep', () => {
     expect(reports.map(movedNow)).toEqual([[late.id], [reply.id]]);
   });
 
+  it("a task the newer job of its leaver matches is that job's, at its cap too: an older job does not take it", async () => {
+    const w = await workspace();
+    const { s } = w;
+    let day = 0;
+    const now = () => Date.parse('2026-11-10T09:00:00Z') + day * 86_400_000;
+    const run = (argv: string[]) =>
+      topo(['tasks', 'reassign', ...argv], { sandbox: s, env: w.env, deps: { now } });
+    expect((await run(['--from', w.erin, '--to', w.dev, '-t', 'call', '--yes'])).code).toBe(0);
+    day = 1;
+    // Later: everything of erin's to bob and carla, at most 2 each; the rest stays with erin.
+    expect((await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '--cap', '2', '--yes'])).code).toBe(
+      0,
+    );
+    const kept = s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === w.erin);
+    expect(kept.length).toBeGreaterThan(0);
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    day = 2;
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^Nothing to sweep: \d+ open tasks stay with the leaver of 2 finished offboardings or covers: the successors are at --cap\.\n$/,
+    );
+    expect(s.received('PATCH')).toHaveLength(0);
+    for (const t of [...kept, late]) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.erin);
+  });
+
   it('a plan file applied is swept into its own job, not into an undone job of the same rules', async () => {
     const w = await workspace();
     const { s, run } = w;
