@@ -59,7 +59,7 @@ export async function sweep(
       // Each job's plan, as its sweep would make it: the tasks on stdout, the jobs' planned reports in --json.
       const planned = [];
       for (const c of reached) {
-        const rules = rulesOf(c.header, { dryRun: true, concurrency: o.concurrency, only: c.only });
+        const rules = rulesOf(c.job, { dryRun: true, concurrency: o.concurrency, only: c.only });
         if (!rules) continue;
         planned.push(
           await cancellable(ctx, client, () =>
@@ -79,7 +79,7 @@ export async function sweep(
     const reports: MoveReport[] = [];
     let failure: unknown;
     for (const c of reached) {
-      const rules = rulesOf(c.header, { dryRun: false, concurrency: o.concurrency, only: c.only });
+      const rules = rulesOf(c.job, { dryRun: false, concurrency: o.concurrency, only: c.only });
       if (!rules) {
         terminal.err(
           `note: job ${c.job.id} was recorded by an older version; its rules cannot be applied again.`,

@@ -64,12 +64,14 @@ export interface SweepRule {
  * journal stands); undefined without a cap. What the cap keeps with the leaver has not "reached" them.
  */
 export function roomOf(job: Job): number | undefined {
-  const h = job.header;
-  if (!h || h.cap === null) return undefined;
+  // The terms its last run had (a rerun may raise the cap or change the weights).
+  const terms = job.terms();
+  if (!terms || terms.cap === null) return undefined;
+  const cap = terms.cap;
   const given = new Map<string, number>();
   for (const r of job.standing().values())
     if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
-  return h.to.reduce((n, t) => n + Math.max(0, h.cap! - (given.get(t.id) ?? 0)), 0);
+  return terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
 }
 
 /** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */

@@ -118,6 +118,29 @@ describe('tasks reassign --sweep', () => {
     expect(JSON.parse(status.stdout)).toEqual({ reached_leavers: [] });
   });
 
+  it('a sweep applies the cap the job has now: raised by a rerun, the new cap, with no note of a change', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const calls = s.store.state.tasks.filter(
+      (t) => isOpen(t) && t.assignee_user_id === w.erin && t.type === 'CALL',
+    );
+    const args = ['--from', w.erin, '--to', w.bob, '-t', 'call', '--yes', '--json'];
+    const first = await run([...args, '--cap', String(calls.length - 1)]);
+    const job = JSON.parse(first.stdout).job as string;
+    expect((await run([...args, '--cap', String(calls.length + 5)])).code).toBe(0);
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const r = await run(['--sweep', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('note:');
+    expect(s.store.get(late.id)!.assignee_user_id).toBe(w.bob);
+    const runs = readFileSync(join(w.state, 'jobs', `${job}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; cap?: number })
+      .filter((l) => l.kind === 'run');
+    expect(runs.at(-1)!.cap).toBe(calls.length + 5);
+  });
+
   it('a cover still covering is swept to its successor; an undone job is not', async () => {
     const w = await workspace();
     const { s, run } = w;

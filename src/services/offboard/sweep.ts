@@ -64,19 +64,23 @@ export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Pro
 }
 
 /**
- * The job's own rules as an offboarding's options, journaled into that very job (its spec as its header says
- * it: a plan file applied or a cover started again is found by it, not by the rules alone).
+ * The job's own rules as an offboarding's options — its cap and weights as its last run had them — journaled
+ * into that very job (its spec as its header says it: a plan file applied or a cover started again is found
+ * by it, not by the rules alone).
  */
 export function rulesOf(
-  header: JobHeader,
+  job: Job,
   o: { dryRun: boolean; concurrency: number; only?: ReadonlySet<string> | undefined },
 ): OffboardOptions | undefined {
-  if (header.from === null) return undefined;
-  const { kind: _kind, id: _id, created: _created, ...spec } = header;
+  const header = job.header;
+  if (!header || header.from === null) return undefined;
+  const terms = job.terms() ?? { cap: header.cap, to: header.to };
+  const { kind: _kind, id: _id, created: _created, ...first } = header;
+  const spec = { ...first, cap: terms.cap, to: terms.to };
   const options: OffboardOptions = {
     from: header.from,
-    successors: header.to.map((t) => ({ id: t.id, weight: t.weight })),
-    cap: header.cap ?? undefined,
+    successors: terms.to.map((t) => ({ id: t.id, weight: t.weight })),
+    cap: terms.cap ?? undefined,
     filters: jobSubset(header.filters),
     until: header.until ?? undefined,
     spec,
