@@ -19,6 +19,15 @@ async function workspace() {
   return { s, env, state, run, bob: bob!, carla: carla!, dev: dev!, erin: erin!, femi: femi! };
 }
 
+/** topo on a clock of its own, a day at a time (`clock.day = 1`): jobs started on different days. */
+function onDays(w: { s: Awaited<ReturnType<typeof sandbox>>; env: Record<string, string> }) {
+  const clock = { day: 0 };
+  const now = () => Date.parse('2026-11-10T09:00:00Z') + clock.day * 86_400_000;
+  const run = (argv: string[]) =>
+    topo(['tasks', 'reassign', ...argv], { sandbox: w.s, env: w.env, deps: { now } });
+  return { clock, run, now };
+}
+
 describe('tasks reassign --sweep', () => {
   it('moves a task created for the leaver after an offboarding to a successor by its rules; a second sweep has nothing to do', async () => {
     const w = await workspace();
@@ -159,14 +168,11 @@ describe('tasks reassign --sweep', () => {
     const w = await workspace();
     const { s } = w;
     // Two offboardings of erin a day apart: everything to dev, then (her calls being back) calls to bob, carla.
-    let day = 0;
-    const now = () => Date.parse('2026-11-10T09:00:00Z') + day * 86_400_000;
-    const run = (argv: string[]) =>
-      topo(['tasks', 'reassign', ...argv], { sandbox: s, env: w.env, deps: { now } });
+    const { clock, run, now } = onDays(w);
     const first = await run(['--from', w.erin, '--to', w.dev, '--yes', '--json']);
     expect(first.code).toBe(0);
     s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
-    day = 1;
+    clock.day = 1;
     const second = await run([
       '--from',
       w.erin,
@@ -181,7 +187,7 @@ describe('tasks reassign --sweep', () => {
     const [older, newer] = [JSON.parse(first.stdout).job, JSON.parse(second.stdout).job] as string[];
     const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
     const reply = s.store.createTask({ assignee_user_id: w.erin, type: 'EMAIL_REPLY' });
-    day = 2;
+    clock.day = 2;
     const dry = await run(['--sweep', '--dry-run', '--json']);
     expect(dry.code).toBe(0);
     // The newer job's line first, the call counted once; the reply (only the older job's subset) is the older's.
@@ -248,12 +254,9 @@ describe('tasks reassign --sweep', () => {
   it("a task the newer job of its leaver matches is that job's, at its cap too: an older job does not take it", async () => {
     const w = await workspace();
     const { s } = w;
-    let day = 0;
-    const now = () => Date.parse('2026-11-10T09:00:00Z') + day * 86_400_000;
-    const run = (argv: string[]) =>
-      topo(['tasks', 'reassign', ...argv], { sandbox: s, env: w.env, deps: { now } });
+    const { clock, run } = onDays(w);
     expect((await run(['--from', w.erin, '--to', w.dev, '-t', 'call', '--yes'])).code).toBe(0);
-    day = 1;
+    clock.day = 1;
     // Later: everything of erin's to bob and carla, at most 2 each; the rest stays with erin.
     expect((await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '--cap', '2', '--yes'])).code).toBe(
       0,
@@ -261,7 +264,7 @@ describe('tasks reassign --sweep', () => {
     const kept = s.store.state.tasks.filter((t) => isOpen(t) && t.assignee_user_id === w.erin);
     expect(kept.length).toBeGreaterThan(0);
     const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
-    day = 2;
+    clock.day = 2;
     s.requests.length = 0;
     const r = await run(['--sweep', '--yes']);
     expect(r.code).toBe(0);
