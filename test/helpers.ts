@@ -278,3 +278,25 @@ export function interrupts() {
   };
   return { registry, press: () => [...handlers].forEach((h) => h('SIGINT')) };
 }
+
+/** topo run on a terminal this many columns wide (through `script`): its exit, and what it wrote so far. */
+export function onTerminal(s: Sandbox, home: string, cols: number, args: string) {
+  const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" ${args}`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      TERM: 'xterm',
+      NO_COLOR: '1',
+      TOPO_NO_KEYCHAIN: '1',
+      TOPO_STATE_DIR: join(home, 'state'),
+      TOPO_CONFIG_DIR: join(home, 'config'),
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+    },
+  });
+  let written = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, exit, written: () => written };
+}

@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { interrupts, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import {
+  interrupts,
+  onTerminal,
+  sandbox,
+  scriptedPrompter,
+  spawnTopo,
+  tempDir,
+  topo,
+  waitFor,
+} from '../helpers.js';
 
 /** A rep's day: the next task, acting on it, picking from a list, watching for new work. */
 
@@ -172,6 +181,32 @@ describe('tasks next', () => {
       /error: cannot assign to '00000000-0000-4000-8000-00000000abcd': User .* is not a member/,
     );
     expect(r.stderr.trimEnd().split('\n').at(-1)).not.toMatch(/^error: cancelled/);
+  });
+});
+
+describe('the reassign picker, as a person types', () => {
+  it('a UUID pasted with its Enter goes to that person, not to the name highlighted before the list caught up', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const [alice, bob, carla] = s.store.users;
+    for (const u of [alice!, bob!, carla!])
+      expect(
+        (await topo(['alias', 'set', u.alias!, u.id], { env: { TOPO_CONFIG_DIR: join(home, 'config') } }))
+          .code,
+      ).toBe(0);
+    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
+    await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
+    t.child.stdin.write('r');
+    await waitFor(() => t.written().includes('Reassign to'), 15_000, 'the picker');
+    // Pasted: the ID and its newline in one write.
+    t.child.stdin.write(`${carla!.id}\r`);
+    await waitFor(() => s.received('PATCH').length > 0, 15_000, 'the call');
+    t.child.stdin.write('q');
+    t.child.stdin.end();
+    expect(await t.exit).toBe(0);
+    const calls = s.received('PATCH');
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
   });
 });
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   appendFileSync,
@@ -18,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/output/width.js';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { BIN, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import { onTerminal, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
 
@@ -39,27 +38,6 @@ function world(s: Sandbox) {
         .map((x) => ({ ...x })),
     );
   return { alice: alice!, bob: bob!, carla: carla!, dev: dev!, snapshot, aliceOpen, runs };
-}
-
-/** topo run on a terminal this many columns wide (through `script`): its exit, and what it wrote so far. */
-function onTerminal(s: Sandbox, home: string, cols: number, args: string) {
-  const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" ${args}`;
-  const child = spawn('script', ['-qec', command, '/dev/null'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      TERM: 'xterm',
-      NO_COLOR: '1',
-      TOPO_NO_KEYCHAIN: '1',
-      TOPO_STATE_DIR: join(home, 'state'),
-      TOPO_API_URL: s.url,
-      TOPO_API_KEY: 'topo_sandbox_rw',
-    },
-  });
-  let written = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { child, exit, written: () => written };
 }
 
 function stateEnv() {
