@@ -50,11 +50,11 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
     'Tick the tasks to act on',
     rows.map((r) => ({ name: line(r), value: r.task.id, short: shortId(r.task.id) })),
   );
-  // Only what the state of every ticked task allows and what would change something: an action refused for
-  // one of them, or done already for all of them (reopen of pending tasks), is not offered.
+  // Only what the state of every ticked task allows: an action refused for one of them, or that would change
+  // nothing for one of them (reopen of a pending task, skip of a skipped one), is not offered.
   const ticked = rows.filter((r) => ids.includes(r.task.id)).map((r) => r.task);
   const allows = (spec: { state: (t: Task) => string }) =>
-    ticked.every((t) => spec.state(t) !== 'refused') && ticked.some((t) => spec.state(t) === 'possible');
+    ticked.length > 0 && ticked.every((t) => spec.state(t) === 'possible');
   const offered: Choice<Act>[] = [
     { key: 's', name: 'skip', value: 'skip' },
     { key: 'o', name: 'reopen', value: 'reopen' },

@@ -252,14 +252,25 @@ describe('tasks list --select', () => {
       return answer;
     };
     const all = (choices: { value: string }[]) => choices.map((c) => c.value);
+    // Ticked: the listed tasks, and for the last case a pending and a completed one.
+    const done = s.store.state.tasks.find((t) => t.status === 'COMPLETED')!;
+    const pending = s.store.state.tasks.find((t) => t.status === 'PENDING')!;
+    const both = (choices: { value: string }[]) => {
+      const ids = choices.map((c) => c.value).filter((id) => id === done.id || id === pending.id);
+      expect(ids).toHaveLength(2);
+      return ids;
+    };
     for (const [status, answer] of [
       ['completed', 'reopen'],
       ['open', 'nothing'],
       ['pending', 'nothing'],
       ['skipped', 'nothing'],
+      // Pending and completed ticked together: neither skip nor reopen suits both.
+      ['all', 'nothing'],
     ] as const) {
-      const prompter = scriptedPrompter([all, offer(answer), true]);
-      const r = await topo(['tasks', 'list', '--select', '-s', status, '-L', '3'], {
+      const mixed = status === 'all';
+      const prompter = scriptedPrompter([mixed ? both : all, offer(answer), true]);
+      const r = await topo(['tasks', 'list', '--select', '-s', status, '-L', mixed ? '1000' : '3'], {
         sandbox: s,
         tty: true,
         deps: { prompter },
@@ -272,6 +283,7 @@ describe('tasks list --select', () => {
       ['s', 'r', 'q'],
       ['s', 'r', 'q'],
       ['o', 'r', 'q'],
+      ['r', 'q'],
     ]);
     expect(s.received('POST').filter((q) => q.path.endsWith('/skip'))).toHaveLength(0);
     expect(s.received('POST').filter((q) => q.path.endsWith('/reopen'))).toHaveLength(3);
