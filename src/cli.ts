@@ -123,7 +123,29 @@ export async function renderHelpCache(): Promise<Record<string, string>> {
 }
 
 function finishProgram(program: Command): void {
-  for (const cmd of allCommands(program)) cmd.exitOverride().configureOutput(program.configureOutput());
+  for (const cmd of allCommands(program)) {
+    cmd.exitOverride().configureOutput(program.configureOutput());
+    explainSwallowedArgument(cmd);
+  }
+}
+
+/**
+ * `--json [fields]` takes the word after it as its fields: `tasks show --json <id>` leaves the command without
+ * its ID. Said as such, rather than as a missing argument the person did type.
+ */
+function explainSwallowedArgument(command: Command): void {
+  // commander's hook for a missing argument (not in its type declarations).
+  const cmd = command as Command & { missingArgument(name: string): never };
+  const missing = cmd.missingArgument.bind(cmd);
+  cmd.missingArgument = (name: string) => {
+    const taken = cmd.opts<{ json?: unknown }>().json;
+    if (typeof taken === 'string' && !/^[a-z_]+(,[a-z_.]+)*$/.test(taken))
+      cmd.error(
+        `error: --json took '${taken}' as its list of fields, and <${name}> is missing: put --json after it (topo ${cmd.parent?.name() === 'topo' ? '' : `${cmd.parent?.name()} `}${cmd.name()} <${name}> --json), or write --json=<fields>`,
+        { code: 'commander.missingArgument' },
+      );
+    return missing(name);
+  };
 }
 
 function registerHelp(program: Command, app: App): void {

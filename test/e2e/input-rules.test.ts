@@ -44,6 +44,20 @@ describe('input refused before any request', () => {
     },
   );
 
+  it('an ID after --json (taken as its fields) is said as such, before any request', async () => {
+    const s = await sandbox();
+    const id = s.store.state.tasks[0]!.id;
+    const r = await topo(['tasks', 'show', '--json', id], { sandbox: s });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error.message).toBe(
+      `--json took '${id}' as its list of fields, and <id> is missing: put --json after it (topo tasks show <id> --json), or write --json=<fields>`,
+    );
+    expect(s.requests).toHaveLength(0);
+    // Without --json's fields in the way, the missing argument is said as commander says it.
+    const none = await topo(['tasks', 'show'], { sandbox: s });
+    expect(none.stderr).toBe("error: missing required argument 'id'\n");
+  });
+
   it('--all with -L is refused: one fetches every match, the other stops at n', async () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', '--all', '-L', '5'], { sandbox: s });
