@@ -26,6 +26,9 @@ export class People {
         const first = sandbox.store.users[0];
         if (first) seeded.me = first.id;
       }
+      // A name set in the profile hides the sandbox's in any case: 'Alice' set is the only alice.
+      const own = new Set(Object.keys(stored).map((name) => name.toLowerCase()));
+      for (const name of Object.keys(seeded)) if (own.has(name.toLowerCase())) delete seeded[name];
       this.cached = { ...seeded, ...stored };
     }
     return this.cached;
@@ -36,10 +39,13 @@ export class People {
     this.cached = undefined;
   }
 
-  /** Saves an alias in the profile. */
+  /** Saves an alias in the profile, in place of one spelled the same in another case (names ignore case). */
   async save(name: string, id: string): Promise<void> {
     await this.session.updateProfile((profile) => {
-      profile.aliases = { ...(profile.aliases ?? {}), [name]: id.toLowerCase() };
+      const others = Object.entries(profile.aliases ?? {}).filter(
+        ([other]) => other.toLowerCase() !== name.toLowerCase(),
+      );
+      profile.aliases = { ...Object.fromEntries(others), [name]: id.toLowerCase() };
     });
     this.cached = undefined;
   }
@@ -60,8 +66,8 @@ export class People {
   async resolve(value: string, flag: string | { command: string }): Promise<string> {
     if (isUuid(value)) return value.toLowerCase();
     const aliases = await this.aliases();
-    // Own keys only: 'constructor' or 'toString' are not people.
-    if (Object.hasOwn(aliases, value)) return aliases[value]!.toLowerCase();
+    const name = aliasNamed(aliases, value);
+    if (name !== undefined) return aliases[name]!.toLowerCase();
     if (typeof flag !== 'string' && value === 'me') {
       throw new UsageError(
         `'${flag.command}' shows your own queue, and 'me' is not set: run 'topo alias set me --from-task <id of one of your tasks>' (or 'topo alias set me <your-user-uuid>'), give -a <user>, or try it on the sandbox with '${flag.command.replace(/^topo /, 'topo --sandbox ')}'`,
@@ -85,4 +91,11 @@ export class People {
     for (const [name, id] of entries) if (!names.has(id.toLowerCase())) names.set(id.toLowerCase(), name);
     return names;
   }
+}
+
+/** The alias a typed name stands for, its case aside ('Bob2' set, 'bob2' typed); own keys only ('toString' is nobody). */
+export function aliasNamed(aliases: Record<string, string>, typed: string): string | undefined {
+  if (Object.hasOwn(aliases, typed)) return typed;
+  const lower = typed.toLowerCase();
+  return Object.keys(aliases).find((name) => name.toLowerCase() === lower);
 }

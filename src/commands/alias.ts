@@ -6,6 +6,7 @@ import { helpDetails } from '../help.js';
 import { isUuid } from '../basics/ids.js';
 import { parseUuid } from '../input/parse.js';
 import { addOutputFlags } from '../output/flags.js';
+import { aliasNamed } from '../people.js';
 
 const ALIAS_RE = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 
@@ -83,10 +84,16 @@ async function setAlias(
       : await ctx.people.assigneeOf(parseUuid(fromTask!, '--from-task'));
   const before = await ctx.people.aliases({ lenient: true });
   await ctx.people.save(name, id);
-  const was = Object.hasOwn(before, name) && before[name] !== id ? `, was ${before[name]}` : '';
+  const previous = aliasNamed(before, name);
+  const was =
+    previous === undefined || (previous === name && before[previous] === id)
+      ? ''
+      : previous === name
+        ? `, was ${before[previous]}`
+        : `, in place of ${previous} → ${before[previous]}`;
   ctx.terminal.err(`✓ ${name} → ${id}${fromTask ? ` (the assignee of task ${fromTask})` : ''}${was}`);
   const others = Object.keys(before)
-    .filter((other) => other !== name && before[other] === id)
+    .filter((other) => other.toLowerCase() !== name.toLowerCase() && before[other] === id)
     .sort();
   if (others.length > 0)
     ctx.terminal.err(
@@ -124,10 +131,11 @@ async function listAliases(ctx: Context): Promise<void> {
   });
 }
 
-async function removeAlias(ctx: Context, name: string): Promise<void> {
+async function removeAlias(ctx: Context, typed: string): Promise<void> {
   const stored = (await ctx.session.existingProfile()).aliases ?? {};
+  const name = aliasNamed(stored, typed) ?? typed;
   if (!Object.hasOwn(stored, name)) {
-    if (Object.hasOwn(await ctx.people.aliases(), name))
+    if (aliasNamed(await ctx.people.aliases(), name) !== undefined)
       throw new UsageError(`'${name}' is one of the sandbox's own names, not an alias you set: it stays`);
     throw new UsageError(`no alias named '${name}' (see 'topo alias list')`);
   }
@@ -138,7 +146,9 @@ async function removeAlias(ctx: Context, name: string): Promise<void> {
   });
   ctx.people.forget();
   // In the sandbox a seeded rep of the same name is still there: say so, or 'alias list' would contradict us.
-  const still = (await ctx.people.aliases())[name];
+  const remaining = await ctx.people.aliases();
+  const seededName = aliasNamed(remaining, name);
+  const still = seededName === undefined ? undefined : remaining[seededName];
   ctx.terminal.err(
     still
       ? `✓ Removed your alias ${name}; '${name}' is also one of the sandbox's own names, which stays (→ ${still})`

@@ -160,10 +160,13 @@ async function newTask(ctx: Context, user: string): Promise<void> {
     import('../sandbox/store.js'),
   ]);
   const store = SandboxStore.open({ seed: 1, tasks: 300, dataFile: sandboxDataFile(ctx.session.env) });
-  const rep = store.users.find((u) => u.alias === user || u.id === user.toLowerCase());
+  const wanted = user.toLowerCase();
+  // `me` is the first rep, as it is for `topo --sandbox …` (People.aliases).
+  const rep =
+    wanted === 'me' ? store.users[0] : store.users.find((u) => u.alias === wanted || u.id === wanted);
   if (!rep)
     throw new UsageError(
-      `--new-task: '${user}' is none of the sandbox's reps (${store.users.map((u) => u.alias).join(', ')})`,
+      `--new-task: '${user}' is none of the sandbox's reps (${store.users.map((u) => u.alias).join(', ')}, or me)`,
     );
   const task = store.createTask({ assignee_user_id: rep.id, type: 'CALL' });
   ctx.terminal.err(`New pending call for ${rep.alias} in run ${task.sequence_id}:`);

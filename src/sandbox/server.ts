@@ -225,6 +225,7 @@ export class Sandbox {
     const requestId = `req_${randomBytes(10).toString('hex')}`;
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
+    this.store.refresh();
     if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
       this.control(req.method ?? 'GET', url.pathname, body, res);
       return;

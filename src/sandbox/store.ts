@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   Contact,
@@ -102,15 +102,47 @@ export class SandboxStore {
   /** How many runs and contacts were built (cache misses): what a change costs, for tests. */
   builds = 0;
   /** The moment the seeded data ends: templates are dated from it. */
-  private readonly anchor: number;
+  private anchor: number;
+  /** The data file as this store last read or wrote it: another process's change shows as a difference. */
+  private seen: string | undefined;
 
   private constructor(
-    readonly state: SandboxState,
+    private current: SandboxState,
     private readonly dataFile: string | undefined,
     private readonly clock: () => number,
   ) {
-    this.anchor = workspaceAnchor(state);
-    for (const task of state.tasks) this.index(task);
+    this.anchor = workspaceAnchor(current);
+    for (const task of current.tasks) this.index(task);
+  }
+
+  get state(): SandboxState {
+    return this.current;
+  }
+
+  /**
+   * Takes up the data file again when another process changed it since this store last read or wrote it (two
+   * `topo --sandbox` commands in two shells share one workspace): called before each request.
+   */
+  refresh(): void {
+    if (!this.dataFile) return;
+    const now = stamp(this.dataFile);
+    if (now === undefined || now === this.seen) return;
+    this.seen = now;
+    try {
+      this.current = loadState(this.dataFile);
+    } catch {
+      return; // not a workspace now: this one goes on, and its next change writes it back
+    }
+    for (const index of [this.byId, this.bySequence, this.createdMs, this.listCache, this.templateOf])
+      index.clear();
+    this.types.clear();
+    this.seeds.clear();
+    this.runCache.clear();
+    this.contactCache.clear();
+    this.contactRuns = undefined;
+    this.templateCache = undefined;
+    this.anchor = workspaceAnchor(this.current);
+    for (const task of this.current.tasks) this.index(task);
   }
 
   static open(options: {
@@ -125,8 +157,10 @@ export class SandboxStore {
     const clock = options.clock ?? Date.now;
     if (options.state) return new SandboxStore(options.state, options.dataFile, clock);
     if (options.dataFile && existsSync(options.dataFile)) {
-      const state = loadState(options.dataFile);
-      return new SandboxStore(state, options.dataFile, clock);
+      const seen = stamp(options.dataFile);
+      const store = new SandboxStore(loadState(options.dataFile), options.dataFile, clock);
+      store.seen = seen;
+      return store;
     }
     const now = options.now ?? startOfUtcDay(clock());
     const store = new SandboxStore(
@@ -522,6 +556,17 @@ export class SandboxStore {
     const tmp = `${this.dataFile}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
     renameSync(tmp, this.dataFile);
+    this.seen = stamp(this.dataFile);
+  }
+}
+
+/** What tells one version of the data file from another: its inode (a save renames a new file in), size and time. */
+function stamp(file: string): string | undefined {
+  try {
+    const { ino, size, mtimeMs } = statSync(file);
+    return `${ino} ${size} ${mtimeMs}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -246,6 +246,30 @@ describe('alias', () => {
     expect(third.stderr).toBe(`✓ carla → ${carla.id}\nnote: cc and me also name this user\n`);
   });
 
+  it('names ignore case: Bob2 set is bob2 typed, set again in another case replaces it, removed in any case', async () => {
+    const s = await sandbox();
+    const env = { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') };
+    const [bob, carla] = [s.store.users[1]!, s.store.users[2]!];
+    expect((await topo(['alias', 'set', 'Bob2', bob.id], { env })).code).toBe(0);
+    const listed = await topo(['tasks', 'list', '-a', 'bob2', '-L', '1'], { sandbox: s, env });
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+    expect(s.requests.at(-1)!.params).toContainEqual(['assignee_user_id', bob.id]);
+    const again = await topo(['alias', 'set', 'BOB2', carla.id], { env });
+    expect(again.stderr).toBe(`✓ BOB2 → ${carla.id}, in place of Bob2 → ${bob.id}\n`);
+    expect(JSON.parse((await topo(['alias', 'list', '--json'], { env })).stdout)).toEqual({ BOB2: carla.id });
+    const removed = await topo(['alias', 'remove', 'bob2'], { env });
+    expect([removed.code, removed.stderr]).toEqual([0, '✓ Removed alias BOB2\n']);
+    // in the sandbox, a name of your own in another case hides the seeded one
+    const home = tempDir();
+    const sandboxEnv = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };
+    expect(
+      (await topo(['--sandbox', 'alias', 'set', 'Alice', carla.id], { key: null, env: sandboxEnv })).code,
+    ).toBe(0);
+    const mine = await topo(['--sandbox', 'alias', 'list', '--json'], { key: null, env: sandboxEnv });
+    const names = JSON.parse(mine.stdout) as Record<string, string>;
+    expect([names.Alice, 'alice' in names]).toEqual([carla.id, false]);
+  });
+
   it('refuses a name spelled like a UUID, and the sandbox’s own names cannot be removed', async () => {
     const env = { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') };
     const uuid = 'd4e8eb2a-f2f2-4165-a881-cd424e42a851';

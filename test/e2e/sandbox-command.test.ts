@@ -82,4 +82,24 @@ describe('topo sandbox', () => {
     const twice = await topo(['sandbox', '--reset'], { env, key: null });
     expect(twice.stderr).toMatch(/^Sandbox state reset \(.*sandbox\.json\)\.\n$/);
   });
+
+  it('--new-task takes a rep in any case, or me; another name is a usage error that lists the reps', async () => {
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'config'), TOPO_DATA_DIR: join(home, 'data') };
+    const made = await topo(['sandbox', '--new-task', 'ME'], { env, key: null });
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stderr).toMatch(/^New pending call for alice in run [0-9a-f-]{36}:\n$/);
+    const id = made.stdout.trim();
+    const mine = await topo(['--sandbox', 'tasks', 'list', '-a', 'alice', '--json', 'id'], {
+      env,
+      key: null,
+    });
+    expect((JSON.parse(mine.stdout) as { id: string }[]).map((t) => t.id)).toContain(id);
+    expect((await topo(['sandbox', '--new-task', 'Erin'], { env, key: null })).code).toBe(0);
+    const nobody = await topo(['sandbox', '--new-task', 'zed'], { env, key: null });
+    expect([nobody.code, nobody.stdout]).toEqual([2, '']);
+    expect(nobody.stderr).toBe(
+      "error: --new-task: 'zed' is none of the sandbox's reps (alice, bob, carla, dev, erin, femi, gia, hugo, ines, jon, kai, or me)\n",
+    );
+  });
 });

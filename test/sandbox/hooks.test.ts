@@ -295,6 +295,33 @@ describe('sandbox hooks: the state file', () => {
     await second.close();
   });
 
+  it('two sandboxes on one file (two shells) see each other’s changes and lose neither', async () => {
+    const file = join(tempDir(), 'shared.json');
+    const one = await startSandbox({ port: 0, tasks: 60, seed: 3, now: SEED_NOW, dataFile: file });
+    const two = await startSandbox({ port: 0, tasks: 60, seed: 3, now: SEED_NOW, dataFile: file });
+    try {
+      const open = (s: typeof one) =>
+        http(s, 'GET', '/tasks', { query: [['size', '100']] }).then(
+          (r) => (r.body as Page<Task>).total_count,
+        );
+      const before = await open(one);
+      // `topo sandbox --new-task` in another shell: a third writer, outside both servers
+      const created = SandboxStore.open({ seed: 3, tasks: 60, dataFile: file }).createTask({ type: 'CALL' });
+      expect(await open(one)).toBe(before + 1);
+      expect((await http(two, 'GET', `/tasks/${created.id}`)).status).toBe(200);
+      // a change in one, then in the other: the second writes over the first only with the first in it
+      const [a, b] = one.store.state.tasks.filter((t) => t.status === 'PENDING' && t.id !== created.id);
+      expect((await http(one, 'POST', `/tasks/${a!.id}/skip`)).status).toBe(200);
+      expect((await http(two, 'POST', `/tasks/${b!.id}/skip`)).status).toBe(200);
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { tasks: Task[] };
+      const status = (id: string) => saved.tasks.find((t) => t.id === id)?.status;
+      expect([status(a!.id), status(b!.id), status(created.id)]).toEqual(['SKIPPED', 'SKIPPED', 'PENDING']);
+      expect(((await http(one, 'GET', `/tasks/${b!.id}`)).body as Task).status).toBe('SKIPPED');
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('loads a state file written before runs, templates and contacts existed', async () => {
     const file = join(tempDir(), 'old.json');
     const { seeded_at: _, overrides: __, ...old } = seedState({ seed: 8, tasks: 40, now: SEED_NOW });
