@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import {
+  fastSleep,
   interrupts,
   onTerminal,
   sandbox,
   scriptedPrompter,
-  spawnTopo,
   tempDir,
   topo,
   waitFor,
@@ -489,16 +489,31 @@ describe('tasks watch', () => {
 });
 
 describe('tasks watch --sandbox', () => {
-  it('says that nothing adds tasks to the --sandbox workspace, and how to see some arrive', async () => {
-    const run = spawnTopo(['--sandbox', 'tasks', 'watch', '--interval', '5'], {
-      key: null,
-      env: { TOPO_DATA_DIR: join(tempDir(), 'data') },
-    });
-    await waitFor(() => run.stderr().includes('POST /__sandbox/tasks'), 15_000, 'the note');
-    run.child.kill('SIGINT');
-    expect(await run.exit).toBe(130);
-    expect(run.stderr()).toContain(
-      "note: nothing adds tasks to the --sandbox workspace by itself; to see some arrive, run 'topo sandbox'",
+  it('says how to see tasks arrive, and shows the one `topo sandbox --new-task` makes in another process', async () => {
+    const env = { TOPO_DATA_DIR: join(tempDir(), 'data'), TOPO_CONFIG_DIR: join(tempDir(), 'config') };
+    let slept = 0;
+    const watching = topo(
+      ['--sandbox', 'tasks', 'watch', '--interval', '5', '--count', '1', '--json', 'id'],
+      {
+        key: null,
+        env,
+        deps: {
+          sleep: (ms: number) => {
+            slept++;
+            return fastSleep(ms);
+          },
+        },
+      },
+    );
+    await waitFor(() => slept >= 1, 10_000, 'the first poll');
+    // another process: `topo sandbox --new-task` writes the data file the watching sandbox reads
+    const made = await topo(['sandbox', '--new-task', 'bob'], { key: null, env });
+    expect(made.code, made.stderr).toBe(0);
+    const r = await watching;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${JSON.stringify({ id: made.stdout.trim() })}\n`);
+    expect(r.stderr).toBe(
+      "note: nothing adds tasks to the --sandbox workspace by itself; to see one arrive, run 'topo sandbox --new-task <rep>' in another shell\n",
     );
   });
 });

@@ -125,8 +125,8 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
     terminal.err(`Watching for new tasks every ${o.intervalMs / 1000} s (Ctrl-C to stop)…`);
   if (ctx.globals.sandbox)
     terminal.err(
-      "note: nothing adds tasks to the --sandbox workspace by itself; to see some arrive, run 'topo sandbox' " +
-        'and create them with POST /__sandbox/tasks (see the README, "Test hooks")',
+      'note: nothing adds tasks to the --sandbox workspace by itself; to see one arrive, ' +
+        "run 'topo sandbox --new-task <rep>' in another shell",
     );
   const run = o.exec ? await programRunner(ctx, o.exec) : undefined;
   await watch(
