@@ -472,6 +472,13 @@ describe('tasks watch', () => {
     const slow = await topo(['tasks', 'watch', '--interval', '99999999'], { sandbox: s });
     expect(slow.code).toBe(2);
     expect(slow.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 99999999\n');
+    const day = await topo(['tasks', 'watch', '--interval', '25h'], { sandbox: s });
+    expect(day.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 25h\n');
+    const unit = await topo(['tasks', 'watch', '--interval', '2x'], { sandbox: s });
+    expect([unit.code, unit.stderr]).toEqual([
+      2,
+      "error: --interval: '2x' is not a time such as 30 (seconds), 90s, 5m or 1h\n",
+    ]);
     const stray = await topo(['tasks', 'watch', 'oops'], { sandbox: s });
     expect(stray.code).toBe(2);
     expect(s.requests).toHaveLength(0);
@@ -485,6 +492,16 @@ describe('tasks watch', () => {
       expect(r.stderr).toBe(`error: --exec: cannot run '${program}': ${why}\n`);
     }
     expect(s.requests).toHaveLength(0);
+    // With a unit: 2m is 120 s between polls.
+    const waits: number[] = [];
+    const watching = topo(['tasks', 'watch', '--interval', '2m', '--count', '1', '--json', 'id'], {
+      sandbox: s,
+      deps: { sleep: (ms: number) => (waits.push(ms), fastSleep(ms)) },
+    });
+    await waitFor(() => waits.length >= 1, 10_000, 'the first poll');
+    const t = s.store.createTask({});
+    expect((await watching).stdout).toBe(`${JSON.stringify({ id: t.id })}\n`);
+    expect(waits[0]).toBe(120_000);
   });
 });
 

@@ -38,7 +38,11 @@ export function registerWatch(tasks: Command, app: App): void {
     );
   addFilterFlags(cmd, FLAG_GROUPS.filters)
     .optionsGroup(FLAG_GROUPS.output)
-    .option('--interval <seconds>', `how often to ask (${MIN_INTERVAL_S} to ${MAX_INTERVAL_S})`, '30')
+    .option(
+      '--interval <seconds>',
+      `how often to ask: seconds (${MIN_INTERVAL_S} to ${MAX_INTERVAL_S}), or 90s, 5m, 1h`,
+      '30',
+    )
     .option('--count <n>', 'stop after this many new tasks')
     .option('--bell', 'ring the terminal bell for each new task')
     .option('--exec <command...>', 'run this program for each new task; its own flags go after --')
@@ -60,7 +64,7 @@ export function registerWatch(tasks: Command, app: App): void {
   cmd.action(
     action(app, async (ctx, args: string[], flags: WatchFlags) => {
       const filters = parseFilters(flags, ctx.now(), (m) => ctx.terminal.warn(m));
-      const intervalS = parsePositiveInt(flags.interval, '--interval');
+      const intervalS = parseInterval(flags.interval);
       if (intervalS < MIN_INTERVAL_S || intervalS > MAX_INTERVAL_S)
         throw new UsageError(
           `--interval: between ${MIN_INTERVAL_S} and ${MAX_INTERVAL_S} seconds (a day), got ${flags.interval}`,
@@ -225,4 +229,15 @@ async function programRunner(ctx: Context, argv: string[]) {
       // The same JSON as --json prints: C1 controls escaped, so a program that echoes it is safe too.
       child.stdin.end(`${encodeJson(json, false)}\n`);
     });
+}
+
+const INTERVAL_RE = /^(\d+)(s|m|h)?$/i;
+const INTERVAL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `--interval`: whole seconds, or with a unit: 90s, 5m, 1h. */
+function parseInterval(value: string): number {
+  const match = INTERVAL_RE.exec(value.trim());
+  if (!match)
+    throw new UsageError(`--interval: '${value}' is not a time such as 30 (seconds), 90s, 5m or 1h`);
+  return Number(match[1]) * INTERVAL_UNITS[(match[2] ?? 's').toLowerCase()]!;
 }
