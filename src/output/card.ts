@@ -3,7 +3,7 @@ import type { Message, Task } from '../api/types.js';
 import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { safeText } from '../basics/text.js';
 import { NO_LINKS, type Links } from './links.js';
-import { labelled } from './show.js';
+import { displayWidth, padEnd } from './width.js';
 import { hanging, wrapIndented } from './thread.js';
 import { contactName, priorityStyle, runStatusLabel, statusStyle, templateLabel } from './tasks.js';
 import { type Related } from '../domain/task.js';
@@ -46,7 +46,8 @@ export function renderCard(
       .filter(Boolean)
       .map((x) => safeText(x))
       .join(', ');
-    lines.push(`  ${c.bold(contactName(p))}${role ? ` — ${role}` : ''}`);
+    // Narrow, the role hangs under the name: `  Mateo Ferreira — Head of Sales` / `    Development, Tidewater`.
+    lines.push(hanging('  ', `${c.bold(contactName(p))}${role ? ` — ${role}` : ''}`, v.width, '    ', false));
   }
   const link = v.links ?? NO_LINKS;
   const rows: [string, string][] = [];
@@ -56,10 +57,15 @@ export function renderCard(
   if (related.template)
     rows.push([
       'Campaign',
-      `${templateLabel(related.template)}${related.run ? c.dim(` · ${runStatusLabel(String(related.run.status))}`) : ''}`,
+      `${templateLabel(related.template)}${related.run ? c.dim(` ·\u00a0${runStatusLabel(String(related.run.status))}`) : ''}`,
     ]);
-  rows.push(['Task', `${safeText(task.id)} ${c.dim(`· created ${relativeTime(task.created_at, v.now)}`)}`]);
-  lines.push(labelled([rows], c).trimEnd().replace(/^/gm, '  '));
+  // `· created 2mo ago` is not split (no-break spaces): narrow, it moves under the id whole.
+  const created = `· created ${relativeTime(task.created_at, v.now)}`.replaceAll(' ', '\u00a0');
+  rows.push(['Task', `${safeText(task.id)} ${c.dim(created)}`]);
+  // Each value hangs beside its label when it does not fit; a UUID, an address or a URL is never cut.
+  const labelWidth = Math.max(...rows.map(([label]) => displayWidth(label)));
+  for (const [label, value] of rows)
+    lines.push(hanging(`  ${c.bold(padEnd(label, labelWidth))}  `, value, v.width, undefined, false));
   if (lastInbound) {
     const who = p ? safeText(p.first_name ?? contactName(p)) : 'the contact';
     const body = safeText(lastInbound.body, true).trim().split('\n').slice(0, 6).join('\n');

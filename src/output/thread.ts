@@ -65,6 +65,8 @@ export function hanging(
   text: string,
   width: number,
   indent = ' '.repeat(displayWidth(label)),
+  /** False: words are never broken (a UUID, a URL), a longer one runs past the width. */
+  hard = true,
 ): string {
   const line = `${label}${text}`;
   if (!Number.isFinite(width) || displayWidth(line) <= width) return line;
@@ -72,7 +74,7 @@ export function hanging(
   // a stand-in stuck to its first word and taken off after wrapping.
   const room = Math.max(20, width - indent.length);
   const held = Math.max(0, Math.min(room - 10, displayWidth(label) - indent.length));
-  const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard: true, trim: true }).split('\n');
+  const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard, trim: true }).split('\n');
   return parts.map((part, i) => (i === 0 ? `${label}${part.slice(held)}` : `${indent}${part}`)).join('\n');
 }
 

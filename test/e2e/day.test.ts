@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
@@ -77,6 +78,33 @@ describe('tasks next', () => {
     expect(empty.code).toBe(0);
     expect(empty.stdout).toBe('');
     expect(empty.stderr).toBe('Nothing to do: no open task is unassigned.\n');
+  });
+
+  it('the card fits a narrow terminal: the role and a value that does not fit hang, a URL or an id is not cut', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!;
+    const first = queueOf(s, alice.id)[0]!;
+    const env = { TOPO_CONFIG_DIR: join(tempDir(), 'config') };
+    expect((await topo(['alias', 'set', 'alice', alice.id], { env })).code).toBe(0);
+    for (const columns of [60, 44]) {
+      const card = await topo(['tasks', 'next', '-a', 'alice'], {
+        sandbox: s,
+        env,
+        tty: true,
+        columns,
+        deps: { prompter: scriptedPrompter(['quit']) },
+      });
+      expect(card.code, card.stderr).toBe(0);
+      const lines = stripVTControlCharacters(card.stdout).split('\n');
+      const over = lines.filter((l) => l.length > columns);
+      expect(
+        over.every((l) => /^ {2}(LinkedIn|Task) +\S+$/.test(l)),
+        JSON.stringify(over),
+      ).toBe(true);
+      const task = lines.findIndex((l) => l.startsWith('  Task'));
+      expect(lines[task]).toMatch(new RegExp(`^ {2}Task {6}${first.id}$`));
+      expect(lines[task + 1]).toMatch(/^ {12}·\u00a0created\u00a0\S+\u00a0ago$/);
+    }
   });
 
   it('an empty queue: JSON null, "Nothing to do" on stderr, exit 0', async () => {
