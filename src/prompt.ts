@@ -1,4 +1,5 @@
 import type * as Inquirer from '@inquirer/prompts';
+import type { ChalkInstance } from 'chalk';
 import { CancelledError, InterruptedError, UsageError, type Signal } from './errors.js';
 
 /** Questions asked on the terminal. Callers check that there is a person at both ends first. */
@@ -41,20 +42,26 @@ type Streams = { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream };
 export function createPrompter(
   io: Streams,
   onInterrupt?: (handler: (signal: Signal) => void) => () => void,
+  /** The run's colour decision for stderr (chalk's own ignores NO_COLOR). */
+  color = false,
 ): Prompter {
   const ask = async <T>(
     question: (prompts: typeof Inquirer, context: object) => Promise<T>,
     onEndOfInput: () => T,
+    options: { escape?: boolean } = {},
   ): Promise<T> => {
     const prompts = await import('@inquirer/prompts');
     const controller = new AbortController();
     let ended = false;
-    // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
     const onData = (chunk: Buffer | string) => {
-      if (String(chunk).includes('\u0004')) {
+      const bytes = String(chunk);
+      // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
+      if (bytes.includes('\u0004')) {
         ended = true;
         controller.abort();
       }
+      // Esc alone (an arrow key is ESC and more, in one read) leaves a picker as Ctrl-C does.
+      if (options.escape && bytes === '\u001b') controller.abort();
     };
     // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
     const onEnd = () => {
@@ -126,6 +133,7 @@ export function createPrompter(
       };
       // What was typed last: the prompt asks its source at each key, before the results are drawn.
       let typed = '';
+      const c = (await import('./output/color.js')).makeChalk(color);
       const picked = await ask(
         (p, context) =>
           p.search(
@@ -135,18 +143,27 @@ export function createPrompter(
                 typed = (term ?? '').trim();
                 return matches(typed);
               },
+              theme: { style: { keysHelpTip: (keys: [string, string][]) => keysHelp(keys, c) } },
             },
             context,
           ),
         cancel,
+        { escape: true },
       );
       return answerFor(typed, picked, matches(typed));
     },
     tick: async (message, choices) => {
       const { tick } = await import('./prompts/tick.js');
-      return ask((_p, context) => tick({ message, choices }, context), cancel);
+      return ask((_p, context) => tick({ message, choices }, context), cancel, { escape: true });
     },
   };
+}
+
+/** The search picker's keys, as it draws them, and Esc. */
+function keysHelp(keys: [string, string][], c: ChalkInstance): string {
+  return [...keys, ['esc', 'cancel']]
+    .map(([key, action]) => `${c.bold(key)} ${c.dim(action)}`)
+    .join(c.dim(' • '));
 }
 
 /**

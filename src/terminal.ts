@@ -165,7 +165,7 @@ export class Terminal {
   async prompter(): Promise<Prompter> {
     if (!this.promptImpl) {
       const { createPrompter } = await import('./prompt.js');
-      this.promptImpl = createPrompter(this.io, (handler) => this.onInterrupt(handler));
+      this.promptImpl = createPrompter(this.io, (handler) => this.onInterrupt(handler), this.stderrColor);
     }
     return this.promptImpl;
   }

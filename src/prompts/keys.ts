@@ -51,6 +51,8 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
     // Ctrl-C is the prompt library's (cancelled, exit 130): no hint flashes on the way out.
     if (key.ctrl) return;
     const name = (key.name ?? '').toLowerCase();
+    // Esc leaves a picker (back to this question); it comes late, once the terminal's wait for more is over.
+    if (name === 'escape') return;
     if (status === 'done') {
       if (name) typedAhead.push(name);
       return;

@@ -100,7 +100,7 @@ export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value
   });
   const header = [prefix, message, filter ? theme.style.answer(filter) : ''].filter(Boolean).join(' ');
   const help = theme.style.help(
-    `↑↓ move · space tick · type to filter · ⏎ done (${ticked.size} ticked of ${config.choices.length})`,
+    `↑↓ move · space tick · type to filter · ⏎ done · esc cancel (${ticked.size} ticked of ${config.choices.length})`,
   );
   const body = [
     shown.length ? page : theme.style.error('Nothing matches the filter'),

@@ -8,6 +8,7 @@ import {
   fastSleep,
   interrupts,
   onTerminal,
+  realSleep,
   sandbox,
   scriptedPrompter,
   tempDir,
@@ -235,6 +236,33 @@ describe('the reassign picker, as a person types', () => {
     const calls = s.received('PATCH');
     expect(calls).toHaveLength(1);
     expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
+  });
+});
+describe('the reassign picker, Esc', () => {
+  it('Esc leaves the picker for the question, nothing changed; the hint line says so', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const [alice, bob] = s.store.users;
+    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
+    expect((await topo(['alias', 'set', 'alice', alice!.id], { env })).code).toBe(0);
+    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
+    const questions = () => t.written().split('What now?').length - 1;
+    await waitFor(() => questions() === 1, 15_000, 'the card');
+    t.child.stdin.write('r');
+    await waitFor(() => t.written().includes('esc cancel'), 15_000, 'the picker');
+    t.child.stdin.write('al');
+    await waitFor(() => t.written().includes('UUID): al'), 15_000, 'typing');
+    const asked = questions();
+    t.child.stdin.write('\u001b');
+    await waitFor(() => questions() > asked, 15_000, 'the question again');
+    // The terminal reports a lone Esc once its wait for more bytes (half a second) is over: past that, q.
+    await realSleep(800);
+    t.child.stdin.write('q');
+    t.child.stdin.end();
+    expect(await t.exit).toBe(0);
+    expect(s.received('PATCH')).toHaveLength(0);
+    // The late escape key is not taken for a wrong key at the question.
+    expect(t.written()).not.toContain('Press s, t, r, n or q');
   });
 });
 
