@@ -19,6 +19,11 @@ export interface SandboxState {
   tasks: Task[];
   /** Field values set by tests over the derived runs, templates and contacts; present once one is set. */
   overrides?: SandboxOverrides;
+  /**
+   * Who wrote the outbound messages of a task that changed hands: its assignee before it first moved (a
+   * conversation's past does not change with its owner); present once a task moved.
+   */
+  senders?: Record<string, string | null>;
 }
 
 /** Overridden fields by resource and id. */
@@ -256,7 +261,9 @@ export function threadFor(state: SandboxState, task: Task, firstName: string | n
   const channel = task.type === 'LINKEDIN_REPLY' ? 'LINKEDIN' : 'EMAIL';
   const greeting = firstName?.trim() ? firstName : 'there';
   const subject = rng.pick(SUBJECTS);
-  const sender = task.assignee_user_id ?? rng.pick(state.users.slice(0, FIRST_TEAM_SIZE)).id;
+  const before = state.senders && Object.hasOwn(state.senders, task.id) ? state.senders[task.id] : undefined;
+  const held = before === undefined ? task.assignee_user_id : before;
+  const sender = held ?? rng.pick(state.users.slice(0, FIRST_TEAM_SIZE)).id;
   const end = Date.parse(task.created_at);
   let at = end - count * rng.int(2, 30) * 3_600_000;
   const messages: Message[] = [];

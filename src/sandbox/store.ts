@@ -452,6 +452,8 @@ export class SandboxStore {
     let changed = false;
     for (const t of targets) {
       if (t.assignee_user_id === assignee) continue;
+      const senders = (this.current.senders ??= {});
+      if (!Object.hasOwn(senders, t.id)) senders[t.id] = t.assignee_user_id;
       t.assignee_user_id = assignee;
       t.updated_at = now;
       changed = true;
@@ -587,7 +589,8 @@ function loadState(file: string): SandboxState {
     state.version !== 1 ||
     !Array.isArray(state.tasks) ||
     !Array.isArray(state.users) ||
-    (state.overrides !== undefined && (typeof state.overrides !== 'object' || state.overrides === null))
+    (state.overrides !== undefined && (typeof state.overrides !== 'object' || state.overrides === null)) ||
+    (state.senders !== undefined && (typeof state.senders !== 'object' || state.senders === null))
   ) {
     throw new SandboxDataError(
       `sandbox data file ${file} is not a topo sandbox state; delete it or use --reset`,

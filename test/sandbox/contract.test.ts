@@ -312,6 +312,23 @@ describe('sandbox: one task and its thread', () => {
     await expectError(http(s, 'GET', '/tasks/not-a-uuid'), 400, 'ValidationIssue', 'task_id');
   });
 
+  it('a thread stays as it was written when its task changes hands, and again when it moves back', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const task = s.store.state.tasks.find(
+      (t) => t.status === 'PENDING' && t.assignee_user_id === alice!.id && s.store.thread(t).length > 1,
+    )!;
+    const before = (await http(s, 'GET', `/tasks/${task.id}/messages`)).body as Message[];
+    expect(before.filter((m) => m.direction === 'OUTBOUND').map((m) => m.sender_id)).toContain(alice!.id);
+    for (const to of [bob!.id, alice!.id, bob!.id]) {
+      const moved = await http(s, 'PATCH', `/tasks/${task.id}/assignee`, {
+        body: JSON.stringify({ assignee_user_id: to }),
+      });
+      expect(moved.status).toBe(200);
+      expect((await http(s, 'GET', `/tasks/${task.id}/messages`)).body).toEqual(before);
+    }
+  });
+
   it('returns the thread as a bare array, oldest first, with sender_id only on outbound messages', async () => {
     const s = await sandbox();
     let checked = 0;
