@@ -185,7 +185,8 @@ describe('completion scripts', () => {
       mode: 0o755,
     });
     const system = '/usr/share/bash-completion/bash_completion';
-    // The script relies on bash-completion's _get_comp_words_by_ref; a minimal stand-in where it is absent.
+    // The script relies on bash-completion's _get_comp_words_by_ref; a minimal stand-in where it is absent. The
+    // real one reads the line as bash gives it (COMP_LINE, COMP_POINT), so they are set as bash sets them.
     const helpers = existsSync(system)
       ? `source ${system}`
       : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
@@ -194,10 +195,14 @@ ${helpers}
 source "${join(ROOT, 'completions', 'topo.bash')}"
 COMP_WORDS=(topo tasks list --status in)
 COMP_CWORD=4
+COMP_LINE='topo tasks list --status in'
+COMP_POINT=\${#COMP_LINE}
 __topo_complete 2>/dev/null
 printf '%s\\n' "\${COMPREPLY[@]}"
 COMP_WORDS=(topo tasks re)
 COMP_CWORD=2
+COMP_LINE='topo tasks re'
+COMP_POINT=\${#COMP_LINE}
 __topo_complete 2>/dev/null
 printf '%s\\n' "\${COMPREPLY[@]}"
 `;
