@@ -103,10 +103,17 @@ export async function openListingCost(client: ApiClient, query: Omit<TaskQuery, 
  * first item asked for is the one already on its way, then the stream's own (no generator in between, which
  * would cost every task of a long walk a promise and a step more).
  */
-export function prefetched<T>(stream: AsyncGenerator<T>): AsyncIterableIterator<T> {
+export function prefetched<T>(
+  stream: AsyncGenerator<T>,
+): AsyncIterableIterator<T> & { started: Promise<void> } {
   let first: Promise<IteratorResult<T>> | undefined = stream.next();
-  first.catch(() => undefined); // awaited by the first next(); avoid an unhandled rejection meanwhile
+  const started = first.then(
+    () => undefined,
+    () => undefined, // said by the first next(); this only waits for it
+  );
   return {
+    /** Settles once the first item (or the error) is in: a listing's total is known then. */
+    started,
     next() {
       const head = first;
       first = undefined;

@@ -225,12 +225,27 @@ describe('the rep’s view on a terminal', () => {
     },
   );
 
-  it('never looks up a whole --all unless --with asks', async () => {
+  it('looks up a whole --all only when it fits one page (100 tasks), or when --with asks', async () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'list', '--all'], { sandbox: s, tty: true, columns: 200 });
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Showing (\d{3}) of \1 open tasks\n$/);
     expect(r.stdout.split('\n')[0]).toContain('SEQUENCE RUN');
     expect(lookups(s)).toEqual([]);
+    // One rep's queue: what a page would show, looked up as a page is (also for --select, which lists the same).
+    const alice = s.store.users[0]!;
+    const mine = await topo(['tasks', 'list', '--all', '-a', alice.id], {
+      sandbox: s,
+      tty: true,
+      columns: 200,
+    });
+    expect(mine.code, mine.stderr).toBe(0);
+    const [header, ...rows] = mine.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID\s+TYPE\s+PRIORITY\s+STATUS\s+CONTACT\s+CAMPAIGN\s+CREATED$/);
+    const runs = new Set(rows.map((row) => s.store.get(row.split(' ')[0]!)!.sequence_id));
+    expect(new Set(lookups(s).filter((path) => path.startsWith('/v1/sequences/')))).toEqual(
+      new Set([...runs].map((id) => `/v1/sequences/${id}`)),
+    );
   });
 
   it('shows a deleted contact as such, in the table, in show and in JSON', async () => {

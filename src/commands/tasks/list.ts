@@ -77,7 +77,7 @@ export function registerList(tasks: Command, app: App): void {
   --csv, the same columns with a header row; --json, one array of task objects (with --with,
   each gains contact, sequence_template and sequence_run as the API returned them).
   On a terminal, CONTACT and CAMPAIGN replace SEQUENCE RUN when the key may read them
-  (scopes sequences:read and contacts:read); with --all, only with --with.`,
+  (scopes sequences:read and contacts:read); with --all, when it is one page of 100 at most, or with --with.`,
   });
   cmd.action(
     action(app, async (ctx, flags: ListFlags, command: Command) =>
@@ -153,14 +153,19 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     import('../../services/enrich.js'),
   ]);
   const relations = enrich.relationsWanted(o.with, output.exporter?.named());
-  // Only the rows shown are looked up: a terminal table of a page, or what --with asks for.
-  const small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
+  let total = 0;
+  const tasks = prefetched(listTasks(client, o.listing, (n) => (total = n)));
+  // Only the rows shown are looked up: a terminal table of a page (-L, or a walk whose total turns out to fit
+  // one), or what --with asks for.
+  let small = o.listing.limit !== undefined && o.listing.limit <= PEOPLE_ROWS;
+  if (!small && output.format === 'table' && relations.length === 0) {
+    await tasks.started;
+    small = total <= PEOPLE_ROWS;
+  }
   const people = output.format === 'table' && (small || relations.length > 0);
   const want = new Set<Relation>([...relations, ...(people ? (['contact', 'template'] as const) : [])]);
   const enricher =
     want.size > 0 ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
-  let total = 0;
-  const tasks = prefetched(listTasks(client, o.listing, (n) => (total = n)));
   const allowed = enricher ? await enricher.allows() : { sequences: false, contacts: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),
@@ -172,7 +177,12 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     hideAssignee: o.listing.query.assigneeUserId !== undefined || Boolean(o.listing.unassigned),
     links: await output.links(),
   });
-  const rows = enrich.relatedRows(tasks, enricher, want, small ? o.listing.limit! : 100);
+  const rows = enrich.relatedRows(
+    tasks,
+    enricher,
+    want,
+    Math.min(o.listing.limit ?? PEOPLE_ROWS, PEOPLE_ROWS),
+  );
   if (o.select) {
     const picked: TaskRow[] = [];
     for await (const row of rows) picked.push(row);
