@@ -189,6 +189,8 @@ export async function* relatedRows(
   enricher: Enricher | undefined,
   want: ReadonlySet<Relation>,
   batchSize: number,
+  /** Counts the rows handed on: what was printed when a walk fails part-way. */
+  handed: { rows: number } = { rows: 0 },
 ): AsyncGenerator<TaskRow> {
   let batch: Task[] = [];
   // The rows of a batch are yielded from here, not through a generator of their own: each level of async
@@ -201,7 +203,15 @@ export async function* relatedRows(
   };
   for await (const task of tasks) {
     batch.push(task);
-    if (batch.length >= batchSize) for (const row of await flush()) yield row;
+    if (batch.length >= batchSize)
+      for (const row of await flush()) {
+        handed.rows++;
+        yield row;
+      }
   }
-  if (batch.length) for (const row of await flush()) yield row;
+  if (batch.length)
+    for (const row of await flush()) {
+      handed.rows++;
+      yield row;
+    }
 }

@@ -83,13 +83,13 @@ describe('listings under faults', () => {
       '500 with a JSON body, every attempt',
       { status: 500, times: 10 },
       1 as number,
-      /^error: Injected 500 \(InternalIssue, request req_\w+\)$/,
+      /^error: Injected 500(; the listing stopped after 100 of \d+ tasks: the output is incomplete)? \(InternalIssue, request req_\w+\)$/,
     ],
     [
       '502 with an HTML body, every attempt',
       { status: 502, body: HTML, times: 10 },
       1,
-      /^error: the API answered HTTP 502 with a text\/html body \(bad gateway\) \(request req_\w+\)$/,
+      /^error: the API answered HTTP 502 with a text\/html body \(bad gateway\)(; the listing stopped after 100 of \d+ tasks: the output is incomplete)? \(request req_\w+\)$/,
     ],
     [
       'invalid JSON, every attempt',
@@ -104,6 +104,33 @@ describe('listings under faults', () => {
     expect(r.code).toBe(code);
     oneLine(r.stderr);
     expect(r.stderr.trimEnd()).toMatch(message);
+  });
+
+  it('a walk that fails part-way says what was printed is incomplete; its JSON array is left open', async () => {
+    const s = await sandbox({ tasks: 520 });
+    s.injectFault({ method: 'GET', query: '(^|&)page=3&', status: 500, times: 10 });
+    const json = await listAll(s, ['--concurrency', '1', '--json', 'id']);
+    expect(json.code).toBe(1);
+    // What the writer had flushed, if anything: never a whole array a parser would take for the list.
+    expect(json.stdout === '' || json.stdout.startsWith('[')).toBe(true);
+    expect(() => JSON.parse(json.stdout) as unknown).toThrow();
+    expect(JSON.parse(json.stderr)).toMatchObject({
+      error: {
+        code: 1,
+        message: `Injected 500; the listing stopped after 200 of ${520 + MORE_TYPES_SEEDED} tasks: the output is incomplete`,
+      },
+    });
+    s.injectFault({ method: 'GET', query: '(^|&)page=3&', status: 500, times: 10 });
+    const tsv = await listAll(s, ['--concurrency', '1']);
+    expect(tsv.code).toBe(1);
+    // Whole lines only, as many as the writer had flushed of the 200.
+    const lines = tsv.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.length).toBeLessThanOrEqual(200);
+    for (const line of lines) expect(line.split('\t')).toHaveLength(lines[0]!.split('\t').length);
+    expect(tsv.stderr).toMatch(
+      /^error: Injected 500; the listing stopped after 200 of \d+ tasks: the output is incomplete \(InternalIssue, request req_\w+\)\n$/,
+    );
   });
 
   it('a response slower than --timeout is retried, then fails with exit 1 and one line', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { UsageError } from '../../errors.js';
+import { InterruptedError, UsageError } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
@@ -177,11 +177,13 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     hideAssignee: o.listing.query.assigneeUserId !== undefined || Boolean(o.listing.unassigned),
     links: await output.links(),
   });
+  const handed = { rows: 0 };
   const rows = enrich.relatedRows(
     tasks,
     enricher,
     want,
     Math.min(o.listing.limit ?? PEOPLE_ROWS, PEOPLE_ROWS),
+    handed,
   );
   if (o.select) {
     const picked: TaskRow[] = [];
@@ -192,12 +194,20 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   }
   // A long walk on a terminal shows its progress on stderr until the table starts.
   const long = o.listing.limit === undefined || o.listing.limit > 100;
-  const shown = await output.list(
-    output.format === 'table' && long && terminal.showProgress
-      ? withSpinner(terminal, rows, 'Fetching tasks…', () => total)
-      : rows,
-    view,
-  );
+  let shown: number;
+  try {
+    shown = await output.list(
+      output.format === 'table' && long && terminal.showProgress
+        ? withSpinner(terminal, rows, 'Fetching tasks…', () => total)
+        : rows,
+      view,
+    );
+  } catch (error) {
+    // Rows already out stay out (the output streams; a JSON array is left open: no parser takes it for the list).
+    if (handed.rows > 0 && error instanceof Error && !(error instanceof InterruptedError))
+      error.message = `${error.message.split('\n')[0]}; the listing stopped after ${count(handed.rows)} of ${plural(total, 'task')}: the output is incomplete`;
+    throw error;
+  }
   if (!terminal.stderrIsTTY) return;
   const what = `${o.listing.unassigned ? 'unassigned ' : ''}${o.statusLabel}task`;
   if (shown === 0) terminal.err(`No ${what}s match.`);
