@@ -1,12 +1,12 @@
 # bash completion for topo
 
 # Define shell completion directives
-readonly ShellCompDirectiveError=1
-readonly ShellCompDirectiveNoSpace=2
-readonly ShellCompDirectiveNoFileComp=4
-readonly ShellCompDirectiveFilterFileExt=8
-readonly ShellCompDirectiveFilterDirs=16
-readonly ShellCompDirectiveKeepOrder=32
+__topo_ShellCompDirectiveError=1
+__topo_ShellCompDirectiveNoSpace=2
+__topo_ShellCompDirectiveNoFileComp=4
+__topo_ShellCompDirectiveFilterFileExt=8
+__topo_ShellCompDirectiveFilterDirs=16
+__topo_ShellCompDirectiveKeepOrder=32
 
 # Function to debug completion
 __topo_debug() {
@@ -23,12 +23,9 @@ __topo_complete() {
     local requestComp out directive
     
     # Build the command to get completions
-    requestComp="topo complete -- ${words[@]:1}"
-    
-    # Add an empty parameter if the last parameter is complete
-    if [[ -z "$cur" ]]; then
-        requestComp="$requestComp ''"
-    fi
+    # The words before the cursor as typed (eval reads their quotes), and the word being completed
+    # without the quote it was begun with (an unclosed quote would fail the eval)
+    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf '%q' "${cur#[\"\']}")"
     
     # Get completions from the program
     out=$(eval "$requestComp" 2>/dev/null)
@@ -41,24 +38,24 @@ __topo_complete() {
     fi
     
     # Process completions based on directive
-    if [[ $((directive & $ShellCompDirectiveError)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveError)) -ne 0 ]]; then
         # Error, no completion
         return
     fi
     
     # Apply directives
-    if [[ $((directive & $ShellCompDirectiveNoSpace)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveNoSpace)) -ne 0 ]]; then
         compopt -o nospace
     fi
-    if [[ $((directive & $ShellCompDirectiveKeepOrder)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveKeepOrder)) -ne 0 ]]; then
         compopt -o nosort
     fi
-    if [[ $((directive & $ShellCompDirectiveNoFileComp)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveNoFileComp)) -ne 0 ]]; then
         compopt +o default
     fi
     
     # Handle file extension filtering
-    if [[ $((directive & $ShellCompDirectiveFilterFileExt)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveFilterFileExt)) -ne 0 ]]; then
         local filter=""
         for ext in $out; do
             filter="$filter|$ext"
@@ -70,7 +67,7 @@ __topo_complete() {
     fi
     
     # Handle directory filtering
-    if [[ $((directive & $ShellCompDirectiveFilterDirs)) -ne 0 ]]; then
+    if [[ $((directive & $__topo_ShellCompDirectiveFilterDirs)) -ne 0 ]]; then
         compopt -o dirnames
         COMPREPLY=( $(compgen -d -- "$cur") )
         return
@@ -94,9 +91,15 @@ __topo_complete() {
     done <<< "$out"
     
     # Return completions
-    COMPREPLY=( $(compgen -W "${completions[*]}" -- "$cur") )
+    COMPREPLY=()
+    local comp quote="" typed=$cur
+    if [[ $cur == [\"\']* ]]; then quote=${cur:0:1}; typed=${cur:1}; fi
+    for comp in "${completions[@]}"; do
+        [[ -n $comp && $comp == "$typed"* ]] || continue
+        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("$(printf '%q' "$comp")"); fi
+    done
 }
 
 # Register completion function
-complete -F __topo_complete topo
+complete -o default -F __topo_complete topo
 

@@ -282,8 +282,11 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
       return EXIT.ok;
     }
     finishProgram(program);
-    // `completion <shell>`: the library prints the script with console.log, routed to this run's stdout.
-    const restore = completing ? (await import('./complete.js')).routeConsole(io) : () => undefined;
+    // `completion <shell>`: the library prints the script with console.log, routed to this run's stdout (bash's
+    // mended on the way).
+    const restore = completing
+      ? (await import('./complete.js')).routeConsole(io, (await import('./completion.js')).mendBashScript)
+      : () => undefined;
     try {
       await program.parseAsync(argv, { from: 'user' });
     } finally {

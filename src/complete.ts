@@ -19,7 +19,9 @@ export type ValueSource =
   /** Values with a description each. */
   | { entries: [string, string][] }
   /** Read at completion time from this machine's settings; with `commas`, a comma-separated list of them. */
-  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates'; commas?: boolean };
+  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates'; commas?: boolean }
+  /** A file's path: the shell completes it (the library's protocol: no values, file completion left on). */
+  | { files: true };
 
 export interface OptionSpec {
   name: string;
@@ -121,10 +123,12 @@ const DESCRIPTION = {
 export async function complete(spec: CompletionSpec, io: IO, env: Env, words: string[]): Promise<void> {
   const current = words[words.length - 1] ?? '';
   const local = await localValues(spec, env, words);
+  let files = false;
   const handler = (source: ValueSource | undefined) => {
     if (!source) return undefined;
     return (c: Complete) => {
-      if ('values' in source) for (const v of source.values) c(v, '');
+      if ('files' in source) files = true;
+      else if ('values' in source) for (const v of source.values) c(v, '');
       else if ('list' in source) commaList(current, source.list, c);
       else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
       // Names from the API or a hand-edited file: control characters shown, never sent to the shell raw.
@@ -147,7 +151,8 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
       );
     for (const a of cmd.arguments) target.argument(a.name, handler(a.source), a.variadic);
   }
-  const restore = routeConsole(io);
+  // The library ends with "no file completion" (:4) whatever was asked: for a path, it is left to the shell.
+  const restore = routeConsole(io, (line) => (files && line === ':4' ? ':0' : line));
   try {
     root.parse([...words]);
   } finally {
@@ -156,10 +161,13 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
 }
 
 /** The completion library prints with console.log: its lines go to this run's stdout until `restore()`. */
-export function routeConsole(io: Pick<IO, 'stdout'>): () => void {
+export function routeConsole(
+  io: Pick<IO, 'stdout'>,
+  transform: (text: string) => string = (text) => text,
+): () => void {
   /* eslint-disable no-console */
   const original = console.log;
-  console.log = (...parts: unknown[]) => void io.stdout.write(`${parts.map(String).join(' ')}\n`);
+  console.log = (...parts: unknown[]) => void io.stdout.write(`${transform(parts.map(String).join(' '))}\n`);
   return () => {
     console.log = original;
   };

@@ -33,6 +33,9 @@ const SOURCES: Record<string, ValueSource> = {
   from: { local: 'aliases' },
   profile: { local: 'profiles' },
   template: { local: 'templates' },
+  report: { files: true },
+  'plan-out': { files: true },
+  data: { files: true },
 };
 
 /** A command's own meaning of an option, where it differs from the others'. */
@@ -98,7 +101,9 @@ export function completionSpec(program: Command): CompletionSpec {
                     .map((c): [string, string] => [c.name(), c.summary()]),
                 ],
               }
-            : staticValues(a.handler, entry);
+            : a.name === 'file'
+              ? { files: true as const }
+              : staticValues(a.handler, entry);
         return { name: a.name, variadic: a.variadic, ...(source && { source }) };
       }),
     };
@@ -111,4 +116,49 @@ export function completionSpec(program: Command): CompletionSpec {
   };
   walk(program, '');
   return spec;
+}
+
+/**
+ * The library's bash script, mended: its settings are the script's own and can be set again (sourcing it twice
+ * from ~/.bashrc made six "readonly variable" errors); a value with a space (a campaign name) goes in quoted as
+ * the shell reads it back, or closed in the quote it was begun with; a file's path completes as any path does
+ * (when the answer leaves file completion on).
+ */
+export function mendBashScript(script: string): string {
+  const last = '    COMPREPLY=( $(compgen -W "${completions[*]}" -- "$cur") )';
+  const register = 'complete -F __topo_complete topo';
+  if (!script.includes(last) || !script.includes(register)) return script;
+  const request = [
+    '    requestComp="topo complete -- ${words[@]:1}"',
+    '    ',
+    '    # Add an empty parameter if the last parameter is complete',
+    '    if [[ -z "$cur" ]]; then',
+    '        requestComp="$requestComp \'\'"',
+    '    fi',
+  ].join('\n');
+  if (!script.includes(request)) return script;
+  return script
+    .replace(
+      request,
+      [
+        '    # The words before the cursor as typed (eval reads their quotes), and the word being completed',
+        '    # without the quote it was begun with (an unclosed quote would fail the eval)',
+        '    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf \'%q\' "${cur#[\\"\\\']}")"',
+      ].join('\n'),
+    )
+    .replace(/readonly ShellCompDirective/g, '__topo_ShellCompDirective')
+    .replace(/\$ShellCompDirective/g, '$__topo_ShellCompDirective')
+    .replace(
+      last,
+      [
+        '    COMPREPLY=()',
+        '    local comp quote="" typed=$cur',
+        '    if [[ $cur == [\\"\\\']* ]]; then quote=${cur:0:1}; typed=${cur:1}; fi',
+        '    for comp in "${completions[@]}"; do',
+        '        [[ -n $comp && $comp == "$typed"* ]] || continue',
+        '        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("$(printf \'%q\' "$comp")"); fi',
+        '    done',
+      ].join('\n'),
+    )
+    .replace(register, 'complete -o default -F __topo_complete topo');
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -175,6 +175,47 @@ describe('completion scripts', () => {
       expect(r.stderr).toMatch(/^error: .*'bogus'.*zsh, bash, fish, powershell/);
       expect(r.code).toBe(2);
     }
+  });
+
+  it('a path (plan apply <file>, --report, --plan-out) is left to the shell; other values are not', async () => {
+    const directive = async (words: string[]) =>
+      (await topo(['complete', '--', ...words], { key: null })).stdout.trimEnd().split('\n').at(-1);
+    expect(await directive(['plan', 'apply', ''])).toBe(':0');
+    expect(await directive(['tasks', 'reassign', '--from', 'x', '--report', ''])).toBe(':0');
+    expect(await directive(['tasks', 'reassign', '--from', 'x', '--plan-out', ''])).toBe(':0');
+    expect(await directive(['tasks', 'list', '--status', ''])).toBe(':4');
+  });
+
+  it('bash: the script sources twice quietly; a value with spaces goes in quoted, or closed in its quote', () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // A stand-in topo that answers every request with one campaign name.
+    writeFileSync(join(bin, 'topo'), `#!/bin/sh\nprintf 'Closed-Lost Win-Back\\tcampaign\\n:4\\n'\n`, {
+      mode: 0o755,
+    });
+    const system = '/usr/share/bash-completion/bash_completion';
+    const helpers = existsSync(system)
+      ? `source ${system}`
+      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    const script = join(ROOT, 'completions', 'topo.bash');
+    const run = (typed: string) => `
+COMP_WORDS=(topo tasks list --template ${typed})
+COMP_CWORD=4
+COMP_LINE="topo tasks list --template ${typed}"
+COMP_POINT=\${#COMP_LINE}
+__topo_complete 2>/dev/null
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = spawnSync(
+      'bash',
+      ['-c', `${helpers}\nsource "${script}"\nsource "${script}"\n${run('Clo')}\n${run("\\'Clo")}`],
+      {
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir },
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe("Closed-Lost\\ Win-Back\n'Closed-Lost Win-Back'\n");
   });
 
   it('bash, with the committed script loaded, completes a real command line', () => {
