@@ -71,7 +71,8 @@ async function setAlias(
   if (!ALIAS_RE.test(name)) {
     throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
   }
-  if (name === 'none') throw new UsageError("alias 'none' is taken: it means nobody (unassigned tasks)");
+  if (name.toLowerCase() === 'none')
+    throw new UsageError(`alias '${name}' is taken: 'none' means nobody (unassigned tasks)`);
   // A UUID always means itself: an alias spelled like one could never be used.
   if (isUuid(name)) throw new UsageError(`alias '${name}': looks like a user UUID; choose a name`);
   if (uuid !== undefined && fromTask !== undefined)

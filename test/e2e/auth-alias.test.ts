@@ -257,6 +257,13 @@ describe('alias', () => {
     const again = await topo(['alias', 'set', 'BOB2', carla.id], { env });
     expect(again.stderr).toBe(`✓ BOB2 → ${carla.id}, in place of Bob2 → ${bob.id}\n`);
     expect(JSON.parse((await topo(['alias', 'list', '--json'], { env })).stdout)).toEqual({ BOB2: carla.id });
+    for (const reserved of ['none', 'NONE']) {
+      const taken = await topo(['alias', 'set', reserved, bob.id], { env });
+      expect([taken.code, taken.stderr]).toEqual([
+        2,
+        `error: alias '${reserved}' is taken: 'none' means nobody (unassigned tasks)\n`,
+      ]);
+    }
     const removed = await topo(['alias', 'remove', 'bob2'], { env });
     expect([removed.code, removed.stderr]).toEqual([0, '✓ Removed alias BOB2\n']);
     // in the sandbox, a name of your own in another case hides the seeded one
