@@ -35,7 +35,7 @@ export function registerAlias(program: Command, app: App): void {
     .option('--from-task <id>', "the user is this task's assignee");
   helpDetails(setCmd, {
     examples: [
-      'topo alias set me --from-task 8d52182c-ceee-4e6a-a23d-42061dae08b6',
+      'topo alias set me --from-task 817b40d3-50a0-4133-b454-cc24cc344a72',
       'topo alias set bob d4e8eb2a-f2f2-4165-a881-cd424e42a851',
       'topo alias set carla --from-task cd9202a7-875a-4d1e-85d8-55d9d3e6b245',
     ],
