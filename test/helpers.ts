@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { link } from 'ansi-escapes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -298,5 +298,11 @@ export function onTerminal(s: Sandbox, home: string, cols: number, args: string)
   let written = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  // A test that fails half-way leaves no process: topo runs in a session of its own under script.
+  cleanups.push(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+    child.kill('SIGKILL');
+  });
   return { child, exit, written: () => written };
 }
