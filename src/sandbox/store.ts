@@ -102,17 +102,33 @@ export class SandboxStore {
   /** How many runs and contacts were built (cache misses): what a change costs, for tests. */
   builds = 0;
   /** The moment the seeded data ends: templates are dated from it. */
-  private anchor: number;
+  private anchor = 0;
   /** The data file as this store last read or wrote it: another process's change shows as a difference. */
   private seen: string | undefined;
 
+  private current!: SandboxState;
+
   private constructor(
-    private current: SandboxState,
+    state: SandboxState,
     private readonly dataFile: string | undefined,
     private readonly clock: () => number,
   ) {
-    this.anchor = workspaceAnchor(current);
-    for (const task of current.tasks) this.index(task);
+    this.take(state);
+  }
+
+  /** Makes this workspace the store's: what is derived from the one before is dropped, the indexes built. */
+  private take(state: SandboxState): void {
+    this.current = state;
+    for (const index of [this.byId, this.bySequence, this.createdMs, this.listCache, this.templateOf])
+      index.clear();
+    this.types.clear();
+    this.seeds.clear();
+    this.runCache.clear();
+    this.contactCache.clear();
+    this.contactRuns = undefined;
+    this.templateCache = undefined;
+    this.anchor = workspaceAnchor(state);
+    for (const task of state.tasks) this.index(task);
   }
 
   get state(): SandboxState {
@@ -128,21 +144,13 @@ export class SandboxStore {
     const now = stamp(this.dataFile);
     if (now === undefined || now === this.seen) return;
     this.seen = now;
+    let state: SandboxState;
     try {
-      this.current = loadState(this.dataFile);
+      state = loadState(this.dataFile);
     } catch {
       return; // not a workspace now: this one goes on, and its next change writes it back
     }
-    for (const index of [this.byId, this.bySequence, this.createdMs, this.listCache, this.templateOf])
-      index.clear();
-    this.types.clear();
-    this.seeds.clear();
-    this.runCache.clear();
-    this.contactCache.clear();
-    this.contactRuns = undefined;
-    this.templateCache = undefined;
-    this.anchor = workspaceAnchor(this.current);
-    for (const task of this.current.tasks) this.index(task);
+    this.take(state);
   }
 
   static open(options: {
