@@ -30,7 +30,9 @@ import {
  * order of `topo --help` and then each command as the help lists them, in one workspace of their own (kept
  * from one page to the next; `topo --help` itself says to export TOPO_SANDBOX=1 to try them on the sandbox).
  * An example a page repeats from an earlier one (a command group's page shows its commands' first examples)
- * runs once, where it first appears. An example that cannot run here is marked and listed as in the README.
+ * runs once, where it first appears; one the README shows word for word ran there, in the README's chain (each
+ * run of topo is a process of its own: the examples are most of the suite's time). An example that cannot run
+ * here is marked and listed as in the README.
  *
  * The chains run side by side, in one worker: each waits on its processes nearly all the time.
  */
@@ -144,20 +146,48 @@ function helpPages(): Page[] {
   return pages;
 }
 
-/** Each page's examples to run: those marked as not runnable here, and those an earlier page ran, left out. */
-function helpScripts(pages: Page[]): { page: Page; script: string; skipped: string[] }[] {
+/** The commands the README's chains run (each `sh` line and each `$` line of a `console` block), as written. */
+function readmeCommands(blocks: Block[]): Set<string> {
+  const commands = new Set<string>();
+  for (const block of blocks) {
+    if (block.notRun) continue;
+    const lines =
+      block.lang === 'console'
+        ? consoleSteps(block.body).map((s) => s.command)
+        : commandLines(runnableLines(block).script);
+    for (const line of lines) commands.add(withoutComment(line));
+  }
+  return commands;
+}
+
+function withoutComment(line: string): string {
+  return line.replace(/\s+#.*$/, '').trim();
+}
+
+/**
+ * Each page's examples to run: those marked as not runnable here, those an earlier page ran and those the
+ * README's chains ran word for word (`ranInReadme`), left out.
+ */
+function helpScripts(
+  pages: Page[],
+  ranInReadme: Set<string>,
+): { page: Page; script: string; skipped: string[]; inReadme: number }[] {
   const ran = new Set<string>();
   return pages.map((page) => {
     const skipped: string[] = [];
+    let inReadme = 0;
     const runnable = page.examples.filter((example) => {
-      const command = example.replace(/\s+#.*$/, '');
+      const command = withoutComment(example);
       const tag = NOT_RUN.exec(example);
       if (tag) skipped.push(`${page.command}: ${command} (${tag[1]})`);
       if (tag || ran.has(command)) return false;
       ran.add(command);
-      return true;
+      // Only a run of topo: a line of the shell's own (`export`, `cd`) sets up what follows it here too.
+      const elsewhere = command.startsWith('topo ') && ranInReadme.has(command);
+      if (elsewhere) inReadme += 1;
+      return !elsewhere;
     });
-    return { page, script: runnable.join('\n'), skipped };
+    return { page, script: runnable.join('\n'), skipped, inReadme };
   });
 }
 
@@ -181,7 +211,8 @@ const readmeNotRun = blocks.flatMap((b) =>
   b.notRun ? [`${b.where}: the block (${b.notRun})`] : runnableLines(b).skipped,
 );
 const pages = helpPages();
-const helpRuns = helpScripts(pages);
+const helpRuns = helpScripts(pages, readmeCommands(blocks));
+const helpInReadme = helpRuns.reduce((n, h) => n + h.inReadme, 0);
 const helpNotRun = helpRuns.flatMap((h) => h.skipped);
 const shells: Shell[] = [];
 
@@ -205,6 +236,9 @@ describe('examples run as written, in order, through the built binary', () => {
     expect(chains(blocks).length).toBeGreaterThan(1);
     expect(pages[0]?.command).toBe('topo --help');
     expect(pages.length).toBeGreaterThan(15);
+    // Most of the help's examples are its own; those the README shows too ran there.
+    expect(helpInReadme).toBeGreaterThan(20);
+    expect(helpRuns.reduce((n, h) => n + commandLines(h.script).length, 0)).toBeGreaterThan(20);
   });
 
   for (const entry of [...readmeNotRun, ...helpNotRun]) it.skip(`not run: ${entry}`, () => undefined);
@@ -226,7 +260,7 @@ describe('examples run as written, in order, through the built binary', () => {
   }
 
   it.concurrent(
-    `the examples of --help, ${pages.length} pages from topo --help on, in one workspace`,
+    `the examples of --help, ${pages.length} pages from topo --help on, in one workspace (${helpInReadme} ran in the README's)`,
     async () => {
       const shell = newShell();
       const problems: string[] = [];
