@@ -95,6 +95,7 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   if (fault) throw new UsageError(`the API key given ${fault}, which no API key has; nothing was saved`);
   if (!key.startsWith('topo_')) terminal.warn("Topo API keys start with 'topo_'; checking this one anyway");
   const baseUrl = await session.baseUrl();
+  const urlNamed = Boolean(ctx.globals.apiUrl || session.env.TOPO_API_URL);
   const client = await session.makeClient(key, baseUrl);
   let info: ApiKeyInfo;
   try {
@@ -116,7 +117,9 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
     if (keychain) delete profile.api_key;
     else profile.api_key = key;
     profile.key_storage = keychain ? 'keychain' : 'file';
-    if (ctx.globals.apiUrl) profile.api_url = ctx.globals.apiUrl;
+    // The key was checked against this URL: the profile keeps it with the key, whether it was named by
+    // --api-url or by TOPO_API_URL (else the key would later go to the profile's URL or the default one).
+    if (urlNamed) profile.api_url = baseUrl;
   });
   const { hanging } = await import('../output/thread.js');
   const width = terminal.stderrIsTTY ? terminal.columns : Infinity;
@@ -129,6 +132,7 @@ async function login(ctx: Context, opts: { withToken?: boolean }): Promise<void>
   );
   terminal.err(hanging('  Scopes: ', info.scopes.join(', ') || '(none)', width));
   terminal.err(`  Profile: ${session.profileName} (${writer.path})`);
+  terminal.err(`  API: ${redactUrl(baseUrl)}${urlNamed ? ' (kept in the profile)' : ''}`);
   terminal.err(
     `  Key stored in: ${keychain ? `the OS keychain (${keychain.name})` : `the config file (mode 600)`}`,
   );

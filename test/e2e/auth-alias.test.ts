@@ -60,6 +60,44 @@ describe('auth', () => {
     expect(after.stderr).toContain("Run 'topo auth login'");
   });
 
+  it('login keeps the API URL it checked the key against (TOPO_API_URL or --api-url) with the key', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+    const login = await topo(['auth', 'login', '--with-token'], {
+      sandbox: s,
+      key: null,
+      env,
+      input: 'topo_sandbox_rw\n',
+    });
+    expect(login.code).toBe(0);
+    expect(login.stderr).toContain(`\n  API: ${s.url} (kept in the profile)\n`);
+    const file = join(home, 'cfg', 'config.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default.api_url).toBe(s.url);
+
+    // Later, without TOPO_API_URL: the key goes where it was checked, not to the default host.
+    const before = s.requests.length;
+    const list = await topo(['tasks', 'list', '-L', '1'], { key: null, env });
+    expect(list.stderr).toBe('');
+    expect(list.code).toBe(0);
+    const reached = s.requests.slice(before);
+    expect(reached.length).toBeGreaterThan(0);
+    expect(new Set(reached.map((r) => `${r.path} ${r.key}`))).toEqual(new Set(['/v1/tasks topo_sandbox_rw']));
+
+    // A profile's own URL, not named at login, is left as it is and said without the note.
+    const again = await topo(['auth', 'login', '--with-token'], {
+      key: null,
+      env,
+      input: 'topo_sandbox_ro\n',
+    });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`\n  API: ${s.url}\n`);
+    expect(JSON.parse(readFileSync(file, 'utf8')).profiles.default).toMatchObject({
+      api_url: s.url,
+      api_key: 'topo_sandbox_ro',
+    });
+  });
+
   it('refuses a key the API rejects and saves nothing (exit 4)', async () => {
     const s = await sandbox();
     const home = tempDir();
