@@ -24,15 +24,28 @@ function escapeChar(ch: string): string {
  * Single-line fields also lose their newlines and tabs.
  */
 export function safeText(value: unknown, multiline = false): string {
-  const text =
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
-  return text
+  return asText(value)
     .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
     .replace(/\u2028|\u2029/g, ' ');
+}
+
+/** A value as text: null and undefined empty, an object (or array) as its JSON. */
+function asText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * A value as a field of a TSV line, reversibly: a backslash is doubled, then a tab, line break or other
+ * control character is written as its escape (\t, \n, \r, \e, \xHH) and a line or paragraph separator as
+ * \u2028 or \u2029. No field holds a raw tab or line break, and unescaping gives back the value as sent (a
+ * literal backslash-n and a line break no longer look the same).
+ */
+export function tsvField(value: unknown): string {
+  return asText(value)
+    .replace(/\\/g, '\\\\')
+    .replace(CONTROL_WITH_NEWLINES_RE, escapeChar)
+    .replace(/[\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`);
 }
 
 /** Longest text from outside (an API message, a proxy's answer) put in one line; the rest is cut. */

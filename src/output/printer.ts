@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Terminal } from '../terminal.js';
 import { makeChalk } from './color.js';
 import type { Exporter } from './exporter.js';
-import { safeText } from '../basics/text.js';
+import { tsvField } from '../basics/text.js';
 import type { Links } from './links.js';
 import type { FitStep, FittedTable, TableColumn } from './table.js';
 
@@ -178,7 +178,7 @@ export class Output {
 
 /** One record a line, tab-separated, no header: the stable machine format of piped output. */
 export function tsvLine(values: unknown[]): string {
-  return `${values.map((v) => safeText(v)).join('\t')}\n`;
+  return `${values.map((v) => tsvField(v)).join('\t')}\n`;
 }
 
 async function* mapRecords<R, T>(

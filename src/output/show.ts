@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Task } from '../api/types.js';
 import { enumLabel, relativeTime, typeLabel } from './format.js';
-import { safeText } from '../basics/text.js';
+import { safeText, tsvField } from '../basics/text.js';
 import { NO_LINKS, type Links } from './links.js';
 import { displayWidth, padEnd } from './width.js';
 import {
@@ -60,12 +60,12 @@ function fieldOrder(task: Task): string[] {
 export function renderTaskFields(task: Task, view: ShowView): string {
   const order = fieldOrder(task);
   if (!view.tty) {
-    const lines = order.map((k) => `${safeText(k)}\t${safeText(task[k])}\n`);
+    const lines = order.map((k) => `${tsvField(k)}\t${tsvField(task[k])}\n`);
     // The same names and values as the extra columns of a piped listing.
     const row = { task, related: view.related ?? {} };
     for (const relation of view.with ?? [])
       for (const name of WITH_TSV_FIELDS[relation])
-        lines.push(`${name}\t${safeText(withValue(row, name))}\n`);
+        lines.push(`${name}\t${tsvField(withValue(row, name))}\n`);
     return lines.join('');
   }
   const c = view.chalk;

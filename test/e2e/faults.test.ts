@@ -197,6 +197,61 @@ describe('unknown fields and enum values', () => {
 });
 
 describe('terminal safety', () => {
+  it('TSV is reversible: a backslash is doubled, so a literal \\n and a line break stay apart (listing and show)', async () => {
+    const s = await sandbox();
+    const base = s.store.state.tasks.find(isOpen)!;
+    const values = {
+      reopen_reason: 'typed \\n here\nreal break\there',
+      disposition: 'C:\\temp\r\u2028\u001b',
+    };
+    const task = {
+      ...base,
+      id: '0e0e0e0e-0000-4000-8000-000000000003',
+      created_at: '2030-01-01T00:00:00Z',
+      type: 'TODO\\t',
+      ...values,
+    };
+    s.store.insert(task);
+    // The unescaping a reader writes: one pass, each escape to its character.
+    const unescape = (field: string) =>
+      field.replace(/\\(\\|t|n|r|e|x[0-9a-f]{2}|u[0-9a-f]{4})/g, (_, e: string) =>
+        e === '\\'
+          ? '\\'
+          : e === 't'
+            ? '\t'
+            : e === 'n'
+              ? '\n'
+              : e === 'r'
+                ? '\r'
+                : e === 'e'
+                  ? '\u001b'
+                  : String.fromCharCode(parseInt(e.slice(1), 16)),
+      );
+    const show = await topo(['tasks', 'show', task.id], { sandbox: s });
+    expect(show.code).toBe(0);
+    const fields = new Map(
+      show.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.split('\t') as [string, string]),
+    );
+    expect(fields.get('reopen_reason')).toBe('typed \\\\n here\\nreal break\\there');
+    expect(fields.get('disposition')).toBe('C:\\\\temp\\r\\u2028\\e');
+    for (const [name, value] of Object.entries(values)) expect(unescape(fields.get(name)!)).toBe(value);
+
+    const list = await topo(
+      ['tasks', 'list', '-s', 'all', '-L', '1', '--json', 'id,reopen_reason,disposition'],
+      {
+        sandbox: s,
+      },
+    );
+    expect(JSON.parse(list.stdout)[0]).toEqual({ id: task.id, ...values });
+    const tsv = await topo(['tasks', 'list', '-s', 'all', '-L', '1'], { sandbox: s });
+    expect(tsv.stdout.split('\n')).toHaveLength(2);
+    expect(tsv.stdout.split('\t')).toHaveLength(8);
+    expect(tsv.stdout.split('\t')[1]).toBe('TODO\\\\t');
+  });
+
   it('neutralises escape sequences and control characters in table, TSV, show and thread; JSON stays exact', async () => {
     const s = await sandbox();
     const base = s.store.state.tasks.find(isOpen)!;
