@@ -91,7 +91,8 @@ export function isActive(tasks: readonly Task[]): boolean {
 /**
  * The plan: while a member present is outside the band, the member furthest above gives the least disruptive of
  * their runs that narrows the gap to the member furthest below (a run of `s` tasks narrows a gap `g` when
- * `s < g`), trying the next pair when none does. Every move lowers the sum of squared loads, so it ends.
+ * `s < g`; see firstMove for which), trying the next pair when none does. Every move lowers the sum of squared
+ * loads, so it ends.
  */
 export function planBalance(input: {
   counts: ReadonlyMap<string, number>;
@@ -172,7 +173,9 @@ export function planBalance(input: {
 
 /**
  * The first pair (most loaded donor, least loaded receiver first) with a run that narrows their gap: one that
- * leaves both within the band if there is such a run for any pair, else any run smaller than the gap.
+ * leaves both within the band if there is such a run for any pair, else one that at most evens the two out (the
+ * donor never ends with fewer tasks than the receiver: a run of `s` tasks with `2s ≤` the gap), so that no
+ * member is pushed past the band the other way and the two never trade places.
  */
 function firstMove(
   donors: string[],
@@ -190,8 +193,9 @@ function firstMove(
           ?.find(
             (r) =>
               r.tasks.length < give - get &&
-              (!fits ||
-                (get + r.tasks.length <= band.high + 1e-9 && give - r.tasks.length >= band.low - 1e-9)),
+              (fits
+                ? get + r.tasks.length <= band.high + 1e-9 && give - r.tasks.length >= band.low - 1e-9
+                : 2 * r.tasks.length <= give - get),
           );
         if (run) return { run, to };
       }

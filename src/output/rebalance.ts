@@ -122,8 +122,14 @@ function within(b: TeamBalance, n: number): boolean {
 function memberLines(b: TeamBalance, who: Who): string[] {
   return memberCells(b, who).map(
     ([name, before, gives, gets, after, where]) =>
-      `    ${name}: ${before} → ${after}${gives ? ` (gives ${gives.slice(1)})` : ''}${gets ? ` (gets ${gets.slice(1)})` : ''}, ${where}`,
+      `    ${name}: ${before} → ${after}${moved(gives, gets)}, ${where}`,
   );
+}
+
+/** What a member gives and gets, in one parenthesis: ` (gives 4, gets 2)`, or nothing. */
+function moved(gives: string, gets: string): string {
+  const parts = [gives && `gives ${gives.slice(1)}`, gets && `gets ${gets.slice(1)}`].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function memberBox(
@@ -132,7 +138,7 @@ function memberBox(
   box: { width: number; styleHead: (text: string) => string },
 ): string[] {
   const text = boxed({
-    head: ['member', 'before', 'gives', 'gets', 'after', ''],
+    head: ['member', 'before', 'gives', 'gets', 'after', 'band'],
     rows: memberCells(b, who),
     width: box.width - 4,
     shrink: [0, 5],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import { isActive, planBalance, type DonorRun } from '../../src/domain/rebalance.js';
+import { describeBalance } from '../../src/output/rebalance.js';
 
 let n = 0;
 function task(run: string, assignee: string, extra: Partial<Task> = {}): Task {
@@ -107,6 +108,34 @@ describe('planBalance', () => {
     expect(b.spread).toEqual({ before: 10, after: 10 });
   });
 
+  it('when no run fits the band, a move at most evens the pair out: no member is pushed past it the other way', () => {
+    // Mean 8, band 6.8–9.2. The 11-task run narrows the gap (11 < 14 − 2) but would leave a at 3 and b at 13:
+    // the giver below the band, the receiver above it, the two swapped. It stays.
+    const b = plan(
+      [
+        ['a', 14],
+        ['b', 2],
+      ],
+      [run('big', 'a', 11, { priority: 'EXTRA' })],
+    );
+    expect(b.moves).toEqual([]);
+    expect(b.within).toBe(false);
+    const some = plan(
+      [
+        ['a', 14],
+        ['b', 2],
+      ],
+      [run('big', 'a', 11, { priority: 'EXTRA' }), run('three', 'a', 3, { priority: 'HOT' })],
+    );
+    // A smaller run goes instead, though the EXTRA one is less disruptive; after it the big one is wider than
+    // the gap and the plan ends short of the band, as even as whole runs allow.
+    expect(some.moves.map((m) => m.sequence_id)).toEqual(['three']);
+    expect(some.members.map((m) => [m.id, m.after])).toEqual([
+      ['a', 11],
+      ['b', 5],
+    ]);
+  });
+
   it('a member away receives nothing and is left out of the mean', () => {
     const runs = Array.from({ length: 10 }, (_, i) => run(`r${i}`, 'a', 1));
     const b = plan(
@@ -127,5 +156,23 @@ describe('planBalance', () => {
     // Band 6.8–9.2: it stops as soon as both are within.
     expect(b.members.map((m) => m.after)).toEqual([9, 7, 0]);
     expect(b.within).toBe(true);
+  });
+});
+
+describe('describeBalance', () => {
+  it('a member who gives and gets says both in one parenthesis; the box titles every column', () => {
+    const b = plan(
+      [
+        ['a', 13],
+        ['b', 7],
+      ],
+      [run('extra1', 'a', 1, { priority: 'EXTRA' })],
+    );
+    const both = { ...b, members: b.members.map((m) => (m.id === 'a' ? { ...m, gives: 4, gets: 2 } : m)) };
+    const lines = describeBalance(both, (id) => id ?? '—');
+    expect(lines).toContain('    a: 13 → 12 (gives 4, gets 2), above\n');
+    expect(lines).toContain('    b: 7 → 8 (gets 1), below\n');
+    const boxed = describeBalance(both, (id) => id ?? '—', { width: 80, styleHead: (t) => t });
+    expect(boxed).toMatch(/│ member │ before │ gives │ gets │ after │ +band +│/);
   });
 });
