@@ -1,6 +1,7 @@
 import { CommanderError, Option, type Command } from 'commander';
 import type { CompletionSpec } from './complete.js';
 import type { App } from './app.js';
+import { safeText } from './basics/text.js';
 import { EXIT, TopoError, UsageError, type ExitCode } from './errors.js';
 import type { ContextDeps } from './context.js';
 import { registerAuth } from './commands/auth.js';
@@ -126,6 +127,7 @@ function finishProgram(program: Command): void {
   for (const cmd of allCommands(program)) {
     cmd.exitOverride().configureOutput(program.configureOutput());
     explainSwallowedArgument(cmd);
+    nameExcessArguments(cmd);
   }
 }
 
@@ -145,6 +147,29 @@ function explainSwallowedArgument(command: Command): void {
         { code: 'commander.missingArgument' },
       );
     return missing(name);
+  };
+}
+
+/**
+ * Words a command does not take are named, with the command and what it takes: `'topo tasks list' takes no
+ * arguments, but got 'bob'`, rather than commander's count alone. Most often a value of a flag left without it,
+ * or a value with spaces not quoted.
+ */
+function nameExcessArguments(command: Command): void {
+  // commander's hook for words beyond the arguments (not in its type declarations).
+  const cmd = command as Command & { _excessArguments(received: string[]): void };
+  const excess = cmd._excessArguments.bind(cmd);
+  cmd._excessArguments = (received: string[]) => {
+    const expected = cmd.registeredArguments;
+    if (received.length <= expected.length) return excess(received);
+    const path = [];
+    for (let c: Command | null = cmd; c?.parent; c = c.parent) path.unshift(c.name());
+    const takes = expected.length ? expected.map((a) => `<${a.name()}>`).join(' ') : 'none';
+    const stray = received.slice(expected.length).map((w) => `'${safeText(w)}'`);
+    cmd.error(
+      `error: too many arguments for '${cmd.name()}': 'topo ${path.join(' ')}' takes ${takes}, and ${stray.join(' ')} ${stray.length === 1 ? 'is' : 'are'} left over (a flag's value without its flag, or a value with spaces not quoted?)`,
+      { code: 'commander.excessArguments' },
+    );
   };
 }
 

@@ -127,7 +127,7 @@ function memberLines(b: TeamBalance, who: Who): string[] {
 }
 
 /** What a member gives and gets, in one parenthesis: ` (gives 4, gets 2)`, or nothing. */
-function moved(gives: string, gets: string): string {
+function moved(gives = '', gets = ''): string {
   const parts = [gives && `gives ${gives.slice(1)}`, gets && `gets ${gets.slice(1)}`].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }

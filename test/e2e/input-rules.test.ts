@@ -12,6 +12,14 @@ describe('input refused before any request', () => {
     ],
     [['tasks', 'watch', '--count', '-1'], '--count: must be at least 1, got -1'],
     [['tasks', 'list', '-L', '2.5'], "--limit: '2.5' is not a whole number"],
+    [
+      ['tasks', 'list', '--template', 'Closed-Lost', 'Win-Back'],
+      "too many arguments for 'list': 'topo tasks list' takes none, and 'Win-Back' is left over (a flag's value without its flag, or a value with spaces not quoted?)",
+    ],
+    [
+      ['tasks', 'show', 'a', 'b', 'c'],
+      "too many arguments for 'show': 'topo tasks show' takes <id>, and 'b' 'c' are left over (a flag's value without its flag, or a value with spaces not quoted?)",
+    ],
   ])('%j: %s', async (args, message) => {
     const s = await sandbox();
     const r = await topo(args, { sandbox: s });
