@@ -189,7 +189,8 @@ interface AuthStatus {
   name: string | null;
   organization_id: string | null;
   scopes: string[];
-  valid: boolean;
+  /** Whether the API accepts the key: null when it could not be asked (no answer, or an error). */
+  valid: boolean | null;
   /** What the key's scopes allow topo to show and do. */
   views: Record<string, boolean>;
   error?: string;
@@ -232,9 +233,10 @@ async function status(ctx: Context): Promise<void> {
       views: Object.fromEntries(VIEWS.map((v) => [v.name, info.scopes.includes(v.scope)])),
     });
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 401) throw error;
     failure = error;
-    result.error = error.message;
+    result.error = error instanceof Error ? error.message : String(error);
+    // Not a refusal of the key: what is known here (the profile, the URL, where the key is) is still shown.
+    if (!(error instanceof ApiError) || error.status !== 401) result.valid = null;
   }
   const shadowed = creds.source === 'environment' && Boolean((await session.profile()).api_key);
   if (output.format === 'json') {
@@ -262,7 +264,14 @@ async function status(ctx: Context): Promise<void> {
         : []),
       ...(result.valid
         ? keyRows(result)
-        : [['Key', `rejected by the API (${result.error})`] as [string, string]]),
+        : [
+            [
+              'Key',
+              result.valid === null
+                ? 'not checked: the API did not answer (below)'
+                : `rejected by the API (${result.error})`,
+            ] as [string, string],
+          ]),
     ];
     const { labelledSummary } = await import('../output/summary.js');
     await terminal.out(await labelledSummary(rows, output.format === 'table' ? terminal.columns : undefined));
@@ -270,6 +279,7 @@ async function status(ctx: Context): Promise<void> {
   if (shadowed) terminal.warn(`TOPO_API_KEY shadows the key stored in profile '${session.profileName}'`);
   if (result.valid && !result.scopes.includes(SCOPES.write))
     terminal.warn(`this key lacks '${SCOPES.write}'`);
+  if (failure && result.valid === null) throw failure;
   if (failure) throw new AuthError("the API rejected the key; run 'topo auth login' again");
 }
 

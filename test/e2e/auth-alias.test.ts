@@ -114,6 +114,21 @@ describe('auth', () => {
     expect(status.code).toBe(4);
   });
 
+  it('auth status says what it knows here when the API does not answer, then the error and its exit code', async () => {
+    const s = await sandbox();
+    await s.close();
+    const text = await topo(['auth', 'status'], { sandbox: s, key: 'topo_sandbox_rw' });
+    expect(text.stdout).toBe(
+      `Profile:    default\nAPI:        ${s.url}\nKey from:   TOPO_API_KEY\nKey:        not checked: the API did not answer (below)\n`,
+    );
+    expect(text.stderr).toMatch(/^error: cannot reach 127\.0\.0\.1:\d+: connection refused\n$/);
+    expect(text.code).toBe(1);
+    const json = await topo(['auth', 'status', '--json'], { sandbox: s, key: 'topo_sandbox_rw' });
+    expect(JSON.parse(json.stdout)).toMatchObject({ source: 'environment', valid: null, api_url: s.url });
+    expect(JSON.parse(json.stderr).error.type).toBe('NetworkError');
+    expect(json.code).toBe(1);
+  });
+
   it('auth status exits 4 when the key is rejected', async () => {
     const s = await sandbox();
     const r = await topo(['auth', 'status', '--json'], { sandbox: s, key: 'topo_gone' });
