@@ -5,6 +5,7 @@ import type * as Jsonc from 'jsonc-parser';
 import type WriteFileAtomic from 'write-file-atomic';
 import * as v from 'valibot';
 import { isUuid } from '../basics/ids.js';
+import { safeText } from '../basics/text.js';
 import { ConfigError, TopoError, UsageError } from '../errors.js';
 
 /** Packages loaded when first needed (writing, or explaining a broken file): start-up never pays for them. */
@@ -39,7 +40,11 @@ export function checkProfileName(name: string): string {
  * The config file as it is on disk, checked: reading needs no config library (start-up stays fast), and a
  * file edited by hand gives one line naming what is wrong. A missing file is an empty config.
  */
-export function readConfig(dir: string, warn?: (message: string) => void): ConfigData {
+export function readConfig(
+  dir: string,
+  warn?: (message: string) => void,
+  { unknown = true }: { unknown?: boolean } = {},
+): ConfigData {
   const path = join(dir, CONFIG_FILE_NAME);
   // Without a way to tell the person, nothing is repaired (shell completion reads quietly).
   if (warn) repairModes(dir, path, warn);
@@ -59,7 +64,25 @@ export function readConfig(dir: string, warn?: (message: string) => void): Confi
     throw corrupt(path, `not valid JSON: ${faultOf(text)}`);
   }
   checkConfig(data, path);
+  if (warn && unknown) for (const key of unknownKeys(data)) warn(`config file ${path}: ${key}; ignored`);
   return data;
+}
+
+const KNOWN_TOP = ['profiles', 'notices'];
+const KNOWN_PROFILE = ['api_key', 'key_storage', 'api_url', 'aliases'];
+
+/** Keys a hand edit may have mistyped (`api_ur`): kept as they are, but said, with the keys there are. */
+function unknownKeys(data: ConfigData): string[] {
+  const said = (key: string, where: string, known: string[]) =>
+    `'${safeText(key)}'${where} is not a setting of topo (${known.join(', ')})`;
+  const found = Object.keys(data)
+    .filter((k) => !KNOWN_TOP.includes(k))
+    .map((k) => said(k, '', KNOWN_TOP));
+  for (const [name, profile] of Object.entries(data.profiles ?? {}))
+    for (const key of Object.keys(profile))
+      if (!KNOWN_PROFILE.includes(key))
+        found.push(said(key, ` in profile '${safeText(name)}'`, KNOWN_PROFILE));
+  return found;
 }
 
 /** Where JSON text first goes wrong and what is wrong there, in words that quote none of it. */
@@ -227,7 +250,8 @@ export class ConfigWriter {
       );
     }
     try {
-      const data = readConfig(this.dir, this.warn);
+      // What it holds was said when the command read it: a change says nothing again.
+      const data = readConfig(this.dir, this.warn, { unknown: false });
       change(data);
       await writeFileAtomic(this.path, JSON.stringify(data, undefined, '\t'), { mode: 0o600 });
     } finally {

@@ -300,6 +300,25 @@ describe('config robustness', () => {
     },
   );
 
+  it('a setting topo does not know (a typo in a hand edit) is said, once, and left as it is', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'config.json');
+    const content = '{"colour": false, "profiles": {"default": {"api_ur": "https://eu.example.com/v1"}}}';
+    writeFileSync(path, content, { mode: 0o600 });
+    const r = await topo(['alias', 'set', 'bob', '750f57cd-e63a-4bf3-8580-4d2c666d7f41'], {
+      env: { TOPO_CONFIG_DIR: dir },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('warning:'))).toEqual([
+      `warning: config file ${path}: 'colour' is not a setting of topo (profiles, notices); ignored`,
+      `warning: config file ${path}: 'api_ur' in profile 'default' is not a setting of topo (api_key, key_storage, api_url, aliases); ignored`,
+    ]);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({
+      colour: false,
+      profiles: { default: { api_ur: 'https://eu.example.com/v1', aliases: { bob: expect.any(String) } } },
+    });
+  });
+
   it('repairs and reports wrong permissions', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'cfg'));
