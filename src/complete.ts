@@ -19,7 +19,7 @@ export type ValueSource =
   /** Values with a description each. */
   | { entries: [string, string][] }
   /** Read at completion time from this machine's settings; with `commas`, a comma-separated list of them. */
-  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates'; commas?: boolean }
+  | { local: 'aliases' | 'assignees' | 'profiles' | 'templates' | 'jobs'; commas?: boolean }
   /** A file's path: the shell completes it (the library's protocol: no values, file completion left on). */
   | { files: true };
 
@@ -83,7 +83,7 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
   const wanted = (source: string) => completingValueOf(spec, words, source);
   const sandbox = words.includes('--sandbox') || /^(1|true|yes)$/i.test(env.TOPO_SANDBOX?.trim() ?? '');
   const profile = sandbox ? 'sandbox' : flagValue(words, '--profile') || env.TOPO_PROFILE || 'default';
-  const { configDir, cacheDir } = await import('./config/paths.js');
+  const { configDir, cacheDir, stateDir } = await import('./config/paths.js');
   const all =
     wanted('aliases') || wanted('assignees') || wanted('profiles') || wanted('templates')
       ? (await import('./config/peek.js')).peekProfiles(configDir(env))
@@ -101,6 +101,9 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
         Date.now(),
       )
     : [];
+  const jobs = wanted('jobs')
+    ? ['last', ...(await import('./config/peek.js')).peekJobIds(stateDir(env))]
+    : [];
   const names = Object.keys(all[profile]?.aliases ?? {});
   const aliases = [...new Set([...(sandbox ? SANDBOX_ALIASES : []), ...names])].sort();
   return {
@@ -109,6 +112,7 @@ async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
     assignees: [...aliases, 'none'],
     profiles: Object.keys(all),
     templates,
+    jobs,
   };
 }
 
@@ -117,6 +121,7 @@ const DESCRIPTION = {
   assignees: 'alias',
   profiles: 'profile',
   templates: 'campaign',
+  jobs: 'job',
 } as const;
 
 /** Prints the completions of `words` (the words after `topo complete --`) in the completion library's protocol. */

@@ -31,6 +31,7 @@ const SOURCES: Record<string, ValueSource> = {
   to: { local: 'aliases' },
   team: { local: 'aliases', commas: true },
   from: { local: 'aliases' },
+  undo: { local: 'jobs' },
   profile: { local: 'profiles' },
   template: { local: 'templates' },
   report: { files: true },

@@ -20,6 +20,11 @@ export function stateDir(env: Env): string {
   return env.TOPO_STATE_DIR || paths().log;
 }
 
+/** The folder of the jobs' journals (`<id>.jsonl`) in a state folder. */
+export function jobsDir(state: string): string {
+  return join(state, 'jobs');
+}
+
 /** Where topo keeps what it may throw away (campaign names for completion): TOPO_CACHE_DIR, or the OS's. */
 export function cacheDir(env: Env): string {
   return env.TOPO_CACHE_DIR || paths().cache;

@@ -101,6 +101,35 @@ describe('shell completion protocol', () => {
     expect(await complete(['tasks', 'list', '--json', 'status,cre'])).toEqual(['status,created_at']);
   });
 
+  it('--undo offers last and the jobs of the state folder, newest first, from their names alone', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const env = {
+      TOPO_CONFIG_DIR: join(home, 'cfg'),
+      TOPO_STATE_DIR: join(home, 'state'),
+      TOPO_API_URL: s.url,
+      TOPO_API_KEY: 'topo_sandbox_rw',
+    };
+    expect(await complete(['tasks', 'reassign', '--undo', ''], env)).toEqual(['last']);
+    const [a, b] = [s.store.users[0]!.id, s.store.users[1]!.id];
+    expect((await topo(['tasks', 'reassign', '--from', a, '--to', b, '--yes', '--json'], { env })).code).toBe(
+      0,
+    );
+    expect((await topo(['tasks', 'reassign', '--from', b, '--to', a, '--yes', '--json'], { env })).code).toBe(
+      0,
+    );
+    const jobs = await topo(['tasks', 'reassign', '--jobs', '--json'], { env });
+    const ids = (JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id);
+    expect(ids).toHaveLength(2);
+    // Not a journal: neither a file of another name nor a folder is offered.
+    writeFileSync(join(home, 'state', 'jobs', 'sweeps.json'), '{}');
+    mkdirSync(join(home, 'state', 'jobs', 'abcdef12.jsonl'));
+    const offered = await complete(['tasks', 'reassign', '--undo', ''], env);
+    expect(offered[0]).toBe('last');
+    expect(new Set(offered.slice(1))).toEqual(new Set(ids));
+    expect(await complete(['tasks', 'reassign', '--undo', ids[0]!.slice(0, 7)], env)).toEqual([ids[0]]);
+  });
+
   it('completes alias names wherever a user is expected, and profile names, without touching the network', async () => {
     const s = await sandbox();
     const home = tempDir();

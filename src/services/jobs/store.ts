@@ -4,6 +4,7 @@ import { appendFileSync, existsSync, lstatSync, readdirSync, renameSync, statSyn
 import { basename, join } from 'node:path';
 import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
+import { jobsDir } from '../../config/paths.js';
 import { makePrivateDir } from '../../config/store.js';
 import { describeLines, kindOf, readJournal, setAsideTornLine, type JournalText } from './journal.js';
 import type {
@@ -75,10 +76,6 @@ function sameJob(h: JobHeader, spec: JobSpec): boolean {
     (h.plan?.applied_by.key_id ?? null) === (spec.plan?.applied_by.key_id ?? null) &&
     JSON.stringify(h.rebalance ?? null) === JSON.stringify(spec.rebalance ?? null)
   );
-}
-
-export function jobsDir(stateDir: string): string {
-  return join(stateDir, 'jobs');
 }
 
 export class Job {

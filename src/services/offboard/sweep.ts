@@ -8,7 +8,8 @@ import type { JobHeader, Workspace } from '../../domain/job.js';
 import { TopoError } from '../../errors.js';
 import { UNFINISHED_STATES } from '../../domain/status.js';
 import { jobRows } from '../jobs/rows.js';
-import { inWorkspace, Job, jobsDir } from '../jobs/store.js';
+import { jobsDir } from '../../config/paths.js';
+import { inWorkspace, Job } from '../jobs/store.js';
 import { claimSweepable, jobSubset, newestFirst, roomOf } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
