@@ -72,15 +72,30 @@ export function parseChoice<T extends string>(value: string, allowed: readonly T
   return lower;
 }
 
-const AGE_RE = /^(\d+)(m|h|d|w)$/i;
-const AGE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/**
+ * A length of time such as 90s, 45m, 12h, 7d or 2w in milliseconds, with a unit among `units` (`bare`: the unit
+ * of a number written without one; else one is needed); undefined for anything else.
+ */
+export function durationMs(value: string, units: string, bare?: string): number | undefined {
+  const match = /^(\d+)([a-z]?)$/i.exec(value.trim());
+  const unit = (match?.[2] || bare || '').toLowerCase();
+  if (!match || !unit || !units.includes(unit)) return undefined;
+  return Number(match[1]) * DURATION_UNITS[unit]!;
+}
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
 /** The length of an age such as 45m, 12h, 7d or 2w in milliseconds; undefined for anything else. */
 export function ageMs(value: string): number | undefined {
-  const age = AGE_RE.exec(value.trim());
-  return age ? Number(age[1]) * AGE_UNITS[age[2]!.toLowerCase()]! : undefined;
+  return durationMs(value, 'mhdw');
 }
 
 /** An ISO 8601 date or date-time, or an age such as 45m, 12h, 7d, 2w counted back from now. Returns ISO UTC. */

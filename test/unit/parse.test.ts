@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { makeExporter } from '../../src/output/exporter.js';
-import { parseEnumList, parsePositiveInt, parseWhen } from '../../src/input/parse.js';
+import { ageMs, durationMs, parseEnumList, parsePositiveInt, parseWhen } from '../../src/input/parse.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 
@@ -52,5 +52,27 @@ describe('--json fields and numbers', () => {
     expect(parsePositiveInt('16', '--c', 16)).toBe(16);
     expect(() => parsePositiveInt('17', '--c', 16)).toThrow('--c: must be between 1 and 16, got 17');
     expect(() => parsePositiveInt('1.5', '--c')).toThrow(UsageError);
+  });
+});
+
+describe('durationMs: the one reading of a length of time (ages of --created-after, --interval of watch)', () => {
+  it.each([
+    ['90s', 'smh', 's', 90_000],
+    ['30', 'smh', 's', 30_000],
+    ['5M', 'smh', 's', 300_000],
+    ['1h', 'smh', 's', 3_600_000],
+    ['2w', 'mhdw', undefined, 1_209_600_000],
+    [' 45m ', 'mhdw', undefined, 2_700_000],
+    ['30', 'mhdw', undefined, undefined],
+    ['7d', 'smh', 's', undefined],
+    ['1.5m', 'smh', 's', undefined],
+    ['m', 'smh', 's', undefined],
+    ['', 'smh', 's', undefined],
+  ])('%j with units %s (bare: %s) is %s', (value, units, bare, ms) => {
+    expect(durationMs(value, units, bare)).toBe(ms);
+  });
+  it('an age needs its unit', () => {
+    expect(ageMs('12h')).toBe(43_200_000);
+    expect(ageMs('12')).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { addFilterFlags, parseFilters, resolveFilterNames, type FilterFlags } from '../../input/filters.js';
-import { collect, parsePositiveInt, parseWith } from '../../input/parse.js';
+import { collect, durationMs, parsePositiveInt, parseWith } from '../../input/parse.js';
 import { encodeJson } from '../../output/exporter.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS } from '../../output/tasks.js';
@@ -231,13 +231,10 @@ async function programRunner(ctx: Context, argv: string[]) {
     });
 }
 
-const INTERVAL_RE = /^(\d+)(s|m|h)?$/i;
-const INTERVAL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
-
 /** `--interval`: whole seconds, or with a unit: 90s, 5m, 1h. */
 function parseInterval(value: string): number {
-  const match = INTERVAL_RE.exec(value.trim());
-  if (!match)
+  const ms = durationMs(value, 'smh', 's');
+  if (ms === undefined)
     throw new UsageError(`--interval: '${value}' is not a time such as 30 (seconds), 90s, 5m or 1h`);
-  return Number(match[1]) * INTERVAL_UNITS[(match[2] ?? 's').toLowerCase()]!;
+  return ms / 1000;
 }
