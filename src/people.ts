@@ -3,6 +3,22 @@ import { UsageError } from './errors.js';
 import type { Session } from './session.js';
 
 /**
+ * The aliases of the sandbox's profile with its seeded reps (alice, bob, …, and me = the first), the profile's
+ * winning: a name set there hides the seeded one in any case ('Alice' set is the only alice).
+ */
+export function withSeededReps(
+  stored: Record<string, string>,
+  users: readonly { alias: string; id: string }[],
+): Record<string, string> {
+  const seeded: Record<string, string> = {};
+  for (const user of users) seeded[user.alias] = user.id;
+  if (users[0]) seeded.me = users[0].id;
+  const own = new Set(Object.keys(stored).map((name) => name.toLowerCase()));
+  for (const name of Object.keys(seeded)) if (own.has(name.toLowerCase())) delete seeded[name];
+  return { ...seeded, ...stored };
+}
+
+/**
  * People by name: Topo's API knows users only by UUID, so a person is a UUID, an alias of the profile, or
  * `me`. In sandbox mode the seeded reps are aliases too (alice, bob, …, and me = alice).
  */
@@ -19,17 +35,8 @@ export class People {
     if (!options.lenient) await this.session.existingProfile();
     if (!this.cached) {
       const stored = (await this.session.profile()).aliases ?? {};
-      const seeded: Record<string, string> = {};
-      if (this.session.globals.sandbox) {
-        const sandbox = await this.session.sandbox();
-        for (const user of sandbox.store.users) seeded[user.alias] = user.id;
-        const first = sandbox.store.users[0];
-        if (first) seeded.me = first.id;
-      }
-      // A name set in the profile hides the sandbox's in any case: 'Alice' set is the only alice.
-      const own = new Set(Object.keys(stored).map((name) => name.toLowerCase()));
-      for (const name of Object.keys(seeded)) if (own.has(name.toLowerCase())) delete seeded[name];
-      this.cached = { ...seeded, ...stored };
+      const users = this.session.globals.sandbox ? (await this.session.sandbox()).store.users : [];
+      this.cached = withSeededReps(stored, users);
     }
     return this.cached;
   }

@@ -109,6 +109,11 @@ export class Session {
 
   /** The profile as stored (a plain read of the config file, checked). */
   async profile(): Promise<ProfileData> {
+    return this.profileNamed(this.profileName);
+  }
+
+  /** A profile as stored, by name (the sandbox's own, `sandbox`, for `topo sandbox`): empty when there is none. */
+  async profileNamed(name: string): Promise<ProfileData> {
     if (!this.configData) {
       const [{ readConfig, checkProfileName }, dir] = await Promise.all([
         import('./config/store.js'),
@@ -117,7 +122,7 @@ export class Session {
       checkProfileName(this.profileName);
       this.configData = readConfig(dir, (m) => this.terminal.warn(m));
     }
-    return this.configData.profiles?.[this.profileName] ?? {};
+    return this.configData.profiles?.[name] ?? {};
   }
 
   /**

@@ -160,10 +160,12 @@ async function newTask(ctx: Context, user: string): Promise<void> {
     import('../sandbox/store.js'),
   ]);
   const store = SandboxStore.open({ seed: 1, tasks: 300, dataFile: sandboxDataFile(ctx.session.env) });
-  const wanted = user.toLowerCase();
-  // `me` is the first rep, as it is for `topo --sandbox …` (People.aliases).
-  const rep =
-    wanted === 'me' ? store.users[0] : store.users.find((u) => u.alias === wanted || u.id === wanted);
+  // The names `topo --sandbox …` knows: the seeded reps and the aliases of the sandbox's profile (me too).
+  const { aliasNamed, withSeededReps } = await import('../people.js');
+  const aliases = withSeededReps((await ctx.session.profileNamed('sandbox')).aliases ?? {}, store.users);
+  const name = aliasNamed(aliases, user);
+  const id = (name === undefined ? user : aliases[name]!).toLowerCase();
+  const rep = store.users.find((u) => u.id === id);
   if (!rep)
     throw new UsageError(
       `--new-task: '${user}' is none of the sandbox's reps (${store.users.map((u) => u.alias).join(', ')}, or me)`,

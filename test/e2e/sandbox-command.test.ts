@@ -101,5 +101,16 @@ describe('topo sandbox', () => {
     expect(nobody.stderr).toBe(
       "error: --new-task: 'zed' is none of the sandbox's reps (alice, bob, carla, dev, erin, femi, gia, hugo, ines, jon, kai, or me)\n",
     );
+
+    // `me` (and any alias) as `topo --sandbox …` knows it: set in the sandbox's profile, it is that rep.
+    const bob = (await topo(['--sandbox', 'alias', 'list', '--json'], { env, key: null })).stdout;
+    const bobId = (JSON.parse(bob) as Record<string, string>).bob!;
+    expect((await topo(['--sandbox', 'alias', 'set', 'me', bobId], { env, key: null })).code).toBe(0);
+    expect((await topo(['--sandbox', 'alias', 'set', 'zed', bobId], { env, key: null })).code).toBe(0);
+    for (const name of ['me', 'Zed']) {
+      const r = await topo(['sandbox', '--new-task', name], { env, key: null });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^New pending call for bob in run /);
+    }
   });
 });
