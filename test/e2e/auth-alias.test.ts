@@ -4,17 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/output/width.js';
 import { sandbox, tempDir, topo } from '../helpers.js';
 
+/** A sandbox, a config folder of its own, and `auth login --with-token` of this key with TOPO_API_URL set. */
+async function loggedIn(key: string) {
+  const s = await sandbox();
+  const home = tempDir();
+  const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
+  const login = await topo(['auth', 'login', '--with-token'], {
+    sandbox: s,
+    key: null,
+    env,
+    input: `${key}\n`,
+  });
+  return { s, home, env, login };
+}
+
 describe('auth', () => {
   it('login --with-token checks the key with /me, stores it 0600 in a 0700 folder, and status reports it', async () => {
-    const s = await sandbox();
-    const home = tempDir();
-    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
-    const login = await topo(['auth', 'login', '--with-token'], {
-      sandbox: s,
-      key: null,
-      env,
-      input: 'topo_sandbox_ro\n',
-    });
+    const { s, home, env, login } = await loggedIn('topo_sandbox_ro');
     expect(login.code).toBe(0);
     expect(login.stdout).toBe('');
     expect(login.stderr).toContain(
@@ -61,15 +67,7 @@ describe('auth', () => {
   });
 
   it('login keeps the API URL it checked the key against (TOPO_API_URL or --api-url) with the key', async () => {
-    const s = await sandbox();
-    const home = tempDir();
-    const env = { TOPO_CONFIG_DIR: join(home, 'cfg') };
-    const login = await topo(['auth', 'login', '--with-token'], {
-      sandbox: s,
-      key: null,
-      env,
-      input: 'topo_sandbox_rw\n',
-    });
+    const { s, home, env, login } = await loggedIn('topo_sandbox_rw');
     expect(login.code).toBe(0);
     expect(login.stderr).toContain(`\n  API: ${s.url} (kept in the profile)\n`);
     const file = join(home, 'cfg', 'config.json');
