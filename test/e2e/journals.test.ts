@@ -106,6 +106,59 @@ describe('a torn last line', () => {
   });
 });
 
+describe('a damaged header', () => {
+  it('is named by --jobs and status; --undo last will not pick an older job past it; --undo <id> and a rerun still work', async () => {
+    const { s, alice, bob, env, args, id, path } = await aJob();
+    // An older job of other people, then the header of the newest damaged in place (a hand edit gone wrong).
+    const older = await topo(['tasks', 'reassign', '--from', bob, '--to', alice, '--yes'], {
+      sandbox: s,
+      env,
+    });
+    expect(older.code).toBe(0);
+    const olderId = /Job ([0-9a-f]{8}), journal/.exec(older.stderr)![1]!;
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace(/^\{/, '{"x":'));
+    const moved = text.split('\n').filter((l) => l.includes('"kind":"move"')).length;
+    const note = `note: journal ${path}: its first line, the job's header, cannot be read, so the job it holds (${moved} task records) is left out; restore that line, or rerun the job's command (it writes the header again)\n`;
+
+    const jobs = await jobsJson(env, s);
+    expect(jobs.code).toBe(0);
+    expect((JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id)).toEqual([olderId]);
+    expect(jobs.stderr).toContain(note);
+    const status = await topo(['status', '--team', `${alice},${bob}`], { sandbox: s, env });
+    expect(status.stderr).toContain(note);
+
+    const sent = s.requests.length;
+    const last = await topo(['tasks', 'reassign', '--undo', 'last', '--yes'], { sandbox: s, env });
+    expect(last.code).toBe(2);
+    expect(last.stderr).toContain(
+      `error: the journal ${path} has a damaged header (its first line) and may hold the last job: name the job to undo by its id (--undo ${id} for that one), or rerun its command first (it writes the header again)\n`,
+    );
+    expect(s.requests).toHaveLength(sent);
+
+    const byId = await topo(['tasks', 'reassign', '--undo', id, '--dry-run', '--json', 'job'], {
+      sandbox: s,
+      env,
+    });
+    expect(byId.code).toBe(0);
+    expect(JSON.parse(byId.stdout)).toEqual({ job: id });
+
+    // The job's command again: the header is written again and the job is listed (and last) once more.
+    expect((await topo(args, { sandbox: s, env })).code).toBe(0);
+    expect((JSON.parse((await jobsJson(env, s)).stdout) as { id: string }[]).map((j) => j.id)).toContain(id);
+  });
+
+  it('an empty journal where the job goes: said, and the job starts afresh there', async () => {
+    const { s, env, args, path } = await aJob();
+    truncateSync(path, 0);
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(
+      `note: journal ${path} was empty: the job starts afresh there (what it held before is not known)\n`,
+    );
+  });
+});
+
 describe('a journal that cannot be read', () => {
   it('never stops --jobs for the other jobs or workspaces: it is named and left out', async () => {
     const { s, env, id, dir } = await aJob();

@@ -117,7 +117,9 @@ export class Job {
         return Job.open(stateDir, spec, now, note);
       }
       job.prepareAppend(note);
-      // Its header was the line torn by a kill: written again, so the job is listed and found.
+      if (!job.head && job.lines.length === 0)
+        note(`journal ${path} was empty: the job starts afresh there (what it held before is not known)`);
+      // Its header was the line torn by a kill (or damaged): written again, so the job is listed and found.
       if (!job.head) {
         job.append([header]);
         job.head = header;
@@ -156,9 +158,17 @@ export class Job {
    */
   static find(stateDir: string, idOrPath: string, workspace: Workspace, problems: string[] = []): Job {
     if (idOrPath === 'last') {
-      const last = Job.all(stateDir, problems)
+      const damaged: Job[] = [];
+      const last = Job.all(stateDir, problems, damaged)
         .filter((j) => inWorkspace(j, workspace))
         .at(-1);
+      // A journal whose header is damaged may hold the newest job: `last` would name an older one.
+      const changed = (j: Job) => statSync(j.path).mtimeMs;
+      const newer = damaged.find((j) => !last || changed(j) >= changed(last));
+      if (newer)
+        throw new UsageError(
+          `the journal ${newer.path} has a damaged header (its first line) and may hold the last job: name the job to undo by its id (--undo ${newer.id} for that one), or rerun its command first (it writes the header again)`,
+        );
       if (!last)
         throw new UsageError(
           `no job yet in this workspace (${describeWorkspace(workspace)}); see 'topo tasks reassign --jobs'`,
@@ -187,9 +197,10 @@ export class Job {
 
   /**
    * Every job in the state folder, oldest first. A journal that cannot be read at all, or holds no job, is
-   * left out and said in `problems`: one bad file never hides the others.
+   * left out and said in `problems`: one bad file never hides the others. One that holds moves but whose header
+   * cannot be read is also given in `damaged`.
    */
-  static all(stateDir: string, problems: string[] = []): Job[] {
+  static all(stateDir: string, problems: string[] = [], damaged?: Job[]): Job[] {
     const dir = jobsDir(stateDir);
     if (!existsSync(dir)) return [];
     const jobs: Job[] = [];
@@ -205,9 +216,17 @@ export class Job {
       }
       try {
         const job = Job.read(path);
+        const moves = job.lines.filter((l) => l.kind === 'move').length;
         if (job.header) jobs.push(job);
-        else if (!job.lines.some((l) => l.kind === 'move'))
+        else if (moves === 0)
           problems.push(`${path} is not a topo journal (none of its lines can be read); left out`);
+        else {
+          // A job whose header (its first line) is damaged: what it moved is journaled, but not whose job it is.
+          damaged?.push(job);
+          problems.push(
+            `journal ${path}: its first line, the job's header, cannot be read, so the job it holds (${moves} task records) is left out; restore that line, or rerun the job's command (it writes the header again)`,
+          );
+        }
         if (job.header && job.unreadable.length > 0) problems.push(job.unreadableNote());
       } catch (error) {
         problems.push(`${(error as Error).message}; left out`);
