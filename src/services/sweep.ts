@@ -57,6 +57,16 @@ export interface SweepRule {
   filters: Record<string, unknown>;
   /** How many more tasks its successors may get under its --cap (undefined: no cap). */
   room?: number | undefined;
+  /**
+   * A plan file applied: when it was planned. Only what reached the leaver after it (created or changed since)
+   * is its work: the tasks the leaver held then and the plan left out (its cap kept them) were not approved.
+   */
+  since?: string | undefined;
+}
+
+/** When a job's plan file was planned (a plan job's sweep takes only what reached the leaver after it). */
+export function sinceOf(job: Job): string | undefined {
+  return job.header?.plan?.planned_by.at;
 }
 
 /**
@@ -71,7 +81,26 @@ export function roomOf(job: Job): number | undefined {
   const given = new Map<string, number>();
   for (const r of job.standing().values())
     if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
-  return terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
+  const room = terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
+  return job.header?.plan ? Math.min(room, planRoom(job, cap * terms.to.length)) : room;
+}
+
+/**
+ * A plan file applied moves what was approved and no more: the tasks its cap kept with the leaver at the plan,
+ * and those it left alone since (they changed hands), never become room. Only what the plan did not fill is,
+ * less what sweeps have moved into the job since.
+ */
+function planRoom(job: Job, capacity: number): number {
+  let planned: number | undefined;
+  let sweeping = false;
+  let swept = 0;
+  for (const line of job.lines) {
+    if (line.kind === 'run' && line.phase === 'move') {
+      sweeping = Boolean(line.sweep);
+      if (!sweeping && planned === undefined) planned = line.planned;
+    } else if (line.kind === 'move' && line.phase === 'move' && sweeping && line.result === 'moved') swept++;
+  }
+  return planned === undefined ? capacity : Math.max(0, capacity - planned - swept);
 }
 
 /** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */
@@ -94,34 +123,52 @@ export async function claimSweepable(
   jobs: readonly SweepRule[],
   gate: Gate = (send) => send(),
 ): Promise<Map<string, SweepClaim>> {
-  const counts = await Promise.all(jobs.map((job) => countSweepable(client, job, gate)));
+  // The open tasks of a plan job's leaver that reached them after the plan (listed: the API filters by
+  // neither), and of the others only how many, unless several jobs of one leaver share them (below).
+  const listed = new Map<number, Promise<string[]>>();
+  const held = (i: number): Promise<string[]> => {
+    const job = jobs[i]!;
+    if (!listed.has(i))
+      listed.set(
+        i,
+        gate(() => collectOpenTasks(client, sweepQuery(job), 1)).then((tasks) =>
+          tasks
+            .filter((t) => !job.since || t.created_at >= job.since || t.updated_at >= job.since)
+            .map((t) => t.id),
+        ),
+      );
+    return listed.get(i)!;
+  };
+  const counts = await Promise.all(
+    jobs.map(async (job, i) => (job.since ? (await held(i)).length : countSweepable(client, job, gate))),
+  );
   // What a job's cap keeps is not counted: a sweep would not move it.
   const capped = (job: SweepRule, n: number) => Math.min(n, job.room ?? Infinity);
-  const claims = new Map<string, SweepClaim>(
-    jobs.map((job, i) => {
+  const claims = new Map<string, SweepClaim>();
+  await Promise.all(
+    jobs.map(async (job, i) => {
       const reached = capped(job, counts[i]!);
-      return [job.id, { reached, capped: counts[i]! - reached, only: undefined }];
+      // A plan job takes only what it listed, not every open task of its leaver.
+      const only = job.since ? new Set(await held(i)) : undefined;
+      claims.set(job.id, { reached, capped: counts[i]! - reached, only });
     }),
   );
-  const byLeaver = new Map<string, SweepRule[]>();
+  const byLeaver = new Map<string, number[]>();
   // A job at its cap still claims what it matches: its cap, the later word, keeps those with the leaver.
   jobs.forEach((job, i) => {
-    if (counts[i]! > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), job]);
+    if (counts[i]! > 0) byLeaver.set(job.from, [...(byLeaver.get(job.from) ?? []), i]);
   });
   const shared = [...byLeaver.values()].filter((group) => group.length > 1);
   await Promise.all(
     shared.map(async (group) => {
-      const held = await Promise.all(
-        group.map(async (job) =>
-          (await gate(() => collectOpenTasks(client, sweepQuery(job), 1))).map((t) => t.id),
-        ),
-      );
+      const ids = await Promise.all(group.map(held));
       const taken = new Set<string>();
-      for (const i of newestFirst(group)) {
-        const only = new Set(held[i]!.filter((id) => !taken.has(id)));
+      for (const g of newestFirst(group.map((i) => jobs[i]!))) {
+        const only = new Set(ids[g]!.filter((id) => !taken.has(id)));
         for (const id of only) taken.add(id);
-        const reached = capped(group[i]!, only.size);
-        claims.set(group[i]!.id, { reached, capped: only.size - reached, only });
+        const job = jobs[group[g]!]!;
+        const reached = capped(job, only.size);
+        claims.set(job.id, { reached, capped: only.size - reached, only });
       }
     }),
   );

@@ -275,6 +275,42 @@ describe('tasks reassign --sweep', () => {
     for (const t of [...kept, late]) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.erin);
   });
 
+  it('a plan job never sweeps what its cap kept at the plan, even where tasks it left alone freed room', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const open = () =>
+      s.store.state.tasks.filter(
+        (t) => t.assignee_user_id === w.erin && (t.status === 'PENDING' || t.status === 'IN_PROGRESS'),
+      );
+    const path = join(tempDir(), 'erin.plan.json');
+    expect(
+      (await run(['--from', w.erin, '--to', `${w.bob},${w.carla}`, '--cap', '3', '--plan-out', path])).code,
+    ).toBe(0);
+    const planned = (JSON.parse(readFileSync(path, 'utf8')) as { tasks: { task_id: string }[] }).tasks;
+    expect(planned).toHaveLength(6);
+    // Two planned tasks change hands before the approver applies the plan: left alone, two under the cap.
+    expect((await run([planned[0]!.task_id, '--to', w.dev, '--scope', 'task'])).code).toBe(0);
+    expect((await run([planned[1]!.task_id, '--to', w.femi, '--scope', 'task'])).code).toBe(0);
+    const kept = open()
+      .map((t) => t.id)
+      .filter((id) => !planned.some((p) => p.task_id === id));
+    expect(kept.length).toBeGreaterThan(2);
+    const applied = await topo(['plan', 'apply', path, '--yes'], {
+      sandbox: s,
+      env: w.env,
+      key: 'topo_sandbox_tasks',
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+
+    const dry = await run(['--sweep', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe('');
+    expect(dry.stderr).toMatch(/^Nothing to sweep: no open task has reached the leaver/);
+    const sweep = await run(['--sweep', '--yes']);
+    expect(sweep.code).toBe(0);
+    expect(open().map((t) => t.id)).toEqual(expect.arrayContaining(kept));
+  });
+
   it('a plan file applied is swept into its own job, not into an undone job of the same rules', async () => {
     const w = await workspace();
     const { s, run } = w;

@@ -10,7 +10,7 @@ import { UNFINISHED_STATES } from '../../domain/status.js';
 import { jobRows } from '../jobs/rows.js';
 import { jobsDir } from '../../config/paths.js';
 import { inWorkspace, Job } from '../jobs/store.js';
-import { claimSweepable, jobSubset, newestFirst, roomOf } from '../sweep.js';
+import { claimSweepable, jobSubset, newestFirst, roomOf, sinceOf } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
 /**
@@ -56,7 +56,12 @@ export function sweepableJobs(
  * of one leaver match is the newest job's. The most recently started job comes first (the order a sweep runs).
  */
 export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Promise<SweepCandidate[]> {
-  const rules = jobs.map((job) => ({ ...job.header!, from: job.header!.from!, room: roomOf(job) }));
+  const rules = jobs.map((job) => ({
+    ...job.header!,
+    from: job.header!.from!,
+    room: roomOf(job),
+    since: sinceOf(job),
+  }));
   const claims = await claimSweepable(client, rules);
   return newestFirst(rules).map((i) => {
     const job = jobs[i]!;
