@@ -178,7 +178,9 @@ function jobHint(r: MoveReport): string {
   if (r.kind === 'undo')
     return unfinished
       ? `Job ${id}: partly undone; run 'topo tasks reassign --undo ${id}' again for the rest.`
-      : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
+      : r.skipped.length > 0
+        ? `Job ${id}: partly undone: ${plural(r.skipped.length, 'task')} left alone (changed since) stay${r.skipped.length === 1 ? 's' : ''} where ${r.skipped.length === 1 ? 'it is' : 'they are'}; 'topo tasks reassign --jobs' shows where it stands.`
+        : `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`;
   if (r.kind === 'return')
     return unfinished
       ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`

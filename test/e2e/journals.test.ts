@@ -88,9 +88,11 @@ describe('a torn last line', () => {
     expect(third.stderr).not.toContain('cut short');
     const after = await jobsJson(env, s);
     expect(JSON.parse(after.stdout)).toMatchObject([{ id, state: 'done' }]);
-    // And the job undoes as a whole.
+    // And the job undoes as a whole, and says so as --jobs does.
     const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
     expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(`Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands.`);
+    expect(JSON.parse((await jobsJson(env, s)).stdout)).toMatchObject([{ id, state: 'undone' }]);
     expect(
       s.store.state.tasks.filter((t) => t.assignee_user_id === alice && isOpen(t)).length,
     ).toBeGreaterThan(0);

@@ -745,9 +745,9 @@ describe('one job, one journal, one undo', () => {
     s.store.skip(closed!.id);
     const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
     expect(undo.code).toBe(0);
-    // The last line fits an undo: no invitation to undo the undo.
+    // The last line fits an undo (no invitation to undo the undo) and says it as --jobs will: partly undone.
     expect(undo.stderr.trimEnd().split('\n').at(-1)).toBe(
-      `Job ${id}: undone; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
+      `Job ${id}: partly undone: 2 tasks left alone (changed since) stay where they are; 'topo tasks reassign --jobs' shows where it stands. Journal: ${path}`,
     );
     expect(undo.stderr).toContain(`  ${changed!.id}  now with ${w.carla.id}`);
     expect(undo.stderr).toContain(`  ${closed!.id}  skipped since`);
