@@ -109,7 +109,8 @@ export function readPlanFile(path: string): PlanFile {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte-order mark an editor put in front when the file was saved (Notepad does) is not the plan's.
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     throw new UsageError(`${path} is not a topo plan file (not JSON); nothing was moved`);
   }

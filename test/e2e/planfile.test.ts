@@ -190,6 +190,13 @@ describe('plan files: one key plans, another applies', () => {
     const text = readFileSync(path, 'utf8');
     const plan = JSON.parse(text) as PlanFile;
 
+    // Saved again by an editor that puts a byte-order mark in front, with Windows line ends: the same plan.
+    const saved = join(w.dir, 'saved.json');
+    writeFileSync(saved, `\uFEFF${text.replace(/\n/g, '\r\n')}`);
+    const shown = await w.run(['plan', 'show', saved]);
+    expect(shown.stderr).not.toContain('error');
+    expect(shown.code).toBe(0);
+
     // Edited: one task sent elsewhere.
     const edited = join(w.dir, 'edited.json');
     plan.tasks[0]!.after.assignee_user_id = w.dev;
