@@ -185,6 +185,8 @@ function jobHint(r: MoveReport): string {
     return unfinished
       ? `Job ${id}: partly given back; run 'topo tasks reassign --return' again for the rest.`
       : `Job ${id}: given back; 'topo tasks reassign --jobs' shows where it stands.`;
+  // Nothing of the job moved (every call failed, or it stopped before the first): nothing to undo yet.
+  if (r.moved === 0 && unfinished) return `Job ${id}: nothing moved yet; the same command runs it again.`;
   if (r.until)
     return `Job ${id}: a cover until ${r.until.replace(/T00:00:00Z$/, '')}; then give the tasks back with 'topo tasks reassign --return' (or undo it now with --undo ${id}).`;
   return `Job ${id}: undo with 'topo tasks reassign --undo ${id}'.`;

@@ -360,6 +360,17 @@ describe('pre-flight and refusals', () => {
     expect(r.stderr).toMatch(
       /error: User 00000000-0000-4000-8000-00000000abcd is not a member of this workspace; \d+ tasks? moved, \d+ tasks not; fix it and run the same command again/,
     );
+
+    // The stranger alone: the first call is refused, nothing moved, and there is nothing to undo yet.
+    const alone = await topo(['tasks', 'reassign', '--from', w.carla.id, '--to', stranger, '--yes'], {
+      sandbox: s,
+      env: stateEnv().env,
+    });
+    expect(alone.code).toBe(5);
+    expect(alone.stderr).toMatch(
+      /\nJob [0-9a-f]{8}: nothing moved yet; the same command runs it again\. Journal: /,
+    );
+    expect(alone.stderr).not.toContain('--undo');
   });
 
   it('a key revoked part-way: the summary counts exactly what moved and what is left', async () => {
