@@ -89,13 +89,25 @@ export class People {
     throw new UsageError(`${where}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
   }
 
-  /** Reverse lookup for display: UUID → alias; a person's own name reads better than 'me'. */
+  /**
+   * Reverse lookup for display: UUID → the one name a person is shown by, the same everywhere. Of several names
+   * of one person: a sandbox rep's own name (alice … kai, seeded or set again), else the alias set last; `me`
+   * only when there is no other.
+   */
   async names(): Promise<Map<string, string>> {
-    const entries = Object.entries(await this.aliases({ lenient: true })).sort(
-      ([a], [b]) => Number(a === 'me') - Number(b === 'me'),
-    );
+    const aliases = await this.aliases({ lenient: true });
+    const reps = this.session.globals.sandbox
+      ? new Set((await this.session.sandbox()).store.users.map((u) => u.alias.toLowerCase()))
+      : new Set<string>();
+    // The profile's aliases are kept in the order they were set (a name set again moves to the end).
+    const order = Object.keys(aliases);
+    const rank = (name: string) =>
+      name === 'me' ? Infinity : reps.has(name.toLowerCase()) ? -Infinity : -order.indexOf(name);
     const names = new Map<string, string>();
-    for (const [name, id] of entries) if (!names.has(id.toLowerCase())) names.set(id.toLowerCase(), name);
+    for (const name of [...order].sort((a, b) => rank(a) - rank(b))) {
+      const id = aliases[name]!.toLowerCase();
+      if (!names.has(id)) names.set(id, name);
+    }
     return names;
   }
 }

@@ -247,6 +247,42 @@ describe('auth', () => {
 });
 
 describe('alias', () => {
+  it('a person of several names is shown by one, the same everywhere: a sandbox rep by their own, else the last set', async () => {
+    const home = tempDir();
+    const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };
+    const carla = '214aa188-3c4f-4d02-8f5b-d14dcc312684';
+    const bob = 'd4e8eb2a-f2f2-4165-a881-cd424e42a851';
+    const set = async (name: string, id: string, profile: string[] = ['--sandbox']) =>
+      expect((await topo([...profile, 'alias', 'set', name, id], { key: null, env })).code).toBe(0);
+    const plan = async (argv: string[]) =>
+      (
+        await topo([...argv, 'tasks', 'reassign', '--from', carla, '--to', bob, '--dry-run'], {
+          key: null,
+          env,
+        })
+      ).stderr;
+    await set('leaver', carla);
+    await set('rep1', bob);
+    await set('carla', carla);
+    expect(await plan(['--sandbox'])).toContain('from carla to bob\n');
+    // Elsewhere (no seeded names): the alias set last, whichever it is, and a name set again is set last.
+    const s = await sandbox();
+    const other = ['--profile', 'eu'];
+    await set('leaver', carla, other);
+    await set('carla', carla, other);
+    await set('bob', bob, other);
+    const shown = async () =>
+      (
+        await topo([...other, 'tasks', 'reassign', '--from', carla, '--to', bob, '--dry-run'], {
+          key: 'topo_sandbox_rw',
+          env: { ...env, TOPO_API_URL: s.url },
+        })
+      ).stderr;
+    expect(await shown()).toContain('from carla to bob\n');
+    await set('leaver', carla, other);
+    expect(await shown()).toContain('from leaver to bob\n');
+  });
+
   it('in the sandbox, removing your alias that shadows a seeded name says the seeded name stays', async () => {
     const home = tempDir();
     const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };
