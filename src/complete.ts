@@ -47,7 +47,12 @@ export interface CommandSpec {
 
 export type CompletionSpec = CommandSpec[];
 
-const SANDBOX_ALIASES = ['alice', 'bob', 'carla', 'dev', 'erin', 'femi', 'me'];
+/** The sandbox's reps as `topo --sandbox …` names them (its users, held equal by a test), and me. */
+const SANDBOX_ALIASES = [
+  ...['alice', 'bob', 'carla', 'dev', 'erin', 'femi'],
+  ...['gia', 'hugo', 'ines', 'jon', 'kai'],
+  'me',
+];
 
 /** Offers values for a comma-separated list, after what is already typed. */
 function commaList(current: string, values: readonly string[], complete: Complete): void {

@@ -151,15 +151,10 @@ describe('shell completion protocol', () => {
     expect(await complete(['--profile', 'eu', 'tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['zed']);
     expect(await complete(['--profile', ''], env)).toEqual(['default', 'eu']);
     expect(await complete(['--sandbox', 'tasks', 'list', '-a', ''], env)).toEqual([
-      'alice',
-      'bob',
-      'carla',
-      'dev',
-      'erin',
-      'femi',
-      'me',
+      ...[...s.store.users.map((u) => u.alias), 'me'].sort(),
       'none',
     ]);
+    expect(await complete(['--sandbox', 'tasks', 'rebalance', '--team', 'gia,h'], env)).toEqual(['gia,hugo']);
     expect(s.requests).toHaveLength(0);
   });
 });
