@@ -530,10 +530,13 @@ describe('tasks watch', () => {
     expect(slow.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 99999999\n');
     const day = await topo(['tasks', 'watch', '--interval', '25h'], { sandbox: s });
     expect(day.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 25h\n');
+    // Days are a unit too (1d is the longest wait).
+    const days = await topo(['tasks', 'watch', '--interval', '2d'], { sandbox: s });
+    expect(days.stderr).toBe('error: --interval: between 5 and 86400 seconds (a day), got 2d\n');
     const unit = await topo(['tasks', 'watch', '--interval', '2x'], { sandbox: s });
     expect([unit.code, unit.stderr]).toEqual([
       2,
-      "error: --interval: '2x' is not a time such as 30 (seconds), 90s, 5m or 1h\n",
+      "error: --interval: '2x' is not a time such as 30 (seconds), 90s, 5m, 1h or 1d\n",
     ]);
     const stray = await topo(['tasks', 'watch', 'oops'], { sandbox: s });
     expect(stray.code).toBe(2);

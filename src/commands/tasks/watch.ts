@@ -40,7 +40,7 @@ export function registerWatch(tasks: Command, app: App): void {
     .optionsGroup(FLAG_GROUPS.output)
     .option(
       '--interval <seconds>',
-      `how often to ask: seconds (${MIN_INTERVAL_S} to ${MAX_INTERVAL_S}), or 90s, 5m, 1h`,
+      `how often to ask: seconds (${MIN_INTERVAL_S} to ${MAX_INTERVAL_S}), or 90s, 5m, 1h, 1d`,
       '30',
     )
     .option('--count <n>', 'stop after this many new tasks')
@@ -231,10 +231,10 @@ async function programRunner(ctx: Context, argv: string[]) {
     });
 }
 
-/** `--interval`: whole seconds, or with a unit: 90s, 5m, 1h. */
+/** `--interval`: whole seconds, or with a unit: 90s, 5m, 1h, 1d (the longest). */
 function parseInterval(value: string): number {
-  const ms = durationMs(value, 'smh', 's');
+  const ms = durationMs(value, 'smhd', 's');
   if (ms === undefined)
-    throw new UsageError(`--interval: '${value}' is not a time such as 30 (seconds), 90s, 5m or 1h`);
+    throw new UsageError(`--interval: '${value}' is not a time such as 30 (seconds), 90s, 5m, 1h or 1d`);
   return ms / 1000;
 }
