@@ -174,8 +174,8 @@ export function planBalance(input: {
 /**
  * The first pair (most loaded donor, least loaded receiver first) with a run that narrows their gap: one that
  * leaves both within the band if there is such a run for any pair, else one that at most evens the two out (the
- * donor never ends with fewer tasks than the receiver: a run of `s` tasks with `2s ≤` the gap), so that no
- * member is pushed past the band the other way and the two never trade places.
+ * donor never ends with fewer tasks than the receiver: a run of `s` tasks with `2s ≤` the gap): the two never
+ * trade places, and where both end outside the band they are nearer the mean than before.
  */
 function firstMove(
   donors: string[],
