@@ -177,7 +177,8 @@ if (fast !== undefined) {
         stdinIsTTY: require('node:tty').isatty(0),
         stdoutIsTTY: Boolean(process.stdout.isTTY),
         stderrIsTTY: Boolean(process.stderr.isTTY),
-        columns: process.stdout.columns || Number(process.env.COLUMNS) || 80,
+        // Piped or redirected, stdout has no width: what goes to a terminal then is stderr (plans, notes).
+        columns: process.stdout.columns || process.stderr.columns || Number(process.env.COLUMNS) || 80,
       },
       process.env,
       { interrupts },

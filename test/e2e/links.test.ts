@@ -187,10 +187,11 @@ const hasScript = (() => {
 function onTerminal(
   args: string[],
   env: Record<string, string>,
+  { columns = 100, stdout = '' }: { columns?: number; stdout?: string } = {},
 ): Promise<{ code: number | null; screen: string }> {
   return new Promise((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    const child = spawn('script', ['-qec', `stty cols 100; ${command}`, '/dev/null'], {
+    const child = spawn('script', ['-qec', `stty cols ${columns}; ${command} ${stdout}`, '/dev/null'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -217,6 +218,25 @@ describe.runIf(hasScript)('on a real terminal, as the terminal says what it is',
     TOPO_NO_KEYCHAIN: '1',
     TERM: 'xterm-256color',
     ...extra,
+  });
+
+  it('stdout sent to a file, what stays on the terminal (the plan on stderr) is as wide as the terminal', async () => {
+    const s = await sandbox();
+    const [, bob, carla, dev] = s.store.users.map((u) => u.id);
+    const { code, screen } = await onTerminal(
+      ['tasks', 'reassign', '--from', dev!, '--to', `${bob},${carla}`, '--dry-run'],
+      envFor(s, {}),
+      { columns: 140, stdout: '> /dev/null' },
+    );
+    expect(code).toBe(0);
+    const widths = screen
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split(/\r?\n/)
+      .map((line) => displayWidth(line));
+    // A line of the plan wider than 80 columns (where it wrapped before), none wider than the terminal.
+    expect(Math.max(...widths)).toBeGreaterThan(80);
+    expect(Math.max(...widths)).toBeLessThanOrEqual(140);
   });
 
   it.each([
