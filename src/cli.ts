@@ -128,6 +128,10 @@ function finishProgram(program: Command): void {
     cmd.exitOverride().configureOutput(program.configureOutput());
     explainSwallowedArgument(cmd);
     nameExcessArguments(cmd);
+    if (cmd.commands.length > 0) {
+      helpOfGroupOnStdout(cmd);
+      suggestCommandsOnce(cmd);
+    }
   }
 }
 
@@ -147,6 +151,36 @@ function explainSwallowedArgument(command: Command): void {
         { code: 'commander.missingArgument' },
       );
     return missing(name);
+  };
+}
+
+/**
+ * A command group typed alone (`topo tasks`) prints its help as `topo tasks --help` does: on stdout, exit 0
+ * (commander writes it to stderr, as for a mistake), so that `topo tasks | less` shows it.
+ */
+function helpOfGroupOnStdout(command: Command): void {
+  const help = command.help.bind(command) as (context?: { error: boolean }) => never;
+  command.help = ((context?: { error: boolean }) =>
+    help(command.args.length === 0 ? { error: false } : context)) as Command['help'];
+}
+
+/**
+ * A mistyped command is answered with the commands it may have meant, each once: by its name, not also by its
+ * alias (`did you mean list?`, not `one of list, ls?`). commander counts the aliases as names of their own.
+ */
+function suggestCommandsOnce(command: Command): void {
+  // commander's hook for an unknown command and its list of aliases (not in its type declarations).
+  const cmd = command as Command & { unknownCommand(): never };
+  const unknown = cmd.unknownCommand.bind(cmd);
+  cmd.unknownCommand = () => {
+    const subs = cmd.commands as (Command & { _aliases: string[] })[];
+    const aliases = subs.map((c) => c._aliases);
+    for (const c of subs) c._aliases = [];
+    try {
+      return unknown();
+    } finally {
+      subs.forEach((c, i) => (c._aliases = aliases[i]!));
+    }
   };
 }
 

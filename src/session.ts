@@ -38,6 +38,11 @@ export function globalsWithEnv(flags: GlobalOptions, env: Env): GlobalOptions {
     throw new UsageError(
       `--profile ${flags.profile} and ${globals.sandboxFromEnv ? 'TOPO_SANDBOX=1' : '--sandbox'} do not go together: the sandbox has its own profile ('sandbox'); leave out one of them`,
     );
+  // … and its own address: an API URL named with it would be quietly unused.
+  if (globals.sandbox && flags.apiUrl)
+    throw new UsageError(
+      `--api-url and ${globals.sandboxFromEnv ? 'TOPO_SANDBOX=1' : '--sandbox'} do not go together: the sandbox runs at an address of its own; leave out one of them`,
+    );
   return globals;
 }
 

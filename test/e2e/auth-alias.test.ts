@@ -243,6 +243,23 @@ describe('auth', () => {
     const r = await topo(['--sandbox', 'alias', 'list'], { key: null, env: { ...env, TOPO_PROFILE: 'eu' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('alice\t');
+    // Nor an API URL: the sandbox has an address of its own (TOPO_API_URL, for other commands, is not used).
+    const url = await topo(
+      ['--sandbox', '--api-url', 'https://x.example/v1?a=1', 'tasks', 'list', '-L', '1'],
+      {
+        key: null,
+        env,
+      },
+    );
+    expect([url.code, url.stderr]).toEqual([
+      2,
+      'error: --api-url and --sandbox do not go together: the sandbox runs at an address of its own; leave out one of them\n',
+    ]);
+    const fromEnv = await topo(['--sandbox', 'tasks', 'list', '-L', '1'], {
+      key: null,
+      env: { ...env, TOPO_API_URL: 'https://x.example/v1' },
+    });
+    expect(fromEnv.code).toBe(0);
   });
 });
 

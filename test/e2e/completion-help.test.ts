@@ -400,7 +400,17 @@ describe('help', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("error: unknown command 'taks' (did you mean tasks?)\n");
     const sub = await topo(['tasks', 'lst']);
-    expect(sub.stderr).toBe("error: unknown command 'lst' (did you mean one of list, ls?)\n");
+    // A command and its alias are one command: named once, by its name.
+    expect(sub.stderr).toBe("error: unknown command 'lst' (did you mean list?)\n");
+    expect((await topo(['tasks', 'ls', '--help'])).code).toBe(0);
+  });
+
+  it('a command group typed alone prints its help as --help does: on stdout, exit 0', async () => {
+    for (const group of ['tasks', 'plan', 'alias', 'auth']) {
+      const alone = await topo([group]);
+      expect([alone.code, alone.stderr], group).toEqual([0, '']);
+      expect(alone.stdout, group).toBe((await topo([group, '--help'])).stdout);
+    }
   });
 
   it('the help printed without loading the CLI is the help the CLI renders, for every command', async () => {
