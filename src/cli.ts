@@ -305,7 +305,14 @@ function commandWord(argv: string[]): string | undefined {
 
 /** commander's usage message as one line: `error: unknown option '--x' (did you mean --y?)`. */
 function usageLine(message: string): string {
-  const line = message.trimEnd().replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)');
+  const line = message
+    .trimEnd()
+    .replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)')
+    // An argument's choices said as a flag's are: `<shell>: invalid value 'tcsh' (allowed: …)`.
+    .replace(
+      /command-argument value '(.*)' is invalid for argument '(.*)'\. Allowed choices are (.*)\.$/,
+      "<$2>: invalid value '$1' (allowed: $3)",
+    );
   return line.startsWith('error:') ? line : `error: ${line}`;
 }
 

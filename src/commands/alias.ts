@@ -69,7 +69,9 @@ async function setAlias(
   fromTask: string | undefined,
 ): Promise<void> {
   if (!ALIAS_RE.test(name)) {
-    throw new UsageError(`alias '${name}': start with a letter; use letters, digits, '.', '-' and '_'`);
+    throw new UsageError(
+      `alias '${name}': start with a letter a–z; use letters a–z, digits, '.', '-' and '_' (no accents or spaces)`,
+    );
   }
   if (name.toLowerCase() === 'none')
     throw new UsageError(`alias '${name}' is taken: 'none' means nobody (unassigned tasks)`);

@@ -111,6 +111,10 @@ export function parseWhen(value: string, flag: string, now: number): string {
     const ms = Date.parse(`${value}T00:00:00Z`);
     if (!Number.isNaN(ms) && new Date(ms).toISOString().startsWith(value)) return isoTime(ms);
   }
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(value))
+    throw new UsageError(
+      `${flag}: '${value}' has no time zone: add Z for UTC or the offset (${value}Z, ${value}+01:00)`,
+    );
   if (ISO_DATETIME_RE.test(value)) {
     const ms = Date.parse(value);
     if (!Number.isNaN(ms)) return isoTime(ms);

@@ -16,6 +16,15 @@ describe('input refused before any request', () => {
       ['tasks', 'list', '--template', 'Closed-Lost', 'Win-Back'],
       "too many arguments for 'list': 'topo tasks list' takes none, and 'Win-Back' is left over (a flag's value without its flag, or a value with spaces not quoted?)",
     ],
+    [['completion', 'tcsh'], "<shell>: invalid value 'tcsh' (allowed: zsh, bash, fish, powershell)"],
+    [
+      ['tasks', 'list', '--created-after', '2026-12-01T09:00:00'],
+      "--created-after: '2026-12-01T09:00:00' has no time zone: add Z for UTC or the offset (2026-12-01T09:00:00Z, 2026-12-01T09:00:00+01:00)",
+    ],
+    [
+      ['alias', 'set', 'Ünï', 'd4e8eb2a-f2f2-4165-a881-cd424e42a851'],
+      "alias 'Ünï': start with a letter a–z; use letters a–z, digits, '.', '-' and '_' (no accents or spaces)",
+    ],
     [
       ['tasks', 'show', 'a', 'b', 'c'],
       "too many arguments for 'show': 'topo tasks show' takes <id>, and 'b' 'c' are left over (a flag's value without its flag, or a value with spaces not quoted?)",
