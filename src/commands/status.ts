@@ -3,7 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { collect } from '../input/parse.js';
+import { collect, parseNames } from '../input/parse.js';
 import { whoFrom } from '../domain/task.js';
 import { enrichNote } from '../output/notes.js';
 import { addOutputFlags } from '../output/flags.js';
@@ -79,10 +79,7 @@ Output:
 
 /** The members named, each once, in the order given. */
 async function teamOf(ctx: Context, values: string[]): Promise<string[]> {
-  const names = values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
+  const names = parseNames(values, '--team');
   if (names.length === 0) throw new UsageError('--team: name at least one person (aliases or UUIDs)');
   const ids: string[] = [];
   for (const name of names) {

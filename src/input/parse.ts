@@ -153,3 +153,18 @@ export function parseWith<T extends string>(values: string[] | undefined, allowe
   if (chosen.size === 0) throw new UsageError(`--with: give at least one of ${allowed.join(', ')}`);
   return allowed.filter((a) => chosen.has(a));
 }
+
+/**
+ * People named in a list (`--to bob,carla`, `--team gia,hugo`): comma-separated or the flag repeated. An empty
+ * slot (`bob,,carla`, a trailing comma, a shell variable that was empty) is refused: a name left out is not
+ * nobody.
+ */
+export function parseNames(values: string | string[], flag: string): string[] {
+  const given = typeof values === 'string' ? [values] : values;
+  const names = given.flatMap((v) => v.split(',')).map((n) => n.trim());
+  if (names.length > 1 && names.some((n) => n === ''))
+    throw new UsageError(
+      `${flag}: an empty name in '${given.join(',')}' (a name left out, or a stray comma?)`,
+    );
+  return names.filter(Boolean);
+}

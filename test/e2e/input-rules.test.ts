@@ -16,6 +16,14 @@ describe('input refused before any request', () => {
       ['tasks', 'list', '--template', 'Closed-Lost', 'Win-Back'],
       "too many arguments for 'list': 'topo tasks list' takes none, and 'Win-Back' is left over (a flag's value without its flag, or a value with spaces not quoted?)",
     ],
+    [
+      ['tasks', 'reassign', '--from', 'erin', '--to', 'bob,,carla', '--dry-run'],
+      "--to: an empty name in 'bob,,carla' (a name left out, or a stray comma?)",
+    ],
+    [
+      ['tasks', 'rebalance', '--team', 'gia,hugo,', '--dry-run'],
+      "--team: an empty name in 'gia,hugo,' (a name left out, or a stray comma?)",
+    ],
     [['completion', 'tcsh'], "<shell>: invalid value 'tcsh' (allowed: zsh, bash, fish, powershell)"],
     [
       ['tasks', 'list', '--created-after', '2026-12-01T09:00:00'],

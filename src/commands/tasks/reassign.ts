@@ -7,7 +7,7 @@ import type { TaskQuery } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY, SCOPE_CHOICES } from '../../input/choices.js';
-import { ageMs, collect, parseChoice, parsePositiveInt, parseWhen } from '../../input/parse.js';
+import { ageMs, collect, parseChoice, parseNames, parsePositiveInt, parseWhen } from '../../input/parse.js';
 import { JOB_LIST_FIELDS, JOB_REPORT_FIELDS, OUTCOME_FIELDS } from '../../output/fields.js';
 import type { Successor } from '../../domain/plan.js';
 import { addOutputFlags } from '../../output/flags.js';
@@ -283,10 +283,7 @@ async function runSweep(ctx: Context, ids: string[], flags: ReassignFlags): Prom
 
 /** `bob`, `bob,carla,dev` (in turn) or `bob=2,carla=1` (by weight). */
 function parseSuccessors(value: string): { name: string; weight: number }[] {
-  const parts = value
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const parts = parseNames(value, '--to');
   if (parts.length === 0) throw new UsageError('--to: name who should get the tasks');
   return parts.map((part) => {
     const [name, weight] = part.split('=');

@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { BULK_CONCURRENCY } from '../../input/choices.js';
 import { parseSubset, resolveFilterNames } from '../../input/filters.js';
-import { collect, parsePositiveInt } from '../../input/parse.js';
+import { collect, parseNames, parsePositiveInt } from '../../input/parse.js';
 import { checkOutputPath } from '../../input/outfile.js';
 import { requireConfirmable } from '../../flows/confirm.js';
 import { JOB_REPORT_FIELDS } from '../../output/fields.js';
@@ -95,10 +95,7 @@ gives, gets, after, away), mean, tolerance, band, spread, widest, within, held, 
 async function runRebalance(ctx: Context, flags: RebalanceFlags): Promise<void> {
   if (!flags.team)
     throw new UsageError('--team is required: the members to balance, comma-separated (at least two)');
-  const names = flags.team
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
+  const names = parseNames(flags.team, '--team');
   if (names.length < 2) throw new UsageError('--team: name at least two members, comma-separated');
   const tolerance = parseTolerance(flags.tolerance);
   const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', BULK_CONCURRENCY.max);
