@@ -102,7 +102,7 @@ async function runRepStatus(ctx: Context, assignee: string): Promise<void> {
   const named = output.exporter?.named() ?? [];
   const enricher =
     !output.exporter || named.length === 0 || named.includes('next')
-      ? new Enricher(client, (n) => terminal.err(enrichNote(n)))
+      ? new Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
       : undefined;
   const status = await repStatus(
     client,

@@ -108,7 +108,9 @@ export async function writeReport(
 ): Promise<string | undefined> {
   const { terminal } = ctx;
   const runIds = report.tasks.map((t) => t.sequence_id);
-  const names = await campaignNames(client, runIds, stop, (n) => terminal.err(enrichNote(n)));
+  const names = await campaignNames(client, runIds, stop, (n) =>
+    terminal.err(enrichNote(n, ctx.session.globals.sandbox)),
+  );
   if (!names)
     terminal.err(
       `note: the report has no campaign names: looking them up took more than ${NAMES_AFTER_STOP_MS / 1000} s after the stop.`,

@@ -6,7 +6,7 @@ import { describeError } from './errors.js';
 /** Notes for the person (stderr) about what a command could not show or do, from what a service reported. */
 
 /** What the lookups of contacts and campaigns could not do. */
-export function enrichNote(n: EnrichNotice): string {
+export function enrichNote(n: EnrichNotice, sandbox = false): string {
   if (n.kind === 'lookup-failed')
     return `note: some contacts and campaigns could not be looked up (${describeError(n.error)}); their IDs are shown instead`;
   const what = !n.scopes.includes(SCOPES.sequencesRead)
@@ -15,7 +15,11 @@ export function enrichNote(n: EnrichNotice): string {
       ? 'contacts and campaigns are not shown'
       : 'contacts and campaigns are not shown (runs and templates need it)';
   const several = n.scopes.length > 1;
-  return `note: this API key lacks the ${n.scopes.map((scope) => `'${scope}'`).join(' and ')} scope${several ? 's' : ''}, so ${what}. Create a key with ${several ? 'them' : 'it'} (Settings → Developers → API Keys) and run 'topo auth login'.`;
+  // The sandbox's keys are its demo keys: one with every scope is there for the asking.
+  const remedy = sandbox
+    ? "Unset TOPO_API_KEY for the sandbox's demo key with every scope."
+    : `Create a key with ${several ? 'them' : 'it'} (Settings → Developers → API Keys) and run 'topo auth login'.`;
+  return `note: this API key lacks the ${n.scopes.map((scope) => `'${scope}'`).join(' and ')} scope${several ? 's' : ''}, so ${what}. ${remedy}`;
 }
 
 /** What bulk work says when a signal asks it to stop: what it is doing first (the calls in flight finish). */

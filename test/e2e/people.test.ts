@@ -330,6 +330,16 @@ describe('a key without the companion scopes', () => {
     ]);
     // The key's scopes were asked once; nothing was sent that the key would be refused.
     expect(lookups(s)).toEqual([]);
+    // In the sandbox the remedy is its own key with every scope, not a key to create.
+    const home = tempDir();
+    const inSandbox = await topo(['--sandbox', 'tasks', 'list', '-L', '2'], {
+      key,
+      tty: true,
+      env: { TOPO_DATA_DIR: join(home, 'data'), TOPO_CONFIG_DIR: join(home, 'cfg') },
+    });
+    expect(inSandbox.stderr).toContain(
+      "so contacts and campaigns are not shown. Unset TOPO_API_KEY for the sandbox's demo key with every scope.\n",
+    );
     const json = await topo(['tasks', 'list', '-L', '2', '--with', 'contact', '--json'], { sandbox: s, key });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).map((x: { contact: unknown }) => x.contact)).toEqual([null, null]);

@@ -165,7 +165,9 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   const people = output.format === 'table' && (small || relations.length > 0);
   const want = new Set<Relation>([...relations, ...(people ? (['contact', 'template'] as const) : [])]);
   const enricher =
-    want.size > 0 ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
+    want.size > 0
+      ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+      : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false, contacts: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),

@@ -82,7 +82,9 @@ async function runNext(
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const card = output.format === 'table';
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
+  const enricher = want.size
+    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+    : undefined;
   const aside = new Set<string>();
   const links = await output.links();
   for (;;) {

@@ -53,7 +53,9 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   // On a terminal the person sees who the task is about without asking.
   const want = new Set<Relation>(output.format === 'table' ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
+  const enricher = want.size
+    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+    : undefined;
   const task = await getTask(client, id);
   const [related] = enricher ? await enricher.relate([task], want) : [{}];
   if (output.format === 'json') {

@@ -55,7 +55,9 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
   ]);
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const want = new Set<Relation>(output.format === 'table' ? ['contact'] : relations);
-  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
+  const enricher = want.size
+    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+    : undefined;
   // The contact comes from the task's run: the task is read alongside the messages.
   const [messages, related] = await Promise.all([
     getMessages(client, id),

@@ -111,7 +111,9 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const relations = enrich.relationsWanted(o.relations, output.exporter?.named());
   const table = output.format === 'table' && !o.exec;
   const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
-  const enricher = want.size ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n))) : undefined;
+  const enricher = want.size
+    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+    : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),
