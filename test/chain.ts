@@ -194,7 +194,9 @@ export function normalizeScreen(text: string): string {
       // eslint-disable-next-line no-control-regex
       .replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g, '')
       .replace(/\r\n?/g, '\n')
-      .replace(/\b(\d+[smhdw] ago|just now|in \d+[smhdw])\b/g, (age) => '<age>'.padEnd(age.length))
+      .replace(/\b(\d+[smhdw][ \u00a0]ago|just now|in[ \u00a0]\d+[smhdw])\b/g, (age) =>
+        '<age>'.padEnd(age.length),
+      )
       .replace(/\breq_[A-Za-z0-9]+/g, 'req_…')
       .split('\n')
       .map((line) => line.trimEnd())

@@ -4,6 +4,7 @@ import { enumLabel, relativeTime, typeLabel } from './format.js';
 import { safeText, tsvField } from '../basics/text.js';
 import { NO_LINKS, type Links } from './links.js';
 import { displayWidth, padEnd } from './width.js';
+import { hanging } from './thread.js';
 import {
   WITH_TSV_FIELDS,
   contactName,
@@ -47,6 +48,8 @@ export interface ShowView {
   with?: readonly Relation[];
   /** On a terminal that shows them: the email, phone and LinkedIn URL as links. */
   links?: Links;
+  /** The terminal's width: a value wider than the room beside its label wraps under itself. */
+  width?: number;
 }
 
 /** The fields a person reads first; the rest follow the contact and campaign. */
@@ -73,7 +76,9 @@ export function renderTaskFields(task: Task, view: ShowView): string {
     const raw = task[key];
     if (key === 'assignee_user_id' && raw === null) return c.dim('unassigned');
     if (raw === null || raw === undefined) return c.dim('—');
-    if (TIME_FIELDS.has(key)) return `${safeText(raw)} ${c.dim(`(${relativeTime(String(raw), view.now)})`)}`;
+    // The age stays whole when the line wraps: `(5h ago)` never splits.
+    if (TIME_FIELDS.has(key))
+      return `${safeText(raw)} ${c.dim(`(${relativeTime(String(raw), view.now).replace(/ /g, '\u00a0')})`)}`;
     if (key === 'priority') return priorityStyle(c, String(raw))(safeText(raw));
     if (key === 'status') return statusStyle(c, String(raw))(enumLabel(raw));
     if (key === 'type') return typeLabel(raw);
@@ -93,6 +98,7 @@ export function renderTaskFields(task: Task, view: ShowView): string {
   return labelled(
     blocks.filter((b) => b.length > 0),
     c,
+    view.width,
   );
 }
 
@@ -133,11 +139,10 @@ function relatedBlocks(task: Task, view: ShowView): [string, string][][] {
 }
 
 /** Blocks of `Label   value` lines, aligned across blocks, a blank line between them. */
-export function labelled(blocks: [string, string][][], c: ChalkInstance): string {
+export function labelled(blocks: [string, string][][], c: ChalkInstance, columns = Infinity): string {
   const width = Math.max(0, ...blocks.flat().map(([label]) => displayWidth(label)));
-  return (
-    blocks
-      .map((rows) => rows.map(([label, value]) => `${c.bold(padEnd(label, width))}  ${value}`).join('\n'))
-      .join('\n\n') + '\n'
-  );
+  // Wrapped between words, hanging under the value; a word wider than the room (a UUID, a URL) is never cut.
+  const line = ([label, value]: [string, string]) =>
+    hanging(`${c.bold(padEnd(label, width))}  `, value, columns, ' '.repeat(width + 2), false);
+  return `${blocks.map((rows) => rows.map(line).join('\n')).join('\n\n')}\n`;
 }

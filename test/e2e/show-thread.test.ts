@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { displayWidth } from '../../src/output/width.js';
 import { sandbox, topo } from '../helpers.js';
 
 describe('tasks show', () => {
@@ -50,6 +51,20 @@ describe('tasks show', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe("error: task id: 'abc' is not a UUID\n");
     expect(s.requests).toHaveLength(1);
+  });
+
+  it('on a narrow terminal a value wraps under itself; only a word that cannot break (a UUID, a URL) runs past', async () => {
+    const s = await sandbox();
+    const task = s.store.state.tasks.find(
+      (t) => t.assignee_user_id !== null && s.store.thread(t).length > 0,
+    )!;
+    for (const columns of [40, 60]) {
+      const r = await topo(['tasks', 'show', task.id], { sandbox: s, tty: true, columns });
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      for (const line of lines.filter((l) => displayWidth(l) > columns))
+        expect(line, `${columns}: ${line}`).toMatch(/^ *(\S+( \S+)* {2,})?\S+$/);
+    }
   });
 });
 

@@ -73,6 +73,7 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
       related: related!,
       with: relations,
       links: await output.links(),
+      width: terminal.columns,
     }),
   );
 }
