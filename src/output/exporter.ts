@@ -72,14 +72,21 @@ export class Exporter {
     const pretty = terminal.stdoutIsTTY;
     let count = 0;
     let buffer = '[';
-    for await (const record of records) {
-      const text = encodeJson(this.pick(record), pretty);
-      buffer += `${count === 0 ? '' : ','}${pretty ? `\n  ${text.replace(/\n/g, '\n  ')}` : text}`;
-      count++;
-      if (buffer.length > 16_384) {
-        await terminal.out(buffer);
-        buffer = '';
+    try {
+      for await (const record of records) {
+        const text = encodeJson(this.pick(record), pretty);
+        buffer += `${count === 0 ? '' : ','}${pretty ? `\n  ${text.replace(/\n/g, '\n  ')}` : text}`;
+        count++;
+        if (buffer.length > 16_384) {
+          await terminal.out(buffer);
+          buffer = '';
+        }
       }
+    } catch (error) {
+      // A walk that failed part-way: the records it handed over are written, the array left open (no parser
+      // takes it for the whole list), before the error is said.
+      if (buffer) await terminal.out(buffer);
+      throw error;
     }
     await terminal.out(`${buffer}${pretty && count > 0 ? '\n' : ''}]\n`);
     return count;

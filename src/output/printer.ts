@@ -103,15 +103,19 @@ export class Output {
   private async lines<R>(records: AsyncIterable<R> | Iterable<R>, line: (r: R) => string): Promise<number> {
     let buffer = '';
     let n = 0;
-    for await (const record of records) {
-      buffer += line(record);
-      n++;
-      if (buffer.length > FLUSH_AT) {
-        await this.terminal.out(buffer);
-        buffer = '';
+    // A walk that fails part-way: what it handed over is written before the error is said (whole lines).
+    try {
+      for await (const record of records) {
+        buffer += line(record);
+        n++;
+        if (buffer.length > FLUSH_AT) {
+          await this.terminal.out(buffer);
+          buffer = '';
+        }
       }
+    } finally {
+      if (buffer) await this.terminal.out(buffer);
     }
-    if (buffer) await this.terminal.out(buffer);
     return n;
   }
 
@@ -128,12 +132,15 @@ export class Output {
       if (batch.length) await this.terminal.out(csvLines(batch));
       batch = [];
     };
-    for await (const record of records) {
-      batch.push(fields.map((f) => f.value(record)));
-      n++;
-      if (batch.length >= CSV_ROWS_AT_ONCE) await flush();
+    try {
+      for await (const record of records) {
+        batch.push(fields.map((f) => f.value(record)));
+        n++;
+        if (batch.length >= CSV_ROWS_AT_ONCE) await flush();
+      }
+    } finally {
+      await flush();
     }
-    await flush();
     return n;
   }
 
@@ -149,28 +156,32 @@ export class Output {
     let fitted: FittedTable<R> | undefined;
     let pending: R[] = [];
     let n = 0;
-    for await (const record of records) {
-      n++;
+    try {
+      for await (const record of records) {
+        n++;
+        if (!fitted) {
+          page.push(record);
+          if (page.length < TABLE_PAGE) continue;
+          fitted = fitTable(columns, page, this.terminal.columns, fit);
+          await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
+          continue;
+        }
+        pending.push(record);
+        if (pending.length >= TABLE_PAGE) {
+          await this.terminal.out(renderRows(fitted, pending));
+          pending = [];
+        }
+      }
+    } finally {
+      // Also when the walk failed part-way: the rows it handed over are shown before the error.
       if (!fitted) {
-        page.push(record);
-        if (page.length < TABLE_PAGE) continue;
-        fitted = fitTable(columns, page, this.terminal.columns, fit);
-        await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
-        continue;
-      }
-      pending.push(record);
-      if (pending.length >= TABLE_PAGE) {
+        if (page.length) {
+          fitted = fitTable(columns, page, this.terminal.columns, fit);
+          await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
+        }
+      } else if (pending.length) {
         await this.terminal.out(renderRows(fitted, pending));
-        pending = [];
       }
-    }
-    if (!fitted) {
-      if (page.length) {
-        fitted = fitTable(columns, page, this.terminal.columns, fit);
-        await this.terminal.out(renderRows(fitted, page, (h) => c.bold(h)));
-      }
-    } else if (pending.length) {
-      await this.terminal.out(renderRows(fitted, pending));
     }
     return n;
   }
