@@ -24,8 +24,11 @@ __topo_complete() {
     
     # Build the command to get completions
     # The words before the cursor as typed (eval reads their quotes), and the word being completed
-    # without the quote it was begun with (an unclosed quote would fail the eval)
-    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf '%q' "${cur#[\"\']}")"
+    # without the quote it was begun with (an unclosed quote would fail the eval) and with its escaped
+    # spaces and commas read as the shell will (Closed-Lost\ W is Closed-Lost W)
+    local plain=${cur#[\"\']}
+    plain=${plain//\\ / }; plain=${plain//\\,/,}
+    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf '%q' "$plain")"
     
     # Get completions from the program
     out=$(eval "$requestComp" 2>/dev/null)
@@ -92,11 +95,15 @@ __topo_complete() {
     
     # Return completions
     COMPREPLY=()
-    local comp quote="" typed=$cur
-    if [[ $cur == [\"\']* ]]; then quote=${cur:0:1}; typed=${cur:1}; fi
+    local comp quoted quote="" typed=$plain
+    if [[ $cur == [\"\']* ]]; then quote=${cur:0:1}; fi
+    # --flag=value: the shell replaces what follows the =, and the values are matched against it
+    if [[ $typed == --*=* ]]; then typed=${typed#*=}; fi
     for comp in "${completions[@]}"; do
         [[ -n $comp && $comp == "$typed"* ]] || continue
-        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("$(printf '%q' "$comp")"); fi
+        # Quoted as the shell reads it back; a comma needs no backslash (--json id,type stays as typed)
+        printf -v quoted '%q' "$comp"
+        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("${quoted//\\,/,}"); fi
     done
 }
 

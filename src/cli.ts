@@ -349,9 +349,9 @@ export async function main(argv: string[], io: IO, env: Env, deps: ContextDeps =
     }
     finishProgram(program);
     // `completion <shell>`: the library prints the script with console.log, routed to this run's stdout (bash's
-    // mended on the way).
+    // and zsh's mended on the way).
     const restore = completing
-      ? (await import('./complete.js')).routeConsole(io, (await import('./completion.js')).mendBashScript)
+      ? (await import('./complete.js')).routeConsole(io, (await import('./completion.js')).mendScript)
       : () => undefined;
     try {
       await program.parseAsync(argv, { from: 'user' });

@@ -119,6 +119,22 @@ export function completionSpec(program: Command): CompletionSpec {
   return spec;
 }
 
+/** The library's scripts, mended where they fall short (see mendBashScript and mendZshScript). */
+export function mendScript(script: string): string {
+  return mendZshScript(mendBashScript(script));
+}
+
+/**
+ * The library's zsh script, mended: a value is inserted quoted as the shell reads it back (a campaign name with a
+ * space went in bare, `--template Closed-Lost Win-Back`, two words), as bash and fish do.
+ */
+export function mendZshScript(script: string): string {
+  return script.replace(
+    '_describe $keepOrder "completions" completions -Q ${flagPrefix}',
+    '_describe $keepOrder "completions" completions ${flagPrefix}',
+  );
+}
+
 /**
  * The library's bash script, mended: its settings are the script's own and can be set again (sourcing it twice
  * from ~/.bashrc made six "readonly variable" errors); a value with a space (a campaign name) goes in quoted as
@@ -143,8 +159,11 @@ export function mendBashScript(script: string): string {
       request,
       [
         '    # The words before the cursor as typed (eval reads their quotes), and the word being completed',
-        '    # without the quote it was begun with (an unclosed quote would fail the eval)',
-        '    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf \'%q\' "${cur#[\\"\\\']}")"',
+        '    # without the quote it was begun with (an unclosed quote would fail the eval) and with its escaped',
+        '    # spaces and commas read as the shell will (Closed-Lost\\ W is Closed-Lost W)',
+        '    local plain=${cur#[\\"\\\']}',
+        '    plain=${plain//\\\\ / }; plain=${plain//\\\\,/,}',
+        '    requestComp="topo complete -- ${words[*]:1:cword-1} $(printf \'%q\' "$plain")"',
       ].join('\n'),
     )
     .replace(/readonly ShellCompDirective/g, '__topo_ShellCompDirective')
@@ -153,11 +172,15 @@ export function mendBashScript(script: string): string {
       last,
       [
         '    COMPREPLY=()',
-        '    local comp quote="" typed=$cur',
-        '    if [[ $cur == [\\"\\\']* ]]; then quote=${cur:0:1}; typed=${cur:1}; fi',
+        '    local comp quoted quote="" typed=$plain',
+        '    if [[ $cur == [\\"\\\']* ]]; then quote=${cur:0:1}; fi',
+        '    # --flag=value: the shell replaces what follows the =, and the values are matched against it',
+        '    if [[ $typed == --*=* ]]; then typed=${typed#*=}; fi',
         '    for comp in "${completions[@]}"; do',
         '        [[ -n $comp && $comp == "$typed"* ]] || continue',
-        '        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("$(printf \'%q\' "$comp")"); fi',
+        '        # Quoted as the shell reads it back; a comma needs no backslash (--json id,type stays as typed)',
+        '        printf -v quoted \'%q\' "$comp"',
+        '        if [[ -n $quote ]]; then COMPREPLY+=("$quote$comp$quote"); else COMPREPLY+=("${quoted//\\\\,/,}"); fi',
         '    done',
       ].join('\n'),
     )

@@ -230,16 +230,94 @@ COMP_LINE="topo tasks list --template ${typed}"
 COMP_POINT=\${#COMP_LINE}
 __topo_complete 2>/dev/null
 printf '%s\\n' "\${COMPREPLY[@]}"`;
+    // Begun with an escaped space: the word as bash hands it over, backslash and all.
+    const escaped = `
+COMP_WORDS=(topo tasks list --template 'Closed-Lost\\ W')
+COMP_CWORD=4
+COMP_LINE='topo tasks list --template Closed-Lost\\ W'
+COMP_POINT=\${#COMP_LINE}
+__topo_complete 2>/dev/null
+printf '%s\\n' "\${COMPREPLY[@]}"`;
     const r = spawnSync(
       'bash',
-      ['-c', `${helpers}\nsource "${script}"\nsource "${script}"\n${run('Clo')}\n${run("\\'Clo")}`],
+      [
+        '-c',
+        `${helpers}\nsource "${script}"\nsource "${script}"\n${run('Clo')}\n${run("\\'Clo")}\n${escaped}`,
+      ],
       {
         env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir },
         encoding: 'utf8',
       },
     );
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe("Closed-Lost\\ Win-Back\n'Closed-Lost Win-Back'\n");
+    // Begun with an escaped space (Closed-Lost\ W), as bash hands the word over: matched as the shell reads it.
+    expect(r.stdout).toBe("Closed-Lost\\ Win-Back\n'Closed-Lost Win-Back'\nClosed-Lost\\ Win-Back\n");
+  });
+
+  it.runIf(existsSync('/usr/bin/zsh') || existsSync('/bin/zsh'))(
+    'zsh: a value with spaces goes in quoted as the shell reads it back',
+    () => {
+      const dir = tempDir();
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      // A stand-in topo that answers every request with one campaign name.
+      writeFileSync(join(bin, 'topo'), `#!/bin/sh\nprintf 'Closed-Lost Win-Back\\tcampaign\\n:4\\n'\n`, {
+        mode: 0o755,
+      });
+      const buffer = join(dir, 'buffer');
+      // An interactive zsh on a pseudo-terminal (zpty): Tab, then a key that writes the line being edited.
+      const driver = `
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "autoload -Uz compinit; compinit -u; source ${join(ROOT, 'completions', '_topo')}; compdef _topo topo"
+zpty -w z 'printbuf() { print -r -- "$BUFFER" > ${buffer} }; zle -N printbuf; bindkey "^Xp" printbuf'
+zpty -w -n z $'topo tasks list --template Clo\t\x18p'
+for i in {1..600}; do [[ -s ${buffer} ]] && break; sleep 0.1; done
+zpty -d z
+`;
+      execFileSync('zsh', ['-f', '-c', driver], {
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir },
+        stdio: 'ignore',
+      });
+      expect(readFileSync(buffer, 'utf8')).toBe('topo tasks list --template Closed-Lost\\ Win-Back \n');
+    },
+  );
+
+  it('bash: after a comma and after --flag= values complete as typed', () => {
+    const dir = tempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const system = '/usr/share/bash-completion/bash_completion';
+    const helpers = existsSync(system)
+      ? `source ${system}`
+      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    // Each line as bash hands it over: the words, and the line with the cursor at its end.
+    const line = (typed: string, ...words: string[]) => `
+COMP_LINE=${shellWord(typed)}; COMP_POINT=\${#COMP_LINE}
+COMP_WORDS=(${words.map(shellWord).join(' ')}); COMP_CWORD=${words.length - 1}
+__topo_complete 2>/dev/null; printf '%s|' "\${COMPREPLY[@]}"; echo`;
+    const out = execFileSync(
+      'bash',
+      [
+        '-c',
+        [
+          helpers,
+          `source "${join(ROOT, 'completions', 'topo.bash')}"`,
+          line('topo tasks list --json id,ty', 'topo', 'tasks', 'list', '--json', 'id,ty'),
+          line('topo tasks list --type call,new', 'topo', 'tasks', 'list', '--type', 'call,new'),
+          line('topo tasks list --status=pe', 'topo', 'tasks', 'list', '--status', '=', 'pe'),
+        ].join('\n'),
+      ],
+      {
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
+        encoding: 'utf8',
+      },
+    );
+    // Commas stay bare (a backslash before one made readline's common prefix grow with each Tab).
+    expect(out).toBe('id,type|\ncall,new_lead_review|\npending|\n');
   });
 
   it('bash, with the committed script loaded, completes a real command line', () => {
@@ -494,3 +572,8 @@ describe('--query', () => {
     expect(s.requests).toHaveLength(0);
   });
 });
+
+/** A word as bash reads it back, in single quotes. */
+function shellWord(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
+}
