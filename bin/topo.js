@@ -6,6 +6,12 @@ const { join } = require('node:path');
 
 const args = process.argv.slice(2);
 
+process.stdout.on('error', (error) => {
+  // A closed pipe (`topo tasks list --all | head -3`, `topo complete -- … | head`) is a normal end, not a failure.
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 /** Inside the single executable (`npm run package`), the package's files are its embedded assets. */
 const sea = (() => {
   try {
@@ -141,11 +147,6 @@ if (fast !== undefined) {
       return () => handlers.delete(handler);
     },
   };
-  process.stdout.on('error', (error) => {
-    // A closed pipe (`topo tasks list --all | head -3`) is a normal end, not a failure.
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
   // undici parses HTTP with WebAssembly; V8 would also optimise that code in the background and hold the
   // process at exit to finish it, which a short command never profits from: baseline-compiled code only. Set
   // as undici compiles its parser (scripts/bundling.mjs), not at start: a change of V8's flags makes V8 reject

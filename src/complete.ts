@@ -14,8 +14,11 @@ import type { Env, IO } from './terminal.js';
 export type ValueSource =
   /** These values, each whole. */
   | { values: string[] }
-  /** A comma-separated list of these values, offered after what is already typed. */
-  | { list: string[] }
+  /**
+   * A comma-separated list of these values, offered after what is already typed; with `modes`, the list of the
+   * first mode one of whose flags is among the words typed (`--json` fields of `reassign --jobs`).
+   */
+  | { list: string[]; modes?: { flags: string[]; list: string[] }[] }
   /** Values with a description each. */
   | { entries: [string, string][] }
   /** Read at completion time from this machine's settings; with `commas`, a comma-separated list of them. */
@@ -139,8 +142,12 @@ export async function complete(spec: CompletionSpec, io: IO, env: Env, words: st
     return (c: Complete) => {
       if ('files' in source) files = true;
       else if ('values' in source) for (const v of source.values) c(v, '');
-      else if ('list' in source) commaList(current, source.list, c);
-      else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
+      else if ('list' in source) {
+        const mode = source.modes?.find((m) =>
+          m.flags.some((f) => words.includes(f) || words.some((w) => w.startsWith(`${f}=`))),
+        );
+        commaList(current, mode?.list ?? source.list, c);
+      } else if ('entries' in source) for (const [v, d] of source.entries) c(v, d);
       // Names from the API or a hand-edited file: control characters shown, never sent to the shell raw.
       else if (source.commas)
         commaList(

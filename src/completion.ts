@@ -42,8 +42,10 @@ const SOURCES: Record<string, ValueSource> = {
 /** A command's own meaning of an option, where it differs from the others'. */
 function sourceFor(cmd: Command, path: string, name: string): ValueSource | undefined {
   if (name === 'json') {
-    const fields = outputSpecOf(cmd)?.fields;
-    return fields ? { list: [...fields] } : undefined;
+    const spec = outputSpecOf(cmd);
+    if (!spec?.fields) return undefined;
+    const modes = spec.modes?.map((m) => ({ flags: [...m.flags], list: [...m.fields] }));
+    return { list: [...spec.fields], ...(modes && { modes }) };
   }
   if (name === 'status' && path === 'templates list') return { list: lower(TEMPLATE_STATUSES) };
   return SOURCES[name];

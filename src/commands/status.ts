@@ -30,7 +30,7 @@ export function registerStatus(program: Command, app: App): void {
     .option('--team <users>', "a team's status: aliases or UUIDs (comma-separated or repeated)", collect);
   addOutputFlags(cmd, {
     fields: REP_STATUS_FIELDS,
-    modes: [{ label: 'with --team', fields: TEAM_STATUS_FIELDS, when: (o) => o.team !== undefined }],
+    modes: [{ label: 'with --team', fields: TEAM_STATUS_FIELDS, flags: ['--team'] }],
   });
   helpDetails(cmd, {
     examples: [

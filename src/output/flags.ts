@@ -4,8 +4,11 @@ import type { Command } from 'commander';
 export interface OutputSpec {
   /** Fields a `--json a,b` may name; undefined: this command's JSON takes no field list. */
   fields?: readonly string[];
-  /** The fields of other modes of the command (e.g. `reassign --from`), chosen by its flags. */
-  modes?: { label: string; fields: readonly string[]; when(opts: Record<string, unknown>): boolean }[];
+  /**
+   * The fields of other modes of the command (e.g. `reassign --from`), chosen by its flags: the first mode one of
+   * whose flags (long names, `--jobs`) is given. Completion chooses by the same flags in the words typed.
+   */
+  modes?: { label: string; fields: readonly string[]; flags: readonly string[] }[];
   /** Whether the command's records can be printed as CSV. */
   csv?: boolean;
 }
@@ -35,5 +38,7 @@ export function jsonFieldsFor(
   spec: OutputSpec,
   opts: Record<string, unknown>,
 ): readonly string[] | undefined {
-  return spec.modes?.find((m) => m.when(opts))?.fields ?? spec.fields;
+  const given = (flag: string) =>
+    opts[flag.replace(/^--/, '').replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase())] !== undefined;
+  return spec.modes?.find((m) => m.flags.some(given))?.fields ?? spec.fields;
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from '../../src/cli.js';
+import { JOB_LIST_FIELDS } from '../../src/output/fields.js';
 import { TASK_JSON_FIELDS as TASK_FIELDS } from '../../src/output/tasks.js';
 import { BIN, memoryIO, sandbox, tempDir, topo } from '../helpers.js';
 
@@ -99,6 +100,18 @@ describe('shell completion protocol', () => {
       TASK_FIELDS.filter((f) => f !== 'id').map((f) => `id,${f}`),
     );
     expect(await complete(['tasks', 'list', '--json', 'status,cre'])).toEqual(['status,created_at']);
+    // The fields of the command's mode, chosen by the flags typed, as --json itself takes them.
+    expect(await complete(['tasks', 'reassign', 'x', '--json', ''])).toEqual([
+      'id',
+      'result',
+      'task',
+      'error',
+    ]);
+    expect(await complete(['tasks', 'reassign', '--jobs', '--json', ''])).toEqual([...JOB_LIST_FIELDS]);
+    expect(await complete(['tasks', 'reassign', '--undo', 'last', '--json', 'ki'])).toEqual(['kind']);
+    expect(await complete(['tasks', 'reassign', '--from=x', '--json', 'moved,not'])).toEqual([
+      'moved,not_started',
+    ]);
   });
 
   it('--undo offers last and the jobs of the state folder, newest first, from their names alone', async () => {

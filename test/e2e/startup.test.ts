@@ -181,6 +181,17 @@ process.on('exit', () => {
 });
 
 describe('the end of a command', () => {
+  it.each([[['complete', '--', 'tasks', 'list', '--json', '']], [['completion', 'zsh']]])(
+    '%j into a pipe closed at once (`| head -1`): a normal end, exit 0, no error',
+    async (args) => {
+      const run = spawnTopo(args);
+      // The reader is gone before anything is written: every write meets a closed pipe.
+      run.child.stdout.destroy();
+      expect(await run.exit).toBe(0);
+      expect(run.stderr()).toBe('');
+    },
+  );
+
   it('ends the process once the command is done, with all it wrote handed over, even to a reader that starts late', async () => {
     const s = await sandbox();
     const run = spawnTopo(['tasks', 'list', '--status', 'all', '--all', '--json'], { sandbox: s });

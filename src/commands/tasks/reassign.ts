@@ -91,15 +91,11 @@ export function registerReassign(tasks: Command, app: App): void {
   addOutputFlags(cmd, {
     fields: OUTCOME_FIELDS,
     modes: [
-      { label: 'with --jobs', fields: JOB_LIST_FIELDS, when: (opts) => opts.jobs !== undefined },
+      { label: 'with --jobs', fields: JOB_LIST_FIELDS, flags: ['--jobs'] },
       {
         label: 'with --from, --undo, --return or --sweep',
         fields: JOB_REPORT_FIELDS,
-        when: (opts) =>
-          opts.from !== undefined ||
-          opts.undo !== undefined ||
-          opts.return !== undefined ||
-          opts.sweep !== undefined,
+        flags: ['--from', '--undo', '--return', '--sweep'],
       },
     ],
     csv: true,
