@@ -1,5 +1,5 @@
 import { text as readAll } from 'node:stream/consumers';
-import type { Signal } from './errors.js';
+import { InterruptedError, type Signal } from './errors.js';
 import type { Prompter } from './prompt.js';
 
 /** The streams of a run and whether each is a terminal: what `main()` is given, so tests can inject them. */
@@ -132,7 +132,23 @@ export class Terminal {
     // The person may quit the pager before reading everything: that is not an error.
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(text);
-    const result = await closed;
+    // Ctrl-C reaches the pager too, which handles it (less stops what it does and stays): topo waits for the
+    // pager to end, as git does, rather than leave it reading the terminal behind the shell. SIGTERM ends the
+    // pager, then topo as usual.
+    let terminated = false;
+    let release = (): void => undefined;
+    const hold = (): void => {
+      release = this.onInterrupt((signal) => {
+        if (signal === 'SIGTERM') {
+          terminated = true;
+          child.kill('SIGTERM');
+        } else hold();
+      });
+    };
+    hold();
+    const result = await closed.finally(() => release());
+    // Ended by SIGTERM while paging: exit 143, with nothing more to say.
+    if (terminated) throw new InterruptedError('', 'SIGTERM');
     if (result === 0) return;
     // A pager that cannot start or fails (TOPO_PAGER=false) must not swallow the text.
     this.warn(

@@ -280,7 +280,13 @@ export function interrupts() {
 }
 
 /** topo run on a terminal this many columns wide (through `script`): its exit, and what it wrote so far. */
-export function onTerminal(s: Sandbox, home: string, cols: number, args: string) {
+export function onTerminal(
+  s: Sandbox,
+  home: string,
+  cols: number,
+  args: string,
+  env: Record<string, string> = {},
+) {
   const command = `stty cols ${cols} rows 50; exec "${process.execPath}" "${BIN}" ${args}`;
   const child = spawn('script', ['-qec', command, '/dev/null'], {
     env: {
@@ -293,6 +299,7 @@ export function onTerminal(s: Sandbox, home: string, cols: number, args: string)
       TOPO_CONFIG_DIR: join(home, 'config'),
       TOPO_API_URL: s.url,
       TOPO_API_KEY: 'topo_sandbox_rw',
+      ...env,
     },
   });
   let written = '';

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -667,6 +668,36 @@ describe('everyday gaps', () => {
     const unassigned = await topo(['alias', 'set', 'me', '--from-task', nobody.id], { sandbox: s, env });
     expect(unassigned.code).toBe(2);
     expect(unassigned.stderr).toContain('is unassigned');
+  });
+
+  it('Ctrl-C while the thread is in the pager is the pager’s: topo waits for it to end, then ends as usual', async () => {
+    const s = await sandbox();
+    const t = s.store.state.tasks.find((x) => s.store.thread(x).length >= 3)!;
+    const home = tempDir();
+    const started = join(home, 'started');
+    const release = join(home, 'release');
+    // A pager that, as less does, stays on Ctrl-C, and ends when the test lets it.
+    const pager = join(home, 'pager.cjs');
+    writeFileSync(
+      pager,
+      `const fs = require('fs');
+process.on('SIGINT', () => {});
+process.stdin.resume();
+process.stdin.on('end', () => {
+  fs.writeFileSync(${JSON.stringify(started)}, '');
+  const poll = setInterval(() => fs.existsSync(${JSON.stringify(release)}) && process.exit(0), 20);
+});
+`,
+    );
+    const run = onTerminal(s, home, 80, `tasks thread ${t.id}`, {
+      TOPO_PAGER: `${process.execPath} ${pager}`,
+    });
+    await waitFor(() => existsSync(started), 60_000, 'the pager');
+    // Ctrl-C reaches topo (the terminal sends it to the pager too, which stays).
+    spawnSync('pkill', ['-INT', '-P', String(run.child.pid)]);
+    writeFileSync(release, '');
+    // topo was still there to see the pager end: it ends as a command that was read to the end does.
+    expect(await run.exit).toBe(0);
   });
 
   it('a long thread goes through the pager on a terminal; never when piped, nor with --no-pager', async () => {
