@@ -69,10 +69,10 @@ export function previewView(who: Who, c: ChalkInstance): ListView<PreviewItem> {
         { header: 'ASSIGNEE', cell: (p) => (p.task ? who(p.task.assignee_user_id) : ''), cut: 'person' },
         {
           header: 'WHAT',
-          // A task that could not be read: why, from its error.
-          cell: (p) => (p.result === 'failed' ? failureText(p.error) : p.why),
+          // A task that could not be read: why, from its error (its ID is beside it: a 404 is `not found`).
+          cell: (p) => (p.result === 'failed' ? previewFailure(p.error) : p.why),
           narrow: (p) =>
-            p.result === 'failed' ? failureText(p.error) : p.why.replace(/^would move to /, '→ '),
+            p.result === 'failed' ? previewFailure(p.error) : p.why.replace(/^would move to /, '→ '),
           style: (p, s) =>
             p.result === 'would_change' || p.result === 'would_move'
               ? s
@@ -145,6 +145,11 @@ export function outcomeLine(o: ItemOutcome, past: string, c: ChalkInstance, deta
 /** A task left as it was, with why in the words of the change: `• <id> CALL HOT already with bob`. */
 export function unchangedLine(task: Task, why: string, c: ChalkInstance): string {
   return `${c.dim('•')} ${taskLabel(task)} ${why}`;
+}
+
+/** Why a task of a preview could not be read, in the few words a table cell has. */
+function previewFailure(e: ItemError | null): string {
+  return e?.status === 404 ? 'not found' : failureText(e);
 }
 
 export function failureText(e: ItemError | null): string {

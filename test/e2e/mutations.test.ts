@@ -232,6 +232,14 @@ describe('tasks skip / reopen', () => {
       'Dry run: 1 would change, 1 could not be read; nothing was changed.\nerror: 1 of 2 tasks could not be read; nothing was changed\n',
     );
     expect(s.received('POST')).toHaveLength(0);
+    // On a terminal the preview says why in a few words: its ID is beside it.
+    const shown = await topo(['tasks', 'skip', p!.id, missing[0]!, '--dry-run'], {
+      sandbox: s,
+      tty: true,
+      columns: 120,
+    });
+    const row = shown.stdout.split('\n').find((l) => l.startsWith(missing[0]!.slice(0, 8)))!;
+    expect(row).toMatch(/ not found$/);
   });
 
   it('reopens completed and skipped tasks', async () => {
