@@ -504,6 +504,33 @@ describe('tasks watch', () => {
     // eslint-disable-next-line no-control-regex
     expect(raw).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(JSON.parse(Buffer.from(raw, 'latin1').toString('utf8'))).toEqual(t);
+
+    // With --json fields, the program gets those fields only, as --json prints them.
+    const picked = join(tempDir(), 'picked.json');
+    const copy = `let d='';process.stdin.on('data',c=>d+=c).on('end',()=>require('fs').writeFileSync(${JSON.stringify(picked)},d))`;
+    const before = polls();
+    const fields = topo(
+      [
+        'tasks',
+        'watch',
+        '--interval',
+        '5',
+        '--count',
+        '1',
+        '--json',
+        'id,type',
+        '--exec',
+        process.execPath,
+        '--',
+        '-e',
+        copy,
+      ],
+      { sandbox: s },
+    );
+    await waitFor(() => polls() >= before + 6, 10_000, 'a few polls');
+    const u = s.store.createTask({ type: 'CALL' });
+    expect((await fields).code).toBe(0);
+    expect(JSON.parse(readFileSync(picked, 'utf8'))).toEqual({ id: u.id, type: 'CALL' });
   });
 
   it('an outage from the start (the first reads) is ridden out like a later one', async () => {

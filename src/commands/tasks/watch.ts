@@ -58,7 +58,8 @@ export function registerWatch(tasks: Command, app: App): void {
     notes: `Output:
   On a terminal, a row per new task (the columns of 'topo tasks list'); piped, its tab-separated
   line; --json, one JSON object per line. Each task is printed once. --exec runs the program
-  for each task in turn (no shell), the task's JSON on its standard input and TOPO_TASK_ID set;
+  for each task in turn (no shell), the task's JSON on its standard input (only the fields of
+  --json a,b, if named) and TOPO_TASK_ID set;
   a program that fails is reported and watching goes on.`,
   });
   cmd.action(
@@ -144,7 +145,12 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
       onTask: async (task) => {
         const [related] = enricher ? await enricher.relate([task], want) : [{}];
         const row: TaskRow = { task, related: related! };
-        if (run) await run(task, taskJson(row, relations));
+        // The program gets the task as --json prints it: only the fields named (`--json id,type`), if any.
+        if (run)
+          await run(
+            task,
+            output.exporter ? output.exporter.pick(taskJson(row, relations)) : taskJson(row, relations),
+          );
         else await print!(row);
         if (o.bell) terminal.io.stderr.write('\u0007');
       },
