@@ -88,7 +88,15 @@ function completingValueOf(spec: CompletionSpec, words: string[], source: string
 
 /** The values of this machine's settings that the words being completed need, and only those. */
 async function localValues(spec: CompletionSpec, env: Env, words: string[]) {
-  const wanted = (source: string) => completingValueOf(spec, words, source);
+  // An argument's values (`alias remove <name>`) are read for any word of its command group: cheap, and its
+  // aliases (`alias rm`) need no matching here.
+  const byArgument = (source: string) =>
+    spec.some(
+      (cmd) =>
+        cmd.path.split(' ')[0] === words.find((w) => !w.startsWith('-')) &&
+        cmd.arguments.some((a) => a.source && 'local' in a.source && a.source.local === source),
+    );
+  const wanted = (source: string) => completingValueOf(spec, words, source) || byArgument(source);
   const sandbox = words.includes('--sandbox') || /^(1|true|yes)$/i.test(env.TOPO_SANDBOX?.trim() ?? '');
   const profile = sandbox ? 'sandbox' : flagValue(words, '--profile') || env.TOPO_PROFILE || 'default';
   const { configDir, cacheDir, stateDir } = await import('./config/paths.js');

@@ -106,7 +106,9 @@ export function completionSpec(program: Command): CompletionSpec {
               }
             : a.name === 'file'
               ? { files: true as const }
-              : staticValues(a.handler, entry);
+              : path === 'alias remove' && a.name === 'name'
+                ? { local: 'aliases' as const }
+                : staticValues(a.handler, entry);
         return { name: a.name, variadic: a.variadic, ...(source && { source }) };
       }),
     };

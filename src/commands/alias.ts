@@ -114,10 +114,10 @@ async function listAliases(ctx: Context): Promise<void> {
     await output.json(Object.fromEntries(names.map((n) => [n, aliases[n]])));
     return;
   }
-  if (names.length === 0) {
-    if (terminal.stderrIsTTY) terminal.err("No aliases yet. Add one with 'topo alias set <name> <uuid>'.");
-    return;
-  }
+  if (names.length === 0 && terminal.stderrIsTTY)
+    terminal.err("No aliases yet. Add one with 'topo alias set <name> <uuid>'.");
+  // An empty list is still the list: CSV keeps its header row (the table and TSV print nothing).
+  if (names.length === 0 && output.format !== 'csv') return;
   await output.list(names, {
     fields: [
       { name: 'name', value: (n) => n },

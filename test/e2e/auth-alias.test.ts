@@ -264,6 +264,13 @@ describe('auth', () => {
 });
 
 describe('alias', () => {
+  it('alias list with no alias: nothing piped, an empty object in JSON, the header row alone in CSV', async () => {
+    const env = { TOPO_CONFIG_DIR: join(tempDir(), 'cfg') };
+    expect((await topo(['alias', 'list'], { key: null, env })).stdout).toBe('');
+    expect((await topo(['alias', 'list', '--json'], { key: null, env })).stdout).toBe('{}\n');
+    expect((await topo(['alias', 'list', '--csv'], { key: null, env })).stdout).toBe('name,uuid\r\n');
+  });
+
   it('a person of several names is shown by one, the same everywhere: a sandbox rep by their own, else the last set', async () => {
     const home = tempDir();
     const env = { TOPO_CONFIG_DIR: join(home, 'cfg'), TOPO_DATA_DIR: join(home, 'data') };

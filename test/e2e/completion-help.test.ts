@@ -163,6 +163,8 @@ describe('shell completion protocol', () => {
     ]);
     expect(await complete(['--profile', 'eu', 'tasks', 'reassign', 'x', '--to', ''], env)).toEqual(['zed']);
     expect(await complete(['--profile', ''], env)).toEqual(['default', 'eu']);
+    // The alias to remove.
+    expect(await complete(['alias', 'remove', 'b'], env)).toEqual(['bea', 'bob']);
     expect(await complete(['--sandbox', 'tasks', 'list', '-a', ''], env)).toEqual([
       ...[...s.store.users.map((u) => u.alias), 'me'].sort(),
       'none',
