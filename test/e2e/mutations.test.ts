@@ -65,6 +65,27 @@ describe('tasks skip / reopen', () => {
     for (const t of tasks) expect(s.store.get(t.id)!.status).toBe('SKIPPED');
   });
 
+  it("'-' reads the IDs of topo's own output in any format: piped, --csv, --json, a JSON object a line", async () => {
+    const s = await sandbox();
+    const ids = byStatus(s, 'PENDING', 2).map((t) => t.id);
+    for (const format of [[], ['--csv'], ['--json'], ['--json', 'id,type']]) {
+      const listed = await topo(['tasks', 'list', '-s', 'pending', '-L', '2', ...format], { sandbox: s });
+      const r = await topo(['tasks', 'skip', '-', '--dry-run', '--json', 'id'], {
+        sandbox: s,
+        input: listed.stdout,
+      });
+      expect(r.code, `${format.join(' ')}: ${r.stderr}`).toBe(0);
+      expect((JSON.parse(r.stdout) as { id: string }[]).map((x) => x.id)).toHaveLength(2);
+    }
+    const lines = ids.map((id) => JSON.stringify({ id, type: 'CALL' })).join('\n');
+    const watched = await topo(['tasks', 'skip', '-', '--dry-run', '--json', 'id'], {
+      sandbox: s,
+      input: lines,
+    });
+    expect((JSON.parse(watched.stdout) as { id: string }[]).map((x) => x.id)).toEqual(ids);
+    expect(s.received('POST')).toHaveLength(0);
+  });
+
   it('reports a task already in the requested state as unchanged, exit 0', async () => {
     const s = await sandbox();
     const [t] = byStatus(s, 'SKIPPED');
