@@ -32,6 +32,9 @@ export interface GlobalOptions {
  * tutorial against the sandbox). Any other value than 1/true/yes or 0/false/no/empty is a usage error.
  */
 export function globalsWithEnv(flags: GlobalOptions, env: Env): GlobalOptions {
+  // A flag given empty (`--api-url "$URL"` with URL unset) would quietly fall back to the next source.
+  if (flags.apiUrl !== undefined && flags.apiUrl.trim() === '')
+    throw new UsageError('--api-url: empty; give the base URL, such as https://api.topo.io/v1');
   const globals = flags.sandbox ? flags : withSandboxFromEnv(flags, env);
   // The sandbox is a workspace of its own, with its own profile: another profile named with it is a mistake.
   if (globals.sandbox && flags.profile)

@@ -24,6 +24,10 @@ describe('input refused before any request', () => {
       ['tasks', 'rebalance', '--team', 'gia,hugo,', '--dry-run'],
       "--team: an empty name in 'gia,hugo,' (a name left out, or a stray comma?)",
     ],
+    [
+      ['--api-url', '', 'tasks', 'list'],
+      '--api-url: empty; give the base URL, such as https://api.topo.io/v1',
+    ],
     [['completion', 'tcsh'], "<shell>: invalid value 'tcsh' (allowed: zsh, bash, fish, powershell)"],
     [
       ['tasks', 'list', '--created-after', '2026-12-01T09:00:00'],
