@@ -85,7 +85,8 @@ export class Exporter {
     } catch (error) {
       // A walk that failed part-way: the records it handed over are written, the array left open (no parser
       // takes it for the whole list), before the error is said.
-      if (buffer) await terminal.out(buffer);
+      // (Nothing at all when it failed before the first: no lone '['.)
+      if (count > 0 && buffer) await terminal.out(buffer);
       throw error;
     }
     await terminal.out(`${buffer}${pretty && count > 0 ? '\n' : ''}]\n`);

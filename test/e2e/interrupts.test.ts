@@ -365,7 +365,7 @@ describe('what standard input may hold', () => {
     const s = await sandbox();
     const r = await topo(['tasks', 'skip', '-', '--yes'], { sandbox: s, input: '[{"id": 1}]\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: not a task ID: '\[\{"id":'/);
+    expect(r.stderr).toMatch(/^error: not a task ID: '1' /);
     expect(s.requests).toHaveLength(0);
   });
 });
