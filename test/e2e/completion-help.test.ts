@@ -125,12 +125,14 @@ describe('shell completion protocol', () => {
     };
     expect(await complete(['tasks', 'reassign', '--undo', ''], env)).toEqual(['last']);
     const [a, b] = [s.store.users[0]!.id, s.store.users[1]!.id];
-    expect((await topo(['tasks', 'reassign', '--from', a, '--to', b, '--yes', '--json'], { env })).code).toBe(
-      0,
-    );
-    expect((await topo(['tasks', 'reassign', '--from', b, '--to', a, '--yes', '--json'], { env })).code).toBe(
-      0,
-    );
+    expect(
+      (await topo(['tasks', 'reassign', '--from', a, '--to', b, '-p', 'hot', '--yes', '--json'], { env }))
+        .code,
+    ).toBe(0);
+    expect(
+      (await topo(['tasks', 'reassign', '--from', b, '--to', a, '-p', 'hot', '--yes', '--json'], { env }))
+        .code,
+    ).toBe(0);
     const jobs = await topo(['tasks', 'reassign', '--jobs', '--json'], { env });
     const ids = (JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id);
     expect(ids).toHaveLength(2);
