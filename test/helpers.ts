@@ -45,6 +45,26 @@ export function tempDir(): string {
   return dir;
 }
 
+/** One folder per test file for the homes of runs, made at its first run (removed after the file: setup.ts). */
+let homes: string | undefined;
+let homeCount = 0;
+
+export function removeRunHomes(): void {
+  if (homes) rmSync(homes, { recursive: true, force: true });
+  homes = undefined;
+}
+
+/**
+ * A home for one run, not made: topo makes what it writes there (config, state, data), and most runs write
+ * nothing. A folder made and removed for every run was a good part of the suite's system time.
+ */
+function runHome(): string {
+  homes ??= mkdtempSync(join(tmpdir(), 'topo-homes-'));
+  const dir = join(homes, `home-${++homeCount}`);
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -67,7 +87,7 @@ export interface RunOptions {
 
 /** The environment of a run: its own folders, the sandbox's URL and a key unless told otherwise. */
 function runEnv(options: RunOptions): Record<string, string> {
-  const home = tempDir();
+  const home = runHome();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: home,
