@@ -301,16 +301,7 @@ zpty -d z
   );
 
   it('bash: after a comma and after --flag= values complete as typed', () => {
-    const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
-      mode: 0o755,
-    });
-    const system = '/usr/share/bash-completion/bash_completion';
-    const helpers = existsSync(system)
-      ? `source ${system}`
-      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    const { env, helpers } = bashWithTopo();
     // Each line as bash hands it over: the words, and the line with the cursor at its end.
     const line = (typed: string, ...words: string[]) => `
 COMP_LINE=${shellWord(typed)}; COMP_POINT=\${#COMP_LINE}
@@ -328,28 +319,14 @@ __topo_complete 2>/dev/null; printf '%s|' "\${COMPREPLY[@]}"; echo`;
           line('topo tasks list --status=pe', 'topo', 'tasks', 'list', '--status', '=', 'pe'),
         ].join('\n'),
       ],
-      {
-        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
-        encoding: 'utf8',
-      },
+      { env, encoding: 'utf8' },
     );
     // Commas stay bare (a backslash before one made readline's common prefix grow with each Tab).
     expect(out).toBe('id,type|\ncall,new_lead_review|\npending|\n');
   });
 
   it('bash, with the committed script loaded, completes a real command line', () => {
-    const dir = tempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, {
-      mode: 0o755,
-    });
-    const system = '/usr/share/bash-completion/bash_completion';
-    // The script relies on bash-completion's _get_comp_words_by_ref; a minimal stand-in where it is absent. The
-    // real one reads the line as bash gives it (COMP_LINE, COMP_POINT), so they are set as bash sets them.
-    const helpers = existsSync(system)
-      ? `source ${system}`
-      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    const { env, helpers } = bashWithTopo();
     const script = `
 ${helpers}
 source "${join(ROOT, 'completions', 'topo.bash')}"
@@ -366,10 +343,7 @@ COMP_POINT=\${#COMP_LINE}
 __topo_complete 2>/dev/null
 printf '%s\\n' "\${COMPREPLY[@]}"
 `;
-    const out = execFileSync('bash', ['-c', script], {
-      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
-      encoding: 'utf8',
-    });
+    const out = execFileSync('bash', ['-c', script], { env, encoding: 'utf8' });
     expect(out).toBe('in_progress\nreopen\nreassign\nrebalance\n');
   });
 });
@@ -593,4 +567,24 @@ describe('--query', () => {
 /** A word as bash reads it back, in single quotes. */
 function shellWord(word: string): string {
   return `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The environment of a bash that completes with the built binary as `topo` (a folder of its own for its
+ * config), and bash-completion's helpers to source first: the script relies on its _get_comp_words_by_ref, a
+ * minimal stand-in where it is absent (the real one reads the line as bash gives it: COMP_LINE, COMP_POINT).
+ */
+function bashWithTopo(): { env: Record<string, string>; helpers: string } {
+  const dir = tempDir();
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+  const system = '/usr/share/bash-completion/bash_completion';
+  const helpers = existsSync(system)
+    ? `source ${system}`
+    : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+  return {
+    env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
+    helpers,
+  };
 }

@@ -457,30 +457,12 @@ describe('tasks watch', () => {
 
   it('--exec runs the program for each new task: the JSON on stdin, TOPO_TASK_ID set, no shell', async () => {
     const s = await sandbox();
-    const dir = tempDir();
-    const out = join(dir, 'got.txt');
+    const out = join(tempDir(), 'got.txt');
     const script = `let d='';process.stdin.on('data',c=>d+=c).on('end',()=>require('fs').appendFileSync(${JSON.stringify(out)},process.env.TOPO_TASK_ID+' '+process.argv[1]+' '+d))`;
-    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
-    const watching = topo(
-      [
-        'tasks',
-        'watch',
-        '--interval',
-        '5',
-        '--count',
-        '1',
-        '--exec',
-        process.execPath,
-        '--',
-        '-e',
-        script,
-        '$HOME;x',
-      ],
-      { sandbox: s },
-    );
-    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
-    const t = s.store.createTask({});
-    const r = await watching;
+    const { r, task: t } = await execForOne(s, script, {
+      args: ['$HOME;x'],
+      make: () => s.store.createTask({}),
+    });
     expect(r.code).toBe(0);
     const [id, arg, ...json] = readFileSync(out, 'utf8').split(' ');
     expect(id).toBe(t.id);
@@ -492,14 +474,10 @@ describe('tasks watch', () => {
     const s = await sandbox();
     const out = join(tempDir(), 'got.json');
     const script = `let d='';process.stdin.setEncoding('latin1').on('data',c=>d+=c).on('end',()=>require('fs').writeFileSync(${JSON.stringify(out)},d,'latin1'))`;
-    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
-    const watching = topo(
-      ['tasks', 'watch', '--interval', '5', '--count', '1', '--exec', process.execPath, '--', '-e', script],
-      { sandbox: s },
-    );
-    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
-    const t = s.store.createTask({ type: 'CALL\u009b31m\u001b]0;x\u0007' });
-    expect((await watching).code).toBe(0);
+    const { r, task: t } = await execForOne(s, script, {
+      make: () => s.store.createTask({ type: 'CALL\u009b31m\u001b]0;x\u0007' }),
+    });
+    expect(r.code).toBe(0);
     const raw = readFileSync(out, 'latin1');
     // eslint-disable-next-line no-control-regex
     expect(raw).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
@@ -508,29 +486,12 @@ describe('tasks watch', () => {
     // With --json fields, the program gets those fields only, as --json prints them.
     const picked = join(tempDir(), 'picked.json');
     const copy = `let d='';process.stdin.on('data',c=>d+=c).on('end',()=>require('fs').writeFileSync(${JSON.stringify(picked)},d))`;
-    const before = polls();
-    const fields = topo(
-      [
-        'tasks',
-        'watch',
-        '--interval',
-        '5',
-        '--count',
-        '1',
-        '--json',
-        'id,type',
-        '--exec',
-        process.execPath,
-        '--',
-        '-e',
-        copy,
-      ],
-      { sandbox: s },
-    );
-    await waitFor(() => polls() >= before + 6, 10_000, 'a few polls');
-    const u = s.store.createTask({ type: 'CALL' });
-    expect((await fields).code).toBe(0);
-    expect(JSON.parse(readFileSync(picked, 'utf8'))).toEqual({ id: u.id, type: 'CALL' });
+    const fields = await execForOne(s, copy, {
+      flags: ['--json', 'id,type'],
+      make: () => s.store.createTask({ type: 'CALL' }),
+    });
+    expect(fields.r.code).toBe(0);
+    expect(JSON.parse(readFileSync(picked, 'utf8'))).toEqual({ id: fields.task.id, type: 'CALL' });
   });
 
   it('an outage from the start (the first reads) is ridden out like a later one', async () => {
@@ -755,3 +716,26 @@ process.stdin.on('end', () => {
     }
   });
 });
+
+/**
+ * `tasks watch --count 1 --exec node -e <script> [args]` in-process, with a task made by `make` once the watch
+ * has polled a few times: its result and the task.
+ */
+async function execForOne(
+  s: Sandbox,
+  script: string,
+  o: { flags?: string[]; args?: string[]; make: () => Task },
+): Promise<{ r: Awaited<ReturnType<typeof topo>>; task: Task }> {
+  const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+  const before = polls();
+  const watching = topo(
+    [
+      ...['tasks', 'watch', '--interval', '5', '--count', '1', ...(o.flags ?? [])],
+      ...['--exec', process.execPath, '--', '-e', script, ...(o.args ?? [])],
+    ],
+    { sandbox: s },
+  );
+  await waitFor(() => polls() >= before + 6, 10_000, 'a few polls');
+  const task = o.make();
+  return { r: await watching, task };
+}
