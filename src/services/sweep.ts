@@ -81,26 +81,7 @@ export function roomOf(job: Job): number | undefined {
   const given = new Map<string, number>();
   for (const r of job.standing().values())
     if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
-  const room = terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
-  return job.header?.plan ? Math.min(room, planRoom(job, cap * terms.to.length)) : room;
-}
-
-/**
- * A plan file applied moves what was approved and no more: the tasks its cap kept with the leaver at the plan,
- * and those it left alone since (they changed hands), never become room. Only what the plan did not fill is,
- * less what sweeps have moved into the job since.
- */
-function planRoom(job: Job, capacity: number): number {
-  let planned: number | undefined;
-  let sweeping = false;
-  let swept = 0;
-  for (const line of job.lines) {
-    if (line.kind === 'run' && line.phase === 'move') {
-      sweeping = Boolean(line.sweep);
-      if (!sweeping && planned === undefined) planned = line.planned;
-    } else if (line.kind === 'move' && line.phase === 'move' && sweeping && line.result === 'moved') swept++;
-  }
-  return planned === undefined ? capacity : Math.max(0, capacity - planned - swept);
+  return terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
 }
 
 /** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */
