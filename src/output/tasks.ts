@@ -205,6 +205,9 @@ export const TASK_TABLE_FIT: readonly FitStep[] = [
   { column: 'ID', shrink: 9 },
   { column: 'TYPE', shrink: 8 },
   { column: 'STATUS', shrink: 7 },
+  // A priority is cut last of all, after an assignee's name (a watch's widths, fixed before its first row, assume
+  // a UUID there).
+  { column: 'ASSIGNEE', shrink: 5 },
   { column: 'PRIORITY', shrink: 4 },
 ];
 

@@ -4,6 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
+import { displayWidth } from '../../src/output/width.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import {
   fastSleep,
@@ -468,6 +469,24 @@ describe('tasks watch', () => {
     expect(id).toBe(t.id);
     expect(arg).toBe('$HOME;x');
     expect(JSON.parse(json.join(' '))).toEqual(t);
+  });
+
+  it('on a 60-column terminal a new row keeps its priority whole, as tasks list does', async () => {
+    const s = await sandbox();
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '--interval', '5', '--count', '1'], {
+      sandbox: s,
+      tty: true,
+      columns: 60,
+    });
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    s.store.createTask({ priority: 'TODAY', assignee_user_id: s.store.users[1]!.id });
+    const r = await watching;
+    expect(r.code).toBe(0);
+    const [header, row] = r.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/ PRIO… /);
+    expect(row).toMatch(/ TODAY /);
+    for (const line of [header!, row!]) expect(displayWidth(line)).toBeLessThanOrEqual(60);
   });
 
   it("--exec's standard input is the JSON --json prints: C1 controls escaped", async () => {
