@@ -141,9 +141,11 @@ describe('tasks next', () => {
     expect(run.stdout).toContain(third!.id);
     const contact = s.store.contact(s.store.run(first!.sequence_id)!.contact_id!);
     if (contact) expect(run.stdout).toContain(`${contact.first_name} ${contact.last_name}`);
-    // the thread of the second task was shown
+    // the thread of the second task was shown, then its card again (the thread scrolled it away)
     const inbound = s.store.thread(second!).find((m) => m.direction === 'INBOUND');
     if (inbound) expect(run.stdout).toContain(inbound.body.split('\n')[0]);
+    // Cards: the first, the second, the second again after its thread, the third, and the fourth (q).
+    expect(run.stdout.split(`Next for ${alice.id}:`)).toHaveLength(1 + 5);
     expect(s.store.get(first!.id)!.status).toBe(first!.status);
     expect(s.store.get(second!.id)!.status).toBe('SKIPPED');
     expect(s.store.get(third!.id)!.assignee_user_id).toBe(bob.id);

@@ -129,24 +129,33 @@ async function runNext(
       terminal.err(`note: the conversation could not be read (${describeError(error)}); 't' tries again`);
       return [];
     });
-    await terminal.out(
-      renderCard(task, related!, lastInbound(messages), {
-        chalk: output.chalk(),
-        now: ctx.now(),
-        width: terminal.columns,
-        owner,
-        open: head.open,
-        links,
-      }),
-    );
+    const draw = () =>
+      terminal.out(
+        renderCard(task, related!, lastInbound(messages), {
+          chalk: output.chalk(),
+          now: ctx.now(),
+          width: terminal.columns,
+          owner,
+          open: head.open,
+          links,
+        }),
+      );
+    await draw();
     if (!terminal.canPrompt) return;
-    const done = await act(ctx, task, related!, aside);
+    const done = await act(ctx, task, related!, aside, draw);
     if (done) return;
   }
 }
 
 /** Asks what to do with the task and does it; true when the person is done. */
-async function act(ctx: Context, task: Task, related: Related, aside: Set<string>): Promise<boolean> {
+async function act(
+  ctx: Context,
+  task: Task,
+  related: Related,
+  aside: Set<string>,
+  /** Draws the card again: after the thread, which scrolled it away, the question has its task in view. */
+  draw: () => Promise<void>,
+): Promise<boolean> {
   const { terminal } = ctx;
   const prompter = await terminal.prompter();
   for (;;) {
@@ -171,6 +180,7 @@ async function act(ctx: Context, task: Task, related: Related, aside: Set<string
     }
     if (choice === 'thread') {
       await showThread(ctx, task, related);
+      await draw();
       continue;
     }
     try {
