@@ -26,9 +26,14 @@ export async function nextTask(
   client: ApiClient,
   assignee: string | null,
   aside: ReadonlySet<string> = new Set(),
+  /** Only tasks of these types (`tasks next -t call`: the next call); undefined: every type. */
+  types?: readonly string[],
 ): Promise<QueueHead> {
-  if (assignee === null) return nextUnassigned(client, aside);
-  return queueHead(await queueListings(client, assignee, Math.min(MAX_PAGE_SIZE, aside.size + 1)), aside);
+  if (assignee === null) return nextUnassigned(client, aside, types);
+  return queueHead(
+    await queueListings(client, assignee, Math.min(MAX_PAGE_SIZE, aside.size + 1), undefined, types),
+    aside,
+  );
 }
 
 /** Lets a request go now or later (a pool shared by several views' requests). */
@@ -52,6 +57,7 @@ export function queueListings(
   assignee: string,
   size: number,
   gate: Gate = (send) => send(),
+  types?: readonly string[],
 ): Promise<StatusListing[]> {
   const query = (status: TaskStatus, priority?: string) =>
     gate(() =>
@@ -63,6 +69,7 @@ export function queueListings(
           sortBy: 'created_at',
           sortOrder: 'asc',
           ...(priority && { priorities: [priority] }),
+          ...(types && { types: [...types] }),
         },
         1,
         size,
@@ -96,11 +103,15 @@ const UNASSIGNED_CONCURRENCY = 4;
  * The first unassigned task not left aside. The API cannot filter on "nobody", so every open task is walked
  * (as `tasks list -a none` does) and the unassigned ones are ranked here by the same rule.
  */
-async function nextUnassigned(client: ApiClient, aside: ReadonlySet<string>): Promise<QueueHead> {
+async function nextUnassigned(
+  client: ApiClient,
+  aside: ReadonlySet<string>,
+  types?: readonly string[],
+): Promise<QueueHead> {
   const open: Task[] = [];
   const walk = listTasks(client, {
     statuses: STATUS_ORDER,
-    query: { sortBy: 'created_at', sortOrder: 'asc' },
+    query: { sortBy: 'created_at', sortOrder: 'asc', ...(types && { types: [...types] }) },
     limit: undefined,
     concurrency: UNASSIGNED_CONCURRENCY,
     unassigned: true,

@@ -153,6 +153,21 @@ describe('tasks next', () => {
     expect(run.stderr).toContain(`✓ reassigned ${third!.id} ${third!.type} ${third!.priority}`);
   });
 
+  it('-t: the next task of these types (the next call), for a rep and for the unassigned tasks', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!;
+    const wanted = queueOf(s, alice.id).find((t) => t.type === 'LINKEDIN_REPLY')!;
+    const r = await topo(['tasks', 'next', '-a', alice.id, '-t', 'linkedin_reply', '--json', 'id,type'], {
+      sandbox: s,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ id: wanted.id, type: 'LINKEDIN_REPLY' });
+    const none = await topo(['tasks', 'next', '-a', 'none', '-t', 'call', '--json', 'type'], { sandbox: s });
+    expect(JSON.parse(none.stdout)).toEqual({ type: 'CALL' });
+    const bad = await topo(['tasks', 'next', '-t', 'calls'], { sandbox: s });
+    expect(bad.code).toBe(2);
+  });
+
   it('a conversation that cannot be read: the card without it, and a note that says so (never swallowed)', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!;

@@ -3,13 +3,13 @@ import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { CancelledError, InterruptedError } from '../../errors.js';
-import type { Task } from '../../api/types.js';
+import { TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { asksUnassigned } from '../../input/filters.js';
 import { isUuid } from '../../basics/ids.js';
-import { collect, parseWith } from '../../input/parse.js';
+import { collect, parseTypes, parseWith } from '../../input/parse.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS } from '../../output/tasks.js';
 import { type Related, type Relation } from '../../domain/task.js';
@@ -27,6 +27,7 @@ export function registerNext(tasks: Command, app: App): void {
         '-a none: the tasks nobody holds.',
     )
     .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, me, or none (unassigned tasks)', 'me')
+    .option('-t, --type <types>', 'only tasks of these types, comma-separated (as for tasks list)', collect)
     .option(
       '--with <relations>',
       'with --json or piped: add the related contact, template (campaign) and run',
@@ -38,6 +39,7 @@ export function registerNext(tasks: Command, app: App): void {
       'topo tasks next',
       'topo tasks next -a bob',
       'topo tasks next -a none',
+      'topo tasks next -t call                   # the next call of your queue',
       'topo tasks next --json id,type,priority --with contact',
       'topo tasks next --query contact.phone_number --with contact -r',
     ],
@@ -51,17 +53,23 @@ Output:
   null when the queue is empty ("Nothing to do" on stderr, exit 0).`,
   });
   cmd.action(
-    action(app, async (ctx, flags: { assignee: string; with?: string[] }, command: Command) => {
-      const relations = parseWith(flags.with, WITH_CHOICES);
-      // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
-      const typed = command.getOptionValueSource('assignee') !== 'default';
-      // 'none', as in tasks list: the queue of the tasks nobody holds.
-      const assignee = asksUnassigned(flags)
-        ? null
-        : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
-      const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
-      await runNext(ctx, assignee, owner, relations);
-    }),
+    action(
+      app,
+      async (ctx, flags: { assignee: string; type?: string[]; with?: string[] }, command: Command) => {
+        const relations = parseWith(flags.with, WITH_CHOICES);
+        const types = flags.type
+          ? parseTypes(flags.type, TASK_TYPES, '--type', (m) => ctx.terminal.warn(m))
+          : undefined;
+        // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
+        const typed = command.getOptionValueSource('assignee') !== 'default';
+        // 'none', as in tasks list: the queue of the tasks nobody holds.
+        const assignee = asksUnassigned(flags)
+          ? null
+          : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
+        const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
+        await runNext(ctx, assignee, owner, relations, types);
+      },
+    ),
   );
 }
 
@@ -71,6 +79,7 @@ async function runNext(
   assignee: string | null,
   owner: string | null,
   withFlag: Relation[],
+  types: string[] | undefined,
 ): Promise<void> {
   const { output, terminal } = ctx;
   const [client, { nextTask }, enrich, tasksOutput] = await Promise.all([
@@ -88,7 +97,7 @@ async function runNext(
   const aside = new Set<string>();
   const links = await output.links();
   for (;;) {
-    const head = await nextTask(client, assignee, aside);
+    const head = await nextTask(client, assignee, aside, types);
     const task = head.task;
     if (!task) {
       terminal.err(
