@@ -93,7 +93,7 @@ export function renderThread(messages: Message[], view: ThreadView): string {
       const arrow = inbound ? '←' : '→';
       const age = relativeTime(m.sent_at, view.now);
       const full = `${arrow} ${direction} · ${channel} · ${who} · ${safeText(m.sent_at)} (${age})`;
-      // A narrow terminal keeps the age and leaves out the exact time, which the piped transcript has.
+      // On a narrow terminal the exact time goes on a line of its own, under the header with the age.
       const lead = `${arrow} ${direction} · ${channel} · `;
       const room = view.width - displayWidth(`${lead} · ${age}`);
       const fits = displayWidth(full) <= view.width;
@@ -108,6 +108,7 @@ export function renderThread(messages: Message[], view: ThreadView): string {
       const head = `${lead}${linked}${fits ? ` · ${safeText(m.sent_at)} (${age})` : ` · ${age}`}`;
       const styled = inbound ? c.green.bold(head) : c.blue.bold(head);
       const lines = [styled];
+      if (!fits) lines.push(c.dim(`  ${safeText(m.sent_at)}`));
       if (m.subject) lines.push(c.bold(`Subject: ${safeText(m.subject)}`));
       lines.push('', wrapIndented(body, width, '  '));
       parts.push(lines.join('\n'));

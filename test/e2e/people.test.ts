@@ -304,7 +304,7 @@ describe('the rep’s view on a terminal', () => {
     expect(piped.stdout).toMatch(/^--- inbound \w+ from contact at /m);
     const named = await topo(['tasks', 'thread', t.id, '--with', 'contact'], { sandbox: s });
     expect(named.stdout).toContain(`--- inbound email from ${fullName(s, t)} at `);
-    // A narrow terminal: every line fits, the header keeps the age and leaves out the exact time.
+    // A narrow terminal: every line fits, the header keeps the age, the exact time on a line of its own.
     const narrow = await topo(['tasks', 'thread', t.id, '--no-pager'], {
       sandbox: s,
       tty: true,
@@ -312,7 +312,9 @@ describe('the rep’s view on a terminal', () => {
     });
     for (const line of narrow.stdout.split('\n')) expect(displayWidth(line), line).toBeLessThanOrEqual(50);
     expect(narrow.stdout).toMatch(
-      new RegExp(`← inbound · email · ${fullName(s, t)} · (\\d+(mo|[mhdwy]) ago|just now)\\n`),
+      new RegExp(
+        `← inbound · email · ${fullName(s, t)} · (\\d+(mo|[mhdwy]) ago|just now)\\n {2}\\d{4}-\\d\\d-\\d\\dT`,
+      ),
     );
   });
 });
