@@ -1,6 +1,8 @@
 import type { SecretStore } from './config/keychain.js';
+import type { EnrichNotice } from './domain/task.js';
 import type { NameLookups } from './input/filters.js';
 import type { Exporter } from './output/exporter.js';
+import { enrichNote } from './output/notes.js';
 import { Output } from './output/printer.js';
 import { People } from './people.js';
 import type { Prompter } from './prompt.js';
@@ -82,6 +84,11 @@ export class Context {
       this.session.workspace(),
     ]);
     saveTemplateNames(cacheDir(this.session.env), workspace, names, this.now());
+  }
+
+  /** What the lookups of contacts and campaigns could not do, said once on stderr (in the sandbox's words there). */
+  noteEnrichment(notice: EnrichNotice): void {
+    this.terminal.err(enrichNote(notice, Boolean(this.session.globals.sandbox)));
   }
 
   async close(): Promise<void> {

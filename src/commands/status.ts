@@ -5,7 +5,6 @@ import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
 import { collect, parseNames } from '../input/parse.js';
 import { whoFrom } from '../domain/task.js';
-import { enrichNote } from '../output/notes.js';
 import { addOutputFlags } from '../output/flags.js';
 import { REP_STATUS_FIELDS, TEAM_STATUS_FIELDS } from '../output/status.js';
 
@@ -102,7 +101,7 @@ async function runRepStatus(ctx: Context, assignee: string): Promise<void> {
   const named = output.exporter?.named() ?? [];
   const enricher =
     !output.exporter || named.length === 0 || named.includes('next')
-      ? new Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
+      ? new Enricher(client, (n) => ctx.noteEnrichment(n))
       : undefined;
   const status = await repStatus(
     client,

@@ -18,7 +18,6 @@ import {
   summaryLines,
   undoPlanLines,
 } from '../output/jobs.js';
-import { enrichNote } from '../output/notes.js';
 import { describePlan, printBackPreview, printMovePreview, renderReport } from '../output/offboard.js';
 import { jobObserver } from '../output/progress.js';
 import { describeError } from '../output/errors.js';
@@ -108,9 +107,7 @@ export async function writeReport(
 ): Promise<string | undefined> {
   const { terminal } = ctx;
   const runIds = report.tasks.map((t) => t.sequence_id);
-  const names = await campaignNames(client, runIds, stop, (n) =>
-    terminal.err(enrichNote(n, ctx.session.globals.sandbox)),
-  );
+  const names = await campaignNames(client, runIds, stop, (n) => ctx.noteEnrichment(n));
   if (!names)
     terminal.err(
       `note: the report has no campaign names: looking them up took more than ${NAMES_AFTER_STOP_MS / 1000} s after the stop.`,

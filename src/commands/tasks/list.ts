@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { InterruptedError, UsageError } from '../../errors.js';
@@ -164,10 +163,7 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   }
   const people = output.format === 'table' && (small || relations.length > 0);
   const want = new Set<Relation>([...relations, ...(people ? (['contact', 'template'] as const) : [])]);
-  const enricher =
-    want.size > 0
-      ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
-      : undefined;
+  const enricher = want.size > 0 ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false, contacts: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),

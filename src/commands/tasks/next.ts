@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { CancelledError, InterruptedError } from '../../errors.js';
@@ -91,9 +90,7 @@ async function runNext(
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const card = output.format === 'table';
   const want = new Set<Relation>(card ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size
-    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
-    : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   const aside = new Set<string>();
   const links = await output.links();
   for (;;) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { enrichNote } from '../../output/notes.js';
 import { action, type App } from '../../app.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
@@ -53,9 +52,7 @@ async function runShow(ctx: Context, id: string, withFlag: Relation[]): Promise<
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   // On a terminal the person sees who the task is about without asking.
   const want = new Set<Relation>(output.format === 'table' ? ['contact', 'template', 'run'] : relations);
-  const enricher = want.size
-    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
-    : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   const task = await getTask(client, id);
   const [related] = enricher ? await enricher.relate([task], want) : [{}];
   if (output.format === 'json') {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { enrichNote } from '../../output/notes.js';
 import { action, type App } from '../../app.js';
 import { MESSAGE_FIELDS } from '../../api/types.js';
 import type { Context } from '../../context.js';
@@ -55,9 +54,7 @@ async function runThread(ctx: Context, id: string, withFlag: Relation[], pager: 
   ]);
   const relations = enrich.relationsWanted(withFlag, output.exporter?.named());
   const want = new Set<Relation>(output.format === 'table' ? ['contact'] : relations);
-  const enricher = want.size
-    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
-    : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   // The contact comes from the task's run: the task is read alongside the messages.
   const [messages, related] = await Promise.all([
     getMessages(client, id),

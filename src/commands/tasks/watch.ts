@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { enrichNote } from '../../output/notes.js';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { UsageError } from '../../errors.js';
@@ -112,9 +111,7 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const relations = enrich.relationsWanted(o.relations, output.exporter?.named());
   const table = output.format === 'table' && !o.exec;
   const want = new Set<Relation>([...relations, ...(table ? (['contact', 'template'] as const) : [])]);
-  const enricher = want.size
-    ? new enrich.Enricher(client, (n) => terminal.err(enrichNote(n, ctx.session.globals.sandbox)))
-    : undefined;
+  const enricher = want.size ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   const allowed = enricher ? await enricher.allows() : { sequences: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),
