@@ -1,6 +1,6 @@
 import type * as Inquirer from '@inquirer/prompts';
 import type { ChalkInstance } from 'chalk';
-import { CancelledError, InterruptedError, UsageError, type Signal } from './errors.js';
+import { CancelledError, InterruptedError, type Signal } from './errors.js';
 
 /** Questions asked on the terminal. Callers check that there is a person at both ends first. */
 export interface Prompter {
@@ -122,35 +122,16 @@ export function createPrompter(
       return ask((_p, context) => pressKey({ message, choices }, context), cancel);
     },
     search: async (message, choices, free) => {
-      const matches = (typed: string) => {
-        const words = typed.toLowerCase().split(/\s+/).filter(Boolean);
-        const found = choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
-        const own =
-          typed && free?.(typed) && !found.some((c) => c.value === typed)
-            ? [{ name: typed, value: typed }]
-            : [];
-        return [...found, ...own];
-      };
-      // What was typed last: the prompt asks its source at each key, before the results are drawn.
-      let typed = '';
-      const c = (await import('./output/color.js')).makeChalk(color);
-      const picked = await ask(
-        (p, context) =>
-          p.search(
-            {
-              message,
-              source: (term) => {
-                typed = (term ?? '').trim();
-                return matches(typed);
-              },
-              theme: { style: { keysHelpTip: (keys: [string, string][]) => keysHelp(keys, c) } },
-            },
-            context,
-          ),
+      const [{ pick }, { makeChalk }] = await Promise.all([
+        import('./prompts/pick.js'),
+        import('./output/color.js'),
+      ]);
+      const c = makeChalk(color);
+      return ask(
+        (_p, context) => pick({ message, choices, free, keysHelp: (keys) => keysHelp(keys, c) }, context),
         cancel,
         { escape: true },
       );
-      return answerFor(typed, picked, matches(typed));
     },
     tick: async (message, choices) => {
       const { tick } = await import('./prompts/tick.js');
@@ -159,26 +140,9 @@ export function createPrompter(
   };
 }
 
-/** The search picker's keys, as it draws them, and Esc. */
+/** The picker's keys, as it draws them, and Esc. */
 function keysHelp(keys: [string, string][], c: ChalkInstance): string {
   return [...keys, ['esc', 'cancel']]
     .map(([key, action]) => `${c.bold(key)} ${c.dim(action)}`)
     .join(c.dim(' • '));
-}
-
-/**
- * The answer of a search, as typed: Enter pressed before the results caught up with the keys (a pasted ID and
- * its newline, fast typing) picks what was highlighted for an earlier text. What was typed decides then: the
- * pick if it matches it, else its one match (an alias typed whole, a UUID given), else nothing is guessed.
- */
-export function answerFor(typed: string, picked: string, matches: readonly Named[]): string {
-  if (!typed || matches.some((m) => m.value === picked)) return picked;
-  const exact = matches.find((m) => m.name.toLowerCase() === typed.toLowerCase() || m.value === typed);
-  if (exact) return exact.value;
-  if (matches.length === 1) return matches[0]!.value;
-  throw new UsageError(
-    matches.length === 0
-      ? `nobody matches '${typed}': nothing was changed`
-      : `'${typed}' matches ${matches.length} people: type more of the name; nothing was changed`,
-  );
 }

@@ -15,7 +15,7 @@ import {
 
 /**
  * A list to tick items in, the way a person picks tasks: arrow keys move, space (or tab) ticks, typing
- * filters the list by any word of its lines, enter confirms. Built on the prompt library's own hooks.
+ * filters the list by any word of its lines (ticked items stay in it), enter confirms. Built on the prompt library's own hooks.
  */
 
 export interface TickChoice<Value> {
@@ -31,21 +31,32 @@ interface TickConfig<Value> {
   pageSize?: number;
 }
 
+/** Whether a line holds every word of a filter. */
+function matches(name: string, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  return words.every((w) => name.toLowerCase().includes(w));
+}
+
+/** The items a filter shows: those it matches, and the ticked ones. */
+function visible<Value>(choices: readonly TickChoice<Value>[], filter: string, ticked: ReadonlySet<number>) {
+  return choices
+    .map((choice, index) => ({ choice, index }))
+    .filter(({ choice, index }) => ticked.has(index) || matches(choice.name, filter));
+}
+
 export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value: Value[]) => void) => {
   const theme = makeTheme({});
   const [status, setStatus] = useState<'idle' | 'done'>('idle');
   const prefix = usePrefix({ status, theme });
   const [filter, setFilter] = useState('');
   const [ticked, setTicked] = useState<ReadonlySet<number>>(new Set());
-  const [active, setActive] = useState(0);
+  const [at, setActive] = useState(0);
   const [error, setError] = useState<string | undefined>(undefined);
 
-  const shown = useMemo(() => {
-    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-    return config.choices
-      .map((choice, index) => ({ choice, index }))
-      .filter(({ choice }) => words.every((w) => choice.name.toLowerCase().includes(w)));
-  }, [filter, config.choices]);
+  // A ticked item stays in the list whatever the filter: enter acts on what is shown.
+  const shown = useMemo(() => visible(config.choices, filter, ticked), [filter, config.choices, ticked]);
+  // An item unticked while the filter hides it leaves the list: the highlight stays within it.
+  const active = Math.max(0, Math.min(at, shown.length - 1));
 
   useKeypress((key, rl) => {
     if (isEnterKey(key)) {
@@ -74,8 +85,15 @@ export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value
       setTicked(next);
       setError(undefined);
     } else {
+      // The highlight goes to the first item the new filter matches (not to a ticked one it keeps).
+      const list = visible(config.choices, rl.line, ticked);
       setFilter(rl.line);
-      setActive(0);
+      setActive(
+        Math.max(
+          0,
+          list.findIndex((item) => matches(item.choice.name, rl.line)),
+        ),
+      );
     }
   });
 

@@ -1,27 +1,130 @@
+import { PassThrough } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { answerFor } from '../../src/prompt.js';
+import { isUuid } from '../../src/basics/ids.js';
+import { pick } from '../../src/prompts/pick.js';
+import { tick } from '../../src/prompts/tick.js';
 
-/** The search picker's answer when Enter comes before the results caught up with what was typed. */
-describe('answerFor', () => {
-  const people = [
-    { name: 'alice', value: 'A' },
-    { name: 'carla', value: 'C' },
-    { name: 'carlos', value: 'K' },
-  ];
-  const matching = (typed: string) => people.filter((p) => p.name.includes(typed));
+/** A prompt of src/prompts driven in-process: keys written to its input, its drawing read as plain text. */
+function drive<T>(start: (context: { input: PassThrough; output: PassThrough }) => Promise<T>) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let drawn = '';
+  output.on('data', (d: Buffer) => (drawn += String(d)));
+  const answer = start({ input, output });
+  let settled = false;
+  answer.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return {
+    keys: (text: string) => input.write(text),
+    answer,
+    drawn: () => stripVTControlCharacters(drawn),
+    /** Whether the prompt has answered, once the keys written so far are handled (no clock: turns of the loop). */
+    answered: async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      return settled;
+    },
+  };
+}
 
-  it('keeps the pick when it matches what was typed, or when nothing was typed', () => {
-    expect(answerFor('car', 'K', matching('car'))).toBe('K');
-    expect(answerFor('', 'A', people)).toBe('A');
+const people = [
+  { name: 'dev', value: 'D', description: 'uuid-of-dev' },
+  { name: 'bob smith', value: 'S' },
+  { name: 'bea', value: 'E' },
+  { name: 'bob', value: 'B' },
+];
+const UUID = '0d4c2a8e-56b1-4b5e-9d55-3f0c3c1f8f0a';
+
+describe('the picker (reassign to)', () => {
+  it('a text and its Enter in one write pick what typing slowly would: the first match, drawn as the answer', async () => {
+    const fast = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    fast.keys('be\r');
+    expect(await fast.answer).toBe('E');
+    expect(fast.drawn()).toMatch(/✔ Who\? bea\s*$/);
+
+    const slow = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    slow.keys('b');
+    await slow.answered();
+    slow.keys('e');
+    await slow.answered();
+    slow.keys('\r');
+    expect(await slow.answer).toBe('E');
   });
 
-  it('takes what was typed over a stale pick: a name typed whole, or the one match', () => {
-    expect(answerFor('carla', 'A', matching('carla'))).toBe('C');
-    expect(answerFor('carlo', 'A', matching('carlo'))).toBe('K');
+  it('a name typed whole comes first, before longer names that contain it', async () => {
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    p.keys('bob\r');
+    expect(await p.answer).toBe('B');
   });
 
-  it('guesses nothing: several matches or none is an error, and nothing changes', () => {
-    expect(() => answerFor('car', 'A', matching('car'))).toThrow("'car' matches 2 people");
-    expect(() => answerFor('zz', 'A', matching('zz'))).toThrow("nobody matches 'zz'");
+  it('a UUID pasted with its newline is the answer when it names nobody listed', async () => {
+    const p = drive((c) => pick({ message: 'Who?', choices: people, free: isUuid }, c));
+    p.keys(`${UUID}\r`);
+    expect(await p.answer).toBe(UUID);
+    // Not free: the same text matches nobody and Enter picks nothing.
+    const q = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    q.keys(`${UUID}\r`);
+    expect(await q.answered()).toBe(false);
+    expect(q.drawn()).toContain(`Nobody matches '${UUID}'`);
+  });
+
+  it('Enter with nothing matching keeps the text to correct; arrows and Tab pick another', async () => {
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    p.keys('zz\r');
+    expect(await p.answered()).toBe(false);
+    expect(p.drawn()).toContain("Nobody matches 'zz'");
+    p.keys('\x7f\x7fb');
+    await p.answered();
+    // b: bob smith, bea, bob. Down once, then Tab writes the highlighted name into the line.
+    p.keys('\x1b[B');
+    await p.answered();
+    p.keys('\t');
+    await p.answered();
+    expect(p.drawn()).toMatch(/Who\? bea\n/);
+    p.keys('\r');
+    expect(await p.answer).toBe('E');
+  });
+
+  it('shows the highlighted choice’s description', async () => {
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    await p.answered();
+    expect(p.drawn()).toContain('uuid-of-dev');
+    p.keys('\r');
+    expect(await p.answer).toBe('D');
+  });
+});
+
+describe('the tick list (--select)', () => {
+  const tasks = ['call · Ada', 'email · Ben', 'call · Cy'].map((name, i) => ({ name, value: i }));
+
+  it('a ticked task stays in the list when the filter would hide it: Enter acts on what is shown', async () => {
+    const p = drive((c) => tick({ message: 'Tick', choices: tasks }, c));
+    p.keys(' ');
+    await p.answered();
+    p.keys('email');
+    await p.answered();
+    const frames = p.drawn().split('? Tick');
+    const last = frames.at(-1)!;
+    expect(last).toContain('◉ call · Ada');
+    expect(last).toContain('email · Ben');
+    expect(last).not.toContain('Cy');
+    p.keys(' \r');
+    expect(await p.answer).toEqual([0, 1]);
+  });
+
+  it('a task unticked while the filter hides it leaves the list, and the highlight stays in it', async () => {
+    const p = drive((c) => tick({ message: 'Tick', choices: tasks }, c));
+    p.keys('\x1b[B\x1b[B ');
+    await p.answered();
+    p.keys('Ada');
+    await p.answered();
+    // Cy (ticked) then Ada in list order: Ada, Cy. Down to Cy, untick it: only Ada is left, highlighted.
+    p.keys('\x1b[B ');
+    await p.answered();
+    expect(p.drawn().split('? Tick').at(-1)).not.toContain('Cy');
+    p.keys(' \r');
+    expect(await p.answer).toEqual([0]);
   });
 });

@@ -1,0 +1,120 @@
+import {
+  createPrompt,
+  isDownKey,
+  isEnterKey,
+  isTabKey,
+  isUpKey,
+  makeTheme,
+  useKeypress,
+  useMemo,
+  usePagination,
+  usePrefix,
+  useState,
+} from '@inquirer/core';
+
+/**
+ * One value from a list filtered as the person types: arrow keys move, tab completes the highlighted name,
+ * enter picks it. The list is filtered as each key arrives, so enter always picks from the list for all that
+ * was typed before it: fast typing and a pasted text with its newline pick what slow typing would (the
+ * library's search prompt filters after the keys, and its enter could pick what was highlighted for an
+ * earlier text). Built on the prompt library's own hooks, like the tick list.
+ */
+
+export interface PickChoice {
+  name: string;
+  value: string;
+  /** Shown under the list for the highlighted choice (a person's UUID). */
+  description?: string;
+}
+
+interface PickConfig {
+  message: string;
+  choices: readonly PickChoice[];
+  /** A typed text that is an answer by itself (a UUID): offered as a choice of its own. */
+  free?: (typed: string) => boolean;
+  /** The keys' help line, from the keys and what they do. */
+  keysHelp?: (keys: [string, string][]) => string;
+  pageSize?: number;
+}
+
+/** The choices for a text: every word in the name, a name equal to the text first, then the text itself if free. */
+export function pickChoices(
+  choices: readonly PickChoice[],
+  typed: string,
+  free?: (typed: string) => boolean,
+): PickChoice[] {
+  const text = typed.trim();
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const found = choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
+  const exact = found.filter((c) => c.name.toLowerCase() === text.toLowerCase() || c.value === text);
+  const ranked = [...exact, ...found.filter((c) => !exact.includes(c))];
+  const own =
+    text && free?.(text) && !ranked.some((c) => c.value === text) ? [{ name: text, value: text }] : [];
+  return [...ranked, ...own];
+}
+
+export const pick = createPrompt((config: PickConfig, done: (value: string) => void) => {
+  const theme = makeTheme({});
+  const [status, setStatus] = useState<'idle' | 'done'>('idle');
+  const prefix = usePrefix({ status, theme });
+  const [typed, setTyped] = useState('');
+  const [active, setActive] = useState(0);
+  const shown = useMemo(
+    () => pickChoices(config.choices, typed, config.free),
+    [typed, config.choices, config.free],
+  );
+  const chosen = shown[active];
+
+  useKeypress((key, rl) => {
+    if (isEnterKey(key)) {
+      if (!chosen) {
+        // Enter cleared the line: the text stays, to be corrected.
+        rl.write(typed);
+        return;
+      }
+      setStatus('done');
+      done(chosen.value);
+    } else if (isUpKey(key) || isDownKey(key)) {
+      rl.clearLine(0);
+      rl.write(typed);
+      if (shown.length === 0) return;
+      setActive((active + (isUpKey(key) ? -1 : 1) + shown.length) % shown.length);
+    } else if (isTabKey(key)) {
+      rl.clearLine(0);
+      const text = chosen?.name ?? typed;
+      rl.write(text);
+      setTyped(text);
+      setActive(0);
+    } else {
+      setTyped(rl.line);
+      setActive(0);
+    }
+  });
+
+  const message = theme.style.message(config.message, status);
+  if (status === 'done' && chosen)
+    return [prefix, message, theme.style.answer(chosen.name)].filter(Boolean).join(' ');
+  const page = usePagination({
+    items: shown,
+    active,
+    renderItem: ({ item, isActive }) =>
+      isActive ? theme.style.highlight(`❯ ${item.name}`) : `  ${item.name}`,
+    pageSize: config.pageSize ?? 7,
+    loop: false,
+  });
+  const keys: [string, string][] = [
+    ['↑↓', 'navigate'],
+    ['⏎', 'select'],
+  ];
+  const help = config.keysHelp ? config.keysHelp(keys) : keys.map((k) => k.join(' ')).join(' • ');
+  const header = [prefix, message, typed].filter(Boolean).join(' ');
+  const body = [
+    shown.length ? page : theme.style.error(`Nobody matches '${typed.trim()}'`),
+    ' ',
+    chosen?.description ?? '',
+    help,
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return [header, body];
+});
