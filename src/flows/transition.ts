@@ -10,7 +10,7 @@ import {
   applyTransitions,
   previewTransition,
   transitionFailure,
-  unreadableFailure,
+  dryRunFailure,
   type TransitionSpec,
 } from '../services/transition.js';
 import { confirm } from './confirm.js';
@@ -51,7 +51,7 @@ export async function runTransition(
     if (signal) throw new InterruptedError('interrupted before any change: nothing was changed', signal);
     if (o.dryRun) {
       await printDryRun(output, items, who, output.chalk());
-      const failure = unreadableFailure(items);
+      const failure = dryRunFailure(items);
       if (failure) throw failure;
       return;
     }

@@ -1,11 +1,19 @@
 import type { ApiClient } from '../api/client.js';
 import { ApiError, NetworkError } from '../api/errors.js';
-import { InterruptedError, type Signal } from '../errors.js';
+import { EXIT, InterruptedError, PartialFailureError, TopoError, type Signal } from '../errors.js';
 import { getTask, reopenTask, skipTask } from '../api/tasks.js';
 import type { Task, TaskStatus } from '../api/types.js';
 import { plural } from '../basics/text.js';
 import { type ItemOutcome, type PreviewItem } from '../domain/outcome.js';
-import { bulkFailure, errorFromItem, errorOf, isAuthFailure, isRetryable, runPool } from './bulk.js';
+import {
+  bulkExitCode,
+  bulkFailure,
+  errorFromItem,
+  errorOf,
+  isAuthFailure,
+  isRetryable,
+  runPool,
+} from './bulk.js';
 
 /**
  * A change to tasks, one by one: skip, reopen, or reassign to someone. Each has the same course (read, plan,
@@ -93,23 +101,35 @@ export async function previewTransition(
 }
 
 /**
- * A dry run exits as the run would for what is already known: IDs that cannot be read (not found, refused)
- * are a failure, with the code a run would give (3 when every one is not found, 6 when some are).
+ * A dry run exits as the run would for what is already known: IDs that cannot be read (not found, refused) and
+ * tasks whose state forbids the change are failures, with the code a run would give — 3 when every one is not
+ * found, 5 when the state forbids it for every one, 6 when some would change (or are unchanged) and some not.
  */
-export function unreadableFailure(items: readonly PreviewItem[]): Error | undefined {
-  const failed = items.filter((i) => i.result === 'failed');
-  if (failed.length === 0) return undefined;
+export function dryRunFailure(items: readonly PreviewItem[]): Error | undefined {
+  const unreadable = items.filter((i) => i.result === 'failed');
+  const forbidden = items.filter((i) => i.result === 'would_fail');
+  if (unreadable.length + forbidden.length === 0) return undefined;
+  const said = [
+    [unreadable.length, 'could not be read'] as const,
+    [forbidden.length, 'would fail (the state forbids it)'] as const,
+  ].filter(([n]) => n > 0);
+  const message = `${said
+    .map(([n, what], i) => (i === 0 ? `${n} of ${plural(items.length, 'task')} ${what}` : `${n} ${what}`))
+    .join(', ')}; nothing was changed`;
+  // What a run would end with: the API refuses a change the state forbids with a 409 or a 422 (exit 5).
   const outcomes: ItemOutcome[] = items.map((i) => ({
     id: i.id,
-    result: i.result === 'failed' ? 'failed' : 'changed',
+    result: i.result === 'failed' || i.result === 'would_fail' ? 'failed' : 'changed',
     task: null,
-    error: i.error,
+    error: i.result === 'would_fail' ? REFUSED : i.error,
   }));
-  return bulkFailure(
-    outcomes,
-    `${failed.length} of ${plural(items.length, 'task')} could not be read; nothing was changed`,
-  );
+  if (forbidden.length === 0) return bulkFailure(outcomes, message);
+  const code = bulkExitCode(outcomes);
+  return code === EXIT.partial ? new PartialFailureError(message) : new TopoError(message, code);
 }
+
+/** The refusal a run would meet for a change the state forbids (only its status is read: the exit code). */
+const REFUSED = { status: 422, type: null, message: '', request_id: null };
 
 export interface Applied {
   /** Each task's outcome, in the order given; a task a stop came before is `not_attempted`. */

@@ -29,8 +29,10 @@ describe('tasks skip / reopen', () => {
     const [done] = byStatus(s, 'COMPLETED');
     const before = snapshot(s);
     const skip = await topo(['tasks', 'skip', pending!.id, done!.id, '--dry-run', '--csv'], { sandbox: s });
-    expect(skip.stderr).toBe('Dry run: 1 would change, 1 would fail; nothing was changed.\n');
-    expect(skip.code).toBe(0);
+    expect(skip.stderr).toBe(
+      'Dry run: 1 would change, 1 would fail; nothing was changed.\nerror: 1 of 2 tasks would fail (the state forbids it); nothing was changed\n',
+    );
+    expect(skip.code).toBe(6);
     const rows = skip.stdout.split('\r\n');
     expect(rows[0]).toBe('id,result,type,priority,status,assignee_user_id,sequence_id,target');
     expect(rows[1]).toMatch(new RegExp(`^${pending!.id},would_change,.*,SKIPPED$`));
@@ -224,15 +226,34 @@ describe('tasks skip / reopen', () => {
     const [c] = byStatus(s, 'COMPLETED');
     const before = snapshot(s);
     const r = await topo(['tasks', 'skip', p!.id, sk!.id, c!.id, '--dry-run'], { sandbox: s });
-    expect(r.code).toBe(0);
+    // Exits as the run would: the completed task is refused (6, with the others going through).
+    expect(r.code).toBe(6);
     const row = (t: Task, result: string) =>
       [t.id, result, t.type, t.priority, t.status, t.assignee_user_id ?? '', t.sequence_id, 'SKIPPED'].join(
         '\t',
       );
     expect(r.stdout).toBe(`${row(p!, 'would_change')}\n${row(sk!, 'unchanged')}\n${row(c!, 'would_fail')}\n`);
-    expect(r.stderr).toBe('Dry run: 1 would change, 1 unchanged, 1 would fail; nothing was changed.\n');
+    expect(r.stderr).toBe(
+      'Dry run: 1 would change, 1 unchanged, 1 would fail; nothing was changed.\nerror: 1 of 3 tasks would fail (the state forbids it); nothing was changed\n',
+    );
     expect(s.received('POST')).toHaveLength(0);
     expect(snapshot(s)).toBe(before);
+    // Every one forbidden: 5, as the run's refusals; with one that cannot be read too, 1 (two reasons), as a run.
+    const [, c2] = byStatus(s, 'COMPLETED', 2);
+    const all = await topo(['tasks', 'skip', c!.id, c2!.id, '--dry-run', '--json'], { sandbox: s });
+    expect(all.code).toBe(5);
+    expect(JSON.parse(all.stderr.trimEnd().split('\n').at(-1)!)).toMatchObject({
+      error: { message: '2 of 2 tasks would fail (the state forbids it); nothing was changed', code: 5 },
+    });
+    const missing = '00000000-0000-4000-8000-000000000001';
+    const mixed = await topo(['tasks', 'skip', c!.id, missing, '--dry-run'], { sandbox: s });
+    expect(mixed.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'error: 1 of 2 tasks could not be read, 1 would fail (the state forbids it); nothing was changed',
+    );
+    expect(mixed.code).toBe(1);
+    const run = await topo(['tasks', 'skip', c!.id, missing, '--yes'], { sandbox: s });
+    expect(run.code).toBe(1);
+    expect(s.received('POST')).toHaveLength(1);
   });
 
   it('--dry-run of IDs that cannot be read exits as the run would: 3 when none exists, 6 when some do not', async () => {
