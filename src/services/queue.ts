@@ -11,6 +11,12 @@ import { listTasks } from './listing.js';
 
 export const STATUS_ORDER: readonly TaskStatus[] = ['IN_PROGRESS', 'PENDING'];
 
+/** Only some tasks of the queue (`tasks next -t call -p hot`); undefined: every type, every priority. */
+export interface QueueFilter {
+  types?: readonly string[];
+  priorities?: readonly string[];
+}
+
 export interface QueueHead {
   /** The task to do now, or null when the queue is empty. */
   task: Task | null;
@@ -26,12 +32,11 @@ export async function nextTask(
   client: ApiClient,
   assignee: string | null,
   aside: ReadonlySet<string> = new Set(),
-  /** Only tasks of these types (`tasks next -t call`: the next call); undefined: every type. */
-  types?: readonly string[],
+  only: QueueFilter = {},
 ): Promise<QueueHead> {
-  if (assignee === null) return nextUnassigned(client, aside, types);
+  if (assignee === null) return nextUnassigned(client, aside, only);
   return queueHead(
-    await queueListings(client, assignee, Math.min(MAX_PAGE_SIZE, aside.size + 1), undefined, types),
+    await queueListings(client, assignee, Math.min(MAX_PAGE_SIZE, aside.size + 1), undefined, only),
     aside,
   );
 }
@@ -57,9 +62,9 @@ export function queueListings(
   assignee: string,
   size: number,
   gate: Gate = (send) => send(),
-  types?: readonly string[],
+  { types, priorities }: QueueFilter = {},
 ): Promise<StatusListing[]> {
-  const query = (status: TaskStatus, priority?: string) =>
+  const query = (status: TaskStatus, priority?: readonly string[]) =>
     gate(() =>
       listTasksPage(
         client,
@@ -68,7 +73,7 @@ export function queueListings(
           assigneeUserId: assignee,
           sortBy: 'created_at',
           sortOrder: 'asc',
-          ...(priority && { priorities: [priority] }),
+          ...(priority && { priorities: [...priority] }),
           ...(types && { types: [...types] }),
         },
         1,
@@ -77,7 +82,12 @@ export function queueListings(
     );
   return Promise.all(
     STATUS_ORDER.map(async (status) => {
-      const pages = await Promise.all([...TASK_PRIORITIES.map((p) => query(status, p)), query(status)]);
+      // With -p, only the priorities asked for: the others' pages are empty without a request.
+      const wanted = (p: string) => !priorities || priorities.includes(p);
+      const pages = await Promise.all([
+        ...TASK_PRIORITIES.map((p) => (wanted(p) ? query(status, [p]) : Promise.resolve(EMPTY_PAGE))),
+        query(status, priorities),
+      ]);
       return { status, byPriority: pages.slice(0, -1), every: pages.at(-1)! };
     }),
   );
@@ -96,6 +106,8 @@ export function queueHead(listings: readonly StatusListing[], aside: ReadonlySet
   return { task: ranked.find((t) => !aside.has(t.id)) ?? null, open };
 }
 
+const EMPTY_PAGE: Page<Task> = { items: [], total_count: 0, total_pages: 0, has_more: false };
+
 /** Walks in flight at once when the queue is the tasks nobody holds. */
 const UNASSIGNED_CONCURRENCY = 4;
 
@@ -106,12 +118,17 @@ const UNASSIGNED_CONCURRENCY = 4;
 async function nextUnassigned(
   client: ApiClient,
   aside: ReadonlySet<string>,
-  types?: readonly string[],
+  { types, priorities }: QueueFilter,
 ): Promise<QueueHead> {
   const open: Task[] = [];
   const walk = listTasks(client, {
     statuses: STATUS_ORDER,
-    query: { sortBy: 'created_at', sortOrder: 'asc', ...(types && { types: [...types] }) },
+    query: {
+      sortBy: 'created_at',
+      sortOrder: 'asc',
+      ...(types && { types: [...types] }),
+      ...(priorities && { priorities: [...priorities] }),
+    },
     limit: undefined,
     concurrency: UNASSIGNED_CONCURRENCY,
     unassigned: true,

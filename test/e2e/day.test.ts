@@ -168,6 +168,54 @@ describe('tasks next', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('-p: the next task of these priorities, with -t too; an empty result says what was asked for', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!;
+    const queue = queueOf(s, alice.id);
+    const today = queue.find((t) => t.priority === 'TODAY')!;
+    const r = await topo(['tasks', 'next', '-a', alice.id, '-p', 'today', '--json', 'id,priority'], {
+      sandbox: s,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ id: today.id, priority: 'TODAY' });
+    // Only the priorities asked for are listed: no request for HOT or EXTRA pages.
+    const asked = s.received('GET', /^\/v1\/tasks$/).flatMap((q) => q.params);
+    expect(asked).toContainEqual(['priorities', 'TODAY']);
+    expect(asked).not.toContainEqual(['priorities', 'HOT']);
+    const both = queue.find((t) => t.priority === 'EXTRA' && t.type === 'CALL');
+    const call = await topo(['tasks', 'next', '-a', alice.id, '-p', 'extra', '-t', 'call', '--json', 'id'], {
+      sandbox: s,
+    });
+    expect(JSON.parse(call.stdout)).toEqual(both ? { id: both.id } : null);
+    const none = await topo(['tasks', 'next', '-a', 'none', '-p', 'hot', '--json', 'priority'], {
+      sandbox: s,
+    });
+    expect(none.code).toBe(0);
+    const unassignedHot = s.store.state.tasks.filter(
+      (t) => !t.assignee_user_id && isOpen(t) && t.priority === 'HOT',
+    );
+    expect(JSON.parse(none.stdout)).toEqual(unassignedHot.length > 0 ? { priority: 'HOT' } : null);
+    // An empty result names the filter: a type of which alice has no HOT task.
+    const type = [
+      'CALL',
+      'EMAIL_REPLY',
+      'LINKEDIN_REPLY',
+      'NEW_LEAD_REVIEW',
+      'TODO',
+      'PLAYBOOK_APPROVAL',
+    ].find((t) => !queue.some((x) => x.type === t && x.priority === 'HOT'))!;
+    expect(type).toBeDefined();
+    const empty = await topo(['tasks', 'next', '-a', alice.id, '-p', 'hot', '-t', type], { sandbox: s });
+    expect(empty.stderr).toMatch(
+      new RegExp(
+        `^Nothing to do: \\S+ has no open tasks of priority HOT and of type ${type.toLowerCase()}\\.\\n$`,
+      ),
+    );
+    const bad = await topo(['tasks', 'next', '-p', 'urgent'], { sandbox: s });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --priority: invalid value 'urgent'/);
+  });
+
   it('a conversation that cannot be read: the card without it, and a note that says so (never swallowed)', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!;

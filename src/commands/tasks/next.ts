@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
 import { CancelledError, InterruptedError } from '../../errors.js';
-import { TASK_TYPES, type Task } from '../../api/types.js';
+import { TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
 import { WITH_CHOICES } from '../../input/choices.js';
 import { asksUnassigned } from '../../input/filters.js';
 import { isUuid } from '../../basics/ids.js';
-import { collect, parseTypes, parseWith } from '../../input/parse.js';
+import { collect, parseEnumList, parseTypes, parseWith } from '../../input/parse.js';
+import type { QueueFilter } from '../../services/queue.js';
 import { addOutputFlags } from '../../output/flags.js';
 import { TASK_JSON_FIELDS } from '../../output/tasks.js';
 import { type Related, type Relation } from '../../domain/task.js';
@@ -27,6 +28,7 @@ export function registerNext(tasks: Command, app: App): void {
     )
     .option('-a, --assignee <user>', 'whose queue: a UUID, an alias, me, or none (unassigned tasks)', 'me')
     .option('-t, --type <types>', 'only tasks of these types, comma-separated (as for tasks list)', collect)
+    .option('-p, --priority <priorities>', 'only tasks of these priorities: hot, today, extra', collect)
     .option(
       '--with <relations>',
       'with --json or piped: add the related contact, template (campaign) and run',
@@ -39,6 +41,7 @@ export function registerNext(tasks: Command, app: App): void {
       'topo tasks next -a bob',
       'topo tasks next -a none',
       'topo tasks next -t call                   # the next call of your queue',
+      'topo tasks next -p hot                    # the next HOT task',
       'topo tasks next --json id,type,priority --with contact',
       'topo tasks next --query contact.phone_number --with contact -r',
     ],
@@ -54,10 +57,17 @@ Output:
   cmd.action(
     action(
       app,
-      async (ctx, flags: { assignee: string; type?: string[]; with?: string[] }, command: Command) => {
+      async (
+        ctx,
+        flags: { assignee: string; type?: string[]; priority?: string[]; with?: string[] },
+        command: Command,
+      ) => {
         const relations = parseWith(flags.with, WITH_CHOICES);
         const types = flags.type
           ? parseTypes(flags.type, TASK_TYPES, '--type', (m) => ctx.terminal.warn(m))
+          : undefined;
+        const priorities = flags.priority
+          ? parseEnumList(flags.priority, TASK_PRIORITIES, '--priority')
           : undefined;
         // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
         const typed = command.getOptionValueSource('assignee') !== 'default';
@@ -66,7 +76,7 @@ Output:
           ? null
           : await ctx.people.resolve(flags.assignee, typed ? '--assignee' : { command: 'topo tasks next' });
         const owner = assignee === null ? null : ((await ctx.people.names()).get(assignee) ?? assignee);
-        await runNext(ctx, assignee, owner, relations, types);
+        await runNext(ctx, assignee, owner, relations, { types, priorities });
       },
     ),
   );
@@ -78,7 +88,7 @@ async function runNext(
   assignee: string | null,
   owner: string | null,
   withFlag: Relation[],
-  types: string[] | undefined,
+  only: QueueFilter,
 ): Promise<void> {
   const { output, terminal } = ctx;
   const [client, { nextTask }, enrich, tasksOutput] = await Promise.all([
@@ -93,16 +103,23 @@ async function runNext(
   const enricher = want.size ? new enrich.Enricher(client, (n) => ctx.noteEnrichment(n)) : undefined;
   const aside = new Set<string>();
   const links = await output.links();
+  // What -t and -p narrowed the queue to, said when nothing is left in it.
+  const asked = [
+    only.priorities && ` of priority ${only.priorities.join(' or ')}`,
+    only.types && ` of type ${only.types.map((t) => t.toLowerCase()).join(' or ')}`,
+  ]
+    .filter(Boolean)
+    .join(' and');
   for (;;) {
-    const head = await nextTask(client, assignee, aside, types);
+    const head = await nextTask(client, assignee, aside, only);
     const task = head.task;
     if (!task) {
       terminal.err(
         aside.size
           ? `Nothing else to do: the ${aside.size} left for later are all that is open.`
           : owner === null
-            ? 'Nothing to do: no open task is unassigned.'
-            : `Nothing to do: ${owner} has no open tasks.`,
+            ? `Nothing to do: no open task${asked} is unassigned.`
+            : `Nothing to do: ${owner} has no open tasks${asked}.`,
       );
       if (output.format === 'json') await output.json(null);
       return;
