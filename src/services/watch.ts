@@ -8,9 +8,12 @@ import { isoTime } from '../basics/time.js';
 import { listTasks } from './listing.js';
 
 /**
- * Watching for new tasks: the listing is asked again every interval for tasks created since the newest one
- * seen, and each new task is handed over once. Network loss, 5xx and 429 are ridden out (said once, and
- * said again when the API answers); Ctrl-C ends it quietly.
+ * Watching for tasks that newly match the filters: created since the start, or moved into them — reassigned to
+ * the person watched, reopened, given the priority watched. The API has no history of a task, so what matches
+ * at the start is remembered (up to REMEMBERED_MAX tasks; past that, only tasks created after the start are
+ * new), and every interval the tasks updated since the newest update seen are read, newest first, down to that
+ * bound; each one not remembered is handed over once, and remembered. Network loss, 5xx and 429 are ridden out
+ * (said once, and said again when the API answers); Ctrl-C ends it quietly.
  */
 
 export interface WatchOptions {
@@ -20,6 +23,8 @@ export interface WatchOptions {
   count?: number;
   /** Called for each new task, in order, once. */
   onTask: (task: Task) => Promise<void>;
+  /** More tasks match at the start than are remembered: only tasks created from then on will be new. */
+  onTooMany?: (remembered: number) => void;
   /** Contact with the API lost (said once until it is back), and back. */
   onContact: (event: { lost: unknown } | { back: true }) => void;
 }
@@ -30,8 +35,14 @@ export interface WatchDeps {
   onInterrupt: OnInterrupt;
 }
 
-/** Tasks of the same second as the newest one seen are asked for again (the API's bound is strict). */
+/** Tasks of the same second as the newest update seen are read again (the bound is strict, to the second). */
 const OVERLAP_MS = 1000;
+
+/**
+ * The most tasks matching at the start that are remembered: a person's queue fits. A larger set (a whole
+ * workspace) would cost its walk at every start; then only tasks created after the start are new.
+ */
+export const REMEMBERED_MAX = 2_000;
 
 export async function watch(d: WatchDeps, o: WatchOptions): Promise<void> {
   const { client } = d;
@@ -46,20 +57,15 @@ export async function watch(d: WatchDeps, o: WatchOptions): Promise<void> {
       wake = resolve;
       void d.sleep(ms).then(resolve);
     });
-  const listing = (createdAfter: string | undefined) =>
+  /** The matching tasks, newest update first: all of them, or those updated after a time. */
+  const listing = (updatedAfter: number | undefined, limit?: number) =>
     listTasks(client, {
       statuses: o.filters.statuses,
-      query: {
-        ...o.filters.query,
-        sortBy: 'created_at',
-        sortOrder: 'asc',
-        ...(laterOf(o.filters.query.createdAfter, createdAfter) && {
-          createdAfter: laterOf(o.filters.query.createdAfter, createdAfter)!,
-        }),
-      },
-      limit: undefined,
+      query: { ...o.filters.query, sortBy: 'updated_at', sortOrder: 'desc' },
+      limit,
       concurrency: 2,
       unassigned: o.filters.unassigned,
+      ...(updatedAfter !== undefined && { updatedAfter: isoTime(updatedAfter) }),
     });
   let lost: unknown;
   /** One ask of the API: an outage (network, 5xx, 429 after the client's retries) is said once, and ridden out. */
@@ -79,22 +85,28 @@ export async function watch(d: WatchDeps, o: WatchOptions): Promise<void> {
     }
   };
   try {
-    // What exists now is not new: start from the newest matching task, and its second's neighbours. An
-    // outage then is ridden out as any later one.
+    // What matches now is not new: it is remembered (an outage then is ridden out as any later one).
+    const present = new Set<string>();
+    /** The newest update seen (the API's clock). */
     let since: number | undefined;
-    const seen = new Map<string, number>();
+    /** When more match than are remembered: only tasks created from then on are new. */
+    let createdFrom: number | undefined;
     for (;;) {
       const baseline = await ask(async () => {
-        const newest = await newestCreated(client, o);
-        const around = new Map<string, number>();
-        if (newest !== undefined)
-          for await (const task of listing(isoTime(newest - OVERLAP_MS)))
-            around.set(task.id, Date.parse(task.created_at));
-        return { newest, around };
+        const ids: string[] = [];
+        let newest: number | undefined;
+        for await (const task of listing(undefined, REMEMBERED_MAX + 1)) {
+          ids.push(task.id);
+          newest = Math.max(newest ?? 0, Date.parse(task.updated_at));
+        }
+        const created = ids.length > REMEMBERED_MAX ? await newestCreated(client, o) : undefined;
+        return { ids, newest, created };
       });
       if (baseline) {
+        for (const id of baseline.value.ids) present.add(id);
         since = baseline.value.newest;
-        for (const [id, created] of baseline.value.around) seen.set(id, created);
+        createdFrom = baseline.value.created;
+        if (baseline.value.ids.length > REMEMBERED_MAX) o.onTooMany?.(REMEMBERED_MAX);
         break;
       }
       await pause(o.intervalMs);
@@ -106,22 +118,21 @@ export async function watch(d: WatchDeps, o: WatchOptions): Promise<void> {
       if (signal) break;
       const polled = await ask(async () => {
         const fresh: Task[] = [];
-        for await (const task of listing(since === undefined ? undefined : isoTime(since - OVERLAP_MS)))
+        for await (const task of listing(since === undefined ? undefined : since - OVERLAP_MS))
           fresh.push(task);
-        return fresh;
+        // Handed over in the order they changed.
+        return fresh.reverse();
       });
       if (!polled) continue;
       for (const task of polled.value) {
-        if (seen.has(task.id)) continue;
-        const created = Date.parse(task.created_at);
-        seen.set(task.id, created);
-        since = since === undefined ? created : Math.max(since, created);
+        const updated = Date.parse(task.updated_at);
+        since = since === undefined ? updated : Math.max(since, updated);
+        if (present.has(task.id)) continue;
+        if (createdFrom !== undefined && Date.parse(task.created_at) < createdFrom) continue;
+        present.add(task.id);
         await o.onTask(task);
         if (o.count !== undefined && ++handed >= o.count) return;
       }
-      // Only what can still come back (the overlap) is remembered: memory stays flat however long it runs.
-      if (since !== undefined)
-        for (const [id, created] of seen) if (created < since - OVERLAP_MS) seen.delete(id);
     }
     throw new InterruptedError('', signal);
   } finally {
@@ -151,10 +162,4 @@ function isFatal(error: unknown): boolean {
     error.status !== 429 &&
     error.status !== 408
   );
-}
-
-function laterOf(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

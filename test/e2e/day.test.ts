@@ -460,6 +460,68 @@ describe('tasks watch', () => {
     expect(r.stderr).not.toContain('error:');
   });
 
+  it('prints a task that comes to the person watched (reassigned to them, reopened), not one of theirs that changes', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users;
+    const ctrlC = interrupts();
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const bobs = queueOf(s, bob!.id)[0]!;
+    const skipped = s.store.state.tasks.find(
+      (t) => t.status === 'SKIPPED' && t.assignee_user_id === alice!.id,
+    )!;
+    const own = queueOf(s, alice!.id)[0]!;
+    const watching = topo(['tasks', 'watch', '-a', alice!.id, '--interval', '5'], {
+      sandbox: s,
+      deps: { interrupts: ctrlC.registry },
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    // One of alice's open tasks changes (an edit the API made): still hers, not new to her queue.
+    own.updated_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    expect(s.store.reassign(bobs.id, alice!.id, 'TASK').ok).toBe(true);
+    expect(s.store.reopen(skipped.id).ok).toBe(true);
+    const created = s.store.createTask({ assignee_user_id: alice!.id });
+    const after = polls();
+    await waitFor(() => polls() >= after + 6, 10_000, 'polls after the changes');
+    ctrlC.press();
+    const r = await watching;
+    expect(r.code).toBe(130);
+    const ids = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]);
+    expect([...ids].sort()).toEqual([bobs.id, skipped.id, created.id].sort());
+  });
+
+  it('with more tasks matching than it remembers, only created tasks are new, and it says so', async () => {
+    const s = await sandbox({ tasks: 5_000 });
+    const bob = s.store.users[1];
+    const ctrlC = interrupts();
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '-p', 'hot,today,extra', '--interval', '5'], {
+      sandbox: s,
+      deps: { interrupts: ctrlC.registry },
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => polls() >= 50, 10_000, 'the start and a few polls');
+    const skipped = s.store.state.tasks.find((t) => t.status === 'SKIPPED')!;
+    expect(s.store.reopen(skipped.id).ok).toBe(true);
+    const created = s.store.createTask({ assignee_user_id: bob!.id });
+    const after = polls();
+    await waitFor(() => polls() >= after + 6, 10_000, 'polls after the changes');
+    ctrlC.press();
+    const r = await watching;
+    expect(r.code).toBe(130);
+    // The reopened task is not shown: only the created one.
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    ).toEqual([created.id]);
+    expect(r.stderr).toContain('note: more than 2,000 tasks match: only tasks created from now on are shown');
+  });
+
   it.each([
     [100, []],
     [80, []],

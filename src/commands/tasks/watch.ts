@@ -30,7 +30,8 @@ export function registerWatch(tasks: Command, app: App): void {
     .command('watch [args...]')
     .summary('print new tasks as they arrive, or run a program for each')
     .description(
-      'Asks for new tasks every --interval seconds and prints each new one once: a row on a terminal, ' +
+      'Asks for new tasks every --interval seconds and prints each new one once — created, or come into the ' +
+        'filters (reassigned to the person watched, reopened): a row on a terminal, ' +
         'tab-separated values when piped, one JSON object per line with --json. With --exec, runs a program for ' +
         'each (no shell; the task as JSON on its standard input; TOPO_TASK_ID in its environment). Rides out ' +
         'rate limits, server errors and lost connections; Ctrl-C ends it.',
@@ -151,6 +152,11 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
         else await print!(row);
         if (o.bell) terminal.io.stderr.write('\u0007');
       },
+      onTooMany: (remembered) =>
+        terminal.err(
+          `note: more than ${remembered.toLocaleString('en-US')} tasks match: only tasks created from now on are ` +
+            'shown, not ones reassigned or reopened into the filters (narrow them: -a, -t, -p)',
+        ),
       onContact: (event) =>
         terminal.err(
           'back' in event
