@@ -30,16 +30,17 @@ export async function pickAndAct(ctx: Context, rows: readonly TaskRow[]): Promis
   const who = whoFrom(names);
   const now = ctx.now();
   const width = Math.max(30, terminal.columns - 4);
+  // The short ID first: what tells two lines apart stays whole when a narrow terminal cuts the line's end.
   const line = (r: TaskRow) =>
     truncate(
       [
+        shortId(r.task.id),
         typeLabel(r.task.type),
         safeText(r.task.priority),
         enumLabel(r.task.status),
         who(r.task.assignee_user_id),
         contactLabel(r.related) || safeText(shortId(r.task.sequence_id)),
         relativeTime(r.task.created_at, now),
-        shortId(r.task.id),
       ]
         .filter(Boolean)
         .join(' · '),

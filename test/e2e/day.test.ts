@@ -353,6 +353,9 @@ describe('tasks list --select', () => {
     });
     expect(r.code).toBe(0);
     expect(offered).toHaveLength(6);
+    // Each line starts with the task's short ID: a narrow terminal cuts the end, never what tells them apart.
+    for (const c of offered as { value: string; name: string }[])
+      expect(c.name.startsWith(`${c.value.slice(0, 8)}… · `)).toBe(true);
     const ticked = [offered[1]!.value, offered[3]!.value];
     expect(prompter.asked).toEqual(['Tick the tasks to act on', 'Do what with these 2?', 'Skip 2 tasks?']);
     expect(
