@@ -180,6 +180,19 @@ if (fast !== undefined) {
         stderrIsTTY: Boolean(process.stderr.isTTY),
         // Piped or redirected, stdout has no width: what goes to a terminal then is stderr (plans, notes).
         columns: process.stdout.columns || process.stderr.columns || Number(process.env.COLUMNS) || 80,
+        // The controlling terminal, for a question when stdin is a pipe (IDs piped in); the process ends
+        // once the command is done (below), which closes it.
+        openTerminal() {
+          try {
+            const fd = require('node:fs').openSync('/dev/tty', 'r');
+            const tty = require('node:tty');
+            if (tty.isatty(fd)) return new tty.ReadStream(fd);
+            require('node:fs').closeSync(fd);
+          } catch {
+            // no controlling terminal
+          }
+          return undefined;
+        },
       },
       process.env,
       { interrupts },

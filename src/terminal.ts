@@ -11,6 +11,11 @@ export interface IO {
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
   columns: number;
+  /**
+   * The terminal itself (/dev/tty), to ask a question when standard input is a pipe: undefined where there is
+   * none (no controlling terminal, another platform).
+   */
+  openTerminal?: () => NodeJS.ReadableStream | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -97,7 +102,19 @@ export class Terminal {
 
   /** Prompts need a person at both ends. */
   get canPrompt(): boolean {
-    return this.io.stdinIsTTY && this.io.stdoutIsTTY;
+    return (this.io.stdinIsTTY || this.questionInput !== undefined) && this.io.stdoutIsTTY;
+  }
+
+  /** Where questions are read from when standard input is not the terminal (see askOnTerminal). */
+  private questionInput: NodeJS.ReadableStream | undefined;
+
+  /**
+   * Standard input held data (IDs piped in): questions are read from the terminal itself, as `xargs -p` does,
+   * when stdout and stderr are on it too. A script with no terminal still needs --yes.
+   */
+  askOnTerminal(): void {
+    if (this.io.stdinIsTTY || !this.io.stdoutIsTTY || !this.io.stderrIsTTY || this.questionInput) return;
+    this.questionInput = this.io.openTerminal?.();
   }
 
   /** Spinners and progress bars: only on a TTY stderr outside CI. */
@@ -181,7 +198,11 @@ export class Terminal {
   async prompter(): Promise<Prompter> {
     if (!this.promptImpl) {
       const { createPrompter } = await import('./prompt.js');
-      this.promptImpl = createPrompter(this.io, (handler) => this.onInterrupt(handler), this.stderrColor);
+      this.promptImpl = createPrompter(
+        { stdin: this.questionInput ?? this.io.stdin, stderr: this.io.stderr },
+        (handler) => this.onInterrupt(handler),
+        this.stderrColor,
+      );
     }
     return this.promptImpl;
   }

@@ -17,6 +17,8 @@ export async function readTaskIds(terminal: Terminal, args: string[]): Promise<s
       throw new UsageError("'-' reads task IDs from standard input, but it is a terminal; pipe them in");
     raw = idsOfText(await terminal.readStdin());
     if (raw.length === 0) return [];
+    // Standard input held the IDs: a question goes to the terminal itself, if there is one.
+    terminal.askOnTerminal();
   }
   if (raw.length === 0) throw new UsageError('no task IDs given');
   const bad = raw.filter((id) => !isUuid(id));

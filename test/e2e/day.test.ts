@@ -305,6 +305,42 @@ describe('the reassign picker, as a person types', () => {
     expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
   });
 });
+describe('IDs piped in on a terminal', () => {
+  it.each([
+    ['y', 0, 2],
+    ['n', 130, 0],
+  ])(
+    'the question is asked on the terminal itself (answer %s: exit %i, %i skipped)',
+    async (answer, code, skipped) => {
+      const s = await sandbox();
+      const home = tempDir();
+      const ids = queueOf(s, s.store.users[0]!.id)
+        .slice(0, 2)
+        .map((t) => t.id);
+      const file = join(home, 'ids.txt');
+      writeFileSync(file, `${ids.join('\n')}\n`);
+      const t = onTerminal(s, home, 100, `tasks skip - < ${file}`);
+      await waitFor(() => t.written().includes('Skip 2 tasks?'), 15_000, 'the question');
+      t.child.stdin.write(`${answer}\r`);
+      expect(await t.exit).toBe(code);
+      expect(s.received('POST').map((q) => q.path)).toHaveLength(skipped);
+      if (skipped) expect(t.written()).toContain('2 skipped, 0 unchanged, 0 failed.');
+      else expect(t.written()).toContain('cancelled: nothing was changed');
+    },
+  );
+
+  it('with no terminal at all, the run needs --yes (exit 2, nothing sent)', async () => {
+    const s = await sandbox();
+    const ids = queueOf(s, s.store.users[0]!.id)
+      .slice(0, 2)
+      .map((t) => t.id);
+    const r = await topo(['tasks', 'skip', '-'], { sandbox: s, input: `${ids.join('\n')}\n` });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs confirmation, but there is no terminal to ask: pass --yes/);
+    expect(s.received('POST')).toHaveLength(0);
+  });
+});
+
 describe('the reassign picker, Esc', () => {
   it('Esc leaves the picker for the question, nothing changed; the hint line says so', async () => {
     const s = await sandbox();
