@@ -68,8 +68,14 @@ export function readConfig(
   return data;
 }
 
-const KNOWN_TOP = ['profiles', 'notices'];
-const KNOWN_PROFILE = ['api_key', 'key_storage', 'api_url', 'aliases'];
+// Every key of the types, and only those: the compiler refuses a record that misses one or adds one.
+const KNOWN_TOP = Object.keys({ profiles: true, notices: true } satisfies Record<keyof ConfigData, true>);
+const KNOWN_PROFILE = Object.keys({
+  api_key: true,
+  key_storage: true,
+  api_url: true,
+  aliases: true,
+} satisfies Record<keyof ProfileData, true>);
 
 /** Keys a hand edit may have mistyped (`api_ur`): kept as they are, but said, with the keys there are. */
 function unknownKeys(data: ConfigData): string[] {
