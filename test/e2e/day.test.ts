@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Task } from '../../src/api/types.js';
+import { TASK_TYPES, type Task } from '../../src/api/types.js';
 import { displayWidth } from '../../src/output/width.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import {
@@ -196,14 +196,7 @@ describe('tasks next', () => {
     );
     expect(JSON.parse(none.stdout)).toEqual(unassignedHot.length > 0 ? { priority: 'HOT' } : null);
     // An empty result names the filter: a type of which alice has no HOT task.
-    const type = [
-      'CALL',
-      'EMAIL_REPLY',
-      'LINKEDIN_REPLY',
-      'NEW_LEAD_REVIEW',
-      'TODO',
-      'PLAYBOOK_APPROVAL',
-    ].find((t) => !queue.some((x) => x.type === t && x.priority === 'HOT'))!;
+    const type = TASK_TYPES.find((t) => !queue.some((x) => x.type === t && x.priority === 'HOT'))!;
     expect(type).toBeDefined();
     const empty = await topo(['tasks', 'next', '-a', alice.id, '-p', 'hot', '-t', type], { sandbox: s });
     expect(empty.stderr).toMatch(
@@ -460,6 +453,32 @@ describe('tasks list --select', () => {
   });
 });
 
+/**
+ * Runs `tasks watch` until it has polled `startPolls` times, makes the changes, lets it poll a few times more,
+ * then presses Ctrl-C: its result and the IDs it printed.
+ */
+async function watchAround(s: Sandbox, args: string[], startPolls: number, change: () => void) {
+  const ctrlC = interrupts();
+  const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+  const watching = topo(['tasks', 'watch', ...args, '--interval', '5'], {
+    sandbox: s,
+    deps: { interrupts: ctrlC.registry },
+    timeoutMs: 20_000,
+  });
+  await waitFor(() => polls() >= startPolls, 10_000, 'the start and a few polls');
+  change();
+  const after = polls();
+  await waitFor(() => polls() >= after + 6, 10_000, 'polls after the changes');
+  ctrlC.press();
+  const r = await watching;
+  const ids = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]);
+  return { r, ids };
+}
+
 describe('tasks watch', () => {
   it('prints each new task once as it arrives, rides out 503s and a dropped connection, ends quietly on Ctrl-C', async () => {
     const s = await sandbox();
@@ -502,62 +521,34 @@ describe('tasks watch', () => {
   it('prints a task that comes to the person watched (reassigned to them, reopened), not one of theirs that changes', async () => {
     const s = await sandbox();
     const [alice, bob] = s.store.users;
-    const ctrlC = interrupts();
-    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
     const bobs = queueOf(s, bob!.id)[0]!;
     const skipped = s.store.state.tasks.find(
       (t) => t.status === 'SKIPPED' && t.assignee_user_id === alice!.id,
     )!;
     const own = queueOf(s, alice!.id)[0]!;
-    const watching = topo(['tasks', 'watch', '-a', alice!.id, '--interval', '5'], {
-      sandbox: s,
-      deps: { interrupts: ctrlC.registry },
-      timeoutMs: 20_000,
+    let created: Task | undefined;
+    const { r, ids } = await watchAround(s, ['-a', alice!.id], 6, () => {
+      // One of alice's open tasks changes (an edit the API made): still hers, not new to her queue.
+      own.updated_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      expect(s.store.reassign(bobs.id, alice!.id, 'TASK').ok).toBe(true);
+      expect(s.store.reopen(skipped.id).ok).toBe(true);
+      created = s.store.createTask({ assignee_user_id: alice!.id });
     });
-    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
-    // One of alice's open tasks changes (an edit the API made): still hers, not new to her queue.
-    own.updated_at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    expect(s.store.reassign(bobs.id, alice!.id, 'TASK').ok).toBe(true);
-    expect(s.store.reopen(skipped.id).ok).toBe(true);
-    const created = s.store.createTask({ assignee_user_id: alice!.id });
-    const after = polls();
-    await waitFor(() => polls() >= after + 6, 10_000, 'polls after the changes');
-    ctrlC.press();
-    const r = await watching;
     expect(r.code).toBe(130);
-    const ids = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t')[0]);
-    expect([...ids].sort()).toEqual([bobs.id, skipped.id, created.id].sort());
+    expect([...ids].sort()).toEqual([bobs.id, skipped.id, created!.id].sort());
   });
 
   it('with more tasks matching than it remembers, only created tasks are new, and it says so', async () => {
     const s = await sandbox({ tasks: 5_000 });
-    const bob = s.store.users[1];
-    const ctrlC = interrupts();
-    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
-    const watching = topo(['tasks', 'watch', '-p', 'hot,today,extra', '--interval', '5'], {
-      sandbox: s,
-      deps: { interrupts: ctrlC.registry },
-      timeoutMs: 20_000,
+    let created: Task | undefined;
+    const { r, ids } = await watchAround(s, ['-p', 'hot,today,extra'], 50, () => {
+      const skipped = s.store.state.tasks.find((t) => t.status === 'SKIPPED')!;
+      expect(s.store.reopen(skipped.id).ok).toBe(true);
+      created = s.store.createTask({ assignee_user_id: s.store.users[1]!.id });
     });
-    await waitFor(() => polls() >= 50, 10_000, 'the start and a few polls');
-    const skipped = s.store.state.tasks.find((t) => t.status === 'SKIPPED')!;
-    expect(s.store.reopen(skipped.id).ok).toBe(true);
-    const created = s.store.createTask({ assignee_user_id: bob!.id });
-    const after = polls();
-    await waitFor(() => polls() >= after + 6, 10_000, 'polls after the changes');
-    ctrlC.press();
-    const r = await watching;
     expect(r.code).toBe(130);
     // The reopened task is not shown: only the created one.
-    expect(
-      r.stdout
-        .trim()
-        .split('\n')
-        .map((l) => l.split('\t')[0]),
-    ).toEqual([created.id]);
+    expect(ids).toEqual([created!.id]);
     expect(r.stderr).toContain('note: more than 2,000 tasks match: only tasks created from now on are shown');
   });
 
