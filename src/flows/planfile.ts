@@ -3,7 +3,7 @@ import { getMe } from '../api/tasks.js';
 import type { PlanFile, PlanKind, PlanTask } from '../domain/planfile.js';
 import { reassignPlanOf } from '../domain/planfile.js';
 import { whoFrom, type Who } from '../domain/task.js';
-import { plural } from '../basics/text.js';
+import { plural, safeText } from '../basics/text.js';
 import { TopoError, UsageError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { describePlan } from '../output/offboard.js';
@@ -208,18 +208,35 @@ export async function applyPlan(
   checkApplier(plan, workspace, me, o.path);
   const who = whoFrom(await ctx.people.names());
   describe(ctx, plan, o.path, who);
-  const work = planWork(plan, {
+  const { work, before } = await planWork(plan, {
+    client,
     stateDir: await stateDir(ctx),
     workspace,
     applier: { key_id: me.id, key_name: me.name },
     now: ctx.now,
+    concurrency: o.concurrency,
   });
+  const first = before?.header?.plan?.applied_by;
+  if (first && first.key_id !== me.id)
+    terminal.err(
+      `note: key '${safeText(first.key_name)}' began applying this plan; key '${safeText(me.name)}' goes on with its job (${before!.id}).`,
+    );
+  if (work.reconciled.length > 0)
+    terminal.err(
+      `note: the API shows ${plural(work.reconciled.length, 'task')} moved whose call an earlier run of this plan left without an answer: counted as moved.`,
+    );
   if (work.earlier.length > 0)
     terminal.err(
       `note: ${plural(work.earlier.length, 'task')} of this plan moved in an earlier run of it${work.planned > 0 ? '; the rest is applied' : ''}.`,
     );
   if (work.planned === 0) {
     terminal.err('Nothing of this plan is left to move.');
+    // Its job, stopped before, ends here (with what an earlier run left unanswered and the API shows landed).
+    if (before) {
+      const { closeIdleJob } = await import('../services/jobs/run.js');
+      const { ended } = closeIdleJob(await stateDir(ctx), work, ctx.now, (m) => terminal.err(`note: ${m}`));
+      if (ended) terminal.err(`Job ${before.id}: nothing left to move; recorded as ended.`);
+    }
     if (ctx.output.format === 'json') await ctx.output.json([]);
     return;
   }

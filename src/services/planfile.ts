@@ -25,6 +25,7 @@ import { EXIT, TopoError, UsageError } from '../errors.js';
 import { runPool } from './bulk.js';
 import type { JobWork } from './jobs/run.js';
 import { writeReportFile } from './jobs/report.js';
+import { jobSoFar } from './jobs/state.js';
 import { Job } from './jobs/store.js';
 import type { OffboardPlan } from './offboard/plan.js';
 import { readRun } from './reassign.js';
@@ -230,19 +231,35 @@ export function weightsOf(plan: Pick<PlanFile, 'rules'>): Map<string, number> {
   return new Map(to.filter((t) => typeof t?.weight === 'number').map((t) => [t.id, t.weight]));
 }
 
+/** A plan's job as earlier runs left it, and the work of this run. */
+export interface PlanRun {
+  work: JobWork;
+  /** The job as earlier runs of the plan left it (undefined: never applied). */
+  before: Job | undefined;
+}
+
 /**
  * A plan applied, as a job: each run of it read just before its calls, each task moved only where it is still
- * open and still with whom it was with when planned (the others skipped, with the reason). Run again, the
- * same plan resumes its job: what it moved before is counted, not moved again.
+ * open and still with whom it was with when planned (the others skipped, with the reason). Run again, by any
+ * key, the same plan resumes its job: what it moved before is counted, not moved again — calls an earlier run
+ * left without an answer (a kill) are looked up first, and those the API shows landed count as moved.
  */
-export function planWork(
+export async function planWork(
   plan: PlanFile,
-  d: { stateDir: string; workspace: Workspace; applier: KeyRef; now: () => number },
-): JobWork {
+  d: {
+    client: ApiClient;
+    stateDir: string;
+    workspace: Workspace;
+    applier: KeyRef;
+    now: () => number;
+    concurrency: number;
+  },
+): Promise<PlanRun> {
   const spec = planSpec(plan, d.workspace, d.applier);
   const before = Job.existing(d.stateDir, spec);
+  const sofar = await jobSoFar(d.client, before, d.now, d.concurrency);
   const done = new Map(
-    [...(before?.standing().values() ?? [])].filter((r) => r.result === 'moved').map((r) => [r.task_id, r]),
+    [...sofar.standing.values()].filter((r) => r.result === 'moved').map((r) => [r.task_id, r]),
   );
   const rest: PlanFile = { ...plan, tasks: plan.tasks.filter((t) => !done.has(t.task_id)) };
   const fates = new Map<string, TaskFate>(
@@ -260,7 +277,7 @@ export function planWork(
   const reassignPlan = reassignPlanOf(plan, weightsOf(plan));
   // A rebalance's report carries its team as planned: each member before and after.
   const team = plan.kind === 'rebalance' ? balanceOfPlan(plan.rules.balance, plan.tasks) : undefined;
-  return {
+  const work: JobWork = {
     kind: team ? 'rebalance' : 'reassign',
     ...(team && { team }),
     phase: 'move',
@@ -270,7 +287,7 @@ export function planWork(
     moves: movesOf(rest).map((m) => (plan.rules.whole_runs === true ? { ...m, whole: true } : m)),
     fates,
     earlier: [...done.values()],
-    reconciled: [],
+    reconciled: sofar.reconciled,
     planned: rest.tasks.length,
     openJournal: (observer) => {
       const job = Job.open(d.stateDir, spec, new Date(d.now()), (m) => observer.note(m));
@@ -286,17 +303,19 @@ export function planWork(
     blockedCheck: leaverOf(plan)
       ? (remaining) => ({
           leaver: leaverOf(plan)!,
-          // The runs the plan moved task by task (they held other open tasks), and those of what is left.
+          // The runs the whole plan moved task by task (they held other open tasks: earlier runs of it
+          // included), and those of what is left; the runs earlier runs moved are looked at again.
           known: [
             ...new Set([
-              ...rest.tasks.filter((t) => t.scope === 'TASK').map((t) => t.sequence_id),
+              ...plan.tasks.filter((t) => t.scope === 'TASK').map((t) => t.sequence_id),
               ...remaining.map((id) => fates.get(id)?.task.sequence_id).filter((r): r is string => !!r),
             ]),
           ],
-          earlier: [],
+          earlier: [...new Set([...done.values()].map((r) => r.sequence_id))],
         })
       : null,
   };
+  return { work, before };
 }
 
 /** The leaver of an offboarding's or a cover's plan (a plan of task IDs or a rebalance has none). */

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
@@ -367,5 +367,65 @@ describe('plan files of task IDs and of a sequence run', () => {
     const bad = await w.run(['plan', 'apply', path, '--yes', '--max-age', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--max-age: 'soon' is not an age");
+  });
+});
+
+describe('a plan applied again after a kill, by another key', () => {
+  it('resumes the same job whichever key applies it, finds the calls that landed unanswered, and names every blocked run', async () => {
+    const s = await sandbox();
+    const w = setup(s);
+    const path = join(w.dir, 'alice-hot.plan.json');
+    // Only alice's HOT tasks: runs where she keeps other tasks move task by task and stay blocked.
+    const move = ['tasks', 'reassign', '--from', w.alice, '--to', `${w.bob},${w.carla}`, '-p', 'hot'];
+    expect((await w.run([...move, '--plan-out', path], { key: PLANNER })).code).toBe(0);
+    const plan = readPlan(path);
+    // Begun by the key that may only change tasks, then the same plan applied by the planner's key.
+    const first = await w.run(['plan', 'apply', path, '--yes', '--json'], { key: APPROVER });
+    expect(first.code, first.stderr).toBe(0);
+
+    // As a kill leaves it: three calls journaled as started, their answers (and the run's end) lost; one call
+    // never sent (its task still with alice, nothing journaled).
+    const dir = join(w.dir, 'state', 'jobs');
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+    const lines = readFileSync(join(dir, file!), 'utf8').trim().split('\n');
+    const record = (l: string) => JSON.parse(l) as { kind?: string; result?: string; task_id?: string };
+    const moved = lines.filter((l) => record(l).result === 'moved');
+    const lost = moved.slice(-3);
+    const unsent = record(moved.at(-4)!).task_id!;
+    expect(s.store.reassign(unsent, w.alice, 'TASK').ok).toBe(true);
+    const kept = lines.filter(
+      (l) => !lost.includes(l) && record(l).kind !== 'end' && record(l).task_id !== unsent,
+    );
+    writeFileSync(join(dir, file!), `${kept.join('\n')}\n`);
+    const sent = patches(s).length;
+
+    // Applied again with the second key: the same job, the three found landed and not sent again, the
+    // fourth moved.
+    const again = await w.run(['plan', 'apply', path, '--yes', '--json'], { key: PLANNER });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/note: key '.*' began applying this plan; key '.*' goes on with its job/);
+    expect(again.stderr).toContain(
+      'note: the API shows 3 tasks moved whose call an earlier run of this plan left without an answer: counted as moved.',
+    );
+    expect(
+      patches(s)
+        .slice(sent)
+        .map((q) => q.path),
+    ).toEqual([`/v1/tasks/${unsent}/assignee`]);
+    const jobs = JSON.parse((await w.run(['tasks', 'reassign', '--jobs', '--json'])).stdout) as {
+      moved: number;
+    }[];
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.moved).toBe(plan.tasks.length);
+    // The blocked runs of the whole plan are named, not only those of this run's share: every run of the
+    // plan still waiting while alice (or nobody) holds an open task of it.
+    const blocked = [...new Set(plan.tasks.map((t) => t.sequence_id))].filter(
+      (run) =>
+        s.store.run(run)?.status === 'WAITING_FOR_USER' &&
+        s.store.sequence(run).some((t) => isOpen(t) && (t.assignee_user_id ?? w.alice) === w.alice),
+    );
+    expect(blocked.length).toBeGreaterThan(1);
+    const report = JSON.parse(again.stdout) as { blocked_runs: string[] };
+    expect([...report.blocked_runs].sort()).toEqual(blocked.sort());
   });
 });

@@ -47,8 +47,8 @@ export function jobId(spec: JobSpec, generation = 1): string {
       .sort(([a], [b]) => (a < b ? -1 : 1)),
     spec.until !== null,
     ...(generation > 1 ? [generation] : []),
-    // A plan file applied is a job of its own: the same plan (and applier) again resumes it.
-    ...(spec.plan ? [spec.plan.digest, spec.plan.applied_by.key_id] : []),
+    // A plan file applied is a job of its own: the same plan again, by whichever key, resumes it.
+    ...(spec.plan ? [spec.plan.digest] : []),
     // A rebalance is a job of its own each time it is started (a rerun of an unfinished one continues it).
     ...(spec.rebalance ? [spec.rebalance] : []),
   ]);
@@ -71,9 +71,8 @@ function sameJob(h: JobHeader, spec: JobSpec): boolean {
     ids(h.to) === ids(spec.to) &&
     filters(h.filters) === filters(spec.filters) &&
     (h.until !== null) === (spec.until !== null) &&
-    // A plan applied is the job of that plan and applier only; a job run from flags is never a plan's.
+    // A plan applied is the job of that plan (whichever key applies it); a job run from flags is never a plan's.
     (h.plan?.digest ?? null) === (spec.plan?.digest ?? null) &&
-    (h.plan?.applied_by.key_id ?? null) === (spec.plan?.applied_by.key_id ?? null) &&
     JSON.stringify(h.rebalance ?? null) === JSON.stringify(spec.rebalance ?? null)
   );
 }
