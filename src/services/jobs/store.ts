@@ -216,6 +216,7 @@ export class Job {
       try {
         const job = Job.read(path);
         const moves = job.lines.filter((l) => l.kind === 'move').length;
+        const tasks = new Set(job.lines.flatMap((l) => (l.kind === 'move' ? [l.task_id] : []))).size;
         if (job.header) jobs.push(job);
         else if (moves === 0)
           problems.push(`${path} is not a topo journal (none of its lines can be read); left out`);
@@ -223,7 +224,7 @@ export class Job {
           // A job whose header (its first line) is damaged: what it moved is journaled, but not whose job it is.
           damaged?.push(job);
           problems.push(
-            `journal ${path}: its first line, the job's header, cannot be read, so the job it holds (${moves} task records) is left out; restore that line, or rerun the job's command (it writes the header again)`,
+            `journal ${path}: its first line, the job's header, cannot be read, so the job it holds (its records of ${tasks === 1 ? '1 task' : `${tasks} tasks`}) is left out; restore that line, or rerun the job's command (it writes the header again)`,
           );
         }
         if (job.header && job.unreadable.length > 0) problems.push(job.unreadableNote());
@@ -246,7 +247,7 @@ export class Job {
 
   /** What could not be read, in words, for a note. */
   unreadableNote(): string {
-    return `journal ${this.path}: ${describeLines(this.unreadable)} cannot be read (not topo journal lines) and ${this.unreadable.length === 1 ? 'is' : 'are'} skipped`;
+    return `journal ${this.path}: ${describeLines(this.unreadable)} ${this.unreadable.length === 1 ? 'cannot be read (not a topo journal line) and is' : 'cannot be read (not topo journal lines) and are'} skipped`;
   }
 
   /** Before the first append: a torn last line set aside (said once), a missing line break added. */
