@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
-import type { MoveReport } from '../domain/job.js';
+import type { MoveReport, Workspace } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
 import {
@@ -33,7 +33,7 @@ import {
   type OffboardPlan,
 } from '../services/offboard/plan.js';
 import { planUndo } from '../services/offboard/undo.js';
-import type { Job } from '../services/jobs/store.js';
+import { Job, inWorkspace } from '../services/jobs/store.js';
 
 /**
  * The course of a job as the person lives it, whatever its kind: the plan said, a dry run or a confirmation
@@ -216,6 +216,7 @@ export async function offboard(
   );
   const { plan, work } = p;
   if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
+  if (!p.before) for (const line of otherJobsOf(deps, o.from, who)) terminal.err(line);
   if (p.sofar.reconciled.length > 0)
     terminal.err(
       `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
@@ -246,6 +247,24 @@ export async function offboard(
     concurrency: o.concurrency,
     report: o.report,
   });
+}
+
+/**
+ * A new job of a leaver whose tasks other jobs moved before (other successors, filters, a plan): said, as its
+ * cap and weights count only its own moves. Jobs given back or undone are left out.
+ */
+function otherJobsOf(d: { stateDir: string; workspace: Workspace }, from: string, who: Who): string[] {
+  return Job.all(d.stateDir)
+    .filter((j) => inWorkspace(j, d.workspace) && j.header?.from === from && !j.closed())
+    .map((j) => ({
+      job: j,
+      moved: [...j.standing().values()].filter((r) => r.result === 'moved').length,
+    }))
+    .filter(({ moved }) => moved > 0)
+    .map(
+      ({ job, moved }) =>
+        `note: job ${job.id} moved ${moved} of ${who(from)}'s tasks (to ${job.header!.to.map((t) => who(t.id)).join(', ')}${job.header!.plan ? ', a plan applied' : ''}): this is a new job, whose cap and weights do not count them (the same --to and filters again go on with that job).`,
+    );
 }
 
 /** The job `--undo` names (its id, `last` of this workspace, or a journal file): found before anything else. */

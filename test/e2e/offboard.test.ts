@@ -286,6 +286,44 @@ describe('tasks reassign --from: several successors', () => {
     }
   });
 
+  it('a new job of a leaver says what other jobs moved of theirs: its cap does not count them', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const env = stateEnv().env;
+    const first = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--cap', '3', '--yes'],
+      {
+        sandbox: s,
+        env,
+      },
+    );
+    expect(first.code, first.stderr).toBe(0);
+    const id = /Job ([0-9a-f]{8}), journal/.exec(first.stderr)![1]!;
+    const moved = w.aliceOpen.filter((t) => s.store.get(t.id)!.assignee_user_id === w.bob.id).length;
+    expect(moved).toBeGreaterThan(0);
+    // Other successors: another job, told about the first.
+    const other = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.carla.id, '--cap', '3', '--dry-run'],
+      {
+        sandbox: s,
+        env,
+      },
+    );
+    expect(other.code).toBe(0);
+    expect(other.stderr).toContain(
+      `note: job ${id} moved ${moved} of ${w.alice.id}'s tasks (to ${w.bob.id}): this is a new job, whose cap and weights do not count them`,
+    );
+    // The same job again (another cap): no such note.
+    const same = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--cap', '4', '--dry-run'],
+      {
+        sandbox: s,
+        env,
+      },
+    );
+    expect(same.stderr).not.toContain('this is a new job');
+  });
+
   it('subsets move only what they name: type, priority, campaign name, creation bounds', async () => {
     const s = await sandbox();
     const w = world(s);
