@@ -60,8 +60,9 @@ export function createPrompter(
         ended = true;
         controller.abort();
       }
-      // Esc alone (an arrow key is ESC and more, in one read) leaves a picker as Ctrl-C does.
-      if (options.escape && bytes === '\u001b') controller.abort();
+      // Esc (an arrow key is ESC and more, in one read: a read that ends with ESC ends with the key itself,
+      // typed alone or after text, `bob⎋`) leaves a picker as Ctrl-C does.
+      if (options.escape && bytes.endsWith('\u001b')) controller.abort();
     };
     // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
     const onEnd = () => {

@@ -1,13 +1,11 @@
 import { createPrompt, makeTheme, useEffect, useKeypress, usePrefix, useState } from '@inquirer/core';
+import { keepForNext, typedAhead } from './ahead.js';
 
 /**
  * One of a few actions, picked by a single keypress: no Enter. Any other key says which keys there are. Keys
- * typed ahead (pressed quickly, or pasted: `nq`) are kept for the next key prompt, in order. Built on the prompt
+ * typed ahead (pressed quickly, or pasted: `nq`) are kept for the next prompt, in order (./ahead.ts). Built on the prompt
  * library's own hooks, like the tick list.
  */
-
-/** Keys pressed after the current prompt had its answer: the next key prompt takes them first. */
-const typedAhead: string[] = [];
 
 export interface KeyChoice<Value> {
   /** A lower-case letter or a digit; its upper case works too. */
@@ -42,7 +40,7 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
 
   useEffect(() => {
     const early = typedAhead.shift();
-    if (early !== undefined) press(early);
+    if (early !== undefined) press(early.name);
   }, []);
 
   useKeypress((key, rl) => {
@@ -54,7 +52,7 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
     // Esc leaves a picker (back to this question); it comes late, once the terminal's wait for more is over.
     if (name === 'escape') return;
     if (status === 'done') {
-      if (name) typedAhead.push(name);
+      keepForNext(key);
       return;
     }
     press(name);

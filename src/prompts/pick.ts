@@ -11,6 +11,7 @@ import {
   usePrefix,
   useState,
 } from '@inquirer/core';
+import { keepForNext } from './ahead.js';
 
 /**
  * One value from a list filtered as the person types: arrow keys move, tab completes the highlighted name,
@@ -66,6 +67,11 @@ export const pick = createPrompt((config: PickConfig, done: (value: string) => v
   const chosen = shown[active];
 
   useKeypress((key, rl) => {
+    // Keys that come after the answer (`bob⏎q` at once) are the next prompt's.
+    if (status === 'done') {
+      keepForNext(key);
+      return;
+    }
     if (isEnterKey(key)) {
       if (!chosen) {
         // Enter cleared the line: the text stays, to be corrected.

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isUuid } from '../../src/basics/ids.js';
+import { typedAhead } from '../../src/prompts/ahead.js';
 import { pick } from '../../src/prompts/pick.js';
 import { tick } from '../../src/prompts/tick.js';
 
@@ -85,6 +86,16 @@ describe('the picker (reassign to)', () => {
     expect(p.drawn()).toMatch(/Who\? bea\n/);
     p.keys('\r');
     expect(await p.answer).toBe('E');
+  });
+
+  it('keys that come with the Enter, after it, are kept for the next prompt (`bob⏎q`: q quits the next card)', async () => {
+    typedAhead.length = 0;
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    p.keys('bob\rq');
+    expect(await p.answer).toBe('B');
+    expect(typedAhead.map((k) => k.name)).toEqual(['q']);
+    expect(p.drawn()).toMatch(/✔ Who\? bob\s*$/);
+    typedAhead.length = 0;
   });
 
   it('shows the highlighted choice’s description', async () => {
