@@ -538,6 +538,27 @@ describe('tasks watch', () => {
     expect([...ids].sort()).toEqual([bobs.id, skipped.id, created!.id].sort());
   });
 
+  it('the age of a row is from when it is drawn: a task that comes hours into the watch is just now', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!.id;
+    let offset = 0;
+    const polls = () => s.received('GET', /^\/v1\/tasks$/).length;
+    const watching = topo(['tasks', 'watch', '-a', alice, '--interval', '5', '--count', '1'], {
+      sandbox: s,
+      tty: true,
+      columns: 120,
+      deps: { now: () => Date.now() + offset },
+    });
+    await waitFor(() => polls() >= 6, 10_000, 'a few polls');
+    // Two hours later, by the clocks of both.
+    offset = 2 * 3600_000;
+    const t = s.store.createTask({ assignee_user_id: alice });
+    t.created_at = t.updated_at = new Date(Date.now() + offset).toISOString().replace(/\.\d+Z$/, 'Z');
+    const r = await watching;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')[1]).toMatch(/ {2}just now$/);
+  });
+
   it('with more tasks matching than it remembers, only created tasks are new, and it says so', async () => {
     const s = await sandbox({ tasks: 5_000 });
     let created: Task | undefined;

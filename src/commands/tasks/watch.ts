@@ -116,7 +116,10 @@ async function runWatch(ctx: Context, o: WatchRun): Promise<void> {
   const allowed = enricher ? await enricher.allows() : { sequences: false };
   const view = taskListView({
     who: whoFrom(await ctx.people.names()),
-    now: ctx.now(),
+    // Read as each row is drawn: a task that arrives an hour into the watch is `just now`, not `in 1h`.
+    get now() {
+      return ctx.now();
+    },
     chalk: output.chalk(),
     with: relations,
     people: table && allowed.sequences,
