@@ -3,7 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { plural } from '../basics/text.js';
+import { plural, safeText } from '../basics/text.js';
 import { parsePositiveInt } from '../input/parse.js';
 
 export interface SandboxCommandOptions {
@@ -172,5 +172,11 @@ async function newTask(ctx: Context, user: string): Promise<void> {
     );
   const task = store.createTask({ assignee_user_id: rep.id, type: 'CALL' });
   ctx.terminal.err(`New pending call for ${rep.alias} in run ${task.sequence_id}:`);
+  // A sandbox served on a port (`topo sandbox --port`) keeps its own tasks: this one is not among them.
+  const url = ctx.session.env.TOPO_API_URL;
+  if (url)
+    ctx.terminal.err(
+      `note: written to the state of 'topo --sandbox' (${sandboxDataFile(ctx.session.env)}), not to ${safeText(url)}: a sandbox served on a port takes new tasks by POST ${safeText(url.replace(/\/v1\/?$/, ''))}/__sandbox/tasks`,
+    );
   await ctx.terminal.out(`${task.id}\n`);
 }

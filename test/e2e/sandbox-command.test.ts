@@ -96,6 +96,15 @@ describe('topo sandbox', () => {
     });
     expect((JSON.parse(mine.stdout) as { id: string }[]).map((t) => t.id)).toContain(id);
     expect((await topo(['sandbox', '--new-task', 'Erin'], { env, key: null })).code).toBe(0);
+    // Pointed at a sandbox served on a port, it says where the task went, and how that one takes tasks.
+    const served = await topo(['sandbox', '--new-task', 'erin'], {
+      env: { ...env, TOPO_API_URL: 'http://127.0.0.1:4777/v1' },
+      key: null,
+    });
+    expect(served.code).toBe(0);
+    expect(served.stderr).toMatch(
+      /note: written to the state of 'topo --sandbox' \(.*\), not to http:\/\/127\.0\.0\.1:4777\/v1: a sandbox served on a port takes new tasks by POST http:\/\/127\.0\.0\.1:4777\/__sandbox\/tasks\n$/,
+    );
     const nobody = await topo(['sandbox', '--new-task', 'zed'], { env, key: null });
     expect([nobody.code, nobody.stdout]).toEqual([2, '']);
     expect(nobody.stderr).toBe(
