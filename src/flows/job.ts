@@ -217,10 +217,7 @@ export async function offboard(
   const { plan, work } = p;
   if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
   if (!p.before) for (const line of otherJobsOf(deps, o.from, who)) terminal.err(line);
-  if (p.sofar.reconciled.length > 0)
-    terminal.err(
-      `note: the API shows ${plural(p.sofar.reconciled.length, 'task')} moved whose call an earlier run of this job left without an answer: counted as moved.`,
-    );
+  if (p.sofar.reconciled.length > 0) terminal.err(reconciledNote(p.sofar.reconciled.length, 'job'));
   if (plan.tasks === 0) return idleOffboarding(ctx, { ...deps, client, who }, p, o);
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
   const c = makeChalk(terminal.stderrColor);
@@ -247,6 +244,11 @@ export async function offboard(
     concurrency: o.concurrency,
     report: o.report,
   });
+}
+
+/** Calls an earlier run left without an answer, found landed: said before the plan (a job's, or a plan file's). */
+export function reconciledNote(count: number, of: 'job' | 'plan'): string {
+  return `note: the API shows ${plural(count, 'task')} moved whose call an earlier run of this ${of} left without an answer: counted as moved.`;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   type LeftOut,
 } from '../services/planfile.js';
 import { confirm } from './confirm.js';
-import { confirmCount, runWork } from './job.js';
+import { confirmCount, reconciledNote, runWork } from './job.js';
 
 /**
  * Plans as files: `--plan-out` (the plan written, nothing moved), `topo plan show` and `topo plan apply` (the
@@ -208,9 +208,10 @@ export async function applyPlan(
   checkApplier(plan, workspace, me, o.path);
   const who = whoFrom(await ctx.people.names());
   describe(ctx, plan, o.path, who);
+  const state = await stateDir(ctx);
   const { work, before } = await planWork(plan, {
     client,
-    stateDir: await stateDir(ctx),
+    stateDir: state,
     workspace,
     applier: { key_id: me.id, key_name: me.name },
     now: ctx.now,
@@ -221,10 +222,7 @@ export async function applyPlan(
     terminal.err(
       `note: key '${safeText(first.key_name)}' began applying this plan; key '${safeText(me.name)}' goes on with its job (${before!.id}).`,
     );
-  if (work.reconciled.length > 0)
-    terminal.err(
-      `note: the API shows ${plural(work.reconciled.length, 'task')} moved whose call an earlier run of this plan left without an answer: counted as moved.`,
-    );
+  if (work.reconciled.length > 0) terminal.err(reconciledNote(work.reconciled.length, 'plan'));
   if (work.earlier.length > 0)
     terminal.err(
       `note: ${plural(work.earlier.length, 'task')} of this plan moved in an earlier run of it${work.planned > 0 ? '; the rest is applied' : ''}.`,
@@ -234,7 +232,7 @@ export async function applyPlan(
     // Its job, stopped before, ends here (with what an earlier run left unanswered and the API shows landed).
     if (before) {
       const { closeIdleJob } = await import('../services/jobs/run.js');
-      const { ended } = closeIdleJob(await stateDir(ctx), work, ctx.now, (m) => terminal.err(`note: ${m}`));
+      const { ended } = closeIdleJob(state, work, ctx.now, (m) => terminal.err(`note: ${m}`));
       if (ended) terminal.err(`Job ${before.id}: nothing left to move; recorded as ended.`);
     }
     if (ctx.output.format === 'json') await ctx.output.json([]);

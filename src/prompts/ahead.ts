@@ -1,18 +1,11 @@
 /**
- * Keys pressed after a prompt had its answer (typed quickly, or pasted: `nq`, `rbob⏎`): the next prompt takes
- * them first, in order — a key prompt its first key, a picker all of them as typed.
+ * Keys pressed after a prompt had its answer (typed quickly, or pasted: `nq`, `bob⏎q`): the next key prompt
+ * takes them first, in order, by name.
  */
-export interface Key {
-  /** The key's name, lower case (`n`, `return`). */
-  name: string;
-  /** What the terminal sent for it (`N`, `\r`). */
-  sequence: string;
-}
+export const typedAhead: string[] = [];
 
-export const typedAhead: Key[] = [];
-
-/** Keeps a key pressed after the answer for the next prompt. */
-export function keepForNext(key: { name?: string; sequence?: string }): void {
+/** Keeps a key pressed after the answer for the next key prompt: its name, lower case (`n`, `return`). */
+export function keepForNext(key: { name?: string }): void {
   const name = (key.name ?? '').toLowerCase();
-  if (name || key.sequence) typedAhead.push({ name, sequence: key.sequence ?? name });
+  if (name) typedAhead.push(name);
 }

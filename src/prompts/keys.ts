@@ -40,7 +40,7 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
 
   useEffect(() => {
     const early = typedAhead.shift();
-    if (early !== undefined) press(early.name);
+    if (early !== undefined) press(early);
   }, []);
 
   useKeypress((key, rl) => {

@@ -38,6 +38,12 @@ interface PickConfig {
   pageSize?: number;
 }
 
+/** Whether a line holds every word of a typed filter (any case): how the picker and the tick list filter. */
+export function holdsWords(line: string, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  return words.every((w) => line.toLowerCase().includes(w));
+}
+
 /** The choices for a text: every word in the name, a name equal to the text first, then the text itself if free. */
 export function pickChoices(
   choices: readonly PickChoice[],
@@ -45,8 +51,7 @@ export function pickChoices(
   free?: (typed: string) => boolean,
 ): PickChoice[] {
   const text = typed.trim();
-  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
-  const found = choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
+  const found = choices.filter((c) => holdsWords(c.name, text));
   const exact = found.filter((c) => c.name.toLowerCase() === text.toLowerCase() || c.value === text);
   const ranked = [...exact, ...found.filter((c) => !exact.includes(c))];
   const own =

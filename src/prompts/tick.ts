@@ -12,6 +12,7 @@ import {
   usePrefix,
   useState,
 } from '@inquirer/core';
+import { holdsWords } from './pick.js';
 
 /**
  * A list to tick items in, the way a person picks tasks: arrow keys move, space (or tab) ticks, typing
@@ -31,17 +32,11 @@ interface TickConfig<Value> {
   pageSize?: number;
 }
 
-/** Whether a line holds every word of a filter. */
-function matches(name: string, filter: string): boolean {
-  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  return words.every((w) => name.toLowerCase().includes(w));
-}
-
 /** The items a filter shows: those it matches, and the ticked ones. */
 function visible<Value>(choices: readonly TickChoice<Value>[], filter: string, ticked: ReadonlySet<number>) {
   return choices
     .map((choice, index) => ({ choice, index }))
-    .filter(({ choice, index }) => ticked.has(index) || matches(choice.name, filter));
+    .filter(({ choice, index }) => ticked.has(index) || holdsWords(choice.name, filter));
 }
 
 export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value: Value[]) => void) => {
@@ -91,7 +86,7 @@ export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value
       setActive(
         Math.max(
           0,
-          list.findIndex((item) => matches(item.choice.name, rl.line)),
+          list.findIndex((item) => holdsWords(item.choice.name, rl.line)),
         ),
       );
     }

@@ -215,10 +215,9 @@ export class Job {
       }
       try {
         const job = Job.read(path);
-        const moves = job.lines.filter((l) => l.kind === 'move').length;
         const tasks = new Set(job.lines.flatMap((l) => (l.kind === 'move' ? [l.task_id] : []))).size;
         if (job.header) jobs.push(job);
-        else if (moves === 0)
+        else if (tasks === 0)
           problems.push(`${path} is not a topo journal (none of its lines can be read); left out`);
         else {
           // A job whose header (its first line) is damaged: what it moved is journaled, but not whose job it is.
