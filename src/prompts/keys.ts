@@ -39,8 +39,10 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
   };
 
   useEffect(() => {
-    const early = typedAhead.shift();
-    if (early !== undefined) press(early);
+    // As the key handler below: Ctrl and Esc act on no question.
+    let early = typedAhead.shift();
+    while (early && (early.ctrl || early.name === 'escape')) early = typedAhead.shift();
+    if (early) press(early.name);
   }, []);
 
   useKeypress((key, rl) => {

@@ -6,12 +6,13 @@ import {
   isUpKey,
   makeTheme,
   useKeypress,
+  useEffect,
   useMemo,
   usePagination,
   usePrefix,
   useState,
 } from '@inquirer/core';
-import { keepForNext } from './ahead.js';
+import { keepForNext, typedAhead } from './ahead.js';
 
 /**
  * One value from a list filtered as the person types: arrow keys move, tab completes the highlighted name,
@@ -101,6 +102,18 @@ export const pick = createPrompt((config: PickConfig, done: (value: string) => v
       setActive(0);
     }
   });
+
+  // Keys pressed before the picker was drawn (`rbob⏎` at once at a card) are typed into it as if they came now,
+  // one after the other: each is drawn before the next is read, so Enter picks from the list for all before it.
+  // Those after its Enter are kept again for the next prompt (the handler above).
+  useEffect((rl) => {
+    if (typedAhead.length === 0) return;
+    const keys = typedAhead.splice(0);
+    const replay = setImmediate(() => {
+      for (const key of keys) rl.input.emit('keypress', key.sequence, key);
+    });
+    return () => clearImmediate(replay);
+  }, []);
 
   const message = theme.style.message(config.message, status);
   if (status === 'done' && chosen)

@@ -298,6 +298,25 @@ describe('the reassign picker, as a person types', () => {
     expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
   });
 });
+describe('the reassign picker, typed ahead', () => {
+  it('`r` and a name with its Enter pressed at once at a card reassign to that name', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const [alice, bob, carla] = s.store.users;
+    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
+    for (const u of [alice!, carla!]) expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
+    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
+    await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
+    t.child.stdin.write(`r${carla!.alias!}\r`);
+    await waitFor(() => s.received('PATCH').length > 0, 15_000, 'the call');
+    t.child.stdin.write('q');
+    t.child.stdin.end();
+    expect(await t.exit).toBe(0);
+    const calls = s.received('PATCH');
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
+  });
+});
 describe('IDs piped in on a terminal', () => {
   it.each([
     ['y', 0, 2],

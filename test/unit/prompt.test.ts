@@ -93,8 +93,20 @@ describe('the picker (reassign to)', () => {
     const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
     p.keys('bob\rq');
     expect(await p.answer).toBe('B');
-    expect(typedAhead).toEqual(['q']);
+    expect(typedAhead.map((k) => k.name)).toEqual(['q']);
     expect(p.drawn()).toMatch(/✔ Who\? bob\s*$/);
+    typedAhead.length = 0;
+  });
+
+  it('keys pressed before it was drawn (`rbob⏎` at a card) are typed into it: bob, not the first name listed', async () => {
+    typedAhead.length = 0;
+    for (const sequence of ['b', 'o', 'b', '\r', 'q'])
+      typedAhead.push({ name: sequence === '\r' ? 'return' : sequence, sequence });
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    expect(await p.answer).toBe('B');
+    expect(p.drawn()).toMatch(/✔ Who\? bob\s*$/);
+    // What came after its Enter is the next prompt's again.
+    expect(typedAhead.map((k) => k.sequence)).toEqual(['q']);
     typedAhead.length = 0;
   });
 
