@@ -44,7 +44,7 @@ export async function sweep(
         jobs.length === 0
           ? 'Nothing to sweep: no offboarding of this workspace is done and no cover is covering.'
           : capped > 0
-            ? `Nothing to sweep: ${plural(capped, 'open task')} ${capped === 1 ? 'stays' : 'stay'} with the leaver of ${finished}: the successors are at --cap.`
+            ? `Nothing to sweep: ${plural(capped, 'open task')} ${capped === 1 ? 'stays' : 'stay'} with the leaver of ${finished}: the room the successors have left under --cap takes no whole run of ${capped === 1 ? 'it' : 'them'}.`
             : `Nothing to sweep: no open task has reached the leaver of ${finished} since.`,
       );
       if (!o.dryRun) recordSweep(stateDir, workspace, { time: isoSeconds(ctx.now()), moved: 0 });

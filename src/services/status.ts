@@ -14,7 +14,7 @@ import {
 import { jobRows } from './jobs/rows.js';
 import type { Job } from './jobs/store.js';
 import { queueHead, queueListings, type StatusListing } from './queue.js';
-import { claimSweepable, roomOf, sinceOf } from './sweep.js';
+import { claimSweepable, capKeeps, sinceOf } from './sweep.js';
 
 /**
  * Where a rep, or a team, stands: every count is a listing's `total_count` with pages of one task, all sent side
@@ -88,7 +88,7 @@ export async function teamStatus(
     from: job.from,
     created: headers.get(job.id)?.created ?? '',
     filters: headers.get(job.id)?.filters ?? {},
-    room: roomOf(byId.get(job.id)!),
+    keeps: capKeeps(byId.get(job.id)!),
     since: sinceOf(byId.get(job.id)!),
   }));
   const [members, claims] = await Promise.all([

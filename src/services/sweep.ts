@@ -1,8 +1,10 @@
 import type { ApiClient } from '../api/client.js';
 import { listTasksPage } from '../api/tasks.js';
-import { OPEN_STATUSES, type TaskQuery } from '../api/types.js';
+import { OPEN_STATUSES, type Task, type TaskQuery } from '../api/types.js';
+import { planOffboard } from '../domain/plan.js';
 import type { JobHeader } from '../domain/job.js';
 import type { Job } from './jobs/store.js';
+import { sharesOf } from './jobs/state.js';
 import { collectOpenTasks } from './listing.js';
 import type { Gate } from './queue.js';
 
@@ -55,8 +57,8 @@ export interface SweepRule {
   created: string;
   from: string;
   filters: Record<string, unknown>;
-  /** How many more tasks its successors may get under its --cap (undefined: no cap). */
-  room?: number | undefined;
+  /** How many of the given tasks its --cap keeps with the leaver (undefined: no cap). */
+  keeps?: ((tasks: readonly Task[]) => number) | undefined;
   /**
    * A plan file applied: when it was planned. Only what reached the leaver after it (created or changed since)
    * is its work: the tasks the leaver held then and the plan left out (its cap kept them) were not approved.
@@ -70,18 +72,18 @@ export function sinceOf(job: Job): string | undefined {
 }
 
 /**
- * How many more tasks a job's --cap lets its successors get: the cap less what the job gave each (as its
- * journal stands); undefined without a cap. What the cap keeps with the leaver has not "reached" them.
+ * How many of the tasks a job's --cap keeps with its leaver: its runs shared out as a sweep would share them
+ * (whole, after what the job gave each successor as its journal stands, a begun run to the same successor);
+ * undefined without a cap. What the cap keeps with the leaver has not "reached" them.
  */
-export function roomOf(job: Job): number | undefined {
+export function capKeeps(job: Job): ((tasks: readonly Task[]) => number) | undefined {
   // The terms its last run had (a rerun may raise the cap or change the weights).
   const terms = job.terms();
   if (!terms || terms.cap === null) return undefined;
   const cap = terms.cap;
-  const given = new Map<string, number>();
-  for (const r of job.standing().values())
-    if (r.result === 'moved') given.set(r.to, (given.get(r.to) ?? 0) + 1);
-  return terms.to.reduce((n, t) => n + Math.max(0, cap - (given.get(t.id) ?? 0)), 0);
+  const soFar = sharesOf(job.standing());
+  const successors = terms.to.map((t) => ({ id: t.id, weight: t.weight }));
+  return (tasks) => planOffboard(tasks, () => [], successors, cap, String, soFar).kept.length;
 }
 
 /** What a sweep of one job takes now: how many tasks, and which (when jobs of one leaver overlap). */
@@ -96,8 +98,9 @@ export interface SweepClaim {
 /**
  * What a sweep of each job would take now. A task reaches one leaver once: where several jobs of the same
  * leaver match it (an offboarding of her calls to one rep, a later one of everything to another), the newest
- * job takes it and the others do not count it. Two small pages a job; the tasks themselves are listed only
- * for a leaver with two jobs or more that each match something.
+ * job takes it and the others do not count it. Two small pages a job without a cap; the tasks themselves are
+ * listed for a job with a cap (which of them fit is a matter of their runs) and for a leaver with two jobs or
+ * more that each match something.
  */
 export async function claimSweepable(
   client: ApiClient,
@@ -105,17 +108,15 @@ export async function claimSweepable(
   gate: Gate = (send) => send(),
 ): Promise<Map<string, SweepClaim>> {
   // The open tasks of a plan job's leaver that reached them after the plan (listed: the API filters by
-  // neither), and of the others only how many, unless several jobs of one leaver share them (below).
-  const listed = new Map<number, Promise<string[]>>();
-  const held = (i: number): Promise<string[]> => {
+  // neither), and of the others only how many, unless their cap or several jobs of one leaver need them.
+  const listed = new Map<number, Promise<Task[]>>();
+  const held = (i: number): Promise<Task[]> => {
     const job = jobs[i]!;
     if (!listed.has(i))
       listed.set(
         i,
         gate(() => collectOpenTasks(client, sweepQuery(job), 1)).then((tasks) =>
-          tasks
-            .filter((t) => !job.since || t.created_at >= job.since || t.updated_at >= job.since)
-            .map((t) => t.id),
+          tasks.filter((t) => !job.since || t.created_at >= job.since || t.updated_at >= job.since),
         ),
       );
     return listed.get(i)!;
@@ -124,14 +125,19 @@ export async function claimSweepable(
     jobs.map(async (job, i) => (job.since ? (await held(i)).length : countSweepable(client, job, gate))),
   );
   // What a job's cap keeps is not counted: a sweep would not move it.
-  const capped = (job: SweepRule, n: number) => Math.min(n, job.room ?? Infinity);
+  const claim = (job: SweepRule, tasks: readonly Task[] | undefined, n: number): SweepClaim => {
+    const capped = job.keeps && tasks ? job.keeps(tasks) : 0;
+    return {
+      reached: n - capped,
+      capped,
+      only: job.since && tasks ? new Set(tasks.map((t) => t.id)) : undefined,
+    };
+  };
   const claims = new Map<string, SweepClaim>();
   await Promise.all(
     jobs.map(async (job, i) => {
-      const reached = capped(job, counts[i]!);
-      // A plan job takes only what it listed, not every open task of its leaver.
-      const only = job.since ? new Set(await held(i)) : undefined;
-      claims.set(job.id, { reached, capped: counts[i]! - reached, only });
+      const tasks = counts[i]! > 0 && (job.since || job.keeps) ? await held(i) : undefined;
+      claims.set(job.id, claim(job, tasks, counts[i]!));
     }),
   );
   const byLeaver = new Map<string, number[]>();
@@ -142,14 +148,13 @@ export async function claimSweepable(
   const shared = [...byLeaver.values()].filter((group) => group.length > 1);
   await Promise.all(
     shared.map(async (group) => {
-      const ids = await Promise.all(group.map(held));
+      const lists = await Promise.all(group.map(held));
       const taken = new Set<string>();
       for (const g of newestFirst(group.map((i) => jobs[i]!))) {
-        const only = new Set(ids[g]!.filter((id) => !taken.has(id)));
-        for (const id of only) taken.add(id);
+        const only = lists[g]!.filter((t) => !taken.has(t.id));
+        for (const t of only) taken.add(t.id);
         const job = jobs[group[g]!]!;
-        const reached = capped(job, only.size);
-        claims.set(job.id, { reached, capped: only.size - reached, only });
+        claims.set(job.id, { ...claim(job, only, only.length), only: new Set(only.map((t) => t.id)) });
       }
     }),
   );

@@ -499,7 +499,7 @@ describe('the same job, whatever the day, the order or the cap', () => {
     const sweep = await topo(['tasks', 'reassign', '--sweep', '--yes'], at('2026-11-20T11:00:00Z'));
     expect(sweep.code, sweep.stderr).toBe(0);
     expect(sweep.stderr).toMatch(
-      /^Nothing to sweep: \d+ open tasks stay with the leaver of 1 finished offboarding or cover: the successors are at --cap\.\n$/,
+      /^Nothing to sweep: \d+ open tasks stay with the leaver of 1 finished offboarding or cover: the room the successors have left under --cap takes no whole run of them\.\n$/,
     );
     expect(sweep.stderr).not.toContain('older version');
   });

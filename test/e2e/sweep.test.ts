@@ -115,10 +115,60 @@ describe('tasks reassign --sweep', () => {
     const r = await run(['--sweep', '--yes']);
     expect(r.code).toBe(0);
     const said =
-      'Nothing to sweep: 1 open task stays with the leaver of 1 finished offboarding or cover: the successors are at --cap.\n';
+      'Nothing to sweep: 1 open task stays with the leaver of 1 finished offboarding or cover: the room the successors have left under --cap takes no whole run of it.\n';
     expect(r.stderr).toBe(said);
     expect(dry.stderr).toBe(said);
     expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
+    expect(s.received('PATCH')).toHaveLength(0);
+    const status = await topo(['status', '--team', w.bob, '--json', 'reached_leavers'], {
+      sandbox: s,
+      env: w.env,
+    });
+    expect(JSON.parse(status.stdout)).toEqual({ reached_leavers: [] });
+  });
+
+  it('room under the cap that no whole run fits is not work that reached the leaver', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const calls = s.store.state.tasks.filter(
+      (t) => isOpen(t) && t.assignee_user_id === w.erin && t.type === 'CALL',
+    );
+    // Every call of erin moves, and bob has room for 4 more.
+    const cap = String(calls.length + 4);
+    expect((await run(['--from', w.erin, '--to', w.bob, '-t', 'call', '--cap', cap, '--yes'])).code).toBe(0);
+    // Two runs of three calls reach erin: one fits the room, the other does not (a run moves whole).
+    const runOf = (i: number) => {
+      const first = s.store.createTask({
+        assignee_user_id: w.erin,
+        type: 'CALL',
+        priority: i === 0 ? 'HOT' : 'EXTRA',
+      });
+      const rest = [1, 2].map(() =>
+        s.store.createTask({
+          assignee_user_id: w.erin,
+          type: 'CALL',
+          priority: first.priority,
+          sequence_id: first.sequence_id,
+        }),
+      );
+      return [first, ...rest];
+    };
+    const [fits, stays] = [runOf(0), runOf(1)];
+    const dry = await run(['--sweep', '--dry-run']);
+    expect(dry.stderr).toMatch(/: 3 open tasks reached \S+ since\.\n/);
+    s.requests.length = 0;
+    const r = await run(['--sweep', '--yes', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/: 3 open tasks reached \S+ since\.\n/);
+    expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ failed: 0 })]);
+    for (const t of fits!) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.bob);
+    for (const t of stays!) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.erin);
+    // Bob has one more to go under the cap, and no run fits it: nothing reached erin, the cap says why.
+    const said =
+      'Nothing to sweep: 3 open tasks stay with the leaver of 1 finished offboarding or cover: the room the successors have left under --cap takes no whole run of them.\n';
+    s.requests.length = 0;
+    expect((await run(['--sweep', '--dry-run'])).stderr).toBe(said);
+    expect((await run(['--sweep', '--yes'])).stderr).toBe(said);
     expect(s.received('PATCH')).toHaveLength(0);
     const status = await topo(['status', '--team', w.bob, '--json', 'reached_leavers'], {
       sandbox: s,
@@ -269,7 +319,7 @@ describe('tasks reassign --sweep', () => {
     const r = await run(['--sweep', '--yes']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
-      /^Nothing to sweep: \d+ open tasks stay with the leaver of 2 finished offboardings or covers: the successors are at --cap\.\n$/,
+      /^Nothing to sweep: \d+ open tasks stay with the leaver of 2 finished offboardings or covers: the room the successors have left under --cap takes no whole run of them\.\n$/,
     );
     expect(s.received('PATCH')).toHaveLength(0);
     for (const t of [...kept, late]) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.erin);

@@ -43,6 +43,14 @@ export async function jobSoFar(
       reconciled.push(landed);
     }
   }
+  return { standing, reconciled, ...sharesOf(standing) };
+}
+
+/**
+ * What each successor was given by a job's moves as they stand, and which runs are begun (their rest goes to
+ * the same successor).
+ */
+export function sharesOf(standing: ReadonlyMap<string, MoveRecord>): JobSoFar {
   const given = new Map<string, number>();
   // A run goes where what the job moved of it went (or may have: a call still unanswered); where an older
   // version split it, where most of it went.
@@ -58,7 +66,7 @@ export async function jobSoFar(
   const pinned = new Map(
     [...votes].map(([run, forRun]) => [run, [...forRun].sort((a, b) => b[1] - a[1])[0]![0]]),
   );
-  return { standing, reconciled, given, pinned };
+  return { given, pinned };
 }
 
 /** The moved tasks as they are now: by listing whoever got them where that takes fewer requests. */

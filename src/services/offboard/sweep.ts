@@ -10,7 +10,7 @@ import { UNFINISHED_STATES } from '../../domain/status.js';
 import { jobRows } from '../jobs/rows.js';
 import { jobsDir } from '../../config/paths.js';
 import { inWorkspace, Job } from '../jobs/store.js';
-import { claimSweepable, jobSubset, newestFirst, roomOf, sinceOf } from '../sweep.js';
+import { claimSweepable, jobSubset, newestFirst, capKeeps, sinceOf } from '../sweep.js';
 import type { OffboardOptions } from './plan.js';
 
 /**
@@ -59,7 +59,7 @@ export async function reachedSince(client: ApiClient, jobs: readonly Job[]): Pro
   const rules = jobs.map((job) => ({
     ...job.header!,
     from: job.header!.from!,
-    room: roomOf(job),
+    keeps: capKeeps(job),
     since: sinceOf(job),
   }));
   const claims = await claimSweepable(client, rules);
