@@ -98,6 +98,50 @@ describe('a torn last line', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('a torn line of a call that landed: the rerun looks it up, so the cap holds and an undo counts it', async () => {
+    const s = await sandbox();
+    const [, bob, , dev] = s.store.users.map((u) => u.id) as string[];
+    const env = { TOPO_STATE_DIR: tempDir() };
+    // Four calls of dev in four runs, new since the seed: a cap of 2 moves two of them.
+    const mine = [0, 1, 2, 3].map(() => s.store.createTask({ assignee_user_id: dev!, type: 'CALL' }));
+    const args = [
+      'tasks',
+      'reassign',
+      '--from',
+      dev!,
+      '--to',
+      bob!,
+      '--created-after',
+      '2026-11-02T00:00:00Z',
+    ];
+    const first = await topo([...args, '--cap', '2', '--yes'], { sandbox: s, env });
+    expect(first.code, first.stderr).toBe(0);
+    const id = /Job ([0-9a-f]{8}), journal/.exec(first.stderr)![1]!;
+    const path = join(env.TOPO_STATE_DIR, 'jobs', `${id}.jsonl`);
+    const withBob = () => mine.filter((t) => s.store.get(t.id)!.assignee_user_id === bob).length;
+    expect(withBob()).toBe(2);
+    // A kill while the second call was answered, and a crash that cut its 'started' line short.
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const lastMoved = lines.findLastIndex((l) => l.includes('"result":"moved"'));
+    const started = lines.slice(0, lastMoved).findLastIndex((l) => l.includes('"result":"started"'));
+    const kept = [...lines.slice(0, lastMoved).filter((_, i) => i !== started), lines[started]!];
+    writeFileSync(path, `${kept.join('\n')}`.slice(0, -60));
+    const landed = (JSON.parse(lines[started]!) as { task_id: string }).task_id;
+    const dry = await topo(['tasks', 'reassign', '--undo', id, '--dry-run', '--json'], { sandbox: s, env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).tasks).toHaveLength(2);
+    const again = await topo([...args, '--cap', '2', '--yes', '--json'], { sandbox: s, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(
+      `and from the call it recorded (task ${landed}), which is looked up with the API`,
+    );
+    expect(withBob()).toBe(2);
+    expect(JSON.parse(again.stdout)).toMatchObject({ job: id, moved: 2, moved_before: 2, calls: 0 });
+    const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes', '--json'], { sandbox: s, env });
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(withBob()).toBe(0);
+  });
+
   it('a torn header: the job is written a new one and found again', async () => {
     const { s, env, args, id, path } = await aJob();
     writeFileSync(path, readFileSync(path, 'utf8').split('\n')[0]!.slice(0, 50));

@@ -8,7 +8,7 @@ import {
   readFileSync,
   type Stats,
 } from 'node:fs';
-import type { JobHeader, JournalLine } from '../../domain/job.js';
+import type { JobHeader, JournalLine, MoveRecord } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
 import { isUuid } from '../../basics/ids.js';
 
@@ -26,6 +26,11 @@ export interface JournalText {
   unreadable: number[];
   /** The last line when it was cut short: its bytes, kept until they are set aside. */
   torn: string | null;
+  /**
+   * The call a torn last line was recording, where its ids survived: journaled again whole (as started) when
+   * the torn line is set aside, and counted meanwhile — a resume or an undo looks it up with the API.
+   */
+  salvaged: MoveRecord | null;
   /** Where the lines that can be read end (bytes): what is kept when a torn line is set aside. */
   goodLength: number;
   /** Whether the text ends with a line break (false: the next append starts a new line first). */
@@ -75,12 +80,15 @@ export function readJournal(path: string): JournalText {
     }
     unreadable.push(i + 1);
   });
+  const salvaged = torn === null ? null : salvageMove(torn, lines);
+  if (salvaged) lines.push(salvaged);
   const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
   return {
     lines,
     header,
     unreadable,
     torn,
+    salvaged,
     goodLength,
     endsWithNewline: torn !== null || endsWithNewline,
   };
@@ -104,9 +112,51 @@ export function setAsideTornLine(path: string, journal: JournalText): string | u
   } finally {
     closeSync(fd);
   }
+  const salvaged = journal.salvaged;
+  if (salvaged) appendFileSync(path, `${JSON.stringify(salvaged)}\n`);
   journal.torn = null;
+  journal.salvaged = null;
   journal.endsWithNewline = true;
-  return `the last line of journal ${path} was cut short (a write interrupted by a kill or a crash); it was set aside in ${aside}, and the job goes on from the lines before it`;
+  const said = `the last line of journal ${path} was cut short (a write interrupted by a kill or a crash); it was set aside in ${aside}, and the job goes on from the lines before it`;
+  return salvaged
+    ? `${said} and from the call it recorded (task ${salvaged.task_id}), which is looked up with the API`
+    : said;
+}
+
+/**
+ * The call a torn move line recorded, if its ids are whole: as a call started and not answered (whatever the
+ * line said of its result, the API is asked). Its time, where cut, is the last whole line's.
+ */
+function salvageMove(torn: string, lines: readonly JournalLine[]): MoveRecord | null {
+  const text = (key: string, pattern: string) =>
+    new RegExp(`"${key}":"(${pattern})"`).exec(torn)?.[1];
+  const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+  const phase = text('phase', 'move|undo|return') as MoveRecord['phase'] | undefined;
+  const taskId = text('task_id', uuid);
+  const sequenceId = text('sequence_id', uuid);
+  const to = text('to', uuid);
+  const from = /"from":null/.test(torn) ? null : text('from', uuid);
+  if (!torn.startsWith('{"kind":"move"') || !phase || !taskId || !sequenceId || !to || from === undefined)
+    return null;
+  const type = text('type', '[A-Z_]+');
+  const priority = text('priority', '[A-Z_]+');
+  const last = [...lines].reverse().find((l) => typeof (l as { time?: unknown }).time === 'string');
+  return {
+    kind: 'move',
+    phase,
+    task_id: taskId.toLowerCase(),
+    sequence_id: sequenceId.toLowerCase(),
+    ...(type && { type }),
+    ...(priority && { priority }),
+    from: from?.toLowerCase() ?? null,
+    to: to.toLowerCase(),
+    scope: (text('scope', 'TASK|SEQUENCE') as MoveRecord['scope'] | undefined) ?? 'TASK',
+    time:
+      text('time', '\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z') ??
+      (last as { time?: string } | undefined)?.time ??
+      new Date(0).toISOString(),
+    result: 'started',
+  };
 }
 
 /** One line, checked: a record of a known kind with well-formed ids; undefined otherwise. */
