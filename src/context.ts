@@ -2,6 +2,7 @@ import type { SecretStore } from './config/keychain.js';
 import type { EnrichNotice } from './domain/task.js';
 import type { NameLookups } from './input/filters.js';
 import type { Exporter } from './output/exporter.js';
+import { Locks } from './services/locks.js';
 import { enrichNote } from './output/notes.js';
 import { Output } from './output/printer.js';
 import { People } from './people.js';
@@ -35,6 +36,8 @@ export class Context {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly output: Output;
+  /** Locks the command takes (a job it runs), released when it ends. */
+  readonly locks = new Locks();
 
   constructor(
     io: IO,
@@ -92,6 +95,7 @@ export class Context {
   }
 
   async close(): Promise<void> {
+    await this.locks.release();
     await this.session.close();
   }
 }

@@ -34,6 +34,7 @@ import {
 } from '../services/offboard/plan.js';
 import { planUndo } from '../services/offboard/undo.js';
 import { Job, inWorkspace } from '../services/jobs/store.js';
+import { jobBusy, type JobLock } from '../services/locks.js';
 
 /**
  * The course of a job as the person lives it, whatever its kind: the plan said, a dry run or a confirmation
@@ -164,6 +165,13 @@ async function stateDir(ctx: Context): Promise<string> {
   return (await import('../config/paths.js')).stateDir(ctx.session.env);
 }
 
+/** Takes a lock of the jobs folder for the rest of the command: one run (or undo) of a job at a time. */
+export async function jobLock(ctx: Context): Promise<JobLock> {
+  const { jobsDir } = await import('../config/paths.js');
+  const dir = jobsDir(await stateDir(ctx));
+  return (name, busy) => ctx.locks.hold(dir, name, busy);
+}
+
 /** Nothing to move: said, the job closed when it was stopped before, its report and blocked runs given. */
 async function idleOffboarding(
   ctx: Context,
@@ -205,11 +213,13 @@ export async function offboard(
     stateDir: await stateDir(ctx),
     workspace: await ctx.session.workspace(),
   };
+  const lock = await jobLock(ctx);
   const p = await cancellable(ctx, client, () =>
     planOffboarding(
       {
         ...deps,
         onEarlier: (job: Job) => job.unreadable.length > 0 && terminal.err(`note: ${job.unreadableNote()}`),
+        lock,
       },
       o,
     ),
@@ -308,6 +318,7 @@ export async function undo(
     terminal.err(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
+  if (!o.dryRun) await (await jobLock(ctx))(o.job.id, jobBusy(o.job.id));
   const u = await cancellable(ctx, client, () => planUndo({ client, who, now: ctx.now }, o));
   const foundMoved = u.reconciled.filter((r) => r.phase === 'move').length;
   const foundBack = u.reconciled.length - foundMoved;

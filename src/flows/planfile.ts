@@ -26,7 +26,7 @@ import {
   type LeftOut,
 } from '../services/planfile.js';
 import { confirm } from './confirm.js';
-import { confirmCount, reconciledNote, runWork } from './job.js';
+import { confirmCount, jobLock, reconciledNote, runWork } from './job.js';
 
 /**
  * Plans as files: `--plan-out` (the plan written, nothing moved), `topo plan show` and `topo plan apply` (the
@@ -216,6 +216,7 @@ export async function applyPlan(
     applier: { key_id: me.id, key_name: me.name },
     now: ctx.now,
     concurrency: o.concurrency,
+    lock: await jobLock(ctx),
   });
   const first = before?.header?.plan?.applied_by;
   if (first && first.key_id !== me.id)

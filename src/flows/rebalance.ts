@@ -8,7 +8,7 @@ import { describeBalance, printBalancePreview } from '../output/rebalance.js';
 import { buildReport } from '../services/jobs/report.js';
 import { closeIdleJob } from '../services/jobs/run.js';
 import { planRebalancing, type RebalanceOptions } from '../services/rebalance/plan.js';
-import { cancellable, confirmCount, runWork, writeReport } from './job.js';
+import { cancellable, confirmCount, jobLock, runWork, writeReport } from './job.js';
 import { writePlanOut } from './planfile.js';
 
 /** A rebalance as the person lives it: the plan, a dry run or the confirmation, then the job's common course. */
@@ -28,8 +28,9 @@ export async function rebalance(
   const who = whoFrom(await ctx.people.names());
   const { stateDir } = await import('../config/paths.js');
   const workspace = await ctx.session.workspace();
+  const lock = await jobLock(ctx);
   const p = await cancellable(ctx, client, () =>
-    planRebalancing({ client, now: ctx.now, stateDir: stateDir(ctx.session.env), workspace }, o),
+    planRebalancing({ client, now: ctx.now, stateDir: stateDir(ctx.session.env), workspace, lock }, o),
   );
   const { balance, work } = p;
   if (o.planOut) {

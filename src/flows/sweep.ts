@@ -6,7 +6,7 @@ import { isoSeconds } from '../basics/time.js';
 import { PartialFailureError } from '../errors.js';
 import { planOffboarding } from '../services/offboard/plan.js';
 import { reachedSince, recordSweep, rulesOf, sweepableJobs, sweepLock } from '../services/offboard/sweep.js';
-import { cancellable, confirmCount, runWork } from './job.js';
+import { cancellable, confirmCount, jobLock, runWork } from './job.js';
 import { printMovePreviews } from '../output/offboard.js';
 import { buildReport } from '../services/jobs/report.js';
 
@@ -23,6 +23,7 @@ export async function sweep(
   const { stateDir: stateDirOf } = await import('../config/paths.js');
   const stateDir = stateDirOf(ctx.session.env);
   const workspace = await ctx.session.workspace();
+  const lock = await jobLock(ctx);
   const release = o.dryRun ? undefined : await sweepLock(stateDir);
   try {
     const problems: string[] = [];
@@ -91,7 +92,7 @@ export async function sweep(
       const p = await cancellable(
         ctx,
         client,
-        () => planOffboarding({ client, now: ctx.now, who, stateDir, workspace }, rules),
+        () => planOffboarding({ client, now: ctx.now, who, stateDir, workspace, lock }, rules),
         reports.length === 0
           ? 'cancelled: nothing was changed'
           : `cancelled before job ${c.job.id}: what the jobs before it moved stays moved`,

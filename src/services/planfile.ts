@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { jobBusy, type JobLock } from './locks.js';
 import type { ApiClient } from '../api/client.js';
 import { getTask } from '../api/tasks.js';
 import type { ApiKeyInfo, Task } from '../api/types.js';
@@ -253,9 +254,13 @@ export async function planWork(
     applier: KeyRef;
     now: () => number;
     concurrency: number;
+    /** Takes the job's lock before its journal is read: one run of a plan at a time. */
+    lock?: JobLock | undefined;
   },
 ): Promise<PlanRun> {
   const spec = planSpec(plan, d.workspace, d.applier);
+  const id = Job.idOf(d.stateDir, spec);
+  await d.lock?.(id, jobBusy(id));
   const before = Job.existing(d.stateDir, spec);
   const sofar = await jobSoFar(d.client, before, d.now, d.concurrency);
   const done = new Map(

@@ -128,8 +128,7 @@ export function setAsideTornLine(path: string, journal: JournalText): string | u
  * line said of its result, the API is asked). Its time, where cut, is the last whole line's.
  */
 function salvageMove(torn: string, lines: readonly JournalLine[]): MoveRecord | null {
-  const text = (key: string, pattern: string) =>
-    new RegExp(`"${key}":"(${pattern})"`).exec(torn)?.[1];
+  const text = (key: string, pattern: string) => new RegExp(`"${key}":"(${pattern})"`).exec(torn)?.[1];
   const uuid = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
   const phase = text('phase', 'move|undo|return') as MoveRecord['phase'] | undefined;
   const taskId = text('task_id', uuid);

@@ -189,6 +189,11 @@ export class Job {
     return byPath;
   }
 
+  /** The id of the job of this spec: of its journal, or of the one its first run will write. */
+  static idOf(stateDir: string, spec: JobSpec): string {
+    return basename(Job.locate(stateDir, spec).path).replace(/\.jsonl$/, '');
+  }
+
   /** The job of this spec, if it ever ran (and, for a cover, was not given back). */
   static existing(stateDir: string, spec: JobSpec): Job | undefined {
     return Job.locate(stateDir, spec).job;

@@ -1,3 +1,4 @@
+import { jobBusy, type JobLock } from '../locks.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
 import type { JobChange, JobSpec, JobTerms, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
@@ -48,6 +49,8 @@ export interface OffboardDeps {
   workspace: Workspace;
   /** Told the job as earlier runs left it, as soon as it is read (before the API is asked anything). */
   onEarlier?: (job: Job) => void;
+  /** Takes the job's lock before its journal is read (not for a dry run): one run of a job at a time. */
+  lock?: JobLock | undefined;
 }
 
 /** An offboarding planned: the work to run, and what the plan was made from. */
@@ -76,6 +79,8 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
         filters: { ...o.filters },
         until: o.until ?? null,
       };
+  const id = Job.idOf(d.stateDir, spec);
+  if (!o.dryRun) await d.lock?.(id, jobBusy(id));
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);

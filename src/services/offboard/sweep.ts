@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type WriteFileAtomic from 'write-file-atomic';
-import { makePrivateDir } from '../../config/store.js';
 import type { ApiClient } from '../../api/client.js';
 import type { JobHeader, Workspace } from '../../domain/job.js';
-import { TopoError } from '../../errors.js';
+import { takeLock } from '../locks.js';
 import { UNFINISHED_STATES } from '../../domain/status.js';
 import { jobRows } from '../jobs/rows.js';
 import { jobsDir } from '../../config/paths.js';
@@ -106,17 +105,7 @@ export function rulesOf(
 
 /** The lock that keeps sweeps one at a time (per state folder); released by what it returns. */
 export async function sweepLock(stateDir: string): Promise<() => Promise<void>> {
-  const lockfile = await import('proper-lockfile');
-  const dir = jobsDir(stateDir);
-  makePrivateDir(dir);
-  try {
-    return await lockfile.lock(dir, { lockfilePath: join(dir, 'sweep.lock'), retries: 0, stale: 30_000 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    throw new TopoError(
-      `another sweep is running (lock ${join(dir, 'sweep.lock')}); this one did nothing. Remove the lock if no topo is running.`,
-    );
-  }
+  return takeLock(jobsDir(stateDir), 'sweep', 'another sweep is running');
 }
 
 const load = createRequire(import.meta.url);

@@ -1,4 +1,6 @@
 import pLimit from 'p-limit';
+import { createHash } from 'node:crypto';
+import type { JobLock } from '../locks.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
 import { MAX_PAGE_SIZE } from '../../api/wire.js';
@@ -43,6 +45,8 @@ export interface RebalanceDeps {
   now: () => number;
   stateDir: string;
   workspace: Workspace;
+  /** Takes the team's rebalance lock before its jobs are read (not for a dry run): one at a time. */
+  lock?: JobLock | undefined;
 }
 
 export interface RebalancePlan {
@@ -56,6 +60,11 @@ export interface RebalancePlan {
 
 export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Promise<RebalancePlan> {
   const { client } = d;
+  if (!o.dryRun)
+    await d.lock?.(
+      `rebalance-${teamKey(o.team)}`,
+      'a rebalance of this team is running in another topo process',
+    );
   const { away, unfinished } = jobsOfTeam(d, o);
   const limit = pLimit(STATUS_REQUESTS_AT_ONCE);
   // Reads only, side by side: the key's scopes (nothing is written without them), each member's count,
@@ -222,4 +231,12 @@ function jobsOfTeam(
   const state = last ? rows.get(last.id)?.state : undefined;
   const unfinished = state && UNFINISHED_STATES.includes(state) ? last : undefined;
   return { away, unfinished };
+}
+
+/** A team as a short name for its lock: the same members in any order, the same name. */
+function teamKey(team: readonly string[]): string {
+  return createHash('sha256')
+    .update([...team].sort().join(' '))
+    .digest('hex')
+    .slice(0, 12);
 }
