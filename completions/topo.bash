@@ -15,10 +15,32 @@ __topo_debug() {
     fi
 }
 
+# The words of the line, an option's --flag=value one word: bash-completion's _get_comp_words_by_ref where
+# it is installed, else the same from the words bash split (at = and :) joined again
+__topo_words() {
+    if declare -F _get_comp_words_by_ref >/dev/null; then
+        _get_comp_words_by_ref -n "=:" cur prev words cword
+        return
+    fi
+    words=(); cword=0
+    local i w
+    for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+        w=${COMP_WORDS[i]}
+        if ((i > 0 && ${#words[@]} > 0)) && [[ $w == [=:] || ${COMP_WORDS[i-1]} == [=:] ]]; then
+            words[${#words[@]}-1]+=$w
+        else
+            words+=("$w")
+        fi
+        ((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+    done
+    cur=${words[cword]}
+    prev=${words[cword-1]}
+}
+
 # Function to handle completions
 __topo_complete() {
     local cur prev words cword
-    _get_comp_words_by_ref -n "=:" cur prev words cword
+    __topo_words
 
     local requestComp out directive
     

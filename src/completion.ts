@@ -157,8 +157,39 @@ export function mendBashScript(script: string): string {
     '        requestComp="$requestComp \'\'"',
     '    fi',
   ].join('\n');
-  if (!script.includes(request)) return script;
+  const words = '    _get_comp_words_by_ref -n "=:" cur prev words cword';
+  if (!script.includes(request) || !script.includes(words)) return script;
   return script
+    .replace(words, '    __topo_words')
+    .replace(
+      '# Function to handle completions\n',
+      [
+        "# The words of the line, an option's --flag=value one word: bash-completion's _get_comp_words_by_ref where",
+        '# it is installed, else the same from the words bash split (at = and :) joined again',
+        '__topo_words() {',
+        '    if declare -F _get_comp_words_by_ref >/dev/null; then',
+        '        _get_comp_words_by_ref -n "=:" cur prev words cword',
+        '        return',
+        '    fi',
+        '    words=(); cword=0',
+        '    local i w',
+        '    for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do',
+        '        w=${COMP_WORDS[i]}',
+        '        if ((i > 0 && ${#words[@]} > 0)) && [[ $w == [=:] || ${COMP_WORDS[i-1]} == [=:] ]]; then',
+        '            words[${#words[@]}-1]+=$w',
+        '        else',
+        '            words+=("$w")',
+        '        fi',
+        '        ((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))',
+        '    done',
+        '    cur=${words[cword]}',
+        '    prev=${words[cword-1]}',
+        '}',
+        '',
+        '# Function to handle completions',
+        '',
+      ].join('\n'),
+    )
     .replace(
       request,
       [

@@ -24,13 +24,22 @@ export const jobBusy = (id: string) =>
 /** The locks one command holds, released when it ends (the context closes them). */
 export class Locks {
   private readonly held: (() => Promise<void>)[] = [];
+  private ended = false;
 
-  /** `<dir>/<name>.lock` for the rest of the command; `busy` says who holds it, in words, when it is held. */
+  /**
+   * `<dir>/<name>.lock` for the rest of the command; `busy` says who holds it, in words, when it is held. Work
+   * let go by a stop (a plan still reading when Ctrl-C ended the command) takes none: the command has ended.
+   */
   async hold(dir: string, name: string, busy: string): Promise<void> {
-    this.held.push(await takeLock(dir, name, busy));
+    if (this.ended) throw new TopoError('the command has ended');
+    const release = await takeLock(dir, name, busy);
+    if (!this.ended) return void this.held.push(release);
+    await release();
+    throw new TopoError('the command has ended');
   }
 
   async release(): Promise<void> {
+    this.ended = true;
     const all = this.held.splice(0);
     await Promise.all(all.map((release) => release().catch(() => undefined)));
   }
@@ -44,7 +53,8 @@ export async function takeLock(dir: string, name: string, busy: string): Promise
   const owner = `${path}.owner`;
   for (let attempt = 0; ; attempt++) {
     try {
-      const release = await lockfile.lock(dir, {
+      // Its own name as the locked "file": the library keeps one lock per file name in a process.
+      const release = await lockfile.lock(join(dir, name), {
         lockfilePath: path,
         retries: 0,
         stale: 30_000,

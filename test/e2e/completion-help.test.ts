@@ -236,9 +236,7 @@ describe('completion scripts', () => {
       mode: 0o755,
     });
     const system = '/usr/share/bash-completion/bash_completion';
-    const helpers = existsSync(system)
-      ? `source ${system}`
-      : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+    const helpers = existsSync(system) ? `source ${system}` : '';
     const script = join(ROOT, 'completions', 'topo.bash');
     const run = (typed: string) => `
 COMP_WORDS=(topo tasks list --template ${typed})
@@ -571,8 +569,8 @@ function shellWord(word: string): string {
 
 /**
  * The environment of a bash that completes with the built binary as `topo` (a folder of its own for its
- * config), and bash-completion's helpers to source first: the script relies on its _get_comp_words_by_ref, a
- * minimal stand-in where it is absent (the real one reads the line as bash gives it: COMP_LINE, COMP_POINT).
+ * config), and bash-completion's helpers to source first where they are installed (the script uses their
+ * _get_comp_words_by_ref then; without them it joins the words bash split at = and : itself).
  */
 function bashWithTopo(): { env: Record<string, string>; helpers: string } {
   const dir = tempDir();
@@ -580,9 +578,7 @@ function bashWithTopo(): { env: Record<string, string>; helpers: string } {
   mkdirSync(bin);
   writeFileSync(join(bin, 'topo'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
   const system = '/usr/share/bash-completion/bash_completion';
-  const helpers = existsSync(system)
-    ? `source ${system}`
-    : '_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }';
+  const helpers = existsSync(system) ? `source ${system}` : '';
   return {
     env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, TOPO_CONFIG_DIR: join(dir, 'cfg') },
     helpers,
