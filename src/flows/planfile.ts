@@ -4,7 +4,7 @@ import type { PlanFile, PlanKind, PlanTask } from '../domain/planfile.js';
 import { reassignPlanOf } from '../domain/planfile.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural, safeText } from '../basics/text.js';
-import { TopoError, UsageError } from '../errors.js';
+import { PartialFailureError, TopoError, UsageError } from '../errors.js';
 import { makeChalk } from '../output/color.js';
 import { describePlan } from '../output/offboard.js';
 import { describeBalance } from '../output/rebalance.js';
@@ -26,7 +26,7 @@ import {
   type LeftOut,
 } from '../services/planfile.js';
 import { confirm } from './confirm.js';
-import { confirmCount, jobLock, reconciledNote, runWork } from './job.js';
+import { confirmCount, jobLock, reconciledNote, runWork, writeReport } from './job.js';
 
 /**
  * Plans as files: `--plan-out` (the plan written, nothing moved), `topo plan show` and `topo plan apply` (the
@@ -231,12 +231,19 @@ export async function applyPlan(
   if (work.planned === 0) {
     terminal.err('Nothing of this plan is left to move.');
     // Its job, stopped before, ends here (with what an earlier run left unanswered and the API shows landed).
+    let job = before;
     if (before) {
       const { closeIdleJob } = await import('../services/jobs/run.js');
-      const { ended } = closeIdleJob(state, work, ctx.now, (m) => terminal.err(`note: ${m}`));
-      if (ended) terminal.err(`Job ${before.id}: nothing left to move; recorded as ended.`);
+      const closed = closeIdleJob(state, work, ctx.now, (m) => terminal.err(`note: ${m}`));
+      job = closed.job;
+      if (closed.ended) terminal.err(`Job ${before.id}: nothing left to move; recorded as ended.`);
     }
-    if (ctx.output.format === 'json') await ctx.output.json([]);
+    // The report of the whole job, as a rerun of an offboarding gives it: what earlier runs moved.
+    const { buildReport } = await import('../services/jobs/report.js');
+    const report = buildReport({ ...work, dryRun: false, ...(job && { job }) });
+    const unwritten = o.report ? await writeReport(ctx, client, o.report, report, who, undefined) : undefined;
+    if (ctx.output.format === 'json') await ctx.output.json(report);
+    if (unwritten) throw new PartialFailureError(unwritten);
     return;
   }
   const asked = ctx.now();

@@ -427,5 +427,23 @@ describe('a plan applied again after a kill, by another key', () => {
     expect(blocked.length).toBeGreaterThan(1);
     const report = JSON.parse(again.stdout) as { blocked_runs: string[] };
     expect([...report.blocked_runs].sort()).toEqual(blocked.sort());
+    // A third time, nothing is left: the whole job's report still, in --json and in --report, nothing sent.
+    const reportFile = join(w.dir, 'third.md');
+    const third = await w.run(['plan', 'apply', path, '--yes', '--json', '--report', reportFile], {
+      key: PLANNER,
+    });
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toContain('Nothing of this plan is left to move.');
+    expect(JSON.parse(third.stdout)).toMatchObject({
+      job: expect.stringMatching(/^[0-9a-f]{8}$/),
+      moved: plan.tasks.length,
+      moved_before: plan.tasks.length,
+      calls: 0,
+      failed: 0,
+    });
+    expect(JSON.parse(third.stdout).tasks).toHaveLength(plan.tasks.length);
+    expect(readFileSync(reportFile, 'utf8')).toContain(`${plan.tasks.length}`);
+    expect(third.stderr).toContain(`Report: ${reportFile}`);
+    expect(patches(s).length).toBe(sent + 1);
   });
 });
