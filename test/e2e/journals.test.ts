@@ -195,9 +195,24 @@ describe('a damaged header', () => {
     expect(byId.code).toBe(0);
     expect(JSON.parse(byId.stdout)).toEqual({ job: id });
 
-    // The job's command again: the header is written again and the job is listed (and last) once more.
-    expect((await topo(args, { sandbox: s, env })).code).toBe(0);
-    expect((JSON.parse((await jobsJson(env, s)).stdout) as { id: string }[]).map((j) => j.id)).toContain(id);
+    // The job's command again: the header is written again in its place, as it was (when the job started), the
+    // damaged line kept aside; the job is listed (and last) once more, and nothing is said of it again.
+    const created = (JSON.parse(text.split('\n')[0]!) as { created: string }).created;
+    const rerun = await topo(args, { sandbox: s, env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(
+      `note: the header of journal ${path} (its first line) could not be read; it was set aside in ${path}.damaged, and the job's header was written again in its place (started ${created})`,
+    );
+    expect(readFileSync(`${path}.damaged`, 'utf8')).toBe(`${text.split('\n')[0]!.replace(/^\{/, '{"x":')}\n`);
+    const repaired = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(repaired[0]!)).toMatchObject({ kind: 'job', id, created });
+    expect(repaired.filter((l) => l.includes('"kind":"job"'))).toHaveLength(1);
+    expect(repaired.slice(1, text.trimEnd().split('\n').length)).toEqual(text.trimEnd().split('\n').slice(1));
+    const listed = await topo(['tasks', 'reassign', '--jobs', '--json', 'id,created'], { sandbox: s, env });
+    expect(listed.stderr).toBe('');
+    expect(JSON.parse(listed.stdout)).toContainEqual({ id, created });
+    const third = await topo(args, { sandbox: s, env });
+    expect(third.stderr).not.toContain('header');
   });
 
   it('an empty journal where the job goes: said, and the job starts afresh there', async () => {

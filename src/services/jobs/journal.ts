@@ -3,9 +3,12 @@ import {
   closeSync,
   constants,
   fstatSync,
+  fsyncSync,
   ftruncateSync,
   openSync,
   readFileSync,
+  renameSync,
+  writeSync,
   type Stats,
 } from 'node:fs';
 import type { JobHeader, JournalLine, MoveRecord } from '../../domain/job.js';
@@ -155,6 +158,42 @@ function salvageMove(torn: string, lines: readonly JournalLine[]): MoveRecord | 
       (last as { time?: string } | undefined)?.time ??
       new Date(0).toISOString(),
     result: 'started',
+  };
+}
+
+/**
+ * Writes a job's header again in place where its first line was damaged (set aside in `<journal>.damaged`) or
+ * is missing, keeping when the job was created: as the damaged line still says it, else its first record's
+ * time. The file is replaced whole (written aside, then renamed). Returns the header and what to tell.
+ */
+export function restoreHeader(
+  path: string,
+  header: JobHeader,
+  lines: readonly JournalLine[],
+): { header: JobHeader; note: string } {
+  const raw = readFileSync(path, 'utf8').split('\n');
+  const firstIsRecord = parseLine(raw[0] ?? '') !== undefined;
+  const damaged = firstIsRecord ? undefined : raw[0]!;
+  const said = damaged && /"created":"(\d{4}-\d\d-\d\dT[0-9:.]+Z)"/.exec(damaged)?.[1];
+  const times = lines
+    .map((l) => (l as { time?: unknown }).time)
+    .filter((t): t is string => typeof t === 'string')
+    .sort();
+  const restored: JobHeader = { ...header, created: said ?? times[0] ?? header.created };
+  const rest = firstIsRecord ? raw : raw.slice(1);
+  if (damaged !== undefined) appendFileSync(`${path}.damaged`, `${damaged}\n`, { mode: 0o600 });
+  const aside = `${path}.${process.pid}.tmp`;
+  const fd = openSync(aside, 'w', 0o600);
+  try {
+    writeSync(fd, [JSON.stringify(restored), ...rest].join('\n'));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(aside, path);
+  return {
+    header: restored,
+    note: `the header of journal ${path} (its first line) ${damaged === undefined ? 'was missing' : `could not be read; it was set aside in ${path}.damaged, and`} the job's header was written again in its place (started ${restored.created})`,
   };
 }
 

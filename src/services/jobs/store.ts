@@ -6,7 +6,14 @@ import { describeWorkspace } from '../../domain/job.js';
 import { UsageError } from '../../errors.js';
 import { jobsDir } from '../../config/paths.js';
 import { makePrivateDir } from '../../config/store.js';
-import { describeLines, kindOf, readJournal, setAsideTornLine, type JournalText } from './journal.js';
+import {
+  describeLines,
+  kindOf,
+  readJournal,
+  restoreHeader,
+  setAsideTornLine,
+  type JournalText,
+} from './journal.js';
 import type {
   JobHeader,
   JobSpec,
@@ -118,10 +125,19 @@ export class Job {
       job.prepareAppend(note);
       if (!job.head && job.lines.length === 0)
         note(`journal ${path} was empty: the job starts afresh there (what it held before is not known)`);
-      // Its header was the line torn by a kill (or damaged): written again, so the job is listed and found.
-      if (!job.head) {
+      // Its header was the line torn by a kill: written again, so the job is listed and found.
+      if (!job.head && job.lines.length === 0) {
         job.append([header]);
         job.head = header;
+      }
+      // Its header damaged (a hand edit) or missing, its records there: written again in place, as it was.
+      if (!job.head) {
+        const restored = restoreHeader(path, header, job.lines);
+        note(restored.note);
+        job.head = restored.header;
+        job.lines.unshift(restored.header);
+        const first = job.unreadable.indexOf(1);
+        if (first >= 0) job.unreadable.splice(first, 1);
       }
       return job;
     }
