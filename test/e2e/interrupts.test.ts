@@ -5,7 +5,17 @@ import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { isLoopback } from '../../src/session.js';
-import { BIN, MORE_TYPES_SEEDED, realSleep, sandbox, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
+import {
+  BIN,
+  interrupts,
+  MORE_TYPES_SEEDED,
+  realSleep,
+  sandbox,
+  spawnTopo,
+  tempDir,
+  topo,
+  waitFor,
+} from '../helpers.js';
 
 /** Interruptions, prompts, exit codes, what stdin may hold, and what reaches a terminal or the disk. */
 
@@ -306,6 +316,56 @@ describe('Ctrl-C and SIGTERM during bulk work', () => {
       );
     },
   );
+});
+
+describe('Ctrl-C and SIGTERM during a listing', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)(
+    '%s while an export walks its pages: the rows out stay out, and stderr says it stopped and where; exit %i',
+    async (signal, exit) => {
+      const s = await sandbox({ tasks: 3000, latencyMs: 20 });
+      const args = ['tasks', 'list', '--all', '--status', 'all', '--csv', '--concurrency', '1'];
+      const run = spawnTopo(args, { sandbox: s });
+      let stdout = '';
+      run.child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const pages = () => s.requests.filter((q) => q.method === 'GET' && q.path === '/v1/tasks').length;
+      await waitFor(() => pages() >= 3, 15_000, 'three pages');
+      run.child.kill(signal);
+      expect(await run.exit).toBe(exit);
+      const said =
+        /^error: interrupted: the listing stopped after ([\d,]+) of ([\d,]+) tasks: the output is incomplete\n$/.exec(
+          run.stderr(),
+        );
+      expect(said, run.stderr()).not.toBeNull();
+      const rows = stdout.split('\r\n').filter(Boolean).length - 1;
+      expect(rows).toBe(Number(said![1]!.replace(/,/g, '')));
+      expect(rows).toBeGreaterThan(0);
+      expect(rows).toBeLessThan(Number(said![2]!.replace(/,/g, '')));
+    },
+  );
+
+  it('with --json the stop is one JSON error on stderr, and the array on stdout is left open', async () => {
+    const s = await sandbox({ tasks: 3000, latencyMs: 20 });
+    const ctrlC = interrupts();
+    const listing = topo(['tasks', 'list', '--all', '--status', 'all', '--json', '--concurrency', '1'], {
+      sandbox: s,
+      deps: { interrupts: ctrlC.registry },
+    });
+    const pages = () => s.requests.filter((q) => q.method === 'GET' && q.path === '/v1/tasks').length;
+    await waitFor(() => pages() >= 2, 15_000, 'two pages');
+    ctrlC.press();
+    const r = await listing;
+    expect(r.code).toBe(130);
+    const error = JSON.parse(r.stderr) as { error: { code: number; message: string } };
+    expect(error.error.code).toBe(130);
+    expect(error.error.message).toMatch(
+      /^interrupted: the listing stopped after [\d,]+ of ([\d,]+) tasks: the output is incomplete$/,
+    );
+    expect(() => JSON.parse(r.stdout)).toThrow();
+    expect(r.stdout.startsWith('[')).toBe(true);
+  });
 });
 
 describe('exit codes of bulk work', () => {

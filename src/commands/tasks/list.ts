@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { InterruptedError, UsageError } from '../../errors.js';
+import { InterruptedError, UsageError, type Signal } from '../../errors.js';
 import type { Context } from '../../context.js';
 import { FLAG_GROUPS, helpDetails } from '../../help.js';
 import { ORDER_CHOICES, SORT_CHOICES, WITH_CHOICES } from '../../input/choices.js';
@@ -192,12 +192,28 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   }
   // A long walk on a terminal shows its progress on stderr until the table starts.
   const long = o.listing.limit === undefined || o.listing.limit > 100;
+  // Ctrl-C or SIGTERM ends the walk at once, saying how far it got: an export cut short never looks whole.
+  let stop: (signal: Signal) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    stop = (signal) => {
+      const done = handed.rows > 0 ? ` after ${count(handed.rows)} of ${plural(total, 'task')}` : '';
+      reject(
+        new InterruptedError(`interrupted: the listing stopped${done}: the output is incomplete`, signal),
+      );
+    };
+  });
+  stopped.catch(() => undefined);
+  const dispose = terminal.onInterrupt((signal) => {
+    client.abandon();
+    stop(signal);
+  });
   let shown: number;
   try {
+    const walk = untilStopped(rows, stopped);
     shown = await output.list(
       output.format === 'table' && long && terminal.showProgress
-        ? withSpinner(terminal, rows, 'Fetching tasks…', () => total)
-        : rows,
+        ? withSpinner(terminal, walk, 'Fetching tasks…', () => total)
+        : walk,
       view,
     );
   } catch (error) {
@@ -205,6 +221,8 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
     if (handed.rows > 0 && error instanceof Error && !(error instanceof InterruptedError))
       error.message = `${error.message.split('\n')[0]}; the listing stopped after ${count(handed.rows)} of ${plural(total, 'task')}: the output is incomplete`;
     throw error;
+  } finally {
+    dispose();
   }
   if (!terminal.stderrIsTTY) return;
   const what = `${o.listing.unassigned ? 'unassigned ' : ''}${o.statusLabel}task`;
@@ -212,4 +230,16 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   // Filtered here, the API's total counts tasks that did not pass: only what was shown is known.
   else if (filteredLocally(o.listing)) terminal.err(`Showing ${plural(shown, what)}`);
   else terminal.err(`Showing ${count(shown)} of ${plural(total, what)}`);
+}
+
+/** The rows until a stop: the next row raced against it, so a stop ends a walk waiting on a page at once. */
+async function* untilStopped<T>(rows: AsyncIterable<T>, stopped: Promise<never>): AsyncGenerator<T> {
+  const it = rows[Symbol.asyncIterator]();
+  for (;;) {
+    const next = it.next();
+    next.catch(() => undefined);
+    const r = await Promise.race([next, stopped]);
+    if (r.done) return;
+    yield r.value;
+  }
 }
