@@ -52,8 +52,14 @@ function idsOfText(text: string): string[] {
         });
       }
     })();
+    // A record without an `id` (`--json sequence_id,…` upstream) is said as such.
+    const missing = records.filter((r) => typeof r === 'object' && r !== null && !('id' in r));
+    if (missing.length > 0)
+      throw new UsageError(
+        `standard input holds ${missing.length === 1 ? 'a JSON record' : `${missing.length} JSON records`} with no "id" field; pipe 'topo tasks list --json' with id among its fields (--json id,…)`,
+      );
     return records.map((r) =>
-      typeof r === 'object' && r !== null && 'id' in r ? String((r as { id: unknown }).id) : String(r),
+      typeof r === 'object' && r !== null ? String((r as { id: unknown }).id) : String(r),
     );
   }
   const lines = text.split(/\r?\n/);

@@ -127,10 +127,11 @@ export function parseWhen(value: string, flag: string, now: number): string {
 export function parsePositiveInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`${flag}: '${value}' is not a whole number`);
   const n = Number(value);
-  if (n < 1 || n > max)
+  if (n < 1) throw new UsageError(`${flag}: must be at least 1, got ${value}`);
+  if (n > max)
     throw new UsageError(
       max === Number.MAX_SAFE_INTEGER
-        ? `${flag}: must be at least 1, got ${value}`
+        ? `${flag}: ${value} is too large (at most ${max})`
         : `${flag}: must be between 1 and ${max}, got ${value}`,
     );
   return n;

@@ -7,6 +7,10 @@ describe('input refused before any request', () => {
     [['tasks', 'list', '-L', '-5'], '--limit: must be at least 1, got -5'],
     [['tasks', 'list', '-L', '0'], '--limit: must be at least 1, got 0'],
     [
+      ['tasks', 'list', '-L', '99999999999999999999'],
+      '--limit: 99999999999999999999 is too large (at most 9007199254740991)',
+    ],
+    [
       ['tasks', 'reassign', '--from', 'alice', '--to', 'bob', '--cap', '-3', '--dry-run'],
       '--cap: must be at least 1, got -3',
     ],

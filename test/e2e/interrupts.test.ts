@@ -426,6 +426,15 @@ describe('what standard input may hold', () => {
     const r = await topo(['tasks', 'skip', '-', '--yes'], { sandbox: s, input: '[{"id": 1}]\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: not a task ID: '1' /);
+    // JSON records without an id (fields picked without it): said as such, not as '[object Object]'.
+    const noId = await topo(['tasks', 'skip', '-', '--dry-run'], {
+      sandbox: s,
+      input: '[{"sequence_id":"x"},{"sequence_id":"y"}]\n',
+    });
+    expect(noId).toMatchObject({
+      code: 2,
+      stderr: `error: standard input holds 2 JSON records with no "id" field; pipe 'topo tasks list --json' with id among its fields (--json id,…)\n`,
+    });
     expect(s.requests).toHaveLength(0);
   });
 });
