@@ -467,7 +467,7 @@ describe('signals and pipes', () => {
     expect(run.stderr()).toBe('');
   });
 
-  it('Ctrl-C during a listing ends quietly with exit 130', async () => {
+  it('Ctrl-C during a listing, before its first row, ends quietly with exit 130', async () => {
     const s = await sandbox({ latencyMs: 3000 });
     const run = spawnTopo(['tasks', 'list'], { sandbox: s, key: 'topo_sandbox_ro' });
     await waitFor(() => s.requests.length > 0);

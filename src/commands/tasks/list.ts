@@ -195,12 +195,16 @@ async function runList(ctx: Context, o: ListOptions): Promise<void> {
   // Ctrl-C or SIGTERM ends the walk at once, saying how far it got: an export cut short never looks whole.
   let stop: (signal: Signal) => void = () => undefined;
   const stopped = new Promise<never>((_, reject) => {
-    stop = (signal) => {
-      const done = handed.rows > 0 ? ` after ${count(handed.rows)} of ${plural(total, 'task')}` : '';
+    // Before the first row nothing was written: it ends quietly.
+    stop = (signal) =>
       reject(
-        new InterruptedError(`interrupted: the listing stopped${done}: the output is incomplete`, signal),
+        new InterruptedError(
+          handed.rows > 0
+            ? `interrupted: the listing stopped after ${count(handed.rows)} of ${plural(total, 'task')}: the output is incomplete`
+            : '',
+          signal,
+        ),
       );
-    };
   });
   stopped.catch(() => undefined);
   const dispose = terminal.onInterrupt((signal) => {
