@@ -114,10 +114,20 @@ export function jobsView(
 }
 
 /** The closing lines (stderr): what moved and what is left, exactly; the cost; where the record is. */
+/** How many of the tasks left alone the summary names (all are in --json and --report). */
+const SKIPPED_SHOWN = 10;
+
 export function summaryLines(r: MoveReport, who: Who): string[] {
   const lines: string[] = [];
   for (const t of r.tasks.filter((x) => x.result === 'failed'))
     lines.push(`✗ ${t.task_id}: ${safeText(t.reason ?? 'failed')}`);
+  // What was left alone, and why (changed hands or closed since the plan): the first few, the rest counted.
+  for (const t of r.skipped.slice(0, SKIPPED_SHOWN))
+    lines.push(`– ${t.task_id}: left alone (${safeText(t.reason || 'changed since')})`);
+  if (r.skipped.length > SKIPPED_SHOWN)
+    lines.push(
+      `– and ${count(r.skipped.length - SKIPPED_SHOWN)} more left alone: --json and --report list them.`,
+    );
   const verb =
     r.kind === 'reassign' || r.kind === 'rebalance'
       ? 'moved'

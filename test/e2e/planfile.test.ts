@@ -113,6 +113,9 @@ describe('plan files: one key plans, another applies', () => {
         { task_id: closed, reason: 'closed since the plan' },
       ]),
     );
+    // And the summary names them, with why.
+    expect(applied.stderr).toContain(`– ${moved}: left alone (now with ${w.dev})\n`);
+    expect(applied.stderr).toContain(`– ${closed}: left alone (closed since the plan)\n`);
     // What the sandbox holds: the planned tasks still as planned went where the plan says; nothing else moved.
     const after = new Map(plan.tasks.map((t) => [t.task_id, t.after.assignee_user_id]));
     for (const t of s.store.state.tasks) {
