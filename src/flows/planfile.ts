@@ -41,10 +41,10 @@ async function stateDir(ctx: Context): Promise<string> {
 }
 
 /** The plan on stderr: who made it and where, then what moves as an offboarding's plan reads. */
-function describe(ctx: Context, plan: PlanFile, path: string, who: Who, read = true): void {
+function describe(ctx: Context, plan: PlanFile, path: string, who: Who, read = true, body = true): void {
   const { terminal } = ctx;
   for (const line of planHeaderLines(plan, path, ctx.now(), read)) terminal.err(line);
-  if (plan.tasks.length === 0) return;
+  if (plan.tasks.length === 0 || !body) return;
   const c = makeChalk(terminal.stderrColor);
   const box = terminal.stderrIsTTY
     ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }
@@ -207,7 +207,6 @@ export async function applyPlan(
   const [me, workspace] = await Promise.all([preflight(client), ctx.session.workspace()]);
   checkApplier(plan, workspace, me, o.path);
   const who = whoFrom(await ctx.people.names());
-  describe(ctx, plan, o.path, who);
   const state = await stateDir(ctx);
   const { work, before } = await planWork(plan, {
     client,
@@ -218,6 +217,8 @@ export async function applyPlan(
     concurrency: o.concurrency,
     lock: await jobLock(ctx),
   });
+  // The plan as it reads; applied whole already, only who planned it and when.
+  describe(ctx, plan, o.path, who, true, work.planned > 0);
   const first = before?.header?.plan?.applied_by;
   if (first && first.key_id !== me.id)
     terminal.err(

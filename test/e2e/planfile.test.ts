@@ -437,6 +437,8 @@ describe('a plan applied again after a kill, by another key', () => {
     });
     expect(third.code, third.stderr).toBe(0);
     expect(third.stderr).toContain('Nothing of this plan is left to move.');
+    expect(third.stderr).not.toMatch(/^Plan \(/m);
+    expect(again.stderr).toMatch(/^Plan \(/m);
     expect(JSON.parse(third.stdout)).toMatchObject({
       job: expect.stringMatching(/^[0-9a-f]{8}$/),
       moved: plan.tasks.length,
