@@ -289,32 +289,36 @@ describe('the reassign picker, as a person types', () => {
     await waitFor(() => t.written().includes('Reassign to'), 15_000, 'the picker');
     // Pasted: the ID and its newline in one write.
     t.child.stdin.write(`${carla!.id}\r`);
-    await waitFor(() => s.received('PATCH').length > 0, 15_000, 'the call');
-    t.child.stdin.write('q');
-    t.child.stdin.end();
-    expect(await t.exit).toBe(0);
-    const calls = s.received('PATCH');
-    expect(calls).toHaveLength(1);
-    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
+    await quitAfterOneReassign(s, t, carla!.id);
   });
 });
+/** The call made, then `q`: one reassignment, to `to`, and exit 0. */
+async function quitAfterOneReassign(
+  s: Awaited<ReturnType<typeof sandbox>>,
+  t: ReturnType<typeof onTerminal>,
+  to: string,
+): Promise<void> {
+  await waitFor(() => s.received('PATCH').length > 0, 15_000, 'the call');
+  t.child.stdin.write('q');
+  t.child.stdin.end();
+  expect(await t.exit).toBe(0);
+  const calls = s.received('PATCH');
+  expect(calls).toHaveLength(1);
+  expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: to });
+}
+
 describe('the reassign picker, typed ahead', () => {
   it('`r` and a name with its Enter pressed at once at a card reassign to that name', async () => {
     const s = await sandbox();
     const home = tempDir();
     const [alice, bob, carla] = s.store.users;
     const env = { TOPO_CONFIG_DIR: join(home, 'config') };
-    for (const u of [alice!, carla!]) expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
+    for (const u of [alice!, carla!])
+      expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
     const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
     await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
     t.child.stdin.write(`r${carla!.alias!}\r`);
-    await waitFor(() => s.received('PATCH').length > 0, 15_000, 'the call');
-    t.child.stdin.write('q');
-    t.child.stdin.end();
-    expect(await t.exit).toBe(0);
-    const calls = s.received('PATCH');
-    expect(calls).toHaveLength(1);
-    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
+    await quitAfterOneReassign(s, t, carla!.id);
   });
 });
 describe('IDs piped in on a terminal', () => {

@@ -19,28 +19,35 @@ async function aCappedJob() {
   return { s, alice: alice!, bob: bob!, carla: carla!, env, args, id, lock };
 }
 
+/**
+ * The job run again with a raised cap on a terminal: at its question (the job's lock held), `meanwhile` runs,
+ * then the count is typed.
+ */
+async function atTheQuestion(w: Awaited<ReturnType<typeof aCappedJob>>, meanwhile: () => Promise<void>) {
+  const prompter = scriptedPrompter([
+    async () => {
+      await meanwhile();
+      return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
+    },
+  ]);
+  return topo([...w.args, '--cap', '9'], { sandbox: w.s, env: w.env, tty: true, deps: { prompter } });
+}
+
 const busy = (id: string, lock: string) =>
   `error: job ${id} is in use by another topo process (a run, an undo or a sweep of it) (lock ${lock}); this one did nothing. Wait for it to end, or remove the lock if no topo is running.\n`;
 
 describe('one run of a job at a time', () => {
   it('while a run waits at its confirmation, a second run and an undo of the job are refused; after it, both work', async () => {
-    const { s, env, args, id, lock } = await aCappedJob();
+    const w = await aCappedJob();
+    const { s, env, args, id, lock } = w;
     const others: Awaited<ReturnType<typeof topo>>[] = [];
     let patchesMeanwhile = -1;
     // The run with a raised cap holds the job from its plan to its end; at its question, the others are tried.
-    const answer = async () => {
+    const run = await atTheQuestion(w, async () => {
       const before = s.received('PATCH').length;
       others.push(await topo([...args, '--cap', '9', '--yes'], { sandbox: s, env }));
       others.push(await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env }));
       patchesMeanwhile = s.received('PATCH').length - before;
-      return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
-    };
-    const prompter = scriptedPrompter([answer]);
-    const run = await topo([...args, '--cap', '9'], {
-      sandbox: s,
-      env,
-      tty: true,
-      deps: { prompter },
     });
     expect(others.map((o) => [o.code, o.stdout, o.stderr])).toEqual([
       [1, '', busy(id, lock)],
@@ -57,18 +64,11 @@ describe('one run of a job at a time', () => {
   });
 
   it('a dry run takes no lock: it plans while a run holds the job', async () => {
-    const { s, env, args, id, lock } = await aCappedJob();
+    const w = await aCappedJob();
+    const { s, env, args, id, lock } = w;
     let dry: Awaited<ReturnType<typeof topo>> | undefined;
-    const answer = async () => {
+    const run = await atTheQuestion(w, async () => {
       dry = await topo([...args, '--cap', '9', '--dry-run'], { sandbox: s, env });
-      return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
-    };
-    const prompter = scriptedPrompter([answer]);
-    const run = await topo([...args, '--cap', '9'], {
-      sandbox: s,
-      env,
-      tty: true,
-      deps: { prompter },
     });
     expect(run.code, run.stderr).toBe(0);
     expect(dry!.code, dry!.stderr).toBe(0);
