@@ -53,12 +53,15 @@ export function createPrompter(
     const prompts = await import('@inquirer/prompts');
     const controller = new AbortController();
     let ended = false;
+    // The end of input waits two turns: an answer given just before it (keys typed ahead and Enter, then the
+    // end: `rdev⏎` and Ctrl-D) resolves on the next turn and is not undone by it.
+    const endLater = () => setImmediate(() => setImmediate(() => controller.abort()));
     const onData = (chunk: Buffer | string) => {
       const bytes = String(chunk);
       // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
       if (bytes.includes('\u0004')) {
         ended = true;
-        controller.abort();
+        endLater();
       }
       // Esc (an arrow key is ESC and more, in one read: a read that ends with ESC ends with the key itself,
       // typed alone or after text, `bob⎋`) leaves a picker as Ctrl-C does.
@@ -67,7 +70,7 @@ export function createPrompter(
     // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
     const onEnd = () => {
       ended = true;
-      controller.abort();
+      endLater();
     };
     // A SIGINT or SIGTERM sent to the process (not typed: a typed Ctrl-C is a key in raw mode) cancels too.
     let signalled: Signal | undefined;
@@ -84,7 +87,10 @@ export function createPrompter(
       signal: controller.signal,
     };
     try {
-      if ((io.stdin as { readableEnded?: boolean }).readableEnded) onEnd();
+      if ((io.stdin as { readableEnded?: boolean }).readableEnded) {
+        ended = true;
+        controller.abort();
+      }
       return await question(prompts, context);
     } catch (error) {
       const name = error instanceof Error ? error.name : '';

@@ -273,6 +273,29 @@ describe('tasks next', () => {
   });
 });
 
+describe('tasks next, Ctrl-C during an action', () => {
+  it('ends the session with 130 as the skip in flight is let finish: no next card, no question again', async () => {
+    const s = await sandbox();
+    const queue = queueOf(s, null);
+    const ctrlC = interrupts();
+    // The skip's call is held a while; Ctrl-C comes as it reaches the API.
+    s.injectFault({ method: 'POST', delayMs: 200, times: 1 });
+    const off = s.onRequest((q) => q.method === 'POST' && ctrlC.press());
+    const prompter = scriptedPrompter(['skip', 'quit']);
+    const r = await topo(['tasks', 'next', '-a', 'none'], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      deps: { prompter, interrupts: ctrlC.registry },
+    });
+    off();
+    expect(r.code, r.stderr).toBe(130);
+    expect(prompter.asked).toEqual(['What now?']);
+    expect(s.received('POST')).toHaveLength(1);
+    expect(s.store.get(queue[0]!.id)!.status).toBe('SKIPPED');
+  });
+});
+
 describe('the reassign picker, as a person types', () => {
   it('a UUID pasted with its Enter goes to that person, not to the name highlighted before the list caught up', async () => {
     const s = await sandbox();
@@ -319,6 +342,24 @@ describe('the reassign picker, typed ahead', () => {
     await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
     t.child.stdin.write(`r${carla!.alias!}\r`);
     await quitAfterOneReassign(s, t, carla!.id);
+  });
+});
+describe('the reassign picker, typed ahead and the input ended', () => {
+  it('`r`, a name, Enter and `q` at once, then the end of input: the reassignment is made, then it quits', async () => {
+    const s = await sandbox();
+    const home = tempDir();
+    const [alice, bob, carla] = s.store.users;
+    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
+    for (const u of [alice!, carla!])
+      expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
+    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
+    await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
+    // As a script types it: the keys, then the end of its input (the terminal's Ctrl-D).
+    t.child.stdin.end(`r${carla!.alias!}\rq`);
+    expect(await t.exit).toBe(0);
+    const calls = s.received('PATCH');
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
   });
 });
 describe('IDs piped in on a terminal', () => {

@@ -5,6 +5,7 @@ import { isUuid } from '../../src/basics/ids.js';
 import { typedAhead } from '../../src/prompts/ahead.js';
 import { pick } from '../../src/prompts/pick.js';
 import { tick } from '../../src/prompts/tick.js';
+import { createPrompter } from '../../src/prompt.js';
 
 /** A prompt of src/prompts driven in-process: keys written to its input, its drawing read as plain text. */
 function drive<T>(start: (context: { input: PassThrough; output: PassThrough }) => Promise<T>) {
@@ -28,6 +29,14 @@ function drive<T>(start: (context: { input: PassThrough; output: PassThrough }) 
       return settled;
     },
   };
+}
+
+/** A stand-in for the process's stderr, which the prompt library's end of a prompt does not close. */
+function terminalErr(): PassThrough {
+  const stderr = new PassThrough();
+  stderr.resume();
+  stderr.end = (() => stderr) as never;
+  return stderr;
 }
 
 const people = [
@@ -108,6 +117,27 @@ describe('the picker (reassign to)', () => {
     // What came after its Enter is the next prompt's again.
     expect(typedAhead.map((k) => k.sequence)).toEqual(['q']);
     typedAhead.length = 0;
+  });
+
+  it('an answer given just before the end of input stands (Enter, then Ctrl-D at once)', async () => {
+    const stdin = new PassThrough();
+    const stderr = terminalErr();
+    const answer = createPrompter({ stdin, stderr }).search('Who?', people, isUuid);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    // Enter picks dev, and the end of input comes before its answer is handed over (on the next turn).
+    stdin.write('dev\r');
+    stdin.write('\u0004');
+    expect(await answer).toBe('D');
+  });
+
+  it('the end of input with nothing chosen still cancels', async () => {
+    const stdin = new PassThrough();
+    const stderr = terminalErr();
+    const answer = createPrompter({ stdin, stderr }).search('Who?', people, isUuid);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    stdin.write('de');
+    stdin.write('\u0004');
+    await expect(answer).rejects.toThrow('cancelled: nothing was changed');
   });
 
   it('shows the highlighted choice’s description', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { whoFrom } from '../../domain/task.js';
 import { action, type App } from '../../app.js';
-import { CancelledError, InterruptedError } from '../../errors.js';
+import { CancelledError, InterruptedError, type Signal } from '../../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type Task } from '../../api/types.js';
 import type { Context } from '../../context.js';
 import { helpDetails } from '../../help.js';
@@ -206,15 +206,24 @@ async function act(
       await draw();
       continue;
     }
+    // Ctrl-C or SIGTERM during the action ends the session (exit 130 or 143) once the action has said what it
+    // did, even when its call in flight finished it.
+    let stopped: Signal | undefined;
+    const off = terminal.onInterrupt((signal) => (stopped = signal));
     try {
       if (choice === 'skip') await skip(ctx, task);
       else if (!(await reassign(ctx, task))) continue;
     } catch (error) {
+      if (error instanceof InterruptedError) throw error;
+      if (stopped) throw new InterruptedError('', stopped);
       if (error instanceof CancelledError) continue;
       const { errorLine } = await import('../../output/errors.js');
       terminal.err(errorLine(error, false));
       continue;
+    } finally {
+      off();
     }
+    if (stopped) throw new InterruptedError('', stopped);
     terminal.err('');
     return false;
   }
