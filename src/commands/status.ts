@@ -3,7 +3,7 @@ import { action, type App } from '../app.js';
 import { UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 import { helpDetails } from '../help.js';
-import { collect, parseNames } from '../input/parse.js';
+import { collect, isNobody, parseNames } from '../input/parse.js';
 import { whoFrom } from '../domain/task.js';
 import { addOutputFlags } from '../output/flags.js';
 import { REP_STATUS_FIELDS, TEAM_STATUS_FIELDS } from '../output/status.js';
@@ -58,7 +58,7 @@ Output:
       if (flags.team === undefined) {
         // Not typed, 'me' is this command's own choice: say what to do without naming a flag.
         const typed = command.getOptionValueSource('assignee') !== 'default';
-        if (flags.assignee === 'none')
+        if (isNobody(flags.assignee))
           throw new UsageError(
             "-a none: the API cannot count the tasks nobody holds; 'topo tasks list -a none' lists them",
           );

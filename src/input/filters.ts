@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { TASK_PRIORITIES, TASK_TYPES, type TaskQuery, type TaskStatus } from '../api/types.js';
 import { STATUS_CHOICES } from './choices.js';
-import { collect, parseChoice, parseEnumList, parseTypes, parseUuid, parseWhen } from './parse.js';
+import { collect, isNobody, parseChoice, parseEnumList, parseTypes, parseUuid, parseWhen } from './parse.js';
 
 /** The filters of `tasks list`, shared by the commands that take them (`tasks watch`). */
 
@@ -80,9 +80,10 @@ export function parseSubset(
 
 /** `-a none` (or --unassigned): the tasks nobody holds, which the API cannot filter on. */
 export function asksUnassigned(flags: Pick<FilterFlags, 'assignee' | 'unassigned'>): boolean {
-  if (flags.unassigned && flags.assignee && flags.assignee !== 'none')
+  const none = isNobody(flags.assignee);
+  if (flags.unassigned && flags.assignee && !none)
     throw new UsageError('--unassigned and --assignee cannot be used together');
-  return Boolean(flags.unassigned) || flags.assignee === 'none';
+  return Boolean(flags.unassigned) || none;
 }
 
 /** Checks the filters without a request; `resolveFilterNames` then resolves people and campaign names. */

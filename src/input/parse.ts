@@ -169,3 +169,8 @@ export function parseNames(values: string | string[], flag: string): string[] {
     );
   return names.filter(Boolean);
 }
+
+/** `-a none`, in any case: nobody (the unassigned tasks). */
+export function isNobody(assignee: string | undefined): boolean {
+  return assignee?.toLowerCase() === 'none';
+}

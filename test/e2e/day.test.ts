@@ -60,6 +60,15 @@ describe('tasks next', () => {
     const json = await topo(['tasks', 'next', '-a', 'none', '--json'], { sandbox: s });
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('');
+    // In any case, as an alias is: NONE, None.
+    for (const none of ['NONE', 'None']) {
+      expect((await topo(['tasks', 'next', '-a', none, '--json'], { sandbox: s })).stdout).toBe(json.stdout);
+      const listed = await topo(['tasks', 'list', '-a', none, '--json', 'assignee_user_id'], { sandbox: s });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(new Set(JSON.parse(listed.stdout).map((t: Task) => t.assignee_user_id))).toEqual(
+        new Set([null]),
+      );
+    }
     expect(JSON.parse(json.stdout)).toEqual(queue[0]);
     // On a terminal: the card says whose queue it is; n leaves the first aside and shows the next.
     const card = await topo(['tasks', 'next', '-a', 'none'], {
