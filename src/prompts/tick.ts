@@ -12,6 +12,7 @@ import {
   usePrefix,
   useState,
 } from '@inquirer/core';
+import { keepForNext } from './ahead.js';
 import { holdsWords } from './pick.js';
 
 /**
@@ -54,6 +55,11 @@ export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value
   const active = Math.max(0, Math.min(at, shown.length - 1));
 
   useKeypress((key, rl) => {
+    // Keys that come after the answer (` ⏎rbob⏎` at once) are the next prompt's.
+    if (status === 'done') {
+      keepForNext(key);
+      return;
+    }
     if (isEnterKey(key)) {
       if (ticked.size === 0) {
         setError('Tick at least one (space), or press Ctrl-C to leave');

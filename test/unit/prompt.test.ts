@@ -167,6 +167,16 @@ describe('the tick list (--select)', () => {
     expect(await p.answer).toEqual([0, 1]);
   });
 
+  it('keys that come with the Enter, after it, are kept for the next prompt (` ⏎rbob⏎`: reassign to bob)', async () => {
+    typedAhead.length = 0;
+    const p = drive((c) => tick({ message: 'Tick', choices: tasks }, c));
+    await p.answered();
+    p.keys(' \rrbob\r');
+    expect(await p.answer).toEqual([0]);
+    expect(typedAhead.map((k) => k.sequence)).toEqual(['r', 'b', 'o', 'b', '\r']);
+    typedAhead.length = 0;
+  });
+
   it('a task unticked while the filter hides it leaves the list, and the highlight stays in it', async () => {
     const p = drive((c) => tick({ message: 'Tick', choices: tasks }, c));
     p.keys('\x1b[B\x1b[B ');
