@@ -73,6 +73,14 @@ export function hanging(
   // The lines after the first have the room beside the indent; the first has the label's width less, held by
   // a stand-in stuck to its first word and taken off after wrapping.
   const room = Math.max(20, width - indent.length);
+  // A word that is never cut (a URL, a UUID) wider than the room beside the label, that fits a line of its own:
+  // the value goes under the label, a little in from it.
+  if (!hard) {
+    const longest = Math.max(...text.split(/\s+/).map((word) => displayWidth(word)));
+    const under = ' '.repeat((/^ */.exec(label)?.[0].length ?? 0) + 2);
+    if (longest > room && longest + under.length <= width)
+      return `${label.trimEnd()}\n${hanging(under, text, width, under, false)}`;
+  }
   const held = Math.max(0, Math.min(room - 10, displayWidth(label) - indent.length));
   const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard, trim: true }).split('\n');
   return parts.map((part, i) => (i === 0 ? `${label}${part.slice(held)}` : `${indent}${part}`)).join('\n');

@@ -92,7 +92,7 @@ describe('tasks next', () => {
     expect(empty.stderr).toBe('Nothing to do: no open task is unassigned.\n');
   });
 
-  it('the card fits a narrow terminal: the role and a value that does not fit hang, a URL or an id is not cut', async () => {
+  it('the card fits a narrow terminal: the role and a value that does not fit hang, an id or a URL too wide goes under its label, never cut', async () => {
     const s = await sandbox();
     const alice = s.store.users[0]!;
     const first = queueOf(s, alice.id)[0]!;
@@ -108,14 +108,22 @@ describe('tasks next', () => {
       });
       expect(card.code, card.stderr).toBe(0);
       const lines = stripVTControlCharacters(card.stdout).split('\n');
+      // Only a URL wider than any line it could have runs past the edge.
       const over = lines.filter((l) => l.length > columns);
       expect(
-        over.every((l) => /^ {2}(LinkedIn|Task) +\S+$/.test(l)),
+        over.every((l) => /^ {2}LinkedIn +\S+$/.test(l) && l.trim().split(/ +/)[1]!.length + 4 > columns),
         JSON.stringify(over),
       ).toBe(true);
       const task = lines.findIndex((l) => l.startsWith('  Task'));
-      expect(lines[task]).toMatch(new RegExp(`^ {2}Task {6}${first.id}$`));
-      expect(lines[task + 1]).toMatch(/^ {12}·\u00a0created\u00a0\S+\u00a0ago$/);
+      if (columns >= 48) {
+        expect(lines[task]).toMatch(new RegExp(`^ {2}Task {6}${first.id}$`));
+        expect(lines[task + 1]).toMatch(/^ {12}·\u00a0created\u00a0\S+\u00a0ago$/);
+      } else {
+        // The id does not fit beside its label: it goes under it, whole, and the age under it.
+        expect(lines[task]).toBe('  Task');
+        expect(lines[task + 1]).toBe(`    ${first.id}`);
+        expect(lines[task + 2]).toMatch(/^ {4}·\u00a0created\u00a0\S+\u00a0ago$/);
+      }
     }
   });
 

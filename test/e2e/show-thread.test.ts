@@ -53,17 +53,24 @@ describe('tasks show', () => {
     expect(s.requests).toHaveLength(1);
   });
 
-  it('on a narrow terminal a value wraps under itself; only a word that cannot break (a UUID, a URL) runs past', async () => {
+  it('on a narrow terminal a value wraps under itself; a word that cannot break (a UUID, a URL) goes under its label, and runs past only when wider than any line', async () => {
     const s = await sandbox();
     const task = s.store.state.tasks.find(
       (t) => t.assignee_user_id !== null && s.store.thread(t).length > 0,
     )!;
-    for (const columns of [40, 60]) {
+    for (const columns of [40, 50, 60]) {
       const r = await topo(['tasks', 'show', task.id], { sandbox: s, tty: true, columns });
       expect(r.code).toBe(0);
       const lines = r.stdout.trimEnd().split('\n');
-      for (const line of lines.filter((l) => displayWidth(l) > columns))
-        expect(line, `${columns}: ${line}`).toMatch(/^ *(\S+( \S+)* {2,})?\S+$/);
+      // Past the edge: only a word wider than a line of its own (beside its label, then: it fits nowhere).
+      for (const line of lines.filter((l) => displayWidth(l) > columns)) {
+        expect(line, `${columns}: ${line}`).toMatch(/^(\S+ {2,}| {2})\S+$/);
+        expect(displayWidth(line.trim().split(/ +/).at(-1)!) + 2, line).toBeGreaterThan(columns);
+      }
+      // The ID (36 characters) beside its label at 60; under it, whole, at 50 and 40.
+      const id = lines.findIndex((l) => l.includes(task.id));
+      if (columns === 60) expect(lines[id]).toBe(`ID             ${task.id}`);
+      else expect(lines.slice(id - 1, id + 1)).toEqual(['ID', `  ${task.id}`]);
     }
   });
 });
