@@ -24,9 +24,14 @@ function escapeChar(ch: string): string {
  * Single-line fields also lose their newlines and tabs.
  */
 export function safeText(value: unknown, multiline = false): string {
-  return asText(value)
-    .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
-    .replace(/\u2028|\u2029/g, ' ');
+  return (
+    asText(value)
+      .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
+      .replace(/\u2028|\u2029/g, ' ')
+      // Embeddings, overrides and isolates reorder what follows them on the screen (a name that reads as
+      // another): shown as their escapes.
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`)
+  );
 }
 
 /** A value as text: null and undefined empty, an object (or array) as its JSON. */

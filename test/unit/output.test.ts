@@ -13,6 +13,15 @@ describe('safeText', () => {
     expect(safeText('keep\nlines', true)).toBe('keep\nlines');
     expect(safeText('\u009b31m')).toBe('\\x9b31m');
   });
+
+  it('shows the controls that reorder text (right-to-left override, isolates) instead of obeying them', () => {
+    expect(safeText('Acme\u202eCorp')).toBe('Acme\\u202eCorp');
+    expect(safeText('\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069')).toBe(
+      '\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069',
+    );
+    // Letters of a right-to-left script are text, shown as they are.
+    expect(safeText('שלום')).toBe('שלום');
+  });
 });
 
 describe('displayWidth', () => {
