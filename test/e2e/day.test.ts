@@ -127,6 +127,23 @@ describe('tasks next', () => {
     }
   });
 
+  it('the one task of a queue left for later: said in the singular', async () => {
+    const s = await sandbox();
+    const alice = s.store.users[0]!.id;
+    // A type and priority of which alice holds exactly one open task.
+    const open = queueOf(s, alice);
+    const one = open.find(
+      (t) => open.filter((u) => u.type === t.type && u.priority === t.priority).length === 1,
+    )!;
+    expect(one).toBeDefined();
+    const r = await topo(
+      ['tasks', 'next', '-a', alice, '-t', one.type.toLowerCase(), '-p', one.priority.toLowerCase()],
+      { sandbox: s, tty: true, columns: 100, deps: { prompter: scriptedPrompter(['next']) } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Nothing else to do: the one left for later is all that is open.');
+  });
+
   it('an empty queue: JSON null, "Nothing to do" on stderr, exit 0', async () => {
     const s = await sandbox();
     const nobody = '00000000-0000-4000-8000-0000000000ff';

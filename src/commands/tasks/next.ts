@@ -116,7 +116,7 @@ async function runNext(
     if (!task) {
       terminal.err(
         aside.size
-          ? `Nothing else to do: the ${aside.size} left for later are all that is open.`
+          ? `Nothing else to do: ${aside.size === 1 ? 'the one left for later is' : `the ${aside.size} left for later are`} all that is open.`
           : owner === null
             ? `Nothing to do: no open task${asked} is unassigned.`
             : `Nothing to do: ${owner} has no open tasks${asked}.`,
