@@ -318,6 +318,26 @@ describe('a job over several runs', { timeout: 120_000 }, () => {
     expect(landed.map((l) => l.task_id)).toContain(named);
     for (const l of landed)
       expect(s.store.get(l.task_id as string)!.assignee_user_id).toBe(w.successors[0]!.id);
+    // Where the task is cannot be read (the API fails every attempt): the resume goes no further, and no
+    // call is taken as never landed (it would be sent again, or past the cap); nor does an undo go on.
+    s.injectFault({ method: 'GET', path: '^/v1/tasks/[0-9a-f-]+$', status: 500, times: 1000 });
+    s.injectFault({
+      method: 'GET',
+      path: '^/v1/tasks$',
+      query: w.successors[0]!.id,
+      status: 500,
+      times: 1000,
+    });
+    const sent = s.received('PATCH').length;
+    for (const argv of [args, ['tasks', 'reassign', '--undo', 'last', '--yes']]) {
+      const blind = await topo(argv, { sandbox: s, env });
+      expect(blind.code, blind.stderr).toBe(1);
+      expect(blind.stderr).toMatch(
+        /^error: could not see where the job left its tasks: .*; nothing was changed, run the same command again/m,
+      );
+      expect(s.received('PATCH')).toHaveLength(sent);
+    }
+    s.clearFaults();
     const resumed = await topo([...args, '--json'], { sandbox: s, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(

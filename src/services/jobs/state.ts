@@ -2,6 +2,8 @@ import { isoSeconds } from '../../basics/time.js';
 import type { ApiClient } from '../../api/client.js';
 import { getTask } from '../../api/tasks.js';
 import type { Task } from '../../api/types.js';
+import { ApiError } from '../../api/errors.js';
+import { TopoError } from '../../errors.js';
 import { isAuthFailure, runPool } from '../bulk.js';
 import type { Job } from './store.js';
 import type { MoveRecord } from '../../domain/job.js';
@@ -69,29 +71,39 @@ export function sharesOf(standing: ReadonlyMap<string, MoveRecord>): JobSoFar {
   return { given, pinned };
 }
 
-/** The moved tasks as they are now: by listing whoever got them where that takes fewer requests. */
+/**
+ * The moved tasks as they are now: by listing whoever got them where that takes fewer requests. A task gone
+ * (404) is not found; any other failure stops here with where the job left its tasks unknown: nothing goes on
+ * from a guess (a call taken as never landed would be sent again, or past the cap).
+ */
 export async function currentTasks(
   client: ApiClient,
   moved: MoveRecord[],
   concurrency: number,
 ): Promise<Map<string, Task>> {
   const current = new Map<string, Task>();
-  for (const to of new Set(moved.map((r) => r.to))) {
-    const ids = moved.filter((r) => r.to === to).map((r) => r.task_id);
-    let toRead = ids;
-    if ((await openListingCost(client, { assigneeUserId: to })) <= ids.length) {
-      const wanted = new Set(ids);
-      for (const t of await collectOpenTasks(client, { assigneeUserId: to }, concurrency))
-        if (wanted.has(t.id)) current.set(t.id, t);
-      toRead = ids.filter((id) => !current.has(id));
-    }
-    await runPool(toRead, concurrency, async (id) => {
-      try {
-        current.set(id, await getTask(client, id));
-      } catch (error) {
-        if (isAuthFailure(error)) throw error;
+  try {
+    for (const to of new Set(moved.map((r) => r.to))) {
+      const ids = moved.filter((r) => r.to === to).map((r) => r.task_id);
+      let toRead = ids;
+      if ((await openListingCost(client, { assigneeUserId: to })) <= ids.length) {
+        const wanted = new Set(ids);
+        for (const t of await collectOpenTasks(client, { assigneeUserId: to }, concurrency))
+          if (wanted.has(t.id)) current.set(t.id, t);
+        toRead = ids.filter((id) => !current.has(id));
       }
-    });
+      await runPool(toRead, concurrency, async (id) => {
+        try {
+          current.set(id, await getTask(client, id));
+        } catch (error) {
+          if (!(error instanceof ApiError && error.status === 404)) throw error;
+        }
+      });
+    }
+  } catch (error) {
+    if (error instanceof TopoError && !isAuthFailure(error))
+      error.message = `could not see where the job left its tasks: ${error.message.split('\n')[0]}; nothing was changed, run the same command again`;
+    throw error;
   }
   return current;
 }
