@@ -5,7 +5,15 @@ import { plural } from '../basics/text.js';
 import { isoSeconds } from '../basics/time.js';
 import { PartialFailureError } from '../errors.js';
 import { planOffboarding } from '../services/offboard/plan.js';
-import { reachedSince, recordSweep, rulesOf, sweepableJobs, sweepLock } from '../services/offboard/sweep.js';
+import {
+  reachedSince,
+  recordSweep,
+  rulesOf,
+  stillSweepable,
+  sweepableJobs,
+  sweepLock,
+} from '../services/offboard/sweep.js';
+import { jobBusy } from '../services/locks.js';
 import { cancellable, confirmCount, jobLock, runWork } from './job.js';
 import { printMovePreviews } from '../output/offboard.js';
 import { buildReport } from '../services/jobs/report.js';
@@ -80,6 +88,13 @@ export async function sweep(
     const reports: MoveReport[] = [];
     let failure: unknown;
     for (const c of reached) {
+      // The job is held from here to the end of its sweep, and read again: an undo or a give-back that ended it
+      // since the sweep began takes it out (its work is not moved again, as a new job).
+      await lock(c.job.id, jobBusy(c.job.id));
+      if (!stillSweepable(c.job, ctx.now())) {
+        terminal.err(`note: job ${c.job.id} was undone or given back since the sweep began: not swept.`);
+        continue;
+      }
       const rules = rulesOf(c.job, { dryRun: false, concurrency: o.concurrency, only: c.only });
       if (!rules) {
         terminal.err(

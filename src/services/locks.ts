@@ -24,6 +24,8 @@ export const jobBusy = (id: string) =>
 /** The locks one command holds, released when it ends (the context closes them). */
 export class Locks {
   private readonly held: (() => Promise<void>)[] = [];
+  /** The locks held, by path: taking one again (a sweep's job, then its plan) is a no-op. */
+  private readonly names = new Set<string>();
   private ended = false;
 
   /**
@@ -32,8 +34,13 @@ export class Locks {
    */
   async hold(dir: string, name: string, busy: string): Promise<void> {
     if (this.ended) throw new TopoError('the command has ended');
+    const path = join(dir, name);
+    if (this.names.has(path)) return;
     const release = await takeLock(dir, name, busy);
-    if (!this.ended) return void this.held.push(release);
+    if (!this.ended) {
+      this.names.add(path);
+      return void this.held.push(release);
+    }
     await release();
     throw new TopoError('the command has ended');
   }

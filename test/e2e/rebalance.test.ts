@@ -5,7 +5,7 @@ import type { Task } from '../../src/api/types.js';
 import type { PlanFile } from '../../src/domain/planfile.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { displayWidth } from '../../src/output/width.js';
-import { sandbox, tempDir, topo, type RunOptions } from '../helpers.js';
+import { sandbox, scriptedPrompter, tempDir, topo, type RunOptions } from '../helpers.js';
 
 /** `topo tasks rebalance`: whole runs from the members above the team's mean to those below, as a job. */
 
@@ -247,6 +247,28 @@ describe('tasks rebalance', () => {
     expect(jobs).toEqual([expect.objectContaining({ id: job, state: 'done', moved: two.moved })]);
     expect((await run(['reassign', '--undo', 'last', '--yes'])).code).toBe(0);
     expect(assignees(s)).toEqual(before);
+  });
+
+  it('while a rebalance waits at its question, an undo of the job it continues is refused', async () => {
+    const { s, team, run } = await unevenTeam();
+    s.injectFault({ method: 'PATCH', status: 500, times: 12 });
+    const first = await run(['rebalance', '--team', team.join(','), '--yes', '--json']);
+    expect(first.code).toBe(6);
+    const job = JSON.parse(first.stdout).job as string;
+    const tried: Awaited<ReturnType<typeof topo>>[] = [];
+    const prompter = scriptedPrompter([
+      async () => {
+        tried.push(await run(['reassign', '--undo', job, '--yes']));
+        return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
+      },
+    ]);
+    const again = await run(['rebalance', '--team', team.join(',')], { tty: true, deps: { prompter } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(tried[0]!.code).toBe(1);
+    expect(tried[0]!.stderr).toMatch(new RegExp(`^error: job ${job} is in use by another topo process`));
+    // The job, whole: what the first run moved and this one, nothing undone behind its back.
+    const jobs = JSON.parse((await run(['reassign', '--jobs', '--json', 'id,state,back'])).stdout);
+    expect(jobs).toEqual([{ id: job, state: 'done', back: 0 }]);
   });
 
   it('a rebalance left unfinished whose rest was moved by hand: the same command ends it, done, reporting the whole job', async () => {

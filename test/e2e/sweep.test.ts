@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
-import { interrupts, sandbox, tempDir, topo, waitFor } from '../helpers.js';
+import { interrupts, sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
 
 /** `tasks reassign --sweep`: a finished offboarding's rules applied again to what reached its leaver since. */
 
@@ -125,6 +125,35 @@ describe('tasks reassign --sweep', () => {
       env: w.env,
     });
     expect(JSON.parse(status.stdout)).toEqual({ reached_leavers: [] });
+  });
+
+  it('a job undone while the sweep waits at its question is not swept: its work is not moved again as a new job', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const off = await run(['--from', w.erin, '--to', w.bob, '--yes', '--json']);
+    const job = JSON.parse(off.stdout).job as string;
+    const late = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    let undone: Awaited<ReturnType<typeof topo>> | undefined;
+    const prompter = scriptedPrompter([
+      async () => {
+        undone = await run(['--undo', job, '--yes']);
+        return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
+      },
+    ]);
+    const sweep = await topo(['tasks', 'reassign', '--sweep'], {
+      sandbox: s,
+      env: w.env,
+      tty: true,
+      deps: { prompter },
+    });
+    expect(undone!.code, undone!.stderr).toBe(0);
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sweep.stderr).toContain(
+      `note: job ${job} was undone or given back since the sweep began: not swept.`,
+    );
+    expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
+    const jobs = JSON.parse((await run(['--jobs', '--json', 'id,state'])).stdout);
+    expect(jobs).toEqual([{ id: job, state: 'undone' }]);
   });
 
   it('room under the cap that no whole run fits is not work that reached the leaver', async () => {

@@ -41,13 +41,23 @@ export function sweepableJobs(
     (j) => inWorkspace(j, workspace) && !j.header?.rebalance && typeof j.header?.from === 'string',
   );
   const states = new Map(jobRows(jobs, now).map((r) => [r.id, r.state]));
-  return jobs.filter((j) => {
-    const state = states.get(j.id)!;
-    const cover = j.header!.until;
-    // A sweep stopped half-way (Ctrl-C, a kill, failed calls) leaves its job unfinished: the next sweep goes on.
-    if (j.lastRun()?.sweep && UNFINISHED_STATES.includes(state)) return !cover || Date.parse(cover) > now;
-    return cover ? state === 'covering' : state === 'done';
-  });
+  return jobs.filter((j) => sweepableIn(j, states.get(j.id)!, now));
+}
+
+/**
+ * Whether a job is still one a sweep applies, read again from its journal (a sweep takes each job's lock
+ * before it moves anything: an undo or a give-back that ended it meanwhile takes it out).
+ */
+export function stillSweepable(job: Job, now: number): boolean {
+  const fresh = Job.read(job.path);
+  return fresh.header !== null && sweepableIn(fresh, jobRows([fresh], now)[0]!.state, now);
+}
+
+function sweepableIn(j: Job, state: string, now: number): boolean {
+  const cover = j.header!.until;
+  // A sweep stopped half-way (Ctrl-C, a kill, failed calls) leaves its job unfinished: the next sweep goes on.
+  if (j.lastRun()?.sweep && UNFINISHED_STATES.includes(state)) return !cover || Date.parse(cover) > now;
+  return cover ? state === 'covering' : state === 'done';
 }
 
 /**

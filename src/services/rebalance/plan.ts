@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { createHash } from 'node:crypto';
-import type { JobLock } from '../locks.js';
+import { jobBusy, type JobLock } from '../locks.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
 import { MAX_PAGE_SIZE } from '../../api/wire.js';
@@ -65,7 +65,13 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
       `rebalance-${teamKey(o.team)}`,
       'a rebalance of this team is running in another topo process',
     );
-  const { away, unfinished } = jobsOfTeam(d, o);
+  let { away, unfinished } = jobsOfTeam(d, o);
+  // The job it continues is held too (an undo of it waits, or refuses this), and read again once held: an undo
+  // that ended it meanwhile leaves a new rebalance to plan.
+  if (!o.dryRun && unfinished) {
+    await d.lock?.(unfinished.id, jobBusy(unfinished.id));
+    ({ away, unfinished } = jobsOfTeam(d, o));
+  }
   const limit = pLimit(STATUS_REQUESTS_AT_ONCE);
   // Reads only, side by side: the key's scopes (nothing is written without them), each member's count,
   // what a walk of the workspace's open tasks would cost, and where the job this run continues stands.
@@ -112,6 +118,11 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
       started: isoSeconds(d.now()),
     },
   };
+  // A new job is held from before its journal is written: an undo of it started mid-run waits.
+  if (!o.dryRun && !unfinished) {
+    const id = Job.idOf(d.stateDir, spec);
+    await d.lock?.(id, jobBusy(id));
+  }
   const moves = balanceMoves(balance);
   const fates = new Map<string, TaskFate>();
   for (const m of moves)
