@@ -1,6 +1,6 @@
 import type { ApiClient } from '../api/client.js';
 import type { Context } from '../context.js';
-import type { MoveReport, Workspace } from '../domain/job.js';
+import type { MoveRecord, MoveReport, Workspace } from '../domain/job.js';
 import { whoFrom, type Who } from '../domain/task.js';
 import { plural } from '../basics/text.js';
 import {
@@ -227,7 +227,7 @@ export async function offboard(
   const { plan, work } = p;
   if (p.changed) for (const line of jobChangeLines(p.changed, who)) terminal.err(line);
   if (!p.before) for (const line of otherJobsOf(deps, o.from, who)) terminal.err(line);
-  if (p.sofar.reconciled.length > 0) terminal.err(reconciledNote(p.sofar.reconciled.length, 'job'));
+  for (const line of reconciledNotes(p.sofar.reconciled, 'job')) terminal.err(line);
   if (plan.tasks === 0) return idleOffboarding(ctx, { ...deps, client, who }, p, o);
   const title = `Plan: move ${plural(plan.tasks, 'open task')} from ${who(o.from)} to ${o.successors.map((s) => who(s.id)).join(', ')}`;
   const c = makeChalk(terminal.stderrColor);
@@ -256,9 +256,25 @@ export async function offboard(
   });
 }
 
-/** Calls an earlier run left without an answer, found landed: said before the plan (a job's, or a plan file's). */
-export function reconciledNote(count: number, of: 'job' | 'plan'): string {
-  return `note: the API shows ${plural(count, 'task')} moved whose call an earlier run of this ${of} left without an answer: counted as moved.`;
+/**
+ * Calls an earlier run left without an answer, found landed: said before the plan (a job's, or a plan file's).
+ * Those of an undo or a give-back the job was stopped in are said as what they are: tasks back.
+ */
+export function reconciledNotes(records: readonly MoveRecord[], of: 'job' | 'plan'): string[] {
+  const moved = records.filter((r) => r.phase === 'move').length;
+  const back = records.length - moved;
+  return [
+    ...(moved > 0
+      ? [
+          `note: the API shows ${plural(moved, 'task')} moved whose call an earlier run of this ${of} left without an answer: counted as moved.`,
+        ]
+      : []),
+    ...(back > 0
+      ? [
+          `note: the API shows ${plural(back, 'task')} moved back whose call an undo or a give-back of this ${of} left without an answer: no longer counted as moved.`,
+        ]
+      : []),
+  ];
 }
 
 /**

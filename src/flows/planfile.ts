@@ -26,7 +26,7 @@ import {
   type LeftOut,
 } from '../services/planfile.js';
 import { confirm } from './confirm.js';
-import { confirmCount, jobLock, reconciledNote, runWork, writeReport } from './job.js';
+import { confirmCount, jobLock, reconciledNotes, runWork, writeReport } from './job.js';
 
 /**
  * Plans as files: `--plan-out` (the plan written, nothing moved), `topo plan show` and `topo plan apply` (the
@@ -224,7 +224,7 @@ export async function applyPlan(
     terminal.err(
       `note: key '${safeText(first.key_name)}' began applying this plan; key '${safeText(me.name)}' goes on with its job (${before!.id}).`,
     );
-  if (work.reconciled.length > 0) terminal.err(reconciledNote(work.reconciled.length, 'plan'));
+  for (const line of reconciledNotes(work.reconciled, 'plan')) terminal.err(line);
   if (work.earlier.length > 0)
     terminal.err(
       `note: ${plural(work.earlier.length, 'task')} of this plan moved in an earlier run of it${work.planned > 0 ? '; the rest is applied' : ''}.`,

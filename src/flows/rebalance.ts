@@ -8,7 +8,7 @@ import { describeBalance, printBalancePreview } from '../output/rebalance.js';
 import { buildReport } from '../services/jobs/report.js';
 import { closeIdleJob } from '../services/jobs/run.js';
 import { planRebalancing, type RebalanceOptions } from '../services/rebalance/plan.js';
-import { cancellable, confirmCount, jobLock, reconciledNote, runWork, writeReport } from './job.js';
+import { cancellable, confirmCount, jobLock, reconciledNotes, runWork, writeReport } from './job.js';
 import { writePlanOut } from './planfile.js';
 
 /** A rebalance as the person lives it: the plan, a dry run or the confirmation, then the job's common course. */
@@ -59,7 +59,7 @@ export async function rebalance(
   }
   if (p.continues)
     terminal.err(`note: continuing rebalance job ${p.continues.id}, which was left unfinished.`);
-  if (work.reconciled.length > 0) terminal.err(reconciledNote(work.reconciled.length, 'job'));
+  for (const line of reconciledNotes(work.reconciled, 'job')) terminal.err(line);
   const c = makeChalk(terminal.stderrColor);
   const box = terminal.stderrIsTTY
     ? { width: terminal.columns, styleHead: (h: string) => c.bold(h) }

@@ -428,6 +428,46 @@ describe('an undo or a return killed mid-call, then run again', { timeout: 120_0
   );
 });
 
+describe("an undo killed mid-call, then the job's own command again", { timeout: 120_000 }, () => {
+  it('what landed back is found and not counted toward the cap: the job moves it again, to the cap, and is done', async () => {
+    const s = await sandbox();
+    const w = world(s, [1]);
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const move = ['tasks', 'reassign', '--from', w.leaver, '--to', toFlag(w), '--cap', '6', '--yes'];
+    const first = await topo([...move, '--json'], { sandbox: s, env });
+    expect(first.code, first.stderr).toBe(0);
+    const moved = apiMoved(s, w).size;
+    expect(moved).toBeGreaterThan(3);
+    expect(moved).toBeLessThanOrEqual(6);
+    // The undo killed as the API receives its second call back: it lands, its answer never arrives.
+    const undo = spawnTopo(['tasks', 'reassign', '--undo', 'last', '--yes', '--concurrency', '1'], {
+      sandbox: s,
+      env,
+    });
+    undo.child.stdout.resume();
+    let patches = 0;
+    const off = s.onRequest((r) => {
+      if (r.method === 'PATCH' && ++patches === 2) undo.child.kill('SIGKILL');
+    });
+    await undo.exit;
+    off();
+    await waitFor(() => s.received('PATCH').every((r) => r.status !== 0), 10_000, 'the last call handled');
+    // Some went back (the last of them without its answer); whole runs move back in one call.
+    expect(apiMoved(s, w).size).toBeLessThan(moved);
+    const again = await topo([...move, '--json'], { sandbox: s, env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /note: the API shows \d+ tasks? moved back whose call an undo or a give-back of this job left without an answer: no longer counted as moved\./,
+    );
+    // Back to where the job had them, and never past the cap.
+    expect(apiMoved(s, w).size).toBe(moved);
+    const jobs = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'state'], { sandbox: s, env })).stdout,
+    );
+    expect(jobs).toEqual([{ state: 'done' }]);
+  });
+});
+
 describe('the same job, whatever the day, the order or the cap', () => {
   it('a cover with --until 14d run on three days is one job: the cap counts all three, the first end stands', async () => {
     const s = await sandbox();

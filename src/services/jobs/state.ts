@@ -35,17 +35,37 @@ export async function jobSoFar(
 ): Promise<SoFar> {
   const standing = job?.standing() ?? new Map<string, MoveRecord>();
   const unanswered = [...standing.values()].filter((r) => r.result === 'started');
+  // Calls of an undo or a give-back a stop left without an answer, of tasks the job still counts as its own:
+  // one that landed put the task back, and the cap and the shares no longer count it.
+  const back = job ? unansweredBack(job).filter((r) => standing.get(r.task_id)?.result === 'moved') : [];
   const reconciled: MoveRecord[] = [];
-  if (unanswered.length > 0) {
-    const current = await currentTasks(client, unanswered, concurrency);
+  if (unanswered.length + back.length > 0) {
+    const current = await currentTasks(client, [...unanswered, ...back], concurrency);
+    const found = (r: MoveRecord): MoveRecord => ({
+      ...r,
+      result: 'moved',
+      time: isoSeconds(now()),
+      reconciled: true,
+    });
     for (const r of unanswered) {
       if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
-      const landed: MoveRecord = { ...r, result: 'moved', time: isoSeconds(now()), reconciled: true };
-      standing.set(r.task_id, landed);
-      reconciled.push(landed);
+      standing.set(r.task_id, found(r));
+      reconciled.push(found(r));
+    }
+    for (const r of back) {
+      if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
+      standing.delete(r.task_id);
+      reconciled.push(found(r));
     }
   }
   return { standing, reconciled, ...sharesOf(standing) };
+}
+
+/** The calls of an undo or a give-back left without an answer: the last record of a task, after its last move. */
+function unansweredBack(job: Job): MoveRecord[] {
+  const last = new Map<string, MoveRecord>();
+  for (const r of job.moves()) last.set(r.task_id, r);
+  return [...last.values()].filter((r) => r.phase !== 'move' && r.result === 'started');
 }
 
 /**
