@@ -308,6 +308,38 @@ describe('a journal that cannot be read', () => {
     for (const t of lost) expect(s.store.get(t)!.assignee_user_id).toBe(bob);
   });
 
+  it('a capped job with lines of its moves unreadable does not run again from a guess: it says which, exit 2', async () => {
+    const s = await sandbox();
+    const [alice, bob] = s.store.users.map((u) => u.id) as string[];
+    const env = { TOPO_STATE_DIR: tempDir() };
+    const args = ['tasks', 'reassign', '--from', alice!, '--to', bob!, '--cap', '3', '--yes'];
+    const first = await topo(args, { sandbox: s, env });
+    expect(first.code, first.stderr).toBe(0);
+    const id = /Job ([0-9a-f]{8}), journal/.exec(first.stderr)![1]!;
+    const path = join(env.TOPO_STATE_DIR, 'jobs', `${id}.jsonl`);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    // Every record of one moved task names an id that is not one (a hand edit).
+    const victim = (JSON.parse(lines.find((l) => l.includes('"result":"moved"'))!) as { task_id: string })
+      .task_id;
+    const broken: number[] = [];
+    const edited = lines.map((l, i) => {
+      if (!l.includes(victim)) return l;
+      broken.push(i + 1);
+      return l.replace(victim, `${victim.slice(0, -1)}z`);
+    });
+    writeFileSync(path, `${edited.join('\n')}\n`);
+    s.requests.length = 0;
+    const again = await topo(args, { sandbox: s, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(
+      `error: journal ${path}: lines ${broken.join(', ')} cannot be read, so what job ${id} gave each successor under its --cap is not known; restore those lines (or undo the job: --undo ${id} works on the others)\n`,
+    );
+    expect(s.received('PATCH')).toHaveLength(0);
+    // A dry run still shows the plan; an undo still works on the others.
+    expect((await topo([...args, '--dry-run'], { sandbox: s, env })).code).toBe(0);
+    expect((await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env })).code).toBe(0);
+  });
+
   it("a foreign file where the job's journal goes is set aside whole, never appended onto", async () => {
     const { s, env, args, path } = await aJob();
     writeFileSync(path, 'these are my notes\nnot a journal\n');

@@ -11,6 +11,8 @@ import { openTasksByRun, preflight } from '../jobs/runs.js';
 import { jobSoFar, type SoFar } from '../jobs/state.js';
 import { Job } from '../jobs/store.js';
 import { blockedRuns } from '../jobs/verify.js';
+import { describeLines } from '../jobs/journal.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * Offboarding's plan: every open task of a leaver to one or several successors, by sequence run, as a job
@@ -84,6 +86,13 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);
+  // With lines of its moves unreadable, what a capped job gave each successor is not known: it does not go on
+  // from a guess (past the cap). The header's line aside: a damaged header is written again, its moves whole.
+  const lost = before?.unreadable.filter((n) => n !== 1) ?? [];
+  if (before && lost.length > 0 && !o.dryRun && (spec.cap ?? before.terms()?.cap ?? null) !== null)
+    throw new UsageError(
+      `journal ${before.path}: ${describeLines(lost)} cannot be read, so what job ${before.id} gave each successor under its --cap is not known; restore ${lost.length === 1 ? 'that line' : 'those lines'} (or undo the job: --undo ${before.id} works on the others)`,
+    );
   const changed = before?.header ? changeOf(before, spec, o.untilSpan) : undefined;
   // A cover keeps the end its first run recorded: `--until 14d` run again is the same cover.
   if (before?.header?.until) spec.until = before.header.until;
