@@ -1676,8 +1676,7 @@ describe('Ctrl-C at any point of a job', () => {
       expect(s.received('PATCH')).toHaveLength(patches);
       // No journal is written, and no lock is left behind.
       const jobsDir = join(dir, 'jobs');
-      if (journal === undefined)
-        expect(existsSync(jobsDir) ? readdirSync(jobsDir) : []).toEqual([]);
+      if (journal === undefined) expect(existsSync(jobsDir) ? readdirSync(jobsDir) : []).toEqual([]);
       else expect(readFileSync(journalOf(dir).path, 'utf8')).toBe(journal);
     },
   );
