@@ -222,14 +222,17 @@ export class ApiClient {
         value = JSON.parse(text);
       } catch {
         const what = `the API answered ${status} with a body that is not valid JSON (${describeLength(text)}) from ${call.shownUrl}`;
-        return { kind: 'bad-body', error: new ApiError(what, 502, undefined, requestId, text.slice(0, 200)) };
+        return {
+          kind: 'bad-body',
+          error: new ApiError(what, 502, undefined, requestId, text.slice(0, 200), status),
+        };
       }
       if (!req.shape) return { kind: 'done', value };
       try {
         return { kind: 'done', value: req.shape(value) };
       } catch (error) {
         if (!(error instanceof UnexpectedAnswer)) throw error;
-        return { kind: 'final', error: unexpectedAnswerError(error.what, call, requestId) };
+        return { kind: 'final', error: unexpectedAnswerError(error.what, call, requestId, status) };
       }
     }
     if (status >= 300 && status < 400) {

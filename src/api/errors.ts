@@ -10,6 +10,11 @@ export class ApiError extends TopoError {
     readonly type: string | undefined,
     readonly requestId: string | undefined,
     readonly body: unknown,
+    /**
+     * The status the API really answered, where `status` classifies it otherwise: a 200 whose body cannot be
+     * used is handled as a 502 (an answer came, not a usable one), and said as the 200 it was.
+     */
+    readonly answered: number = status,
   ) {
     super(message, exitCodeForStatus(status));
   }

@@ -26,6 +26,8 @@ export function unexpectedAnswerError(
   what: string,
   request: { method: string; path: string },
   requestId?: string,
+  /** The status it came with, when one did. */
+  answered?: number,
 ): ApiError {
   return new ApiError(
     `unexpected answer from the API: ${what} (${request.method} ${request.path})`,
@@ -33,6 +35,7 @@ export function unexpectedAnswerError(
     undefined,
     requestId,
     null,
+    answered ?? 502,
   );
 }
 

@@ -17,7 +17,7 @@ export function exitCodeOf(error: unknown): ExitCode {
 /** The details support asks for: the API's error type and request id. */
 function details(error: unknown): { type: string | null; requestId: string | null; status: number | null } {
   if (error instanceof ApiError) {
-    return { type: error.type ?? null, requestId: error.requestId ?? null, status: error.status };
+    return { type: error.type ?? null, requestId: error.requestId ?? null, status: error.answered };
   }
   return { type: null, requestId: null, status: null };
 }

@@ -106,6 +106,21 @@ describe('listings under faults', () => {
     expect(r.stderr.trimEnd()).toMatch(message);
   });
 
+  it('a 200 whose body is not JSON: the JSON error gives the status the API answered, 200', async () => {
+    const s = await sandbox();
+    const id = s.store.state.tasks[0]!.id;
+    s.injectFault({ method: 'GET', status: 200, body: '{"id":', contentType: 'application/json', times: 10 });
+    const r = await topo(['tasks', 'show', id, '--json'], { sandbox: s });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({
+      error: {
+        code: 1,
+        status: 200,
+        message: expect.stringMatching(/^the API answered 200 with a body that is not valid JSON/),
+      },
+    });
+  });
+
   it('a walk that fails part-way says what was printed is incomplete; its JSON array is left open', async () => {
     const s = await sandbox({ tasks: 520 });
     s.injectFault({ method: 'GET', query: '(^|&)page=3&', status: 500, times: 10 });
