@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makePrivateDir } from '../config/store.js';
@@ -52,46 +52,79 @@ export class Locks {
   }
 }
 
-/** Takes `<dir>/<name>.lock` at once or refuses; returns its release. */
+/**
+ * Takes `<dir>/<name>.lock` at once or refuses; returns its release. The holder's host and process id are written
+ * inside the lock folder, so they never outlive it, and the library can no longer remove a live holder's lock as
+ * stale (its removal of a folder that is not empty fails): a lock is taken over only when its holder is gone.
+ */
 export async function takeLock(dir: string, name: string, busy: string): Promise<() => Promise<void>> {
   const lockfile = await import('proper-lockfile');
   makePrivateDir(dir);
   const path = join(dir, `${name}.lock`);
-  const owner = `${path}.owner`;
+  const refused = () =>
+    new LockedError(
+      `${busy} (lock ${path}); this one did nothing. Wait for it to end, or remove the lock if no topo is running.`,
+    );
   for (let attempt = 0; ; attempt++) {
+    let release: () => Promise<void>;
     try {
       // Its own name as the locked "file": the library keeps one lock per file name in a process.
-      const release = await lockfile.lock(join(dir, name), {
+      release = await lockfile.lock(join(dir, name), {
         lockfilePath: path,
         retries: 0,
         stale: 30_000,
         realpath: false,
-        // A lock found stale by another process (this one was stopped for half a minute) is not worth a crash.
         onCompromised: () => undefined,
       });
-      writeFileSync(owner, `${hostname()} ${process.pid}\n`, { mode: 0o600 });
-      return async () => {
-        rmSync(owner, { force: true });
-        await release();
-      };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      if (attempt === 0 && holderGone(owner)) {
-        rmSync(path, { recursive: true, force: true });
-        rmSync(owner, { force: true });
-        continue;
-      }
-      throw new LockedError(
-        `${busy} (lock ${path}); this one did nothing. Wait for it to end, or remove the lock if no topo is running.`,
-      );
+      // ELOCKED: held; ENOTEMPTY: held so long the library took it for stale, and could not remove it.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ELOCKED' && code !== 'ENOTEMPTY') throw error;
+      if (attempt === 0 && takeOver(path)) continue;
+      throw refused();
     }
+    const owner = join(path, 'owner');
+    try {
+      writeFileSync(owner, `${hostname()} ${process.pid}\n`, { mode: 0o600 });
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw error;
+    }
+    return async () => {
+      rmSync(owner, { force: true });
+      await release();
+    };
   }
 }
 
-/** Whether the process the lock names is gone: on this host, and no process has its id. */
-function holderGone(owner: string): boolean {
+/**
+ * A lock whose holder is gone (killed on this host) set aside and removed; true when it was. Set aside by a
+ * rename first (one process wins it), then read: a lock taken meanwhile by a live process is put back.
+ */
+function takeOver(path: string): boolean {
+  if (!holderGone(path)) return false;
+  const aside = `${path}.${process.pid}.${Date.now()}.stale`;
   try {
-    const [host, pid] = readFileSync(owner, 'utf8').trim().split(' ');
+    renameSync(path, aside);
+  } catch {
+    return false;
+  }
+  if (!holderGone(aside)) {
+    try {
+      renameSync(aside, path);
+    } catch {
+      // Taken again meanwhile: the live holder's lock is the one there now.
+    }
+    return false;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  return true;
+}
+
+/** Whether the process a lock folder names is gone: on this host, and no process has its id. */
+function holderGone(path: string): boolean {
+  try {
+    const [host, pid] = readFileSync(join(path, 'owner'), 'utf8').trim().split(' ');
     if (host !== hostname() || !/^\d+$/.test(pid ?? '')) return false;
     process.kill(Number(pid), 0);
     return false;

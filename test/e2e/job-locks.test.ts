@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { takeLock } from '../../src/services/locks.js';
 import { sandbox, scriptedPrompter, tempDir, topo } from '../helpers.js';
 
 /** One run of a job at a time: a second run, or an undo, while one runs is refused before it does anything. */
@@ -82,12 +83,19 @@ describe('one run of a job at a time', () => {
     // A process that has ended: its id names nobody now.
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     mkdirSync(lock);
-    writeFileSync(`${lock}.owner`, `${hostname()} ${gone}\n`);
+    writeFileSync(join(lock, 'owner'), `${hostname()} ${gone}\n`);
     const again = await topo([...args, '--cap', '9', '--yes'], { sandbox: s, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('in use');
     expect(existsSync(lock)).toBe(false);
-    expect(existsSync(`${lock}.owner`)).toBe(false);
+    // A live holder's lock not refreshed for minutes (its process stopped, Ctrl-Z) is not taken as stale.
+    const live = await takeLock(join(env.TOPO_STATE_DIR, 'jobs'), id, 'held');
+    const old = new Date(Date.now() - 600_000);
+    utimesSync(lock, old, old);
+    const stopped = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
+    expect(stopped).toMatchObject({ code: 1, stderr: busy(id, lock) });
+    await live();
+    expect(existsSync(lock)).toBe(false);
     // One whose holder cannot be told (no owner named) is not taken: the person is told how to clear it.
     mkdirSync(lock);
     const held = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
