@@ -323,10 +323,21 @@ export async function findJob(ctx: Context, idOrPath: string): Promise<Job> {
 /** Undoing a job, or giving back a temporary cover: each task back to whom it came from, if unchanged. */
 export async function undo(
   ctx: Context,
-  o: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
+  options: { job: Job; phase: 'undo' | 'return'; dryRun: boolean; yes: boolean; concurrency: number },
 ): Promise<void> {
   const { terminal, output } = ctx;
   const began = ctx.now();
+  let o = options;
+  // Held from here, and read again once held: what another run of the job journaled meanwhile (a sweep, a
+  // rerun) is undone too, and a cover given back meanwhile is not given back twice.
+  if (!o.dryRun) {
+    await (await jobLock(ctx))(o.job.id, jobBusy(o.job.id));
+    o = { ...o, job: Job.read(o.job.path) };
+    if (o.phase === 'return' && o.job.givenBack()) {
+      terminal.err(`Job ${o.job.id}: given back already, meanwhile; nothing to do.`);
+      return;
+    }
+  }
   const client = await ctx.session.api();
   const who = whoFrom(await ctx.people.names());
   // What cannot be read is said, and the rest is undone.
@@ -334,7 +345,6 @@ export async function undo(
     terminal.err(
       `note: ${o.job.unreadableNote()}; what the others record is ${o.phase === 'undo' ? 'undone' : 'given back'}`,
     );
-  if (!o.dryRun) await (await jobLock(ctx))(o.job.id, jobBusy(o.job.id));
   const u = await cancellable(ctx, client, () => planUndo({ client, who, now: ctx.now }, o));
   const foundMoved = u.reconciled.filter((r) => r.phase === 'move').length;
   const foundBack = u.reconciled.length - foundMoved;

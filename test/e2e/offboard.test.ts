@@ -834,6 +834,40 @@ describe('one job, one journal, one undo', () => {
 });
 
 describe('temporary cover', () => {
+  it('--return of two covers: what the second cover moved while the first was being given back is given back too', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { env } = stateEnv();
+    const then = { now: () => Date.parse('2026-11-29T12:00:00Z') };
+    const cover = (from: string, to: string) =>
+      topo(['tasks', 'reassign', '--from', from, '--to', to, '--until', '2026-12-05', '--yes'], {
+        sandbox: s,
+        env,
+        deps: then,
+      });
+    expect((await cover(w.alice.id, w.bob.id)).code).toBe(0);
+    expect((await cover(w.carla.id, w.dev.id)).code).toBe(0);
+    const late = s.store.createTask({ assignee_user_id: w.carla.id, type: 'CALL' });
+    // At the first question, carla's cover is run again: it moves the task that reached her since.
+    const prompter = scriptedPrompter([
+      async () => {
+        expect((await cover(w.carla.id, w.dev.id)).code).toBe(0);
+        expect(s.store.get(late.id)!.assignee_user_id).toBe(w.dev.id);
+        return /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!;
+      },
+      () => /Type (\d+) to confirm/.exec(prompter.asked.at(-1)!)![1]!,
+    ]);
+    const back = await topo(['tasks', 'reassign', '--return'], {
+      sandbox: s,
+      env,
+      tty: true,
+      deps: { prompter, now: () => Date.parse('2026-12-06T09:00:00Z') },
+    });
+    expect(back.code, back.stderr).toBe(0);
+    expect(prompter.asked).toHaveLength(2);
+    expect(s.store.get(late.id)!.assignee_user_id).toBe(w.carla.id);
+  });
+
   it('--until, then --return gives back only what is still open and still with the cover rep', async () => {
     const s = await sandbox();
     const w = world(s);
