@@ -3,7 +3,7 @@ import type { MoveReport } from '../domain/job.js';
 import { whoFrom } from '../domain/task.js';
 import { plural } from '../basics/text.js';
 import { isoSeconds } from '../basics/time.js';
-import { PartialFailureError } from '../errors.js';
+import { PartialFailureError, UsageError } from '../errors.js';
 import { planOffboarding } from '../services/offboard/plan.js';
 import {
   reachedSince,
@@ -13,7 +13,7 @@ import {
   sweepableJobs,
   sweepLock,
 } from '../services/offboard/sweep.js';
-import { jobBusy } from '../services/locks.js';
+import { jobBusy, LockedError } from '../services/locks.js';
 import { cancellable, confirmCount, jobLock, runWork } from './job.js';
 import { printMovePreviews } from '../output/offboard.js';
 import { buildReport } from '../services/jobs/report.js';
@@ -90,7 +90,20 @@ export async function sweep(
     for (const c of reached) {
       // The job is held from here to the end of its sweep, and read again: an undo or a give-back that ended it
       // since the sweep began takes it out (its work is not moved again, as a new job).
-      await lock(c.job.id, jobBusy(c.job.id));
+      // A job held by another run, or whose journal cannot be counted on, is said and left; the others go on.
+      const skipped = (error: unknown) => {
+        if (!(error instanceof LockedError || error instanceof UsageError)) throw error;
+        terminal.err(
+          `note: job ${c.job.id} not swept: ${error instanceof LockedError ? 'another topo process is using it (a run, an undo or a sweep of it)' : error.message}`,
+        );
+        failure ??= new PartialFailureError(`job ${c.job.id} was not swept; run the sweep again`);
+      };
+      try {
+        await lock(c.job.id, jobBusy(c.job.id));
+      } catch (error) {
+        skipped(error);
+        continue;
+      }
       if (!stillSweepable(c.job, ctx.now())) {
         terminal.err(`note: job ${c.job.id} was undone or given back since the sweep began: not swept.`);
         continue;
@@ -104,14 +117,20 @@ export async function sweep(
       }
       const began = ctx.now();
       // A stop while a job is planned: nothing of it changed (what jobs before it moved is said above).
-      const p = await cancellable(
-        ctx,
-        client,
-        () => planOffboarding({ client, now: ctx.now, who, stateDir, workspace, lock }, rules),
-        reports.length === 0
-          ? 'cancelled: nothing was changed'
-          : `cancelled before job ${c.job.id}: what the jobs before it moved stays moved`,
-      );
+      let p;
+      try {
+        p = await cancellable(
+          ctx,
+          client,
+          () => planOffboarding({ client, now: ctx.now, who, stateDir, workspace, lock }, rules),
+          reports.length === 0
+            ? 'cancelled: nothing was changed'
+            : `cancelled before job ${c.job.id}: what the jobs before it moved stays moved`,
+        );
+      } catch (error) {
+        skipped(error);
+        continue;
+      }
       if (p.plan.tasks === 0) {
         terminal.err(
           p.plan.kept.length > 0

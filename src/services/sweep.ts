@@ -137,7 +137,7 @@ export async function claimSweepable(
   await Promise.all(
     jobs.map(async (job, i) => {
       const tasks = counts[i]! > 0 && (job.since || job.keeps) ? await held(i) : undefined;
-      claims.set(job.id, claim(job, tasks, counts[i]!));
+      claims.set(job.id, claim(job, tasks, tasks?.length ?? counts[i]!));
     }),
   );
   const byLeaver = new Map<string, number[]>();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 import type { Task } from '../../src/api/types.js';
+import { takeLock } from '../../src/services/locks.js';
 import { interrupts, sandbox, scriptedPrompter, tempDir, topo, waitFor } from '../helpers.js';
 
 /** `tasks reassign --sweep`: a finished offboarding's rules applied again to what reached its leaver since. */
@@ -154,6 +155,34 @@ describe('tasks reassign --sweep', () => {
     expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
     const jobs = JSON.parse((await run(['--jobs', '--json', 'id,state'])).stdout);
     expect(jobs).toEqual([{ id: job, state: 'undone' }]);
+  });
+
+  it('a job held by another run is left, said, and the others are swept: exit 6, run the sweep again', async () => {
+    const w = await workspace();
+    const { s, run } = w;
+    const first = JSON.parse((await run(['--from', w.erin, '--to', w.bob, '--yes', '--json'])).stdout).job;
+    expect((await run(['--from', w.femi, '--to', w.carla, '--yes'])).code).toBe(0);
+    const erins = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL' });
+    const femis = s.store.createTask({ assignee_user_id: w.femi, type: 'CALL' });
+    const held = await takeLock(join(w.state, 'jobs'), first as string, 'held');
+    try {
+      const r = await run(['--sweep', '--yes', '--json']);
+      expect(r.code, r.stderr).toBe(6);
+      expect(r.stderr).toContain(
+        `note: job ${first} not swept: another topo process is using it (a run, an undo or a sweep of it)\n`,
+      );
+      expect(JSON.parse(r.stderr.trimEnd().split('\n').at(-1)!)).toMatchObject({
+        error: { code: 6, message: `job ${first} was not swept; run the sweep again` },
+      });
+      expect(JSON.parse(r.stdout)).toHaveLength(1);
+      expect(s.store.get(femis.id)!.assignee_user_id).toBe(w.carla);
+      expect(s.store.get(erins.id)!.assignee_user_id).toBe(w.erin);
+    } finally {
+      await held();
+    }
+    const again = await run(['--sweep', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(s.store.get(erins.id)!.assignee_user_id).toBe(w.bob);
   });
 
   it('room under the cap that no whole run fits is not work that reached the leaver', async () => {
