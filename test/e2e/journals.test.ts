@@ -215,6 +215,35 @@ describe('a damaged header', () => {
     expect(third.stderr).not.toContain('header');
   });
 
+  it("a header line emptied, or gone with a move line damaged first: the header is written again with the first record's time", async () => {
+    for (const how of ['emptied', 'gone'] as const) {
+      const { s, env, args, id, path } = await aJob();
+      const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+      const times = lines
+        .slice(1)
+        .map((l) => (JSON.parse(l) as { time?: string }).time)
+        .filter(Boolean)
+        .sort();
+      // Emptied: the header's line left blank. Gone: no header, and the first move's line damaged in its place.
+      const moveAt = lines.findIndex((l) => l.includes('"kind":"move"'));
+      const edited =
+        how === 'emptied'
+          ? ['', ...lines.slice(1)]
+          : [
+              lines[moveAt]!.replace('"kind":"move"', '"kind":"move","x"'),
+              ...lines.slice(1).filter((_, i) => i + 1 !== moveAt),
+            ];
+      writeFileSync(path, `${edited.join('\n')}\n`);
+      const again = await topo(args, { sandbox: s, env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`the job's header was written again in its place (started ${times[0]})`);
+      const now = readFileSync(path, 'utf8').split('\n');
+      expect(JSON.parse(now[0]!)).toMatchObject({ kind: 'job', id, created: times[0] });
+      // A move's damaged line is kept where it is (below the header), never taken for the header.
+      if (how === 'gone') expect(now[1]).toBe(edited[0]);
+    }
+  });
+
   it('an empty journal where the job goes: said, and the job starts afresh there', async () => {
     const { s, env, args, path } = await aJob();
     truncateSync(path, 0);

@@ -27,6 +27,8 @@ export interface JournalText {
   header: JobHeader | null;
   /** Line numbers (1-based) that could not be read, the torn last line aside. */
   unreadable: number[];
+  /** Whether line 1 cannot be read and is not a move's line: the job's header, damaged. */
+  headerDamaged: boolean;
   /** The last line when it was cut short: its bytes, kept until they are set aside. */
   torn: string | null;
   /**
@@ -83,6 +85,7 @@ export function readJournal(path: string): JournalText {
     }
     unreadable.push(i + 1);
   });
+  const headerDamaged = unreadable.includes(1) && !/"kind":"move"|"task_id"/.test(raw[0] ?? '');
   const salvaged = torn === null ? null : salvageMove(torn, lines);
   if (salvaged) lines.push(salvaged);
   const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
@@ -90,6 +93,7 @@ export function readJournal(path: string): JournalText {
     lines,
     header,
     unreadable,
+    headerDamaged,
     torn,
     salvaged,
     goodLength,
@@ -146,12 +150,12 @@ function salvageMove(torn: string, lines: readonly JournalLine[]): MoveRecord | 
   return {
     kind: 'move',
     phase,
-    task_id: taskId.toLowerCase(),
-    sequence_id: sequenceId.toLowerCase(),
+    task_id: taskId,
+    sequence_id: sequenceId,
     ...(type && { type }),
     ...(priority && { priority }),
-    from: from?.toLowerCase() ?? null,
-    to: to.toLowerCase(),
+    from: from ?? null,
+    to,
     scope: (text('scope', 'TASK|SEQUENCE') as MoveRecord['scope'] | undefined) ?? 'TASK',
     time:
       text('time', '\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z') ??
@@ -170,17 +174,27 @@ export function restoreHeader(
   path: string,
   header: JobHeader,
   lines: readonly JournalLine[],
-): { header: JobHeader; note: string } {
+): { header: JobHeader; note: string; prepended: boolean } {
   const raw = readFileSync(path, 'utf8').split('\n');
-  const firstIsRecord = parseLine(raw[0] ?? '') !== undefined;
-  const damaged = firstIsRecord ? undefined : raw[0]!;
-  const said = damaged && /"created":"(\d{4}-\d\d-\d\dT[0-9:.]+Z)"/.exec(damaged)?.[1];
+  // The first line is the damaged header unless it is a record, or a move's line damaged (kept where it is).
+  const first = raw[0] ?? '';
+  const isHeader = parseLine(first) === undefined && !/"kind":"move"|"task_id"/.test(first);
+  const damaged = isHeader ? first : undefined;
+  const said = (key: string) => (damaged ? new RegExp(`"${key}":"([^"]+)"`).exec(damaged)?.[1] : undefined);
   const times = lines
     .map((l) => (l as { time?: unknown }).time)
     .filter((t): t is string => typeof t === 'string')
     .sort();
-  const restored: JobHeader = { ...header, created: said ?? times[0] ?? header.created };
-  const rest = firstIsRecord ? raw : raw.slice(1);
+  const created = [said('created'), times[0], header.created].find(
+    (t) => t !== undefined && !Number.isNaN(Date.parse(t)),
+  )!;
+  // A cover keeps the end its first run recorded, where the damaged line still says it.
+  const until =
+    header.until && said('until') && !Number.isNaN(Date.parse(said('until')!))
+      ? said('until')!
+      : header.until;
+  const restored: JobHeader = { ...header, created, until };
+  const rest = isHeader ? raw.slice(1) : raw;
   if (damaged !== undefined) appendFileSync(`${path}.damaged`, `${damaged}\n`, { mode: 0o600 });
   const aside = `${path}.${process.pid}.tmp`;
   const fd = openSync(aside, 'w', 0o600);
@@ -193,6 +207,7 @@ export function restoreHeader(
   renameSync(aside, path);
   return {
     header: restored,
+    prepended: !isHeader,
     note: `the header of journal ${path} (its first line) ${damaged === undefined ? 'was missing' : `could not be read; it was set aside in ${path}.damaged, and`} the job's header was written again in its place (started ${restored.created})`,
   };
 }

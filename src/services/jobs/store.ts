@@ -136,8 +136,11 @@ export class Job {
         note(restored.note);
         job.head = restored.header;
         job.lines.unshift(restored.header);
-        const first = job.unreadable.indexOf(1);
-        if (first >= 0) job.unreadable.splice(first, 1);
+        // The lines that cannot be read, numbered as the journal is now: one more above them, or the header's gone.
+        const numbers = job.unreadable
+          .filter((n) => restored.prepended || n !== 1)
+          .map((n) => (restored.prepended ? n + 1 : n));
+        job.unreadable.splice(0, job.unreadable.length, ...numbers);
       }
       return job;
     }
@@ -263,6 +266,11 @@ export class Job {
   static read(path: string): Job {
     const text = readJournal(path);
     return new Job(path, text.header, text.lines, text.unreadable, text);
+  }
+
+  /** The lines of its moves that cannot be read (a damaged header's line aside). */
+  lostMoves(): number[] {
+    return this.unreadable.filter((n) => n !== 1 || !this.text?.headerDamaged);
   }
 
   /** What could not be read, in words, for a note. */

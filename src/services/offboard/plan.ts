@@ -88,7 +88,7 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
   if (before) d.onEarlier?.(before);
   // With lines of its moves unreadable, what a capped job gave each successor is not known: it does not go on
   // from a guess (past the cap). The header's line aside: a damaged header is written again, its moves whole.
-  const lost = before?.unreadable.filter((n) => n !== 1) ?? [];
+  const lost = before?.lostMoves() ?? [];
   if (before && lost.length > 0 && !o.dryRun && (spec.cap ?? before.terms()?.cap ?? null) !== null)
     throw new UsageError(
       `journal ${before.path}: ${describeLines(lost)} cannot be read, so what job ${before.id} gave each successor under its --cap is not known; restore ${lost.length === 1 ? 'that line' : 'those lines'} (or undo the job: --undo ${before.id} works on the others)`,
