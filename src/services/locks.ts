@@ -21,6 +21,20 @@ export type JobLock = (name: string, busy: string) => Promise<void>;
 export const jobBusy = (id: string) =>
   `job ${id} is in use by another topo process (a run, an undo or a sweep of it)`;
 
+/**
+ * Holds the lock of the job a spec names, whichever it turns out to be: the job is found again once its lock is
+ * held, and if another took its place meanwhile (an undo closed it: the next run starts a new one), that one's
+ * is held too.
+ */
+export async function holdJob(lock: JobLock, idOf: () => string): Promise<void> {
+  for (let id = idOf(); ; ) {
+    await lock(id, jobBusy(id));
+    const again = idOf();
+    if (again === id) return;
+    id = again;
+  }
+}
+
 /** The locks one command holds, released when it ends (the context closes them). */
 export class Locks {
   private readonly held: (() => Promise<void>)[] = [];

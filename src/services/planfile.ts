@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { jobBusy, type JobLock } from './locks.js';
+import { holdJob, type JobLock } from './locks.js';
 import type { ApiClient } from '../api/client.js';
 import { getTask } from '../api/tasks.js';
 import type { ApiKeyInfo, Task } from '../api/types.js';
@@ -259,8 +259,7 @@ export async function planWork(
   },
 ): Promise<PlanRun> {
   const spec = planSpec(plan, d.workspace, d.applier);
-  const id = Job.idOf(d.stateDir, spec);
-  await d.lock?.(id, jobBusy(id));
+  if (d.lock) await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
   const before = Job.existing(d.stateDir, spec);
   const sofar = await jobSoFar(d.client, before, d.now, d.concurrency);
   const done = new Map(

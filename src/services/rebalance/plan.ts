@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { createHash } from 'node:crypto';
-import { jobBusy, type JobLock } from '../locks.js';
+import { holdJob, jobBusy, type JobLock } from '../locks.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
 import { MAX_PAGE_SIZE } from '../../api/wire.js';
@@ -120,8 +120,7 @@ export async function planRebalancing(d: RebalanceDeps, o: RebalanceOptions): Pr
   };
   // A new job is held from before its journal is written: an undo of it started mid-run waits.
   if (!o.dryRun && !unfinished) {
-    const id = Job.idOf(d.stateDir, spec);
-    await d.lock?.(id, jobBusy(id));
+    if (d.lock) await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
   }
   const moves = balanceMoves(balance);
   const fates = new Map<string, TaskFate>();
