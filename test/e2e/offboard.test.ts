@@ -834,6 +834,35 @@ describe('one job, one journal, one undo', () => {
 });
 
 describe('temporary cover', () => {
+  it('--return whose calls partly fail leaves the cover incomplete, and --return again gives back the rest', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { env } = stateEnv();
+    const cover = await topo(
+      ['tasks', 'reassign', '--from', w.alice.id, '--to', w.bob.id, '--until', '2026-12-05', '--yes'],
+      { sandbox: s, env, deps: { now: () => Date.parse('2026-11-29T12:00:00Z') } },
+    );
+    expect(cover.code).toBe(0);
+    const later = { now: () => Date.parse('2026-12-06T09:00:00Z') };
+    const state = async () =>
+      JSON.parse(
+        (await topo(['tasks', 'reassign', '--jobs', '--json', 'state'], { sandbox: s, env, deps: later }))
+          .stdout,
+      );
+    // Every attempt of the first calls back fails: those tasks stay with bob.
+    s.injectFault({ method: 'PATCH', status: 503, times: 8 });
+    const first = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps: later });
+    expect(first.code, first.stderr).toBe(6);
+    expect(first.stderr).toContain(
+      "partly given back; run 'topo tasks reassign --return' again for the rest.",
+    );
+    expect(await state()).toEqual([{ state: 'incomplete' }]);
+    const again = await topo(['tasks', 'reassign', '--return', '--yes'], { sandbox: s, env, deps: later });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await state()).toEqual([{ state: 'given back' }]);
+    for (const t of w.aliceOpen) expect(s.store.get(t.id)!.assignee_user_id).toBe(w.alice.id);
+  });
+
   it('--return of two covers: what the second cover moved while the first was being given back is given back too', async () => {
     const s = await sandbox();
     const w = world(s);

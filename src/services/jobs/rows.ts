@@ -22,7 +22,8 @@ export function jobRows(jobs: Job[], now: number): JobRow[] {
       if (midRun) state = 'stopped mid-run';
       // Stopped by Ctrl-C or SIGTERM with work left (stopped during the check, nothing was left: done).
       else if (end?.interrupted && (end.left ?? 0) > 0) state = 'interrupted';
-      else if (end?.phase === 'return') state = 'given back';
+      // A give-back with calls failed or not made is not over: `--return` again gives back the rest.
+      else if (end?.phase === 'return') state = (end.left ?? 0) > 0 ? 'incomplete' : 'given back';
       else if (end?.phase === 'undo') state = back >= moved ? 'undone' : 'partly undone';
       else if ((end?.left ?? 0) > 0) state = 'incomplete';
       else if (h.until) state = Date.parse(h.until) <= now ? 'due for return' : 'covering';

@@ -363,10 +363,11 @@ export class Job {
     return count('undo') >= count('move');
   }
 
-  /** Whether a return of this cover ran to its end (not stopped by a kill, Ctrl-C or SIGTERM). */
+  /** Whether a return of this cover ran to its end (not stopped by a kill, Ctrl-C or SIGTERM) with nothing left. */
   givenBack(): boolean {
     const end = this.lastEnd('return');
-    return end !== undefined && !end.interrupted;
+    // Its calls failed or not made, it is not given back: the next `--return` gives back the rest.
+    return end !== undefined && !end.interrupted && (end.left ?? 0) === 0;
   }
 
   /** The last run of any phase: its start record when it never ended (a kill), else its end. */
