@@ -27,12 +27,17 @@ export const jobBusy = (id: string) =>
  * is held too.
  */
 export async function holdJob(lock: JobLock, idOf: () => string): Promise<void> {
-  for (let id = idOf(); ; ) {
+  for (let id = idOf(); ;) {
     await lock(id, jobBusy(id));
     const again = idOf();
     if (again === id) return;
     id = again;
   }
+}
+
+/** The lock of a leaver's offboardings: two of the same person at once would both claim every task of theirs. */
+export async function holdLeaver(lock: JobLock, leaver: string, name: string): Promise<void> {
+  await lock(`leaver-${leaver}`, `an offboarding of ${name} is running in another topo process`);
 }
 
 /** The locks one command holds, released when it ends (the context closes them). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { holdJob, type JobLock } from './locks.js';
+import { holdJob, holdLeaver, type JobLock } from './locks.js';
 import type { ApiClient } from '../api/client.js';
 import { getTask } from '../api/tasks.js';
 import type { ApiKeyInfo, Task } from '../api/types.js';
@@ -259,7 +259,10 @@ export async function planWork(
   },
 ): Promise<PlanRun> {
   const spec = planSpec(plan, d.workspace, d.applier);
-  if (d.lock) await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
+  if (d.lock) {
+    if (spec.from) await holdLeaver(d.lock, spec.from, spec.from);
+    await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
+  }
   const before = Job.existing(d.stateDir, spec);
   const sofar = await jobSoFar(d.client, before, d.now, d.concurrency);
   const done = new Map(

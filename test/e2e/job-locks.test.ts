@@ -50,8 +50,14 @@ describe('one run of a job at a time', () => {
       others.push(await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env }));
       patchesMeanwhile = s.received('PATCH').length - before;
     });
+    // The same command again meets the leaver's lock first; the undo, the job's.
+    const leaverLock = join(env.TOPO_STATE_DIR, 'jobs', `leaver-${w.alice}.lock`);
     expect(others.map((o) => [o.code, o.stdout, o.stderr])).toEqual([
-      [1, '', busy(id, lock)],
+      [
+        1,
+        '',
+        `error: an offboarding of ${w.alice} is running in another topo process (lock ${leaverLock}); this one did nothing. Wait for it to end, or remove the lock if no topo is running.\n`,
+      ],
       [1, '', busy(id, lock)],
     ]);
     expect(patchesMeanwhile).toBe(0);
@@ -62,6 +68,31 @@ describe('one run of a job at a time', () => {
     const undo = await topo(['tasks', 'reassign', '--undo', id, '--yes'], { sandbox: s, env });
     expect(undo.code, undo.stderr).toBe(0);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('another offboarding of the same leaver (other successors) is refused while one runs', async () => {
+    const w = await aCappedJob();
+    let other: Awaited<ReturnType<typeof topo>> | undefined;
+    const run = await atTheQuestion(w, async () => {
+      other = await topo(['tasks', 'reassign', '--from', w.alice, '--to', w.carla, '--yes'], {
+        sandbox: w.s,
+        env: w.env,
+      });
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(other!.code).toBe(1);
+    expect(other!.stderr).toMatch(
+      new RegExp(
+        `^error: an offboarding of ${w.alice} is running in another topo process \\(lock .*leaver-${w.alice}\\.lock\\); this one did nothing`,
+      ),
+    );
+    // After it, the other one runs (a new job of the same leaver, said as such).
+    const after = await topo(['tasks', 'reassign', '--from', w.alice, '--to', w.carla, '--yes'], {
+      sandbox: w.s,
+      env: w.env,
+    });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toMatch(/note: job \w+ moved \d+ of .* tasks/);
   });
 
   it('a dry run takes no lock: it plans while a run holds the job', async () => {

@@ -1,4 +1,4 @@
-import { holdJob, type JobLock } from '../locks.js';
+import { holdJob, holdLeaver, type JobLock } from '../locks.js';
 import type { ApiClient } from '../../api/client.js';
 import type { Task, TaskQuery } from '../../api/types.js';
 import type { JobChange, JobSpec, JobTerms, MoveReport, TaskFate, Workspace } from '../../domain/job.js';
@@ -81,7 +81,10 @@ export async function planOffboarding(d: OffboardDeps, o: OffboardOptions): Prom
         filters: { ...o.filters },
         until: o.until ?? null,
       };
-  if (!o.dryRun && d.lock) await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
+  if (!o.dryRun && d.lock) {
+    await holdLeaver(d.lock, o.from, d.who(o.from));
+    await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
+  }
   // What earlier runs of this job did: read before the plan, which must keep the job's promises.
   const before = Job.existing(d.stateDir, spec);
   if (before) d.onEarlier?.(before);
