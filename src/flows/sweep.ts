@@ -105,7 +105,9 @@ export async function sweep(
         continue;
       }
       if (!stillSweepable(c.job, ctx.now())) {
-        terminal.err(`note: job ${c.job.id} was undone or given back since the sweep began: not swept.`);
+        terminal.err(
+          `note: job ${c.job.id} has ended since the sweep began (undone, given back, or its cover over): not swept.`,
+        );
         continue;
       }
       const rules = rulesOf(c.job, { dryRun: false, concurrency: o.concurrency, only: c.only });

@@ -115,9 +115,15 @@ export async function claimSweepable(
     if (!listed.has(i))
       listed.set(
         i,
-        gate(() => collectOpenTasks(client, sweepQuery(job), 1)).then((tasks) =>
-          tasks.filter((t) => !job.since || t.created_at >= job.since || t.updated_at >= job.since),
-        ),
+        gate(() => collectOpenTasks(client, sweepQuery(job), 1)).then((tasks) => {
+          const since = job.since;
+          if (!since) return tasks;
+          const reached = (t: Task) => t.created_at >= since || t.updated_at >= since;
+          // A run the plan left with the leaver (a task of it older than the plan) stays whole with them: a
+          // task new in it is not moved on its own.
+          const kept = new Set(tasks.filter((t) => !reached(t)).map((t) => t.sequence_id));
+          return tasks.filter((t) => reached(t) && !kept.has(t.sequence_id));
+        }),
       );
     return listed.get(i)!;
   };

@@ -150,7 +150,7 @@ describe('tasks reassign --sweep', () => {
     expect(undone!.code, undone!.stderr).toBe(0);
     expect(sweep.code, sweep.stderr).toBe(0);
     expect(sweep.stderr).toContain(
-      `note: job ${job} was undone or given back since the sweep began: not swept.`,
+      `note: job ${job} has ended since the sweep began (undone, given back, or its cover over): not swept.`,
     );
     expect(s.store.get(late.id)!.assignee_user_id).toBe(w.erin);
     const jobs = JSON.parse((await run(['--jobs', '--json', 'id,state'])).stdout);
@@ -417,6 +417,13 @@ describe('tasks reassign --sweep', () => {
     const sweep = await run(['--sweep', '--yes']);
     expect(sweep.code).toBe(0);
     expect(open().map((t) => t.id)).toEqual(expect.arrayContaining(kept));
+    // A task new in a run the cap kept with erin stays with her too: the run is not split.
+    const keptRun = s.store.get(kept[0]!)!.sequence_id;
+    const newInIt = s.store.createTask({ assignee_user_id: w.erin, type: 'CALL', sequence_id: keptRun });
+    const again = await run(['--sweep', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^Nothing to sweep/);
+    expect(s.store.get(newInIt.id)!.assignee_user_id).toBe(w.erin);
   });
 
   it('a plan file applied is swept into its own job, not into an undone job of the same rules', async () => {
