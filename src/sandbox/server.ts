@@ -225,9 +225,14 @@ export class Sandbox {
     const requestId = `req_${randomBytes(10).toString('hex')}`;
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
-    this.store.refresh();
+    // A change is made under the data file's lock, on the file as it is then (other processes share it).
+    const changes = req.method !== 'GET' && req.method !== 'HEAD';
     if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-      this.control(req.method ?? 'GET', url.pathname, body, res);
+      if (changes) await this.store.exclusive(() => this.control(req.method ?? 'GET', url.pathname, body, res));
+      else {
+        this.store.refresh();
+        this.control(req.method ?? 'GET', url.pathname, body, res);
+      }
       return;
     }
     const auth = req.headers.authorization;
@@ -265,7 +270,9 @@ export class Sandbox {
     let payload: unknown;
     let headers: Record<string, string> = {};
     try {
-      const result = this.route(record, key);
+      const result = changes
+        ? await this.store.exclusive(() => this.route(record, key))
+        : (this.store.refresh(), this.route(record, key));
       status = result.status;
       payload = result.body;
     } catch (error) {

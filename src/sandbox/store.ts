@@ -136,6 +136,28 @@ export class SandboxStore {
   }
 
   /**
+   * A change made whole against the data file other processes share: under a lock of the file (waited for),
+   * the file taken up again, the change made and saved, so that two `topo --sandbox` commands changing tasks
+   * at the same time each keep the other's change (read-change-write without it lost one of them).
+   */
+  async exclusive<T>(change: () => T): Promise<T> {
+    if (!this.dataFile) return change();
+    const lockfile = await import('proper-lockfile');
+    const release = await lockfile.lock(this.dataFile, {
+      lockfilePath: `${this.dataFile}.lock`,
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 400, minTimeout: 5, maxTimeout: 50, randomize: true },
+    });
+    try {
+      this.refresh();
+      return change();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /**
    * Takes up the data file again when another process changed it since this store last read or wrote it (two
    * `topo --sandbox` commands in two shells share one workspace): called before each request.
    */

@@ -83,6 +83,30 @@ describe('topo sandbox', () => {
     expect(twice.stderr).toMatch(/^Sandbox state reset \(.*sandbox\.json\)\.\n$/);
   });
 
+  it("commands run at the same time on the sandbox each keep the others' changes", async () => {
+    const home = tempDir();
+    const env = {
+      TOPO_CONFIG_DIR: join(home, 'config'),
+      TOPO_DATA_DIR: join(home, 'data'),
+      TOPO_STATE_DIR: join(home, 'state'),
+      TOPO_SANDBOX: '1',
+    };
+    const listed = await topo(['tasks', 'list', '-a', 'bob', '-L', '8', '--json', 'id'], { env, key: null });
+    const ids = (JSON.parse(listed.stdout) as { id: string }[]).map((t) => t.id);
+    expect(ids).toHaveLength(8);
+    // Eight processes, each skipping one task of the shared workspace at once.
+    const runs = await Promise.all(
+      ids.map((id) => topo(['tasks', 'skip', id], { env, key: null, spawn: true })),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const after = await topo(['tasks', 'list', '--status', 'skipped', '--all', '--json', 'id'], {
+      env,
+      key: null,
+    });
+    const skipped = new Set((JSON.parse(after.stdout) as { id: string }[]).map((t) => t.id));
+    expect(ids.filter((id) => !skipped.has(id))).toEqual([]);
+  });
+
   it('--new-task takes a rep in any case, or me; another name is a usage error that lists the reps', async () => {
     const home = tempDir();
     const env = { TOPO_CONFIG_DIR: join(home, 'config'), TOPO_DATA_DIR: join(home, 'data') };
