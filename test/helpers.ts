@@ -110,6 +110,8 @@ function runEnv(options: RunOptions): Record<string, string> {
 /** A running topo for tests that act while it runs (signals, pipes): stderr so far, and its exit. */
 export function spawnTopo(args: string[], options: RunOptions = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: runEnv(options) });
+  // Input written after it exited (a pipe closed) is no error of the test.
+  child.stdin.on('error', () => undefined);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
@@ -198,6 +200,8 @@ function spawnRun(args: string[], env: Record<string, string>, options: RunOptio
         reject(error);
       }
     });
+    // A child that exits before reading its input (a quick command) closes the pipe: not an error of the run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
@@ -322,6 +326,7 @@ export function onTerminal(
       ...env,
     },
   });
+  child.stdin.on('error', () => undefined);
   let written = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (written += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
