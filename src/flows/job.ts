@@ -331,7 +331,9 @@ export async function undo(
   // Held from here, and read again once held: what another run of the job journaled meanwhile (a sweep, a
   // rerun) is undone too, and a cover given back meanwhile is not given back twice.
   if (!o.dryRun) {
-    await (await jobLock(ctx))(o.job.id, jobBusy(o.job.id));
+    await (
+      await jobLock(ctx)
+    )(o.job.id, jobBusy(o.job.id));
     o = { ...o, job: Job.read(o.job.path) };
     if (o.phase === 'return' && o.job.givenBack()) {
       terminal.err(`Job ${o.job.id}: given back already, meanwhile; nothing to do.`);

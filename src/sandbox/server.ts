@@ -228,7 +228,8 @@ export class Sandbox {
     // A change is made under the data file's lock, on the file as it is then (other processes share it).
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
     if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-      if (changes) await this.store.exclusive(() => this.control(req.method ?? 'GET', url.pathname, body, res));
+      if (changes)
+        await this.store.exclusive(() => this.control(req.method ?? 'GET', url.pathname, body, res));
       else {
         this.store.refresh();
         this.control(req.method ?? 'GET', url.pathname, body, res);
