@@ -234,7 +234,10 @@ function nextLine(s: RepStatus, v: StatusView, room: number): Piece {
   const left = room - displayWidth(without.plain) - 3;
   if (name !== undefined && left >= 4) return line(head(false), named(truncate(name, left)), [phone]);
   if (displayWidth(without.plain) <= room) return without;
-  return piece(truncate(without.plain, room));
+  // Narrower still, the type gives way, then the priority: the phone stays whole (and a link), never cut.
+  if (!phone) return piece(truncate(without.plain, room));
+  const priorityAndPhone = line([head(false)[1]!], undefined, [phone]);
+  return displayWidth(priorityAndPhone.plain) <= room ? priorityAndPhone : phone;
 }
 
 /** The members' table: open tasks by priority, and in progress. */

@@ -144,6 +144,20 @@ describe('topo status: a rep', () => {
     expect(expectedStatus(s, alice).open).toBe(33);
   });
 
+  it.each([40, 36, 30])(
+    'at %i columns the phone of the next task stays whole; the type, then the priority give way',
+    async (columns) => {
+      const s = await sandbox();
+      const alice = s.store.users[0]!.id;
+      const r = await topo(['status', '-a', alice], { sandbox: s, tty: true, columns });
+      expect(r.code).toBe(0);
+      const contact = contactOf(s, queueOf(s, alice)[0]!)!;
+      const next = r.stdout.split('\n').find((l) => l.startsWith('Next '))!;
+      expect(next.endsWith(contact.phone_number!), next).toBe(true);
+      expect(next).not.toContain('…');
+    },
+  );
+
   it.each([60, 80, 120])(
     'on a terminal of %i columns: every line fits, the next task on one line',
     async (columns) => {
