@@ -22,6 +22,14 @@ const sea = (() => {
   }
 })();
 
+// A checkout not built yet (`git clone` without `npm ci`): said in one line, not as a stack trace.
+if (!sea && !require('node:fs').existsSync(join(__dirname, '..', 'dist', 'cli.cjs'))) {
+  process.stderr.write(
+    `error: topo is not built in ${join(__dirname, '..')}: run 'npm ci' there first (it builds dist/)\n`,
+  );
+  process.exit(1);
+}
+
 /**
  * A bundle of the build (dist/cli.cjs, dist/complete.cjs), compiled from its code cache (bin/load.cjs). Inside
  * the single executable, the sources it was built from are bundled with this file (scripts/package.mjs).

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,20 @@ const ofPackage = (files: string[]) =>
 const HEAVY = ['http2', 'https', 'tls', 'crypto', 'child_process'];
 
 describe('start-up', () => {
+  it('a checkout not built yet says so in one line (run npm ci), exit 1', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'topo.js'), readFileSync(join(__dirname, '..', '..', 'bin', 'topo.js')));
+    for (const file of ['bin/package.json', 'package.json'])
+      writeFileSync(join(dir, file), readFileSync(join(__dirname, '..', '..', file)));
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'topo.js'), 'tasks', 'list'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`error: topo is not built in ${dir}: run 'npm ci' there first (it builds dist/)\n`);
+  });
+
   it('--version loads nothing but the entry point', async () => {
     const files = await loaded(['--version']);
     expect(ofPackage(files.required)).toEqual([]);
