@@ -75,6 +75,8 @@ export class People {
     const aliases = await this.aliases();
     const name = aliasNamed(aliases, value);
     if (name !== undefined) return aliases[name]!.toLowerCase();
+    // No key at all: that is what to do first (setting 'me' from a task needs one too).
+    if (value === 'me') await this.session.credentials();
     if (typeof flag !== 'string' && value === 'me') {
       throw new UsageError(
         `'${flag.command}' shows your own queue, and 'me' is not set: run 'topo alias set me --from-task <id of one of your tasks>' (or 'topo alias set me <your-user-uuid>'), give -a <user>, or try it on the sandbox with '${flag.command.replace(/^topo /, 'topo --sandbox ')}'`,

@@ -115,6 +115,12 @@ describe('input refused before any request', () => {
     const typed = await topo(['tasks', 'next', '-a', 'me'], { sandbox: s });
     expect(typed.stderr).toMatch(/^error: --assignee: 'me' is not set; run 'topo alias set me/);
     expect(typed.code).toBe(2);
+    // With no key at all, that comes first: setting 'me' from a task needs one.
+    for (const argv of [['tasks', 'next'], ['status']]) {
+      const keyless = await topo(argv, { key: null });
+      expect(keyless.code, keyless.stderr).toBe(4);
+      expect(keyless.stderr).toMatch(/^error: no API key/);
+    }
   });
 
   it('a --query that reads a related object (contact, sequence_run) fetches it, as --json naming it does', async () => {
