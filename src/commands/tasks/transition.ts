@@ -44,6 +44,7 @@ export function registerTransition(
   changed    the task moved to the new state
   unchanged  it was already there before (nothing is sent)
   failed     the API refused or could not be reached; the reason and request id are shown
+  not_attempted  a stop came first (a key without the scope, which fails the first task; Ctrl-C)
 
 Output:
   On a terminal, a line per task on stderr; piped, the IDs that changed, one per line;
