@@ -88,6 +88,7 @@ export class People {
         `${where}: 'me' is not set; run 'topo alias set me --from-task <id of one of your tasks>' or 'topo alias set me <your-user-uuid>'`,
       );
     }
+    if (value.includes(',')) throw new UsageError(`${where}: takes one person, not a list ('${value}')`);
     throw new UsageError(`${where}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
   }
 

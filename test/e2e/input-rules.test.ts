@@ -16,6 +16,7 @@ describe('input refused before any request', () => {
     ],
     [['tasks', 'watch', '--count', '-1'], '--count: must be at least 1, got -1'],
     [['tasks', 'list', '-L', '2.5'], "--limit: '2.5' is not a whole number"],
+    [['tasks', 'list', '-a', 'bob,carla'], "--assignee: takes one person, not a list ('bob,carla')"],
     [
       ['tasks', 'list', '--template', 'Closed-Lost', 'Win-Back'],
       "too many arguments for 'list': 'topo tasks list' takes none, and 'Win-Back' is left over (a flag's value without its flag, or a value with spaces not quoted?)",

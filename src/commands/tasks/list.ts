@@ -51,7 +51,7 @@ export function registerList(tasks: Command, app: App): void {
     .option('--order <order>', 'desc (default: newest first) or asc')
     .option('-L, --limit <n>', 'at most this many tasks', '30')
     .option('--all', 'every matching task, in pages of 100 (not with -L)')
-    .option('--concurrency <n>', 'pages fetched at once with --all', '4')
+    .option('--concurrency <n>', 'pages fetched at once with --all (at most 16)', '4')
     .option('--select', 'on a terminal: tick tasks in the list, then skip, reopen or reassign them')
     .option(
       '--with <relations>',
