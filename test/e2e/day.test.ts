@@ -330,6 +330,31 @@ describe('tasks next, Ctrl-C during an action', () => {
   });
 });
 
+describe('tasks next, Ctrl-C while a reassignment is being chosen', () => {
+  it('sends nothing and ends the session with 130', async () => {
+    const s = await sandbox();
+    const bob = s.store.users[1]!;
+    const ctrlC = interrupts();
+    const prompter = scriptedPrompter([
+      'reassign',
+      () => {
+        ctrlC.press();
+        return bob.id;
+      },
+      'quit',
+    ]);
+    const r = await topo(['tasks', 'next', '-a', 'none'], {
+      sandbox: s,
+      tty: true,
+      columns: 100,
+      deps: { prompter, interrupts: ctrlC.registry },
+    });
+    expect(r.code, r.stderr).toBe(130);
+    expect(s.received('PATCH')).toHaveLength(0);
+    expect(prompter.asked).toHaveLength(2);
+  });
+});
+
 describe('the reassign picker, as a person types', () => {
   it('a UUID pasted with its Enter goes to that person, not to the name highlighted before the list caught up', async () => {
     const s = await sandbox();

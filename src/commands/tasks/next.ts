@@ -212,7 +212,7 @@ async function act(
     const off = terminal.onInterrupt((signal) => (stopped = signal));
     try {
       if (choice === 'skip') await skip(ctx, task);
-      else if (!(await reassign(ctx, task))) continue;
+      else if (!(await reassign(ctx, task, () => stopped))) continue;
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
       if (stopped) throw new InterruptedError('', stopped);
@@ -238,17 +238,24 @@ async function skip(ctx: Context, task: Task): Promise<void> {
 }
 
 /** Asks to whom (aliases, as typed, or a UUID) and moves the task; false when nobody was chosen. */
-async function reassign(ctx: Context, task: Task): Promise<boolean> {
+async function reassign(ctx: Context, task: Task, stopped: () => Signal | undefined): Promise<boolean> {
   const aliases = await ctx.people.aliases();
   const names = await ctx.people.names();
   const choices = Object.entries(aliases)
     .filter(([, id]) => id !== task.assignee_user_id)
     .map(([name, id]) => ({ name, value: name, description: id }));
+  // A stop that came before the picker is drawn, or while a name was being resolved, changes nothing.
+  const halt = () => {
+    const signal = stopped();
+    if (signal) throw new InterruptedError('', signal);
+  };
+  halt();
   const picked = await (
     await ctx.terminal.prompter()
   ).search('Reassign to (an alias, or a user UUID):', choices, isUuid);
   if (!picked) return false;
   const to = await ctx.people.resolve(picked, 'reassign to');
+  halt();
   const [{ reassignChange }, { runTransition }] = await Promise.all([
     import('../../services/reassign.js'),
     import('../../flows/transition.js'),
