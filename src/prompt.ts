@@ -87,9 +87,11 @@ export function createPrompter(
       signal: controller.signal,
     };
     try {
+      // Input that ended before the question: keys typed ahead of it are still taken (a turn more for their
+      // replay), then the question ends as at Ctrl-D.
       if ((io.stdin as { readableEnded?: boolean }).readableEnded) {
         ended = true;
-        controller.abort();
+        setImmediate(endLater);
       }
       return await question(prompts, context);
     } catch (error) {

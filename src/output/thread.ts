@@ -75,8 +75,8 @@ export function hanging(
   const room = Math.max(20, width - indent.length);
   // A word that is never cut (a URL, a UUID) wider than the room beside the label, that fits a line of its own:
   // the value goes under the label, a little in from it.
-  if (!hard) {
-    const longest = Math.max(...text.split(/\s+/).map((word) => displayWidth(word)));
+  if (!hard && label.trim() !== '') {
+    const longest = text.split(/\s+/).reduce((most, word) => Math.max(most, displayWidth(word)), 0);
     const under = ' '.repeat((/^ */.exec(label)?.[0].length ?? 0) + 2);
     if (longest > room && longest + under.length <= width)
       return `${label.trimEnd()}\n${hanging(under, text, width, under, false)}`;

@@ -199,10 +199,11 @@ async function runBulkReassign(ctx: Context, ids: string[], flags: ReassignFlags
     const extra = moveFlags.find((f) => flags[f] !== undefined);
     if (extra || (flags.undo !== undefined && flags.return))
       throw new UsageError(`${mode} takes no other selection: the job says who and what`);
-    const job = mode === '--undo' ? await jobs.findJob(ctx, flags.undo!) : undefined;
+    const back = await import('../../flows/undo.js');
+    const job = mode === '--undo' ? await back.findJob(ctx, flags.undo!) : undefined;
     requireConfirmable(ctx.terminal, flags, mode === '--undo' ? 'undoing a job' : 'giving back cover jobs');
-    if (job) await jobs.undo(ctx, { job, phase: 'undo', ...common });
-    else await jobs.giveBack(ctx, common);
+    if (job) await back.undo(ctx, { job, phase: 'undo', ...common });
+    else await back.giveBack(ctx, common);
     return;
   }
   if (!flags.to)
