@@ -389,38 +389,37 @@ async function quitAfterOneReassign(
   expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: to });
 }
 
+/** bob's card on a terminal, alice and carla known by their aliases: the sandbox, the terminal and carla. */
+async function bobsCard() {
+  const s = await sandbox();
+  const home = tempDir();
+  const [alice, bob, carla] = s.store.users;
+  const env = { TOPO_CONFIG_DIR: join(home, 'config') };
+  for (const u of [alice!, carla!])
+    expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
+  const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
+  await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
+  return { s, t, carla: carla! };
+}
+
 describe('the reassign picker, typed ahead', () => {
   it('`r` and a name with its Enter pressed at once at a card reassign to that name', async () => {
-    const s = await sandbox();
-    const home = tempDir();
-    const [alice, bob, carla] = s.store.users;
-    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
-    for (const u of [alice!, carla!])
-      expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
-    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
-    await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
-    t.child.stdin.write(`r${carla!.alias!}\r`);
-    await quitAfterOneReassign(s, t, carla!.id);
+    const { s, t, carla } = await bobsCard();
+    t.child.stdin.write(`r${carla.alias!}\r`);
+    await quitAfterOneReassign(s, t, carla.id);
   });
-});
-describe('the reassign picker, typed ahead and the input ended', () => {
+
   it('`r`, a name, Enter and `q` at once, then the end of input: the reassignment is made, then it quits', async () => {
-    const s = await sandbox();
-    const home = tempDir();
-    const [alice, bob, carla] = s.store.users;
-    const env = { TOPO_CONFIG_DIR: join(home, 'config') };
-    for (const u of [alice!, carla!])
-      expect((await topo(['alias', 'set', u.alias!, u.id], { env })).code).toBe(0);
-    const t = onTerminal(s, home, 100, `tasks next -a ${bob!.id}`);
-    await waitFor(() => t.written().includes('reassign'), 15_000, 'the card');
+    const { s, t, carla } = await bobsCard();
     // As a script types it: the keys, then the end of its input (the terminal's Ctrl-D).
-    t.child.stdin.end(`r${carla!.alias!}\rq`);
+    t.child.stdin.end(`r${carla.alias!}\rq`);
     expect(await t.exit).toBe(0);
     const calls = s.received('PATCH');
     expect(calls).toHaveLength(1);
-    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla!.id });
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla.id });
   });
 });
+
 describe('IDs piped in on a terminal', () => {
   it.each([
     ['y', 0, 2],
