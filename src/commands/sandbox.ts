@@ -170,7 +170,8 @@ async function newTask(ctx: Context, user: string): Promise<void> {
     throw new UsageError(
       `--new-task: '${user}' is none of the sandbox's reps (${store.users.map((u) => u.alias).join(', ')}, or me)`,
     );
-  const task = store.createTask({ assignee_user_id: rep.id, type: 'CALL' });
+  // Made under the data file's lock, on the file as it is then (commands at once keep each other's tasks).
+  const task = await store.exclusive(() => store.createTask({ assignee_user_id: rep.id, type: 'CALL' }));
   ctx.terminal.err(`New pending call for ${rep.alias} in run ${task.sequence_id}:`);
   // A sandbox served on a port (`topo sandbox --port`) keeps its own tasks: this one is not among them.
   const url = ctx.session.env.TOPO_API_URL;

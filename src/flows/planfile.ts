@@ -213,6 +213,7 @@ export async function applyPlan(
     stateDir: state,
     workspace,
     applier: { key_id: me.id, key_name: me.name },
+    who,
     now: ctx.now,
     concurrency: o.concurrency,
     lock: await jobLock(ctx),

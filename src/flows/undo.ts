@@ -1,13 +1,13 @@
 import type { Context } from '../context.js';
 import { whoFrom } from '../domain/task.js';
 import { plural } from '../basics/text.js';
-import { UsageError } from '../errors.js';
+import { PartialFailureError, UsageError } from '../errors.js';
 import { nothingBackLine, undoPlanLines } from '../output/jobs.js';
 import { printBackPreview } from '../output/offboard.js';
 import { buildReport } from '../services/jobs/report.js';
 import { planUndo } from '../services/offboard/undo.js';
 import { Job } from '../services/jobs/store.js';
-import { jobBusy } from '../services/locks.js';
+import { jobBusy, LockedError } from '../services/locks.js';
 import { cancellable, confirmCount, jobLock, runWork, stateDir } from './job.js';
 
 /**
@@ -126,5 +126,21 @@ export async function giveBack(
     if (ctx.output.format === 'json') await ctx.output.json([]);
     return;
   }
-  for (const job of r.due) await undo(ctx, { job, phase: 'return', ...o });
+  // One cover in use (another run holds it) or whose calls partly failed does not keep the others: each is
+  // said, and the exit code says it (6).
+  let failure: unknown;
+  for (const job of r.due) {
+    try {
+      await undo(ctx, { job, phase: 'return', ...o });
+    } catch (error) {
+      if (error instanceof LockedError) {
+        ctx.terminal.err(
+          `note: job ${job.id} not given back: another topo process is using it (a run, an undo or a sweep of it).`,
+        );
+        failure ??= new PartialFailureError(`job ${job.id} was not given back; run --return again`);
+      } else if (error instanceof PartialFailureError) failure ??= error;
+      else throw error;
+    }
+  }
+  if (failure) throw failure;
 }

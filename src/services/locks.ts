@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makePrivateDir } from '../config/store.js';
@@ -76,7 +76,13 @@ export class Locks {
  * inside the lock folder, so they never outlive it, and the library can no longer remove a live holder's lock as
  * stale (its removal of a folder that is not empty fails): a lock is taken over only when its holder is gone.
  */
-export async function takeLock(dir: string, name: string, busy: string): Promise<() => Promise<void>> {
+export async function takeLock(
+  dir: string,
+  name: string,
+  busy: string,
+  /** Told when the library gives the lock up as taken by another (tests: it must not happen). */
+  compromised: (error: Error) => void = () => undefined,
+): Promise<() => Promise<void>> {
   const lockfile = await import('proper-lockfile');
   makePrivateDir(dir);
   const path = join(dir, `${name}.lock`);
@@ -93,7 +99,7 @@ export async function takeLock(dir: string, name: string, busy: string): Promise
         retries: 0,
         stale: 30_000,
         realpath: false,
-        onCompromised: () => undefined,
+        onCompromised: compromised,
       });
     } catch (error) {
       // ELOCKED: held; ENOTEMPTY: held so long the library took it for stale, and could not remove it.
@@ -104,14 +110,22 @@ export async function takeLock(dir: string, name: string, busy: string): Promise
     }
     const owner = join(path, 'owner');
     try {
+      // The folder's time as the library took it: it checks the time while it holds the lock (and gives the
+      // lock up as taken by another when it changed), so writing the holder in must not change it.
+      const taken = statSync(path);
+      chmodSync(path, 0o700);
       writeFileSync(owner, `${hostname()} ${process.pid}\n`, { mode: 0o600 });
+      utimesSync(path, taken.atime, taken.mtime);
     } catch (error) {
+      rmSync(path, { recursive: true, force: true });
       await release().catch(() => undefined);
       throw error;
     }
     return async () => {
-      rmSync(owner, { force: true });
-      await release();
+      await release().catch(() => undefined);
+      // Whatever the library made of it, this process's lock is gone when it ends: nobody else may hold it
+      // while its holder lives.
+      rmSync(path, { recursive: true, force: true });
     };
   }
 }

@@ -252,6 +252,8 @@ export async function planWork(
     stateDir: string;
     workspace: Workspace;
     applier: KeyRef;
+    /** A person as topo shows them (the leaver, in a refusal). */
+    who?: (id: string) => string;
     now: () => number;
     concurrency: number;
     /** Takes the job's lock before its journal is read: one run of a plan at a time. */
@@ -260,7 +262,7 @@ export async function planWork(
 ): Promise<PlanRun> {
   const spec = planSpec(plan, d.workspace, d.applier);
   if (d.lock) {
-    if (spec.from) await holdLeaver(d.lock, spec.from, spec.from);
+    if (spec.from) await holdLeaver(d.lock, spec.from, d.who?.(spec.from) ?? spec.from);
     await holdJob(d.lock, () => Job.idOf(d.stateDir, spec));
   }
   const before = Job.existing(d.stateDir, spec);

@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../../src/output/width.js';
 import type { Task } from '../../src/api/types.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { takeLock } from '../../src/services/locks.js';
 import { onTerminal, sandbox, scriptedPrompter, spawnTopo, tempDir, topo, waitFor } from '../helpers.js';
 
 /** Offboarding for real teams: successors by weight with a cap, subsets, pre-flight, jobs, cover, reports. */
@@ -834,6 +835,49 @@ describe('one job, one journal, one undo', () => {
 });
 
 describe('temporary cover', () => {
+  it('--return with one cover in use gives back the others, says which it left, exit 6', async () => {
+    const s = await sandbox();
+    const w = world(s);
+    const { dir, env } = stateEnv();
+    const then = { now: () => Date.parse('2026-11-29T12:00:00Z') };
+    const cover = async (from: string, to: string) => {
+      const r = await topo(
+        ['tasks', 'reassign', '--from', from, '--to', to, '--until', '2026-12-05', '--yes', '--json'],
+        {
+          sandbox: s,
+          env,
+          deps: then,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).job as string;
+    };
+    const held = await cover(w.alice.id, w.bob.id);
+    await cover(w.carla.id, w.dev.id);
+    const release = await takeLock(join(dir, 'jobs'), held, 'held');
+    try {
+      const back = await topo(['tasks', 'reassign', '--return', '--yes'], {
+        sandbox: s,
+        env,
+        deps: { now: () => Date.parse('2026-12-06T09:00:00Z') },
+      });
+      expect(back.code, back.stderr).toBe(6);
+      expect(back.stderr).toContain(
+        `note: job ${held} not given back: another topo process is using it (a run, an undo or a sweep of it).\n`,
+      );
+      expect(back.stderr).toMatch(
+        new RegExp(`error: job ${held} was not given back; run --return again\\n$`),
+      );
+    } finally {
+      await release();
+    }
+    const jobs = JSON.parse(
+      (await topo(['tasks', 'reassign', '--jobs', '--json', 'id,state'], { sandbox: s, env })).stdout,
+    ) as { id: string; state: string }[];
+    expect(jobs.find((j) => j.id === held)!.state).not.toBe('given back');
+    expect(jobs.find((j) => j.id !== held)!.state).toBe('given back');
+  });
+
   it('--return whose calls partly fail leaves the cover incomplete, and --return again gives back the rest', async () => {
     const s = await sandbox();
     const w = world(s);

@@ -105,6 +105,14 @@ describe('topo sandbox', () => {
     });
     const skipped = new Set((JSON.parse(after.stdout) as { id: string }[]).map((t) => t.id));
     expect(ids.filter((id) => !skipped.has(id))).toEqual([]);
+    // And eight new tasks made at once: eight tasks, each its own.
+    const made = await Promise.all(
+      ids.map(() => topo(['sandbox', '--new-task', 'erin'], { env, key: null, spawn: true })),
+    );
+    const newIds = made.map((r) => r.stdout.trim());
+    expect(new Set(newIds).size).toBe(8);
+    for (const id of newIds)
+      expect((await topo(['tasks', 'show', id, '--json', 'id'], { env, key: null })).code).toBe(0);
   });
 
   it('--new-task takes a rep in any case, or me; another name is a usage error that lists the reps', async () => {
