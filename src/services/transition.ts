@@ -88,7 +88,13 @@ export async function previewTransition(
         const task = await getTask(client, id);
         const state = spec.state(task);
         const result = state === 'done' ? 'unchanged' : state === 'possible' ? 'would_change' : 'would_fail';
-        return { id, result, task, error: null, target: spec.target, why: spec.why(task, state) };
+        const why = spec.why(task, state);
+        // What would fail says why, as a failure of a run does (no request was refused: no status, no id).
+        const error =
+          result === 'would_fail'
+            ? { status: null, type: null, message: `the task is ${task.status} and ${why}`, request_id: null }
+            : null;
+        return { id, result, task, error, target: spec.target, why };
       } catch (error) {
         if (isAuthFailure(error)) throw error;
         return { id, result: 'failed', task: null, error: errorOf(error), target: spec.target, why: '' };

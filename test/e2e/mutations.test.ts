@@ -245,6 +245,17 @@ describe('tasks skip / reopen', () => {
     expect(JSON.parse(all.stderr.trimEnd().split('\n').at(-1)!)).toMatchObject({
       error: { message: '2 of 2 tasks would fail (the state forbids it); nothing was changed', code: 5 },
     });
+    // Each row that would fail says why, as a run's failure does (no request refused it: no status, no id).
+    for (const row of JSON.parse(all.stdout) as { result: string; error: unknown }[])
+      expect(row).toMatchObject({
+        result: 'would_fail',
+        error: {
+          status: null,
+          type: null,
+          message: 'the task is COMPLETED and cannot be skipped',
+          request_id: null,
+        },
+      });
     const missing = '00000000-0000-4000-8000-000000000001';
     const mixed = await topo(['tasks', 'skip', c!.id, missing, '--dry-run'], { sandbox: s });
     expect(mixed.stderr.trimEnd().split('\n').at(-1)).toBe(
