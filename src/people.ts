@@ -72,6 +72,10 @@ export class People {
    */
   async resolve(value: string, flag: string | { command: string }): Promise<string> {
     if (isUuid(value)) return value.toLowerCase();
+    if (value.trim() === '')
+      throw new UsageError(
+        `${typeof flag === 'string' ? flag : '--assignee'}: an empty name (a variable not set?); give a person, 'me' or 'none'`,
+      );
     const aliases = await this.aliases();
     const name = aliasNamed(aliases, value);
     if (name !== undefined) return aliases[name]!.toLowerCase();

@@ -88,6 +88,9 @@ export function asksUnassigned(flags: Pick<FilterFlags, 'assignee' | 'unassigned
 
 /** Checks the filters without a request; `resolveFilterNames` then resolves people and campaign names. */
 export function parseFilters(flags: FilterFlags, now: number, warn: (message: string) => void): Filters {
+  // An empty name (a shell variable not set: -a "$REP") would list everybody's tasks: refused.
+  if (flags.assignee !== undefined && flags.assignee.trim() === '')
+    throw new UsageError("--assignee: an empty name (a variable not set?); give a person, 'me' or 'none'");
   const status = parseChoice(flags.status, STATUS_CHOICES, '--status');
   const statuses: TaskStatus[] =
     status === 'open'

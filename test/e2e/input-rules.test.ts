@@ -18,6 +18,18 @@ describe('input refused before any request', () => {
     [['tasks', 'list', '-L', '2.5'], "--limit: '2.5' is not a whole number"],
     [['tasks', 'list', '-a', 'bob,carla'], "--assignee: takes one person, not a list ('bob,carla')"],
     [
+      ['tasks', 'list', '-a', ''],
+      "--assignee: an empty name (a variable not set?); give a person, 'me' or 'none'",
+    ],
+    [
+      ['tasks', 'watch', '-a', ' '],
+      "--assignee: an empty name (a variable not set?); give a person, 'me' or 'none'",
+    ],
+    [
+      ['tasks', 'next', '-a', ''],
+      "--assignee: an empty name (a variable not set?); give a person, 'me' or 'none'",
+    ],
+    [
       ['tasks', 'list', '--template', 'Closed-Lost', 'Win-Back'],
       "too many arguments for 'list': 'topo tasks list' takes none, and 'Win-Back' is left over (a flag's value without its flag, or a value with spaces not quoted?)",
     ],
