@@ -28,9 +28,12 @@ export function safeText(value: unknown, multiline = false): string {
     asText(value)
       .replace(multiline ? CONTROL_RE : CONTROL_WITH_NEWLINES_RE, escapeChar)
       .replace(/\u2028|\u2029/g, ' ')
-      // Embeddings, overrides and isolates reorder what follows them on the screen (a name that reads as
-      // another): shown as their escapes.
-      .replace(/[\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`)
+      // Marks, embeddings, overrides and isolates reorder what is around them on the screen (a name that reads
+      // as another): shown as their escapes.
+      .replace(
+        /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      )
   );
 }
 

@@ -56,6 +56,12 @@ export function wrapIndented(text: string, width: number, indent: string): strin
 }
 
 /**
+ * Text in a script written without spaces (Chinese, Japanese, Korean): it breaks between its characters, as it
+ * reads. An id, an address or a URL is never in one, so it is never cut.
+ */
+const UNSPACED = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
+
+/**
  * A label and its text fitted to the width: the text wrapped between words, its lines after the first hanging
  * under where it started (`  by type:       call 3, email reply 2,` / `                 to-do 1`). Not fitted
  * (Infinity: a log, a pipe), it stays one line.
@@ -75,14 +81,17 @@ export function hanging(
   const room = Math.max(20, width - indent.length);
   // A word that is never cut (a URL, a UUID) wider than the room beside the label, that fits a line of its own:
   // the value goes under the label, a little in from it.
-  if (!hard && label.trim() !== '') {
+  if (!hard && label.trim() !== '' && !UNSPACED.test(text)) {
     const longest = text.split(/\s+/).reduce((most, word) => Math.max(most, displayWidth(word)), 0);
     const under = ' '.repeat((/^ */.exec(label)?.[0].length ?? 0) + 2);
     if (longest > room && longest + under.length <= width)
       return `${label.trimEnd()}\n${hanging(under, text, width, under, false)}`;
   }
   const held = Math.max(0, Math.min(room - 10, displayWidth(label) - indent.length));
-  const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard, trim: true }).split('\n');
+  const unspaced = UNSPACED.test(text);
+  const parts = wrapAnsi(`${'x'.repeat(held)}${text}`, room, { hard: hard || unspaced, trim: true }).split(
+    '\n',
+  );
   return parts.map((part, i) => (i === 0 ? `${label}${part.slice(held)}` : `${indent}${part}`)).join('\n');
 }
 

@@ -75,6 +75,29 @@ describe('tasks show', () => {
   });
 });
 
+describe('tasks show, text without spaces', () => {
+  it('a Japanese company and title wrap under themselves on a narrow terminal, never past its edge', async () => {
+    const s = await sandbox();
+    const task = s.store.state.tasks.find(
+      (t) => t.assignee_user_id !== null && s.store.run(t.sequence_id)?.contact_id,
+    )!;
+    const contactId = s.store.run(task.sequence_id)!.contact_id!;
+    s.store.patchContact(contactId, {
+      company_name: '株式会社メリディアントラベルソリューションズ',
+      title: '営業オペレーション部シニアマネージャー',
+      linkedin_url: null,
+    });
+    for (const columns of [40, 50]) {
+      const r = await topo(['tasks', 'show', task.id], { sandbox: s, tty: true, columns });
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      // Only an id too wide for any line may run past; the Japanese text never does.
+      for (const line of lines.filter((l) => displayWidth(l) > columns)) expect(line).toMatch(/^ {0,2}\S+$/);
+      expect(r.stdout.replace(/\n {2,}/g, '')).toContain('株式会社メリディアントラベルソリューションズ');
+    }
+  });
+});
+
 describe('tasks thread', () => {
   it('prints a plain transcript, oldest first, when piped', async () => {
     const s = await sandbox();

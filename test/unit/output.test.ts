@@ -19,6 +19,7 @@ describe('safeText', () => {
     expect(safeText('\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069')).toBe(
       '\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069',
     );
+    expect(safeText('a\u200fb\u200ec\u061c')).toBe('a\\u200fb\\u200ec\\u061c');
     // Letters of a right-to-left script are text, shown as they are.
     expect(safeText('שלום')).toBe('שלום');
   });
