@@ -86,6 +86,8 @@ export function createPrompter(
       clearPromptOnDone: false,
       signal: controller.signal,
     };
+    const { answered } = await import('./prompts/ahead.js');
+    answered.given = false;
     try {
       // Input that ended before the question: keys typed ahead of it are still taken (a turn more for their
       // replay), then the question ends as at Ctrl-D.
@@ -100,6 +102,10 @@ export function createPrompter(
         io.stderr.write('\n');
         throw new InterruptedError('cancelled: nothing was changed', signalled);
       }
+      // A Ctrl-C (or the end of input) typed right after the answer: the answer stands, the key is the next
+      // prompt's.
+      if (answered.given && (name === 'ExitPromptError' || name === 'AbortPromptError'))
+        return answered.value as T;
       if (ended && name === 'AbortPromptError') {
         io.stderr.write('\n');
         return onEndOfInput();

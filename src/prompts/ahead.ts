@@ -26,3 +26,16 @@ export function keepForNext(key: {
   if (!name && !sequence) return;
   typedAhead.push({ name, sequence, ctrl: key.ctrl, meta: key.meta, shift: key.shift });
 }
+
+/**
+ * The answer the prompt of the moment has given (the prompt library hands it over a turn later): a Ctrl-C
+ * typed right after it (`n` and Ctrl-C at once) comes before that turn, and must not undo it.
+ */
+export const answered: { given: boolean; value: unknown } = { given: false, value: undefined };
+
+/** Gives a prompt's answer, and records it (see `answered`). */
+export function settle<Value>(done: (value: Value) => void, value: Value): void {
+  answered.given = true;
+  answered.value = value;
+  done(value);
+}

@@ -1,5 +1,5 @@
 import { createPrompt, makeTheme, useEffect, useKeypress, usePrefix, useState } from '@inquirer/core';
-import { keepForNext, typedAhead } from './ahead.js';
+import { keepForNext, settle, typedAhead } from './ahead.js';
 
 /**
  * One of a few actions, picked by a single keypress: no Enter. Any other key says which keys there are. Keys
@@ -35,28 +35,37 @@ export const pressKey = createPrompt(<Value>(config: KeysConfig<Value>, done: (v
     }
     setPicked(choice);
     setStatus('done');
-    done(choice.value);
+    settle(done, choice.value);
   };
 
-  useEffect(() => {
-    // As the key handler below: Ctrl and Esc act on no question.
+  useEffect((rl) => {
+    // As the key handler below: Esc and Ctrl keys act on no question, but Ctrl-C typed ahead ends this one as a
+    // Ctrl-C pressed now does (`n` and Ctrl-C at once: the next card, then quit).
     let early = typedAhead.shift();
-    while (early && (early.ctrl || early.name === 'escape')) early = typedAhead.shift();
+    while (early && (early.ctrl || early.name === 'escape')) {
+      if (early.ctrl && early.name === 'c') {
+        typedAhead.length = 0;
+        (rl as unknown as NodeJS.EventEmitter).emit('SIGINT');
+        return;
+      }
+      early = typedAhead.shift();
+    }
     if (early) press(early.name);
   }, []);
 
   useKeypress((key, rl) => {
     // A key acts at once: nothing is left in the line for the next question.
     rl.clearLine(0);
+    // Keys after the answer, Esc and Ctrl-C too, are the next prompt's.
+    if (status === 'done') {
+      keepForNext(key);
+      return;
+    }
     // Ctrl-C is the prompt library's (cancelled, exit 130): no hint flashes on the way out.
     if (key.ctrl) return;
     const name = (key.name ?? '').toLowerCase();
     // Esc leaves a picker (back to this question); it comes late, once the terminal's wait for more is over.
     if (name === 'escape') return;
-    if (status === 'done') {
-      keepForNext(key);
-      return;
-    }
     press(name);
   });
 

@@ -12,7 +12,7 @@ import {
   usePrefix,
   useState,
 } from '@inquirer/core';
-import { keepForNext, typedAhead } from './ahead.js';
+import { keepForNext, settle, typedAhead } from './ahead.js';
 
 /**
  * One value from a list filtered as the person types: arrow keys move, tab completes the highlighted name,
@@ -62,8 +62,8 @@ export function pickChoices(
 
 export const pick = createPrompt((config: PickConfig, done: (value: string) => void) => {
   const theme = makeTheme({});
-  const [status, setStatus] = useState<'idle' | 'done'>('idle');
-  const prefix = usePrefix({ status, theme });
+  const [status, setStatus] = useState<'idle' | 'done' | 'cancelled'>('idle');
+  const prefix = usePrefix({ status: status === 'cancelled' ? 'done' : status, theme });
   const [typed, setTyped] = useState('');
   const [active, setActive] = useState(0);
   const shown = useMemo(
@@ -74,8 +74,15 @@ export const pick = createPrompt((config: PickConfig, done: (value: string) => v
 
   useKeypress((key, rl) => {
     // Keys that come after the answer (`bob⏎q` at once) are the next prompt's.
-    if (status === 'done') {
+    if (status !== 'idle') {
       keepForNext(key);
+      return;
+    }
+    // An Esc read as a key (typed in one burst with the keys before it, it comes once the terminal's wait for
+    // more is over): nobody chosen, back to the question, as an Esc typed alone.
+    if (key.name === 'escape') {
+      setStatus('cancelled');
+      settle(done, '');
       return;
     }
     if (isEnterKey(key)) {
@@ -85,7 +92,7 @@ export const pick = createPrompt((config: PickConfig, done: (value: string) => v
         return;
       }
       setStatus('done');
-      done(chosen.value);
+      settle(done, chosen.value);
     } else if (isUpKey(key) || isDownKey(key)) {
       rl.clearLine(0);
       rl.write(typed);
@@ -110,12 +117,22 @@ export const pick = createPrompt((config: PickConfig, done: (value: string) => v
     if (typedAhead.length === 0) return;
     const keys = typedAhead.splice(0);
     const replay = setImmediate(() => {
-      for (const key of keys) rl.input.emit('keypress', key.sequence, key);
+      for (const [i, key] of keys.entries()) {
+        // Esc or Ctrl-C typed ahead leaves the picker, as pressed now: nobody chosen, back to the question.
+        if (key.name === 'escape' || (key.ctrl && key.name === 'c')) {
+          typedAhead.push(...keys.slice(i + 1));
+          setStatus('cancelled');
+          settle(done, '');
+          return;
+        }
+        rl.input.emit('keypress', key.sequence, key);
+      }
     });
     return () => clearImmediate(replay);
   }, []);
 
   const message = theme.style.message(config.message, status);
+  if (status === 'cancelled') return [prefix, message, theme.style.help('(left: nobody chosen)')].join(' ');
   if (status === 'done' && chosen)
     return [prefix, message, theme.style.answer(chosen.name)].filter(Boolean).join(' ');
   const page = usePagination({

@@ -12,7 +12,7 @@ import {
   usePrefix,
   useState,
 } from '@inquirer/core';
-import { keepForNext } from './ahead.js';
+import { keepForNext, settle } from './ahead.js';
 import { holdsWords } from './pick.js';
 
 /**
@@ -67,7 +67,10 @@ export const tick = createPrompt(<Value>(config: TickConfig<Value>, done: (value
         return;
       }
       setStatus('done');
-      done(config.choices.filter((_, i) => ticked.has(i)).map((c) => c.value));
+      settle(
+        done,
+        config.choices.filter((_, i) => ticked.has(i)).map((c) => c.value),
+      );
     } else if (isUpKey(key) || isDownKey(key)) {
       rl.clearLine(0);
       rl.write(filter);

@@ -3,6 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isUuid } from '../../src/basics/ids.js';
 import { typedAhead } from '../../src/prompts/ahead.js';
+import { pressKey } from '../../src/prompts/keys.js';
 import { pick } from '../../src/prompts/pick.js';
 import { tick } from '../../src/prompts/tick.js';
 import { createPrompter } from '../../src/prompt.js';
@@ -20,6 +21,7 @@ function drive<T>(start: (context: { input: PassThrough; output: PassThrough }) 
     () => (settled = true),
   );
   return {
+    input,
     keys: (text: string) => input.write(text),
     answer,
     drawn: () => stripVTControlCharacters(drawn),
@@ -130,6 +132,21 @@ describe('the picker (reassign to)', () => {
     expect(await answer).toBe('D');
   });
 
+  it("a Ctrl-C typed right after the answer leaves the answer standing (and is the next prompt's)", async () => {
+    typedAhead.length = 0;
+    const stdin = new PassThrough();
+    const stderr = terminalErr();
+    const answer = createPrompter({ stdin, stderr }).choose('What now?', [
+      { key: 'n', name: 'next', value: 'next' },
+      { key: 'q', name: 'quit', value: 'quit' },
+    ]);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    stdin.write('n\u0003');
+    expect(await answer).toBe('next');
+    expect(typedAhead.map((k) => k.sequence)).toEqual(['\u0003']);
+    typedAhead.length = 0;
+  });
+
   it('the end of input with nothing chosen still cancels', async () => {
     const stdin = new PassThrough();
     const stderr = terminalErr();
@@ -140,12 +157,53 @@ describe('the picker (reassign to)', () => {
     await expect(answer).rejects.toThrow('cancelled: nothing was changed');
   });
 
+  it.each([
+    ['Esc', { name: 'escape', sequence: '\u001b' }],
+    ['Ctrl-C', { name: 'c', sequence: '\u0003', ctrl: true }],
+  ])(
+    '%s typed ahead with the keys before it leaves it: nobody chosen, the keys after it kept',
+    async (_, key) => {
+      typedAhead.length = 0;
+      typedAhead.push({ name: 'b', sequence: 'b' }, { name: 'o', sequence: 'o' }, key, {
+        name: 'q',
+        sequence: 'q',
+      });
+      const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+      expect(await p.answer).toBe('');
+      expect(p.drawn()).toMatch(/Who\? \(left: nobody chosen\)\s*$/);
+      expect(typedAhead.map((k) => k.sequence)).toEqual(['q']);
+      typedAhead.length = 0;
+    },
+  );
+
+  it("an Esc read as a key (after the terminal's wait) leaves it too", async () => {
+    const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
+    await p.answered();
+    p.keys('bo');
+    await p.answered();
+    // As the reader reports an Esc at the end of a burst: a keypress of its own.
+    p.input.emit('keypress', '\u001b', { name: 'escape', sequence: '\u001b' });
+    expect(await p.answer).toBe('');
+  });
+
   it('shows the highlighted choice’s description', async () => {
     const p = drive((c) => pick({ message: 'Who?', choices: people }, c));
     await p.answered();
     expect(p.drawn()).toContain('uuid-of-dev');
     p.keys('\r');
     expect(await p.answer).toBe('D');
+  });
+});
+
+describe('the key prompt (tasks next)', () => {
+  it('a Ctrl-C typed ahead ends it as a Ctrl-C pressed now (`n` and Ctrl-C at once: the next card, then quit)', async () => {
+    typedAhead.length = 0;
+    typedAhead.push({ name: 'c', sequence: '\u0003', ctrl: true });
+    const p = drive((c) =>
+      pressKey({ message: 'What now?', choices: [{ key: 'q', name: 'quit', value: 'quit' }] }, c),
+    );
+    await expect(p.answer).rejects.toMatchObject({ name: 'ExitPromptError' });
+    expect(typedAhead).toEqual([]);
   });
 });
 
