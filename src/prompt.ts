@@ -45,12 +45,18 @@ export function createPrompter(
   /** The run's colour decision for stderr (chalk's own ignores NO_COLOR). */
   color = false,
 ): Prompter {
+  // A Ctrl-D (or the end of the stream) one question took: the questions after it end at once too.
+  let inputEnded = false;
   const ask = async <T>(
     question: (prompts: typeof Inquirer, context: object) => Promise<T>,
     onEndOfInput: () => T,
     options: { escape?: boolean } = {},
   ): Promise<T> => {
-    const prompts = await import('@inquirer/prompts');
+    const [prompts, { answered }] = await Promise.all([
+      import('@inquirer/prompts'),
+      import('./prompts/ahead.js'),
+    ]);
+    answered.given = false;
     const controller = new AbortController();
     let ended = false;
     // The end of input waits two turns: an answer given just before it (keys typed ahead and Enter, then the
@@ -61,6 +67,7 @@ export function createPrompter(
       // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
       if (bytes.includes('\u0004')) {
         ended = true;
+        inputEnded = true;
         endLater();
       }
       // Esc (an arrow key is ESC and more, in one read: a read that ends with ESC ends with the key itself,
@@ -70,6 +77,7 @@ export function createPrompter(
     // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
     const onEnd = () => {
       ended = true;
+      inputEnded = true;
       endLater();
     };
     // A SIGINT or SIGTERM sent to the process (not typed: a typed Ctrl-C is a key in raw mode) cancels too.
@@ -86,12 +94,11 @@ export function createPrompter(
       clearPromptOnDone: false,
       signal: controller.signal,
     };
-    const { answered } = await import('./prompts/ahead.js');
-    answered.given = false;
     try {
       // Input that ended before the question: keys typed ahead of it are still taken (a turn more for their
       // replay), then the question ends as at Ctrl-D.
-      if ((io.stdin as { readableEnded?: boolean }).readableEnded) {
+      // A Ctrl-D an earlier question took ends this one too: nothing more will be typed (it would wait forever).
+      if ((io.stdin as { readableEnded?: boolean }).readableEnded || inputEnded) {
         ended = true;
         setImmediate(endLater);
       }

@@ -408,16 +408,6 @@ describe('the reassign picker, typed ahead', () => {
     t.child.stdin.write(`r${carla.alias!}\r`);
     await quitAfterOneReassign(s, t, carla.id);
   });
-
-  it('`r`, a name, Enter and `q` at once, then the end of input: the reassignment is made, then it quits', async () => {
-    const { s, t, carla } = await bobsCard();
-    // As a script types it: the keys, then the end of its input (the terminal's Ctrl-D).
-    t.child.stdin.end(`r${carla.alias!}\rq`);
-    expect(await t.exit).toBe(0);
-    const calls = s.received('PATCH');
-    expect(calls).toHaveLength(1);
-    expect(JSON.parse(calls[0]!.body)).toMatchObject({ assignee_user_id: carla.id });
-  });
 });
 
 describe('IDs piped in on a terminal', () => {

@@ -147,6 +147,21 @@ describe('the picker (reassign to)', () => {
     typedAhead.length = 0;
   });
 
+  it('after a Ctrl-D one question took, the next one ends at once (it would wait for keys that never come)', async () => {
+    typedAhead.length = 0;
+    const stdin = new PassThrough();
+    const stderr = terminalErr();
+    const prompter = createPrompter({ stdin, stderr });
+    const first = prompter.search('Who?', people, isUuid);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    stdin.write('\u0004');
+    await expect(first).rejects.toThrow('cancelled: nothing was changed');
+    // Nothing is typed any more: the key question ends as Ctrl-D ends it.
+    await expect(prompter.choose('What now?', [{ key: 'q', name: 'quit', value: 'quit' }])).rejects.toThrow(
+      'cancelled: nothing was changed',
+    );
+  });
+
   it('the end of input with nothing chosen still cancels', async () => {
     const stdin = new PassThrough();
     const stderr = terminalErr();
