@@ -33,12 +33,18 @@ function drive<T>(start: (context: { input: PassThrough; output: PassThrough }) 
   };
 }
 
-/** A stand-in for the process's stderr, which the prompt library's end of a prompt does not close. */
-function terminalErr(): PassThrough {
+/** topo's prompter on streams standing in for a terminal (a stderr the end of a prompt does not close). */
+function onTerminal() {
+  const stdin = new PassThrough();
   const stderr = new PassThrough();
   stderr.resume();
   stderr.end = (() => stderr) as never;
-  return stderr;
+  return { stdin, prompter: createPrompter({ stdin, stderr }) };
+}
+
+/** A few turns of the loop: the prompt drawn and listening. */
+async function drawn(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
 
 const people = [
@@ -122,10 +128,9 @@ describe('the picker (reassign to)', () => {
   });
 
   it('an answer given just before the end of input stands (Enter, then Ctrl-D at once)', async () => {
-    const stdin = new PassThrough();
-    const stderr = terminalErr();
-    const answer = createPrompter({ stdin, stderr }).search('Who?', people, isUuid);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const { stdin, prompter } = onTerminal();
+    const answer = prompter.search('Who?', people, isUuid);
+    await drawn();
     // Enter picks dev, and the end of input comes before its answer is handed over (on the next turn).
     stdin.write('dev\r');
     stdin.write('\u0004');
@@ -134,13 +139,12 @@ describe('the picker (reassign to)', () => {
 
   it("a Ctrl-C typed right after the answer leaves the answer standing (and is the next prompt's)", async () => {
     typedAhead.length = 0;
-    const stdin = new PassThrough();
-    const stderr = terminalErr();
-    const answer = createPrompter({ stdin, stderr }).choose('What now?', [
+    const { stdin, prompter } = onTerminal();
+    const answer = prompter.choose('What now?', [
       { key: 'n', name: 'next', value: 'next' },
       { key: 'q', name: 'quit', value: 'quit' },
     ]);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await drawn();
     stdin.write('n\u0003');
     expect(await answer).toBe('next');
     expect(typedAhead.map((k) => k.sequence)).toEqual(['\u0003']);
@@ -149,11 +153,9 @@ describe('the picker (reassign to)', () => {
 
   it('after a Ctrl-D one question took, the next one ends at once (it would wait for keys that never come)', async () => {
     typedAhead.length = 0;
-    const stdin = new PassThrough();
-    const stderr = terminalErr();
-    const prompter = createPrompter({ stdin, stderr });
+    const { stdin, prompter } = onTerminal();
     const first = prompter.search('Who?', people, isUuid);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await drawn();
     stdin.write('\u0004');
     await expect(first).rejects.toThrow('cancelled: nothing was changed');
     // Nothing is typed any more: the key question ends as Ctrl-D ends it.
@@ -163,10 +165,9 @@ describe('the picker (reassign to)', () => {
   });
 
   it('the end of input with nothing chosen still cancels', async () => {
-    const stdin = new PassThrough();
-    const stderr = terminalErr();
-    const answer = createPrompter({ stdin, stderr }).search('Who?', people, isUuid);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    const { stdin, prompter } = onTerminal();
+    const answer = prompter.search('Who?', people, isUuid);
+    await drawn();
     stdin.write('de');
     stdin.write('\u0004');
     await expect(answer).rejects.toThrow('cancelled: nothing was changed');
