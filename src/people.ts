@@ -93,6 +93,9 @@ export class People {
       );
     }
     if (value.includes(',')) throw new UsageError(`${where}: takes one person, not a list ('${value}')`);
+    // A flag where the value should be (`--team --json`): the value was left out.
+    if (/^--?[a-z]/i.test(value))
+      throw new UsageError(`${where}: its value is missing ('${value}' is a flag)`);
     throw new UsageError(`${where}: '${value}' is neither a UUID nor a known alias (see 'topo alias list')`);
   }
 

@@ -17,6 +17,8 @@ describe('input refused before any request', () => {
     [['tasks', 'watch', '--count', '-1'], '--count: must be at least 1, got -1'],
     [['tasks', 'list', '-L', '2.5'], "--limit: '2.5' is not a whole number"],
     [['tasks', 'list', '-a', 'bob,carla'], "--assignee: takes one person, not a list ('bob,carla')"],
+    [['tasks', 'list', '-a', '--json'], "--assignee: its value is missing ('--json' is a flag)"],
+    [['status', '--team', '--json'], "--team: its value is missing ('--json' is a flag)"],
     [
       ['tasks', 'list', '-a', ''],
       "--assignee: an empty name (a variable not set?); give a person, 'me' or 'none'",
