@@ -62,23 +62,19 @@ export function createPrompter(
     // The end of input waits two turns: an answer given just before it (keys typed ahead and Enter, then the
     // end: `rdev⏎` and Ctrl-D) resolves on the next turn and is not undone by it.
     const endLater = () => setImmediate(() => setImmediate(() => controller.abort()));
-    const onData = (chunk: Buffer | string) => {
-      const bytes = String(chunk);
-      // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
-      if (bytes.includes('\u0004')) {
-        ended = true;
-        inputEnded = true;
-        endLater();
-      }
-      // Esc (an arrow key is ESC and more, in one read: a read that ends with ESC ends with the key itself,
-      // typed alone or after text, `bob⎋`) leaves a picker as Ctrl-C does.
-      if (options.escape && bytes.endsWith('\u001b')) controller.abort();
-    };
     // The end of input (a Ctrl-D the terminal took as one, a closed stream) ends the question as Ctrl-D does.
     const onEnd = () => {
       ended = true;
       inputEnded = true;
       endLater();
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = String(chunk);
+      // In raw mode Ctrl-D arrives as a byte, not as the end of the stream.
+      if (bytes.includes('\u0004')) onEnd();
+      // Esc (an arrow key is ESC and more, in one read: a read that ends with ESC ends with the key itself,
+      // typed alone or after text, `bob⎋`) leaves a picker as Ctrl-C does.
+      if (options.escape && bytes.endsWith('\u001b')) controller.abort();
     };
     // A SIGINT or SIGTERM sent to the process (not typed: a typed Ctrl-C is a key in raw mode) cancels too.
     let signalled: Signal | undefined;
@@ -95,9 +91,9 @@ export function createPrompter(
       signal: controller.signal,
     };
     try {
-      // Input that ended before the question: keys typed ahead of it are still taken (a turn more for their
-      // replay), then the question ends as at Ctrl-D.
-      // A Ctrl-D an earlier question took ends this one too: nothing more will be typed (it would wait forever).
+      // Input that ended before the question (or a Ctrl-D an earlier question took: nothing more will be typed,
+      // it would wait forever): keys typed ahead of it are still taken (a turn more for their replay), then the
+      // question ends as at Ctrl-D.
       if ((io.stdin as { readableEnded?: boolean }).readableEnded || inputEnded) {
         ended = true;
         setImmediate(endLater);

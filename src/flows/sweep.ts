@@ -88,8 +88,6 @@ export async function sweep(
     const reports: MoveReport[] = [];
     let failure: unknown;
     for (const c of reached) {
-      // The job is held from here to the end of its sweep, and read again: an undo or a give-back that ended it
-      // since the sweep began takes it out (its work is not moved again, as a new job).
       // A job held by another run, or whose journal cannot be counted on, is said and left; the others go on.
       const skipped = (error: unknown) => {
         if (!(error instanceof LockedError || error instanceof UsageError)) throw error;
@@ -98,6 +96,8 @@ export async function sweep(
         );
         failure ??= new PartialFailureError(`job ${c.job.id} was not swept; run the sweep again`);
       };
+      // The job is held from here to the end of its sweep, and read again: an undo or a give-back that ended it
+      // since the sweep began takes it out (its work is not moved again, as a new job).
       try {
         await lock(c.job.id, jobBusy(c.job.id));
       } catch (error) {

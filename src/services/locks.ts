@@ -6,7 +6,7 @@ import { TopoError } from '../errors.js';
 
 /**
  * Locks that keep two topo processes from doing the same work at once (two runs of one job, a run and its undo,
- * two sweeps): a lock folder made by proper-lockfile, with the holder's host and process id beside it. A lock
+ * two sweeps): a lock folder made by proper-lockfile, with the holder's host and process id in it. A lock
  * whose holder is gone (killed on this machine) is taken over at once; one held by a live process refuses the
  * second command before it reads or sends anything.
  */

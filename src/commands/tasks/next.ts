@@ -210,12 +210,15 @@ async function act(
     // did, even when its call in flight finished it.
     let stopped: Signal | undefined;
     const off = terminal.onInterrupt((signal) => (stopped = signal));
+    const halt = () => {
+      if (stopped) throw new InterruptedError('', stopped);
+    };
     try {
       if (choice === 'skip') await skip(ctx, task);
-      else if (!(await reassign(ctx, task, () => stopped))) continue;
+      else if (!(await reassign(ctx, task, halt))) continue;
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
-      if (stopped) throw new InterruptedError('', stopped);
+      halt();
       if (error instanceof CancelledError) continue;
       const { errorLine } = await import('../../output/errors.js');
       terminal.err(errorLine(error, false));
@@ -223,7 +226,7 @@ async function act(
     } finally {
       off();
     }
-    if (stopped) throw new InterruptedError('', stopped);
+    halt();
     terminal.err('');
     return false;
   }
@@ -238,17 +241,13 @@ async function skip(ctx: Context, task: Task): Promise<void> {
 }
 
 /** Asks to whom (aliases, as typed, or a UUID) and moves the task; false when nobody was chosen. */
-async function reassign(ctx: Context, task: Task, stopped: () => Signal | undefined): Promise<boolean> {
+async function reassign(ctx: Context, task: Task, halt: () => void): Promise<boolean> {
   const aliases = await ctx.people.aliases();
   const names = await ctx.people.names();
   const choices = Object.entries(aliases)
     .filter(([, id]) => id !== task.assignee_user_id)
     .map(([name, id]) => ({ name, value: name, description: id }));
   // A stop that came before the picker is drawn, or while a name was being resolved, changes nothing.
-  const halt = () => {
-    const signal = stopped();
-    if (signal) throw new InterruptedError('', signal);
-  };
   halt();
   const picked = await (
     await ctx.terminal.prompter()

@@ -3,15 +3,14 @@ import {
   closeSync,
   constants,
   fstatSync,
-  fsyncSync,
   ftruncateSync,
   openSync,
   readFileSync,
-  renameSync,
-  writeSync,
   type Stats,
 } from 'node:fs';
 import type { JobHeader, JournalLine, MoveRecord } from '../../domain/job.js';
+import { createRequire } from 'node:module';
+import type WriteFileAtomic from 'write-file-atomic';
 import { UsageError } from '../../errors.js';
 import { isUuid } from '../../basics/ids.js';
 
@@ -41,6 +40,8 @@ export interface JournalText {
   /** Whether the text ends with a line break (false: the next append starts a new line first). */
   endsWithNewline: boolean;
 }
+
+const load = createRequire(import.meta.url);
 
 /** The whole journal is unreadable (a folder, no permission): said with the reason, never the text. */
 export class JournalError extends UsageError {}
@@ -85,7 +86,7 @@ export function readJournal(path: string): JournalText {
     }
     unreadable.push(i + 1);
   });
-  const headerDamaged = unreadable.includes(1) && !/"kind":"move"|"task_id"/.test(raw[0] ?? '');
+  const headerDamaged = unreadable.includes(1) && !looksLikeMove(raw[0] ?? '');
   const salvaged = torn === null ? null : salvageMove(torn, lines);
   if (salvaged) lines.push(salvaged);
   const header = (lines.find((l) => l.kind === 'job') as JobHeader | undefined) ?? null;
@@ -178,7 +179,7 @@ export function restoreHeader(
   const raw = readFileSync(path, 'utf8').split('\n');
   // The first line is the damaged header unless it is a record, or a move's line damaged (kept where it is).
   const first = raw[0] ?? '';
-  const isHeader = parseLine(first) === undefined && !/"kind":"move"|"task_id"/.test(first);
+  const isHeader = parseLine(first) === undefined && !looksLikeMove(first);
   const damaged = isHeader ? first : undefined;
   const said = (key: string) => (damaged ? new RegExp(`"${key}":"([^"]+)"`).exec(damaged)?.[1] : undefined);
   const times = lines
@@ -196,20 +197,18 @@ export function restoreHeader(
   const restored: JobHeader = { ...header, created, until };
   const rest = isHeader ? raw.slice(1) : raw;
   if (damaged !== undefined) appendFileSync(`${path}.damaged`, `${damaged}\n`, { mode: 0o600 });
-  const aside = `${path}.${process.pid}.tmp`;
-  const fd = openSync(aside, 'w', 0o600);
-  try {
-    writeSync(fd, [JSON.stringify(restored), ...rest].join('\n'));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(aside, path);
+  const writeFileAtomic = load('write-file-atomic') as typeof WriteFileAtomic;
+  writeFileAtomic.sync(path, [JSON.stringify(restored), ...rest].join('\n'), { mode: 0o600 });
   return {
     header: restored,
     prepended: !isHeader,
     note: `the header of journal ${path} (its first line) ${damaged === undefined ? 'was missing' : `could not be read; it was set aside in ${path}.damaged, and`} the job's header was written again in its place (started ${restored.created})`,
   };
+}
+
+/** Whether a line that cannot be read was a move's (damaged), not the job's header. */
+function looksLikeMove(line: string): boolean {
+  return /"kind":"move"|"task_id"/.test(line);
 }
 
 /** One line, checked: a record of a known kind with well-formed ids; undefined otherwise. */

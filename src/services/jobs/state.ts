@@ -49,8 +49,9 @@ export async function jobSoFar(
     });
     for (const r of unanswered) {
       if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
-      standing.set(r.task_id, found(r));
-      reconciled.push(found(r));
+      const landed = found(r);
+      standing.set(r.task_id, landed);
+      reconciled.push(landed);
     }
     for (const r of back) {
       if (current.get(r.task_id)?.assignee_user_id !== r.to) continue;
