@@ -227,13 +227,13 @@ export class Sandbox {
     const body = await readBody(req);
     // A change is made under the data file's lock, on the file as it is then (other processes share it).
     const changes = req.method !== 'GET' && req.method !== 'HEAD';
+    const onStore = async <T>(work: () => T): Promise<T> => {
+      if (changes) return this.store.exclusive(work);
+      this.store.refresh();
+      return work();
+    };
     if (url.pathname.startsWith(`${CONTROL_PREFIX}/`)) {
-      if (changes)
-        await this.store.exclusive(() => this.control(req.method ?? 'GET', url.pathname, body, res));
-      else {
-        this.store.refresh();
-        this.control(req.method ?? 'GET', url.pathname, body, res);
-      }
+      await onStore(() => this.control(req.method ?? 'GET', url.pathname, body, res));
       return;
     }
     const auth = req.headers.authorization;
@@ -271,9 +271,7 @@ export class Sandbox {
     let payload: unknown;
     let headers: Record<string, string> = {};
     try {
-      const result = changes
-        ? await this.store.exclusive(() => this.route(record, key))
-        : (this.store.refresh(), this.route(record, key));
+      const result = await onStore(() => this.route(record, key));
       status = result.status;
       payload = result.body;
     } catch (error) {

@@ -51,7 +51,10 @@ export interface OffboardDeps {
   workspace: Workspace;
   /** Told the job as earlier runs left it, as soon as it is read (before the API is asked anything). */
   onEarlier?: (job: Job) => void;
-  /** Takes the job's lock before its journal is read (not for a dry run): one run of a job at a time. */
+  /**
+   * Takes the leaver's lock and the job's before its journal is read (not for a dry run): one run of a job,
+   * and one offboarding of a person, at a time.
+   */
   lock?: JobLock | undefined;
 }
 
